@@ -1,0 +1,47 @@
+# baton: thin targets; .ci/run calls `make test`.
+GO      ?= go
+PKGS    := ./...
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/batonhq/baton/engine/version.Version=$(VERSION)
+FUZZTIME ?= 5s
+
+.PHONY: build test fmt-check vet unit windows fuzz-smoke bench demo golden test-integration clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/baton ./cmd/baton
+
+## test: everything CI checks (formatting, vet, race tests, Windows build, fuzz smoke)
+test: fmt-check vet unit windows fuzz-smoke
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+unit:
+	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+
+windows:
+	GOOS=windows GOARCH=amd64 $(GO) build $(PKGS)
+	GOOS=windows GOARCH=amd64 $(GO) vet ./cmd/... ./state/... ./steps/...
+
+fuzz-smoke:
+	@./.ci/fuzz-smoke $(FUZZTIME)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
+
+demo: build
+	@./scripts/demo.sh
+
+golden:
+	$(GO) test $(PKGS) -run . -update
+
+test-integration:
+	@if [ -z "$$BATON_TEST_MSSQL_DSN" ]; then echo "set BATON_TEST_MSSQL_DSN to a ConfigMgr site database to run the integration suite"; exit 1; fi
+	$(GO) test -count=1 -run Integration ./steps/...
+
+clean:
+	rm -rf bin

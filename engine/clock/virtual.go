@@ -1,0 +1,198 @@
+package clock
+
+import (
+	"container/heap"
+	"context"
+	"sync"
+	"time"
+)
+
+// Participants is implemented by clocks that must know who is running, so
+// that they can tell when everybody is waiting. The executor calls it; steps
+// never do. Wall ignores it.
+type Participants interface {
+	// Enter registers one more running goroutine (call before starting it).
+	Enter()
+	// Exit removes a running goroutine (call after it finished, from the
+	// goroutine that received its result).
+	Exit()
+	// Idle marks the calling participant as blocked on something other than
+	// the clock (a channel); Wake undoes it.
+	Idle()
+	// Wake marks the calling participant as running again.
+	Wake()
+}
+
+// Virtual is a clock whose time only moves when every participant is
+// sleeping or idle: it then jumps to the earliest pending deadline. A
+// rehearsal's 30-minute wait therefore takes microseconds.
+type Virtual struct {
+	mu     sync.Mutex
+	now    time.Time
+	active int
+	timers timerHeap
+	seq    uint64
+	asleep map[*sleeper]struct{}
+}
+
+type sleeper struct {
+	ctx   context.Context
+	wake  chan struct{}
+	woken bool
+}
+
+type timer struct {
+	at   time.Time
+	seq  uint64
+	fire func() // called with v.mu held
+	dead bool
+}
+
+type timerHeap []*timer
+
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	if h[i].at.Equal(h[j].at) {
+		return h[i].seq < h[j].seq
+	}
+	return h[i].at.Before(h[j].at)
+}
+func (h timerHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *timerHeap) Push(x any)   { *h = append(*h, x.(*timer)) }
+func (h *timerHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return t
+}
+
+// NewVirtual returns a virtual clock at start with one participant: the
+// caller.
+func NewVirtual(start time.Time) *Virtual {
+	return &Virtual{now: start, active: 1, asleep: map[*sleeper]struct{}{}}
+}
+
+// Now returns the virtual time.
+func (v *Virtual) Now() time.Time {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.now
+}
+
+// Sleep blocks the calling participant until d of virtual time has passed.
+func (v *Virtual) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d <= 0 {
+		return nil
+	}
+	s := &sleeper{ctx: ctx, wake: make(chan struct{})}
+	v.mu.Lock()
+	v.asleep[s] = struct{}{}
+	v.addTimer(v.now.Add(d), func() { v.wakeLocked(s) })
+	v.active--
+	v.advanceLocked()
+	v.mu.Unlock()
+
+	select {
+	case <-s.wake:
+		return nil
+	case <-ctx.Done():
+		v.mu.Lock()
+		if !s.woken {
+			v.wakeLocked(s)
+		}
+		v.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
+// WithTimeout returns a context cancelled after d on clock c.
+func WithTimeout(parent context.Context, c Clock, d time.Duration) (context.Context, context.CancelFunc) {
+	v, ok := c.(*Virtual)
+	if !ok {
+		return context.WithTimeout(parent, d)
+	}
+	ctx, cancel := context.WithCancelCause(parent)
+	v.mu.Lock()
+	t := v.addTimer(v.now.Add(d), func() { cancel(context.DeadlineExceeded) })
+	v.mu.Unlock()
+	return ctx, func() {
+		v.mu.Lock()
+		t.dead = true
+		v.mu.Unlock()
+		cancel(context.Canceled)
+	}
+}
+
+// Enter implements Participants.
+func (v *Virtual) Enter() { v.mu.Lock(); v.active++; v.mu.Unlock() }
+
+// Exit implements Participants.
+func (v *Virtual) Exit() {
+	v.mu.Lock()
+	v.active--
+	v.advanceLocked()
+	v.mu.Unlock()
+}
+
+// Idle implements Participants.
+func (v *Virtual) Idle() { v.Exit() }
+
+// Wake implements Participants.
+func (v *Virtual) Wake() { v.Enter() }
+
+// Advance moves virtual time forward by d, firing due timers; tests use it
+// to drive the clock by hand.
+func (v *Virtual) Advance(d time.Duration) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	target := v.now.Add(d)
+	for len(v.timers) > 0 && !v.timers[0].at.After(target) {
+		v.fireNextLocked()
+	}
+	v.now = target
+}
+
+func (v *Virtual) addTimer(at time.Time, fire func()) *timer {
+	v.seq++
+	t := &timer{at: at, seq: v.seq, fire: fire}
+	heap.Push(&v.timers, t)
+	return t
+}
+
+func (v *Virtual) wakeLocked(s *sleeper) {
+	if s.woken {
+		return
+	}
+	s.woken = true
+	delete(v.asleep, s)
+	close(s.wake)
+	v.active++
+}
+
+func (v *Virtual) fireNextLocked() {
+	t := heap.Pop(&v.timers).(*timer)
+	if t.dead {
+		return
+	}
+	if t.at.After(v.now) {
+		v.now = t.at
+	}
+	t.fire()
+	// A fired timeout cancels contexts synchronously: wake their sleepers
+	// now, so that time does not run past them.
+	for s := range v.asleep {
+		if s.ctx.Err() != nil {
+			v.wakeLocked(s)
+		}
+	}
+}
+
+// advanceLocked jumps to the next deadline while nobody is running.
+func (v *Virtual) advanceLocked() {
+	for v.active <= 0 && len(v.timers) > 0 {
+		v.fireNextLocked()
+	}
+}

@@ -1,0 +1,91 @@
+// Package digest computes the identities that bind plans, runs and
+// approvals to what runs: the digest of a runbook's sources and of its
+// inputs. Sensitive inputs enter only as salted hashes, never in clear.
+package digest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"sort"
+	"strings"
+
+	"github.com/batonhq/baton/steps"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+)
+
+// Bytes returns the hex SHA-256 of b.
+func Bytes(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// Sources returns the digest of every source file and one digest over all
+// of them (names and contents).
+func Sources(sources map[string][]byte) (total string, files map[string]string) {
+	files = make(map[string]string, len(sources))
+	names := make([]string, 0, len(sources))
+	for name, b := range sources {
+		files[name] = Bytes(b)
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var all strings.Builder
+	for _, n := range names {
+		all.WriteString(n)
+		all.WriteByte(0)
+		all.WriteString(files[n])
+		all.WriteByte('\n')
+	}
+	return Bytes([]byte(all.String())), files
+}
+
+// Input is the stored form of one input: its JSON value, or for a
+// sensitive input only a salted hash of it.
+type Input struct {
+	Value     string // JSON of the value; "" when sensitive
+	Sensitive bool
+	Hash      string // salted SHA-256 of the JSON value (always set)
+}
+
+// Inputs encodes input values for storage and digests them. Values that
+// are marked sensitive (anywhere inside) are kept only as hashes.
+func Inputs(vars map[string]cty.Value) (total string, inputs map[string]Input) {
+	inputs = make(map[string]Input, len(vars))
+	names := make([]string, 0, len(vars))
+	for name, v := range vars {
+		names = append(names, name)
+		sensitive := containsSensitive(v)
+		un, _ := v.UnmarkDeep()
+		js := "null"
+		if un.IsWhollyKnown() {
+			if b, err := ctyjson.Marshal(un, un.Type()); err == nil {
+				js = string(b)
+			}
+		}
+		in := Input{Sensitive: sensitive, Hash: Bytes([]byte("baton-input\x00" + name + "\x00" + js))}
+		if !sensitive {
+			in.Value = js
+		}
+		inputs[name] = in
+	}
+	sort.Strings(names)
+	var all strings.Builder
+	for _, n := range names {
+		all.WriteString(n)
+		all.WriteByte(0)
+		all.WriteString(inputs[n].Hash)
+		all.WriteByte('\n')
+	}
+	return Bytes([]byte(all.String())), inputs
+}
+
+func containsSensitive(v cty.Value) bool {
+	_, pvm := v.UnmarkDeepWithPaths()
+	for _, pm := range pvm {
+		if _, ok := pm.Marks[steps.Sensitive]; ok {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,26 @@
+// Package all assembles the registry of every step and target type baton
+// ships, for the CLI and for tests that load real runbooks.
+package all
+
+import (
+	"github.com/batonhq/baton/steps"
+	"github.com/batonhq/baton/steps/basic"
+	"github.com/batonhq/baton/steps/execstep"
+	"github.com/batonhq/baton/steps/httpstep"
+	"github.com/batonhq/baton/steps/sqlstep"
+)
+
+// Registry returns a new registry holding every step and target type.
+func Registry() *steps.Registry {
+	reg := steps.NewRegistry()
+	reg.Register(basic.Kinds()...)
+	reg.Register(sqlstep.Kinds()...)
+	reg.Register(execstep.Kinds()...)
+	reg.Register(httpstep.Kinds()...)
+	reg.RegisterTarget(sqlstep.TargetKind{})
+
+	// ConfigMgr step and target types: add configmgr.Register(reg) here
+	// once steps/configmgr provides it.
+
+	return reg
+}

@@ -1,0 +1,46 @@
+package all
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/batonhq/baton/steps"
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/zclconf/go-cty/cty"
+)
+
+func TestRegistry(t *testing.T) {
+	reg := Registry()
+	want := "assert exec http http_get noop noop_action notify powershell sleep sql sql_query tcp"
+	if got := strings.Join(reg.KindNames(), " "); got != want {
+		t.Errorf("kinds:\n got %s\nwant %s", got, want)
+	}
+	if got := strings.Join(reg.TargetNames(), " "); got != "mssql" {
+		t.Errorf("targets: %s", got)
+	}
+	for _, name := range reg.KindNames() {
+		k, _ := reg.Kind(name)
+		if k.Doc() == "" {
+			t.Errorf("%s: no Doc", name)
+		}
+		if _, ok := k.Spec().(hcldec.ObjectSpec); !ok {
+			t.Errorf("%s: Spec is not an ObjectSpec", name)
+		}
+		if k.TargetType() != "" {
+			if _, ok := reg.Target(k.TargetType()); !ok {
+				t.Errorf("%s: target type %q not registered", name, k.TargetType())
+			}
+		}
+		// Describe must cope with wholly unknown arguments (plan before
+		// anything is known) without panicking.
+		d := k.Describe(cty.UnknownVal(hcldec.ImpliedType(k.Spec())))
+		if d.Summary == "" {
+			t.Errorf("%s: empty Summary for unknown args", name)
+		}
+		d = k.Describe(cty.UnknownVal(hcldec.ImpliedType(k.Spec())).Mark(steps.Sensitive))
+		if d.Summary == "" {
+			t.Errorf("%s: empty Summary for sensitive args", name)
+		}
+		k.Describe(cty.NullVal(hcldec.ImpliedType(k.Spec())))
+	}
+}

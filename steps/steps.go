@@ -1,0 +1,132 @@
+// Package steps defines what a step type is: its argument schema, its
+// output type, how it describes itself in a plan and how it runs. Step
+// types and target types live in sub-packages and are collected in a
+// Registry; the engine knows them only through these interfaces.
+package steps
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Effect says whether running a step type changes the world.
+type Effect int
+
+const (
+	// ReadOnly steps only observe; they may run while planning, and are
+	// simply run again when a crash interrupted them.
+	ReadOnly Effect = iota
+	// Mutating steps change the world; they record intent before running
+	// and are "in doubt" when a crash interrupted them.
+	Mutating
+)
+
+func (e Effect) String() string {
+	if e == ReadOnly {
+		return "read-only"
+	}
+	return "mutating"
+}
+
+// Clock is the time source a step must use (never time.Now or time.Sleep),
+// so that rehearsals on a virtual clock take no real time.
+type Clock interface {
+	Now() time.Time
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// Kind is one step type, such as "sql", "exec" or "configmgr_promote".
+type Kind interface {
+	// Name is the type's name as written in a runbook (uses = "sql").
+	Name() string
+	// Doc is a one-line description for help and plans.
+	Doc() string
+	// Effect says whether the type changes the world.
+	Effect() Effect
+	// TargetType is the type of target the step acts through ("configmgr",
+	// "mssql"...), or "" when it needs none.
+	TargetType() string
+	// Spec is the schema of the step's arguments, decoded with hcldec.
+	Spec() hcldec.Spec
+	// OutputType is the type of the step's output, so that plans can
+	// type-check references before the step has run. cty.DynamicPseudoType
+	// when the shape is only known at run time.
+	OutputType() cty.Type
+	// Describe says exactly what the step will do with args, for plans and
+	// reviews. args may hold unknown and sensitive-marked values: render
+	// them with Show, never with %v.
+	Describe(args cty.Value) Description
+	// Run performs the step. req.Args is wholly known and unmarked.
+	Run(ctx context.Context, req Request) (cty.Value, error)
+}
+
+// Description is what a plan shows for a step.
+type Description struct {
+	// Summary is one line: "promote m2.contoso.com to active site server".
+	Summary string
+	// Details are labelled blocks shown verbatim: the T-SQL and its
+	// parameters, the command line, the HTTP request.
+	Details []Detail
+}
+
+// Detail is one labelled block of a Description.
+type Detail struct {
+	Label string // "T-SQL", "parameters", "PowerShell", "request"
+	Text  string
+}
+
+// Request is everything a step gets when it runs.
+type Request struct {
+	// Args are the decoded arguments, wholly known and unmarked.
+	Args cty.Value
+	// Target is the opened target the step acts through (nil when
+	// TargetType is ""). Its concrete type is defined by the target kind.
+	Target Target
+	// Clock is the only time source the step may use.
+	Clock Clock
+	// Log is the step's logger; never log argument values that may be
+	// secrets.
+	Log hclog.Logger
+	// Output receives the step's captured output (bounded and redacted by
+	// the engine).
+	Output io.Writer
+	// RunID, Step and Attempt identify this execution.
+	RunID   string
+	Step    string
+	Attempt int
+	// IdempotencyKey is stable across retries and resumes of one step of
+	// one run; actions pass it on where the remote side supports it.
+	IdempotencyKey string
+}
+
+// Target is an opened connection a step acts through: a site database, an
+// SMS Provider, a simulated site.
+type Target interface {
+	Close() error
+}
+
+// TargetKind is one type of target block ("configmgr", "mssql", "http").
+type TargetKind interface {
+	Name() string
+	Doc() string
+	// Spec is the schema of the target block's arguments.
+	Spec() hcldec.Spec
+	// Describe renders the target for plans; secrets are shown as
+	// (sensitive).
+	Describe(args cty.Value) Description
+	// Open connects. args is wholly known and unmarked. Open must respect
+	// ctx even where a driver does not.
+	Open(ctx context.Context, args cty.Value, log hclog.Logger) (Target, error)
+}
+
+// TypedOutput is implemented by step types whose output type depends on
+// their arguments (a sql query's declared columns); planners and the
+// loader use it, when args are known, to type-check references precisely.
+type TypedOutput interface {
+	OutputTypeFor(args cty.Value) cty.Type
+}
