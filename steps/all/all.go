@@ -5,6 +5,8 @@ package all
 import (
 	"github.com/batonhq/baton/steps"
 	"github.com/batonhq/baton/steps/basic"
+	"github.com/batonhq/baton/steps/configmgr"
+	_ "github.com/batonhq/baton/steps/configmgr/live" // the live backend of the configmgr target
 	"github.com/batonhq/baton/steps/execstep"
 	"github.com/batonhq/baton/steps/httpstep"
 	"github.com/batonhq/baton/steps/sqlstep"
@@ -19,8 +21,7 @@ func Registry() *steps.Registry {
 	reg.Register(httpstep.Kinds()...)
 	reg.RegisterTarget(sqlstep.TargetKind{})
 
-	// ConfigMgr step and target types: add configmgr.Register(reg) here
-	// once steps/configmgr provides it.
+	configmgr.Register(reg)
 
 	return reg
 }
