@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/batonhq/baton/engine/version"
+	"github.com/hashicorp/go-hclog"
+)
+
+// Exit codes, documented in README.md.
+const (
+	exitOK        = 0 // success; plan -detailed-exitcode: nothing to change
+	exitError     = 1 // any error, including usage errors
+	exitChanges   = 2 // plan -detailed-exitcode: the plan has steps to run
+	exitFormat    = 3 // fmt -check: files need formatting
+	exitPaused    = 4 // the run paused: approval, in-doubt step, change window
+	exitLocked    = 5 // the state file or the runbook's lock is held by another run
+	exitPreflight = 6 // plan: a preflight check failed (the run would stop)
+)
+
+type stdio struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+// command is one subcommand.
+type command struct {
+	name     string
+	synopsis string
+	usage    string // after "baton NAME "
+	run      func(ctx context.Context, env *cliEnv, args []string) int
+}
+
+// cliEnv carries what every command needs.
+type cliEnv struct {
+	io  stdio
+	log hclog.Logger
+}
+
+var commands = map[string]*command{}
+
+func register(c *command) { commands[c.name] = c }
+
+// codeError carries an exit code with an error.
+type codeError struct {
+	code int
+	err  error
+}
+
+func (e *codeError) Error() string { return e.err.Error() }
+func (e *codeError) Unwrap() error { return e.err }
+
+func withCode(code int, err error) error { return &codeError{code: code, err: err} }
+
+func run(ctx context.Context, args []string, io stdio) int {
+	env := &cliEnv{io: io, log: newLogger(io.err)}
+	if len(args) == 0 {
+		usage(io.err)
+		return exitError
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		if len(args) > 1 {
+			if c, ok := commands[args[1]]; ok {
+				fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+				fs.SetOutput(io.out)
+				_ = c.run(ctx, env, []string{"-help"})
+				return exitOK
+			}
+		}
+		usage(io.out)
+		return exitOK
+	case "-version", "--version", "version":
+		fmt.Fprintf(io.out, "baton %s\n", version.Version)
+		return exitOK
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(io.err, "baton: unknown command %q%s\nRun 'baton --help' for the list of commands.\n", args[0], suggest(args[0]))
+		return exitError
+	}
+	return c.run(ctx, env, args[1:])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "baton %s: declarative runbooks for ConfigMgr site server high availability\n\nUsage: baton COMMAND [flags] [args]\n\nCommands:\n", version.Version)
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].synopsis)
+	}
+	fmt.Fprintf(w, "\nRun 'baton COMMAND --help' for a command's flags. Logs: BATON_LOG=debug|info|warn|json (stderr).\n")
+}
+
+func suggest(name string) string {
+	best, bestD := "", 3
+	for n := range commands {
+		if d := editDistance(name, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// newFlags returns a flag set whose -help prints the command's usage to
+// stdout and whose errors are reported, not fatal.
+func newFlags(c *command, env *cliEnv) *flag.FlagSet {
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.SetOutput(env.io.err)
+	fs.Usage = func() {
+		fmt.Fprintf(env.io.out, "Usage: baton %s %s\n\n%s\n\nFlags:\n", c.name, c.usage, c.synopsis)
+		fs.SetOutput(env.io.out)
+		fs.PrintDefaults()
+		fs.SetOutput(env.io.err)
+	}
+	return fs
+}
+
+// parse parses flags, allowing flags after positional arguments
+// ("baton plan rb.hcl -json"). It returns the positional arguments and an
+// exit code (-1 to go on).
+func parse(fs *flag.FlagSet, args []string) ([]string, int) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, exitOK
+			}
+			return nil, exitError
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, -1
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// fail prints err and returns its exit code.
+func fail(env *cliEnv, err error) int {
+	fmt.Fprintf(env.io.err, "Error: %s\n", err)
+	var ce *codeError
+	if errors.As(err, &ce) {
+		return ce.code
+	}
+	return exitError
+}
+
+func newLogger(w io.Writer) hclog.Logger {
+	spec := strings.ToLower(os.Getenv("BATON_LOG"))
+	opts := &hclog.LoggerOptions{Name: "baton", Output: w, Level: hclog.Warn, Color: hclog.ColorOff}
+	switch spec {
+	case "":
+	case "json":
+		opts.JSONFormat = true
+		opts.Level = hclog.Debug
+	default:
+		if lvl := hclog.LevelFromString(spec); lvl != hclog.NoLevel {
+			opts.Level = lvl
+		} else {
+			fmt.Fprintf(w, "baton: BATON_LOG=%q is not a level (trace, debug, info, warn, error, json); using warn\n", spec)
+		}
+	}
+	if p := os.Getenv("BATON_LOG_PATH"); p != "" {
+		if f, err := os.OpenFile(p, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600); err == nil {
+			opts.Output = f
+		}
+	}
+	return hclog.New(opts)
+}
+
+// listFlag collects repeated string flags (-var a=1 -var b=2).
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+
+	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/runbooks"
+	"github.com/batonhq/baton/state"
+	"github.com/batonhq/baton/steps"
+	"github.com/batonhq/baton/steps/all"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// registry is every step and target type this build knows.
+func registry() *steps.Registry { return all.Registry() }
+
+// source says where a runbook path is read from: the disk, or the
+// runbooks embedded in the binary when the path does not exist on disk.
+func source(path string) (runbook.FS, string, bool) {
+	if _, err := os.Stat(path); err == nil {
+		return runbook.DirFS(""), filepath.ToSlash(path), false
+	}
+	name := strings.TrimPrefix(filepath.ToSlash(path), "runbooks/")
+	if _, err := fs.Stat(runbooks.FS, name); err == nil {
+		return runbook.FromFS(runbooks.FS), name, true
+	}
+	if _, err := fs.Stat(runbooks.FS, name+".hcl"); err == nil {
+		return runbook.FromFS(runbooks.FS), name + ".hcl", true
+	}
+	return runbook.DirFS(""), filepath.ToSlash(path), false
+}
+
+// loadRunbook loads and validates a runbook, printing diagnostics to
+// stderr. It returns nil when there are errors.
+func loadRunbook(env *cliEnv, path string) *runbook.Runbook {
+	fsys, p, _ := source(path)
+	rb, diags := runbook.Load(fsys, p, registry())
+	if len(diags) > 0 {
+		var files map[string]*hcl.File
+		if rb != nil {
+			files = rb.HCLFiles
+		}
+		_ = runbook.WriteDiagnostics(env.io.err, rb, files, diags, false)
+	}
+	if diags.HasErrors() {
+		return nil
+	}
+	return rb
+}
+
+// inputFlags are the -var, -var-file flags shared by plan, apply, resume
+// and rehearse.
+type inputFlags struct {
+	vars     listFlag
+	varFiles listFlag
+}
+
+func (f *inputFlags) register(fs *flag.FlagSet) {
+	fs.Var(&f.vars, "var", "set an input variable: -var name=value (repeatable)")
+	fs.Var(&f.varFiles, "var-file", "read input variables from a file (repeatable)")
+}
+
+// resolveInputs resolves the runbook's inputs from flags and BATON_VAR_*.
+func resolveInputs(env *cliEnv, rb *runbook.Runbook, f *inputFlags) (map[string]cty.Value, bool) {
+	vars, diags := runbook.ResolveInputs(rb, runbook.Inputs{
+		Vars: f.vars, VarFiles: f.varFiles, Environ: os.Environ(), ReadFile: os.ReadFile,
+	})
+	if len(diags) > 0 {
+		_ = runbook.WriteDiagnostics(env.io.err, rb, rb.HCLFiles, diags, false)
+	}
+	return vars, !diags.HasErrors()
+}
+
+// displayInputs renders inputs for the run record: sensitive ones hidden.
+func displayInputs(vars map[string]cty.Value) map[string]string {
+	out := make(map[string]string, len(vars))
+	for k, v := range vars {
+		out[k] = steps.Show(v)
+	}
+	return out
+}
+
+// currentUser names the person running baton: BATON_USER, else the OS user.
+func currentUser() string {
+	if u := os.Getenv("BATON_USER"); u != "" {
+		return u
+	}
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return "unknown"
+}
+
+// stateFlag is the --state flag shared by every command that reads runs.
+type stateFlag struct{ path string }
+
+func (s *stateFlag) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.path, "state", "", "state file (default $BATON_STATE or "+state.DefaultPath()+")")
+}
+
+func (s *stateFlag) resolved() string {
+	if s.path != "" {
+		return s.path
+	}
+	return state.DefaultPath()
+}
+
+// openState opens the state store and maps its errors to exit codes.
+func openState(s *stateFlag, readOnly bool) (*state.Store, error) {
+	st, err := state.Open(s.resolved(), state.Options{ReadOnly: readOnly})
+	if err != nil {
+		return nil, stateErr(err)
+	}
+	return st, nil
+}
+
+func stateErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, state.ErrBusy), errors.Is(err, state.ErrLocked):
+		return withCode(exitLocked, err)
+	}
+	return err
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

@@ -1,0 +1,18 @@
+// Command baton validates, plans, reviews, runs and rehearses ConfigMgr
+// runbooks. This package is wiring only: it parses flags, calls the engine
+// and renders results; every decision lives in the engine packages.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr})
+	stop()
+	os.Exit(code)
+}

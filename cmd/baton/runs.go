@@ -1,0 +1,525 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/batonhq/baton/engine/clock"
+	"github.com/batonhq/baton/engine/executor"
+	"github.com/batonhq/baton/engine/version"
+	"github.com/batonhq/baton/state"
+)
+
+func init() {
+	register(&command{name: "apply", synopsis: "start a run of a runbook against the live site", usage: "RUNBOOK [-var name=value] [-var-file FILE] [-json] [-parallelism N] [--wait-approvals]", run: cmdApply})
+	register(&command{name: "resume", synopsis: "continue a paused or interrupted run", usage: "RUN RUNBOOK [-var ...] [--accept-changes] [--override-window --by NAME --reason TEXT]", run: cmdResume})
+	register(&command{name: "status", synopsis: "show a run and the state of each step", usage: "RUN [-json]", run: cmdStatus})
+	register(&command{name: "runs", synopsis: "list runs", usage: "[-json]", run: cmdRuns})
+	register(&command{name: "logs", synopsis: "print the captured output of a run's steps", usage: "RUN [STEP]", run: cmdLogs})
+	register(&command{name: "approve", synopsis: "approve an approval or confirm a manual step", usage: "RUN STEP --by NAME [--comment TEXT]", run: func(ctx context.Context, env *cliEnv, a []string) int { return cmdAnswer(ctx, env, a, "approved") }})
+	register(&command{name: "reject", synopsis: "reject an approval (the step fails)", usage: "RUN STEP --by NAME [--comment TEXT]", run: func(ctx context.Context, env *cliEnv, a []string) int { return cmdAnswer(ctx, env, a, "rejected") }})
+	register(&command{name: "resolve", synopsis: "decide the outcome of an in-doubt step", usage: "RUN STEP --succeeded|--failed|--retry --by NAME --reason TEXT", run: cmdResolve})
+	register(&command{name: "cancel", synopsis: "stop a run at the next safe point", usage: "RUN [--by NAME]", run: cmdCancel})
+	register(&command{name: "unlock", synopsis: "release a run lock by its key (journaled)", usage: "KEY --by NAME", run: cmdUnlock})
+	register(&command{name: "journal", synopsis: "print or verify a run's hash-chained journal", usage: "RUN [-json] | verify RUN", run: cmdJournal})
+}
+
+// runFlags are shared by apply and resume.
+type runFlags struct {
+	inputs      inputFlags
+	st          stateFlag
+	json        bool
+	parallelism int
+	wait        bool
+	force       bool
+}
+
+func (f *runFlags) register(fs *flag.FlagSet) {
+	f.inputs.register(fs)
+	f.st.register(fs)
+	fs.BoolVar(&f.json, "json", false, "stream progress as JSON Lines on stdout")
+	fs.IntVar(&f.parallelism, "parallelism", 4, "maximum steps running at once")
+	fs.BoolVar(&f.wait, "wait-approvals", false, "keep waiting while only approvals are pending (default: pause and exit 4)")
+	fs.BoolVar(&f.force, "force", false, "take over a lock whose holder process is provably dead")
+}
+
+func (f *runFlags) options(env *cliEnv, st *state.Store) executor.Options {
+	var obs executor.Observer = &humanProgress{w: env.io.out}
+	if f.json {
+		obs = newJSONProgress(env.io.out)
+	}
+	return executor.Options{
+		Store: st, Clock: clock.Wall{}, Log: env.log, Observer: obs, Parallelism: f.parallelism,
+		Requester: currentUser(), EngineVersion: version.Version, WaitForApprovals: f.wait, ForceLock: f.force,
+	}
+}
+
+func resultCode(res executor.Result) int {
+	switch res.Status {
+	case state.RunSucceeded:
+		return exitOK
+	case state.RunPaused:
+		return exitPaused
+	}
+	return exitError
+}
+
+func cmdApply(ctx context.Context, env *cliEnv, args []string) int {
+	c := commands["apply"]
+	fs := newFlags(c, env)
+	var f runFlags
+	f.register(fs)
+	pos, code := parse(fs, args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return exitError
+	}
+	rb := loadRunbook(env, pos[0])
+	if rb == nil {
+		return exitError
+	}
+	vars, ok := resolveInputs(env, rb, &f.inputs)
+	if !ok {
+		return exitError
+	}
+	st, err := openState(&f.st, false)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer st.Close()
+	res, err := executor.Start(ctx, rb, vars, f.options(env, st), executor.Meta{RunbookPath: pos[0], Target: "live", Inputs: displayInputs(vars)})
+	if err != nil {
+		return fail(env, stateErr(err))
+	}
+	return resultCode(res)
+}
+
+func cmdResume(ctx context.Context, env *cliEnv, args []string) int {
+	c := commands["resume"]
+	fs := newFlags(c, env)
+	var f runFlags
+	f.register(fs)
+	var ro executor.ResumeOptions
+	fs.BoolVar(&ro.AcceptChanges, "accept-changes", false, "resume although the runbook files changed since the run started")
+	fs.BoolVar(&ro.OverrideWindow, "override-window", false, "let a point of no return start although the change window is too short")
+	fs.StringVar(&ro.By, "by", "", "who decides (with --accept-changes or --override-window)")
+	fs.StringVar(&ro.Reason, "reason", "", "why (with --override-window)")
+	pos, code := parse(fs, args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) < 1 || len(pos) > 2 {
+		fs.Usage()
+		return exitError
+	}
+	if ro.OverrideWindow && (ro.By == "" || ro.Reason == "") {
+		return fail(env, errors.New("--override-window needs --by NAME and --reason TEXT: the decision is journaled"))
+	}
+	if ro.By == "" {
+		ro.By = currentUser()
+	}
+	st, err := openState(&f.st, false)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer st.Close()
+	run, err := st.Run(pos[0])
+	if err != nil {
+		return fail(env, fmt.Errorf("run %s: %w (list runs with baton runs)", pos[0], err))
+	}
+	path := run.RunbookPath
+	if len(pos) == 2 {
+		path = pos[1]
+	}
+	rb := loadRunbook(env, path)
+	if rb == nil {
+		return exitError
+	}
+	vars, ok := resolveInputs(env, rb, &f.inputs)
+	if !ok {
+		return exitError
+	}
+	res, err := executor.Resume(ctx, rb, vars, pos[0], f.options(env, st), ro)
+	if err != nil {
+		var sc *executor.SourcesChangedError
+		if errors.As(err, &sc) {
+			fmt.Fprintf(env.io.err, "The runbook changed since run %s started:\n", pos[0])
+			for _, x := range sc.Changed {
+				fmt.Fprintf(env.io.err, "  ~ %s\n", x)
+			}
+			for _, x := range sc.Added {
+				fmt.Fprintf(env.io.err, "  + %s\n", x)
+			}
+			for _, x := range sc.Removed {
+				fmt.Fprintf(env.io.err, "  - %s\n", x)
+			}
+		}
+		return fail(env, stateErr(err))
+	}
+	return resultCode(res)
+}
+
+func cmdStatus(_ context.Context, env *cliEnv, args []string) int {
+	c := commands["status"]
+	fs := newFlags(c, env)
+	var sf stateFlag
+	sf.register(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, code := parse(fs, args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return exitError
+	}
+	st, err := openState(&sf, true)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer st.Close()
+	run, err := st.Run(pos[0])
+	if err != nil {
+		return fail(env, fmt.Errorf("run %s: %w (list runs with baton runs)", pos[0], err))
+	}
+	recs, err := st.Steps(pos[0])
+	if err != nil {
+		return fail(env, err)
+	}
+	if *asJSON {
+		for i := range recs {
+			recs[i].Output = nil
+		}
+		return printJSON(env, map[string]any{"run": run, "steps": recs})
+	}
+	w := env.io.out
+	fmt.Fprintf(w, "Run %s: %s", run.ID, run.Status)
+	if run.Reason != "" {
+		fmt.Fprintf(w, " (%s)", run.Reason)
+	}
+	fmt.Fprintf(w, "\n  runbook   %s %s (%s)\n  started   %s by %s on %s\n", run.Runbook, run.Version, run.RunbookPath, run.CreatedAt.UTC().Format(time.RFC3339), run.Requester, run.Host)
+	if run.LockKey != "" {
+		fmt.Fprintf(w, "  lock      %s\n", run.LockKey)
+	}
+	if run.PlanDigest != "" {
+		fmt.Fprintf(w, "  plan      %s\n", run.PlanDigest)
+	}
+	fmt.Fprintln(w)
+	sort.SliceStable(recs, func(i, j int) bool { return stepSortKey(recs[i]) < stepSortKey(recs[j]) })
+	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(tw, "STEP\tSTATE\tATTEMPT\tDETAIL")
+	for _, r := range recs {
+		detail := firstOf(r.Error, r.Reason)
+		if r.Status == state.StepAwaitingApproval {
+			detail = fmt.Sprintf("%d approval(s) so far; baton approve %s %s --by NAME", len(r.Approvals), run.ID, r.Name)
+			if !r.Deadline.IsZero() {
+				detail += "; expires " + r.Deadline.UTC().Format(time.RFC3339)
+			}
+		}
+		if r.Status == state.StepWaiting && !r.Deadline.IsZero() {
+			detail = "deadline " + r.Deadline.UTC().Format(time.RFC3339)
+		}
+		if r.Status == state.StepInDoubt {
+			detail += fmt.Sprintf("; baton resolve %s %s --succeeded|--failed|--retry --by NAME --reason TEXT", run.ID, r.Name)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", r.Name, r.Status, r.Attempt, oneLine(detail, 110))
+	}
+	tw.Flush()
+	return exitOK
+}
+
+// stepSortKey orders steps by when they started, pending ones last.
+func stepSortKey(r state.StepRecord) string {
+	if r.StartedAt.IsZero() {
+		if r.FinishedAt.IsZero() {
+			return "9" + r.Name
+		}
+		return "1" + r.FinishedAt.UTC().Format(time.RFC3339Nano)
+	}
+	return "1" + r.StartedAt.UTC().Format(time.RFC3339Nano)
+}
+
+func cmdRuns(_ context.Context, env *cliEnv, args []string) int {
+	c := commands["runs"]
+	fs := newFlags(c, env)
+	var sf stateFlag
+	sf.register(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, code := parse(fs, args); code >= 0 {
+		return code
+	}
+	st, err := openState(&sf, true)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer st.Close()
+	runs, err := st.Runs()
+	if err != nil {
+		return fail(env, err)
+	}
+	if *asJSON {
+		return printJSON(env, runs)
+	}
+	tw := tabwriter.NewWriter(env.io.out, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(tw, "RUN\tRUNBOOK\tSTATUS\tSTARTED\tBY\tTARGET")
+	for _, r := range runs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Runbook, r.Status, r.CreatedAt.UTC().Format(time.RFC3339), r.Requester, r.Target)
+	}
+	tw.Flush()
+	return exitOK
+}
+
+func cmdLogs(_ context.Context, env *cliEnv, args []string) int {
+	c := commands["logs"]
+	fs := newFlags(c, env)
+	var sf stateFlag
+	sf.register(fs)
+	pos, code := parse(fs, args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) < 1 || len(pos) > 2 {
+		fs.Usage()
+		return exitError
+	}
+	st, err := openState(&sf, true)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer st.Close()
+	step := ""
+	if len(pos) == 2 {
+		step = pos[1]
+	}
+	b, err := st.Logs(pos[0], step)
+	if err != nil {
+		return fail(env, err)
+	}
+	_, _ = env.io.out.Write(b)
+	return exitOK
+}
+
+func cmdAnswer(_ context.Context, env *cliEnv, args []string, decision string) int {
+	name := "approve"
+	if decision == "rejected" {
+		name = "reject"
+	}
+	c := commands[name]
+	fs := newFlags(c, env)
+	var sf stateFlag
+	sf.register(fs)
+	by := fs.String("by", "", "who answers (required)")
+	comment := fs.String("comment", "", "a comment for the record")
+	pos, code := parse(fs, args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) != 2 || *by == "" {
+		fs.Usage()
+		return exitError
+	}
+	st, err := openState(&sf, false)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer st.Close()
+	if err := executor.Answer(st, pos[0], pos[1], *by, *comment, decision, time.Now()); err != nil {
+		return fail(env, stateErr(err))
+	}
+	fmt.Fprintf(env.io.out, "%s %s of run %s as %s\n", strings.ToUpper(decision[:1])+decision[1:], pos[1], pos[0], *by)
+	return exitOK
+}
+
+func cmdResolve(_ context.Context, env *cliEnv, args []string) int {
+	c := commands["resolve"]
+	fs := newFlags(c, env)
+	var sf stateFlag
+	sf.register(fs)
+	succeeded := fs.Bool("succeeded", false, "the action took effect")
+	failed := fs.Bool("failed", false, "the action did not take effect and must not be retried")
+	retry := fs.Bool("retry", false, "run the action again")
+	by := fs.String("by", "", "who decides (required)")
+	reason := fs.String("reason", "", "why (required)")
+	pos, code := parse(fs, args)
+	if code >= 0 {
+		return code
+	}
+	n := 0
+	decision := ""
+	for d, set := range map[string]bool{"succeeded": *succeeded, "failed": *failed, "retry": *retry} {
+		if set {
+			n++
+			decision = d
+		}
+	}
+	if len(pos) != 2 || n != 1 || *by == "" || *reason == "" {
+		fs.Usage()
+		return exitError
+	}
+	st, err := openState(&sf, false)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer st.Close()
+	now := time.Now()
+	entry := state.JournalEntry{At: now, Type: "step.resolution", Step: pos[1], Actor: *by, Data: map[string]string{"decision": decision, "reason": *reason}}
+	if err := st.Resolve(pos[0], pos[1], state.Resolution{By: *by, Decision: decision, Reason: *reason, At: now}, entry); err != nil {
+		return fail(env, stateErr(err))
+	}
+	fmt.Fprintf(env.io.out, "Recorded: %s of run %s resolved as %s by %s. Continue with: baton resume %s\n", pos[1], pos[0], decision, *by, pos[0])
+	return exitOK
+}
+
+func cmdCancel(_ context.Context, env *cliEnv, args []string) int {
+	c := commands["cancel"]
+	fs := newFlags(c, env)
+	var sf stateFlag
+	sf.register(fs)
+	by := fs.String("by", currentUser(), "who cancels")
+	pos, code := parse(fs, args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return exitError
+	}
+	st, err := openState(&sf, false)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer st.Close()
+	msg, err := executor.Cancel(st, pos[0], *by, time.Now())
+	if err != nil {
+		return fail(env, stateErr(err))
+	}
+	fmt.Fprintln(env.io.out, msg)
+	return exitOK
+}
+
+func cmdUnlock(_ context.Context, env *cliEnv, args []string) int {
+	c := commands["unlock"]
+	fs := newFlags(c, env)
+	var sf stateFlag
+	sf.register(fs)
+	by := fs.String("by", "", "who releases the lock (required; journaled)")
+	pos, code := parse(fs, args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) != 1 || *by == "" {
+		fs.Usage()
+		return exitError
+	}
+	st, err := openState(&sf, false)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer st.Close()
+	h, err := st.ForceUnlock(pos[0], *by, time.Now())
+	if err != nil {
+		return fail(env, stateErr(err))
+	}
+	fmt.Fprintf(env.io.out, "Released lock %s (held by run %s, pid %d on %s, since %s); recorded in the run's journal.\n", h.Key, h.RunID, h.PID, h.Host, h.Since.UTC().Format(time.RFC3339))
+	return exitOK
+}
+
+func cmdJournal(_ context.Context, env *cliEnv, args []string) int {
+	c := commands["journal"]
+	fs := newFlags(c, env)
+	var sf stateFlag
+	sf.register(fs)
+	asJSON := fs.Bool("json", false, "print JSON Lines")
+	pos, code := parse(fs, args)
+	if code >= 0 {
+		return code
+	}
+	verify := len(pos) == 2 && pos[0] == "verify"
+	if verify {
+		pos = pos[1:]
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return exitError
+	}
+	st, err := openState(&sf, true)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer st.Close()
+	if verify {
+		head, err := st.VerifyJournal(pos[0])
+		if err != nil {
+			return fail(env, err)
+		}
+		fmt.Fprintf(env.io.out, "Journal of run %s verifies; head %s\n", pos[0], head)
+		return exitOK
+	}
+	entries, err := st.Journal(pos[0])
+	if err != nil {
+		return fail(env, err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.io.out)
+		for _, e := range entries {
+			_ = enc.Encode(e)
+		}
+		return exitOK
+	}
+	for _, e := range entries {
+		keys := make([]string, 0, len(e.Data))
+		for k := range e.Data {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var kv []string
+		for _, k := range keys {
+			kv = append(kv, k+"="+e.Data[k])
+		}
+		step := ""
+		if e.Step != "" {
+			step = " " + e.Step
+		}
+		fmt.Fprintf(env.io.out, "%4d %s %-24s%s by %s %s\n", e.Seq, e.At.UTC().Format(time.RFC3339), e.Type, step, e.Actor, oneLine(strings.Join(kv, " "), 140))
+	}
+	return exitOK
+}
+
+func printJSON(env *cliEnv, v any) int {
+	enc := json.NewEncoder(env.io.out)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fail(env, err)
+	}
+	return exitOK
+}
+
+func firstOf(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		return s[:n-1] + "…"
+	}
+	return s
+}
+
+var _ = os.Stdout

@@ -1,0 +1,112 @@
+package draw
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/batonhq/baton/engine/runbook"
+)
+
+// Dot renders the runbook's steps as a Graphviz digraph. Checks are blue
+// rounded boxes, actions orange boxes (points of no return with a thick red
+// border), waits hexagons with their timeout, approvals and manual steps
+// parallelograms with their approvers, decisions diamonds whose edges say
+// yes or no; the back-out path is a dashed cluster and the post-tasks a
+// cluster of their own. Output is deterministic.
+func Dot(rb *runbook.Runbook) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "digraph %s {\n", dotQuote(rb.Name))
+	b.WriteString("  rankdir=TB;\n  compound=true;\n")
+	b.WriteString("  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9];\n")
+	if rb.Title != "" {
+		fmt.Fprintf(&b, "  labelloc=t;\n  label=%s;\n", dotQuote(rb.Title))
+	}
+	var main, back, post []*runbook.Step
+	for _, s := range rb.Steps {
+		switch s.Class {
+		case runbook.ClassBackout:
+			back = append(back, s)
+		case runbook.ClassPost:
+			post = append(post, s)
+		default:
+			main = append(main, s)
+		}
+	}
+	b.WriteString("\n")
+	for _, s := range main {
+		dotNode(&b, rb, s, "  ")
+	}
+	if len(back) > 0 {
+		b.WriteString("\n  subgraph cluster_backout {\n    label=\"Back-out path\";\n    style=dashed;\n    color=\"#b71c1c\";\n")
+		for _, s := range back {
+			dotNode(&b, rb, s, "    ")
+		}
+		b.WriteString("  }\n")
+	}
+	if len(post) > 0 {
+		b.WriteString("\n  subgraph cluster_post {\n    label=\"Post-tasks\";\n    style=rounded;\n    color=\"#2e7d32\";\n")
+		for _, s := range post {
+			dotNode(&b, rb, s, "    ")
+		}
+		b.WriteString("  }\n")
+	}
+	b.WriteString("\n")
+	for _, s := range rb.Steps {
+		for _, d := range s.Deps {
+			var attrs []string
+			if l := edgeLabel(rb, s, d); l != "" {
+				attrs = append(attrs, "label="+dotQuote(l))
+			}
+			if s.Class == runbook.ClassBackout {
+				attrs = append(attrs, "style=dashed")
+			}
+			dotEdge(&b, d, s.Name, attrs)
+		}
+		if s.Undoes != "" {
+			dotEdge(&b, s.Undoes, s.Name, []string{"style=dashed", "color=\"#b71c1c\"", "label=\"undo\""})
+		}
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+func dotEdge(b *strings.Builder, from, to string, attrs []string) {
+	fmt.Fprintf(b, "  %s -> %s", dotQuote(from), dotQuote(to))
+	if len(attrs) > 0 {
+		fmt.Fprintf(b, " [%s]", strings.Join(attrs, ", "))
+	}
+	b.WriteString(";\n")
+}
+
+func dotNode(b *strings.Builder, rb *runbook.Runbook, s *runbook.Step, indent string) {
+	var attrs []string
+	switch s.Class {
+	case runbook.ClassCheck:
+		attrs = []string{"shape=box", "style=\"rounded,filled\"", "fillcolor=\"#e3f2fd\"", "color=\"#1565c0\""}
+	case runbook.ClassAction:
+		attrs = []string{"shape=box", "style=filled", "fillcolor=\"#ffe0b2\"", "color=\"#e65100\""}
+		if s.PointOfNoReturn {
+			attrs = []string{"shape=box", "style=\"filled,bold\"", "fillcolor=\"#ffcdd2\"", "color=\"#b71c1c\"", "penwidth=3"}
+		}
+	case runbook.ClassWait:
+		attrs = []string{"shape=hexagon", "style=filled", "fillcolor=\"#fff9c4\"", "color=\"#f9a825\""}
+	case runbook.ClassApproval:
+		attrs = []string{"shape=parallelogram", "style=filled", "fillcolor=\"#e8f5e9\"", "color=\"#2e7d32\""}
+	case runbook.ClassManual:
+		attrs = []string{"shape=parallelogram", "style=\"filled,dashed\"", "fillcolor=\"#f3e5f5\"", "color=\"#6a1b9a\""}
+	case runbook.ClassDecision:
+		attrs = []string{"shape=diamond", "style=filled", "fillcolor=\"#ede7f6\"", "color=\"#4527a0\""}
+	case runbook.ClassBackout:
+		attrs = []string{"shape=box", "style=\"dashed,filled\"", "fillcolor=\"#ffebee\"", "color=\"#b71c1c\""}
+	case runbook.ClassPost:
+		attrs = []string{"shape=box", "style=\"rounded,filled\"", "fillcolor=\"#f1f8e9\"", "color=\"#558b2f\""}
+	}
+	attrs = append([]string{"label=" + dotQuote(strings.Join(lines(rb, s), "\n"))}, attrs...)
+	fmt.Fprintf(b, "%s%s [%s];\n", indent, dotQuote(s.Name), strings.Join(attrs, ", "))
+}
+
+// dotQuote quotes a DOT string; newlines become \n line breaks.
+func dotQuote(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", "")
+	return `"` + r.Replace(s) + `"`
+}

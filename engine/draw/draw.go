@@ -1,0 +1,123 @@
+// Package draw renders a runbook's step graph for people: Graphviz DOT and
+// Mermaid (v11) flowcharts in which every class of step looks different,
+// decisions branch with yes/no edges, points of no return stand out, and
+// the back-out path and the post-tasks are drawn apart.
+package draw
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/batonhq/baton/engine/runbook"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// branch tells whether step s's when is exactly decision d's output
+// ("yes") or its negation ("no"); "" otherwise.
+func branch(s *runbook.Step, d string) string {
+	if s.When == nil {
+		return ""
+	}
+	e := s.When
+	neg := false
+	if p, ok := e.(*hclsyntax.ParenthesesExpr); ok {
+		e = p.Expression
+	}
+	if u, ok := e.(*hclsyntax.UnaryOpExpr); ok && u.Op == hclsyntax.OpLogicalNot {
+		e, neg = u.Val, true
+	}
+	t, ok := e.(*hclsyntax.ScopeTraversalExpr)
+	if !ok || len(t.Traversal) != 3 || t.Traversal.RootName() != "step" {
+		return ""
+	}
+	a1, ok1 := t.Traversal[1].(hcl.TraverseAttr)
+	a2, ok2 := t.Traversal[2].(hcl.TraverseAttr)
+	if !ok1 || !ok2 || a1.Name != d || a2.Name != "output" {
+		return ""
+	}
+	if neg {
+		return "no"
+	}
+	return "yes"
+}
+
+// edgeLabel is the label of the edge dep -> s.
+func edgeLabel(rb *runbook.Runbook, s *runbook.Step, dep string) string {
+	if d := rb.Step(dep); d != nil && d.Class == runbook.ClassDecision {
+		return branch(s, dep)
+	}
+	return ""
+}
+
+// lines returns the label lines of a step.
+func lines(rb *runbook.Runbook, s *runbook.Step) []string {
+	out := []string{s.Name}
+	switch s.Class {
+	case runbook.ClassAction:
+		kind := "action"
+		if s.Uses != "" {
+			kind += ": " + s.Uses
+		}
+		out = append(out, kind)
+		if s.PointOfNoReturn {
+			out = append(out, "POINT OF NO RETURN")
+		}
+	case runbook.ClassCheck, runbook.ClassBackout, runbook.ClassPost:
+		out = append(out, string(s.Class)+": "+s.Uses)
+	case runbook.ClassWait:
+		out = append(out, "wait: "+s.Uses, "timeout "+dur(s.Timeout))
+	case runbook.ClassApproval, runbook.ClassManual:
+		l := string(s.Class)
+		if len(s.Approvers) > 0 {
+			l += fmt.Sprintf(" (%d of %s)", s.MinApprovals, strings.Join(s.Approvers, ", "))
+		}
+		out = append(out, l)
+	case runbook.ClassDecision:
+		out = append(out, "decision")
+	}
+	if s.When != nil && !isBranch(s) {
+		out = append(out, "when "+exprText(rb, s.When))
+	}
+	return out
+}
+
+func isBranch(s *runbook.Step) bool {
+	for _, d := range s.Deps {
+		if branch(s, d) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+var spaceRE = regexp.MustCompile(`\s+`)
+
+// exprText is an expression's source text, on one line, shortened.
+func exprText(rb *runbook.Runbook, e hcl.Expression) string {
+	r := e.Range()
+	src := rb.Sources[r.Filename]
+	if r.Start.Byte < 0 || r.End.Byte > len(src) || r.Start.Byte > r.End.Byte {
+		return "(condition)"
+	}
+	t := spaceRE.ReplaceAllString(string(src[r.Start.Byte:r.End.Byte]), " ")
+	if len(t) > 60 {
+		t = t[:57] + "..."
+	}
+	return t
+}
+
+func dur(d time.Duration) string {
+	if d == 0 {
+		return "none"
+	}
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	s = strings.TrimSuffix(s, "0m")
+	if s == "" {
+		return d.String()
+	}
+	return s
+}

@@ -1,0 +1,418 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/batonhq/baton/engine/clock"
+	"github.com/batonhq/baton/engine/digest"
+	"github.com/batonhq/baton/engine/graph"
+	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/state"
+	"github.com/batonhq/baton/steps"
+	"github.com/hashicorp/go-hclog"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Options configure an execution.
+type Options struct {
+	Store *state.Store
+	Clock clock.Clock // default: clock.Wall{}
+	Log   hclog.Logger
+	// Observer receives progress events (optional).
+	Observer Observer
+	// Parallelism bounds the steps running at once (default 4).
+	Parallelism int
+	// Targets replaces the runbook's targets, by target name or by target
+	// type, with already opened ones (a simulated site in rehearsals).
+	Targets map[string]steps.Target
+	// Rehearsal: only simulated targets and pure step types run; any other
+	// step is skipped as "not simulated", never run against the world.
+	Rehearsal bool
+	// PureKinds are the step types that touch nothing and may run in a
+	// rehearsal (default: assert, sleep, noop).
+	PureKinds map[string]bool
+
+	Requester     string
+	Host          string
+	PID           int
+	EngineVersion string
+
+	// PollInterval is how often the store is read for approvals and cancel
+	// requests from other processes (wall clock only; default 500ms).
+	PollInterval time.Duration
+	// WaitForApprovals keeps the process polling while only approvals are
+	// pending; otherwise the run pauses and the process returns.
+	WaitForApprovals bool
+	// AutoApprove answers approvals and manual steps (rehearsals).
+	AutoApprove func(step *runbook.Step) []state.Approval
+	// Heartbeat is the period of heartbeat events for running steps (wall
+	// clock only; default 10s; negative disables).
+	Heartbeat time.Duration
+	// ForceLock takes over a stale lock (holder provably dead).
+	ForceLock bool
+}
+
+// Meta describes how a run was started.
+type Meta struct {
+	RunbookPath string
+	PlanDigest  string // when started from a saved plan
+	Target      string // "live" or "fixture:NAME/SCENARIO"
+	RunID       string // optional; generated when empty
+	// Inputs are display values for `baton status` (sensitive: "(sensitive)").
+	Inputs map[string]string
+}
+
+// ResumeOptions are the operator's decisions when resuming.
+type ResumeOptions struct {
+	// AcceptChanges lets a run resume although its runbook files changed.
+	AcceptChanges bool
+	// OverrideWindow lets a point of no return start although the change
+	// window is too short; By and Reason are journaled.
+	OverrideWindow bool
+	By, Reason     string
+}
+
+// Result is how a run ended (or paused).
+type Result struct {
+	RunID  string
+	Status state.RunStatus
+	Reason string
+}
+
+// ErrSourcesChanged is returned by Resume when the runbook changed since
+// the run started and the operator did not accept the changes.
+var ErrSourcesChanged = errors.New("the runbook changed since the run started")
+
+// SourcesChangedError lists what changed.
+type SourcesChangedError struct {
+	Changed, Added, Removed []string
+}
+
+func (e *SourcesChangedError) Error() string {
+	var parts []string
+	if len(e.Changed) > 0 {
+		parts = append(parts, "changed: "+strings.Join(e.Changed, ", "))
+	}
+	if len(e.Added) > 0 {
+		parts = append(parts, "added: "+strings.Join(e.Added, ", "))
+	}
+	if len(e.Removed) > 0 {
+		parts = append(parts, "removed: "+strings.Join(e.Removed, ", "))
+	}
+	return fmt.Sprintf("%s (%s); review the changes, then resume with --accept-changes", ErrSourcesChanged, strings.Join(parts, "; "))
+}
+
+func (e *SourcesChangedError) Unwrap() error { return ErrSourcesChanged }
+
+type phase int
+
+const (
+	phaseMain phase = iota
+	phasePost
+	phaseStopping // a failure: no new main steps; waiting for running ones
+	phaseBackout
+	phaseDone
+)
+
+// run is the in-memory side of one execution.
+type run struct {
+	opts   Options
+	clk    clock.Clock
+	log    hclog.Logger
+	store  *state.Store
+	rb     *runbook.Runbook
+	vars   map[string]cty.Value
+	locals map[string]cty.Value
+	red    *redactor
+	em     *emitter
+	rnd    *rand.Rand
+
+	id     string
+	order  []string       // topological order of every step
+	index  map[string]int // position in order
+	steps  map[string]*runbook.Step
+	resume ResumeOptions
+
+	mu       sync.Mutex // guards recs, outputs, record
+	record   state.Run
+	recs     map[string]*state.StepRecord
+	outputs  map[string]cty.Value
+	skipFail map[string]bool // skipped because a dependency failed
+
+	targets   map[string]steps.Target
+	targetsMu sync.Mutex
+
+	running      map[string]context.CancelFunc
+	started      map[string]time.Time
+	beats        map[string]time.Time
+	results      chan result
+	phase        phase
+	failedBy     string // the step whose failure stopped the main path
+	backout      bool
+	backoutOrder []string
+}
+
+type result struct {
+	step        string
+	output      cty.Value
+	err         error
+	interrupted bool
+}
+
+func (o *Options) defaults() {
+	if o.Clock == nil {
+		o.Clock = clock.Wall{}
+	}
+	if o.Log == nil {
+		o.Log = hclog.NewNullLogger()
+	}
+	if o.Parallelism <= 0 {
+		o.Parallelism = 4
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = 500 * time.Millisecond
+	}
+	if o.Heartbeat == 0 {
+		o.Heartbeat = 10 * time.Second
+	}
+	if o.PureKinds == nil {
+		o.PureKinds = map[string]bool{"assert": true, "sleep": true, "noop": true}
+	}
+	if o.Host == "" {
+		o.Host, _ = os.Hostname()
+	}
+	if o.PID == 0 {
+		o.PID = os.Getpid()
+	}
+}
+
+func newRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*run, error) {
+	opts.defaults()
+	if opts.Store == nil {
+		return nil, errors.New("executor: no state store")
+	}
+	r := &run{
+		opts: opts, clk: opts.Clock, log: opts.Log, store: opts.Store, rb: rb, vars: vars,
+		em:      &emitter{obs: opts.Observer},
+		index:   map[string]int{},
+		steps:   map[string]*runbook.Step{},
+		recs:    map[string]*state.StepRecord{},
+		outputs: map[string]cty.Value{}, skipFail: map[string]bool{},
+		targets: map[string]steps.Target{},
+		running: map[string]context.CancelFunc{}, started: map[string]time.Time{}, beats: map[string]time.Time{},
+		results: make(chan result, 64),
+		rnd:     rand.New(rand.NewPCG(uint64(opts.Clock.Now().UnixNano()), 0x6261746f6e)),
+	}
+	names := make([]string, 0, len(rb.Steps))
+	deps := map[string][]string{}
+	for _, s := range rb.Steps {
+		r.steps[s.Name] = s
+		names = append(names, s.Name)
+		deps[s.Name] = s.Deps
+	}
+	g, err := graph.New(names, deps)
+	if err != nil {
+		return nil, fmt.Errorf("building the step graph: %w", err)
+	}
+	r.order = g.Order()
+	for i, n := range r.order {
+		r.index[n] = i
+	}
+	locals, diags := runbook.EvalLocals(rb, vars, r.clk.Now)
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("evaluating locals: %w", diags)
+	}
+	r.locals = locals
+	r.red = newRedactor(vars, locals)
+	return r, nil
+}
+
+// Start creates a run of rb with the given inputs and executes it until it
+// finishes or pauses.
+func Start(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, opts Options, meta Meta) (Result, error) {
+	r, err := newRun(rb, vars, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	now := r.clk.Now()
+	id := meta.RunID
+	if id == "" {
+		id = state.NewRunID(now, nil)
+	}
+	r.id = id
+	total, files := digest.Sources(rb.Sources)
+	inDigest, _ := digest.Inputs(vars)
+	lockKey, err := r.lockKey()
+	if err != nil {
+		return Result{}, err
+	}
+	r.record = state.Run{
+		ID: id, Runbook: rb.Name, RunbookPath: meta.RunbookPath, Version: rb.Version,
+		SourceDigest: total, SourceFiles: files, PlanDigest: meta.PlanDigest, InputsDigest: inDigest,
+		Inputs: meta.Inputs, Target: meta.Target, Rehearsal: r.opts.Rehearsal, LockKey: lockKey,
+		Requester: r.opts.Requester, Host: r.opts.Host, PID: r.opts.PID, EngineVersion: r.opts.EngineVersion,
+		Status: state.RunRunning, CreatedAt: now, UpdatedAt: now,
+	}
+	if rb.RunTimeout > 0 {
+		r.record.Deadline = now.Add(rb.RunTimeout)
+	}
+	recs := make([]state.StepRecord, 0, len(r.order))
+	for _, n := range r.order {
+		rec := state.StepRecord{Name: n, Status: state.StepPending}
+		recs = append(recs, rec)
+		cp := rec
+		r.recs[n] = &cp
+	}
+	data := map[string]string{"runbook": rb.Name, "source_digest": total, "inputs_digest": inDigest}
+	if meta.PlanDigest != "" {
+		data["plan_digest"] = meta.PlanDigest
+	}
+	if meta.Target != "" {
+		data["target"] = meta.Target
+	}
+	if err := r.store.CreateRun(r.record, recs, r.entry("run.created", "", data)); err != nil {
+		return Result{}, fmt.Errorf("recording the new run: %w", err)
+	}
+	if lockKey != "" {
+		holder := state.LockHolder{Key: lockKey, RunID: id, Host: r.opts.Host, PID: r.opts.PID, User: r.opts.Requester, Since: now}
+		if err := r.store.AcquireLock(holder, r.entry("lock.acquired", "", map[string]string{"key": lockKey}), r.opts.ForceLock); err != nil {
+			// The refused run stays on record, failed, for the audit trail.
+			r.record.Status, r.record.Reason = state.RunFailed, "not started: "+err.Error()
+			r.record.FinishedAt = now
+			_ = r.store.UpdateRun(r.record, r.entry("run.refused", "", map[string]string{"reason": r.record.Reason}))
+			return Result{RunID: id, Status: state.RunFailed, Reason: r.record.Reason}, fmt.Errorf("locking %q: %w", lockKey, err)
+		}
+	}
+	r.em.emit(Event{Type: EventRunStarted, RunID: id, At: now, Message: rb.Name})
+	return r.execute(ctx)
+}
+
+// Resume continues a run that paused or whose process died.
+func Resume(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, runID string, opts Options, ro ResumeOptions) (Result, error) {
+	r, err := newRun(rb, vars, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	r.id = runID
+	r.resume = ro
+	rec, err := r.store.Run(runID)
+	if err != nil {
+		return Result{}, fmt.Errorf("reading run %s: %w", runID, err)
+	}
+	if rec.Status.Done() {
+		return Result{RunID: runID, Status: rec.Status, Reason: rec.Reason}, fmt.Errorf("run %s already ended (%s); start a new run with baton apply", runID, rec.Status)
+	}
+	r.record = rec
+	_, files := digest.Sources(rb.Sources)
+	if ch := compareSources(rec.SourceFiles, files); ch != nil {
+		if !ro.AcceptChanges {
+			return Result{RunID: runID, Status: rec.Status}, ch
+		}
+		_ = r.store.Append(runID, r.entry("run.changes_accepted", "", map[string]string{"by": ro.By, "changes": ch.Error()}))
+		total, _ := digest.Sources(rb.Sources)
+		r.record.SourceDigest, r.record.SourceFiles = total, files
+	}
+	inDigest, _ := digest.Inputs(vars)
+	if rec.InputsDigest != "" && inDigest != rec.InputsDigest {
+		return Result{RunID: runID, Status: rec.Status}, fmt.Errorf("the inputs differ from the ones run %s started with; pass the same -var, -var-file and BATON_VAR_ values (sensitive ones included)", runID)
+	}
+	if rec.LockKey != "" {
+		holder := state.LockHolder{Key: rec.LockKey, RunID: runID, Host: r.opts.Host, PID: r.opts.PID, User: r.opts.Requester, Since: r.clk.Now()}
+		if err := r.store.AcquireLock(holder, r.entry("lock.acquired", "", map[string]string{"key": rec.LockKey}), r.opts.ForceLock); err != nil {
+			return Result{}, fmt.Errorf("locking %q: %w", rec.LockKey, err)
+		}
+	}
+	stored, err := r.store.Steps(runID)
+	if err != nil {
+		return Result{}, fmt.Errorf("reading the steps of run %s: %w", runID, err)
+	}
+	for i := range stored {
+		s := stored[i]
+		r.recs[s.Name] = &s
+		if s.Status == state.StepSucceeded && len(s.Output) > 0 {
+			v, err := decodeOutput(s.Output)
+			if err != nil {
+				return Result{}, fmt.Errorf("step %s: %w", s.Name, err)
+			}
+			r.outputs[s.Name] = v
+		}
+		if s.Status == state.StepSkipped && strings.HasPrefix(s.Reason, reasonDepFailed) {
+			r.skipFail[s.Name] = true
+		}
+	}
+	for _, n := range r.order { // steps added by an accepted change
+		if _, ok := r.recs[n]; !ok {
+			r.recs[n] = &state.StepRecord{Name: n, Status: state.StepPending}
+		}
+	}
+	now := r.clk.Now()
+	r.record.Status = state.RunRunning
+	r.record.Reason = ""
+	r.record.PID, r.record.Host = r.opts.PID, r.opts.Host
+	r.record.UpdatedAt = now
+	if err := r.store.UpdateRun(r.record, r.entry("run.resumed", "", map[string]string{"by": r.opts.Requester, "pid": fmt.Sprint(r.opts.PID)})); err != nil {
+		return Result{}, fmt.Errorf("recording the resume: %w", err)
+	}
+	if ro.OverrideWindow {
+		_ = r.store.Append(runID, r.entry("window.override", "", map[string]string{"by": ro.By, "reason": ro.Reason}))
+	}
+	r.em.emit(Event{Type: EventRunResumed, RunID: runID, At: now})
+	if err := r.recoverSteps(ctx); err != nil {
+		return Result{}, err
+	}
+	r.restorePhase()
+	return r.execute(ctx)
+}
+
+func compareSources(old, cur map[string]string) *SourcesChangedError {
+	e := &SourcesChangedError{}
+	for f, d := range cur {
+		od, ok := old[f]
+		switch {
+		case !ok:
+			e.Added = append(e.Added, f)
+		case od != d:
+			e.Changed = append(e.Changed, f)
+		}
+	}
+	for f := range old {
+		if _, ok := cur[f]; !ok {
+			e.Removed = append(e.Removed, f)
+		}
+	}
+	if len(e.Changed)+len(e.Added)+len(e.Removed) == 0 {
+		return nil
+	}
+	sort.Strings(e.Changed)
+	sort.Strings(e.Added)
+	sort.Strings(e.Removed)
+	return e
+}
+
+func (r *run) entry(typ, step string, data map[string]string) state.JournalEntry {
+	actor := r.opts.Requester
+	return state.JournalEntry{At: r.clk.Now(), Type: typ, Step: step, Actor: actor, Data: data}
+}
+
+func (r *run) lockKey() (string, error) {
+	if r.rb.Lock == nil {
+		return "", nil
+	}
+	v, diags := r.scope(cty.NilVal).Eval(r.rb.Lock, cty.String)
+	if diags.HasErrors() {
+		return "", fmt.Errorf("evaluating the lock key: %w", diags)
+	}
+	if v.IsNull() || !v.IsKnown() {
+		return "", errors.New("the lock key evaluated to null or an unknown value; fix the runbook's lock expression")
+	}
+	un, _ := v.Unmark()
+	return un.AsString(), nil
+}

@@ -1,0 +1,697 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/state"
+)
+
+const header = `
+runbook "t" {
+  title   = "test"
+  version = "1.0.0"
+  lock    = "site/${var.site}"
+}
+variable "site" {
+  type    = string
+  default = "PS1"
+}
+`
+
+func TestRunOutcomes(t *testing.T) {
+	tests := []struct {
+		name       string
+		body       string
+		wantStatus state.RunStatus
+		want       map[string]state.StepStatus
+	}{
+		{
+			name: "chain succeeds",
+			body: `
+check "a" { uses = "probe" }
+action "b" {
+  uses       = "change"
+  key        = "b-${step.a.output.key}"
+  idempotent = true
+}
+check "c" {
+  uses = "probe"
+  depends_on = [step.b]
+  assert {
+    condition = step.b.output.n == 1
+    message   = "b ran more than once"
+  }
+}`,
+			wantStatus: state.RunSucceeded,
+			want:       map[string]state.StepStatus{"a": "succeeded", "b": "succeeded", "c": "succeeded"},
+		},
+		{
+			name: "decision picks a branch, the join runs",
+			body: `
+check "probe" { uses = "probe" }
+decision "first" { condition = step.probe.output.n == 1 }
+action "yes" {
+  uses = "change"
+  key = "yes"
+  when = step.first.output
+  idempotent = true
+}
+action "no" {
+  uses = "change"
+  key = "no"
+  when = !step.first.output
+  idempotent = true
+}
+action "after_no" {
+  uses = "change"
+  key = "after_no"
+  depends_on = [step.no]
+  idempotent = true
+}
+check "join" {
+  uses = "probe"
+  key = "join"
+  depends_on = [step.yes, step.no]
+}`,
+			wantStatus: state.RunSucceeded,
+			want:       map[string]state.StepStatus{"first": "succeeded", "yes": "succeeded", "no": "skipped", "after_no": "skipped", "join": "succeeded"},
+		},
+		{
+			name: "retries with backoff",
+			body: `
+action "f" {
+  uses = "flaky"
+  idempotent = true
+  retry {
+    attempts = 3
+    backoff  = "10s"
+  }
+}`,
+			wantStatus: state.RunSucceeded,
+			want:       map[string]state.StepStatus{"f": "succeeded"},
+		},
+		{
+			name: "assertion failure aborts, later steps skipped",
+			body: `
+check "a" {
+  uses = "probe"
+  assert {
+    condition = self.output.n > 5
+    message   = "n is ${self.output.n}, want more than 5"
+  }
+}
+action "b" {
+  uses = "change"
+  depends_on = [step.a]
+  idempotent = true
+}
+action "free" {
+  uses = "change"
+  key = "free"
+  idempotent = true
+}`,
+			wantStatus: state.RunFailed,
+			want:       map[string]state.StepStatus{"a": "failed", "b": "skipped"},
+		},
+		{
+			name: "continue policy lets the run succeed",
+			body: `
+check "warn" {
+  uses = "probe"
+  on_failure = "continue"
+  assert {
+    condition = false
+    message   = "just a warning"
+  }
+}
+action "b" {
+  uses = "change"
+  idempotent = true
+}`,
+			wantStatus: state.RunSucceeded,
+			want:       map[string]state.StepStatus{"warn": "failed", "b": "succeeded"},
+		},
+		{
+			name: "failure backs out in reverse order",
+			body: `
+action "one" {
+  uses = "change"
+  key = "one"
+  idempotent = true
+}
+action "two" {
+  uses = "change"
+  key = "two"
+  depends_on = [step.one]
+  idempotent = true
+}
+action "three" {
+  uses = "broken"
+  depends_on = [step.two]
+  on_failure = "backout"
+  idempotent = true
+}
+backout "undo_one" {
+  uses = "change"
+  key = "undo_one"
+  undoes = step.one
+  idempotent = true
+}
+backout "undo_two" {
+  uses = "change"
+  key = "undo_two"
+  undoes = step.two
+  idempotent = true
+}
+post "never" {
+  uses = "change"
+  key = "never"
+  idempotent = true
+}`,
+			wantStatus: state.RunBackedOut,
+			want:       map[string]state.StepStatus{"one": "succeeded", "two": "succeeded", "three": "failed", "undo_two": "succeeded", "undo_one": "succeeded", "never": "skipped"},
+		},
+		{
+			name: "post tasks run after the main path",
+			body: `
+action "main" {
+  uses = "change"
+  idempotent = true
+}
+post "p" {
+  uses = "change"
+  key = "p"
+  when = step.main.output.n == 1
+  idempotent = true
+}
+post "q" {
+  uses = "change"
+  key = "q"
+  when = step.main.output.n == 2
+  idempotent = true
+}`,
+			wantStatus: state.RunSucceeded,
+			want:       map[string]state.StepStatus{"main": "succeeded", "p": "succeeded", "q": "skipped"},
+		},
+		{
+			name: "wait polls until the condition holds",
+			body: `
+wait "ready" {
+  uses     = "probe"
+  key      = "ready"
+  until    = self.output.n >= 4
+  interval = "5m"
+  timeout  = "30m"
+}`,
+			wantStatus: state.RunSucceeded,
+			want:       map[string]state.StepStatus{"ready": "succeeded"},
+		},
+		{
+			name: "wait times out at its deadline",
+			body: `
+wait "never" {
+  uses     = "probe"
+  key      = "never"
+  until    = self.output.n > 1000
+  interval = "1m"
+  timeout  = "30m"
+}`,
+			wantStatus: state.RunFailed,
+			want:       map[string]state.StepStatus{"never": "failed"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			rb := f.load(header + tt.body)
+			res, err := Start(t.Context(), rb, f.vars(rb), f.opts(), Meta{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != tt.wantStatus {
+				t.Fatalf("status %s (%s), want %s", res.Status, res.Reason, tt.wantStatus)
+			}
+			got := f.statuses(res.RunID)
+			for step, want := range tt.want {
+				if got[step] != want {
+					t.Errorf("step %s: %s, want %s", step, got[step], want)
+				}
+			}
+			if _, err := f.store.VerifyJournal(res.RunID); err != nil {
+				t.Errorf("journal: %v", err)
+			}
+			if _, err := f.store.Lock("site/PS1"); !errors.Is(err, state.ErrNotFound) {
+				t.Errorf("lock still held after the run ended: %v", err)
+			}
+		})
+	}
+}
+
+func TestBackoutOrderAndRetryTiming(t *testing.T) {
+	f := newFixture(t)
+	rb := f.load(header + `
+action "f" {
+  uses = "flaky"
+  idempotent = true
+  retry {
+    attempts  = 3
+    backoff   = "1m"
+    max_delay = "90s"
+  }
+}`)
+	res, err := Start(t.Context(), rb, f.vars(rb), f.opts(), Meta{})
+	if err != nil || res.Status != state.RunSucceeded {
+		t.Fatalf("%v %v", res, err)
+	}
+	// Two retries: about 1m and min(2m, 90s), with ±20% jitter.
+	el := f.clk.Now().Sub(epoch)
+	if el < 120*time.Second || el > 3*time.Minute {
+		t.Errorf("virtual time spent in backoff = %s, want about 2m30s", el)
+	}
+	if got := f.calls.get("flaky"); got != 3 {
+		t.Errorf("flaky ran %d times, want 3", got)
+	}
+}
+
+func TestWaitTimeoutTakesNoRealTime(t *testing.T) {
+	f := newFixture(t)
+	rb := f.load(header + `
+wait "w" {
+  uses     = "probe"
+  until    = false
+  interval = "30s"
+  timeout  = "30m"
+}`)
+	start := time.Now()
+	res, err := Start(t.Context(), rb, f.vars(rb), f.opts(), Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != state.RunFailed {
+		t.Fatalf("status %s", res.Status)
+	}
+	if got := f.clk.Now().Sub(epoch); got != 30*time.Minute {
+		t.Errorf("virtual time %s, want exactly 30m", got)
+	}
+	if polls := f.calls.get("probe"); polls < 60 || polls > 62 {
+		t.Errorf("%d polls, want about 61", polls)
+	}
+	if real := time.Since(start); real > 20*time.Second {
+		t.Logf("slow machine: %s of real time", real)
+	}
+}
+
+func TestApprovals(t *testing.T) {
+	src := header + `
+approval "cab" {
+  approvers       = ["alice", "bob", "operator"]
+  min_approvals   = 2
+  allow_requester = false
+  expires_after   = "8h"
+}
+action "go" {
+  uses = "change"
+  depends_on = [step.cab]
+  idempotent = true
+}
+check "independent" {
+  uses = "probe"
+  key  = "independent"
+}`
+	t.Run("pauses, independent branch continues, M of N resumes", func(t *testing.T) {
+		f := newFixture(t)
+		rb := f.load(src)
+		res, err := Start(t.Context(), rb, f.vars(rb), f.opts(), Meta{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != state.RunPaused || !strings.Contains(res.Reason, "baton approve") {
+			t.Fatalf("status %s %q, want paused with the approve command", res.Status, res.Reason)
+		}
+		st := f.statuses(res.RunID)
+		if st["independent"] != state.StepSucceeded || st["cab"] != state.StepAwaitingApproval || st["go"] != state.StepPending {
+			t.Fatalf("statuses %v", st)
+		}
+		now := f.clk.Now()
+		if err := Answer(f.store, res.RunID, "cab", "operator", "", "approved", now); err == nil {
+			t.Error("the requester approved their own run")
+		}
+		if err := Answer(f.store, res.RunID, "cab", "mallory", "", "approved", now); err == nil {
+			t.Error("a non-approver approved")
+		}
+		if err := Answer(f.store, res.RunID, "cab", "alice", "CAB-1", "approved", now); err != nil {
+			t.Fatal(err)
+		}
+		if err := Answer(f.store, res.RunID, "cab", "alice", "", "approved", now); err == nil {
+			t.Error("alice approved twice")
+		}
+		res, err = Resume(t.Context(), rb, f.vars(rb), res.RunID, f.opts(), ResumeOptions{})
+		if err != nil || res.Status != state.RunPaused {
+			t.Fatalf("one of two approvals: %v %v", res, err)
+		}
+		if err := Answer(f.store, res.RunID, "cab", "bob", "", "approved", f.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		res, err = Resume(t.Context(), rb, f.vars(rb), res.RunID, f.opts(), ResumeOptions{})
+		if err != nil || res.Status != state.RunSucceeded {
+			t.Fatalf("after two approvals: %v %v", res, err)
+		}
+		j := f.journalTypes(res.RunID)
+		for _, want := range []string{"approval.requested:cab", "approval.approved:cab", "step.succeeded:go"} {
+			if !contains(j, want) {
+				t.Errorf("journal lacks %s: %v", want, j)
+			}
+		}
+	})
+	t.Run("rejection fails the step", func(t *testing.T) {
+		f := newFixture(t)
+		rb := f.load(src)
+		res, _ := Start(t.Context(), rb, f.vars(rb), f.opts(), Meta{})
+		if err := Answer(f.store, res.RunID, "cab", "bob", "not tonight", "rejected", f.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		res, err := Resume(t.Context(), rb, f.vars(rb), res.RunID, f.opts(), ResumeOptions{})
+		if err != nil || res.Status != state.RunFailed || !strings.Contains(res.Reason, "rejected by bob: not tonight") {
+			t.Fatalf("%v %v", res, err)
+		}
+	})
+	t.Run("expired approval is a recorded failure", func(t *testing.T) {
+		f := newFixture(t)
+		rb := f.load(src)
+		res, _ := Start(t.Context(), rb, f.vars(rb), f.opts(), Meta{})
+		f.clk.Advance(9 * time.Hour)
+		res, err := Resume(t.Context(), rb, f.vars(rb), res.RunID, f.opts(), ResumeOptions{})
+		if err != nil || res.Status != state.RunFailed || !strings.Contains(res.Reason, "expired") {
+			t.Fatalf("%v %v", res, err)
+		}
+	})
+	t.Run("auto approval (rehearsal)", func(t *testing.T) {
+		f := newFixture(t)
+		rb := f.load(src)
+		o := f.opts()
+		o.AutoApprove = func(*runbook.Step) []state.Approval {
+			return []state.Approval{{By: "alice", Decision: "approved"}, {By: "bob", Decision: "approved"}}
+		}
+		res, err := Start(t.Context(), rb, f.vars(rb), o, Meta{})
+		if err != nil || res.Status != state.RunSucceeded {
+			t.Fatalf("%v %v", res, err)
+		}
+	})
+}
+
+func TestLockContention(t *testing.T) {
+	f := newFixture(t)
+	rb := f.load(header + `
+approval "hold" { approvers = ["alice"] }`)
+	first, err := Start(t.Context(), rb, f.vars(rb), f.opts(), Meta{})
+	if err != nil || first.Status != state.RunPaused {
+		t.Fatalf("%v %v", first, err)
+	}
+	_, err = Start(t.Context(), rb, f.vars(rb), f.opts(), Meta{})
+	var le *state.LockedError
+	if !errors.As(err, &le) || le.Holder.RunID != first.RunID {
+		t.Fatalf("second run on the same site: %v, want a lock error naming %s", err, first.RunID)
+	}
+	// Another site is free.
+	if res, err := Start(t.Context(), rb, f.vars(rb, "site=PS2"), f.opts(), Meta{}); err != nil || res.Status != state.RunPaused {
+		t.Fatalf("other site: %v %v", res, err)
+	}
+}
+
+func TestCrashRecovery(t *testing.T) {
+	src := header + `
+action "a" {
+  uses = "change"
+  key  = "a"
+  %s
+}
+check "after" {
+  uses = "probe"
+  key  = "after"
+  depends_on = [step.a]
+}`
+	tests := []struct {
+		name      string
+		decl      string
+		calledA   int // times "a" runs after the crash
+		want      state.StepStatus
+		runStatus state.RunStatus
+	}{
+		{"verify says done: not repeated", "verify {\n uses = \"probe\"\n key = \"verified\"\n condition = true\n}", 0, state.StepSucceeded, state.RunSucceeded},
+		{"verify says not done, idempotent: run again", "idempotent = true\nverify {\n uses = \"probe\"\n key = \"verified\"\n condition = false\n}", 1, state.StepSucceeded, state.RunSucceeded},
+		{"verify says not done, not idempotent: hold", "verify {\n uses = \"probe\"\n key = \"verified\"\n condition = false\n}", 0, state.StepInDoubt, state.RunPaused},
+		{"no verify, idempotent: run again", "idempotent = true", 1, state.StepSucceeded, state.RunSucceeded},
+		{"no verify, not idempotent: hold", "", 0, state.StepInDoubt, state.RunPaused},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			rb := f.load(strings.Replace(src, "%s", tt.decl, 1))
+			runID := f.crashDuring(rb, "a")
+			res, err := Resume(t.Context(), rb, f.vars(rb), runID, f.opts(), ResumeOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != tt.runStatus {
+				t.Fatalf("run %s (%s), want %s", res.Status, res.Reason, tt.runStatus)
+			}
+			if got := f.statuses(runID)["a"]; got != tt.want {
+				t.Errorf("a: %s, want %s", got, tt.want)
+			}
+			if got := f.calls.get("a"); got != tt.calledA {
+				t.Errorf("a ran %d times after the crash, want %d", got, tt.calledA)
+			}
+			if tt.want != state.StepInDoubt {
+				return
+			}
+			if !strings.Contains(res.Reason, "baton resolve") {
+				t.Errorf("reason %q does not say how to resolve", res.Reason)
+			}
+			// The operator decides.
+			now := f.clk.Now()
+			if err := f.store.Resolve(runID, "a", state.Resolution{By: "carol", Decision: "succeeded", Reason: "checked the console", At: now},
+				state.JournalEntry{At: now, Type: "step.resolution", Step: "a", Actor: "carol"}); err != nil {
+				t.Fatal(err)
+			}
+			res, err = Resume(t.Context(), rb, f.vars(rb), runID, f.opts(), ResumeOptions{})
+			if err != nil || res.Status != state.RunSucceeded {
+				t.Fatalf("after resolve: %v %v", res, err)
+			}
+			if f.calls.get("a") != 0 {
+				t.Error("a was repeated after being resolved as succeeded")
+			}
+		})
+	}
+}
+
+// crashDuring creates a run whose process "died" while step was running:
+// the intent is recorded, the outcome is not.
+func (f *fixture) crashDuring(rb *runbook.Runbook, step string) string {
+	f.t.Helper()
+	ctx, cancel := context.WithCancel(f.t.Context())
+	o := f.opts()
+	o.Observer = ObserverFunc(func(e Event) {
+		if e.Type == EventStepStarted && e.Step == step {
+			cancel()
+		}
+	})
+	// "block" stands in for the action so that it is running when the
+	// context ends; then the record is rewritten as a crash leaves it.
+	res, err := Start(ctx, rb, f.vars(rb), o, Meta{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	rec, err := f.store.Step(res.RunID, step)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	rec.Status = state.StepRunning
+	rec.Error = ""
+	if err := f.store.PutStep(res.RunID, rec, state.JournalEntry{At: f.clk.Now(), Type: "test.crash", Step: step}); err != nil {
+		f.t.Fatal(err)
+	}
+	run, _ := f.store.Run(res.RunID)
+	run.Status = state.RunRunning
+	if err := f.store.UpdateRun(run, state.JournalEntry{At: f.clk.Now(), Type: "test.crash"}); err != nil {
+		f.t.Fatal(err)
+	}
+	f.calls = &calls{}
+	for _, name := range f.reg.KindNames() {
+		if k, ok := f.reg.Kind(name); ok {
+			if tk, ok := k.(*testKind); ok {
+				tk.calls = f.calls
+			}
+		}
+	}
+	return res.RunID
+}
+
+func TestCancelAndInterrupt(t *testing.T) {
+	src := header + `
+action "long" {
+  uses = "block"
+  idempotent = true
+}
+action "next" {
+  uses = "change"
+  depends_on = [step.long]
+  idempotent = true
+}`
+	t.Run("interrupt pauses and resume continues", func(t *testing.T) {
+		f := newFixture(t)
+		rb := f.load(src)
+		ctx, cancel := context.WithCancel(t.Context())
+		o := f.opts()
+		o.Observer = ObserverFunc(func(e Event) {
+			if e.Type == EventStepStarted && e.Step == "long" {
+				cancel()
+			}
+		})
+		res, err := Start(ctx, rb, f.vars(rb), o, Meta{})
+		if err != nil || res.Status != state.RunPaused || !strings.Contains(res.Reason, "interrupted") {
+			t.Fatalf("%v %v", res, err)
+		}
+		// An interrupted idempotent action is in doubt, and re-run on resume.
+		if got := f.statuses(res.RunID)["long"]; got != state.StepInDoubt {
+			t.Fatalf("long: %s", got)
+		}
+	})
+	t.Run("cancel from another process", func(t *testing.T) {
+		f := newFixture(t)
+		rb := f.load(src)
+		o := f.opts()
+		o.Clock = nil // wall clock, so the store is polled for cancel requests
+		o.PollInterval = time.Millisecond
+		var runID string
+		o.Observer = ObserverFunc(func(e Event) {
+			if e.Type == EventStepStarted && e.Step == "long" {
+				runID = e.RunID
+				go func() {
+					if _, err := Cancel(f.store, runID, "dave", time.Now()); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+		})
+		res, err := Start(t.Context(), rb, f.vars(rb), o, Meta{})
+		if err != nil || res.Status != state.RunCancelled {
+			t.Fatalf("%v %v", res, err)
+		}
+		if got := f.statuses(res.RunID)["next"]; got != state.StepCancelled {
+			t.Errorf("next: %s", got)
+		}
+	})
+}
+
+func TestSecretsStayOutOfState(t *testing.T) {
+	const canary = "CANARY-s3cr3t-4242"
+	f := newFixture(t)
+	rb := f.load(header + `
+variable "password" {
+  type      = string
+  sensitive = true
+}
+action "use" {
+  uses   = "leaky"
+  secret = var.password
+  idempotent = true
+}
+action "fails" {
+  uses = "broken"
+  key  = "k"
+  depends_on = [step.use]
+  on_failure = "continue"
+  idempotent = true
+}`)
+	res, err := Start(t.Context(), rb, f.vars(rb, "password="+canary), f.opts(), Meta{})
+	if err != nil || res.Status != state.RunSucceeded {
+		t.Fatalf("%v %v", res, err)
+	}
+	logs, err := f.store.Logs(res.RunID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(logs), "connecting with (sensitive)") {
+		t.Errorf("captured output %q, want the secret redacted", logs)
+	}
+	if strings.Contains(f.rawState(), canary) {
+		t.Error("the canary secret is in the state file")
+	}
+	for _, e := range f.events {
+		if strings.Contains(e.Message, canary) {
+			t.Errorf("event leaks the secret: %+v", e)
+		}
+	}
+}
+
+func TestChangeWindow(t *testing.T) {
+	f := newFixture(t)
+	rb := f.load(`
+runbook "t" {
+  change {
+    window {
+      start = "2026-03-01T21:00:00Z"
+      end   = "2026-03-01T23:00:00Z"
+    }
+  }
+}
+action "prepare" {
+  uses = "change"
+  key = "prepare"
+  expected_duration = "90m"
+  idempotent = true
+}
+action "promote" {
+  uses = "change"
+  key = "promote"
+  depends_on = [step.prepare]
+  point_of_no_return = true
+  expected_duration = "45m"
+  idempotent = true
+}
+backout "undo" {
+  uses = "change"
+  key = "undo"
+  undoes = step.promote
+  expected_duration = "30m"
+  idempotent = true
+}`)
+	// The clock starts at 22:00: one hour left, 75 minutes needed.
+	res, err := Start(t.Context(), rb, f.vars(rb), f.opts(), Meta{})
+	if err != nil || res.Status != state.RunPaused || !strings.Contains(res.Reason, "change window") {
+		t.Fatalf("%v %v", res, err)
+	}
+	if f.calls.get("promote") != 0 {
+		t.Fatal("the point of no return ran outside the window")
+	}
+	res, err = Resume(t.Context(), rb, f.vars(rb), res.RunID, f.opts(), ResumeOptions{OverrideWindow: true, By: "erin", Reason: "CAB extended the window"})
+	if err != nil || res.Status != state.RunSucceeded {
+		t.Fatalf("override: %v %v", res, err)
+	}
+	if !contains(f.journalTypes(res.RunID), "window.override") || !contains(f.journalTypes(res.RunID), "window.insufficient:promote") {
+		t.Errorf("journal: %v", f.journalTypes(res.RunID))
+	}
+}
+
+func TestResumeRefusesChangedRunbook(t *testing.T) {
+	f := newFixture(t)
+	rb := f.load(header + `
+approval "hold" { approvers = ["alice"] }`)
+	res, _ := Start(t.Context(), rb, f.vars(rb), f.opts(), Meta{})
+	changed := f.load(header + `
+approval "hold" { approvers = ["alice", "bob"] }`)
+	_, err := Resume(t.Context(), changed, f.vars(changed), res.RunID, f.opts(), ResumeOptions{})
+	var sc *SourcesChangedError
+	if !errors.As(err, &sc) || len(sc.Changed) != 1 {
+		t.Fatalf("err %v, want the changed file listed", err)
+	}
+	res, err = Resume(t.Context(), changed, f.vars(changed), res.RunID, f.opts(), ResumeOptions{AcceptChanges: true, By: "alice"})
+	if err != nil || res.Status != state.RunPaused {
+		t.Fatalf("accept: %v %v", res, err)
+	}
+}

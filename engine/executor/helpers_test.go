@@ -1,0 +1,213 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/batonhq/baton/engine/clock"
+	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/state"
+	"github.com/batonhq/baton/steps"
+	"github.com/batonhq/baton/steps/basic"
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/zclconf/go-cty/cty"
+)
+
+var epoch = time.Date(2026, 3, 1, 22, 0, 0, 0, time.UTC)
+
+// calls counts invocations of the test kinds per key.
+type calls struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *calls) inc(key string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = map[string]int{}
+	}
+	c.n[key]++
+	return c.n[key]
+}
+
+func (c *calls) get(key string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[key]
+}
+
+// testKind is a configurable step type for executor tests.
+type testKind struct {
+	name   string
+	effect steps.Effect
+	calls  *calls
+	// run is called with the key argument and the call number.
+	run func(ctx context.Context, req steps.Request, key string, n int) (cty.Value, error)
+}
+
+func (k *testKind) Name() string         { return k.name }
+func (k *testKind) Doc() string          { return "test kind " + k.name }
+func (k *testKind) Effect() steps.Effect { return k.effect }
+func (k *testKind) TargetType() string   { return "" }
+func (k *testKind) OutputType() cty.Type {
+	return cty.Object(map[string]cty.Type{"n": cty.Number, "key": cty.String})
+}
+func (k *testKind) Describe(cty.Value) steps.Description { return steps.Description{Summary: k.name} }
+func (k *testKind) Spec() hcldec.Spec {
+	return hcldec.ObjectSpec{
+		"key":    &hcldec.AttrSpec{Name: "key", Type: cty.String},
+		"secret": &hcldec.AttrSpec{Name: "secret", Type: cty.String},
+	}
+}
+func (k *testKind) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
+	key := k.name
+	if v := req.Args.GetAttr("key"); !v.IsNull() {
+		key = v.AsString()
+	}
+	n := k.calls.inc(key)
+	if k.run != nil {
+		return k.run(ctx, req, key, n)
+	}
+	return cty.ObjectVal(map[string]cty.Value{"n": cty.NumberIntVal(int64(n)), "key": cty.StringVal(key)}), nil
+}
+
+type fixture struct {
+	t      *testing.T
+	calls  *calls
+	reg    *steps.Registry
+	store  *state.Store
+	path   string
+	clk    *clock.Virtual
+	events []Event
+	mu     sync.Mutex
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{t: t, calls: &calls{}}
+	f.reg = steps.NewRegistry()
+	f.reg.Register(basic.Kinds()...)
+	f.reg.Register(
+		&testKind{name: "probe", effect: steps.ReadOnly, calls: f.calls},
+		&testKind{name: "change", effect: steps.Mutating, calls: f.calls},
+		// flaky fails its first two calls per key.
+		&testKind{name: "flaky", effect: steps.Mutating, calls: f.calls, run: func(_ context.Context, _ steps.Request, key string, n int) (cty.Value, error) {
+			if n <= 2 {
+				return cty.NilVal, fmt.Errorf("transient failure %d", n)
+			}
+			return cty.ObjectVal(map[string]cty.Value{"n": cty.NumberIntVal(int64(n)), "key": cty.StringVal(key)}), nil
+		}},
+		&testKind{name: "broken", effect: steps.Mutating, calls: f.calls, run: func(context.Context, steps.Request, string, int) (cty.Value, error) {
+			return cty.NilVal, errors.New("the site refused the change")
+		}},
+		// block waits for its context: a long action to interrupt.
+		&testKind{name: "block", effect: steps.Mutating, calls: f.calls, run: func(ctx context.Context, _ steps.Request, _ string, _ int) (cty.Value, error) {
+			<-ctx.Done()
+			return cty.NilVal, ctx.Err()
+		}},
+		// leaky prints its secret argument to its output and error.
+		&testKind{name: "leaky", effect: steps.Mutating, calls: f.calls, run: func(_ context.Context, req steps.Request, _ string, _ int) (cty.Value, error) {
+			s := req.Args.GetAttr("secret").AsString()
+			fmt.Fprintf(req.Output, "connecting with %s\n", s)
+			return cty.ObjectVal(map[string]cty.Value{"n": cty.NumberIntVal(1), "key": cty.StringVal("ok")}), nil
+		}},
+	)
+	f.path = filepath.Join(t.TempDir(), "state.db")
+	st, err := state.Open(f.path, state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	f.store = st
+	f.clk = clock.NewVirtual(epoch)
+	return f
+}
+
+func (f *fixture) load(src string) *runbook.Runbook {
+	f.t.Helper()
+	fsys := fstest.MapFS{"rb.hcl": &fstest.MapFile{Data: []byte(src)}}
+	rb, diags := runbook.Load(runbook.FromFS(fsys), "rb.hcl", f.reg)
+	if diags.HasErrors() {
+		f.t.Fatalf("load: %s", diags.Error())
+	}
+	return rb
+}
+
+func (f *fixture) vars(rb *runbook.Runbook, kv ...string) map[string]cty.Value {
+	f.t.Helper()
+	vars, diags := runbook.ResolveInputs(rb, runbook.Inputs{Vars: kv})
+	if diags.HasErrors() {
+		f.t.Fatalf("inputs: %s", diags.Error())
+	}
+	return vars
+}
+
+func (f *fixture) opts() Options {
+	return Options{
+		Store: f.store, Clock: f.clk, Parallelism: 4, Requester: "operator", EngineVersion: "test", Heartbeat: -1,
+		Observer: ObserverFunc(func(e Event) { f.mu.Lock(); f.events = append(f.events, e); f.mu.Unlock() }),
+	}
+}
+
+func (f *fixture) statuses(runID string) map[string]state.StepStatus {
+	f.t.Helper()
+	recs, err := f.store.Steps(runID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	out := map[string]state.StepStatus{}
+	for _, r := range recs {
+		out[r.Name] = r.Status
+	}
+	return out
+}
+
+func (f *fixture) journalTypes(runID string) []string {
+	f.t.Helper()
+	j, err := f.store.Journal(runID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	var out []string
+	for _, e := range j {
+		s := e.Type
+		if e.Step != "" {
+			s += ":" + e.Step
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (f *fixture) rawState() string {
+	f.t.Helper()
+	_ = f.store.Close()
+	b, err := os.ReadFile(f.path)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	st, err := state.Open(f.path, state.Options{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.store = st
+	return string(b)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s || strings.HasPrefix(x, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,534 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/batonhq/baton/engine/clock"
+	"github.com/batonhq/baton/engine/lang"
+	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/state"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+const (
+	reasonDepFailed    = "dependency did not succeed: "
+	reasonBranch       = "branch not taken: "
+	reasonWhenFalse    = "condition is false: "
+	reasonRunStopped   = "not run: the run stopped after "
+	reasonNotSimulated = "not simulated in rehearsal: "
+)
+
+// execute runs the scheduling loop until the run ends or pauses.
+func (r *run) execute(ctx context.Context) (res Result, err error) {
+	defer r.closeTargets()
+	defer func() {
+		if p := recover(); p != nil {
+			sf, ok := p.(storeFailure)
+			if !ok {
+				panic(p)
+			}
+			res, err = Result{RunID: r.id, Status: state.RunPaused}, fmt.Errorf("the state store could not record a transition; the run stopped and can be resumed once the state file is writable: %w", sf.err)
+		}
+	}()
+	runCtx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
+	if !r.record.Deadline.IsZero() {
+		var cancelDeadline context.CancelFunc
+		runCtx, cancelDeadline = clock.WithTimeout(runCtx, r.clk, r.record.Deadline.Sub(r.clk.Now()))
+		defer cancelDeadline()
+	}
+	parts, virtual := r.clk.(clock.Participants)
+	_, isVirtual := r.clk.(*clock.Virtual)
+	if !isVirtual {
+		virtual = false
+	}
+	cancelled := false
+	for {
+		if ctx.Err() != nil || cancelled || runCtx.Err() != nil {
+			// Wait for the running steps to notice, then settle.
+			for len(r.running) > 0 {
+				r.idle(parts, virtual)
+				res := <-r.results
+				r.wake(parts, virtual)
+				r.finish(res)
+			}
+			switch {
+			case cancelled:
+				return r.end(state.RunCancelled, "cancelled by "+r.record.CancelledBy)
+			case ctx.Err() != nil:
+				return r.pause("interrupted; resume with: baton resume " + r.id)
+			default:
+				return r.end(state.RunFailed, "the run timed out (runbook timeout)")
+			}
+		}
+		if !virtual && r.pollStore() {
+			cancelled = true
+			cancelRun()
+			continue
+		}
+		r.checkApprovals()
+		progress, pauseReason := r.schedule(runCtx, parts, virtual)
+		if pauseReason != "" && len(r.running) == 0 {
+			return r.pause(pauseReason)
+		}
+		if len(r.running) == 0 && !progress {
+			before := r.phase
+			if done, status, reason := r.settle(); done {
+				return r.end(status, reason)
+			}
+			if r.phase != before {
+				continue // a new phase (post-tasks, back-out) has steps to start
+			}
+			reason := r.heldReason()
+			switch {
+			case reason == "":
+				// Nothing runs, nothing can start and nothing is awaited:
+				// stop rather than wait forever.
+				return r.pause("no step can start: " + r.pendingSummary())
+			case r.onlyApprovalsPending() && r.opts.WaitForApprovals && !virtual:
+				// keep polling the store below
+			default:
+				return r.pause(reason)
+			}
+		}
+		if progress && len(r.running) == 0 {
+			continue
+		}
+		var tick <-chan time.Time
+		if !virtual {
+			tick = time.After(r.opts.PollInterval)
+		}
+		r.idle(parts, virtual)
+		select {
+		case res := <-r.results:
+			r.wake(parts, virtual)
+			r.finish(res)
+		case <-tick:
+			r.wake(parts, virtual)
+			r.heartbeat()
+		case <-ctx.Done():
+			r.wake(parts, virtual)
+			cancelRun()
+		case <-runCtx.Done():
+			r.wake(parts, virtual)
+		}
+	}
+}
+
+func (r *run) idle(p clock.Participants, virtual bool) {
+	if virtual {
+		p.Idle()
+	}
+}
+
+func (r *run) wake(p clock.Participants, virtual bool) {
+	if virtual {
+		p.Wake()
+	}
+}
+
+// pollStore reads the run record for a cancel request from another
+// process; it reports whether the run must stop.
+func (r *run) pollStore() bool {
+	rec, err := r.store.Run(r.id)
+	if err != nil {
+		r.log.Warn("reading run record", "error", err)
+		return false
+	}
+	if rec.CancelRequested {
+		r.mu.Lock()
+		r.record.CancelRequested, r.record.CancelledBy = true, rec.CancelledBy
+		r.mu.Unlock()
+		return true
+	}
+	return false
+}
+
+func (r *run) heartbeat() {
+	if r.opts.Heartbeat < 0 {
+		return
+	}
+	now := r.clk.Now()
+	for name, t := range r.started {
+		if now.Sub(r.beats[name]) >= r.opts.Heartbeat {
+			r.beats[name] = now
+			r.em.emit(Event{Type: EventHeartbeat, RunID: r.id, Step: name, At: now, Duration: now.Sub(t), Message: "still running"})
+		}
+	}
+}
+
+// phaseAllows reports whether s may start in the current phase.
+func (r *run) phaseAllows(s *runbook.Step) bool {
+	switch r.phase {
+	case phaseMain:
+		return s.IsMain()
+	case phasePost:
+		return s.IsMain() || s.Class == runbook.ClassPost
+	default:
+		return false
+	}
+}
+
+// depsState tells whether s's dependencies are settled and, if s must be
+// skipped because of them, why.
+func (r *run) depsState(s *runbook.Step) (ready bool, skip bool, failDep bool, reason string) {
+	if len(s.Deps) == 0 {
+		return true, false, false, ""
+	}
+	allSkipped := true
+	for _, d := range s.Deps {
+		rec := r.recs[d]
+		if rec == nil {
+			continue
+		}
+		switch rec.Status {
+		case state.StepSucceeded:
+			allSkipped = false
+		case state.StepSkipped:
+			if r.skipFail[d] {
+				return true, true, true, reasonDepFailed + d
+			}
+		case state.StepFailed, state.StepCancelled:
+			return true, true, true, reasonDepFailed + d + " " + string(rec.Status)
+		default:
+			return false, false, false, ""
+		}
+	}
+	if allSkipped {
+		return true, true, false, reasonBranch + "every dependency was skipped"
+	}
+	return true, false, false, ""
+}
+
+// schedule starts every step that can start. It returns whether anything
+// changed, and a reason when the run must pause (change window).
+func (r *run) schedule(ctx context.Context, parts clock.Participants, virtual bool) (bool, string) {
+	progress := false
+	if r.phase == phaseBackout {
+		if len(r.running) > 0 {
+			return false, ""
+		}
+		for _, name := range r.backoutOrder {
+			if r.recs[name].Status == state.StepPending {
+				r.launch(ctx, r.steps[name], parts, virtual)
+				return true, ""
+			}
+		}
+		return false, ""
+	}
+	for _, name := range r.order {
+		s := r.steps[name]
+		rec := r.recs[name]
+		if rec.Status != state.StepPending || !r.phaseAllows(s) {
+			continue
+		}
+		ready, skip, failDep, reason := r.depsState(s)
+		if !ready {
+			continue
+		}
+		if skip {
+			r.skip(name, reason, failDep)
+			progress = true
+			continue
+		}
+		if s.When != nil {
+			v, diags := r.scope(cty.NilVal).Eval(s.When, cty.Bool)
+			if diags.HasErrors() {
+				r.fail(name, fmt.Errorf("evaluating when: %s", r.red.String(diags.Error())))
+				progress = true
+				continue
+			}
+			if v.IsKnown() && !v.IsNull() && v.False() {
+				r.skip(name, reasonWhenFalse+exprText(r.rb, s.When), false)
+				progress = true
+				continue
+			}
+		}
+		if r.opts.Rehearsal && s.Kind != nil && !r.simulated(s) {
+			r.skip(name, reasonNotSimulated+"step type "+s.Uses+" has no simulation", false)
+			progress = true
+			continue
+		}
+		switch s.Class {
+		case runbook.ClassDecision:
+			r.decide(s)
+			progress = true
+			continue
+		case runbook.ClassApproval, runbook.ClassManual:
+			r.requestApproval(s)
+			progress = true
+			continue
+		}
+		if len(r.running) >= r.opts.Parallelism {
+			return progress, ""
+		}
+		if s.PointOfNoReturn {
+			if reason := r.checkWindow(s); reason != "" {
+				if len(r.running) == 0 {
+					return progress, reason
+				}
+				continue
+			}
+		}
+		r.launch(ctx, s, parts, virtual)
+		progress = true
+	}
+	return progress, ""
+}
+
+func (r *run) launch(ctx context.Context, s *runbook.Step, parts clock.Participants, virtual bool) {
+	stepCtx, cancel := context.WithCancel(ctx)
+	r.running[s.Name] = cancel
+	now := r.clk.Now()
+	r.started[s.Name], r.beats[s.Name] = now, now
+	r.em.emit(Event{Type: EventStepStarted, RunID: r.id, Step: s.Name, Class: string(s.Class), At: now, Message: s.Description})
+	if virtual {
+		parts.Enter()
+	}
+	go func() {
+		var res result
+		if s.Class == runbook.ClassWait {
+			res = r.waitStep(stepCtx, s)
+		} else {
+			res = r.runStep(stepCtx, s)
+		}
+		res.step = s.Name
+		if errors.Is(res.err, context.Canceled) && ctx.Err() != nil {
+			res.interrupted = true
+		}
+		r.results <- res
+	}()
+}
+
+// finish records a worker's result.
+func (r *run) finish(res result) {
+	if cancel, ok := r.running[res.step]; ok {
+		cancel()
+		delete(r.running, res.step)
+		if p, ok := r.clk.(*clock.Virtual); ok {
+			p.Exit()
+		}
+	}
+	started := r.started[res.step]
+	delete(r.started, res.step)
+	delete(r.beats, res.step)
+	s := r.steps[res.step]
+	now := r.clk.Now()
+	switch {
+	case res.interrupted:
+		r.interrupted(s)
+	case res.err != nil:
+		r.fail(res.step, res.err)
+	default:
+		r.succeed(res.step, res.output, "")
+	}
+	rec := r.recs[res.step]
+	r.em.emit(Event{Type: EventStepFinished, RunID: r.id, Step: res.step, Class: string(s.Class), At: now,
+		Status: string(rec.Status), Duration: now.Sub(started), Attempt: rec.Attempt, Message: rec.Error})
+}
+
+// settle decides whether the run is over: every step that can run has.
+func (r *run) settle() (bool, state.RunStatus, string) {
+	for _, name := range r.order {
+		s := r.steps[name]
+		rec := r.recs[name]
+		if !r.phaseAllows(s) && !(r.phase == phaseBackout && s.Class == runbook.ClassBackout) {
+			continue
+		}
+		if !rec.Status.Done() {
+			return false, "", ""
+		}
+	}
+	switch r.phase {
+	case phaseMain:
+		r.phase = phasePost
+		if r.hasClass(runbook.ClassPost) {
+			return false, "", ""
+		}
+		return r.settle()
+	case phasePost:
+		r.phase = phaseDone
+		failed := r.failedSteps()
+		if len(failed) > 0 {
+			return true, state.RunSucceeded, fmt.Sprintf("succeeded; steps that failed with on_failure = \"continue\": %v", failed)
+		}
+		return true, state.RunSucceeded, ""
+	case phaseStopping:
+		if r.backout && r.hasClass(runbook.ClassBackout) {
+			r.phase = phaseBackout
+			r.em.emit(Event{Type: EventBackout, RunID: r.id, At: r.clk.Now(), Message: "backing out after " + r.failedBy + " failed"})
+			_ = r.store.Append(r.id, r.entry("backout.started", r.failedBy, nil))
+			r.queueBackout()
+			return false, "", ""
+		}
+		r.skipRemaining()
+		return true, state.RunFailed, fmt.Sprintf("step %s failed: %s", r.failedBy, r.recs[r.failedBy].Error)
+	case phaseBackout:
+		r.phase = phaseDone
+		r.skipRemaining()
+		for _, name := range r.order {
+			if r.steps[name].Class == runbook.ClassBackout && r.recs[name].Status == state.StepFailed {
+				return true, state.RunFailed, fmt.Sprintf("step %s failed and back-out step %s failed too: %s", r.failedBy, name, r.recs[name].Error)
+			}
+		}
+		return true, state.RunBackedOut, fmt.Sprintf("backed out after step %s failed: %s", r.failedBy, r.recs[r.failedBy].Error)
+	}
+	return true, state.RunFailed, "unexpected phase"
+}
+
+func (r *run) hasClass(c runbook.Class) bool {
+	for _, s := range r.rb.Steps {
+		if s.Class == c {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *run) failedSteps() []string {
+	var out []string
+	for _, n := range r.order {
+		if r.recs[n].Status == state.StepFailed {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// skipRemaining marks every step that can no longer run as skipped.
+func (r *run) skipRemaining() {
+	for _, n := range r.order {
+		rec := r.recs[n]
+		if rec.Status == state.StepPending || rec.Status == state.StepAwaitingApproval {
+			s := r.steps[n]
+			if s.Class == runbook.ClassBackout && !r.backout {
+				r.skip(n, "not needed: the run did not back out", false)
+				continue
+			}
+			by := r.failedBy
+			if by == "" {
+				by = "an earlier step"
+			}
+			r.skip(n, reasonRunStopped+by+" failed", false)
+		}
+	}
+}
+
+// queueBackout makes the back-out steps runnable, in reverse order of the
+// steps they undo; a back-out step whose undone step never ran is skipped.
+func (r *run) queueBackout() {
+	var list []*runbook.Step
+	for _, s := range r.rb.Steps {
+		if s.Class == runbook.ClassBackout {
+			list = append(list, s)
+		}
+	}
+	pos := func(s *runbook.Step) int {
+		if s.Undoes == "" {
+			return -1
+		}
+		return r.index[s.Undoes]
+	}
+	// Reverse dependency order of what they undo; unconditional ones last.
+	for i := 1; i < len(list); i++ {
+		for j := i; j > 0 && pos(list[j]) > pos(list[j-1]); j-- {
+			list[j], list[j-1] = list[j-1], list[j]
+		}
+	}
+	r.backoutOrder = nil
+	for _, s := range list {
+		if s.Undoes != "" {
+			st := r.recs[s.Undoes].Status
+			if st == state.StepPending || st == state.StepSkipped {
+				r.skip(s.Name, "not needed: "+s.Undoes+" never ran", false)
+				continue
+			}
+		}
+		r.backoutOrder = append(r.backoutOrder, s.Name)
+	}
+}
+
+// heldReason explains what the run waits for when nothing can run.
+func (r *run) heldReason() string {
+	for _, n := range r.order {
+		rec := r.recs[n]
+		switch rec.Status {
+		case state.StepInDoubt:
+			return fmt.Sprintf("step %s is in doubt: its outcome is unknown; decide with: baton resolve %s %s --succeeded|--failed|--retry --by NAME --reason TEXT", n, r.id, n)
+		case state.StepAwaitingApproval:
+			return fmt.Sprintf("awaiting approval of %s; answer with: baton approve %s %s --by NAME", n, r.id, n)
+		}
+	}
+	return ""
+}
+
+func (r *run) pendingSummary() string {
+	var out []string
+	for _, n := range r.order {
+		if st := r.recs[n].Status; !st.Done() {
+			out = append(out, n+" ("+string(st)+")")
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func (r *run) onlyApprovalsPending() bool {
+	for _, n := range r.order {
+		if r.recs[n].Status == state.StepInDoubt {
+			return false
+		}
+	}
+	return true
+}
+
+// scope returns the evaluation scope with every result known so far.
+func (r *run) scope(self cty.Value) *lang.Scope {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	stepVals := make(map[string]cty.Value, len(r.steps))
+	for name, s := range r.steps {
+		rec := r.recs[name]
+		status := "pending"
+		if rec != nil {
+			status = string(rec.Status)
+		}
+		out, ok := r.outputs[name]
+		if !ok {
+			if rec != nil && rec.Status == state.StepSkipped {
+				out = cty.NullVal(outputType(s))
+			} else {
+				out = cty.UnknownVal(outputType(s))
+			}
+		}
+		stepVals[name] = lang.StepValue(out, status)
+	}
+	targets := make(map[string]cty.Value, len(r.rb.Targets))
+	for _, t := range r.rb.Targets {
+		targets[t.Name] = cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(t.Name), "type": cty.StringVal(t.Type)})
+	}
+	return &lang.Scope{Vars: r.vars, Locals: r.locals, Steps: stepVals, Targets: targets, Self: self, Now: r.clk.Now}
+}
+
+func outputType(s *runbook.Step) cty.Type {
+	switch {
+	case s.Class == runbook.ClassDecision:
+		return cty.Bool
+	case s.Kind != nil:
+		return s.Kind.OutputType()
+	}
+	return cty.EmptyObject
+}
+
+func exprText(rb *runbook.Runbook, e hcl.Expression) string {
+	rng := e.Range()
+	src, ok := rb.Sources[rng.Filename]
+	if !ok || rng.End.Byte > len(src) || rng.Start.Byte >= rng.End.Byte {
+		return "(expression)"
+	}
+	return string(src[rng.Start.Byte:rng.End.Byte])
+}

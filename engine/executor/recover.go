@@ -1,0 +1,260 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/state"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// recoverSteps settles the steps a dead process left behind: a read-only
+// step that was running runs again; an action that was running is in
+// doubt and is settled by an operator's resolution, by its verify, or by
+// being idempotent; otherwise the run holds.
+func (r *run) recoverSteps(ctx context.Context) error {
+	for _, name := range r.order {
+		rec := r.rec(name)
+		s := r.steps[name]
+		switch rec.Status {
+		case state.StepRunning:
+			if !s.Mutating() {
+				rec.Status = state.StepPending
+				r.commit(rec, "step.rerun_after_crash", map[string]string{"reason": "read-only step was running when the process stopped"})
+				continue
+			}
+			rec.Status = state.StepInDoubt
+			rec.Error = "the process stopped while this action was running; its effect is unknown"
+			r.commit(rec, "step.in_doubt", map[string]string{"reason": "process stopped during the action"})
+			r.em.emit(Event{Type: EventInDoubt, RunID: r.id, Step: name, At: r.clk.Now(), Status: string(state.StepInDoubt), Message: rec.Error})
+			fallthrough
+		case state.StepInDoubt:
+			r.settleInDoubt(ctx, s)
+		}
+	}
+	return nil
+}
+
+func (r *run) settleInDoubt(ctx context.Context, s *runbook.Step) {
+	fresh, err := r.store.Step(r.id, s.Name)
+	if err == nil && fresh.Resolution != nil {
+		rec := r.rec(s.Name)
+		rec.Resolution = fresh.Resolution
+		res := fresh.Resolution
+		data := map[string]string{"by": res.By, "decision": res.Decision, "reason": res.Reason}
+		switch res.Decision {
+		case "succeeded":
+			rec.Status = state.StepSucceeded
+			rec.Reason = "resolved as succeeded by " + res.By + ": " + res.Reason
+			r.commit(rec, "step.resolved", data)
+		case "failed":
+			r.mu.Lock()
+			r.recs[s.Name] = &rec
+			r.mu.Unlock()
+			r.fail(s.Name, fmt.Errorf("resolved as failed by %s: %s", res.By, res.Reason))
+		case "retry":
+			rec.Status = state.StepPending
+			rec.Resolution = nil
+			r.commit(rec, "step.resolved", data)
+		}
+		return
+	}
+	if s.Verify != nil {
+		ok, err := r.verify(ctx, s)
+		switch {
+		case err != nil:
+			rec := r.rec(s.Name)
+			rec.Error = "verify could not tell whether the action took effect: " + r.red.String(err.Error())
+			r.commit(rec, "step.verify_failed", map[string]string{"error": rec.Error})
+		case ok:
+			rec := r.rec(s.Name)
+			rec.Status = state.StepSucceeded
+			rec.Reason = "verified after a crash: the action had taken effect"
+			rec.Error = ""
+			rec.FinishedAt = r.clk.Now()
+			r.commit(rec, "step.verified", map[string]string{"verified": "true"})
+			return
+		case s.Idempotent:
+			rec := r.rec(s.Name)
+			rec.Status = state.StepPending
+			rec.Reason = "verified after a crash: not in effect; running it again (idempotent)"
+			r.commit(rec, "step.verified", map[string]string{"verified": "false", "rerun": "true"})
+			return
+		default:
+			rec := r.rec(s.Name)
+			rec.Error = "verify says the action did not take effect, and it is not idempotent; decide with baton resolve (--retry to run it again)"
+			r.commit(rec, "step.verified", map[string]string{"verified": "false", "rerun": "false"})
+			return
+		}
+	}
+	if s.Idempotent {
+		rec := r.rec(s.Name)
+		rec.Status = state.StepPending
+		rec.Reason = "in doubt after a crash; running it again because it is idempotent"
+		r.commit(rec, "step.rerun_after_crash", map[string]string{"reason": "idempotent"})
+	}
+	// Otherwise it stays in doubt and the run holds (heldReason).
+}
+
+// verify runs an action's verify block and evaluates its condition.
+func (r *run) verify(ctx context.Context, s *runbook.Step) (bool, error) {
+	v := s.Verify
+	out, err := r.invoke(ctx, s, v.Kind, v.Body, v.Target, 0, nil)
+	if err != nil {
+		return false, err
+	}
+	val, diags := r.scope(stepSelf(out)).Eval(v.Condition, cty.Bool)
+	if diags.HasErrors() {
+		return false, fmt.Errorf("evaluating verify condition: %s", r.red.String(diags.Error()))
+	}
+	if !val.IsKnown() || val.IsNull() {
+		return false, fmt.Errorf("the verify condition is unknown")
+	}
+	val, _ = val.Unmark()
+	return val.True(), nil
+}
+
+// restorePhase works out, from the step records, where a resumed run was.
+func (r *run) restorePhase() {
+	r.phase = phaseMain
+	for _, name := range r.order {
+		s := r.steps[name]
+		rec := r.recs[name]
+		if s.Class == runbook.ClassBackout && rec.Status != state.StepPending && rec.Status != state.StepSkipped {
+			r.backout = true
+		}
+		if s.IsMain() && rec.Status == state.StepFailed && s.OnFailure != runbook.OnFailureContinue && r.failedBy == "" {
+			r.failedBy = name
+			if s.OnFailure == runbook.OnFailureBackout {
+				r.backout = true
+			}
+		}
+	}
+	if r.failedBy != "" {
+		r.phase = phaseStopping
+		if r.backout {
+			r.phase = phaseBackout
+			r.queueBackout()
+		}
+		return
+	}
+	allMain := true
+	for _, name := range r.order {
+		if r.steps[name].IsMain() && !r.recs[name].Status.Done() {
+			allMain = false
+		}
+	}
+	if allMain {
+		r.phase = phasePost
+	}
+}
+
+// checkWindow returns a reason to pause when the change window left does
+// not cover what remains plus the back-out time.
+func (r *run) checkWindow(s *runbook.Step) string {
+	if r.rb.Change.WindowEnd == nil || r.resume.OverrideWindow {
+		return ""
+	}
+	v, diags := r.scope(cty.NilVal).Eval(r.rb.Change.WindowEnd, cty.String)
+	if diags.HasErrors() || !v.IsKnown() || v.IsNull() {
+		return ""
+	}
+	v, _ = v.Unmark()
+	end, err := time.Parse(time.RFC3339, v.AsString())
+	if err != nil {
+		return ""
+	}
+	now := r.clk.Now()
+	remaining := r.remainingExpected()
+	backout := r.backoutExpected()
+	left := end.Sub(now)
+	if left >= remaining+backout {
+		return ""
+	}
+	reason := fmt.Sprintf("change window: %s left until %s, but %s needs %s (remaining steps %s + back-out %s); resume with --override-window --by NAME --reason TEXT, or cancel",
+		roundDur(left), end.UTC().Format(time.RFC3339), s.Name, roundDur(remaining+backout), roundDur(remaining), roundDur(backout))
+	_ = r.store.Append(r.id, r.entry("window.insufficient", s.Name, map[string]string{
+		"left": left.String(), "remaining": remaining.String(), "backout": backout.String(), "window_end": end.UTC().Format(time.RFC3339)}))
+	r.em.emit(Event{Type: EventWindow, RunID: r.id, Step: s.Name, At: now, Left: left, Message: reason})
+	return reason
+}
+
+// remainingExpected is the critical path of expected durations over the
+// main and post steps not yet done.
+func (r *run) remainingExpected() time.Duration {
+	longest := map[string]time.Duration{}
+	var total time.Duration
+	for _, name := range r.order {
+		s := r.steps[name]
+		if s.Class == runbook.ClassBackout || r.recs[name].Status.Done() {
+			continue
+		}
+		var start time.Duration
+		for _, d := range s.Deps {
+			start = max(start, longest[d])
+		}
+		longest[name] = start + s.ExpectedDuration
+		total = max(total, longest[name])
+	}
+	return total
+}
+
+func (r *run) backoutExpected() time.Duration {
+	var d time.Duration
+	for _, s := range r.rb.Steps {
+		if s.Class == runbook.ClassBackout {
+			d += s.ExpectedDuration
+		}
+	}
+	return d
+}
+
+func roundDur(d time.Duration) time.Duration { return d.Round(time.Second) }
+
+// pause records that the run stopped and can be resumed.
+func (r *run) pause(reason string) (Result, error) {
+	r.mu.Lock()
+	r.record.Status = state.RunPaused
+	r.record.Reason = reason
+	r.record.UpdatedAt = r.clk.Now()
+	rec := r.record
+	r.mu.Unlock()
+	if err := r.store.UpdateRun(rec, r.entry("run.paused", "", map[string]string{"reason": reason})); err != nil {
+		return Result{RunID: r.id, Status: state.RunPaused, Reason: reason}, fmt.Errorf("recording the pause: %w", err)
+	}
+	r.em.emit(Event{Type: EventRunPaused, RunID: r.id, At: r.clk.Now(), Status: string(state.RunPaused), Message: reason})
+	return Result{RunID: r.id, Status: state.RunPaused, Reason: reason}, nil
+}
+
+// end records the final state of the run and releases its lock.
+func (r *run) end(status state.RunStatus, reason string) (Result, error) {
+	if status == state.RunCancelled {
+		for _, n := range r.order {
+			rec := r.rec(n)
+			if !rec.Status.Done() && rec.Status != state.StepInDoubt {
+				rec.Status = state.StepCancelled
+				rec.Reason = "run cancelled"
+				r.commit(rec, "step.cancelled", nil)
+			}
+		}
+	}
+	now := r.clk.Now()
+	r.mu.Lock()
+	r.record.Status = status
+	r.record.Reason = reason
+	r.record.UpdatedAt, r.record.FinishedAt = now, now
+	rec := r.record
+	r.mu.Unlock()
+	if err := r.store.UpdateRun(rec, r.entry("run."+string(status), "", map[string]string{"reason": reason})); err != nil {
+		return Result{RunID: r.id, Status: status, Reason: reason}, fmt.Errorf("recording the end of the run: %w", err)
+	}
+	if rec.LockKey != "" {
+		if err := r.store.ReleaseLock(rec.LockKey, r.id); err != nil {
+			r.log.Warn("releasing the lock", "key", rec.LockKey, "error", err)
+		}
+	}
+	r.em.emit(Event{Type: EventRunFinished, RunID: r.id, At: now, Status: string(status), Message: reason})
+	return Result{RunID: r.id, Status: status, Reason: reason}, nil
+}

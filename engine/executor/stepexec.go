@@ -1,0 +1,540 @@
+package executor
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/batonhq/baton/engine/clock"
+	"github.com/batonhq/baton/engine/digest"
+	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/state"
+	"github.com/batonhq/baton/steps"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// maxCapturedOutput bounds what a step's captured output keeps.
+const maxCapturedOutput = 64 << 10
+
+// commit writes one transition of a step: its record and a journal entry,
+// in one transaction, before the engine acts on it.
+func (r *run) commit(rec state.StepRecord, typ string, data map[string]string) {
+	r.mu.Lock()
+	cp := rec
+	r.recs[rec.Name] = &cp
+	r.mu.Unlock()
+	if data == nil {
+		data = map[string]string{}
+	}
+	data["status"] = string(rec.Status)
+	if rec.Attempt > 0 {
+		data["attempt"] = fmt.Sprint(rec.Attempt)
+	}
+	if err := r.store.PutStep(r.id, rec, r.entry(typ, rec.Name, data)); err != nil {
+		// The transition could not be made durable: stop acting.
+		r.log.Error("recording a step transition failed", "step", rec.Name, "error", err)
+		panicStore(err)
+	}
+}
+
+// storeFailure aborts the run when the state store cannot record a
+// transition: acting without a record would break the guarantee.
+type storeFailure struct{ err error }
+
+func panicStore(err error) { panic(storeFailure{err}) }
+
+func (r *run) rec(name string) state.StepRecord {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return *r.recs[name]
+}
+
+func (r *run) succeed(name string, out cty.Value, note string) {
+	rec := r.rec(name)
+	rec.Status = state.StepSucceeded
+	rec.FinishedAt = r.clk.Now()
+	rec.Error = ""
+	rec.NextAttemptAt = time.Time{}
+	if note != "" {
+		rec.Reason = note
+	}
+	data := map[string]string{}
+	if out != cty.NilVal {
+		b, err := encodeOutput(out)
+		if err != nil {
+			r.log.Warn("step output could not be stored", "step", name, "error", err)
+		} else {
+			rec.Output = b
+			rec.OutputDigest = digest.Bytes(b)
+			data["output_digest"] = rec.OutputDigest
+		}
+		r.mu.Lock()
+		r.outputs[name] = out
+		r.mu.Unlock()
+	}
+	r.commit(rec, "step.succeeded", data)
+}
+
+// fail records a failure and applies the step's on_failure policy.
+func (r *run) fail(name string, err error) {
+	rec := r.rec(name)
+	rec.Status = state.StepFailed
+	rec.FinishedAt = r.clk.Now()
+	rec.Error = r.red.String(err.Error())
+	r.commit(rec, "step.failed", map[string]string{"error": rec.Error})
+	s := r.steps[name]
+	if s.Class == runbook.ClassBackout || r.phase == phaseStopping || r.phase == phaseBackout {
+		return
+	}
+	switch s.OnFailure {
+	case runbook.OnFailureContinue:
+		return
+	case runbook.OnFailureBackout:
+		r.backout = true
+	}
+	r.failedBy = name
+	r.phase = phaseStopping
+}
+
+func (r *run) skip(name, reason string, failDep bool) {
+	rec := r.rec(name)
+	rec.Status = state.StepSkipped
+	rec.Reason = reason
+	rec.FinishedAt = r.clk.Now()
+	r.mu.Lock()
+	r.skipFail[name] = failDep
+	r.mu.Unlock()
+	r.commit(rec, "step.skipped", map[string]string{"reason": reason})
+	r.em.emit(Event{Type: EventStepSkipped, RunID: r.id, Step: name, Class: string(r.steps[name].Class), At: r.clk.Now(), Status: string(state.StepSkipped), Message: reason})
+}
+
+// interrupted records a step whose run was interrupted (Ctrl-C): a
+// read-only step will simply run again; an action's effect is unknown.
+func (r *run) interrupted(s *runbook.Step) {
+	rec := r.rec(s.Name)
+	switch {
+	case s.Class == runbook.ClassWait:
+		return // waiting, with its deadline: resumes as it was
+	case s.Mutating() && rec.Status == state.StepRunning:
+		rec.Status = state.StepInDoubt
+		rec.Error = "interrupted while running; its effect is unknown"
+		r.commit(rec, "step.in_doubt", map[string]string{"reason": "interrupted"})
+	default:
+		rec.Status = state.StepPending
+		r.commit(rec, "step.interrupted", nil)
+	}
+}
+
+func (r *run) decide(s *runbook.Step) {
+	v, diags := r.scope(cty.NilVal).Eval(s.Condition, cty.Bool)
+	if diags.HasErrors() {
+		r.fail(s.Name, fmt.Errorf("evaluating the decision: %s", r.red.String(diags.Error())))
+		return
+	}
+	if !v.IsKnown() || v.IsNull() {
+		r.fail(s.Name, errors.New("the decision's condition is null or unknown: a step it depends on produced no value"))
+		return
+	}
+	v, _ = v.Unmark()
+	r.succeed(s.Name, v, "decided "+fmt.Sprint(v.True()))
+	r.em.emit(Event{Type: EventStepFinished, RunID: r.id, Step: s.Name, Class: string(s.Class), At: r.clk.Now(), Status: string(state.StepSucceeded), Message: fmt.Sprintf("%s: %v", s.Description, v.True())})
+}
+
+func (r *run) requestApproval(s *runbook.Step) {
+	rec := r.rec(s.Name)
+	now := r.clk.Now()
+	rec.Status = state.StepAwaitingApproval
+	rec.StartedAt = now
+	if rec.Deadline.IsZero() && s.ExpiresAfter > 0 {
+		rec.Deadline = now.Add(s.ExpiresAfter)
+	}
+	data := map[string]string{"approvers": strings.Join(s.Approvers, ","), "min_approvals": fmt.Sprint(max(1, s.MinApprovals)),
+		"allow_requester": fmt.Sprint(s.AllowRequester || s.Class == runbook.ClassManual), "requester": r.record.Requester}
+	if r.record.PlanDigest != "" {
+		data["plan_digest"] = r.record.PlanDigest
+	}
+	r.commit(rec, "approval.requested", data)
+	ev := Event{Type: EventApprovalRequired, RunID: r.id, Step: s.Name, Class: string(s.Class), At: now, Status: string(rec.Status),
+		Message: firstNonEmpty(s.Instructions, s.Description), Hint: fmt.Sprintf("baton approve %s %s --by NAME  (or: baton reject ...)", r.id, s.Name)}
+	if !rec.Deadline.IsZero() {
+		ev.Left = rec.Deadline.Sub(now)
+	}
+	r.em.emit(ev)
+	if r.opts.AutoApprove != nil {
+		for _, a := range r.opts.AutoApprove(s) {
+			a.At = now
+			a.PlanDigest = r.record.PlanDigest
+			if err := r.store.AddApproval(r.id, s.Name, a, r.entry("approval."+a.Decision, s.Name, map[string]string{"by": a.By, "comment": a.Comment})); err != nil {
+				r.log.Warn("automatic approval failed", "step", s.Name, "error", err)
+			}
+		}
+		r.checkApprovals()
+	}
+}
+
+// checkApprovals settles approval and manual steps from the answers in
+// the store (given by `baton approve` from any process).
+func (r *run) checkApprovals() {
+	now := r.clk.Now()
+	for _, name := range r.order {
+		if r.recs[name].Status != state.StepAwaitingApproval {
+			continue
+		}
+		s := r.steps[name]
+		fresh, err := r.store.Step(r.id, name)
+		if err != nil {
+			r.log.Warn("reading approvals", "step", name, "error", err)
+			continue
+		}
+		rec := r.rec(name)
+		rec.Approvals = fresh.Approvals
+		need := max(1, s.MinApprovals)
+		var approvedBy []string
+		rejected := ""
+		for _, a := range fresh.Approvals {
+			if !r.mayApprove(s, a.By) {
+				continue
+			}
+			if a.Decision == "rejected" {
+				rejected = fmt.Sprintf("rejected by %s", a.By)
+				if a.Comment != "" {
+					rejected += ": " + a.Comment
+				}
+				break
+			}
+			approvedBy = append(approvedBy, a.By)
+		}
+		switch {
+		case rejected != "":
+			r.mu.Lock()
+			r.recs[name] = &rec
+			r.mu.Unlock()
+			r.fail(name, errors.New(rejected))
+		case len(approvedBy) >= need:
+			r.mu.Lock()
+			r.recs[name] = &rec
+			r.mu.Unlock()
+			r.succeed(name, cty.EmptyObjectVal, "approved by "+strings.Join(approvedBy, ", "))
+			r.em.emit(Event{Type: EventApprovalGiven, RunID: r.id, Step: name, At: now, Status: string(state.StepSucceeded), Message: "approved by " + strings.Join(approvedBy, ", ")})
+		case !rec.Deadline.IsZero() && !now.Before(rec.Deadline):
+			r.mu.Lock()
+			r.recs[name] = &rec
+			r.mu.Unlock()
+			r.fail(name, fmt.Errorf("approval expired at %s with %d of %d approvals", rec.Deadline.UTC().Format(time.RFC3339), len(approvedBy), need))
+		}
+	}
+}
+
+// mayApprove applies the runbook's approver rules (the approve command
+// enforces them too; this is the engine's own check).
+func (r *run) mayApprove(s *runbook.Step, by string) bool {
+	if !s.AllowRequester && by == r.record.Requester && s.Class == runbook.ClassApproval {
+		return false
+	}
+	if len(s.Approvers) == 0 {
+		return true
+	}
+	for _, a := range s.Approvers {
+		if strings.EqualFold(a, by) {
+			return true
+		}
+	}
+	return false
+}
+
+// simulated reports whether s may run in a rehearsal.
+func (r *run) simulated(s *runbook.Step) bool {
+	if r.opts.PureKinds[s.Uses] {
+		return true
+	}
+	tt := s.Kind.TargetType()
+	if tt == "" {
+		return false
+	}
+	_, byName := r.opts.Targets[s.Target]
+	_, byType := r.opts.Targets[tt]
+	return byName || byType
+}
+
+// target returns the opened target for a step, opening it on first use.
+func (r *run) target(ctx context.Context, name string, kind steps.Kind) (steps.Target, error) {
+	if kind.TargetType() == "" {
+		return nil, nil
+	}
+	if t, ok := r.opts.Targets[name]; ok && name != "" {
+		return t, nil
+	}
+	if t, ok := r.opts.Targets[kind.TargetType()]; ok {
+		return t, nil
+	}
+	r.targetsMu.Lock()
+	defer r.targetsMu.Unlock()
+	if t, ok := r.targets[name]; ok {
+		return t, nil
+	}
+	var decl *runbook.Target
+	for _, t := range r.rb.Targets {
+		if t.Name == name {
+			decl = t
+		}
+	}
+	if decl == nil {
+		return nil, fmt.Errorf("step type %s needs a target of type %q and the runbook declares none", kind.Name(), kind.TargetType())
+	}
+	args, diags := r.scope(cty.NilVal).DecodeBody(decl.Body, decl.Kind.Spec())
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("target %s: %s", name, r.red.String(diags.Error()))
+	}
+	if !args.IsWhollyKnown() {
+		return nil, fmt.Errorf("target %s: some arguments are not known", name)
+	}
+	un, _ := args.UnmarkDeep()
+	t, err := decl.Kind.Open(ctx, un, r.log.Named("target."+name))
+	if err != nil {
+		return nil, fmt.Errorf("opening target %s: %s", name, r.red.String(err.Error()))
+	}
+	r.targets[name] = t
+	return t, nil
+}
+
+func (r *run) closeTargets() {
+	r.targetsMu.Lock()
+	defer r.targetsMu.Unlock()
+	for name, t := range r.targets {
+		if err := t.Close(); err != nil {
+			r.log.Warn("closing target", "target", name, "error", err)
+		}
+		delete(r.targets, name)
+	}
+}
+
+// invoke runs a step type once with the step's current arguments and
+// checks its assertions.
+func (r *run) invoke(ctx context.Context, s *runbook.Step, kind steps.Kind, body hcl.Body, target string, attempt int, asserts []*runbook.Assert) (cty.Value, error) {
+	args, diags := r.scope(cty.NilVal).DecodeBody(body, kind.Spec())
+	if diags.HasErrors() {
+		return cty.NilVal, fmt.Errorf("evaluating arguments: %s", r.red.String(diags.Error()))
+	}
+	if !args.IsWhollyKnown() {
+		return cty.NilVal, errors.New("some arguments are not known: a step they refer to was skipped or produced no value")
+	}
+	un, _ := args.UnmarkDeep()
+	tgt, err := r.target(ctx, target, kind)
+	if err != nil {
+		return cty.NilVal, err
+	}
+	var buf limitedBuffer
+	req := steps.Request{
+		Args: un, Target: tgt, Clock: r.clk, Log: r.log.Named("step." + s.Name), Output: &buf,
+		RunID: r.id, Step: s.Name, Attempt: attempt, IdempotencyKey: r.id + "/" + s.Name,
+	}
+	runCtx := ctx
+	if s.Timeout > 0 && s.Class != runbook.ClassWait {
+		var cancel context.CancelFunc
+		runCtx, cancel = clock.WithTimeout(ctx, r.clk, s.Timeout)
+		defer cancel()
+	}
+	out, err := kind.Run(runCtx, req)
+	if buf.Len() > 0 {
+		if lerr := r.store.AppendLog(r.id, s.Name, []byte(r.red.String(buf.String()))); lerr != nil {
+			r.log.Warn("storing step output", "step", s.Name, "error", lerr)
+		}
+	}
+	if err != nil {
+		if runCtx.Err() != nil && ctx.Err() == nil {
+			return cty.NilVal, fmt.Errorf("timed out after %s: %s", s.Timeout, r.red.String(err.Error()))
+		}
+		if ctx.Err() != nil {
+			return cty.NilVal, ctx.Err()
+		}
+		return cty.NilVal, errors.New(r.red.String(err.Error()))
+	}
+	if out == cty.NilVal {
+		out = cty.NullVal(kind.OutputType())
+	}
+	for _, a := range asserts {
+		self := stepSelf(out)
+		sc := r.scope(self)
+		ok, diags := sc.Eval(a.Condition, cty.Bool)
+		if diags.HasErrors() {
+			return out, fmt.Errorf("evaluating assertion: %s", r.red.String(diags.Error()))
+		}
+		if ok.IsKnown() && !ok.IsNull() && ok.False() {
+			msg, mdiags := sc.Eval(a.Message, cty.String)
+			text := "assertion failed"
+			if !mdiags.HasErrors() && msg.IsKnown() && !msg.IsNull() {
+				m, _ := msg.Unmark()
+				text = m.AsString()
+			}
+			return out, &assertError{msg: r.red.String(text)}
+		}
+	}
+	return out, nil
+}
+
+type assertError struct{ msg string }
+
+func (e *assertError) Error() string { return e.msg }
+
+// runStep runs a check, action, back-out or post step with its retries.
+func (r *run) runStep(ctx context.Context, s *runbook.Step) (res result) {
+	defer r.recoverStore(&res)
+	attempts := max(1, s.Retry.Attempts)
+	rec := r.rec(s.Name)
+	for attempt := rec.Attempt + 1; ; attempt++ {
+		rec = r.rec(s.Name)
+		rec.Status = state.StepRunning
+		rec.Attempt = attempt
+		rec.IdempotencyKey = r.id + "/" + s.Name
+		rec.StartedAt = r.clk.Now()
+		rec.NextAttemptAt = time.Time{}
+		typ := "step.running"
+		if s.Mutating() {
+			typ = "step.intent" // written before the side effect
+		}
+		r.commit(rec, typ, map[string]string{"idempotency_key": rec.IdempotencyKey})
+		out, err := r.invoke(ctx, s, s.Kind, s.Body, s.Target, attempt, s.Asserts)
+		if err == nil {
+			return result{output: out}
+		}
+		if ctx.Err() != nil {
+			return result{err: ctx.Err()}
+		}
+		if attempt >= attempts {
+			return result{err: err}
+		}
+		delay := r.backoffDelay(s, attempt)
+		rec = r.rec(s.Name)
+		rec.Error = r.red.String(err.Error())
+		rec.NextAttemptAt = r.clk.Now().Add(delay)
+		r.commit(rec, "step.retry", map[string]string{"error": rec.Error, "delay": delay.String()})
+		r.em.emit(Event{Type: EventStepRetry, RunID: r.id, Step: s.Name, Class: string(s.Class), At: r.clk.Now(), Attempt: attempt, Message: rec.Error, Left: delay})
+		if err := r.clk.Sleep(ctx, delay); err != nil {
+			return result{err: err}
+		}
+	}
+}
+
+func (r *run) recoverStore(res *result) {
+	if p := recover(); p != nil {
+		sf, ok := p.(storeFailure)
+		if !ok {
+			panic(p)
+		}
+		*res = result{err: fmt.Errorf("the state store could not record a transition, so the step was stopped: %w", sf.err)}
+	}
+}
+
+// backoffDelay is exponential with ±20% jitter, capped by max_delay.
+func (r *run) backoffDelay(s *runbook.Step, attempt int) time.Duration {
+	base := s.Retry.Backoff
+	if base <= 0 {
+		base = 10 * time.Second
+	}
+	d := base << min(attempt-1, 20)
+	if s.Retry.MaxDelay > 0 && d > s.Retry.MaxDelay {
+		d = s.Retry.MaxDelay
+	}
+	r.mu.Lock()
+	j := 0.8 + 0.4*r.rnd.Float64()
+	r.mu.Unlock()
+	return time.Duration(float64(d) * j)
+}
+
+// waitStep polls a read-only step until its condition holds, failing at
+// the durable deadline.
+func (r *run) waitStep(ctx context.Context, s *runbook.Step) (res result) {
+	defer r.recoverStore(&res)
+	rec := r.rec(s.Name)
+	now := r.clk.Now()
+	if rec.Deadline.IsZero() {
+		rec.Deadline = now.Add(s.Timeout)
+		rec.StartedAt = now
+	}
+	rec.Status = state.StepWaiting
+	rec.Attempt++
+	r.commit(rec, "step.waiting", map[string]string{"deadline": rec.Deadline.UTC().Format(time.RFC3339)})
+	deadline := rec.Deadline
+	interval := s.Interval
+	if interval <= 0 {
+		interval = 30 * time.Second
+	}
+	var last string
+	for polls := 1; ; polls++ {
+		pollCtx, cancel := clock.WithTimeout(ctx, r.clk, max(deadline.Sub(r.clk.Now()), time.Second))
+		out, err := r.invoke(pollCtx, s, s.Kind, s.Body, s.Target, polls, nil)
+		cancel()
+		if ctx.Err() != nil {
+			return result{err: ctx.Err()}
+		}
+		if err == nil {
+			self := stepSelf(out)
+			sc := r.scope(self)
+			if s.FailIf != nil {
+				v, diags := sc.Eval(s.FailIf, cty.Bool)
+				if diags.HasErrors() {
+					return result{err: fmt.Errorf("evaluating fail_if: %s", r.red.String(diags.Error()))}
+				}
+				if v.IsKnown() && !v.IsNull() && v.True() {
+					return result{output: out, err: fmt.Errorf("fail_if holds: %s", exprText(r.rb, s.FailIf))}
+				}
+			}
+			v, diags := sc.Eval(s.Until, cty.Bool)
+			if diags.HasErrors() {
+				return result{err: fmt.Errorf("evaluating until: %s", r.red.String(diags.Error()))}
+			}
+			if v.IsKnown() && !v.IsNull() && v.True() {
+				return result{output: out}
+			}
+			last = "condition not yet true"
+		} else {
+			last = err.Error()
+		}
+		now := r.clk.Now()
+		left := deadline.Sub(now)
+		if left <= 0 {
+			return result{err: fmt.Errorf("timed out after %s waiting for %s (%d polls; last: %s)", s.Timeout, exprText(r.rb, s.Until), polls, last)}
+		}
+		r.em.emit(Event{Type: EventWaitPolled, RunID: r.id, Step: s.Name, Class: string(s.Class), At: now, Attempt: polls, Left: left, Message: last})
+		if err := r.clk.Sleep(ctx, min(interval, left)); err != nil {
+			return result{err: err}
+		}
+	}
+}
+
+func stepSelf(out cty.Value) cty.Value {
+	return cty.ObjectVal(map[string]cty.Value{"output": out})
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// limitedBuffer keeps the first maxCapturedOutput bytes of a step's output.
+type limitedBuffer struct {
+	bytes.Buffer
+	truncated bool
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	room := maxCapturedOutput - b.Len()
+	if room <= 0 {
+		b.truncated = true
+		return len(p), nil
+	}
+	if len(p) > room {
+		b.Buffer.Write(p[:room])
+		b.truncated = true
+		return len(p), nil
+	}
+	return b.Buffer.Write(p)
+}

@@ -1,0 +1,335 @@
+package lang
+
+import (
+	"fmt"
+	"math/big"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/batonhq/baton/steps"
+	"github.com/hashicorp/hcl/v2/ext/tryfunc"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+)
+
+// Functions returns the functions a runbook may call. now is the clock that
+// now() reads; when it is nil (as while planning), now() returns an unknown
+// string.
+//
+// The set is a curated part of cty's stdlib (without the function forms of
+// HCL's operators), try and can, and baton's own: duration, now, env,
+// timecmp, startswith, endswith, anytrue, alltrue, sensitive and
+// nonsensitive.
+//
+// env(name) reads the process environment at the moment the expression is
+// evaluated (os.Getenv), so a plan and the run that follows it may see
+// different values; prefer variables, which are recorded in the plan.
+func Functions(now func() time.Time) map[string]function.Function {
+	return map[string]function.Function{
+		"abs":             stdlib.AbsoluteFunc,
+		"alltrue":         allTrueFunc,
+		"anytrue":         anyTrueFunc,
+		"can":             tryfunc.CanFunc,
+		"ceil":            stdlib.CeilFunc,
+		"chomp":           stdlib.ChompFunc,
+		"chunklist":       stdlib.ChunklistFunc,
+		"coalesce":        coalesceFunc,
+		"coalescelist":    stdlib.CoalesceListFunc,
+		"compact":         stdlib.CompactFunc,
+		"concat":          stdlib.ConcatFunc,
+		"contains":        stdlib.ContainsFunc,
+		"csvdecode":       stdlib.CSVDecodeFunc,
+		"distinct":        stdlib.DistinctFunc,
+		"duration":        durationFunc,
+		"element":         stdlib.ElementFunc,
+		"endswith":        endsWithFunc,
+		"env":             EnvFunc,
+		"flatten":         stdlib.FlattenFunc,
+		"floor":           stdlib.FloorFunc,
+		"format":          stdlib.FormatFunc,
+		"formatdate":      stdlib.FormatDateFunc,
+		"formatlist":      stdlib.FormatListFunc,
+		"indent":          stdlib.IndentFunc,
+		"index":           stdlib.IndexFunc,
+		"join":            stdlib.JoinFunc,
+		"jsondecode":      stdlib.JSONDecodeFunc,
+		"jsonencode":      stdlib.JSONEncodeFunc,
+		"keys":            stdlib.KeysFunc,
+		"length":          lengthFunc,
+		"log":             stdlib.LogFunc,
+		"lookup":          stdlib.LookupFunc,
+		"lower":           stdlib.LowerFunc,
+		"max":             stdlib.MaxFunc,
+		"merge":           stdlib.MergeFunc,
+		"min":             stdlib.MinFunc,
+		"nonsensitive":    nonSensitiveFunc,
+		"now":             nowFunc(now),
+		"parseint":        stdlib.ParseIntFunc,
+		"pow":             stdlib.PowFunc,
+		"range":           stdlib.RangeFunc,
+		"regex":           stdlib.RegexFunc,
+		"regexall":        stdlib.RegexAllFunc,
+		"regex_replace":   stdlib.RegexReplaceFunc,
+		"replace":         stdlib.ReplaceFunc,
+		"reverse":         stdlib.ReverseListFunc,
+		"sensitive":       sensitiveFunc,
+		"setintersection": stdlib.SetIntersectionFunc,
+		"setproduct":      stdlib.SetProductFunc,
+		"setsubtract":     stdlib.SetSubtractFunc,
+		"setunion":        stdlib.SetUnionFunc,
+		"signum":          stdlib.SignumFunc,
+		"slice":           stdlib.SliceFunc,
+		"sort":            stdlib.SortFunc,
+		"split":           stdlib.SplitFunc,
+		"startswith":      startsWithFunc,
+		"strlen":          stdlib.StrlenFunc,
+		"strrev":          stdlib.ReverseFunc,
+		"substr":          stdlib.SubstrFunc,
+		"timeadd":         stdlib.TimeAddFunc,
+		"timecmp":         timeCmpFunc,
+		"title":           stdlib.TitleFunc,
+		"tobool":          stdlib.MakeToFunc(cty.Bool),
+		"tolist":          stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
+		"tomap":           stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
+		"tonumber":        stdlib.MakeToFunc(cty.Number),
+		"toset":           stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
+		"tostring":        stdlib.MakeToFunc(cty.String),
+		"trim":            stdlib.TrimFunc,
+		"trimprefix":      stdlib.TrimPrefixFunc,
+		"trimspace":       stdlib.TrimSpaceFunc,
+		"trimsuffix":      stdlib.TrimSuffixFunc,
+		"try":             tryfunc.TryFunc,
+		"upper":           stdlib.UpperFunc,
+		"values":          stdlib.ValuesFunc,
+		"zipmap":          stdlib.ZipmapFunc,
+	}
+}
+
+// EnvFunc is env(name): the value of an environment variable of the baton
+// process, "" when unset, read when the expression is evaluated.
+var EnvFunc = function.New(&function.Spec{
+	Description: "Returns the value of an environment variable of the baton process, read when the expression is evaluated.",
+	Params:      []function.Parameter{{Name: "name", Type: cty.String}},
+	Type:        function.StaticReturnType(cty.String),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		return cty.StringVal(os.Getenv(args[0].AsString())), nil
+	},
+})
+
+var durationFunc = function.New(&function.Spec{
+	Description: `Returns the number of seconds in a duration string such as "1h30m" or "7d".`,
+	Params:      []function.Parameter{{Name: "duration", Type: cty.String}},
+	Type:        function.StaticReturnType(cty.Number),
+	RefineResult: func(b *cty.RefinementBuilder) *cty.RefinementBuilder {
+		return b.NotNull()
+	},
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		d, err := ParseDuration(args[0].AsString())
+		if err != nil {
+			return cty.UnknownVal(cty.Number), function.NewArgError(0, err)
+		}
+		return cty.NumberVal(new(big.Float).SetFloat64(d.Seconds())), nil
+	},
+})
+
+func nowFunc(now func() time.Time) function.Function {
+	return function.New(&function.Spec{
+		Description: "Returns the current time as an RFC 3339 timestamp (unknown while planning).",
+		Params:      []function.Parameter{},
+		Type:        function.StaticReturnType(cty.String),
+		RefineResult: func(b *cty.RefinementBuilder) *cty.RefinementBuilder {
+			return b.NotNull()
+		},
+		Impl: func(_ []cty.Value, _ cty.Type) (cty.Value, error) {
+			if now == nil {
+				return cty.UnknownVal(cty.String).RefineNotNull(), nil
+			}
+			return cty.StringVal(now().UTC().Format(time.RFC3339)), nil
+		},
+	})
+}
+
+var timeCmpFunc = function.New(&function.Spec{
+	Description: "Compares two RFC 3339 timestamps: -1 when the first is earlier, 0 when equal, 1 when later.",
+	Params: []function.Parameter{
+		{Name: "timestamp_a", Type: cty.String},
+		{Name: "timestamp_b", Type: cty.String},
+	},
+	Type: function.StaticReturnType(cty.Number),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		a, err := time.Parse(time.RFC3339, args[0].AsString())
+		if err != nil {
+			return cty.UnknownVal(cty.Number), function.NewArgErrorf(0, "not an RFC 3339 timestamp: %s", args[0].AsString())
+		}
+		b, err := time.Parse(time.RFC3339, args[1].AsString())
+		if err != nil {
+			return cty.UnknownVal(cty.Number), function.NewArgErrorf(1, "not an RFC 3339 timestamp: %s", args[1].AsString())
+		}
+		return cty.NumberIntVal(int64(a.Compare(b))), nil
+	},
+})
+
+func prefixFunc(desc string, test func(s, p string) bool) function.Function {
+	return function.New(&function.Spec{
+		Description: desc,
+		Params: []function.Parameter{
+			{Name: "str", Type: cty.String},
+			{Name: "affix", Type: cty.String},
+		},
+		Type: function.StaticReturnType(cty.Bool),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			return cty.BoolVal(test(args[0].AsString(), args[1].AsString())), nil
+		},
+	})
+}
+
+var (
+	startsWithFunc = prefixFunc("Reports whether a string starts with a prefix.", strings.HasPrefix)
+	endsWithFunc   = prefixFunc("Reports whether a string ends with a suffix.", strings.HasSuffix)
+)
+
+func boolsFunc(desc string, any bool) function.Function {
+	return function.New(&function.Spec{
+		Description: desc,
+		Params:      []function.Parameter{{Name: "list", Type: cty.List(cty.Bool)}},
+		Type:        function.StaticReturnType(cty.Bool),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			l := args[0]
+			if l.IsNull() {
+				return cty.False, nil
+			}
+			if !l.IsKnown() {
+				return cty.UnknownVal(cty.Bool), nil
+			}
+			unknown := false
+			for it := l.ElementIterator(); it.Next(); {
+				_, v := it.Element()
+				switch {
+				case !v.IsKnown():
+					unknown = true
+				case v.IsNull():
+					if !any {
+						return cty.False, nil
+					}
+				case v.True() == any:
+					return cty.BoolVal(any), nil
+				}
+			}
+			if unknown {
+				return cty.UnknownVal(cty.Bool), nil
+			}
+			return cty.BoolVal(!any), nil
+		},
+	})
+}
+
+var (
+	anyTrueFunc = boolsFunc("Reports whether any element of a list of bools is true (false for an empty list).", true)
+	allTrueFunc = boolsFunc("Reports whether every element of a list of bools is true (true for an empty list).", false)
+)
+
+var sensitiveFunc = function.New(&function.Spec{
+	Description: "Marks a value as sensitive: it is never shown, stored or logged.",
+	Params: []function.Parameter{{
+		Name: "value", Type: cty.DynamicPseudoType,
+		AllowUnknown: true, AllowNull: true, AllowMarked: true, AllowDynamicType: true,
+	}},
+	Type: func(args []cty.Value) (cty.Type, error) { return args[0].Type(), nil },
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		return args[0].Mark(steps.Sensitive), nil
+	},
+})
+
+var nonSensitiveFunc = function.New(&function.Spec{
+	Description: "Removes the sensitive mark from a value (deeply), declaring that showing it is safe.",
+	Params: []function.Parameter{{
+		Name: "value", Type: cty.DynamicPseudoType,
+		AllowUnknown: true, AllowNull: true, AllowMarked: true, AllowDynamicType: true,
+	}},
+	Type: func(args []cty.Value) (cty.Type, error) { return args[0].Type(), nil },
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		v, pvms := args[0].UnmarkDeepWithPaths()
+		keep := pvms[:0]
+		for _, pvm := range pvms {
+			marks := cty.ValueMarks{}
+			for m := range pvm.Marks {
+				if m != steps.Sensitive {
+					marks[m] = struct{}{}
+				}
+			}
+			if len(marks) > 0 {
+				keep = append(keep, cty.PathValueMarks{Path: pvm.Path, Marks: marks})
+			}
+		}
+		return v.MarkWithPaths(keep), nil
+	},
+})
+
+// lengthFunc is length(x): the number of elements of a collection, or of
+// characters of a string (as Terraform's length).
+var lengthFunc = function.New(&function.Spec{
+	Description: "Returns the number of elements of a list, set, map, tuple or object, or the number of characters of a string.",
+	Params: []function.Parameter{{
+		Name: "value", Type: cty.DynamicPseudoType, AllowDynamicType: true, AllowUnknown: true, AllowMarked: true,
+	}},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		t := args[0].Type()
+		switch {
+		case t == cty.String, t == cty.DynamicPseudoType, t.IsCollectionType(), t.IsTupleType(), t.IsObjectType():
+			return cty.Number, nil
+		}
+		return cty.Number, function.NewArgErrorf(0, "argument must be a string, a collection type, or a structural type")
+	},
+	RefineResult: func(b *cty.RefinementBuilder) *cty.RefinementBuilder { return b.NotNull() },
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		v, marks := args[0].Unmark()
+		var out cty.Value
+		var err error
+		switch {
+		case v.Type() == cty.String:
+			out, err = stdlib.Strlen(v)
+		case v.Type() == cty.DynamicPseudoType || !v.IsKnown():
+			out = cty.UnknownVal(cty.Number).RefineNotNull()
+		case v.Type().IsObjectType():
+			out = cty.NumberIntVal(int64(len(v.Type().AttributeTypes())))
+		default:
+			out = v.Length()
+		}
+		return out.WithMarks(marks), err
+	},
+})
+
+// coalesceFunc is coalesce(a, b...): the first argument that is neither
+// null nor an empty string (as Terraform's coalesce).
+var coalesceFunc = function.New(&function.Spec{
+	Description: "Returns the first argument that is neither null nor an empty string.",
+	VarParam: &function.Parameter{
+		Name: "vals", Type: cty.DynamicPseudoType, AllowUnknown: true, AllowDynamicType: true, AllowNull: true,
+	},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		types := make([]cty.Type, len(args))
+		for i, a := range args {
+			types[i] = a.Type()
+		}
+		t, _ := convert.UnifyUnsafe(types)
+		if t == cty.NilType {
+			return cty.NilType, fmt.Errorf("all arguments must have the same type")
+		}
+		return t, nil
+	},
+	Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
+		for _, a := range args {
+			if !a.IsKnown() {
+				return cty.UnknownVal(retType), nil
+			}
+			if a.IsNull() || (a.Type() == cty.String && a.AsString() == "") {
+				continue
+			}
+			return convert.Convert(a, retType)
+		}
+		return cty.NilVal, fmt.Errorf("no non-null, non-empty-string arguments")
+	},
+})

@@ -1,0 +1,936 @@
+package plan
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/batonhq/baton/engine/digest"
+	"github.com/batonhq/baton/engine/graph"
+	"github.com/batonhq/baton/engine/lang"
+	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/steps"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+)
+
+// Options configure Build.
+type Options struct {
+	// Vars are the resolved inputs (sensitive ones marked steps.Sensitive).
+	Vars map[string]cty.Value
+	// Now stamps PlannedAt; nil (as in golden tests) leaves it empty.
+	// Expressions are always planned with now() unknown: the clock at plan
+	// time is not the clock at run time.
+	Now func() time.Time
+	// Refresh runs a read-only check during planning and returns its
+	// output; the caller wires the real or simulated target. nil plans
+	// without running anything (-refresh=false).
+	Refresh func(ctx context.Context, s *runbook.Step) (cty.Value, error)
+	// Target names what the plan is for: "live", "fixture:contoso/healthy",
+	// or "" for none.
+	Target string
+	// EngineVersion is the version of the engine making the plan.
+	EngineVersion string
+	// RunbookPath is the path the runbook was loaded from; default: its
+	// first file.
+	RunbookPath string
+}
+
+// maxInherited bounds the facts a step inherits from the dependencies it
+// may run after.
+const maxInherited = 8
+
+// stepState is what the planner knows about one step while walking the
+// graph.
+type stepState struct {
+	action   string
+	failed   bool // a refreshed check failed: dependents are skipped
+	failSkip bool // skipped because a dependency failed
+	output   cty.Value
+	status   string // lang.Status* seen through step.<name>.status
+	facts    []string
+}
+
+type builder struct {
+	ctx    context.Context
+	rb     *runbook.Runbook
+	opts   Options
+	locals map[string]cty.Value
+	st     map[string]*stepState
+	diags  hcl.Diagnostics
+	secret []string // clear-text secrets, to scrub from error text
+	// decides maps a fact path to the steps it decides.
+	decides map[string]map[string]bool
+	facts   map[string]Fact
+	systems []System
+	base    *hcl.EvalContext // see ectx
+	dirty   bool
+}
+
+// Build plans rb with the given inputs. It never runs a mutating step;
+// with opts.Refresh it runs the read-only checks whose inputs are known,
+// so that conditions on their results are decided at plan time.
+// Diagnostics report expressions that cannot be evaluated; the plan is
+// nil only when the runbook cannot be planned at all (a dependency
+// cycle).
+func Build(ctx context.Context, rb *runbook.Runbook, opts Options) (*Plan, hcl.Diagnostics) {
+	if rb == nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No runbook", Detail: "There is no runbook to plan; load one with runbook.Load first."}}
+	}
+	g := rb.Graph
+	if g == nil {
+		names := make([]string, 0, len(rb.Steps))
+		deps := map[string][]string{}
+		for _, s := range rb.Steps {
+			names = append(names, s.Name)
+			deps[s.Name] = s.Deps
+		}
+		var err error
+		if g, err = graph.New(names, deps); err != nil {
+			rng := rb.DeclRange
+			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot plan the runbook",
+				Detail: fmt.Sprintf("The step graph is invalid (%s); fix the runbook's dependencies and plan again.", err.Error()), Subject: &rng}}
+		}
+	}
+	b := &builder{ctx: ctx, rb: rb, opts: opts, st: map[string]*stepState{},
+		decides: map[string]map[string]bool{}, facts: map[string]Fact{}}
+	locals, diags := runbook.EvalLocals(rb, opts.Vars, nil)
+	b.diags = append(b.diags, diags...)
+	b.locals = locals
+	b.secret = collectSecrets(opts.Vars, locals)
+
+	p := &Plan{
+		Type:          FileType,
+		FormatVersion: FormatVersion,
+		EngineVersion: opts.EngineVersion,
+		Target:        opts.Target,
+		Refreshed:     opts.Refresh != nil,
+		Steps:         []*Step{},
+		Post:          []*Step{},
+		Facts:         []Fact{},
+		Inputs:        []Input{},
+		Targets:       []Target{},
+	}
+	if opts.Now != nil {
+		p.PlannedAt = opts.Now().UTC().Format(time.RFC3339)
+	}
+	b.identity(p)
+	b.targets(p)
+
+	order := g.Order()
+	for _, name := range order {
+		s := rb.Step(name)
+		if s == nil || s.Class == runbook.ClassBackout {
+			continue
+		}
+		ps := b.planStep(s)
+		if s.Class == runbook.ClassPost {
+			p.Post = append(p.Post, ps)
+		} else {
+			p.Steps = append(p.Steps, ps)
+		}
+	}
+	b.backout(p, order)
+	b.finishFacts(p)
+	p.Systems = sortSystems(b.systems)
+	b.durations(p)
+	b.window(p)
+	b.summary(p)
+	p.PlanDigest = p.Digest()
+	return p, b.diags
+}
+
+func (b *builder) identity(p *Plan) {
+	rb := b.rb
+	total, files := digest.Sources(rb.Sources)
+	path := b.opts.RunbookPath
+	if path == "" && len(rb.Files) > 0 {
+		path = rb.Files[0]
+	}
+	p.Runbook = Runbook{Name: rb.Name, Path: path, Title: rb.Title, Version: rb.Version, SourceDigest: total, Files: []File{}}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p.Runbook.Files = append(p.Runbook.Files, File{Path: n, Digest: files[n]})
+	}
+	vars := b.opts.Vars
+	total, ins := digest.Inputs(vars)
+	p.InputsDigest = total
+	names = names[:0]
+	for n := range ins {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		in := ins[n]
+		display := "(sensitive)"
+		if !in.Sensitive {
+			display = steps.Show(vars[n])
+		}
+		p.Inputs = append(p.Inputs, Input{Name: n, Sensitive: in.Sensitive, Display: display, Value: in.Value, Hash: in.Hash})
+	}
+}
+
+func (b *builder) targets(p *Plan) {
+	ctx := b.ectx(cty.NilVal)
+	for _, t := range b.rb.Targets {
+		pt := Target{Name: t.Name, Type: t.Type}
+		if t.Kind != nil {
+			args, _ := lang.DecodeBodyIn(ctx, t.Body, t.Kind.Spec())
+			if args == cty.NilVal {
+				args = cty.DynamicVal
+			}
+			d := t.Kind.Describe(args)
+			pt.Summary, pt.Details = b.scrub(d.Summary), b.details(d.Details)
+		}
+		p.Targets = append(p.Targets, pt)
+	}
+}
+
+// ectx is the evaluation context with everything the planner knows,
+// with self when self is not cty.NilVal. The base context is rebuilt only
+// after a step's visible value changed (b.dirty), so that planning stays
+// linear in the number of steps.
+func (b *builder) ectx(self cty.Value) *hcl.EvalContext {
+	if b.base == nil || b.dirty {
+		stepVals := make(map[string]cty.Value, len(b.rb.Steps))
+		for _, s := range b.rb.Steps {
+			st := b.st[s.Name]
+			if st == nil || (st.status == "" && st.output == cty.NilVal) {
+				stepVals[s.Name] = unknownStep(s)
+				continue
+			}
+			status := cty.UnknownVal(cty.String).RefineNotNull()
+			if st.status != "" {
+				status = cty.StringVal(st.status)
+			}
+			stepVals[s.Name] = cty.ObjectVal(map[string]cty.Value{"output": st.output, "status": status})
+		}
+		sc := &lang.Scope{Vars: b.opts.Vars, Locals: b.locals, Steps: stepVals, Targets: runbook.TargetValues(b.rb)}
+		b.base, b.dirty = sc.EvalContext(), false
+	}
+	if self == cty.NilVal {
+		return b.base
+	}
+	c := b.base.NewChild()
+	c.Variables = map[string]cty.Value{"self": self}
+	return c
+}
+
+func unknownOutput(s *runbook.Step) cty.Value {
+	t := s.OutputType()
+	v := cty.UnknownVal(t)
+	if t == cty.DynamicPseudoType {
+		v = cty.DynamicVal
+	}
+	if s.SensitiveOutput {
+		v = v.Mark(steps.Sensitive)
+	}
+	return v
+}
+
+func unknownStep(s *runbook.Step) cty.Value {
+	return cty.ObjectVal(map[string]cty.Value{
+		"output": unknownOutput(s),
+		"status": cty.UnknownVal(cty.String).RefineNotNull(),
+	})
+}
+
+// planStep decides whether a main step or post-task runs and describes it.
+func (b *builder) planStep(s *runbook.Step) *Step {
+	ps := b.describe(s)
+	st := &stepState{output: unknownOutput(s)}
+	b.st[s.Name] = st
+
+	// Dependencies (the skip rule).
+	var will, may, wont, failed []string
+	for _, d := range s.Deps {
+		ds := b.st[d]
+		switch {
+		case ds == nil: // a back-out step; not on this path
+		case ds.failed, ds.failSkip:
+			failed = append(failed, d)
+		case ds.action == WillRun:
+			will = append(will, d)
+		case ds.action == MayRun:
+			may = append(may, d)
+		default:
+			wont = append(wont, d)
+		}
+	}
+	var inherited []string
+	switch {
+	case len(failed) > 0:
+		b.skip(ps, st, fmt.Sprintf("depends on %s, which failed or will not run because a check failed at plan time", strings.Join(failed, ", ")))
+		st.failSkip = true
+		return ps
+	case len(s.Deps) > 0 && len(will) == 0 && len(may) == 0 && len(wont) > 0:
+		b.skip(ps, st, "branch not taken: every dependency will be skipped ("+strings.Join(wont, ", ")+")")
+		return ps
+	case len(will) == 0 && len(may) > 0:
+		st.action = MayRun
+		ps.Reason = "runs only if at least one of " + strings.Join(may, ", ") + " runs"
+		var fromDeps []string
+		for _, d := range may {
+			fromDeps = append(fromDeps, b.st[d].facts...)
+		}
+		// Facts are inherited through dependencies only while they stay
+		// few; beyond that the reason names the dependencies instead, so
+		// that planning stays linear.
+		if fromDeps = uniq(fromDeps); len(fromDeps) <= maxInherited {
+			inherited = fromDeps
+		}
+	default:
+		st.action = WillRun
+	}
+
+	// The step's own condition.
+	if s.When != nil {
+		ps.Condition = exprText(b.rb, s.When)
+		facts := b.factsOf(s.When, map[string]bool{})
+		v, diags := lang.EvalIn(b.ectx(cty.NilVal), s.When, cty.Bool)
+		b.diags = append(b.diags, diags...)
+		switch {
+		case diags.HasErrors():
+			st.action, ps.Reason = MayRun, "its condition cannot be evaluated at plan time: "+ps.Condition
+			inherited = append(inherited, facts...)
+		case !v.IsKnown():
+			st.action = MayRun
+			inherited = append(inherited, facts...)
+			ps.Reason = joinReason(ps.Reason, "runs only if "+ps.Condition+describeFacts(facts))
+		case v.IsNull() || v.False():
+			st.facts = uniq(facts)
+			b.skip(ps, st, "condition is false"+givenFacts(b, facts)+": "+ps.Condition)
+			for _, f := range facts {
+				b.decide(f, s.Name)
+			}
+			return ps
+		default:
+			if len(facts) > 0 && st.action == WillRun {
+				ps.Reason = "condition is true" + givenFacts(b, facts) + ": " + ps.Condition
+			}
+			inherited = append(inherited, facts...)
+			for _, f := range facts {
+				b.decide(f, s.Name)
+			}
+		}
+	}
+	st.facts = uniq(inherited)
+	if st.action == MayRun {
+		for _, f := range st.facts {
+			b.decide(f, s.Name)
+		}
+	}
+	ps.Action = st.action
+	ps.DecidedBy = st.facts
+	if len(ps.DecidedBy) == 0 {
+		ps.DecidedBy = nil
+	}
+
+	switch s.Class {
+	case runbook.ClassDecision:
+		b.planDecision(s, ps, st)
+	case runbook.ClassCheck:
+		if st.action == WillRun {
+			b.refresh(s, ps, st)
+		}
+	}
+	return ps
+}
+
+func (b *builder) skip(ps *Step, st *stepState, reason string) {
+	st.action, st.status = WillNotRun, lang.StatusSkipped
+	st.output = cty.NullVal(st.output.Type())
+	b.dirty = true
+	ps.Action, ps.Reason = WillNotRun, reason
+	if len(st.facts) > 0 {
+		ps.DecidedBy = st.facts
+	}
+}
+
+func joinReason(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+func (b *builder) planDecision(s *runbook.Step, ps *Step, st *stepState) {
+	if s.Condition == nil {
+		return
+	}
+	c := &Choice{Condition: exprText(b.rb, s.Condition)}
+	facts := b.factsOf(s.Condition, map[string]bool{})
+	c.DecidedBy = uniq(facts)
+	if len(c.DecidedBy) == 0 {
+		c.DecidedBy = nil
+	}
+	for _, f := range facts {
+		b.decide(f, s.Name)
+	}
+	ps.Decision = c
+	if st.action != WillRun {
+		return
+	}
+	v, diags := lang.EvalIn(b.ectx(cty.NilVal), s.Condition, cty.Bool)
+	b.diags = append(b.diags, diags...)
+	if diags.HasErrors() || !v.IsKnown() || v.IsNull() {
+		return
+	}
+	if v.HasMark(steps.Sensitive) {
+		c.Value = "(sensitive)"
+	} else {
+		un, _ := v.Unmark()
+		c.Value = fmt.Sprint(un.True())
+	}
+	un, _ := v.Unmark()
+	st.output, st.status = un, lang.StatusSucceeded
+	b.dirty = true
+}
+
+// refresh runs a check at plan time and records what it observed.
+func (b *builder) refresh(s *runbook.Step, ps *Step, st *stepState) {
+	if b.opts.Refresh == nil || s.Kind == nil || s.Kind.Effect() != steps.ReadOnly {
+		return
+	}
+	for _, d := range s.Deps {
+		if ds := b.st[d]; ds == nil || ds.status != lang.StatusSucceeded {
+			return // depends on something not known at plan time
+		}
+	}
+	args, diags := lang.DecodeBodyIn(b.ectx(cty.NilVal), s.Body, s.Kind.Spec())
+	if diags.HasErrors() || !args.IsWhollyKnown() {
+		return
+	}
+	out, err := b.opts.Refresh(b.ctx, s)
+	blocks := s.OnFailure != runbook.OnFailureContinue
+	if err != nil {
+		ps.Check = &Check{Status: CheckError, Message: b.scrub(err.Error()), Blocks: blocks}
+		st.failed, st.status = true, lang.StatusFailed
+		b.dirty = true
+		return
+	}
+	if out == cty.NilVal {
+		out = cty.NullVal(s.OutputType())
+	}
+	if s.SensitiveOutput {
+		out = out.Mark(steps.Sensitive)
+	}
+	ps.Check = &Check{Status: CheckPassed, Observation: b.scrub(steps.Show(out))}
+	self := cty.ObjectVal(map[string]cty.Value{"output": out})
+	for _, a := range s.Asserts {
+		sc := b.ectx(self)
+		ok, diags := lang.EvalIn(sc, a.Condition, cty.Bool)
+		if diags.HasErrors() {
+			ps.Check.Status, ps.Check.Message, ps.Check.Blocks = CheckError, "the assertion cannot be evaluated: "+exprText(b.rb, a.Condition), blocks
+			break
+		}
+		if ok.IsKnown() && !ok.IsNull() && ok.False() {
+			ps.Check.Status, ps.Check.Blocks = CheckFailed, blocks
+			ps.Check.Message = "assertion failed: " + exprText(b.rb, a.Condition)
+			if a.Message != nil {
+				msg, mdiags := lang.EvalIn(sc, a.Message, cty.String)
+				if !mdiags.HasErrors() && msg.IsKnown() && !msg.IsNull() {
+					if msg.HasMark(steps.Sensitive) || msg.ContainsMarked() {
+						ps.Check.Message = "(sensitive)"
+					} else {
+						ps.Check.Message = b.scrub(msg.AsString())
+					}
+				}
+			}
+			break
+		}
+	}
+	if ps.Check.Status != CheckPassed {
+		st.failed, st.status = true, lang.StatusFailed
+		b.dirty = true
+		return
+	}
+	st.output, st.status = out, lang.StatusSucceeded
+	b.dirty = true
+	b.systems = append(b.systems, discover(s, out)...)
+}
+
+// describe fills in everything about a step that does not depend on
+// whether it runs.
+func (b *builder) describe(s *runbook.Step) *Step {
+	ps := &Step{
+		Name: s.Name, Class: string(s.Class), Uses: s.Uses, Description: s.Description,
+		Refs: s.Refs, Deps: s.Deps, Target: s.Target, Mutating: s.Mutating(),
+		PointOfNoReturn: s.PointOfNoReturn, ExpectedSeconds: seconds(s.ExpectedDuration),
+		TimeoutSeconds: seconds(s.Timeout), Idempotent: s.Idempotent, Undoes: s.Undoes,
+	}
+	if s.Kind != nil {
+		if s.OnFailure != "" && s.OnFailure != runbook.OnFailureAbort {
+			ps.OnFailure = s.OnFailure
+		} else {
+			ps.OnFailure = runbook.OnFailureAbort
+		}
+		args, _ := lang.DecodeBodyIn(b.ectx(cty.NilVal), s.Body, s.Kind.Spec())
+		if args == cty.NilVal {
+			args = cty.DynamicVal
+		}
+		d := s.Kind.Describe(args)
+		ps.Summary, ps.Details = b.scrub(d.Summary), b.details(d.Details)
+	}
+	if s.Retry.Attempts > 1 {
+		ps.Retry = &Retry{Attempts: s.Retry.Attempts, BackoffSeconds: seconds(s.Retry.Backoff), MaxDelaySeconds: seconds(s.Retry.MaxDelay)}
+	}
+	for _, a := range s.Asserts {
+		ps.Asserts = append(ps.Asserts, exprText(b.rb, a.Condition))
+	}
+	if v := s.Verify; v != nil {
+		pv := &Verify{Uses: v.Uses, Target: v.Target, Condition: exprText(b.rb, v.Condition)}
+		if v.Kind != nil {
+			args, _ := lang.DecodeBodyIn(b.ectx(cty.NilVal), v.Body, v.Kind.Spec())
+			if args == cty.NilVal {
+				args = cty.DynamicVal
+			}
+			d := v.Kind.Describe(args)
+			pv.Summary, pv.Details = b.scrub(d.Summary), b.details(d.Details)
+		}
+		ps.Verify = pv
+	}
+	gate := func() Gate {
+		return Gate{Approvers: s.Approvers, MinApprovals: max(1, s.MinApprovals), AllowRequester: s.AllowRequester,
+			ExpiresAfterSeconds: seconds(s.ExpiresAfter), Instructions: s.Instructions}
+	}
+	switch s.Class {
+	case runbook.ClassWait:
+		interval := s.Interval
+		if interval <= 0 {
+			interval = 30 * time.Second
+		}
+		ps.Wait = &Wait{Until: exprText(b.rb, s.Until), IntervalSeconds: seconds(interval), TimeoutSeconds: seconds(s.Timeout)}
+		if s.FailIf != nil {
+			ps.Wait.FailIf = exprText(b.rb, s.FailIf)
+		}
+	case runbook.ClassApproval:
+		g := gate()
+		ps.Approval = &g
+	case runbook.ClassManual:
+		g := gate()
+		g.Instructions = ""
+		ps.Manual = &Manual{Instructions: s.Instructions, Reason: s.ManualReason, Gate: g}
+	}
+	ps.WorstCaseSeconds = seconds(worstCase(s))
+	return ps
+}
+
+func (b *builder) details(ds []steps.Detail) []Detail {
+	if len(ds) == 0 {
+		return nil
+	}
+	out := make([]Detail, len(ds))
+	for i, d := range ds {
+		out[i] = Detail{Label: b.scrub(d.Label), Text: b.scrub(d.Text)}
+	}
+	return out
+}
+
+// backout plans the back-out path: back-out steps in the order they would
+// run (reverse order of the steps they undo, unconditional ones last), as
+// the executor queues them.
+func (b *builder) backout(p *Plan, order []string) {
+	c := b.rb.Change.Backout
+	p.Backout = Backout{Summary: c.Summary, Trigger: c.Trigger, RestoredState: c.RestoredState, Steps: []*Step{}}
+	index := map[string]int{}
+	for i, n := range order {
+		index[n] = i
+	}
+	var list []*runbook.Step
+	for _, s := range b.rb.Steps {
+		if s.Class == runbook.ClassBackout {
+			list = append(list, s)
+		}
+	}
+	pos := func(s *runbook.Step) int {
+		if s.Undoes == "" {
+			return -1
+		}
+		if i, ok := index[s.Undoes]; ok {
+			return i
+		}
+		return -1
+	}
+	sort.SliceStable(list, func(i, j int) bool { return pos(list[i]) > pos(list[j]) })
+	for _, s := range list {
+		ps := b.describe(s)
+		st := &stepState{output: unknownOutput(s), action: MayRun}
+		b.st[s.Name] = st
+		ps.Action = MayRun
+		switch u := b.st[s.Undoes]; {
+		case s.Undoes == "":
+			ps.Reason = "runs only when the run backs out"
+		case u != nil && u.action == WillNotRun:
+			ps.Action, st.action = WillNotRun, WillNotRun
+			ps.Reason = "not needed: " + s.Undoes + " will not run"
+		default:
+			ps.Reason = "runs only when the run backs out after " + s.Undoes + " ran"
+		}
+		if s.When != nil {
+			ps.Condition = exprText(b.rb, s.When)
+		}
+		p.Backout.Steps = append(p.Backout.Steps, ps)
+		if ps.Action != WillNotRun {
+			p.Backout.ExpectedSeconds += ps.ExpectedSeconds
+			p.Backout.WorstCaseSeconds += ps.WorstCaseSeconds
+		}
+	}
+}
+
+// worstCase is the longest a step can take: every attempt at its timeout
+// plus the longest backoff between attempts; waits at their timeout;
+// approvals at their expiry (0 when they never expire).
+func worstCase(s *runbook.Step) time.Duration {
+	switch s.Class {
+	case runbook.ClassDecision:
+		return 0
+	case runbook.ClassApproval, runbook.ClassManual:
+		if s.ExpiresAfter > 0 {
+			return s.ExpiresAfter
+		}
+		return s.ExpectedDuration
+	case runbook.ClassWait:
+		if s.Timeout > 0 {
+			return s.Timeout
+		}
+		return s.ExpectedDuration
+	}
+	per := s.Timeout
+	if per <= 0 {
+		per = s.ExpectedDuration
+	}
+	attempts := max(1, s.Retry.Attempts)
+	total := time.Duration(attempts) * per
+	base := s.Retry.Backoff
+	if base <= 0 {
+		base = 10 * time.Second
+	}
+	for i := 1; i < attempts; i++ {
+		d := base << min(i-1, 20)
+		if s.Retry.MaxDelay > 0 && d > s.Retry.MaxDelay {
+			d = s.Retry.MaxDelay
+		}
+		total += d + d/5 // jitter is at most +20%
+	}
+	return total
+}
+
+// durations computes the critical paths over the main steps that will or
+// may run.
+func (b *builder) durations(p *Plan) {
+	type acc struct {
+		expected, worst time.Duration
+		prev            string
+	}
+	longest := map[string]acc{}
+	var notes []string
+	for _, s := range p.Steps {
+		rs := b.rb.Step(s.Name)
+		if s.Action == WillNotRun || rs == nil {
+			continue
+		}
+		var start acc
+		for _, d := range s.Deps {
+			a, ok := longest[d]
+			if !ok {
+				continue
+			}
+			if start.prev == "" || a.expected > start.expected {
+				start.expected, start.prev = a.expected, d
+			}
+			start.worst = max(start.worst, a.worst)
+		}
+		longest[s.Name] = acc{expected: start.expected + rs.ExpectedDuration, worst: start.worst + worstCase(rs), prev: start.prev}
+		switch {
+		case (rs.Class == runbook.ClassApproval || rs.Class == runbook.ClassManual) && rs.ExpiresAfter == 0:
+			notes = append(notes, fmt.Sprintf("%s %s never expires: the worst case excludes time waiting for people", rs.Class, rs.Name))
+		case rs.Class == runbook.ClassAction && rs.Timeout == 0:
+			notes = append(notes, fmt.Sprintf("action %s has no timeout: the worst case counts its expected duration", rs.Name))
+		}
+	}
+	end := ""
+	var best, worst time.Duration
+	for _, s := range p.Steps {
+		if a, ok := longest[s.Name]; ok {
+			if end == "" || a.expected > best {
+				end, best = s.Name, a.expected
+			}
+			worst = max(worst, a.worst)
+		}
+	}
+	path := []string{}
+	for n := end; n != ""; n = longest[n].prev {
+		path = append(path, n)
+	}
+	slices.Reverse(path)
+	sort.Strings(notes)
+	p.Duration = Duration{ExpectedSeconds: seconds(best), WorstCaseSeconds: seconds(worst), CriticalPath: path,
+		BackoutSeconds: p.Backout.ExpectedSeconds, Notes: notes}
+}
+
+// window evaluates the declared change window.
+func (b *builder) window(p *Plan) {
+	ch := b.rb.Change
+	if ch.WindowStart == nil || ch.WindowEnd == nil {
+		return
+	}
+	sc := b.ectx(cty.NilVal)
+	parse := func(e hcl.Expression) (time.Time, bool) {
+		v, diags := lang.EvalIn(sc, e, cty.String)
+		if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.HasMark(steps.Sensitive) {
+			return time.Time{}, false
+		}
+		t, err := time.Parse(time.RFC3339, v.AsString())
+		return t, err == nil
+	}
+	start, ok1 := parse(ch.WindowStart)
+	end, ok2 := parse(ch.WindowEnd)
+	if !ok1 || !ok2 {
+		return
+	}
+	length := end.Sub(start)
+	p.Window = &Window{
+		Start: start.UTC().Format(time.RFC3339), End: end.UTC().Format(time.RFC3339), LengthSeconds: seconds(length),
+		FitsExpected:  p.Duration.ExpectedSeconds+p.Backout.ExpectedSeconds <= seconds(length),
+		FitsWorstCase: p.Duration.WorstCaseSeconds+p.Backout.WorstCaseSeconds <= seconds(length),
+	}
+}
+
+func (b *builder) summary(p *Plan) {
+	sum := Summary{}
+	for _, s := range p.AllSteps() {
+		switch s.Action {
+		case WillRun:
+			sum.WillRun++
+		case MayRun:
+			sum.MayRun++
+		default:
+			sum.WillNotRun++
+		}
+		if s.Action == WillNotRun {
+			continue
+		}
+		switch s.Class {
+		case "action":
+			sum.Actions++
+		case "approval":
+			sum.Approvals++
+		case "manual":
+			sum.Manual++
+		}
+		if s.PointOfNoReturn && s.Class != "backout" {
+			sum.PointsOfNoReturn++
+		}
+		if s.Check != nil {
+			if s.Check.Status == CheckPassed {
+				sum.ChecksPassed++
+			} else {
+				sum.ChecksFailed++
+			}
+		}
+	}
+	sum.HasChanges = p.HasChanges()
+	sum.PreflightFailed = p.PreflightFailed()
+	p.Summary = sum
+}
+
+// factsOf returns the paths of the step outputs an expression depends on,
+// looking through decisions to the facts that decide them.
+func (b *builder) factsOf(expr hcl.Expression, seen map[string]bool) []string {
+	var out []string
+	for _, t := range expr.Variables() {
+		if t.RootName() != "step" || len(t) < 2 {
+			continue
+		}
+		a, ok := t[1].(hcl.TraverseAttr)
+		if !ok {
+			continue
+		}
+		s := b.rb.Step(a.Name)
+		if s == nil {
+			continue
+		}
+		if s.Class == runbook.ClassDecision && s.Condition != nil {
+			if !seen[s.Name] {
+				seen[s.Name] = true
+				out = append(out, b.factsOf(s.Condition, seen)...)
+			}
+			continue
+		}
+		path := traversalString(t)
+		if _, ok := b.facts[path]; !ok {
+			b.facts[path] = b.fact(t, s.Name, path)
+		}
+		out = append(out, path)
+	}
+	return out
+}
+
+func (b *builder) fact(t hcl.Traversal, step, path string) Fact {
+	f := Fact{Path: path, Step: step, Value: "(known at run time)"}
+	v, diags := t.TraverseAbs(b.ectx(cty.NilVal))
+	if diags.HasErrors() || !v.IsWhollyKnown() {
+		return f
+	}
+	f.Known = true
+	f.Value = b.scrub(steps.Show(v))
+	un, _ := v.UnmarkDeep()
+	js := "null"
+	if bs, err := ctyjson.Marshal(un, un.Type()); err == nil {
+		js = string(bs)
+	}
+	f.Hash = digest.Bytes([]byte("baton-fact\x00" + path + "\x00" + js))
+	return f
+}
+
+func (b *builder) decide(path, step string) {
+	m := b.decides[path]
+	if m == nil {
+		m = map[string]bool{}
+		b.decides[path] = m
+	}
+	m[step] = true
+}
+
+func (b *builder) finishFacts(p *Plan) {
+	paths := make([]string, 0, len(b.facts))
+	for path := range b.facts {
+		paths = append(paths, path)
+	}
+	sort.Strings(paths)
+	for _, path := range paths {
+		f := b.facts[path]
+		f.Decides = sortedKeys(b.decides[path])
+		p.Facts = append(p.Facts, f)
+	}
+}
+
+func describeFacts(facts []string) string {
+	if len(facts) == 0 {
+		return ""
+	}
+	return ", decided at run time by " + strings.Join(uniq(facts), ", ")
+}
+
+func givenFacts(b *builder, facts []string) string {
+	facts = uniq(facts)
+	if len(facts) == 0 {
+		return ""
+	}
+	parts := make([]string, len(facts))
+	for i, f := range facts {
+		parts[i] = f + " = " + b.facts[f].Value
+	}
+	return " given the facts observed at plan time (" + strings.Join(parts, ", ") + ")"
+}
+
+func uniq(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	out := append([]string(nil), s...)
+	sort.Strings(out)
+	n := 0
+	for i, v := range out {
+		if i == 0 || v != out[n-1] {
+			out[n] = v
+			n++
+		}
+	}
+	return out[:n]
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// exprText is an expression's source text.
+func exprText(rb *runbook.Runbook, e hcl.Expression) string {
+	if e == nil {
+		return ""
+	}
+	rng := e.Range()
+	src, ok := rb.Sources[rng.Filename]
+	if !ok || rng.End.Byte > len(src) || rng.Start.Byte >= rng.End.Byte {
+		return "(expression)"
+	}
+	return strings.Join(strings.Fields(string(src[rng.Start.Byte:rng.End.Byte])), " ")
+}
+
+// traversalString renders a traversal as written: step.a.output.b[0].
+func traversalString(t hcl.Traversal) string {
+	var sb strings.Builder
+	for _, s := range t {
+		switch s := s.(type) {
+		case hcl.TraverseRoot:
+			sb.WriteString(s.Name)
+		case hcl.TraverseAttr:
+			sb.WriteString("." + s.Name)
+		case hcl.TraverseIndex:
+			sb.WriteString("[" + steps.Show(s.Key) + "]")
+		case hcl.TraverseSplat:
+			sb.WriteString("[*]")
+		}
+	}
+	return sb.String()
+}
+
+// collectSecrets gathers the clear text of every sensitive string, so
+// that error messages from refreshed checks can be scrubbed.
+func collectSecrets(maps ...map[string]cty.Value) []string {
+	var out []string
+	for _, m := range maps {
+		for _, v := range m {
+			walkSecrets(v, false, &out)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
+}
+
+func walkSecrets(v cty.Value, marked bool, out *[]string) {
+	if v == cty.NilVal {
+		return
+	}
+	if v.HasMark(steps.Sensitive) {
+		marked = true
+	}
+	v, _ = v.Unmark()
+	if !v.IsKnown() || v.IsNull() {
+		return
+	}
+	t := v.Type()
+	switch {
+	case t == cty.String:
+		if marked && len(v.AsString()) >= 4 {
+			*out = append(*out, v.AsString())
+		}
+	case t.IsListType() || t.IsSetType() || t.IsTupleType() || t.IsMapType() || t.IsObjectType():
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			walkSecrets(e, marked, out)
+		}
+	}
+}
+
+// scrub replaces any clear-text secret in s with (sensitive).
+func (b *builder) scrub(s string) string {
+	for _, sec := range b.secret {
+		s = strings.ReplaceAll(s, sec, "(sensitive)")
+	}
+	return s
+}

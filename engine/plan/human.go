@@ -1,0 +1,416 @@
+package plan
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Symbols used in the text rendering, after Terraform's.
+const (
+	SymbolWillRun    = "+"
+	SymbolMayRun     = "?"
+	SymbolWillNotRun = "-"
+)
+
+// Symbol returns the text symbol of a step action.
+func Symbol(action string) string {
+	switch action {
+	case WillRun:
+		return SymbolWillRun
+	case MayRun:
+		return SymbolMayRun
+	}
+	return SymbolWillNotRun
+}
+
+// ActionText is a step action in words.
+func ActionText(action string) string {
+	switch action {
+	case WillRun:
+		return "will run"
+	case MayRun:
+		return "may run"
+	}
+	return "will not run"
+}
+
+// FormatDuration renders seconds as "1h30m", "45m", "30s" or "0s".
+func FormatDuration(sec int64) string {
+	if sec <= 0 {
+		return "0s"
+	}
+	d := time.Duration(sec) * time.Second
+	var b strings.Builder
+	if days := d / (24 * time.Hour); days > 0 {
+		fmt.Fprintf(&b, "%dd", days)
+		d -= days * 24 * time.Hour
+	}
+	if h := d / time.Hour; h > 0 {
+		fmt.Fprintf(&b, "%dh", h)
+		d -= h * time.Hour
+	}
+	if m := d / time.Minute; m > 0 {
+		fmt.Fprintf(&b, "%dm", m)
+		d -= m * time.Minute
+	}
+	if s := d / time.Second; s > 0 {
+		fmt.Fprintf(&b, "%ds", s)
+	}
+	return b.String()
+}
+
+type textWriter struct {
+	w   *bufio.Writer
+	err error
+}
+
+func (t *textWriter) f(format string, args ...any) {
+	if t.err == nil {
+		_, t.err = fmt.Fprintf(t.w, format, args...)
+	}
+}
+
+// block writes text indented, one line at a time.
+func (t *textWriter) block(indent, text string) {
+	for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		t.f("%s%s\n", indent, l)
+	}
+}
+
+// WriteHuman renders the plan for people: identity, inputs, preflight
+// results, the steps in order with what each will do, the back-out path,
+// post-tasks, the duration estimate and a summary line.
+func (p *Plan) WriteHuman(w io.Writer) error {
+	t := &textWriter{w: bufio.NewWriter(w)}
+	rb := p.Runbook
+	title := ""
+	if rb.Title != "" {
+		title = " - " + rb.Title
+	}
+	t.f("Runbook:  %s%s\n", rb.Name, title)
+	if rb.Version != "" {
+		t.f("Version:  %s\n", rb.Version)
+	}
+	t.f("Path:     %s\n", rb.Path)
+	for _, f := range rb.Files {
+		t.f("  %s  sha256:%s\n", f.Path, shortDigest(f.Digest))
+	}
+	t.f("Sources:  sha256:%s\n", rb.SourceDigest)
+	t.f("Plan:     sha256:%s\n", p.PlanDigest)
+	target := p.Target
+	if target == "" {
+		target = "(none)"
+	}
+	t.f("Target:   %s\n", target)
+	t.f("Engine:   %s\n", p.EngineVersion)
+	if p.PlannedAt != "" {
+		t.f("Planned:  %s\n", p.PlannedAt)
+	}
+	if p.Refreshed {
+		t.f("Refresh:  read-only checks ran at plan time\n")
+	} else {
+		t.f("Refresh:  off (no check ran; their results are known at run time)\n")
+	}
+
+	t.f("\nInputs:\n")
+	if len(p.Inputs) == 0 {
+		t.f("  (none)\n")
+	}
+	for _, in := range p.Inputs {
+		t.f("  %s = %s\n", in.Name, in.Display)
+	}
+	if len(p.Targets) > 0 {
+		t.f("\nTargets:\n")
+		for _, tg := range p.Targets {
+			t.f("  %s (%s)", tg.Name, tg.Type)
+			if tg.Summary != "" {
+				t.f(": %s", tg.Summary)
+			}
+			t.f("\n")
+			writeDetails(t, "      ", tg.Details)
+		}
+	}
+
+	if p.Refreshed {
+		t.f("\nPreflight (checks run at plan time):\n")
+		n := 0
+		for _, s := range p.Steps {
+			if s.Check == nil {
+				continue
+			}
+			n++
+			t.f("  %s %s: %s\n", checkMark(s.Check), s.Name, s.Check.Status)
+			if s.Check.Message != "" {
+				t.f("      %s\n", s.Check.Message)
+			}
+			if s.Check.Observation != "" {
+				t.f("      observed: %s\n", s.Check.Observation)
+			}
+			if s.Check.Blocks {
+				t.f("      apply would stop here\n")
+			}
+		}
+		if n == 0 {
+			t.f("  (no check could run at plan time)\n")
+		}
+	}
+
+	if len(p.Systems) > 0 {
+		t.f("\nDiscovered systems (from the checks run at plan time):\n")
+		for _, s := range p.Systems {
+			site := ""
+			if s.Site != "" {
+				site = " in site " + s.Site
+			}
+			t.f("  %s: %s%s (seen by %s)\n", s.Role, s.Name, site, s.From)
+		}
+	}
+
+	t.f("\nSymbols: %s will run   %s may run (decided at run time)   %s will not run\n",
+		SymbolWillRun, SymbolMayRun, SymbolWillNotRun)
+	t.f("\nSteps, in order:\n")
+	for i, s := range p.Steps {
+		writeStep(t, fmt.Sprintf("%d.", i+1), s)
+	}
+
+	t.f("\nBack-out")
+	if len(p.Backout.Steps) == 0 {
+		t.f(": none declared\n")
+	} else {
+		t.f(" (runs only when a step with on_failure = \"backout\" fails):\n")
+	}
+	if p.Backout.Summary != "" {
+		t.f("  Summary:  %s\n", p.Backout.Summary)
+	}
+	if p.Backout.Trigger != "" {
+		t.f("  Trigger:  %s\n", p.Backout.Trigger)
+	}
+	if p.Backout.RestoredState != "" {
+		t.f("  Restores: %s\n", p.Backout.RestoredState)
+	}
+	for i, s := range p.Backout.Steps {
+		writeStep(t, fmt.Sprintf("B%d.", i+1), s)
+	}
+	if len(p.Backout.Steps) > 0 {
+		t.f("  Back-out time: expected %s, worst case %s\n",
+			FormatDuration(p.Backout.ExpectedSeconds), FormatDuration(p.Backout.WorstCaseSeconds))
+	}
+
+	t.f("\nPost-tasks")
+	if len(p.Post) == 0 {
+		t.f(": none\n")
+	} else {
+		t.f(" (run after every main step succeeded):\n")
+	}
+	for i, s := range p.Post {
+		writeStep(t, fmt.Sprintf("P%d.", i+1), s)
+	}
+
+	d := p.Duration
+	t.f("\nDuration:\n")
+	t.f("  expected:   %s (critical path: %s)\n", FormatDuration(d.ExpectedSeconds), pathText(d.CriticalPath))
+	t.f("  worst case: %s\n", FormatDuration(d.WorstCaseSeconds))
+	t.f("  back-out:   %s expected, %s worst case\n", FormatDuration(d.BackoutSeconds), FormatDuration(p.Backout.WorstCaseSeconds))
+	for _, n := range d.Notes {
+		t.f("  note: %s\n", n)
+	}
+	if wdw := p.Window; wdw != nil {
+		t.f("\nChange window: %s to %s (%s)\n", wdw.Start, wdw.End, FormatDuration(wdw.LengthSeconds))
+		t.f("  expected + back-out (%s): %s\n", FormatDuration(d.ExpectedSeconds+p.Backout.ExpectedSeconds), fits(wdw.FitsExpected))
+		t.f("  worst case + back-out (%s): %s\n", FormatDuration(d.WorstCaseSeconds+p.Backout.WorstCaseSeconds), fits(wdw.FitsWorstCase))
+	}
+
+	t.f("\n%s\n", p.SummaryLine())
+	if t.err == nil {
+		t.err = t.w.Flush()
+	}
+	return t.err
+}
+
+// SummaryLine is the plan's one-line summary.
+func (p *Plan) SummaryLine() string {
+	s := p.Summary
+	line := fmt.Sprintf("Plan: %d will run, %d may run, %d will not run; %s, %s, %s, %s.",
+		s.WillRun, s.MayRun, s.WillNotRun,
+		plural(s.Actions, "action", "actions"), plural(s.PointsOfNoReturn, "point of no return", "points of no return"),
+		plural(s.Approvals, "approval", "approvals"), plural(s.Manual, "manual step", "manual steps"))
+	if p.Refreshed {
+		line += fmt.Sprintf(" Preflight: %d passed, %d failed.", s.ChecksPassed, s.ChecksFailed)
+	}
+	if p.PreflightFailed() {
+		line += " A preflight check failed: apply would stop."
+	} else if !p.HasChanges() {
+		line += " No changes."
+	}
+	return line
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func fits(ok bool) string {
+	if ok {
+		return "fits"
+	}
+	return "DOES NOT FIT"
+}
+
+func pathText(p []string) string {
+	if len(p) == 0 {
+		return "none"
+	}
+	return strings.Join(p, " -> ")
+}
+
+func checkMark(c *Check) string {
+	if c.Status == CheckPassed {
+		return "ok  "
+	}
+	return "FAIL"
+}
+
+func writeDetails(t *textWriter, indent string, ds []Detail) {
+	for _, d := range ds {
+		t.f("%s%s:\n", indent, d.Label)
+		t.block(indent+"  ", d.Text)
+	}
+}
+
+func writeStep(t *textWriter, num string, s *Step) {
+	t.f("\n%s %s %s %q", Symbol(s.Action), num, s.Class, s.Name)
+	var tags []string
+	if s.Uses != "" {
+		tags = append(tags, "uses "+s.Uses)
+	}
+	if s.Target != "" {
+		tags = append(tags, "target "+s.Target)
+	}
+	if len(tags) > 0 {
+		t.f(" (%s)", strings.Join(tags, ", "))
+	}
+	if len(s.Refs) > 0 {
+		t.f(" [%s]", strings.Join(s.Refs, ", "))
+	}
+	if s.PointOfNoReturn {
+		t.f("  POINT OF NO RETURN")
+	}
+	t.f("\n")
+	in := "      "
+	if s.Description != "" {
+		t.f("%s%s\n", in, s.Description)
+	}
+	t.f("%s%s", in, ActionText(s.Action))
+	if s.Reason != "" {
+		t.f(": %s", s.Reason)
+	}
+	t.f("\n")
+	if s.Condition != "" {
+		t.f("%swhen: %s\n", in, s.Condition)
+	}
+	if len(s.DecidedBy) > 0 {
+		t.f("%sdecided by: %s\n", in, strings.Join(s.DecidedBy, ", "))
+	}
+	if len(s.Deps) > 0 {
+		t.f("%safter: %s\n", in, strings.Join(s.Deps, ", "))
+	}
+	if s.Undoes != "" {
+		t.f("%sundoes: %s\n", in, s.Undoes)
+	}
+	if s.Summary != "" {
+		t.f("%swill: %s\n", in, s.Summary)
+	}
+	writeDetails(t, in+"  ", s.Details)
+	if c := s.Decision; c != nil {
+		v := c.Value
+		if v == "" {
+			v = "(known at run time)"
+		}
+		t.f("%sdecides: %s = %s\n", in, c.Condition, v)
+	}
+	if wt := s.Wait; wt != nil {
+		t.f("%swaits until: %s (every %s, up to %s)\n", in, wt.Until, FormatDuration(wt.IntervalSeconds), FormatDuration(wt.TimeoutSeconds))
+		if wt.FailIf != "" {
+			t.f("%sfails early if: %s\n", in, wt.FailIf)
+		}
+	}
+	if g := s.Approval; g != nil {
+		writeGate(t, in, "approval", g)
+	}
+	if m := s.Manual; m != nil {
+		t.f("%sby hand: %s\n", in, m.Instructions)
+		if m.Reason != "" {
+			t.f("%swhy manual: %s\n", in, m.Reason)
+		}
+		writeGate(t, in, "confirmation", &m.Gate)
+	}
+	if c := s.Check; c != nil {
+		t.f("%spreflight: %s", in, c.Status)
+		if c.Message != "" {
+			t.f(" (%s)", c.Message)
+		}
+		t.f("\n")
+	}
+	var pol []string
+	if s.ExpectedSeconds > 0 {
+		pol = append(pol, "expected "+FormatDuration(s.ExpectedSeconds))
+	}
+	if s.TimeoutSeconds > 0 && s.Wait == nil {
+		pol = append(pol, "timeout "+FormatDuration(s.TimeoutSeconds))
+	}
+	if r := s.Retry; r != nil {
+		rt := fmt.Sprintf("%d attempts", r.Attempts)
+		if r.BackoffSeconds > 0 {
+			rt += ", backoff " + FormatDuration(r.BackoffSeconds)
+		}
+		if r.MaxDelaySeconds > 0 {
+			rt += " up to " + FormatDuration(r.MaxDelaySeconds)
+		}
+		pol = append(pol, rt)
+	}
+	if s.OnFailure != "" && s.OnFailure != "abort" {
+		pol = append(pol, "on failure: "+s.OnFailure)
+	}
+	if s.Idempotent {
+		pol = append(pol, "idempotent")
+	}
+	if len(pol) > 0 {
+		t.f("%s%s\n", in, strings.Join(pol, "; "))
+	}
+	for _, a := range s.Asserts {
+		t.f("%sasserts: %s\n", in, a)
+	}
+	if v := s.Verify; v != nil {
+		t.f("%sverified by: %s", in, v.Uses)
+		if v.Summary != "" {
+			t.f(" (%s)", v.Summary)
+		}
+		t.f(" where %s\n", v.Condition)
+	}
+}
+
+func writeGate(t *textWriter, in, what string, g *Gate) {
+	who := "anyone"
+	if len(g.Approvers) > 0 {
+		who = strings.Join(g.Approvers, ", ")
+	}
+	t.f("%s%s: %d of %s", in, what, g.MinApprovals, who)
+	if !g.AllowRequester {
+		t.f(", not the requester")
+	}
+	if g.ExpiresAfterSeconds > 0 {
+		t.f(", expires after %s", FormatDuration(g.ExpiresAfterSeconds))
+	} else {
+		t.f(", never expires")
+	}
+	t.f("\n")
+	if g.Instructions != "" {
+		t.f("%sinstructions: %s\n", in, g.Instructions)
+	}
+}

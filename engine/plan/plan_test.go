@@ -1,0 +1,457 @@
+package plan_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/engine/plan"
+	"github.com/batonhq/baton/engine/plan/plantest"
+	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/steps"
+	"github.com/google/go-cmp/cmp"
+	"github.com/zclconf/go-cty/cty"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading golden file (run go test ./engine/plan -update to create it): %v", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s differs (-want +got); run go test ./engine/plan -update if the change is intended:\n%s", path, diff)
+	}
+}
+
+func build(t *testing.T, rb *runbook.Runbook, vars map[string]cty.Value, refresh func(context.Context, *runbook.Step) (cty.Value, error)) *plan.Plan {
+	t.Helper()
+	p, diags := plan.Build(t.Context(), rb, plan.Options{
+		Vars: vars, Refresh: refresh, Target: "fixture:contoso/healthy", EngineVersion: "0.1.0-test",
+	})
+	if diags.HasErrors() {
+		t.Fatalf("planning: %s", diags.Error())
+	}
+	return p
+}
+
+func human(t *testing.T, p *plan.Plan) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := p.WriteHuman(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func jsonOf(t *testing.T, p *plan.Plan) []byte {
+	t.Helper()
+	b, err := p.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+type planCase struct {
+	name    string
+	path    string
+	vars    map[string]cty.Value
+	refresh func(context.Context, *runbook.Step) (cty.Value, error)
+}
+
+func cases() []planCase {
+	down := plantest.Healthy
+	down.Reachable = false
+	cas := plantest.Healthy
+	cas.Type = "secondary"
+	unhealthy := plantest.Healthy
+	unhealthy.Healthy = false
+	return []planCase{
+		{name: "failover", path: "runbooks/failover", vars: plantest.Vars()},
+		{name: "failover_refresh", path: "runbooks/failover", vars: plantest.Vars(), refresh: plantest.Refresh(plantest.Healthy)},
+		{name: "failover_refresh_down", path: "runbooks/failover", vars: plantest.Vars(), refresh: plantest.Refresh(down)},
+		{name: "failover_refresh_failed", path: "runbooks/failover", vars: plantest.Vars(), refresh: plantest.Refresh(cas, "passive_ok")},
+		{name: "checksonly", path: "runbooks/checksonly/main.hcl", vars: map[string]cty.Value{}},
+		{name: "checksonly_refresh", path: "runbooks/checksonly/main.hcl", vars: map[string]cty.Value{}, refresh: plantest.Refresh(unhealthy)},
+	}
+}
+
+func TestGolden(t *testing.T) {
+	for _, c := range cases() {
+		t.Run(c.name, func(t *testing.T) {
+			rb := plantest.Load(t, c.path)
+			p := build(t, rb, c.vars, c.refresh)
+			h, j := human(t, p), jsonOf(t, p)
+			golden(t, c.name+".txt", h)
+			golden(t, c.name+".json", j)
+			for what, b := range map[string][]byte{"human": h, "json": j} {
+				if plantest.ContainsCanary(b) {
+					t.Errorf("the %s rendering holds the canary secret", what)
+				}
+			}
+			if p.Digest() != p.PlanDigest {
+				t.Errorf("Digest() = %s, built with %s", p.Digest(), p.PlanDigest)
+			}
+		})
+	}
+}
+
+func TestRefreshDecidesBranches(t *testing.T) {
+	rb := plantest.Load(t, "runbooks/failover")
+	action := func(p *plan.Plan, name string) string {
+		t.Helper()
+		s := p.Step(name)
+		if s == nil {
+			t.Fatalf("no step %s in the plan", name)
+		}
+		return s.Action
+	}
+
+	noRefresh := build(t, rb, plantest.Vars(), nil)
+	for _, n := range []string{"promote", "force_promote"} {
+		if got := action(noRefresh, n); got != plan.MayRun {
+			t.Errorf("without refresh, %s: %s, want may run", n, got)
+		}
+	}
+	if s := noRefresh.Step("promote"); !slicesEqual(s.DecidedBy, []string{"step.probe_active.output.reachable"}) {
+		t.Errorf("promote decided by %v, want the probe's reachable fact", s.DecidedBy)
+	}
+	if noRefresh.PreflightFailed() || !noRefresh.HasChanges() {
+		t.Errorf("without refresh: PreflightFailed %v, HasChanges %v; want false, true", noRefresh.PreflightFailed(), noRefresh.HasChanges())
+	}
+	if got := noRefresh.ExitCode(true); got != plan.ExitChanges {
+		t.Errorf("exit code %d, want %d", got, plan.ExitChanges)
+	}
+
+	healthy := build(t, rb, plantest.Vars(), plantest.Refresh(plantest.Healthy))
+	if a, b := action(healthy, "promote"), action(healthy, "force_promote"); a != plan.WillRun || b != plan.WillNotRun {
+		t.Errorf("reachable active server: promote %s, force_promote %s; want will run, will not run", a, b)
+	}
+	if d := healthy.Step("active_reachable").Decision; d == nil || d.Value != "true" {
+		t.Errorf("decision value %+v, want true", d)
+	}
+	if b := healthy.Backout.Steps; len(b) != 2 || b[0].Name != "promote_back" || b[0].Action != plan.MayRun {
+		t.Errorf("back-out path %v", names(b))
+	}
+
+	down := plantest.Healthy
+	down.Reachable = false
+	downPlan := build(t, rb, plantest.Vars(), plantest.Refresh(down))
+	if a, b := action(downPlan, "promote"), action(downPlan, "force_promote"); a != plan.WillNotRun || b != plan.WillRun {
+		t.Errorf("unreachable active server: promote %s, force_promote %s; want will not run, will run", a, b)
+	}
+	if s := downPlan.Backout.Steps[0]; s.Name != "promote_back" || s.Action != plan.WillNotRun {
+		t.Errorf("promote_back %s, want will not run (promote will not run)", s.Action)
+	}
+
+	failing := plantest.Healthy
+	failing.Type = "secondary"
+	failed := build(t, rb, plantest.Vars(), plantest.Refresh(failing))
+	c := failed.Step("site_type").Check
+	if c == nil || c.Status != plan.CheckFailed || !c.Blocks || !strings.Contains(c.Message, "this site is secondary") {
+		t.Errorf("site_type check %+v, want a blocking failure with the assertion message", c)
+	}
+	if !failed.PreflightFailed() || failed.ExitCode(true) != plan.ExitPreflightFailed || failed.ExitCode(false) != plan.ExitPreflightFailed {
+		t.Errorf("PreflightFailed %v, exit %d", failed.PreflightFailed(), failed.ExitCode(true))
+	}
+	if got := action(failed, "probe_active"); got != plan.WillNotRun {
+		t.Errorf("probe_active after a failed site_type: %s, want will not run", got)
+	}
+
+	errPlan := build(t, rb, plantest.Vars(), plantest.Refresh(plantest.Healthy, "passive_ok"))
+	if c := errPlan.Step("passive_ok").Check; c == nil || c.Status != plan.CheckError || strings.Contains(c.Message, plantest.Canary) {
+		t.Errorf("passive_ok check %+v, want an error without the secret", c)
+	}
+}
+
+func TestChecksOnlyHasNoChanges(t *testing.T) {
+	rb := plantest.Load(t, "runbooks/checksonly/main.hcl")
+	p := build(t, rb, nil, nil)
+	if p.HasChanges() || p.ExitCode(true) != plan.ExitNoChanges {
+		t.Errorf("HasChanges %v, exit %d; want false, 0", p.HasChanges(), p.ExitCode(true))
+	}
+	unhealthy := plantest.Healthy
+	unhealthy.Healthy = false
+	p = build(t, rb, nil, plantest.Refresh(unhealthy))
+	if c := p.Step("site_health").Check; c == nil || c.Status != plan.CheckFailed || c.Blocks {
+		t.Errorf("site_health %+v: want failed, not blocking (on_failure = continue)", c)
+	}
+	if p.PreflightFailed() {
+		t.Error("a failed check with on_failure = continue must not fail the preflight")
+	}
+}
+
+func TestDigestIsSemantic(t *testing.T) {
+	rb := plantest.Load(t, "runbooks/failover")
+	a := build(t, rb, plantest.Vars(), nil)
+	b, _ := plan.Build(t.Context(), rb, plan.Options{Vars: plantest.Vars(), Target: "fixture:contoso/healthy", EngineVersion: "0.1.0-test",
+		Now: func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }})
+	if a.Digest() != b.Digest() {
+		t.Error("the time of planning changed the digest")
+	}
+	if b.PlannedAt != "2026-03-01T12:00:00Z" {
+		t.Errorf("PlannedAt %q", b.PlannedAt)
+	}
+	vars := plantest.Vars()
+	vars["passive_server"] = cty.StringVal("cm03.contoso.com")
+	c := build(t, rb, vars, nil)
+	if a.Digest() == c.Digest() {
+		t.Error("a different input gave the same digest")
+	}
+	d := build(t, rb, plantest.Vars(), plantest.Refresh(plantest.Healthy))
+	if a.Digest() == d.Digest() {
+		t.Error("a refreshed plan has the same digest as an unrefreshed one")
+	}
+}
+
+func TestSaveLoad(t *testing.T) {
+	rb := plantest.Load(t, "runbooks/failover")
+	p := build(t, rb, plantest.Vars(), plantest.Refresh(plantest.Healthy))
+	path := filepath.Join(t.TempDir(), "change.plan")
+	if err := p.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("plan file mode %v, want 0600", fi.Mode().Perm())
+	}
+	raw, _ := os.ReadFile(path)
+	if plantest.ContainsCanary(raw) {
+		t.Error("the saved plan file holds the canary secret")
+	}
+	q, err := plan.LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(p, q); diff != "" {
+		t.Errorf("round trip changed the plan (-saved +loaded):\n%s", diff)
+	}
+	if !bytes.Equal(human(t, p), human(t, q)) {
+		t.Error("the loaded plan renders differently")
+	}
+	if err := q.CheckStale(rb, plantest.Vars(), "0.1.0-test"); err != nil {
+		t.Errorf("fresh plan reported stale: %v", err)
+	}
+}
+
+func TestLoadFileErrors(t *testing.T) {
+	rb := plantest.Load(t, "runbooks/failover")
+	p := build(t, rb, plantest.Vars(), nil)
+	good, _ := p.JSON()
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	tests := []struct {
+		name    string
+		content []byte
+		want    error
+		text    string
+	}{
+		{"truncated", good[:len(good)/2], plan.ErrNotPlan, "not valid JSON"},
+		{"garbage", []byte("\x00\x01binary"), plan.ErrNotPlan, "not valid JSON"},
+		{"foreign", []byte(`{"format_version":"1.2","planned_values":{}}`), plan.ErrNotPlan, `"type": "baton-plan"`},
+		{"newer", []byte(`{"type":"baton-plan","format_version":"2.0"}`), plan.ErrNewerPlan, "upgrade baton"},
+		{"edited", bytes.Replace(good, []byte(`"cm02.contoso.com`), []byte(`"cm09.contoso.com`), 1), plan.ErrPlanModified, "does not match digest"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := plan.LoadFile(write(tt.name, tt.content))
+			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.text) {
+				t.Errorf("error %v; want %v mentioning %q", err, tt.want, tt.text)
+			}
+		})
+	}
+	if _, err := plan.LoadFile(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+// memFS is a map-backed runbook.FS.
+type memFS map[string]string
+
+func (m memFS) ReadFile(name string) ([]byte, error) {
+	if s, ok := m[name]; ok {
+		return []byte(s), nil
+	}
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+}
+
+func TestCheckStale(t *testing.T) {
+	rb := plantest.Load(t, "runbooks/failover")
+	p := build(t, rb, plantest.Vars(), nil)
+
+	src := func(rb *runbook.Runbook) memFS {
+		m := memFS{}
+		for k, v := range rb.Sources {
+			m[k] = string(v)
+		}
+		return m
+	}
+	edited := src(rb)
+	edited["runbooks/failover/lib/preflight.hcl"] += "\n# reviewed\n"
+	rbEdited, diags := runbook.Load(edited, "runbooks/failover/main.hcl", plantest.Registry())
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+
+	secret := plantest.Vars()
+	secret["sql_password"] = cty.StringVal("another-password").Mark(steps.Sensitive)
+	changed := plantest.Vars()
+	changed["passive_server"] = cty.StringVal("cm03.contoso.com")
+	delete(changed, "window_end")
+	changed["extra"] = cty.StringVal("x")
+
+	tests := []struct {
+		name   string
+		rb     *runbook.Runbook
+		vars   map[string]cty.Value
+		engine string
+		want   []string // substrings of the error; nil: not stale
+	}{
+		{"unchanged", rb, plantest.Vars(), "0.1.0-test", nil},
+		{"file edited", rbEdited, plantest.Vars(), "0.1.0-test", []string{"files changed: runbooks/failover/lib/preflight.hcl"}},
+		{"sensitive input", rb, secret, "0.1.0-test", []string{"inputs changed: sql_password (sensitive; compared by hash)"}},
+		{"inputs", rb, changed, "0.1.0-test", []string{"inputs changed: passive_server", "inputs added: extra", "inputs removed: window_end"}},
+		{"engine", rb, plantest.Vars(), "0.2.0", []string{"engine version: planned with 0.1.0-test, applying with 0.2.0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := p.CheckStale(tt.rb, tt.vars, tt.engine)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("unexpected: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, plan.ErrStale) {
+				t.Fatalf("error %v, want ErrStale", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err.Error(), w)
+				}
+			}
+			if strings.Contains(err.Error(), "another-password") || plantest.ContainsCanary([]byte(err.Error())) {
+				t.Error("the error shows a secret")
+			}
+		})
+	}
+}
+
+func TestCheckFacts(t *testing.T) {
+	rb := plantest.Load(t, "runbooks/failover")
+	planned := build(t, rb, plantest.Vars(), plantest.Refresh(plantest.Healthy))
+	down := plantest.Healthy
+	down.Reachable = false
+	secondary := plantest.Healthy
+	secondary.Type = "secondary"
+	moved := plantest.Healthy
+	moved.Active = "cm05.contoso.com"
+
+	tests := []struct {
+		name  string
+		fresh *plan.Plan
+		want  []plan.FactChange
+	}{
+		{"same facts", build(t, rb, plantest.Vars(), plantest.Refresh(plantest.Healthy)), nil},
+		{"unrefreshed plan decides nothing", nil, nil},
+		{"branch fact changed", build(t, rb, plantest.Vars(), plantest.Refresh(down)), []plan.FactChange{{
+			Step: "probe_active", Path: "step.probe_active.output.reachable", Before: "true", After: "false",
+			Decides: []string{"active_reachable", "force_promote", "promote"},
+		}}},
+		{"check result changed", build(t, rb, plantest.Vars(), plantest.Refresh(secondary)), []plan.FactChange{
+			{Step: "probe_active", Path: "result", Before: "passed", After: "not run", Decides: []string{"active_reachable"}},
+			{Step: "probe_active", Path: "step.probe_active.output.reachable", Before: "true", After: "(known at run time)",
+				Decides: []string{"active_reachable", "force_promote", "promote"}},
+			{Step: "site_type", Path: "result", Before: "passed", After: "failed (Only primary sites and CAS have passive site servers; this site is secondary.)",
+				Decides: []string{"go_no_go", "probe_active", "promote_back"}},
+		}},
+		{"check error", build(t, rb, plantest.Vars(), plantest.Refresh(plantest.Healthy, "passive_ok")), []plan.FactChange{
+			{Step: "passive_ok", Path: "result", Before: "passed", After: "error (login failed for password (sensitive): connection refused)", Decides: []string{"go_no_go"}},
+		}},
+		{"an observation that decides nothing", build(t, rb, plantest.Vars(), plantest.Refresh(moved)), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := planned
+			fresh := tt.fresh
+			if fresh == nil {
+				base = build(t, rb, plantest.Vars(), nil)
+				fresh = planned
+			}
+			got := base.CheckFacts(fresh)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("fact changes (-want +got):\n%s", diff)
+			}
+			err := plan.FactsError(got)
+			if (err != nil) != (len(tt.want) > 0) || (err != nil && !errors.Is(err, plan.ErrFactsChanged)) {
+				t.Errorf("FactsError: %v", err)
+			}
+		})
+	}
+}
+
+func TestCanaryNeverShown(t *testing.T) {
+	rb := plantest.Load(t, "runbooks/failover")
+	for _, refresh := range []func(context.Context, *runbook.Step) (cty.Value, error){
+		nil, plantest.Refresh(plantest.Healthy), plantest.Refresh(plantest.Healthy, "site_type", "passive_ok"),
+	} {
+		p := build(t, rb, plantest.Vars(), refresh)
+		// The canary really flows into a step argument and a target.
+		if s := p.Step("promote"); !strings.Contains(s.Details[0].Text, "-Password (sensitive)") {
+			t.Errorf("promote's command %q does not show the password as (sensitive)", s.Details[0].Text)
+		}
+		if !strings.Contains(p.Targets[0].Details[0].Text, "(sensitive)") {
+			t.Errorf("target details %q", p.Targets[0].Details[0].Text)
+		}
+		path := filepath.Join(t.TempDir(), "p.plan")
+		if err := p.Save(path); err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := os.ReadFile(path)
+		for what, b := range map[string][]byte{"human": human(t, p), "json": jsonOf(t, p), "file": raw} {
+			if plantest.ContainsCanary(b) {
+				t.Errorf("%s output holds the canary", what)
+			}
+		}
+	}
+}
+
+func names(s []*plan.Step) []string {
+	out := make([]string, len(s))
+	for i, x := range s {
+		out[i] = x.Name
+	}
+	return out
+}
+
+func slicesEqual(a, b []string) bool { return cmp.Equal(a, b) }

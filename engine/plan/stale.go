@@ -1,0 +1,226 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/batonhq/baton/engine/digest"
+	"github.com/batonhq/baton/engine/runbook"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// StaleError lists why a saved plan no longer matches what would run. It
+// wraps ErrStale.
+type StaleError struct {
+	FilesChanged, FilesAdded, FilesRemoved []string
+	// Inputs changed, added or removed, by name; a sensitive input is
+	// compared by hash only and named with "(sensitive)".
+	InputsChanged, InputsAdded, InputsRemoved []string
+	// EngineBefore and EngineAfter are set when the engine version changed.
+	EngineBefore, EngineAfter   string
+	RunbookBefore, RunbookAfter string
+}
+
+func (e *StaleError) Error() string {
+	var parts []string
+	add := func(label string, list []string) {
+		if len(list) > 0 {
+			parts = append(parts, label+": "+strings.Join(list, ", "))
+		}
+	}
+	if e.RunbookBefore != e.RunbookAfter {
+		parts = append(parts, fmt.Sprintf("runbook: planned %q, applying %q", e.RunbookBefore, e.RunbookAfter))
+	}
+	add("files changed", e.FilesChanged)
+	add("files added", e.FilesAdded)
+	add("files removed", e.FilesRemoved)
+	add("inputs changed", e.InputsChanged)
+	add("inputs added", e.InputsAdded)
+	add("inputs removed", e.InputsRemoved)
+	if e.EngineBefore != e.EngineAfter {
+		parts = append(parts, fmt.Sprintf("engine version: planned with %s, applying with %s", e.EngineBefore, e.EngineAfter))
+	}
+	return fmt.Sprintf("%s (%s); make a new plan with baton plan -out and have it reviewed again", ErrStale, strings.Join(parts, "; "))
+}
+
+func (e *StaleError) Unwrap() error { return ErrStale }
+
+// CheckStale refuses to apply the plan when the runbook's files, the
+// inputs or the engine version differ from those the plan was made with.
+// It returns a *StaleError listing every difference, or nil.
+func (p *Plan) CheckStale(rb *runbook.Runbook, vars map[string]cty.Value, engineVersion string) error {
+	e := &StaleError{RunbookBefore: p.Runbook.Name, RunbookAfter: p.Runbook.Name}
+	if rb != nil {
+		e.RunbookAfter = rb.Name
+		_, files := digest.Sources(rb.Sources)
+		planned := map[string]string{}
+		for _, f := range p.Runbook.Files {
+			planned[f.Path] = f.Digest
+			cur, ok := files[f.Path]
+			switch {
+			case !ok:
+				e.FilesRemoved = append(e.FilesRemoved, f.Path)
+			case cur != f.Digest:
+				e.FilesChanged = append(e.FilesChanged, f.Path)
+			}
+		}
+		for name := range files {
+			if _, ok := planned[name]; !ok {
+				e.FilesAdded = append(e.FilesAdded, name)
+			}
+		}
+	}
+	_, ins := digest.Inputs(vars)
+	planned := map[string]Input{}
+	for _, in := range p.Inputs {
+		planned[in.Name] = in
+		cur, ok := ins[in.Name]
+		switch {
+		case !ok:
+			e.InputsRemoved = append(e.InputsRemoved, inputLabel(in.Name, in.Sensitive))
+		case cur.Hash != in.Hash:
+			e.InputsChanged = append(e.InputsChanged, inputLabel(in.Name, in.Sensitive || cur.Sensitive))
+		}
+	}
+	for name, cur := range ins {
+		if _, ok := planned[name]; !ok {
+			e.InputsAdded = append(e.InputsAdded, inputLabel(name, cur.Sensitive))
+		}
+	}
+	if engineVersion != p.EngineVersion {
+		e.EngineBefore, e.EngineAfter = p.EngineVersion, engineVersion
+	}
+	for _, l := range [][]string{e.FilesChanged, e.FilesAdded, e.FilesRemoved, e.InputsChanged, e.InputsAdded, e.InputsRemoved} {
+		sort.Strings(l)
+	}
+	if e.RunbookBefore == e.RunbookAfter && e.EngineBefore == e.EngineAfter &&
+		len(e.FilesChanged)+len(e.FilesAdded)+len(e.FilesRemoved)+len(e.InputsChanged)+len(e.InputsAdded)+len(e.InputsRemoved) == 0 {
+		return nil
+	}
+	return e
+}
+
+func inputLabel(name string, sensitive bool) string {
+	if sensitive {
+		return name + " (sensitive; compared by hash)"
+	}
+	return name
+}
+
+// FactChange is a fact observed at plan time that no longer holds, or a
+// check whose result changed.
+type FactChange struct {
+	Step string
+	// Path is the fact's path (step.site.output.type), or "result" for a
+	// check's result.
+	Path          string
+	Before, After string
+	// Decides are the steps whose running the fact decides (for a check:
+	// its dependents).
+	Decides []string
+}
+
+// String renders the change for an error message.
+func (c FactChange) String() string {
+	s := fmt.Sprintf("%s: was %s, now %s", c.Path, c.Before, c.After)
+	if c.Path == "result" {
+		s = fmt.Sprintf("check %s: was %s, now %s", c.Step, c.Before, c.After)
+	}
+	if len(c.Decides) > 0 {
+		s += " (decides " + strings.Join(c.Decides, ", ") + ")"
+	}
+	return s
+}
+
+// CheckFacts compares the facts this plan observed with a fresh plan made
+// with refresh just before apply. It lists every fact that decided a branch
+// and changed, and every check whose result changed; empty when the plan
+// still holds. A fact unknown when planning decided nothing, so learning
+// its value is not a change.
+func (p *Plan) CheckFacts(fresh *Plan) []FactChange {
+	var out []FactChange
+	now := map[string]Fact{}
+	for _, f := range fresh.Facts {
+		now[f.Path] = f
+	}
+	for _, f := range p.Facts {
+		if !f.Known {
+			continue
+		}
+		g, ok := now[f.Path]
+		switch {
+		case !ok || !g.Known:
+			after := "(known at run time)"
+			if ok {
+				after = g.Value
+			}
+			out = append(out, FactChange{Step: f.Step, Path: f.Path, Before: f.Value, After: after, Decides: f.Decides})
+		case g.Hash != f.Hash:
+			before, after := f.Value, g.Value
+			if before == after { // sensitive: equal text, different hashes
+				before, after = before+" (hash "+shortDigest(f.Hash)+")", after+" (hash "+shortDigest(g.Hash)+")"
+			}
+			out = append(out, FactChange{Step: f.Step, Path: f.Path, Before: before, After: after, Decides: f.Decides})
+		}
+	}
+	for _, s := range p.Steps {
+		if s.Check == nil {
+			continue
+		}
+		g := fresh.Step(s.Name)
+		before := checkResult(s.Check)
+		after := "not run"
+		if g != nil && g.Check != nil {
+			after = checkResult(g.Check)
+		}
+		if g == nil || g.Check == nil || g.Check.Status != s.Check.Status || g.Check.Message != s.Check.Message {
+			out = append(out, FactChange{Step: s.Name, Path: "result", Before: before, After: after, Decides: p.dependents(s.Name)})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Step != out[j].Step {
+			return out[i].Step < out[j].Step
+		}
+		return out[i].Path < out[j].Path
+	})
+	return out
+}
+
+func checkResult(c *Check) string {
+	if c.Message != "" {
+		return c.Status + " (" + c.Message + ")"
+	}
+	return c.Status
+}
+
+// dependents are the steps that depend directly on name.
+func (p *Plan) dependents(name string) []string {
+	var out []string
+	for _, s := range p.AllSteps() {
+		for _, d := range s.Deps {
+			if d == name {
+				out = append(out, s.Name)
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// FactsError renders a list of fact changes as an error that tells apply
+// to refuse, or nil when the list is empty.
+func FactsError(changes []FactChange) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	lines := make([]string, len(changes))
+	for i, c := range changes {
+		lines[i] = "  " + c.String()
+	}
+	return fmt.Errorf("%w: the facts observed at plan time changed:\n%s\nmake a new plan and have it reviewed again", ErrFactsChanged, strings.Join(lines, "\n"))
+}
+
+// ErrFactsChanged is wrapped by FactsError.
+var ErrFactsChanged = fmt.Errorf("the plan no longer holds")

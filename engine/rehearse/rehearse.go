@@ -1,0 +1,202 @@
+// Package rehearse runs a runbook end to end against a simulated
+// ConfigMgr site on a virtual clock (a 30-minute wait takes milliseconds)
+// and reports what happened: the timeline in virtual time, the branches
+// taken, the checks that blocked and why, and the final state of the
+// simulated site. The run is journaled like a real one, so the report is
+// evidence a change board can attach.
+package rehearse
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/batonhq/baton/engine/clock"
+	"github.com/batonhq/baton/engine/executor"
+	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/state"
+	"github.com/batonhq/baton/steps"
+	"github.com/batonhq/baton/steps/configmgr/sim"
+	"github.com/hashicorp/go-hclog"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Epoch is the virtual time a rehearsal starts at, fixed so that reports
+// are reproducible.
+var Epoch = time.Date(2026, 1, 5, 22, 0, 0, 0, time.UTC)
+
+// Options configure a rehearsal.
+type Options struct {
+	Fixture     *sim.Fixture
+	FixtureName string
+	Scenario    string
+	Store       *state.Store
+	Log         hclog.Logger
+	Observer    executor.Observer
+	// ApproveAll answers every approval and manual step with as many of
+	// its listed approvers as it needs.
+	ApproveAll bool
+	// Approvals answers given steps (from an approvals file); steps not
+	// listed pause the rehearsal unless ApproveAll.
+	Approvals     map[string][]state.Approval
+	Parallelism   int
+	Requester     string
+	EngineVersion string
+	RunbookPath   string
+	Inputs        map[string]string
+}
+
+// Line is one entry of the rehearsal timeline.
+type Line struct {
+	At      time.Duration `json:"at"` // since the start, virtual
+	Step    string        `json:"step,omitempty"`
+	Class   string        `json:"class,omitempty"`
+	Event   string        `json:"event"`
+	Status  string        `json:"status,omitempty"`
+	Message string        `json:"message,omitempty"`
+}
+
+// Branch is a decision and the way it went.
+type Branch struct {
+	Decision string `json:"decision"`
+	Taken    bool   `json:"taken"`
+	Note     string `json:"note,omitempty"`
+}
+
+// Blocked is a check or step that failed, with its message.
+type Blocked struct {
+	Step    string `json:"step"`
+	Class   string `json:"class"`
+	Message string `json:"message"`
+}
+
+// Report is what a rehearsal shows.
+type Report struct {
+	Runbook     string            `json:"runbook"`
+	Version     string            `json:"version,omitempty"`
+	Fixture     string            `json:"fixture"`
+	Scenario    string            `json:"scenario"`
+	RunID       string            `json:"run_id"`
+	Status      string            `json:"status"`
+	Reason      string            `json:"reason,omitempty"`
+	Duration    time.Duration     `json:"virtual_duration"`
+	Timeline    []Line            `json:"timeline"`
+	Branches    []Branch          `json:"branches"`
+	Blocked     []Blocked         `json:"blocked"`
+	Skipped     []Blocked         `json:"skipped"`
+	Steps       map[string]string `json:"steps"` // step -> final status
+	SiteEvents  []sim.Event       `json:"site_events"`
+	FinalSite   sim.State         `json:"final_site"`
+	JournalHead string            `json:"journal_head"`
+}
+
+// Succeeded reports whether the runbook would succeed.
+func (r *Report) Succeeded() bool { return r.Status == string(state.RunSucceeded) }
+
+// Run rehearses rb with vars.
+func Run(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*Report, error) {
+	if opts.Fixture == nil {
+		return nil, fmt.Errorf("rehearse: no fixture site given")
+	}
+	vclock := clock.NewVirtual(Epoch)
+	site, err := sim.New(opts.Fixture, opts.Scenario, vclock)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Runbook: rb.Name, Version: rb.Version, Fixture: opts.FixtureName, Scenario: opts.Scenario, Steps: map[string]string{}}
+	rec := &recorder{start: Epoch, next: opts.Observer, rep: rep}
+	xo := executor.Options{
+		Store: opts.Store, Clock: vclock, Log: opts.Log, Observer: rec, Parallelism: opts.Parallelism,
+		Targets:   map[string]steps.Target{"configmgr": site},
+		Rehearsal: true, Requester: firstNonEmpty(opts.Requester, "rehearsal"), EngineVersion: opts.EngineVersion,
+		Heartbeat: -1, AutoApprove: approver(opts),
+	}
+	res, err := executor.Start(ctx, rb, vars, xo, executor.Meta{
+		RunbookPath: opts.RunbookPath, Target: "fixture:" + opts.FixtureName + "/" + opts.Scenario, Inputs: opts.Inputs,
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep.RunID, rep.Status, rep.Reason = res.RunID, string(res.Status), res.Reason
+	rep.Duration = vclock.Now().Sub(Epoch)
+	rep.SiteEvents = site.Events()
+	rep.FinalSite = site.Snapshot()
+	recs, err := opts.Store.Steps(res.RunID)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		rep.Steps[r.Name] = string(r.Status)
+		s := rb.Step(r.Name)
+		if s == nil {
+			continue
+		}
+		switch {
+		case s.Class == runbook.ClassDecision && r.Status == state.StepSucceeded:
+			rep.Branches = append(rep.Branches, Branch{Decision: r.Name, Taken: strings.HasSuffix(r.Reason, "true"), Note: s.Description})
+		case r.Status == state.StepFailed:
+			rep.Blocked = append(rep.Blocked, Blocked{Step: r.Name, Class: string(s.Class), Message: r.Error})
+		case r.Status == state.StepSkipped:
+			rep.Skipped = append(rep.Skipped, Blocked{Step: r.Name, Class: string(s.Class), Message: r.Reason})
+		}
+	}
+	head, err := opts.Store.VerifyJournal(res.RunID)
+	if err != nil {
+		return nil, fmt.Errorf("the rehearsal's journal does not verify: %w", err)
+	}
+	rep.JournalHead = head
+	sort.SliceStable(rep.Timeline, func(i, j int) bool { return rep.Timeline[i].At < rep.Timeline[j].At })
+	return rep, nil
+}
+
+func approver(opts Options) func(s *runbook.Step) []state.Approval {
+	return func(s *runbook.Step) []state.Approval {
+		if given, ok := opts.Approvals[s.Name]; ok {
+			return given
+		}
+		if !opts.ApproveAll {
+			return nil
+		}
+		need := max(1, s.MinApprovals)
+		var out []state.Approval
+		for _, a := range s.Approvers {
+			if len(out) == need {
+				break
+			}
+			out = append(out, state.Approval{By: a, Decision: "approved", Comment: "rehearsal: --approve-all"})
+		}
+		for i := len(out); i < need; i++ {
+			out = append(out, state.Approval{By: fmt.Sprintf("rehearsal-approver-%d", i+1), Decision: "approved", Comment: "rehearsal: --approve-all"})
+		}
+		return out
+	}
+}
+
+// recorder builds the timeline from executor events.
+type recorder struct {
+	start time.Time
+	next  executor.Observer
+	rep   *Report
+}
+
+func (r *recorder) Observe(e executor.Event) {
+	if r.next != nil {
+		r.next.Observe(e)
+	}
+	switch e.Type {
+	case executor.EventHeartbeat, executor.EventWaitPolled:
+		return
+	}
+	r.rep.Timeline = append(r.rep.Timeline, Line{At: e.At.Sub(r.start), Step: e.Step, Class: e.Class, Event: e.Type, Status: e.Status, Message: e.Message})
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}

@@ -1,0 +1,362 @@
+// Package review writes the documents a change board reads: the change
+// record of a plan (Markdown, or one self-contained HTML file with the
+// flowchart rendered offline by an embedded Mermaid) and, after the
+// change, the post-implementation report from a run's journal. Everything
+// it writes comes from the plan, the runbook's declared change metadata
+// and recorded evidence; it never shows a sensitive value.
+package review
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/batonhq/baton/engine/plan"
+	"github.com/batonhq/baton/engine/runbook"
+)
+
+// Evidence is what the CLI adds to a change record besides the plan.
+type Evidence struct {
+	// GitCommit is the commit of the repository holding the runbook, ""
+	// when it is not in a git repository.
+	GitCommit string
+	// GitDirty is true when the runbook's files differ from GitCommit.
+	GitDirty bool
+	// Rehearsal is the report of a rehearsal of this plan, nil when none.
+	Rehearsal *Rehearsal
+}
+
+// Rehearsal summarises a rehearsal run on a virtual clock against a
+// simulated site: the change's test evidence.
+type Rehearsal struct {
+	RunID    string
+	Runbook  string
+	Fixture  string // "contoso/healthy"
+	Scenario string // "" for the fixture's default
+	Outcome  string // "succeeded", "failed", "backed_out"...
+	// PlanDigest is the digest of the plan rehearsed ("" when unknown).
+	PlanDigest string
+	// VirtualDuration is how long the rehearsal took on the virtual clock.
+	VirtualDuration time.Duration
+	Timeline        []TimelineEntry
+	Branches        []Branch
+	// Blocked are the checks that stopped the rehearsal (or would have).
+	Blocked     []Blocked
+	JournalHead string
+}
+
+// TimelineEntry is one event of a rehearsal, at an offset from its start.
+type TimelineEntry struct {
+	Offset time.Duration
+	Step   string
+	Event  string // "succeeded", "skipped: branch not taken"...
+}
+
+// Branch is a decision taken during a rehearsal.
+type Branch struct {
+	Decision string
+	Value    string // "true" / "false"
+	Taken    []string
+	Skipped  []string
+}
+
+// Blocked is a check that blocked a rehearsal.
+type Blocked struct {
+	Step    string
+	Message string
+}
+
+// doc is everything a change record shows, computed once and rendered as
+// Markdown or HTML.
+type doc struct {
+	Title        string
+	Identity     [][2]string
+	Summary      string
+	Reason       string
+	ChangeType   string
+	Owner        string
+	Implementers string
+	Targets      []plan.Target
+	Services     []string
+	Systems      []plan.System
+	Impact       string
+	Downtime     string
+	Risk         string
+	Mitigations  []string
+	Hints        []string
+	Steps        []implStep
+	Mermaid      string
+	Refreshed    bool
+	Preflight    []*plan.Step
+	Approvals    []approvalRow
+	Backout      plan.Backout
+	BackoutSteps []implStep
+	PostChecks   []implStep
+	Post         []implStep
+	Comm         string
+	Window       []string
+	Duration     []string
+	Rehearsal    *Rehearsal
+	Facts        []plan.Fact
+	SummaryLine  string
+}
+
+type implStep struct {
+	N            int
+	Name         string
+	Class        string
+	Action       string
+	Symbol       string
+	What         string
+	Reason       string
+	Expected     string
+	Verification []string
+	PNR          bool
+	Refs         string
+}
+
+type approvalRow struct {
+	Step, Kind, Approvers, Min, Requester, Expires, Instructions string
+}
+
+func build(p *plan.Plan, rb *runbook.Runbook, ev Evidence) *doc {
+	d := &doc{Title: p.Runbook.Name, Refreshed: p.Refreshed, Mermaid: Mermaid(p, rb), Rehearsal: ev.Rehearsal,
+		Backout: p.Backout, Facts: p.Facts, Systems: p.Systems, Targets: p.Targets, SummaryLine: strings.TrimPrefix(p.SummaryLine(), "Plan: ")}
+	if p.Runbook.Title != "" {
+		d.Title = p.Runbook.Title
+	}
+	commit := ev.GitCommit
+	if commit == "" {
+		commit = "(not in a git repository)"
+	} else if ev.GitDirty {
+		commit += " (with uncommitted changes)"
+	}
+	target := p.Target
+	if target == "" {
+		target = "(none)"
+	}
+	d.Identity = [][2]string{
+		{"Runbook", p.Runbook.Name},
+		{"Version", orNone(p.Runbook.Version)},
+		{"Path", p.Runbook.Path},
+		{"Git commit", commit},
+		{"Plan digest", "sha256:" + p.PlanDigest},
+		{"Source digest", "sha256:" + p.Runbook.SourceDigest},
+		{"Inputs digest", "sha256:" + p.InputsDigest},
+		{"Target", target},
+		{"Engine", p.EngineVersion},
+	}
+	if rb != nil {
+		c := rb.Change
+		d.Summary = rb.Description
+		d.Reason, d.ChangeType, d.Impact, d.Risk, d.Comm = c.Reason, c.Type, c.Impact, c.Risk, c.Communication
+		d.Mitigations, d.Services = c.Mitigations, c.AffectedServices
+		d.Owner, d.Implementers = rb.Owner, strings.Join(c.Implementers, ", ")
+		if c.ExpectedDowntime > 0 {
+			d.Downtime = plan.FormatDuration(int64(c.ExpectedDowntime / time.Second))
+		}
+	}
+	d.Hints = hints(p)
+	n := 0
+	for _, s := range p.Steps {
+		n++
+		d.Steps = append(d.Steps, row(p, n, s))
+		if s.Check != nil {
+			d.Preflight = append(d.Preflight, s)
+		}
+		if s.Approval != nil || s.Manual != nil {
+			d.Approvals = append(d.Approvals, gateRow(s))
+		}
+	}
+	for i, s := range p.Backout.Steps {
+		d.BackoutSteps = append(d.BackoutSteps, row(p, i+1, s))
+	}
+	for i, s := range p.Post {
+		d.Post = append(d.Post, row(p, i+1, s))
+	}
+	// Post-change verification: the checks and waits that come after the
+	// last action and depend, directly or not, on an action.
+	last := -1
+	afterAction := map[string]bool{}
+	for i, s := range p.Steps {
+		if s.Class == "action" && s.Action != plan.WillNotRun {
+			last = i
+			afterAction[s.Name] = true
+		}
+		for _, dep := range s.Deps {
+			if afterAction[dep] {
+				afterAction[s.Name] = true
+			}
+		}
+	}
+	for i, s := range p.Steps {
+		if i > last && last >= 0 && afterAction[s.Name] && (s.Class == "check" || s.Class == "wait") {
+			d.PostChecks = append(d.PostChecks, row(p, i+1, s))
+		}
+	}
+	dur := p.Duration
+	d.Duration = []string{
+		"Expected: " + plan.FormatDuration(dur.ExpectedSeconds) + " (critical path: " + joinOr(dur.CriticalPath, " → ", "none") + ")",
+		"Worst case: " + plan.FormatDuration(dur.WorstCaseSeconds),
+		"Back-out: " + plan.FormatDuration(p.Backout.ExpectedSeconds) + " expected, " + plan.FormatDuration(p.Backout.WorstCaseSeconds) + " worst case",
+	}
+	for _, note := range dur.Notes {
+		d.Duration = append(d.Duration, "Note: "+note)
+	}
+	if w := p.Window; w != nil {
+		d.Window = []string{
+			fmt.Sprintf("Window: %s to %s (%s)", w.Start, w.End, plan.FormatDuration(w.LengthSeconds)),
+			fmt.Sprintf("Expected duration + back-out (%s): %s", plan.FormatDuration(dur.ExpectedSeconds+p.Backout.ExpectedSeconds), fitText(w.FitsExpected)),
+			fmt.Sprintf("Worst case + back-out (%s): %s", plan.FormatDuration(dur.WorstCaseSeconds+p.Backout.WorstCaseSeconds), fitText(w.FitsWorstCase)),
+		}
+	} else if rb != nil && rb.Change.WindowEnd != nil {
+		d.Window = []string{"The window's bounds are known only at run time; baton checks it before each point of no return."}
+	}
+	return d
+}
+
+func fitText(ok bool) string {
+	if ok {
+		return "fits the window"
+	}
+	return "does NOT fit the window"
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func joinOr(s []string, sep, none string) string {
+	if len(s) == 0 {
+		return none
+	}
+	return strings.Join(s, sep)
+}
+
+// hints are computed risk indicators.
+func hints(p *plan.Plan) []string {
+	var h []string
+	var actions, pnr, may, manual, approvals []string
+	for _, s := range p.Steps {
+		if s.Action == plan.WillNotRun {
+			continue
+		}
+		if s.Class == "action" {
+			actions = append(actions, s.Name)
+		}
+		if s.PointOfNoReturn {
+			pnr = append(pnr, s.Name)
+		}
+		if s.Action == plan.MayRun {
+			may = append(may, s.Name)
+		}
+		if s.Class == "manual" {
+			manual = append(manual, s.Name)
+		}
+		if s.Class == "approval" {
+			approvals = append(approvals, s.Name)
+		}
+	}
+	h = append(h, fmt.Sprintf("%s the world: %s.", count(len(actions), "action changes", "actions change"), joinOr(actions, ", ", "none")))
+	if len(pnr) > 0 {
+		h = append(h, fmt.Sprintf("%s: %s. The change window is checked before each.", count(len(pnr), "point of no return", "points of no return"), strings.Join(pnr, ", ")))
+	}
+	if len(may) > 0 {
+		h = append(h, fmt.Sprintf("%s on facts known only at run time: %s.", count(len(may), "step depends", "steps depend"), strings.Join(may, ", ")))
+	}
+	if len(manual) > 0 {
+		h = append(h, fmt.Sprintf("%s on people: %s.", count(len(manual), "manual step depends", "manual steps depend"), strings.Join(manual, ", ")))
+	}
+	if len(approvals) > 0 {
+		h = append(h, fmt.Sprintf("%s: %s.", count(len(approvals), "approval gate", "approval gates"), strings.Join(approvals, ", ")))
+	}
+	if !p.Refreshed {
+		h = append(h, "No check ran at plan time (refresh off): preflight results are known only at run time.")
+	}
+	if p.PreflightFailed() {
+		h = append(h, "A preflight check FAILED at plan time: apply would stop.")
+	}
+	if len(p.Backout.Steps) == 0 && len(actions) > 0 {
+		h = append(h, "No back-out steps are declared.")
+	}
+	return h
+}
+
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func row(p *plan.Plan, n int, s *plan.Step) implStep {
+	r := implStep{N: n, Name: s.Name, Class: s.Class, Action: plan.ActionText(s.Action), Symbol: plan.Symbol(s.Action),
+		What: s.Summary, Reason: s.Reason, PNR: s.PointOfNoReturn, Refs: strings.Join(s.Refs, ", ")}
+	if r.What == "" {
+		r.What = s.Description
+	}
+	switch {
+	case s.Decision != nil:
+		v := s.Decision.Value
+		if v == "" {
+			v = "known at run time"
+		}
+		r.What = "decide " + s.Decision.Condition + " (" + v + ")"
+	case s.Manual != nil:
+		r.What = "by hand: " + s.Manual.Instructions
+	case s.Approval != nil && r.What == "":
+		r.What = "approval"
+	}
+	if s.ExpectedSeconds > 0 {
+		r.Expected = plan.FormatDuration(s.ExpectedSeconds)
+	}
+	if s.Wait != nil {
+		r.Verification = append(r.Verification, "waits until "+s.Wait.Until+" (up to "+plan.FormatDuration(s.Wait.TimeoutSeconds)+")")
+	}
+	for _, a := range s.Asserts {
+		r.Verification = append(r.Verification, "asserts "+a)
+	}
+	if s.Class == "action" || s.Class == "backout" || s.Class == "post" {
+		if s.Verify != nil {
+			r.Verification = append(r.Verification, "verify: "+s.Verify.Condition+" ("+s.Verify.Uses+")")
+		}
+		for _, other := range p.AllSteps() {
+			if other.Class != "check" && other.Class != "wait" {
+				continue
+			}
+			for _, d := range other.Deps {
+				if d == s.Name {
+					r.Verification = append(r.Verification, "followed by "+other.Class+" "+other.Name)
+				}
+			}
+		}
+	}
+	return r
+}
+
+func gateRow(s *plan.Step) approvalRow {
+	g := s.Approval
+	kind := "approval"
+	instr := ""
+	if s.Manual != nil {
+		g, kind, instr = &s.Manual.Gate, "manual step (confirmation)", s.Manual.Instructions
+	} else {
+		instr = g.Instructions
+	}
+	who := "anyone"
+	if len(g.Approvers) > 0 {
+		who = strings.Join(g.Approvers, ", ")
+	}
+	req := "no"
+	if g.AllowRequester {
+		req = "yes"
+	}
+	exp := "never"
+	if g.ExpiresAfterSeconds > 0 {
+		exp = plan.FormatDuration(g.ExpiresAfterSeconds)
+	}
+	return approvalRow{Step: s.Name, Kind: kind, Approvers: who, Min: fmt.Sprint(g.MinApprovals), Requester: req, Expires: exp, Instructions: instr}
+}

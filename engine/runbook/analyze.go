@@ -1,0 +1,183 @@
+package runbook
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/batonhq/baton/engine/graph"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// analyze (phase 5) builds the step graph, finds cycles, propagates
+// sensitivity through step outputs, evaluates conditions and finds steps
+// that can never run.
+func (l *loader) analyze() {
+	rb := l.rb
+	names := make([]string, len(rb.Steps))
+	deps := make(map[string][]string, len(rb.Steps))
+	for i, s := range rb.Steps {
+		names[i] = s.Name
+		src := l.stepSrc[s]
+		s.DepRange = map[string]hcl.Range{}
+		for _, r := range src.refs {
+			if r.undoes {
+				continue
+			}
+			if _, seen := s.DepRange[r.name]; !seen {
+				s.DepRange[r.name] = r.rng
+				s.Deps = append(s.Deps, r.name)
+				l.checkDependency(s, r)
+			}
+		}
+		slices.Sort(s.Deps)
+		deps[s.Name] = s.Deps
+	}
+	order := names
+	g, err := graph.New(names, deps)
+	if err != nil {
+		if ce, ok := err.(*graph.CycleError); ok {
+			from := rb.stepIndex[ce.Path[0]]
+			rng := from.DepRange[ce.Path[1]]
+			path := make([]string, len(ce.Path))
+			for i, n := range ce.Path {
+				path[i] = "step." + n
+			}
+			l.errorf(rng, "Dependency cycle", "These steps depend on each other in a cycle, so none of them can run: %s.", strings.Join(path, " -> "))
+			l.reported = append(l.reported, rng)
+		}
+	} else {
+		rb.Graph = g
+		order = g.Order()
+	}
+
+	// A step whose arguments use a sensitive value has a sensitive output.
+	anySensitive := false
+	for _, name := range order {
+		s := rb.stepIndex[name]
+		src := l.stepSrc[s]
+		sens := hasSensitive(src.args)
+		for _, r := range src.refs {
+			if r.inArgs {
+				if d := rb.stepIndex[r.name]; d != nil && d.SensitiveOutput {
+					sens = true
+				}
+			}
+		}
+		s.SensitiveOutput = sens
+		anySensitive = anySensitive || sens
+	}
+	known := map[string]cty.Value{}
+	dirty := anySensitive
+	refresh := func() {
+		if dirty {
+			l.ctx.Variables["step"] = l.stepObject(known)
+			dirty = false
+		}
+	}
+
+	never := map[string]bool{}
+	for _, name := range order {
+		s := rb.stepIndex[name]
+		refresh()
+		if s.Class == ClassDecision && s.Condition != nil {
+			v := l.eval(l.ctx, s.Condition, cty.Bool)
+			if l.notSensitive(v, s.Condition, "A decision's condition") && v.IsKnown() && !v.IsNull() {
+				known[s.Name] = stepPlaceholder(s, v)
+				dirty = true
+			}
+		}
+		if s.When != nil {
+			v := l.eval(l.ctx, s.When, cty.Bool)
+			if l.notSensitive(v, s.When, "A when condition") && v.IsKnown() && !v.IsNull() && v.False() {
+				never[s.Name] = true
+				l.errorf(s.When.Range(), "Step can never run",
+					"The when condition of step %q is always false, so the step would always be skipped.%s", s.Name, l.decisionHint(s.When))
+			}
+		}
+		if !never[s.Name] && len(s.Deps) > 0 {
+			// The skip rule: a step all of whose dependencies are skipped is
+			// skipped too (its branch was not taken).
+			all := true
+			for _, d := range s.Deps {
+				all = all && never[d]
+			}
+			if all {
+				d := s.Deps[0]
+				never[s.Name] = true
+				l.errorf(s.DepRange[d], "Step can never run",
+					"Step %q depends only on steps that can never run (step.%s...), so it would always be skipped too.", s.Name, d)
+			}
+		}
+		self := l.selfOutput(s)
+		for _, a := range s.Asserts {
+			ctx := l.selfCtx(self)
+			l.eval(ctx, a.Condition, cty.Bool)
+			if a.Message != nil {
+				m := l.eval(ctx, a.Message, cty.String)
+				l.notSensitive(m, a.Message, "An assert message")
+			}
+		}
+		if s.Until != nil {
+			l.eval(l.selfCtx(self), s.Until, cty.Bool)
+		}
+		if s.FailIf != nil {
+			l.eval(l.selfCtx(self), s.FailIf, cty.Bool)
+		}
+		if v := s.Verify; v != nil && v.Condition != nil {
+			out := cty.DynamicVal
+			if v.Kind != nil {
+				out = cty.UnknownVal(v.Kind.OutputType())
+			}
+			l.eval(l.selfCtx(out), v.Condition, cty.Bool)
+		}
+	}
+	refresh()
+}
+
+// selfOutput is self.output for a step's asserts, until and fail_if.
+func (l *loader) selfOutput(s *Step) cty.Value {
+	return stepPlaceholder(s, cty.NilVal).GetAttr("output")
+}
+
+// checkDependency rejects dependencies across the main procedure, the
+// back-out path and the post-tasks, which never run in the same pass.
+func (l *loader) checkDependency(s *Step, r stepRef) {
+	d := l.rb.stepIndex[r.name]
+	if d == nil || d == s {
+		return
+	}
+	if s.IsMain() && !d.IsMain() {
+		l.errorf(r.rng, "Step can never run",
+			"Step %q belongs to the main procedure but depends on step.%s, a %s step; %s",
+			s.Name, d.Name, d.Class, classWhen(d.Class))
+		return
+	}
+	if (s.Class == ClassBackout && d.Class == ClassPost) || (s.Class == ClassPost && d.Class == ClassBackout) {
+		l.errorf(r.rng, "Step can never run",
+			"Step %q is a %s step but depends on step.%s, a %s step; %s", s.Name, s.Class, d.Name, d.Class, classWhen(d.Class))
+	}
+}
+
+func classWhen(c Class) string {
+	if c == ClassBackout {
+		return "back-out steps run only when backing out, after the main procedure failed."
+	}
+	return "post-tasks run only after every main step succeeded."
+}
+
+// decisionHint explains a constant when that names a decision.
+func (l *loader) decisionHint(expr hcl.Expression) string {
+	for _, t := range expr.Variables() {
+		if t.RootName() != "step" || len(t) < 2 {
+			continue
+		}
+		if a, ok := t[1].(hcl.TraverseAttr); ok {
+			if d := l.rb.stepIndex[a.Name]; d != nil && d.Class == ClassDecision {
+				return fmt.Sprintf(" Decision step.%s has a condition that is always the same.", d.Name)
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,344 @@
+package runbook
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/batonhq/baton/engine/graph"
+	"github.com/batonhq/baton/engine/lang"
+	"github.com/batonhq/baton/steps"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+)
+
+// Reference roots an expression may use, as a bit set.
+const (
+	allowVar = 1 << iota
+	allowLocal
+	allowStep
+	allowTarget
+	allowSelf
+)
+
+var rootBits = map[string]int{"var": allowVar, "local": allowLocal, "step": allowStep, "target": allowTarget, "self": allowSelf}
+
+func allowedList(allow int) string {
+	var names []string
+	for _, r := range []string{"var", "local", "step", "target", "self"} {
+		if allow&rootBits[r] != 0 {
+			names = append(names, r)
+		}
+	}
+	if len(names) == 0 {
+		return "nothing: it must be a literal value"
+	}
+	return strings.Join(names, ", ")
+}
+
+// validationFunctions are lang.Functions with now() and env() unknown, so
+// that whether a runbook is valid never depends on the clock or the
+// environment of the machine that loads it.
+func validationFunctions() map[string]function.Function {
+	fns := lang.Functions(nil)
+	fns["env"] = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "name", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func([]cty.Value, cty.Type) (cty.Value, error) {
+			return cty.UnknownVal(cty.String).RefineNotNull(), nil
+		},
+	})
+	return fns
+}
+
+// buildContext (phase 3) builds the validation scope: variables unknown of
+// their declared types (marked when sensitive), targets known, steps
+// unknown of their output types, locals evaluated as far as they can be.
+func (l *loader) buildContext() {
+	vars := map[string]cty.Value{}
+	for _, v := range l.rb.Variables {
+		vars[v.Name] = unknownVar(v)
+	}
+	targets := map[string]cty.Value{}
+	for _, t := range l.rb.Targets {
+		targets[t.Name] = lang.TargetValue(t.Name, t.Type)
+	}
+	l.ctx = &hcl.EvalContext{
+		Variables: map[string]cty.Value{
+			"var":    objectOf(vars),
+			"local":  cty.EmptyObjectVal,
+			"step":   l.stepObject(nil),
+			"target": objectOf(targets),
+		},
+		Functions: validationFunctions(),
+	}
+	l.sensitiveLocs = map[string]bool{}
+	locals, diags := evalLocals(l.rb.Locals, l.ctx, l.checkLocalRefs)
+	l.diags = append(l.diags, diags...)
+	l.localVals = locals
+	for name, v := range locals {
+		l.sensitiveLocs[name] = hasSensitive(v)
+	}
+	l.ctx.Variables["local"] = objectOf(locals)
+}
+
+func unknownVar(v *Variable) cty.Value {
+	val := cty.UnknownVal(v.Type)
+	if v.Type == cty.DynamicPseudoType {
+		val = cty.DynamicVal
+	}
+	if v.Sensitive {
+		val = val.Mark(steps.Sensitive)
+	}
+	return val
+}
+
+func objectOf(m map[string]cty.Value) cty.Value {
+	if len(m) == 0 {
+		return cty.EmptyObjectVal
+	}
+	return cty.ObjectVal(m)
+}
+
+// stepPlaceholder is step.<name> before the step has run.
+func stepPlaceholder(s *Step, output cty.Value) cty.Value {
+	if output == cty.NilVal {
+		t := s.OutputType()
+		output = cty.UnknownVal(t)
+		if t == cty.DynamicPseudoType {
+			output = cty.DynamicVal
+		}
+		if s.SensitiveOutput {
+			output = output.Mark(steps.Sensitive)
+		}
+	}
+	return cty.ObjectVal(map[string]cty.Value{
+		"output": output,
+		"status": cty.UnknownVal(cty.String).RefineNotNull(),
+	})
+}
+
+// stepObject builds the step namespace; known overrides placeholders.
+func (l *loader) stepObject(known map[string]cty.Value) cty.Value {
+	m := make(map[string]cty.Value, len(l.rb.Steps))
+	for _, s := range l.rb.Steps {
+		if v, ok := known[s.Name]; ok {
+			m[s.Name] = v
+		} else {
+			m[s.Name] = stepPlaceholder(s, cty.NilVal)
+		}
+	}
+	return objectOf(m)
+}
+
+func (l *loader) selfCtx(output cty.Value) *hcl.EvalContext {
+	c := l.ctx.NewChild()
+	c.Variables = map[string]cty.Value{"self": cty.ObjectVal(map[string]cty.Value{"output": output})}
+	return c
+}
+
+// hasSensitive reports whether v or anything in it is marked sensitive.
+func hasSensitive(v cty.Value) bool {
+	if v == cty.NilVal || !v.ContainsMarked() {
+		return false
+	}
+	_, pvms := v.UnmarkDeepWithPaths()
+	for _, p := range pvms {
+		if _, ok := p.Marks[steps.Sensitive]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// sensitiveTraversal reports whether t names a sensitive variable, a local
+// derived from one, or a step whose output is sensitive.
+func (l *loader) sensitiveTraversal(t hcl.Traversal) bool {
+	if len(t) < 2 {
+		return false
+	}
+	a, ok := t[1].(hcl.TraverseAttr)
+	if !ok {
+		return false
+	}
+	switch t.RootName() {
+	case "var":
+		v := l.varIndex[a.Name]
+		return v != nil && v.Sensitive
+	case "local":
+		return l.sensitiveLocs[a.Name]
+	case "step":
+		s := l.rb.stepIndex[a.Name]
+		return s != nil && s.SensitiveOutput
+	}
+	return false
+}
+
+// firstSensitive names the first sensitive reference of expr, or "a
+// sensitive value".
+func (l *loader) firstSensitive(expr hcl.Expression) string {
+	for _, t := range expr.Variables() {
+		if l.sensitiveTraversal(t) {
+			return traversalString(t)
+		}
+	}
+	return "a sensitive value"
+}
+
+// checkRefs reports references to roots not allowed in this place and to
+// undeclared variables, locals, steps and targets, and returns the step
+// references. where starts the error detail ("A lock key").
+func (l *loader) checkRefs(ts []hcl.Traversal, allow int, where string) []stepRef {
+	var out []stepRef
+	for _, t := range ts {
+		root := t.RootName()
+		bit, known := rootBits[root]
+		if !known {
+			continue // hcl reports unknown roots when evaluating
+		}
+		rng := t.SourceRange()
+		if allow&bit == 0 {
+			if root == "self" {
+				l.errorf(rng, "Invalid use of self",
+					"self is the step's own result; it is only available in assert blocks, verify.condition, until and fail_if. %s can refer to %s.", where, allowedList(allow))
+			} else {
+				l.errorf(rng, "Invalid reference", "%s can't refer to %s; it can refer to %s.", where, traversalString(t), allowedList(allow))
+			}
+			l.reported = append(l.reported, rng)
+			continue
+		}
+		if root == "self" {
+			continue
+		}
+		var name string
+		if len(t) >= 2 {
+			if a, ok := t[1].(hcl.TraverseAttr); ok {
+				name = a.Name
+			}
+		}
+		if name == "" {
+			l.errorf(rng, "Invalid reference", "%s must be followed by a name, like %s.", root, example(root))
+			l.reported = append(l.reported, rng)
+			continue
+		}
+		if !l.declared(root, name) {
+			what := map[string]string{"var": "variable", "local": "local", "step": "step", "target": "target"}[root]
+			l.errorf(rng, "Reference to undeclared "+what, "No %s named %q is declared in this runbook.%s",
+				what, name, didYouMean(name, l.names(root)))
+			l.reported = append(l.reported, rng)
+			continue
+		}
+		if root == "step" {
+			out = append(out, stepRef{name: name, rng: rng})
+		}
+	}
+	return out
+}
+
+func example(root string) string {
+	return map[string]string{"var": "var.site_code", "local": "local.db", "step": "step.site_type.output", "target": "target.site"}[root]
+}
+
+func (l *loader) declared(root, name string) bool {
+	switch root {
+	case "var":
+		return l.varIndex[name] != nil
+	case "local":
+		return l.localIndex[name] != nil
+	case "step":
+		return l.rb.stepIndex[name] != nil
+	case "target":
+		return l.targetIndex[name] != nil
+	}
+	return false
+}
+
+func (l *loader) names(root string) []string {
+	switch root {
+	case "var":
+		return sortedNames(l.varIndex)
+	case "local":
+		return sortedNames(l.localIndex)
+	case "step":
+		return sortedNames(l.rb.stepIndex)
+	case "target":
+		return sortedNames(l.targetIndex)
+	}
+	return nil
+}
+
+func (l *loader) checkLocalRefs(loc *Local) {
+	l.checkRefs(loc.Expr.Variables(), allowVar|allowLocal|allowTarget, "A local")
+}
+
+// evalLocals evaluates locals in dependency order in ctx (whose "local"
+// namespace it sets as it goes). A cycle is reported with its path; the
+// locals on it are unknown. check, when not nil, is called for each local
+// before evaluation (the loader reports bad references there).
+func evalLocals(locals []*Local, ctx *hcl.EvalContext, check func(*Local)) (map[string]cty.Value, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	vals := make(map[string]cty.Value, len(locals))
+	index := map[string]*Local{}
+	var names []string
+	deps := map[string][]string{}
+	refAt := map[[2]string]hcl.Range{}
+	for _, loc := range locals {
+		if _, dup := index[loc.Name]; dup {
+			continue
+		}
+		index[loc.Name] = loc
+		names = append(names, loc.Name)
+		vals[loc.Name] = cty.DynamicVal
+	}
+	for _, loc := range locals {
+		if check != nil {
+			check(loc)
+		}
+		for _, t := range loc.Expr.Variables() {
+			if t.RootName() != "local" || len(t) < 2 {
+				continue
+			}
+			if a, ok := t[1].(hcl.TraverseAttr); ok && index[a.Name] != nil {
+				deps[loc.Name] = append(deps[loc.Name], a.Name)
+				if _, seen := refAt[[2]string{loc.Name, a.Name}]; !seen {
+					refAt[[2]string{loc.Name, a.Name}] = t.SourceRange()
+				}
+			}
+		}
+	}
+	order := names
+	cyclic := map[string]bool{}
+	g, err := graph.New(names, deps)
+	if err != nil {
+		if ce, ok := err.(*graph.CycleError); ok {
+			rng := refAt[[2]string{ce.Path[0], ce.Path[1]}]
+			path := make([]string, len(ce.Path))
+			for i, n := range ce.Path {
+				path[i] = "local." + n
+				cyclic[n] = true
+			}
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Cycle in locals",
+				Detail:   fmt.Sprintf("These locals refer to each other in a cycle: %s.", strings.Join(path, " -> ")),
+				Subject:  &rng,
+			})
+		}
+	} else {
+		order = g.Order()
+	}
+	for _, name := range order {
+		if cyclic[name] {
+			continue
+		}
+		ctx.Variables["local"] = cty.ObjectVal(vals)
+		v, d := index[name].Expr.Value(ctx)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			v = cty.DynamicVal
+		}
+		vals[name] = v
+	}
+	ctx.Variables["local"] = objectOf(vals)
+	return vals, diags
+}

@@ -1,0 +1,235 @@
+package runbook
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/batonhq/baton/steps"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// declare (phase 2) registers every named thing, finds duplicates and
+// reads what the validation scope needs: variable types, target and step
+// types.
+func (l *loader) declare(p string) {
+	l.varSrc = map[*Variable]*hcl.BodyContent{}
+	l.stepSrc = map[*Step]*stepSource{}
+	l.localIndex = map[string]*Local{}
+	l.varIndex = map[string]*Variable{}
+	l.targetIndex = map[string]*Target{}
+	hadErrors := l.diags.HasErrors()
+
+	for _, fb := range l.blocks {
+		b := fb.block
+		switch b.Type {
+		case "runbook":
+			if fb.included {
+				continue
+			}
+			if l.runbookBlock != nil {
+				l.errorf(b.DefRange, "Duplicate runbook block",
+					"A runbook block was already declared at %s; a runbook has exactly one runbook block across its files.", rangeString(l.runbookBlock.DefRange))
+				continue
+			}
+			if !l.validName(b, "runbook") {
+				continue
+			}
+			l.runbookBlock = b
+			l.rb.Name, l.rb.DeclRange = b.Labels[0], b.DefRange
+		case "variable":
+			l.declareVariable(b)
+		case "locals":
+			attrs, diags := b.Body.JustAttributes()
+			l.diags = append(l.diags, diags...)
+			for _, a := range sortedAttrs(attrs) {
+				if !hclsyntax.ValidIdentifier(a.Name) {
+					l.errorf(a.NameRange, "Invalid name", "%q is not a valid local name.", a.Name)
+					continue
+				}
+				if prev := l.localIndex[a.Name]; prev != nil {
+					l.errorf(a.NameRange, "Duplicate local",
+						"A local named %q was already declared at %s.", a.Name, rangeString(prev.DeclRange))
+					continue
+				}
+				loc := &Local{Name: a.Name, Expr: a.Expr, DeclRange: a.Range}
+				l.localIndex[a.Name] = loc
+				l.rb.Locals = append(l.rb.Locals, loc)
+			}
+		case "target":
+			l.declareTarget(b)
+		default:
+			l.declareStep(b)
+		}
+	}
+	if l.runbookBlock == nil && !hadErrors {
+		file := p
+		if len(l.rb.Files) > 0 {
+			file = l.rb.Files[0]
+		}
+		l.errorf(hcl.Range{Filename: file, Start: hcl.InitialPos, End: hcl.InitialPos}, "Missing runbook block",
+			"A runbook needs one runbook block, like runbook \"planned_promotion\" { title = \"...\" }; the files loaded from %s have none.", p)
+	}
+}
+
+func rangeString(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d,%d", r.Filename, r.Start.Line, r.Start.Column)
+}
+
+func (l *loader) validName(b *hcl.Block, what string) bool {
+	if len(b.Labels) == 0 || hclsyntax.ValidIdentifier(b.Labels[0]) {
+		return true
+	}
+	rng := b.DefRange
+	if len(b.LabelRanges) > 0 {
+		rng = b.LabelRanges[0]
+	}
+	l.errorf(rng, "Invalid name",
+		"%q is not a valid %s name: a name starts with a letter or underscore and holds only letters, digits, underscores and dashes.", b.Labels[0], what)
+	return false
+}
+
+func (l *loader) declareVariable(b *hcl.Block) {
+	if !l.validName(b, "variable") {
+		return
+	}
+	name := b.Labels[0]
+	if prev := l.varIndex[name]; prev != nil {
+		l.errorf(b.DefRange, "Duplicate variable",
+			"A variable named %q was already declared at %s.", name, rangeString(prev.DeclRange))
+		return
+	}
+	content, diags := b.Body.Content(variableSchema)
+	l.diags = append(l.diags, diags...)
+	v := &Variable{Name: name, Type: cty.DynamicPseudoType, DeclRange: b.DefRange}
+	if a := content.Attributes["type"]; a != nil {
+		t, diags := typeexpr.TypeConstraint(a.Expr)
+		l.diags = append(l.diags, diags...)
+		if !diags.HasErrors() {
+			v.Type = t
+		}
+	}
+	if sens, ok := l.attrBool(content.Attributes, "sensitive", "sensitive"); ok {
+		v.Sensitive = sens
+	}
+	if a := content.Attributes["default"]; a != nil {
+		if def, ok := l.literal(a.Expr, cty.DynamicPseudoType, "A variable's default"); ok {
+			cv, err := convert.Convert(def, v.Type)
+			if err != nil {
+				l.errorf(a.Expr.Range(), "Invalid default value for variable",
+					"This default value is not compatible with the variable's type constraint: %s.", err.Error())
+			} else {
+				v.Default = cv
+			}
+		}
+	}
+	l.varIndex[name] = v
+	l.varSrc[v] = content
+	l.rb.Variables = append(l.rb.Variables, v)
+}
+
+func (l *loader) declareTarget(b *hcl.Block) {
+	if !l.validName(b, "target") {
+		return
+	}
+	name := b.Labels[0]
+	if prev := l.targetIndex[name]; prev != nil {
+		l.errorf(b.DefRange, "Duplicate target",
+			"A target named %q was already declared at %s.", name, rangeString(prev.DeclRange))
+		return
+	}
+	content, remain, diags := b.Body.PartialContent(targetSchema)
+	l.diags = append(l.diags, diags...)
+	t := &Target{Name: name, Body: remain, DeclRange: b.DefRange}
+	t.Type = l.attrString(content.Attributes, "type", "A target's type")
+	if t.Type != "" {
+		if k, ok := l.reg.Target(t.Type); ok {
+			t.Kind = k
+		} else {
+			l.errorf(content.Attributes["type"].Expr.Range(), "Unknown target type",
+				"There is no target type named %q.%s Known target types: %s.", t.Type,
+				didYouMean(t.Type, l.reg.TargetNames()), listOrNone(l.reg.TargetNames()))
+		}
+	}
+	l.targetIndex[name] = t
+	l.rb.Targets = append(l.rb.Targets, t)
+}
+
+func (l *loader) declareStep(b *hcl.Block) {
+	class := Class(b.Type)
+	if !l.validName(b, "step") {
+		return
+	}
+	name := b.Labels[0]
+	if prev := l.rb.stepIndex[name]; prev != nil {
+		l.errorf(b.DefRange, "Duplicate step name",
+			"A step named %q was already declared at %s (%s). Step names are unique across every class and file.",
+			name, rangeString(prev.DeclRange), prev.Class)
+		return
+	}
+	s := &Step{Name: name, Class: class, DeclRange: b.DefRange, OnFailure: OnFailureAbort, MinApprovals: 1}
+	src := &stepSource{block: b}
+	var diags hcl.Diagnostics
+	if kinded(class) {
+		src.content, src.remain, diags = b.Body.PartialContent(stepSchemas[class])
+	} else {
+		src.content, diags = b.Body.Content(stepSchemas[class])
+	}
+	l.diags = append(l.diags, diags...)
+	if kinded(class) {
+		if src.content.Attributes["uses"] == nil {
+			l.errorf(b.DefRange, "Missing step type",
+				"A %s must say which step type it runs, like uses = \"configmgr_site\".", class)
+		} else {
+			s.Uses = l.attrString(src.content.Attributes, "uses", "uses")
+			if s.Uses != "" {
+				s.Kind = l.lookupKind(s.Uses, src.content.Attributes["uses"].Expr.Range())
+			}
+		}
+	}
+	l.rb.stepIndex[name] = s
+	l.stepSrc[s] = src
+	l.rb.Steps = append(l.rb.Steps, s)
+}
+
+func (l *loader) lookupKind(name string, rng hcl.Range) steps.Kind {
+	k, ok := l.reg.Kind(name)
+	if !ok {
+		l.errorf(rng, "Unknown step type", "There is no step type named %q.%s", name, didYouMean(name, l.reg.KindNames()))
+		return nil
+	}
+	return k
+}
+
+func listOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	s := ""
+	for i, n := range names {
+		if i > 0 {
+			s += ", "
+		}
+		s += n
+	}
+	return s
+}
+
+// sortedAttrs returns attributes in source order.
+func sortedAttrs(attrs hcl.Attributes) []*hcl.Attribute {
+	out := make([]*hcl.Attribute, 0, len(attrs))
+	for _, a := range attrs {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i].Range, out[j].Range
+		if a.Filename != b.Filename {
+			return a.Filename < b.Filename
+		}
+		return a.Start.Byte < b.Start.Byte
+	})
+	return out
+}

@@ -1,0 +1,545 @@
+package runbook
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/batonhq/baton/engine/lang"
+	"github.com/batonhq/baton/steps"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// decode (phase 4) reads everything else in the validation scope: the
+// runbook header, variable validations, target and step arguments.
+func (l *loader) decode() {
+	l.decodeRunbook()
+	for _, v := range l.rb.Variables {
+		l.decodeVariable(v, l.varSrc[v])
+	}
+	for _, t := range l.rb.Targets {
+		l.decodeTarget(t)
+	}
+	for _, s := range l.rb.Steps {
+		l.decodeStep(s, l.stepSrc[s])
+	}
+}
+
+// eval evaluates a non-literal expression in ctx, converted to want.
+func (l *loader) eval(ctx *hcl.EvalContext, expr hcl.Expression, want cty.Type) cty.Value {
+	v, diags := lang.EvalIn(ctx, expr, want)
+	l.diags = append(l.diags, diags...)
+	return v
+}
+
+// notSensitive reports an error when v is sensitive: what is shown in plans
+// and reviews.
+func (l *loader) notSensitive(v cty.Value, expr hcl.Expression, what string) bool {
+	if !hasSensitive(v) {
+		return true
+	}
+	l.errorf(expr.Range(), "Sensitive value not allowed here",
+		"%s is shown in plans, reviews and the journal, so it can't depend on %s.", what, l.firstSensitive(expr))
+	return false
+}
+
+func (l *loader) decodeRunbook() {
+	b := l.runbookBlock
+	if b == nil {
+		return
+	}
+	content, diags := b.Body.Content(runbookSchema)
+	l.diags = append(l.diags, diags...)
+	at := content.Attributes
+	rb := l.rb
+	rb.Title = l.attrString(at, "title", "The title")
+	rb.Description = l.attrString(at, "description", "The description")
+	rb.Version = l.attrString(at, "version", "The version")
+	rb.Owner = l.attrString(at, "owner", "The owner")
+	rb.Refs = l.attrStrings(at, "refs", "refs")
+	rb.Includes = l.attrStrings(at, "include", "include")
+	rb.RunTimeout, _ = l.attrDuration(at, "timeout", "The run timeout")
+	if a := at["lock"]; a != nil {
+		rb.Lock = a.Expr
+		l.checkRefs(a.Expr.Variables(), allowVar|allowLocal, "A lock key")
+		v := l.eval(l.ctx, a.Expr, cty.String)
+		l.notSensitive(v, a.Expr, "The lock key")
+	}
+	var change *hcl.Block
+	for _, cb := range content.Blocks {
+		if change != nil {
+			l.errorf(cb.DefRange, "Duplicate change block", "A runbook has one change block; the first is at %s.", rangeString(change.DefRange))
+			continue
+		}
+		change = cb
+		l.decodeChange(cb)
+	}
+}
+
+func (l *loader) decodeChange(b *hcl.Block) {
+	content, diags := b.Body.Content(changeSchema)
+	l.diags = append(l.diags, diags...)
+	at := content.Attributes
+	c := &l.rb.Change
+	c.Type = l.attrString(at, "type", "The change type")
+	if c.Type != "" && !slices.Contains([]string{"standard", "normal", "emergency"}, c.Type) {
+		l.errorf(at["type"].Expr.Range(), "Invalid change type",
+			"The change type must be \"standard\", \"normal\" or \"emergency\", not %q.%s", c.Type, didYouMean(c.Type, []string{"standard", "normal", "emergency"}))
+	}
+	c.Reason = l.attrString(at, "reason", "The reason")
+	c.Risk = l.attrString(at, "risk", "The risk")
+	if c.Risk != "" && !slices.Contains([]string{"low", "medium", "high"}, c.Risk) {
+		l.errorf(at["risk"].Expr.Range(), "Invalid risk",
+			"The risk must be \"low\", \"medium\" or \"high\", not %q.", c.Risk)
+	}
+	c.Mitigations = l.attrStrings(at, "mitigations", "mitigations")
+	c.Impact = l.attrString(at, "impact", "The impact")
+	c.ExpectedDowntime, _ = l.attrDuration(at, "expected_downtime", "The expected downtime")
+	c.AffectedServices = l.attrStrings(at, "affected_services", "affected_services")
+	c.Communication = l.attrString(at, "communication", "The communication plan")
+	c.Implementers = l.attrStrings(at, "implementers", "implementers")
+	seen := map[string]*hcl.Block{}
+	for _, nb := range content.Blocks {
+		if prev := seen[nb.Type]; prev != nil {
+			l.errorf(nb.DefRange, "Duplicate "+nb.Type+" block", "A change has one %s block; the first is at %s.", nb.Type, rangeString(prev.DefRange))
+			continue
+		}
+		seen[nb.Type] = nb
+		switch nb.Type {
+		case "window":
+			wc, diags := nb.Body.Content(windowSchema)
+			l.diags = append(l.diags, diags...)
+			for _, name := range []string{"start", "end"} {
+				a := wc.Attributes[name]
+				if a == nil {
+					continue
+				}
+				if name == "start" {
+					c.WindowStart = a.Expr
+				} else {
+					c.WindowEnd = a.Expr
+				}
+				l.checkRefs(a.Expr.Variables(), allowVar|allowLocal, "A change window")
+				v := l.eval(l.ctx, a.Expr, cty.String)
+				if l.notSensitive(v, a.Expr, "The change window") && v.IsKnown() && !v.IsNull() {
+					if _, err := time.Parse(time.RFC3339, v.AsString()); err != nil {
+						l.errorf(a.Expr.Range(), "Invalid timestamp",
+							"The window %s must be an RFC 3339 timestamp like \"2026-03-14T20:00:00Z\": %s.", name, err.Error())
+					}
+				}
+			}
+		case "backout":
+			bc, diags := nb.Body.Content(backoutPlanSchema)
+			l.diags = append(l.diags, diags...)
+			c.Backout.Summary = l.attrString(bc.Attributes, "summary", "The back-out summary")
+			c.Backout.Trigger = l.attrString(bc.Attributes, "trigger", "The back-out trigger")
+			c.Backout.RestoredState = l.attrString(bc.Attributes, "restored_state", "The restored state")
+		}
+	}
+}
+
+func (l *loader) decodeVariable(v *Variable, content *hcl.BodyContent) {
+	v.Description = l.attrString(content.Attributes, "description", "A variable's description")
+	for _, b := range content.Blocks {
+		vc, diags := b.Body.Content(validationSchema)
+		l.diags = append(l.diags, diags...)
+		val := &Validation{DeclRange: b.DefRange}
+		if a := vc.Attributes["condition"]; a != nil {
+			val.Condition = a.Expr
+			l.checkRefs(a.Expr.Variables(), allowVar, "A validation condition")
+			l.eval(l.ctx, a.Expr, cty.Bool)
+		}
+		if a := vc.Attributes["error_message"]; a != nil {
+			val.ErrorMessage = a.Expr
+			l.checkRefs(a.Expr.Variables(), allowVar, "A validation error message")
+			m := l.eval(l.ctx, a.Expr, cty.String)
+			l.notSensitive(m, a.Expr, "A validation error message")
+		}
+		if val.Condition != nil && val.ErrorMessage != nil {
+			v.Validations = append(v.Validations, val)
+		}
+	}
+}
+
+func (l *loader) decodeTarget(t *Target) {
+	if sb, ok := t.Body.(*hclsyntax.Body); ok {
+		var ts []hcl.Traversal
+		walkBody(sb, map[string]bool{"type": true}, nil, &ts)
+		l.checkRefs(ts, allowVar|allowLocal, "A target argument")
+	}
+	if t.Kind == nil {
+		return
+	}
+	_, diags := lang.DecodeBodyIn(l.ctx, t.Body, specOrEmpty(t.Kind.Spec()))
+	l.diags = append(l.diags, diags...)
+}
+
+func specOrEmpty(s hcldec.Spec) hcldec.Spec {
+	if s == nil {
+		return hcldec.ObjectSpec{}
+	}
+	return s
+}
+
+// walkBody collects the traversals of every expression in b, in source
+// order, skipping the named attributes and block types at the top level.
+func walkBody(b *hclsyntax.Body, skipAttrs, skipBlocks map[string]bool, out *[]hcl.Traversal) {
+	attrs := make([]*hclsyntax.Attribute, 0, len(b.Attributes))
+	for name, a := range b.Attributes {
+		if !skipAttrs[name] {
+			attrs = append(attrs, a)
+		}
+	}
+	slices.SortFunc(attrs, func(x, y *hclsyntax.Attribute) int { return x.SrcRange.Start.Byte - y.SrcRange.Start.Byte })
+	for _, a := range attrs {
+		*out = append(*out, a.Expr.Variables()...)
+	}
+	for _, blk := range b.Blocks {
+		if !skipBlocks[blk.Type] {
+			walkBody(blk.Body, nil, nil, out)
+		}
+	}
+}
+
+var metaNames = map[Class][2]map[string]bool{}
+
+var verifyMeta = map[string]bool{"uses": true, "condition": true, "target": true}
+
+const exprRoots = allowVar | allowLocal | allowStep | allowTarget
+
+func (l *loader) decodeStep(s *Step, src *stepSource) {
+	at := src.content.Attributes
+	what := fmt.Sprintf("The %s's", s.Class)
+	s.Description = l.attrString(at, "description", what+" description")
+	s.Refs = l.attrStrings(at, "refs", "refs")
+	s.ExpectedDuration, _ = l.attrDuration(at, "expected_duration", what+" expected_duration")
+	s.Timeout, _ = l.attrDuration(at, "timeout", what+" timeout")
+
+	if a := at["depends_on"]; a != nil {
+		l.decodeDependsOn(s, src, a)
+	}
+	if a := at["when"]; a != nil {
+		s.When = a.Expr
+		src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots, "A when condition")...)
+	}
+
+	switch s.Class {
+	case ClassApproval, ClassManual:
+		s.Approvers = l.attrStrings(at, "approvers", "approvers")
+		if n, ok := l.attrInt(at, "min_approvals", "min_approvals", 1, 1000); ok {
+			s.MinApprovals = n
+		}
+		s.AllowRequester, _ = l.attrBool(at, "allow_requester", "allow_requester")
+		s.ExpiresAfter, _ = l.attrDuration(at, "expires_after", what+" expires_after")
+		s.Instructions = l.attrString(at, "instructions", what+" instructions")
+		s.ManualReason = l.attrString(at, "reason", "The reason")
+		if s.Class == ClassApproval && at["approvers"] != nil && len(s.Approvers) == 0 || s.Class == ClassApproval && at["approvers"] == nil {
+			l.errorf(s.DeclRange, "Approval without approvers",
+				"An approval must name who may approve: approvers = [\"alice\", \"bob\"].")
+		}
+		if len(s.Approvers) > 0 && s.MinApprovals > len(s.Approvers) {
+			l.errorf(at["min_approvals"].Expr.Range(), "Not enough approvers",
+				"min_approvals is %d but only %d approvers are listed, so the %s can never be approved.", s.MinApprovals, len(s.Approvers), s.Class)
+		}
+		if s.Class == ClassManual && at["min_approvals"] != nil && len(s.Approvers) == 0 {
+			l.errorf(at["min_approvals"].Expr.Range(), "Not enough approvers",
+				"min_approvals needs approvers: list who may confirm this manual step.")
+		}
+		if dup := firstDuplicate(s.Approvers); dup != "" {
+			l.errorf(at["approvers"].Expr.Range(), "Duplicate approver", "%q is listed twice.", dup)
+		}
+	case ClassDecision:
+		if a := at["condition"]; a != nil {
+			s.Condition = a.Expr
+			src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots, "A decision's condition")...)
+		}
+	}
+	if !kinded(s.Class) {
+		return
+	}
+
+	// Classes that run a step type.
+	if a := at["on_failure"]; a != nil {
+		p := l.attrString(at, "on_failure", "on_failure")
+		switch p {
+		case OnFailureAbort, OnFailureContinue, OnFailureBackout:
+			s.OnFailure = p
+		case "":
+		default:
+			l.errorf(a.Expr.Range(), "Invalid on_failure", "on_failure must be \"abort\", \"continue\" or \"backout\", not %q.%s",
+				p, didYouMean(p, []string{OnFailureAbort, OnFailureContinue, OnFailureBackout}))
+		}
+	}
+	s.PointOfNoReturn, _ = l.attrBool(at, "point_of_no_return", "point_of_no_return")
+	s.Idempotent, _ = l.attrBool(at, "idempotent", "idempotent")
+	s.Retry.Attempts = 1
+	if s.Class == ClassWait {
+		s.Interval = 30 * time.Second
+		if d, ok := l.attrDuration(at, "interval", "The wait's interval"); ok {
+			if d <= 0 {
+				l.errorf(at["interval"].Expr.Range(), "Invalid duration", "A wait's interval must be more than zero.")
+			} else {
+				s.Interval = d
+			}
+		}
+		if a := at["until"]; a != nil {
+			s.Until = a.Expr
+			src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots|allowSelf, "until")...)
+		}
+		if a := at["fail_if"]; a != nil {
+			s.FailIf = a.Expr
+			src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots|allowSelf, "fail_if")...)
+		}
+		if at["timeout"] == nil {
+			l.errorf(s.DeclRange, "Wait without timeout",
+				"A wait must say how long it may wait, like timeout = \"45m\"; otherwise it could wait forever.")
+		} else if s.Timeout > 0 && s.Interval > s.Timeout {
+			l.warnf(at["timeout"].Expr.Range(), "Wait interval longer than its timeout",
+				"The wait polls every %s but times out after %s, so it checks only once.", s.Interval, s.Timeout)
+		}
+	}
+	if a := at["undoes"]; a != nil {
+		s.Undoes = l.stepTraversal(a.Expr, "undoes")
+		if s.Undoes != "" {
+			src.refs = append(src.refs, stepRef{name: s.Undoes, rng: a.Expr.Range(), undoes: true})
+			if u := l.rb.stepIndex[s.Undoes]; u != nil && !u.IsMain() {
+				l.errorf(a.Expr.Range(), "Invalid undoes", "undoes must name a step of the main procedure; step.%s is a %s step.", s.Undoes, u.Class)
+			}
+		}
+	}
+	if a := at["target"]; a != nil {
+		s.Target = l.targetTraversal(a.Expr)
+	}
+
+	var retry *hcl.Block
+	for _, b := range src.content.Blocks {
+		switch b.Type {
+		case "retry":
+			if retry != nil {
+				l.errorf(b.DefRange, "Duplicate retry block", "A step has one retry block; the first is at %s.", rangeString(retry.DefRange))
+				continue
+			}
+			retry = b
+			l.decodeRetry(s, b)
+		case "assert":
+			l.decodeAssert(s, src, b)
+		case "verify":
+			if s.Verify != nil {
+				l.errorf(b.DefRange, "Duplicate verify block", "A step has one verify block; the first is at %s.", rangeString(s.Verify.DeclRange))
+				continue
+			}
+			l.decodeVerify(s, src, b)
+		}
+	}
+
+	// Arguments of the step type: every attribute and block the class did
+	// not claim.
+	var ts []hcl.Traversal
+	if sb, ok := src.block.Body.(*hclsyntax.Body); ok {
+		walkBody(sb, metaNames[s.Class][0], metaNames[s.Class][1], &ts)
+	}
+	for _, r := range l.checkRefs(ts, exprRoots, "A step argument") {
+		r.inArgs = true
+		src.refs = append(src.refs, r)
+	}
+	s.Body = src.remain
+	if s.Kind == nil {
+		return
+	}
+	l.checkKindClass(s, at)
+	s.Target = l.resolveTarget(s.Kind, s.Target, at["target"], s.DeclRange)
+	args, diags := lang.DecodeBodyIn(l.ctx, src.remain, specOrEmpty(s.Kind.Spec()))
+	l.diags = append(l.diags, diags...)
+	src.args = args
+	if s.Class == ClassAction && s.Kind.Effect() == steps.Mutating && !s.Idempotent && s.Verify == nil {
+		l.warnf(s.DeclRange, "Action can't be verified",
+			"Step %q changes the world but is neither idempotent = true nor has a verify block: if baton crashes while it runs, nobody can tell whether it happened, and the run stops for an operator.", s.Name)
+	}
+}
+
+func (l *loader) checkKindClass(s *Step, at hcl.Attributes) {
+	if s.Kind.Effect() != steps.Mutating {
+		return
+	}
+	rng := at["uses"].Expr.Range()
+	switch s.Class {
+	case ClassCheck:
+		l.errorf(rng, "Check uses a mutating step type",
+			"Step type %q changes the world; a check may only observe. Declare it as an action, or use a read-only step type.", s.Uses)
+	case ClassWait:
+		l.errorf(rng, "Wait uses a mutating step type",
+			"Step type %q changes the world, and a wait runs it again and again. A wait must poll a read-only step type.", s.Uses)
+	}
+}
+
+func (l *loader) decodeDependsOn(s *Step, src *stepSource, a *hcl.Attribute) {
+	exprs, diags := hcl.ExprList(a.Expr)
+	if diags.HasErrors() {
+		l.errorf(a.Expr.Range(), "Invalid depends_on", "depends_on must be a list of step references, like [step.go_no_go].")
+		return
+	}
+	for _, e := range exprs {
+		name := l.stepTraversal(e, "depends_on")
+		if name == "" {
+			continue
+		}
+		if !slices.Contains(s.DependsOn, name) {
+			s.DependsOn = append(s.DependsOn, name)
+		}
+		src.refs = append(src.refs, stepRef{name: name, rng: e.Range()})
+	}
+}
+
+// stepTraversal reads a static reference step.<name> and returns the name
+// ("" after reporting a problem).
+func (l *loader) stepTraversal(e hcl.Expression, what string) string {
+	t, diags := hcl.AbsTraversalForExpr(e)
+	if diags.HasErrors() || t.RootName() != "step" || len(t) != 2 {
+		l.errorf(e.Range(), "Invalid reference", "%s must be a step reference like step.promote.", what)
+		return ""
+	}
+	name := t[1].(hcl.TraverseAttr).Name
+	if l.rb.stepIndex[name] == nil {
+		l.errorf(e.Range(), "Reference to undeclared step", "No step named %q is declared in this runbook.%s",
+			name, didYouMean(name, l.names("step")))
+		return ""
+	}
+	return name
+}
+
+// targetTraversal reads target = target.<name>.
+func (l *loader) targetTraversal(e hcl.Expression) string {
+	t, diags := hcl.AbsTraversalForExpr(e)
+	if diags.HasErrors() || t.RootName() != "target" || len(t) != 2 {
+		l.errorf(e.Range(), "Invalid reference", "target must be a target reference like target.site.")
+		return ""
+	}
+	name := t[1].(hcl.TraverseAttr).Name
+	if l.targetIndex[name] == nil {
+		l.errorf(e.Range(), "Reference to undeclared target", "No target named %q is declared in this runbook.%s",
+			name, didYouMean(name, l.names("target")))
+		return "\x00" // reported; don't resolve
+	}
+	return name
+}
+
+// resolveTarget checks an explicit target against the kind's target type,
+// or picks the only target of that type.
+func (l *loader) resolveTarget(k steps.Kind, name string, attr *hcl.Attribute, decl hcl.Range) string {
+	if name == "\x00" {
+		return ""
+	}
+	tt := k.TargetType()
+	if attr != nil && name != "" {
+		t := l.targetIndex[name]
+		switch {
+		case tt == "":
+			l.errorf(attr.Expr.Range(), "Unexpected target", "Step type %q does not act through a target; remove this argument.", k.Name())
+			return ""
+		case t.Type != "" && t.Type != tt:
+			l.errorf(attr.Expr.Range(), "Wrong target type", "Step type %q needs a %q target, but target.%s is a %q target.", k.Name(), tt, name, t.Type)
+			return ""
+		}
+		return name
+	}
+	if tt == "" || attr != nil {
+		return ""
+	}
+	var cands []string
+	for _, t := range l.rb.Targets {
+		if t.Type == tt {
+			cands = append(cands, t.Name)
+		}
+	}
+	switch len(cands) {
+	case 1:
+		return cands[0]
+	case 0:
+		l.errorf(decl, "Missing target", "Step type %q acts through a %q target, and none is declared: add target \"...\" { type = %q ... }.", k.Name(), tt, tt)
+	default:
+		l.errorf(decl, "Ambiguous target", "Step type %q acts through a %q target, and %d are declared (%s): say which with target = target.<name>.",
+			k.Name(), tt, len(cands), listOrNone(cands))
+	}
+	return ""
+}
+
+func (l *loader) decodeRetry(s *Step, b *hcl.Block) {
+	c, diags := b.Body.Content(retrySchema)
+	l.diags = append(l.diags, diags...)
+	if n, ok := l.attrInt(c.Attributes, "attempts", "retry.attempts", 1, 100); ok {
+		s.Retry.Attempts = n
+	}
+	s.Retry.Backoff, _ = l.attrDuration(c.Attributes, "backoff", "retry.backoff")
+	s.Retry.MaxDelay, _ = l.attrDuration(c.Attributes, "max_delay", "retry.max_delay")
+	if s.Retry.MaxDelay > 0 && s.Retry.Backoff > s.Retry.MaxDelay {
+		l.errorf(c.Attributes["max_delay"].Expr.Range(), "Invalid retry", "retry.max_delay (%s) is shorter than retry.backoff (%s).", s.Retry.MaxDelay, s.Retry.Backoff)
+	}
+}
+
+func (l *loader) decodeAssert(s *Step, src *stepSource, b *hcl.Block) {
+	c, diags := b.Body.Content(assertSchema)
+	l.diags = append(l.diags, diags...)
+	as := &Assert{DeclRange: b.DefRange}
+	if a := c.Attributes["condition"]; a != nil {
+		as.Condition = a.Expr
+		src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots|allowSelf, "An assert condition")...)
+	}
+	if a := c.Attributes["message"]; a != nil {
+		as.Message = a.Expr
+		src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots|allowSelf, "An assert message")...)
+	}
+	if as.Condition != nil {
+		s.Asserts = append(s.Asserts, as)
+		src.asserts = append(src.asserts, b)
+	}
+}
+
+func (l *loader) decodeVerify(s *Step, src *stepSource, b *hcl.Block) {
+	c, remain, diags := b.Body.PartialContent(verifySchema)
+	l.diags = append(l.diags, diags...)
+	v := &Verify{Body: remain, DeclRange: b.DefRange}
+	s.Verify = v
+	src.verify = &verifySource{content: c, remain: remain}
+	if a := c.Attributes["uses"]; a != nil {
+		v.Uses = l.attrString(c.Attributes, "uses", "verify.uses")
+		if v.Uses != "" {
+			v.Kind = l.lookupKind(v.Uses, a.Expr.Range())
+		}
+		if v.Kind != nil && v.Kind.Effect() == steps.Mutating {
+			l.errorf(a.Expr.Range(), "Verify uses a mutating step type",
+				"Step type %q changes the world; a verify block must use a read-only step type, since it runs to find out whether the action happened.", v.Uses)
+		}
+	}
+	if a := c.Attributes["condition"]; a != nil {
+		v.Condition = a.Expr
+		src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots|allowSelf, "verify.condition")...)
+	}
+	if a := c.Attributes["target"]; a != nil {
+		v.Target = l.targetTraversal(a.Expr)
+	}
+	var ts []hcl.Traversal
+	if sb, ok := b.Body.(*hclsyntax.Body); ok {
+		walkBody(sb, verifyMeta, nil, &ts)
+	}
+	src.refs = append(src.refs, l.checkRefs(ts, exprRoots, "A verify argument")...)
+	if v.Kind == nil {
+		return
+	}
+	v.Target = l.resolveTarget(v.Kind, v.Target, c.Attributes["target"], b.DefRange)
+	_, diags = lang.DecodeBodyIn(l.ctx, remain, specOrEmpty(v.Kind.Spec()))
+	l.diags = append(l.diags, diags...)
+}
+
+func firstDuplicate(s []string) string {
+	seen := map[string]bool{}
+	for _, x := range s {
+		if seen[x] {
+			return x
+		}
+		seen[x] = true
+	}
+	return ""
+}

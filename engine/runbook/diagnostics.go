@@ -1,0 +1,133 @@
+package runbook
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// WriteDiagnostics writes diagnostics as text with source snippets (hcl's
+// writer, 100 columns). Sources come from rb (which may be nil) and files;
+// files wins for a name in both.
+func WriteDiagnostics(w io.Writer, rb *Runbook, files map[string]*hcl.File, diags hcl.Diagnostics, color bool) error {
+	all := map[string]*hcl.File{}
+	if rb != nil {
+		for n, f := range rb.HCLFiles {
+			all[n] = f
+		}
+	}
+	for n, f := range files {
+		all[n] = f
+	}
+	return hcl.NewDiagnosticTextWriter(w, all, 100, color).WriteDiagnostics(diags)
+}
+
+// JSONDiagnostic is one diagnostic in DiagnosticsJSON's output.
+type JSONDiagnostic struct {
+	Severity string     `json:"severity"` // "error" or "warning"
+	Summary  string     `json:"summary"`
+	Detail   string     `json:"detail,omitempty"`
+	Range    *JSONRange `json:"range,omitempty"`
+	// Snippet is the source text of the range's lines, when known (for
+	// diagnostics from Load).
+	Snippet string `json:"snippet,omitempty"`
+}
+
+// JSONRange is a source range; lines and columns start at 1, bytes at 0.
+type JSONRange struct {
+	Filename string  `json:"filename"`
+	Start    JSONPos `json:"start"`
+	End      JSONPos `json:"end"`
+}
+
+// JSONPos is a position in a file.
+type JSONPos struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+	Byte   int `json:"byte"`
+}
+
+// DiagnosticsJSON renders diagnostics as a stable JSON array, in the order
+// given (Load returns them sorted by file, line and column).
+func DiagnosticsJSON(diags hcl.Diagnostics) ([]byte, error) {
+	out := make([]JSONDiagnostic, 0, len(diags))
+	for _, d := range diags {
+		jd := JSONDiagnostic{Severity: "error", Summary: d.Summary, Detail: d.Detail}
+		if d.Severity == hcl.DiagWarning {
+			jd.Severity = "warning"
+		}
+		if r := d.Subject; r != nil {
+			jd.Range = &JSONRange{
+				Filename: r.Filename,
+				Start:    JSONPos{r.Start.Line, r.Start.Column, r.Start.Byte},
+				End:      JSONPos{r.End.Line, r.End.Column, r.End.Byte},
+			}
+		}
+		if s, ok := hcl.DiagnosticExtra[*snippetExtra](d); ok {
+			jd.Snippet = s.snippet
+		}
+		out = append(out, jd)
+	}
+	return json.MarshalIndent(out, "", "  ")
+}
+
+// snippetExtra carries a diagnostic's source lines to DiagnosticsJSON,
+// wrapping whatever Extra the diagnostic had.
+type snippetExtra struct {
+	snippet string
+	wrapped any
+}
+
+func (e *snippetExtra) UnwrapDiagnosticExtra() any { return e.wrapped }
+
+// attachSnippets records, on each diagnostic with a subject in sources, the
+// text of the subject's lines (at most 3).
+func attachSnippets(diags hcl.Diagnostics, sources map[string][]byte) {
+	for _, d := range diags {
+		if d.Subject == nil {
+			continue
+		}
+		src, ok := sources[d.Subject.Filename]
+		if !ok {
+			continue
+		}
+		if s := snippet(src, d.Subject.Start.Line, d.Subject.End.Line); s != "" {
+			d.Extra = &snippetExtra{snippet: s, wrapped: d.Extra}
+		}
+	}
+}
+
+func snippet(src []byte, from, to int) string {
+	if from < 1 {
+		return ""
+	}
+	if to < from {
+		to = from
+	}
+	if to > from+2 {
+		to = from + 2
+	}
+	line, start := 1, 0
+	var out []byte
+	for i := 0; i <= len(src); i++ {
+		if i == len(src) || src[i] == '\n' {
+			if line >= from && line <= to {
+				if len(out) > 0 {
+					out = append(out, '\n')
+				}
+				l := src[start:i]
+				if n := len(l); n > 0 && l[n-1] == '\r' {
+					l = l[:n-1]
+				}
+				out = append(out, l...)
+			}
+			line++
+			start = i + 1
+			if line > to {
+				break
+			}
+		}
+	}
+	return string(out)
+}

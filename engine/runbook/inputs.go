@@ -1,0 +1,251 @@
+package runbook
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/batonhq/baton/engine/lang"
+	"github.com/batonhq/baton/steps"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	hcljson "github.com/hashicorp/hcl/v2/json"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// Inputs are the variable values given to a run, from lowest to highest
+// precedence after the defaults: the environment, var files, -var options.
+type Inputs struct {
+	// Vars are "name=value" options (-var), in order; a later one wins.
+	// The value is parsed as an HCL expression when the variable's type is
+	// not string (a list, a number...), as Terraform does; otherwise it is
+	// the string as given.
+	Vars []string
+	// VarFiles are files of name = value lines (HCL), or JSON objects when
+	// the name ends in .json; later files win.
+	VarFiles []string
+	// Environ is the environment (os.Environ()); BATON_VAR_<name>=value
+	// sets variable <name>, parsed like a -var value.
+	Environ []string
+	// ReadFile reads var files; nil means os.ReadFile.
+	ReadFile func(string) ([]byte, error)
+}
+
+// EnvPrefix starts the environment variables that set runbook variables.
+const EnvPrefix = "BATON_VAR_"
+
+type inputValue struct {
+	val    cty.Value
+	source string     // "the default", "-var", "BATON_VAR_x", "file.hcl"
+	rng    *hcl.Range // where the value was written, when in a file
+}
+
+// ResolveInputs computes the value of every variable: default, then the
+// environment, then var files in order, then -var options in order. Values
+// are converted to the declared types; sensitive variables are marked
+// steps.Sensitive; validation rules are checked. Errors name the variable
+// and how to set it; they never show a value.
+func ResolveInputs(rb *Runbook, in Inputs) (map[string]cty.Value, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	decl := map[string]*Variable{}
+	var names []string
+	for _, v := range rb.Variables {
+		decl[v.Name] = v
+		names = append(names, v.Name)
+	}
+	vals := map[string]inputValue{}
+	for _, v := range rb.Variables {
+		if v.Default != cty.NilVal {
+			vals[v.Name] = inputValue{val: v.Default, source: "the default"}
+		}
+	}
+
+	for _, kv := range in.Environ {
+		if !strings.HasPrefix(kv, EnvPrefix) {
+			continue
+		}
+		name, raw, _ := strings.Cut(strings.TrimPrefix(kv, EnvPrefix), "=")
+		v := decl[name]
+		if v == nil {
+			continue // the environment holds many things; not an error
+		}
+		val, d := parseRawValue(v, raw, EnvPrefix+name)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			vals[name] = inputValue{val: val, source: "environment variable " + EnvPrefix + name}
+		}
+	}
+
+	readFile := in.ReadFile
+	if readFile == nil {
+		readFile = os.ReadFile
+	}
+	for _, file := range in.VarFiles {
+		src, err := readFile(file)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read variables file",
+				Detail: fmt.Sprintf("Cannot read %s: %s.", file, cleanErr(err))})
+			continue
+		}
+		var f *hcl.File
+		var d hcl.Diagnostics
+		if strings.HasSuffix(file, ".json") {
+			f, d = hcljson.Parse(src, file)
+		} else {
+			f, d = hclsyntax.ParseConfig(src, file, hcl.InitialPos)
+		}
+		diags = append(diags, d...)
+		if d.HasErrors() || f == nil {
+			continue
+		}
+		attrs, d := f.Body.JustAttributes()
+		diags = append(diags, d...)
+		for _, a := range sortedAttrs(attrs) {
+			v := decl[a.Name]
+			if v == nil {
+				rng := a.NameRange
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Value for undeclared variable",
+					Detail:  fmt.Sprintf("The runbook declares no variable named %q, so this value is ignored.%s", a.Name, didYouMean(a.Name, names)),
+					Subject: &rng})
+				continue
+			}
+			val, d := a.Expr.Value(nil)
+			diags = append(diags, d...)
+			if d.HasErrors() {
+				continue
+			}
+			rng := a.Expr.Range()
+			vals[a.Name] = inputValue{val: val, source: file, rng: &rng}
+		}
+	}
+
+	for _, opt := range in.Vars {
+		name, raw, ok := strings.Cut(opt, "=")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid -var option",
+				Detail: fmt.Sprintf("The option %q is not of the form name=value.", redactOpt(opt))})
+			continue
+		}
+		v := decl[name]
+		if v == nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Value for undeclared variable",
+				Detail: fmt.Sprintf("A -var option sets %q, but the runbook declares no variable of that name.%s", name, didYouMean(name, names))})
+			continue
+		}
+		val, d := parseRawValue(v, raw, "-var "+name)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			vals[name] = inputValue{val: val, source: "-var " + name}
+		}
+	}
+
+	out := make(map[string]cty.Value, len(rb.Variables))
+	for _, v := range rb.Variables {
+		iv, ok := vals[v.Name]
+		if !ok {
+			rng := v.DeclRange
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No value for required variable",
+				Detail: fmt.Sprintf("The variable %q has no default, so it must be set: with -var '%s=...', in a var file (%s = ...), or with the environment variable %s%s.",
+					v.Name, v.Name, v.Name, EnvPrefix, v.Name),
+				Subject: &rng})
+			out[v.Name] = unknownVar(v)
+			continue
+		}
+		val, err := convert.Convert(iv.val, v.Type)
+		if err != nil {
+			rng := v.DeclRange
+			if iv.rng != nil {
+				rng = *iv.rng
+			}
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for variable",
+				Detail:  fmt.Sprintf("The value of var.%s from %s is not of the variable's type (%s): %s.", v.Name, iv.source, typeString(v.Type), err.Error()),
+				Subject: &rng})
+			out[v.Name] = unknownVar(v)
+			continue
+		}
+		if v.Sensitive {
+			val = val.Mark(steps.Sensitive)
+		}
+		out[v.Name] = val
+	}
+	if diags.HasErrors() {
+		return out, diags
+	}
+
+	scope := &lang.Scope{Vars: out}
+	ctx := scope.EvalContext()
+	for _, v := range rb.Variables {
+		for _, rule := range v.Validations {
+			ok, d := lang.EvalIn(ctx, rule.Condition, cty.Bool)
+			diags = append(diags, d...)
+			if d.HasErrors() || !ok.IsKnown() || ok.IsNull() {
+				continue
+			}
+			ok, _ = ok.Unmark()
+			if ok.True() {
+				continue
+			}
+			msg, d := lang.EvalIn(ctx, rule.ErrorMessage, cty.String)
+			diags = append(diags, d...)
+			text := "The value does not satisfy the validation rule."
+			if !d.HasErrors() && msg.IsKnown() && !msg.IsNull() && !msg.IsMarked() {
+				text = msg.AsString()
+			}
+			rng := rule.Condition.Range()
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for variable",
+				Detail:  fmt.Sprintf("%s\n\nThe value of var.%s came from %s.", text, v.Name, vals[v.Name].source),
+				Subject: &rng})
+		}
+	}
+	return out, diags
+}
+
+// parseRawValue turns a -var or environment value into a cty value: the
+// string itself for string (and untyped) variables, else an HCL expression.
+func parseRawValue(v *Variable, raw, source string) (cty.Value, hcl.Diagnostics) {
+	if v.Type == cty.String || v.Type == cty.DynamicPseudoType {
+		return cty.StringVal(raw), nil
+	}
+	if v.Type.IsPrimitiveType() {
+		// Numbers and bools convert from their string form.
+		return cty.StringVal(strings.TrimSpace(raw)), nil
+	}
+	expr, diags := hclsyntax.ParseExpression([]byte(raw), "<value for "+source+">", hcl.InitialPos)
+	if diags.HasErrors() {
+		return cty.DynamicVal, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid value for variable",
+			Detail: fmt.Sprintf("The value of %s must be an HCL expression of type %s, like %s; it does not parse.", source, typeString(v.Type), typeExample(v.Type))}}
+	}
+	val, diags := expr.Value(nil)
+	if diags.HasErrors() {
+		return cty.DynamicVal, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid value for variable",
+			Detail: fmt.Sprintf("The value of %s must be a literal of type %s, like %s.", source, typeString(v.Type), typeExample(v.Type))}}
+	}
+	return val, nil
+}
+
+func typeString(t cty.Type) string {
+	if t == cty.DynamicPseudoType {
+		return "any"
+	}
+	return t.FriendlyNameForConstraint()
+}
+
+func typeExample(t cty.Type) string {
+	switch {
+	case t.IsListType() || t.IsSetType() || t.IsTupleType():
+		return `["a", "b"]`
+	case t.IsMapType() || t.IsObjectType():
+		return `{ key = "value" }`
+	}
+	return `"value"`
+}
+
+// redactOpt hides everything after a name in a malformed -var option.
+func redactOpt(opt string) string {
+	if len(opt) > 40 {
+		return opt[:40] + "..."
+	}
+	return opt
+}

@@ -1,0 +1,293 @@
+// Package runbook loads HCL runbook files into a typed, validated Runbook:
+// metadata and change record, input variables, locals, targets and steps
+// with their dependencies. It reports every problem at once as
+// hcl.Diagnostics with file:line:col. It evaluates nothing that depends on
+// inputs or step results; that is the planner's and the executor's job.
+package runbook
+
+import (
+	"time"
+
+	"github.com/batonhq/baton/engine/graph"
+	"github.com/batonhq/baton/steps"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Runbook is one loaded runbook: a main file and the files it includes.
+type Runbook struct {
+	Name        string // label of the runbook block
+	Title       string
+	Description string
+	Version     string
+	Owner       string
+	Refs        []string // domain reference ids of the runbook as a whole
+	Change      Change
+
+	// Lock is the lock key expression (may use var and local); nil when
+	// the runbook declares none.
+	Lock hcl.Expression
+	// Includes are the include paths as written in the runbook block.
+	Includes []string
+	// RunTimeout bounds a whole run; 0 when not declared.
+	RunTimeout time.Duration
+
+	Variables []*Variable // declaration order
+	Locals    []*Local    // declaration order
+	Targets   []*Target   // declaration order
+	Steps     []*Step     // declaration order, every class
+
+	// Files lists the source files, main file first, then includes in
+	// load order; Sources holds their bytes (for digests and snippets).
+	Files   []string
+	Sources map[string][]byte
+	// HCLFiles are the parsed files, for the diagnostic writer.
+	HCLFiles map[string]*hcl.File
+
+	// Graph is the step graph (every step, edges from Step.Deps); nil when
+	// the dependencies have a cycle or name undeclared steps.
+	Graph *graph.Graph
+
+	DeclRange hcl.Range
+
+	stepIndex map[string]*Step
+}
+
+// Change is the change-advisory metadata the review document needs.
+type Change struct {
+	Type             string // standard | normal | emergency
+	Reason           string
+	Risk             string // low | medium | high
+	Mitigations      []string
+	Impact           string
+	ExpectedDowntime time.Duration
+	AffectedServices []string
+	Communication    string
+	Implementers     []string
+	// WindowStart and WindowEnd are RFC 3339 timestamps, as expressions
+	// because they usually come from variables; nil when not declared.
+	WindowStart hcl.Expression
+	WindowEnd   hcl.Expression
+	Backout     BackoutPlan
+}
+
+// BackoutPlan summarises the back-out path for the change record.
+type BackoutPlan struct {
+	Summary       string
+	Trigger       string
+	RestoredState string
+}
+
+// Variable is an input variable.
+type Variable struct {
+	Name        string
+	Type        cty.Type  // cty.DynamicPseudoType when not declared
+	Default     cty.Value // cty.NilVal when the variable is required
+	Description string
+	Sensitive   bool
+	Validations []*Validation
+	DeclRange   hcl.Range
+}
+
+// Validation is a rule on a variable's value.
+type Validation struct {
+	Condition    hcl.Expression
+	ErrorMessage hcl.Expression
+	DeclRange    hcl.Range
+}
+
+// Local is a named expression in a locals block.
+type Local struct {
+	Name      string
+	Expr      hcl.Expression
+	DeclRange hcl.Range
+}
+
+// Target is a connection steps act through (a site, a database...).
+type Target struct {
+	Name      string
+	Type      string
+	Kind      steps.TargetKind
+	Body      hcl.Body // the type's arguments, decoded with Kind.Spec()
+	DeclRange hcl.Range
+}
+
+// Class is what a step is in the procedure.
+type Class string
+
+// Step classes, one per block type.
+const (
+	ClassCheck    Class = "check"    // read-only observation with assertions
+	ClassAction   Class = "action"   // changes the world
+	ClassWait     Class = "wait"     // polls a read-only step until a condition holds
+	ClassApproval Class = "approval" // a manual gate answered by people
+	ClassDecision Class = "decision" // evaluates a condition that later steps branch on
+	ClassManual   Class = "manual"   // work a person does by hand, confirmed like an approval
+	ClassBackout  Class = "backout"  // runs only when backing out
+	ClassPost     Class = "post"     // runs after every main step succeeded
+)
+
+// Failure policies.
+const (
+	OnFailureAbort    = "abort"
+	OnFailureContinue = "continue"
+	OnFailureBackout  = "backout"
+)
+
+// Step is one node of the runbook's graph.
+type Step struct {
+	Name        string
+	Class       Class
+	Uses        string     // step type name ("" for approval, decision, manual)
+	Kind        steps.Kind // resolved from Uses; nil when Uses is ""
+	Description string
+	Refs        []string // domain reference ids (P05, PRP-01, PP-01...)
+	Target      string   // target name, "" when the kind needs none
+
+	// Body holds the step type's arguments, decoded with Kind.Spec().
+	Body hcl.Body
+
+	// DependsOn are the explicit dependencies; Deps are all of them
+	// (explicit and from references), sorted and unique. A back-out step's
+	// undoes reference is not a dependency.
+	DependsOn []string
+	Deps      []string
+	// DepRange tells, for each name in Deps, where it is first referenced.
+	DepRange map[string]hcl.Range
+
+	// SensitiveOutput is true when the step's arguments use a sensitive
+	// value: its output (step.<name>.output) is then sensitive too.
+	SensitiveOutput bool
+
+	// When is the condition under which the step runs; nil means always.
+	When hcl.Expression
+
+	ExpectedDuration time.Duration // 0 when not declared
+	Timeout          time.Duration // 0 when not declared (waits require one)
+	PointOfNoReturn  bool
+	Retry            Retry
+	OnFailure        string // OnFailureAbort (default), OnFailureContinue, OnFailureBackout
+	Idempotent       bool
+	Verify           *Verify
+	Asserts          []*Assert
+
+	// Wait.
+	Until    hcl.Expression // required for waits, may use self.output
+	FailIf   hcl.Expression // optional early failure for waits
+	Interval time.Duration  // default 30s
+
+	// Approval and manual.
+	Approvers      []string
+	MinApprovals   int // default 1
+	AllowRequester bool
+	ExpiresAfter   time.Duration // 0: never
+	Instructions   string        // what the person must do (manual) or check (approval)
+	ManualReason   string        // why this is manual and not automated
+
+	// Decision.
+	Condition hcl.Expression
+
+	// Backout: the step this one undoes ("" when it always runs on backout).
+	Undoes string
+
+	DeclRange hcl.Range
+}
+
+// Retry is a step's retry policy. Attempts counts every try, so 1 means no
+// retry.
+type Retry struct {
+	Attempts int           // default 1
+	Backoff  time.Duration // first delay, doubled each time, with jitter
+	MaxDelay time.Duration
+}
+
+// Verify tells whether an action's effect already happened: it runs a
+// read-only step type and evaluates Condition on its output (self.output).
+type Verify struct {
+	Uses      string
+	Kind      steps.Kind
+	Body      hcl.Body
+	Target    string
+	Condition hcl.Expression
+	DeclRange hcl.Range
+}
+
+// Assert is a condition on a step's result (self.output) that must hold
+// for the step to succeed.
+type Assert struct {
+	Condition hcl.Expression
+	Message   hcl.Expression
+	DeclRange hcl.Range
+}
+
+// Step returns the step called name, or nil.
+func (r *Runbook) Step(name string) *Step {
+	if r.stepIndex != nil {
+		return r.stepIndex[name]
+	}
+	for _, s := range r.Steps {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// IsMain reports whether the step belongs to the forward path (not a
+// back-out step and not a post-task).
+func (s *Step) IsMain() bool { return s.Class != ClassBackout && s.Class != ClassPost }
+
+// Mutating reports whether running the step may change the world.
+func (s *Step) Mutating() bool {
+	return s.Kind != nil && s.Kind.Effect() == steps.Mutating
+}
+
+// Variable returns the variable called name, or nil.
+func (r *Runbook) Variable(name string) *Variable {
+	for _, v := range r.Variables {
+		if v.Name == name {
+			return v
+		}
+	}
+	return nil
+}
+
+// Target returns the target called name, or nil.
+func (r *Runbook) Target(name string) *Target {
+	for _, t := range r.Targets {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// IsManual reports whether a person does the step's work (a manual step);
+// approvals are gates, not work, and are not manual.
+func (s *Step) IsManual() bool { return s.Class == ClassManual }
+
+// ApprovalOutputType is the output of approval and manual steps: who
+// approved (or confirmed) and their comment.
+var ApprovalOutputType = cty.Object(map[string]cty.Type{
+	"approved_by": cty.List(cty.String),
+	"comment":     cty.String,
+})
+
+// OutputType is the type of step.<name>.output: the kind's output type for
+// checks, actions, waits (the last observation), back-out and post steps;
+// bool for decisions; ApprovalOutputType for approvals and manual steps.
+func (s *Step) OutputType() cty.Type {
+	switch s.Class {
+	case ClassDecision:
+		return cty.Bool
+	case ClassApproval, ClassManual:
+		return ApprovalOutputType
+	}
+	if s.Kind == nil {
+		return cty.DynamicPseudoType
+	}
+	if t := s.Kind.OutputType(); t != cty.NilType {
+		return t
+	}
+	return cty.DynamicPseudoType
+}

@@ -1,0 +1,126 @@
+package runbook
+
+import "github.com/hashicorp/hcl/v2"
+
+var fileSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "include"}},
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "runbook", LabelNames: []string{"name"}},
+		{Type: "variable", LabelNames: []string{"name"}},
+		{Type: "locals"},
+		{Type: "target", LabelNames: []string{"name"}},
+		{Type: string(ClassCheck), LabelNames: []string{"name"}},
+		{Type: string(ClassAction), LabelNames: []string{"name"}},
+		{Type: string(ClassWait), LabelNames: []string{"name"}},
+		{Type: string(ClassApproval), LabelNames: []string{"name"}},
+		{Type: string(ClassDecision), LabelNames: []string{"name"}},
+		{Type: string(ClassManual), LabelNames: []string{"name"}},
+		{Type: string(ClassBackout), LabelNames: []string{"name"}},
+		{Type: string(ClassPost), LabelNames: []string{"name"}},
+	},
+}
+
+var runbookSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "title"}, {Name: "description"}, {Name: "version"}, {Name: "owner"},
+		{Name: "refs"}, {Name: "include"}, {Name: "lock"}, {Name: "timeout"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "change"}},
+}
+
+var changeSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "type"}, {Name: "reason"}, {Name: "risk"}, {Name: "mitigations"},
+		{Name: "impact"}, {Name: "expected_downtime"}, {Name: "affected_services"},
+		{Name: "communication"}, {Name: "implementers"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "window"}, {Type: "backout"}},
+}
+
+var windowSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "start", Required: true}, {Name: "end", Required: true},
+}}
+
+var backoutPlanSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "summary"}, {Name: "trigger"}, {Name: "restored_state"},
+}}
+
+var variableSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "type"}, {Name: "description"}, {Name: "default"}, {Name: "sensitive"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "validation"}},
+}
+
+var validationSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "condition", Required: true}, {Name: "error_message", Required: true},
+}}
+
+var targetSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "type", Required: true},
+}}
+
+var retrySchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "attempts"}, {Name: "backoff"}, {Name: "max_delay"},
+}}
+
+var assertSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "condition", Required: true}, {Name: "message"},
+}}
+
+var verifySchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "uses", Required: true}, {Name: "condition", Required: true}, {Name: "target"},
+}}
+
+// stepSchemas are the meta-arguments of each class. Classes that use a
+// step type (kinded) leave every other attribute to the type's Spec.
+var stepSchemas = map[Class]*hcl.BodySchema{}
+
+// kinded reports whether a class runs a step type (uses = "...").
+func kinded(c Class) bool {
+	switch c {
+	case ClassCheck, ClassAction, ClassWait, ClassBackout, ClassPost:
+		return true
+	}
+	return false
+}
+
+func init() {
+	common := []string{"description", "refs", "depends_on", "when", "expected_duration", "timeout"}
+	kindedAttrs := []string{"uses", "target", "on_failure"}
+	actionAttrs := []string{"point_of_no_return", "idempotent"}
+	add := func(c Class, required []string, attrs [][]string, blocks ...string) {
+		s := &hcl.BodySchema{}
+		for _, r := range required {
+			s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: r, Required: true})
+		}
+		for _, list := range attrs {
+			for _, a := range list {
+				s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: a})
+			}
+		}
+		for _, b := range blocks {
+			s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: b})
+		}
+		stepSchemas[c] = s
+	}
+	add(ClassCheck, nil, [][]string{common, kindedAttrs}, "retry", "assert")
+	add(ClassAction, nil, [][]string{common, kindedAttrs, actionAttrs}, "retry", "assert", "verify")
+	add(ClassBackout, nil, [][]string{common, kindedAttrs, actionAttrs, {"undoes"}}, "retry", "assert", "verify")
+	add(ClassPost, nil, [][]string{common, kindedAttrs, actionAttrs}, "retry", "assert", "verify")
+	add(ClassWait, []string{"until"}, [][]string{common, kindedAttrs, {"fail_if", "interval"}}, "assert")
+	add(ClassApproval, nil, [][]string{common, {"approvers", "min_approvals", "allow_requester", "expires_after", "instructions"}})
+	add(ClassManual, []string{"instructions"}, [][]string{common, {"reason", "approvers", "min_approvals", "allow_requester", "expires_after"}})
+	add(ClassDecision, []string{"condition"}, [][]string{common})
+
+	for c, s := range stepSchemas {
+		attrs, blocks := map[string]bool{}, map[string]bool{}
+		for _, a := range s.Attributes {
+			attrs[a.Name] = true
+		}
+		for _, b := range s.Blocks {
+			blocks[b.Type] = true
+		}
+		metaNames[c] = [2]map[string]bool{attrs, blocks}
+	}
+}

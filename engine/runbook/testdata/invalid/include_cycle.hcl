@@ -1,0 +1,3 @@
+runbook "t" {
+  include = ["lib/cycle_a.hcl"]
+}

@@ -1,0 +1,3 @@
+runbook "t" {
+  include = ["lib/nope.hcl"] # ERROR: Included file not found
+}

@@ -1,0 +1,3 @@
+runbook "t" {
+  include = ["lib/with_runbook.hcl"]
+}

@@ -1,0 +1,6 @@
+include = ["cycle_b.hcl"]
+
+check "from_a" {
+  uses = "probe"
+  host = "a"
+}

@@ -1,0 +1,2 @@
+runbook "other" { # ERROR: Runbook block in an included file
+}

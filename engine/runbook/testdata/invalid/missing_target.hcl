@@ -1,0 +1,5 @@
+runbook "t" {}
+
+check "site" { # ERROR: Missing target
+  uses = "site_fact"
+}

@@ -1,0 +1,20 @@
+runbook "t" {}
+
+target "site" {
+  type      = "fake_site"
+  site_code = "PS1"
+}
+
+check "promote" {
+  uses = "site_action" # ERROR: Check uses a mutating step type
+}
+
+action "promote2" {
+  uses = "site_action"
+
+  verify {
+    uses      = "shell" # ERROR: Verify uses a mutating step type
+    command   = "x"
+    condition = true
+  }
+}

@@ -1,0 +1,5 @@
+# ERROR: Missing runbook block
+check "a" {
+  uses = "probe"
+  host = "m1"
+}

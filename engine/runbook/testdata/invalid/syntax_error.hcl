@@ -1,0 +1,3 @@
+runbook "t" {
+  title = = "x" # ERROR: Invalid expression
+}

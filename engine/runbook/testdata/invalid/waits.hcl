@@ -1,0 +1,29 @@
+runbook "t" {}
+
+target "site" {
+  type      = "fake_site"
+  site_code = "PS1"
+}
+
+wait "forever" { # ERROR: Wait without timeout
+  uses  = "site_fact"
+  until = self.output.healthy
+}
+
+wait "mutating" {
+  uses    = "site_action" # ERROR: Wait uses a mutating step type
+  until   = self.output.job != ""
+  timeout = "10m"
+}
+
+wait "no_until" { # ERROR: Missing required argument
+  uses    = "site_fact"
+  timeout = "10m"
+}
+
+wait "slow" {
+  uses     = "site_fact"
+  until    = self.output.healthy
+  interval = "20m"
+  timeout  = "10m" # WARNING: Wait interval longer than its timeout
+}

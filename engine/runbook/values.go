@@ -1,0 +1,228 @@
+package runbook
+
+import (
+	"fmt"
+	"math/big"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/agext/levenshtein"
+	"github.com/batonhq/baton/engine/lang"
+	"github.com/batonhq/baton/steps"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// staticCtx evaluates literal values: functions, no variables.
+var staticCtx = &hcl.EvalContext{Functions: lang.Functions(nil)}
+
+// literal evaluates an expression that must be known when the runbook is
+// loaded (names, descriptions, durations...). what starts the error detail
+// ("The description"). A null value is returned as cty.NullVal(want) with
+// ok true.
+func (l *loader) literal(expr hcl.Expression, want cty.Type, what string) (cty.Value, bool) {
+	// Fast path for the common case, a plain literal or quoted string.
+	switch e := expr.(type) {
+	case *hclsyntax.LiteralValueExpr:
+		if cv, err := convert.Convert(e.Val, want); err == nil && !e.Val.IsNull() && (want != cty.String || e.Val.Type() == cty.String) {
+			return cv, true
+		}
+	case *hclsyntax.TemplateExpr:
+		if len(e.Parts) == 1 {
+			if lit, ok := e.Parts[0].(*hclsyntax.LiteralValueExpr); ok && lit.Val.Type() == cty.String {
+				if cv, err := convert.Convert(lit.Val, want); err == nil {
+					return cv, true
+				}
+			}
+		}
+	}
+	rng := expr.Range()
+	if ts := expr.Variables(); len(ts) > 0 {
+		for _, t := range ts {
+			if l.sensitiveTraversal(t) {
+				l.errorf(t.SourceRange(), "Sensitive value not allowed here",
+					"%s is shown in plans and reviews, so it can't use the sensitive value %s.", what, traversalString(t))
+				l.reported = append(l.reported, t.SourceRange())
+				return cty.NullVal(want), false
+			}
+		}
+		l.errorf(rng, "Variables not allowed",
+			"%s must be a literal value, known when the runbook is loaded: it can't refer to %s.", what, traversalString(ts[0]))
+		return cty.NullVal(want), false
+	}
+	v, diags := expr.Value(staticCtx)
+	if diags.HasErrors() {
+		l.diags = append(l.diags, diags...)
+		return cty.NullVal(want), false
+	}
+	if v.HasMark(steps.Sensitive) || v.ContainsMarked() {
+		l.errorf(rng, "Sensitive value not allowed here", "%s is shown in plans and reviews, so it can't be sensitive.", what)
+		return cty.NullVal(want), false
+	}
+	if !v.IsWhollyKnown() {
+		l.errorf(rng, "Invalid value", "%s must be known when the runbook is loaded.", what)
+		return cty.NullVal(want), false
+	}
+	if v.IsNull() {
+		return cty.NullVal(want), true
+	}
+	if want == cty.String && !v.Type().IsPrimitiveType() {
+		l.errorf(rng, "Incorrect value type", "%s must be a string, not %s.", what, v.Type().FriendlyName())
+		return cty.NullVal(want), false
+	}
+	cv, err := convert.Convert(v, want)
+	if err != nil {
+		l.errorf(rng, "Incorrect value type", "%s must be %s: %s.", what, friendly(want), err.Error())
+		return cty.NullVal(want), false
+	}
+	return cv, true
+}
+
+func friendly(t cty.Type) string {
+	switch {
+	case t == cty.String:
+		return "a string"
+	case t == cty.Number:
+		return "a number"
+	case t == cty.Bool:
+		return "true or false"
+	case t.IsListType() && t.ElementType() == cty.String:
+		return "a list of strings"
+	}
+	return t.FriendlyName()
+}
+
+func (l *loader) attrString(attrs hcl.Attributes, name, what string) string {
+	a := attrs[name]
+	if a == nil {
+		return ""
+	}
+	v, ok := l.literal(a.Expr, cty.String, what)
+	if !ok || v.IsNull() {
+		return ""
+	}
+	return v.AsString()
+}
+
+func (l *loader) attrStrings(attrs hcl.Attributes, name, what string) []string {
+	a := attrs[name]
+	if a == nil {
+		return nil
+	}
+	v, ok := l.literal(a.Expr, cty.List(cty.String), what)
+	if !ok || v.IsNull() {
+		return nil
+	}
+	out := make([]string, 0, v.LengthInt())
+	for it := v.ElementIterator(); it.Next(); {
+		_, e := it.Element()
+		if e.IsNull() {
+			l.errorf(a.Expr.Range(), "Invalid value", "%s must not contain null.", what)
+			continue
+		}
+		out = append(out, e.AsString())
+	}
+	return out
+}
+
+func (l *loader) attrBool(attrs hcl.Attributes, name, what string) (bool, bool) {
+	a := attrs[name]
+	if a == nil {
+		return false, false
+	}
+	v, ok := l.literal(a.Expr, cty.Bool, what)
+	if !ok || v.IsNull() {
+		return false, false
+	}
+	return v.True(), true
+}
+
+// attrInt reads a whole number in [min, max].
+func (l *loader) attrInt(attrs hcl.Attributes, name, what string, min, max int64) (int, bool) {
+	a := attrs[name]
+	if a == nil {
+		return 0, false
+	}
+	v, ok := l.literal(a.Expr, cty.Number, what)
+	if !ok || v.IsNull() {
+		return 0, false
+	}
+	bf := v.AsBigFloat()
+	i, acc := bf.Int64()
+	if acc != big.Exact || i < min || i > max {
+		l.errorf(a.Expr.Range(), "Invalid value", "%s must be a whole number from %d to %d.", what, min, max)
+		return 0, false
+	}
+	return int(i), true
+}
+
+// attrDuration reads a duration string ("30s", "15m", "7d").
+func (l *loader) attrDuration(attrs hcl.Attributes, name, what string) (time.Duration, bool) {
+	a := attrs[name]
+	if a == nil {
+		return 0, false
+	}
+	v, ok := l.literal(a.Expr, cty.DynamicPseudoType, what)
+	if !ok || v.IsNull() {
+		return 0, false
+	}
+	if v.Type() != cty.String {
+		l.errorf(a.Expr.Range(), "Incorrect value type",
+			"%s must be a duration string like \"30s\", \"15m\", \"2h\" or \"7d\", not %s.", what, v.Type().FriendlyName())
+		return 0, false
+	}
+	d, err := lang.ParseDuration(v.AsString())
+	if err != nil {
+		l.errorf(a.Expr.Range(), "Invalid duration", "%s: %s.", what, err.Error())
+		return 0, false
+	}
+	return d, true
+}
+
+// suggest returns the candidate closest to name, or "" when none is close.
+func suggest(name string, candidates []string) string {
+	best, bestDist := "", 3
+	for _, c := range candidates {
+		if d := levenshtein.Distance(name, c, nil); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+func didYouMean(name string, candidates []string) string {
+	if s := suggest(name, candidates); s != "" {
+		return fmt.Sprintf(" Did you mean %q?", s)
+	}
+	return ""
+}
+
+// traversalString renders a traversal as written (var.x, step.a.output).
+func traversalString(t hcl.Traversal) string {
+	var b strings.Builder
+	for _, s := range t {
+		switch s := s.(type) {
+		case hcl.TraverseRoot:
+			b.WriteString(s.Name)
+		case hcl.TraverseAttr:
+			b.WriteString("." + s.Name)
+		case hcl.TraverseIndex:
+			b.WriteString("[...]")
+		case hcl.TraverseSplat:
+			b.WriteString("[*]")
+		}
+	}
+	return b.String()
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

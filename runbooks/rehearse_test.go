@@ -1,0 +1,179 @@
+package runbooks
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/engine/rehearse"
+	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/fixtures"
+	"github.com/batonhq/baton/state"
+	"github.com/batonhq/baton/steps/configmgr/sim"
+)
+
+// rehearsal is one runbook rehearsed against one scenario of the contoso
+// fixture, with every approval and manual step approved at once.
+type rehearsal struct {
+	runbook  string
+	scenario string
+	vars     []string
+	status   string            // want: succeeded, failed, backed_out
+	steps    map[string]string // want: step -> final status
+}
+
+func rehearseOne(t *testing.T, c rehearsal) *rehearse.Report {
+	t.Helper()
+	rb, diags := load(t, c.runbook)
+	if diags.HasErrors() {
+		t.Fatalf("%s: %s", c.runbook, diags.Error())
+	}
+	vars, diags := runbook.ResolveInputs(rb, runbook.Inputs{Vars: c.vars})
+	if diags.HasErrors() {
+		t.Fatalf("inputs: %s", diags.Error())
+	}
+	fx, err := sim.Load(fixtures.FS, "contoso")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := state.Open(filepath.Join(t.TempDir(), "state.db"), state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	// A rehearsal takes milliseconds of real time; the bound turns an
+	// engine hang into a clear failure instead of the test binary's timeout.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep, err := rehearse.Run(ctx, rb, vars, rehearse.Options{
+		Fixture: fx, FixtureName: "contoso", Scenario: c.scenario, Store: store,
+		ApproveAll: true, RunbookPath: c.runbook,
+	})
+	if ctx.Err() != nil {
+		t.Fatalf("the rehearsal did not finish within 30s of real time: the executor or its virtual clock hung (an engine bug, not a runbook one)")
+	}
+	if err != nil {
+		t.Fatalf("rehearse: %v", err)
+	}
+	return rep
+}
+
+func describe(rep *rehearse.Report) string {
+	var b strings.Builder
+	b.WriteString(rep.Status + ": " + rep.Reason + "\n")
+	for _, l := range rep.Timeline {
+		if l.Step == "" || l.Status == "" {
+			continue
+		}
+		b.WriteString("  " + l.At.String() + " " + l.Step + " " + l.Status)
+		if l.Message != "" {
+			b.WriteString(" — " + l.Message)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// TestRehearsals rehearses each runbook against the contoso scenarios that
+// exercise its branches, and checks the outcome and the path taken.
+func TestRehearsals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("rehearsals take a few seconds")
+	}
+	cases := []rehearsal{
+		{runbook: "planned_promotion.hcl", scenario: "healthy", status: "succeeded",
+			steps: map[string]string{"promote": "succeeded", "switch_complete": "succeeded", "promote_again": "skipped", "promotion_verified": "succeeded", "old_active_is_passive": "pending"}},
+		{runbook: "planned_promotion.hcl", scenario: "recent-site-update", status: "failed",
+			steps: map[string]string{"updates": "failed", "promote": "skipped"}},
+		{runbook: "planned_promotion.hcl", scenario: "secondary-replication-degraded", status: "failed",
+			steps: map[string]string{"replication": "failed", "promote": "skipped"}},
+		{runbook: "planned_promotion.hcl", scenario: "scp-on-site-server", status: "failed",
+			steps: map[string]string{"site_server_roles": "failed", "promote": "skipped"}},
+		{runbook: "planned_promotion.hcl", scenario: "content-distribution-in-progress", status: "failed",
+			steps: map[string]string{"distributions": "failed", "promote": "skipped"}},
+		{runbook: "planned_promotion.hcl", scenario: "pre-production-client", vars: []string{"update_quiet_period=1d"}, status: "failed",
+			steps: map[string]string{"pre_production_client": "failed", "promote": "skipped"}},
+		{runbook: "planned_promotion.hcl", scenario: "sql-down", status: "failed",
+			steps: map[string]string{"hierarchy": "failed", "promote": "skipped"}},
+		{runbook: "planned_promotion.hcl", scenario: "promotion-fails-midway", status: "succeeded",
+			steps: map[string]string{"promote_again": "succeeded", "promotion_verified": "succeeded"}},
+		{runbook: "planned_promotion.hcl", scenario: "dp-pki-certificates", status: "succeeded",
+			vars:  []string{"pki_dp_server=dp01.contoso.com", `pki_dp_certificate_path=\\fs01\pki\dp01.pfx`, "pki_dp_certificate_password=canary-secret"},
+			steps: map[string]string{"reimport_dp_certificates_by_hand": "succeeded", "reimport_dp_certificate": "succeeded"}},
+
+		{runbook: "unplanned_failover.hcl", scenario: "active-offline-for-good", status: "succeeded",
+			steps: map[string]string{"switch_forced": "succeeded", "switch_planned_path": "skipped", "rebuild_ha": "succeeded", "old_active_demoted": "failed"}},
+		{runbook: "unplanned_failover.hcl", scenario: "active-offline-returns-after-45m", status: "succeeded",
+			steps: map[string]string{"switch_forced": "succeeded", "old_active_demoted": "succeeded"}},
+		{runbook: "unplanned_failover.hcl", scenario: "active-offline-back-in-10m", status: "succeeded",
+			steps: map[string]string{"switch_forced": "succeeded", "promotion_verified": "succeeded"}},
+		{runbook: "unplanned_failover.hcl", scenario: "healthy", status: "succeeded",
+			steps: map[string]string{"use_planned_path": "succeeded", "switch_planned_path": "succeeded", "switch_forced": "skipped"}},
+		{runbook: "unplanned_failover.hcl", scenario: "content-distribution-in-progress", status: "succeeded",
+			steps: map[string]string{"switch_planned_path": "succeeded", "redistribute_site_to_site_content": "succeeded"}},
+		{runbook: "unplanned_failover.hcl", scenario: "secondary-replication-degraded", status: "succeeded",
+			steps: map[string]string{"switch_planned_path": "succeeded", "reinitialize_secondary": "succeeded", "reinitialize_other_secondaries": "skipped"}},
+		{runbook: "planned_promotion.hcl", scenario: "store-for-business", status: "succeeded",
+			steps: map[string]string{"reconnect_store_for_business": "succeeded"}},
+		{runbook: "unplanned_failover.hcl", scenario: "provider-only-on-active", status: "failed",
+			steps: map[string]string{"providers": "failed", "promote": "skipped"}},
+
+		{runbook: "install_passive.hcl", scenario: "no-passive-yet", status: "succeeded",
+			steps: map[string]string{"move_content_library": "skipped", "add_passive": "succeeded", "retry_install": "skipped", "passive_ready": "succeeded"}},
+		{runbook: "install_passive.hcl", scenario: "content-library-local", status: "succeeded",
+			steps: map[string]string{"move_content_library": "succeeded", "content_library_moved": "succeeded", "passive_ready": "succeeded"}},
+		{runbook: "install_passive.hcl", scenario: "content-library-move-in-progress", status: "succeeded",
+			steps: map[string]string{"move_content_library": "skipped", "content_library_moved": "succeeded", "passive_ready": "succeeded"}},
+		{runbook: "install_passive.hcl", scenario: "passive-already-installed", status: "failed",
+			steps: map[string]string{"site_servers_before": "failed", "add_passive": "skipped"}},
+		{runbook: "install_passive.hcl", scenario: "dp-on-site-server", status: "failed",
+			steps: map[string]string{"site_server_roles": "failed", "add_passive": "skipped"}},
+		{runbook: "install_passive.hcl", scenario: "secondary-site-target", vars: []string{"passive_server=ss1.contoso.com"}, status: "failed",
+			steps: map[string]string{"hierarchy_target": "failed", "add_passive": "skipped"}},
+		{runbook: "install_passive.hcl", scenario: "passive-install-prereq-fails", status: "backed_out",
+			steps: map[string]string{"fix_install_failure": "succeeded", "retry_install": "succeeded", "passive_install_retried": "failed", "remove_failed_passive": "succeeded"}},
+
+		{runbook: "daily_monitoring.hcl", scenario: "healthy", status: "succeeded",
+			steps: map[string]string{"both_servers_ok": "succeeded", "one_passive": "succeeded", "role_placement": "succeeded"}},
+		{runbook: "daily_monitoring.hcl", scenario: "scp-on-site-server", status: "succeeded",
+			steps: map[string]string{"role_placement": "failed", "both_servers_ok": "succeeded"}},
+
+		{runbook: "remove_passive.hcl", scenario: "healthy", status: "succeeded",
+			steps: map[string]string{"remove_site_server": "succeeded", "removed": "succeeded"}},
+	}
+	for _, c := range cases {
+		t.Run(strings.TrimSuffix(c.runbook, ".hcl")+"/"+c.scenario, func(t *testing.T) {
+			rep := rehearseOne(t, c)
+			ok := rep.Status == c.status
+			names := make([]string, 0, len(c.steps))
+			for n := range c.steps {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			for _, n := range names {
+				if rep.Steps[n] != c.steps[n] {
+					t.Errorf("step %s: %s, want %s", n, rep.Steps[n], c.steps[n])
+					ok = false
+				}
+			}
+			if rep.Status != c.status {
+				t.Errorf("run %s, want %s", rep.Status, c.status)
+			}
+			if !ok {
+				t.Logf("rehearsal:\n%s", describe(rep))
+			}
+			for _, v := range c.vars {
+				if strings.HasPrefix(v, "pki_dp_certificate_password=") {
+					js, _ := json.Marshal(rep)
+					if secret := strings.TrimPrefix(v, "pki_dp_certificate_password="); strings.Contains(string(js), secret) {
+						t.Errorf("the sensitive certificate password appears in the rehearsal report")
+					}
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,459 @@
+package state
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// More errors callers check with errors.Is.
+var (
+	// ErrExists: a run with that id is already stored.
+	ErrExists = errors.New("already exists")
+	// ErrReadOnly: a write was attempted on a store opened with ReadOnly.
+	ErrReadOnly = errors.New("state store is opened read-only")
+	// ErrClosed: the Store was used after Close.
+	ErrClosed = errors.New("state store is closed")
+)
+
+// Defaults for Options fields left zero.
+const (
+	DefaultTimeout = 2 * time.Second
+	DefaultLinger  = 100 * time.Millisecond
+	DefaultMaxHold = 400 * time.Millisecond
+
+	// reopenGap is how long the handle stays closed after it was closed,
+	// before this Store opens it again. bbolt retries a blocked flock every
+	// 50ms, so a waiting process always gets a turn.
+	reopenGap = 60 * time.Millisecond
+)
+
+// Options configure Open. The zero value is the usual read-write store.
+type Options struct {
+	// ReadOnly opens the file with a shared lock, for status-like
+	// commands; every write method then returns ErrReadOnly.
+	ReadOnly bool
+	// Timeout bounds each wait for the file lock held by another process;
+	// on expiry the operation fails with ErrBusy. Zero means DefaultTimeout.
+	Timeout time.Duration
+	// Linger is how long the file stays open after the last operation.
+	// Zero means DefaultLinger; negative closes it after every operation
+	// (operations that follow within 60ms then wait for the reopen gap).
+	Linger time.Duration
+	// MaxHold is the longest the file is held open continuously before it
+	// is closed for at least 60ms so that other processes get in. Zero or
+	// negative means DefaultMaxHold.
+	MaxHold time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Linger == 0 {
+		o.Linger = DefaultLinger
+	}
+	if o.MaxHold <= 0 {
+		o.MaxHold = DefaultMaxHold
+	}
+	return o
+}
+
+// Store is the durable state of runs in one bbolt file. It is safe for
+// concurrent use by several goroutines, and several processes may use the
+// same file: the file is opened only while in use (see the package doc).
+type Store struct {
+	path    string
+	opts    Options
+	commits atomic.Uint64
+	opens   atomic.Uint64 // bbolt opens done, for tests
+
+	mu        sync.Mutex
+	cond      *sync.Cond
+	db        *bolt.DB
+	refs      int  // operations using db
+	opening   bool // a goroutine is opening db outside mu
+	closed    bool
+	heldSince time.Time // when db was opened
+	closedAt  time.Time // when db was last closed
+	idle      *time.Timer
+	idleSeq   uint64 // identifies the current idle timer
+}
+
+// DefaultPath is the state file used when none is given: $BATON_STATE if
+// set, else os.UserConfigDir()/baton/state.db (on Windows
+// %AppData%\baton\state.db, on Linux $XDG_CONFIG_HOME or ~/.config, on macOS
+// ~/Library/Application Support). When no config directory can be found it
+// is baton-state.db in the current directory.
+func DefaultPath() string {
+	if p := os.Getenv("BATON_STATE"); p != "" {
+		return p
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil || dir == "" {
+		return "baton-state.db"
+	}
+	return filepath.Join(dir, "baton", "state.db")
+}
+
+// Open opens the state file at path, creating it (mode 0600, parent
+// directories 0700) unless opts.ReadOnly. It verifies that the file is a
+// baton state file of a format this baton understands and upgrades older
+// formats. A file that is not one is never modified: Open returns an error
+// wrapping ErrCorrupt or ErrNewerFormat. A read-only Open of a missing or
+// empty file returns an error wrapping both ErrNotFound and fs.ErrNotExist.
+func Open(path string, opts Options) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("open state: no state file path given; set BATON_STATE or pass a path")
+	}
+	s := &Store{path: path, opts: opts.withDefaults()}
+	s.cond = sync.NewCond(&s.mu)
+
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || err == nil && info.Size() == 0:
+		if s.opts.ReadOnly {
+			return nil, fmt.Errorf("state file %s does not exist yet (no run has used it): %w: %w", path, ErrNotFound, fs.ErrNotExist)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("create the directory for state file %s: %w", path, err)
+		}
+	case err != nil:
+		return nil, fmt.Errorf("open state file %s: %w", path, err)
+	case !info.Mode().IsRegular():
+		return nil, fmt.Errorf("%w: %s is not a regular file; point BATON_STATE at a file", ErrCorrupt, path)
+	default:
+		if err := preflight(path, info.Size()); err != nil {
+			return nil, err
+		}
+		// Probe read-only first so that a foreign, damaged or newer file
+		// is never opened for writing (on Windows a read-write open
+		// resizes it).
+		if err := s.probe(); err != nil {
+			return nil, err
+		}
+	}
+
+	if err := s.do(func(*bolt.DB) error { return nil }); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// probe opens the file read-only, checks its page structure and its
+// format, then closes it.
+func (s *Store) probe() (err error) {
+	db, err := s.boltOpen(true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer guard(s.path, &err)
+	if err := db.View(func(tx *bolt.Tx) error { return walkPages(tx, s.path) }); err != nil {
+		return fmt.Errorf("%w: %s is damaged: %v; baton did not change it; restore it from a backup, or move it aside to start a new state file", ErrCorrupt, s.path, err)
+	}
+	_, err = checkFormat(db, s.path)
+	return err
+}
+
+// Path returns the path of the state file.
+func (s *Store) Path() string { return s.path }
+
+// Commits returns the number of read-write transactions this Store has
+// committed; each is one fsynced write.
+func (s *Store) Commits() uint64 { return s.commits.Load() }
+
+// Close waits for operations in progress and releases the file. Using the
+// Store afterwards returns ErrClosed.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	s.stopIdle()
+	for s.refs > 0 || s.opening {
+		s.cond.Wait()
+	}
+	return s.closeDB()
+}
+
+// Check verifies the consistency of the whole file (bbolt's tx.Check) and
+// returns the first problem found, wrapping ErrCorrupt.
+func (s *Store) Check() error {
+	return s.view(func(tx *bolt.Tx) error {
+		// tx.Check trusts the page structure and reads it in a goroutine
+		// of its own, where a fault kills the process; walk it safely
+		// first.
+		if err := walkPages(tx, s.path); err != nil {
+			return fmt.Errorf("%w: %s failed its consistency check: %v; restore it from a backup", ErrCorrupt, s.path, err)
+		}
+		var first error
+		for err := range tx.Check() { // drain: the checker blocks on sends
+			if first == nil {
+				first = err
+			}
+		}
+		if first != nil {
+			return fmt.Errorf("%w: %s failed its consistency check: %v; restore it from a backup", ErrCorrupt, s.path, first)
+		}
+		return nil
+	})
+}
+
+// view runs fn in a read transaction.
+func (s *Store) view(fn func(tx *bolt.Tx) error) error {
+	return s.do(func(db *bolt.DB) error { return db.View(fn) })
+}
+
+// errSkip, returned by an update function, rolls back a transaction that
+// would change nothing, so that no fsync is spent on it.
+var errSkip = errors.New("nothing to change")
+
+// update runs fn in one read-write transaction, committed with fsync.
+func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	if s.opts.ReadOnly {
+		return fmt.Errorf("%w: open the state file without ReadOnly to change it", ErrReadOnly)
+	}
+	return s.do(func(db *bolt.DB) error {
+		if err := db.Update(fn); errors.Is(err, errSkip) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		s.commits.Add(1)
+		return nil
+	})
+}
+
+// do runs fn with the file open, turning a panic or memory fault inside
+// bbolt (a damaged file) into ErrCorrupt.
+func (s *Store) do(fn func(db *bolt.DB) error) (err error) {
+	db, err := s.acquire()
+	if err != nil {
+		return err
+	}
+	defer s.release()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer guard(s.path, &err)
+	return fn(db)
+}
+
+// guard recovers a panic into an ErrCorrupt error. Call it deferred.
+func guard(path string, err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: reading %s failed (%v); run `baton state check`, and restore the file from a backup if it fails", ErrCorrupt, path, r)
+	}
+}
+
+// acquire returns the open handle, opening the file if needed, and counts
+// the caller as a user until release.
+func (s *Store) acquire() (*bolt.DB, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for {
+		if s.closed {
+			return nil, fmt.Errorf("%w: %s", ErrClosed, s.path)
+		}
+		if s.db != nil {
+			if time.Since(s.heldSince) < s.opts.MaxHold {
+				s.refs++
+				s.stopIdle()
+				return s.db, nil
+			}
+			// Held too long: let users drain, close, and make way.
+			if s.refs > 0 {
+				s.cond.Wait()
+				continue
+			}
+			_ = s.closeDB()
+			continue
+		}
+		if s.opening {
+			s.cond.Wait()
+			continue
+		}
+		s.opening = true
+		var gap time.Duration
+		if !s.closedAt.IsZero() {
+			gap = reopenGap - time.Since(s.closedAt)
+		}
+		s.mu.Unlock()
+		if gap > 0 {
+			time.Sleep(gap)
+		}
+		db, err := s.openPrepared()
+		s.mu.Lock()
+		s.opening = false
+		s.cond.Broadcast()
+		if err != nil {
+			return nil, err
+		}
+		if s.closed {
+			_ = db.Close()
+			continue
+		}
+		s.db, s.heldSince = db, time.Now()
+	}
+}
+
+// release ends a use begun by acquire and schedules the idle close.
+func (s *Store) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refs--
+	if s.refs > 0 {
+		return
+	}
+	s.cond.Broadcast()
+	if s.closed || s.db == nil {
+		return
+	}
+	held := time.Since(s.heldSince)
+	if s.opts.Linger < 0 || held >= s.opts.MaxHold {
+		_ = s.closeDB()
+		return
+	}
+	linger := min(s.opts.Linger, s.opts.MaxHold-held)
+	s.idleSeq++
+	seq := s.idleSeq
+	s.idle = time.AfterFunc(linger, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.idleSeq == seq && s.refs == 0 && s.db != nil {
+			_ = s.closeDB()
+		}
+	})
+}
+
+func (s *Store) stopIdle() {
+	if s.idle != nil {
+		s.idle.Stop()
+		s.idle = nil
+	}
+	s.idleSeq++
+}
+
+// closeDB closes the handle. s.mu must be held and refs must be 0.
+func (s *Store) closeDB() error {
+	if s.db == nil {
+		return nil
+	}
+	err := s.db.Close()
+	s.db = nil
+	s.closedAt = time.Now()
+	s.cond.Broadcast()
+	if err != nil {
+		return fmt.Errorf("close state file %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// isOpen reports whether the bbolt handle is open, for tests.
+func (s *Store) isOpen() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.db != nil
+}
+
+// openPrepared opens the file in the Store's mode and makes sure it has the
+// current format, initialising or upgrading it when writable.
+func (s *Store) openPrepared() (db *bolt.DB, err error) {
+	if s.opts.ReadOnly {
+		db, err = s.boltOpen(true)
+		if err != nil {
+			return nil, err
+		}
+		v, err := s.prepare(db)
+		if err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+		if v < 0 || v >= currentVersion {
+			return db, nil // an uninitialised file reads as empty
+		}
+		// An older format: upgrade it once with a short read-write open.
+		_ = db.Close()
+		if err := s.upgrade(); err != nil {
+			return nil, err
+		}
+		db, err = s.boltOpen(true)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.prepare(db); err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+		return db, nil
+	}
+	db, err = s.boltOpen(false)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.prepare(db); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// upgrade opens the file read-write just to bring its format up to date.
+func (s *Store) upgrade() error {
+	db, err := s.boltOpen(false)
+	if err != nil {
+		return fmt.Errorf("upgrade the format of %s: %w", s.path, err)
+	}
+	_, err = s.prepare(db)
+	if cerr := db.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("upgrade the format of %s: %w", s.path, cerr)
+	}
+	return err
+}
+
+// prepare checks the format and, on a writable handle, initialises a new
+// file or migrates an older one in one transaction. It returns the format
+// version the file has afterwards (-1 for an uninitialised file).
+func (s *Store) prepare(db *bolt.DB) (v int, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer guard(s.path, &err)
+	v, err = checkFormat(db, s.path)
+	if err != nil || db.IsReadOnly() || v == currentVersion {
+		return v, err
+	}
+	if err := db.Update(func(tx *bolt.Tx) error { return migrate(tx, v) }); err != nil {
+		return v, fmt.Errorf("upgrade the format of %s from version %d: %w", s.path, v, err)
+	}
+	s.commits.Add(1)
+	return currentVersion, nil
+}
+
+// boltOpen opens the bbolt file with the Store's timeout and maps bbolt's
+// errors onto ours.
+func (s *Store) boltOpen(readOnly bool) (db *bolt.DB, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer guard(s.path, &err)
+	db, err = bolt.Open(s.path, 0o600, &bolt.Options{Timeout: s.opts.Timeout, ReadOnly: readOnly})
+	switch {
+	case err == nil:
+		s.opens.Add(1)
+		return db, nil
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, fmt.Errorf("%w: another baton process has held %s for more than %s (a run in progress, or another command); retry in a moment, or stop that process: %v", ErrBusy, s.path, s.opts.Timeout, err)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
+		return nil, fmt.Errorf("%w: %s is not a bbolt database (%v); baton did not change it; point BATON_STATE at another file or restore it from a backup", ErrCorrupt, s.path, err)
+	default:
+		return nil, fmt.Errorf("open state file %s: %w", s.path, err)
+	}
+}

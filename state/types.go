@@ -1,0 +1,155 @@
+package state
+
+import (
+	"errors"
+	"time"
+)
+
+// RunStatus is the state of a whole run.
+type RunStatus string
+
+// Run states.
+const (
+	RunRunning   RunStatus = "running"
+	RunPaused    RunStatus = "paused"
+	RunSucceeded RunStatus = "succeeded"
+	RunFailed    RunStatus = "failed"
+	RunCancelled RunStatus = "cancelled"
+	RunBackedOut RunStatus = "backed_out"
+)
+
+// Done reports whether the run has ended for good.
+func (s RunStatus) Done() bool {
+	return s == RunSucceeded || s == RunFailed || s == RunCancelled || s == RunBackedOut
+}
+
+// StepStatus is the state of one step of a run.
+type StepStatus string
+
+// Step states.
+const (
+	StepPending          StepStatus = "pending"
+	StepRunning          StepStatus = "running"
+	StepSucceeded        StepStatus = "succeeded"
+	StepFailed           StepStatus = "failed"
+	StepSkipped          StepStatus = "skipped"
+	StepWaiting          StepStatus = "waiting"
+	StepAwaitingApproval StepStatus = "awaiting_approval"
+	StepInDoubt          StepStatus = "in_doubt"
+	StepCancelled        StepStatus = "cancelled"
+)
+
+// Done reports whether the step has reached a final state.
+func (s StepStatus) Done() bool {
+	return s == StepSucceeded || s == StepFailed || s == StepSkipped || s == StepCancelled
+}
+
+// Run is one execution of a runbook.
+type Run struct {
+	ID            string            `json:"id"` // sorts by creation time
+	Runbook       string            `json:"runbook"`
+	RunbookPath   string            `json:"runbook_path"`
+	Version       string            `json:"version,omitempty"`
+	SourceDigest  string            `json:"source_digest"`           // digest of every source file
+	SourceFiles   map[string]string `json:"source_files,omitempty"`  // file -> digest
+	PlanDigest    string            `json:"plan_digest,omitempty"`   // when started from a saved plan
+	InputsDigest  string            `json:"inputs_digest,omitempty"` // sensitive inputs enter only as digests
+	Inputs        map[string]string `json:"inputs,omitempty"`        // display values; sensitive ones "(sensitive)"
+	Target        string            `json:"target,omitempty"`        // "live" or "fixture:NAME[/scenario]"
+	Rehearsal     bool              `json:"rehearsal,omitempty"`
+	LockKey       string            `json:"lock_key,omitempty"`
+	Requester     string            `json:"requester"`
+	Host          string            `json:"host"`
+	PID           int               `json:"pid"`
+	EngineVersion string            `json:"engine_version"`
+	Status        RunStatus         `json:"status"`
+	Reason        string            `json:"reason,omitempty"` // why paused, failed or cancelled
+	// CancelRequested is set by `baton cancel` from another process; the
+	// executor stops at the next safe point.
+	CancelRequested bool      `json:"cancel_requested,omitempty"`
+	CancelledBy     string    `json:"cancelled_by,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
+	FinishedAt      time.Time `json:"finished_at,omitzero"`
+	// Deadline is the run-wide timeout, zero when none.
+	Deadline time.Time `json:"deadline,omitzero"`
+}
+
+// StepRecord is the durable state of one step of a run.
+type StepRecord struct {
+	Name           string     `json:"name"`
+	Status         StepStatus `json:"status"`
+	Attempt        int        `json:"attempt,omitempty"`
+	IdempotencyKey string     `json:"idempotency_key,omitempty"`
+	StartedAt      time.Time  `json:"started_at,omitzero"`
+	FinishedAt     time.Time  `json:"finished_at,omitzero"`
+	// Deadline is when a wait times out or an approval expires; it
+	// survives crashes so that a resumed wait keeps its original deadline.
+	Deadline time.Time `json:"deadline,omitzero"`
+	// NextAttemptAt is when a retry or the next poll is due.
+	NextAttemptAt time.Time `json:"next_attempt_at,omitzero"`
+	Error         string    `json:"error,omitempty"`
+	Reason        string    `json:"reason,omitempty"` // skip reason, resolution reason
+	// Output is the step's output, encoded by the engine (secrets already
+	// removed); OutputDigest is its SHA-256.
+	Output       []byte      `json:"output,omitempty"`
+	OutputDigest string      `json:"output_digest,omitempty"`
+	Approvals    []Approval  `json:"approvals,omitempty"`
+	Resolution   *Resolution `json:"resolution,omitempty"`
+}
+
+// Approval is one person's answer to an approval or manual step.
+type Approval struct {
+	By         string    `json:"by"`
+	Decision   string    `json:"decision"` // "approved" or "rejected"
+	Comment    string    `json:"comment,omitempty"`
+	At         time.Time `json:"at"`
+	PlanDigest string    `json:"plan_digest,omitempty"`
+}
+
+// Resolution is an operator's decision on an in-doubt step.
+type Resolution struct {
+	By       string    `json:"by"`
+	Decision string    `json:"decision"` // "succeeded", "failed" or "retry"
+	Reason   string    `json:"reason"`
+	At       time.Time `json:"at"`
+}
+
+// JournalEntry is one record of a run's append-only, hash-chained journal.
+type JournalEntry struct {
+	Seq   uint64            `json:"seq"`
+	At    time.Time         `json:"at"`
+	Type  string            `json:"type"` // "run.created", "step.running", "approval.given"...
+	Step  string            `json:"step,omitempty"`
+	Actor string            `json:"actor,omitempty"`
+	Data  map[string]string `json:"data,omitempty"` // never secrets
+	Prev  string            `json:"prev"`           // hash of the previous entry ("" for the first)
+	Hash  string            `json:"hash"`           // SHA-256 over Seq, At, Type, Step, Actor, Data, Prev
+}
+
+// LockHolder says who holds a lock key.
+type LockHolder struct {
+	Key   string    `json:"key"`
+	RunID string    `json:"run_id"`
+	Host  string    `json:"host"`
+	PID   int       `json:"pid"`
+	User  string    `json:"user"`
+	Since time.Time `json:"since"`
+}
+
+// Errors callers check with errors.Is.
+var (
+	// ErrNotFound: no such run, step or lock.
+	ErrNotFound = errors.New("not found")
+	// ErrBusy: another baton process holds the state file longer than the
+	// open timeout.
+	ErrBusy = errors.New("state file is busy")
+	// ErrLocked: the lock key is held by another run (see *LockedError).
+	ErrLocked = errors.New("lock is held")
+	// ErrCorrupt: the file is not a baton state file or is damaged.
+	ErrCorrupt = errors.New("state file is corrupt or not a baton state file")
+	// ErrNewerFormat: the file was written by a newer baton.
+	ErrNewerFormat = errors.New("state file was written by a newer baton")
+	// ErrTampered: the journal's hash chain does not verify.
+	ErrTampered = errors.New("journal does not verify")
+)
