@@ -99,9 +99,11 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 		if progress && len(r.running) == 0 {
 			continue
 		}
-		var tick <-chan time.Time
+		var tick, stall <-chan time.Time
 		if !virtual {
 			tick = time.After(r.opts.PollInterval)
+		} else {
+			stall = time.After(2 * time.Second)
 		}
 		r.idle(parts, virtual)
 		select {
@@ -111,6 +113,15 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 		case <-tick:
 			r.wake(parts, virtual)
 			r.heartbeat()
+		case <-stall:
+			r.wake(parts, virtual)
+			if v, ok := r.clk.(*clock.Virtual); ok {
+				a, sl, tm := v.Counts()
+				r.log.Warn("virtual clock stalled", "active", a, "asleep", sl, "timers", tm, "running", len(r.running))
+			}
+			if v, ok := r.clk.(*clock.Virtual); ok && v.Kick() {
+				r.log.Warn("virtual clock stalled for 2s of real time; advanced it to the next timer")
+			}
 		case <-ctx.Done():
 			r.wake(parts, virtual)
 			cancelRun()
@@ -214,7 +225,7 @@ func (r *run) schedule(ctx context.Context, parts clock.Participants, virtual bo
 			return false, ""
 		}
 		for _, name := range r.backoutOrder {
-			if r.recs[name].Status == state.StepPending {
+			if _, busy := r.running[name]; !busy && r.recs[name].Status == state.StepPending {
 				r.launch(ctx, r.steps[name], parts, virtual)
 				return true, ""
 			}
@@ -224,8 +235,8 @@ func (r *run) schedule(ctx context.Context, parts clock.Participants, virtual bo
 	for _, name := range r.order {
 		s := r.steps[name]
 		rec := r.recs[name]
-		if rec.Status != state.StepPending || !r.phaseAllows(s) {
-			continue
+		if _, busy := r.running[name]; busy || rec.Status != state.StepPending || !r.phaseAllows(s) {
+			continue // a launched worker records "running" itself, a moment later
 		}
 		ready, skip, failDep, reason := r.depsState(s)
 		if !ready {

@@ -319,6 +319,11 @@ func (r *run) invoke(ctx context.Context, s *runbook.Step, kind steps.Kind, body
 	if diags.HasErrors() {
 		return cty.NilVal, fmt.Errorf("evaluating arguments: %s", r.red.String(diags.Error()))
 	}
+	return r.invokeArgs(ctx, s, kind, args, target, attempt, asserts)
+}
+
+// invokeArgs runs a step type once with evaluated arguments.
+func (r *run) invokeArgs(ctx context.Context, s *runbook.Step, kind steps.Kind, args cty.Value, target string, attempt int, asserts []*runbook.Assert) (cty.Value, error) {
 	if !args.IsWhollyKnown() {
 		return cty.NilVal, errors.New("some arguments are not known: a step they refer to was skipped or produced no value")
 	}
@@ -340,7 +345,9 @@ func (r *run) invoke(ctx context.Context, s *runbook.Step, kind steps.Kind, body
 	}
 	out, err := kind.Run(runCtx, req)
 	if buf.Len() > 0 {
-		if lerr := r.store.AppendLog(r.id, s.Name, []byte(r.red.String(buf.String()))); lerr != nil {
+		if r.store == nil {
+			// planning: nothing is recorded
+		} else if lerr := r.store.AppendLog(r.id, s.Name, []byte(r.red.String(buf.String()))); lerr != nil {
 			r.log.Warn("storing step output", "step", s.Name, "error", lerr)
 		}
 	}

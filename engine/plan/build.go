@@ -29,7 +29,7 @@ type Options struct {
 	// Refresh runs a read-only check during planning and returns its
 	// output; the caller wires the real or simulated target. nil plans
 	// without running anything (-refresh=false).
-	Refresh func(ctx context.Context, s *runbook.Step) (cty.Value, error)
+	Refresh func(ctx context.Context, s *runbook.Step, args cty.Value) (cty.Value, error)
 	// Target names what the plan is for: "live", "fixture:contoso/healthy",
 	// or "" for none.
 	Target string
@@ -409,7 +409,7 @@ func (b *builder) refresh(s *runbook.Step, ps *Step, st *stepState) {
 	if diags.HasErrors() || !args.IsWhollyKnown() {
 		return
 	}
-	out, err := b.opts.Refresh(b.ctx, s)
+	out, err := b.opts.Refresh(b.ctx, s, args)
 	blocks := s.OnFailure != runbook.OnFailureContinue
 	if err != nil {
 		ps.Check = &Check{Status: CheckError, Message: b.scrub(err.Error()), Blocks: blocks}

@@ -44,7 +44,7 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-func build(t *testing.T, rb *runbook.Runbook, vars map[string]cty.Value, refresh func(context.Context, *runbook.Step) (cty.Value, error)) *plan.Plan {
+func build(t *testing.T, rb *runbook.Runbook, vars map[string]cty.Value, refresh func(context.Context, *runbook.Step, cty.Value) (cty.Value, error)) *plan.Plan {
 	t.Helper()
 	p, diags := plan.Build(t.Context(), rb, plan.Options{
 		Vars: vars, Refresh: refresh, Target: "fixture:contoso/healthy", EngineVersion: "0.1.0-test",
@@ -77,7 +77,7 @@ type planCase struct {
 	name    string
 	path    string
 	vars    map[string]cty.Value
-	refresh func(context.Context, *runbook.Step) (cty.Value, error)
+	refresh func(context.Context, *runbook.Step, cty.Value) (cty.Value, error)
 }
 
 func cases() []planCase {
@@ -422,7 +422,7 @@ func TestCheckFacts(t *testing.T) {
 
 func TestCanaryNeverShown(t *testing.T) {
 	rb := plantest.Load(t, "runbooks/failover")
-	for _, refresh := range []func(context.Context, *runbook.Step) (cty.Value, error){
+	for _, refresh := range []func(context.Context, *runbook.Step, cty.Value) (cty.Value, error){
 		nil, plantest.Refresh(plantest.Healthy), plantest.Refresh(plantest.Healthy, "site_type", "passive_ok"),
 	} {
 		p := build(t, rb, plantest.Vars(), refresh)

@@ -1,7 +1,6 @@
 package rehearse
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -47,8 +46,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	if len(r.SiteEvents) > 0 {
 		fmt.Fprintln(w, "\nSimulated site:")
 		for _, e := range r.SiteEvents {
-			b, _ := json.Marshal(e)
-			fmt.Fprintf(w, "  %s\n", string(b))
+			fmt.Fprintf(w, "  %s\n", e.String())
 		}
 	}
 	return nil

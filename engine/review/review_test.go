@@ -66,7 +66,7 @@ func rehearsal(digest string) *review.Rehearsal {
 
 type reviewCase struct {
 	name    string
-	refresh func(context.Context, *runbook.Step) (cty.Value, error)
+	refresh func(context.Context, *runbook.Step, cty.Value) (cty.Value, error)
 	ev      bool
 }
 
@@ -77,7 +77,7 @@ func reviewCases() []reviewCase {
 	}
 }
 
-func planFor(t *testing.T, refresh func(context.Context, *runbook.Step) (cty.Value, error)) (*plan.Plan, *runbook.Runbook) {
+func planFor(t *testing.T, refresh func(context.Context, *runbook.Step, cty.Value) (cty.Value, error)) (*plan.Plan, *runbook.Runbook) {
 	t.Helper()
 	rb := plantest.Load(t, "runbooks/failover")
 	p, diags := plan.Build(t.Context(), rb, plan.Options{Vars: plantest.Vars(), Refresh: refresh, Target: "fixture:contoso/healthy", EngineVersion: "0.1.0-test"})

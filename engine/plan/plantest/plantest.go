@@ -193,8 +193,8 @@ var Healthy = Site{Type: "primary", Active: "cm01.contoso.com", Passive: "cm02.c
 
 // Refresh returns a fake Refresh function observing site. Steps named in
 // fail return an error (which quotes the canary, to prove it is scrubbed).
-func Refresh(site Site, fail ...string) func(context.Context, *runbook.Step) (cty.Value, error) {
-	return func(_ context.Context, s *runbook.Step) (cty.Value, error) {
+func Refresh(site Site, fail ...string) func(context.Context, *runbook.Step, cty.Value) (cty.Value, error) {
+	return func(_ context.Context, s *runbook.Step, _ cty.Value) (cty.Value, error) {
 		for _, f := range fail {
 			if f == s.Name {
 				return cty.NilVal, fmt.Errorf("login failed for password %s: connection refused", Canary)

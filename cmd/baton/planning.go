@@ -1,0 +1,368 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/batonhq/baton/engine/clock"
+	"github.com/batonhq/baton/engine/executor"
+	"github.com/batonhq/baton/engine/plan"
+	"github.com/batonhq/baton/engine/rehearse"
+	"github.com/batonhq/baton/engine/review"
+	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/engine/version"
+	"github.com/batonhq/baton/fixtures"
+	"github.com/batonhq/baton/state"
+	"github.com/batonhq/baton/steps"
+	"github.com/batonhq/baton/steps/configmgr/sim"
+	"github.com/zclconf/go-cty/cty"
+)
+
+func init() {
+	register(&command{name: "plan", synopsis: "show what a run would do (a dry run that says will/may/will not run)", usage: "RUNBOOK [-var ...] [--target live | --site FIXTURE --scenario NAME] [-refresh=false] [-out FILE] [-json] [-detailed-exitcode]", run: cmdPlan})
+	register(&command{name: "show", synopsis: "print a saved plan", usage: "PLANFILE [-json]", run: cmdShow})
+	register(&command{name: "review", synopsis: "write the change-advisory record of a plan, or the post-implementation report of a run", usage: "RUNBOOK|PLANFILE|RUN [-format markdown|html] [-o FILE] [--rehearsal]", run: cmdReview})
+	register(&command{name: "rehearse", synopsis: "run a runbook end to end against a simulated site on a virtual clock", usage: "RUNBOOK --site FIXTURE [--scenario NAME] [--approve-all | --approvals FILE] [-json]", run: cmdRehearse})
+}
+
+// siteFlags choose what a plan refreshes against.
+type siteFlags struct {
+	target   string
+	site     string
+	scenario string
+}
+
+func (s *siteFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.target, "target", "", `"live": run the read-only checks against the runbook's targets`)
+	fs.StringVar(&s.site, "site", "", "a simulated site (fixture name such as contoso, or a fixture file)")
+	fs.StringVar(&s.scenario, "scenario", "healthy", "the fixture's scenario")
+}
+
+func loadFixture(name string) (*sim.Fixture, string, error) {
+	if st, err := os.Stat(name); err == nil && !st.IsDir() {
+		f, err := sim.Load(os.DirFS(filepath.Dir(name)), filepath.Base(name))
+		return f, strings.TrimSuffix(filepath.Base(name), ".hcl"), err
+	}
+	f, err := sim.Load(fixtures.FS, name)
+	if err != nil {
+		return nil, "", fmt.Errorf("fixture %q: %w (shipped fixtures: %s)", name, err, strings.Join(fixtures.Names(), ", "))
+	}
+	return f, name, nil
+}
+
+// refresher wires plan refresh to the live targets or a simulated site.
+func (s *siteFlags) refresher(env *cliEnv, rb *runbook.Runbook, vars map[string]cty.Value) (*executor.Refresher, string, error) {
+	switch {
+	case s.site != "":
+		fx, name, err := loadFixture(s.site)
+		if err != nil {
+			return nil, "", err
+		}
+		vc := clock.NewVirtual(rehearse.Epoch)
+		site, err := sim.New(fx, s.scenario, vc)
+		if err != nil {
+			return nil, "", err
+		}
+		r, err := executor.NewRefresher(rb, vars, executor.Options{Clock: vc, Log: env.log, Rehearsal: true, Targets: map[string]steps.Target{"configmgr": site}})
+		return r, "fixture:" + name + "/" + s.scenario, err
+	case s.target == "live":
+		r, err := executor.NewRefresher(rb, vars, executor.Options{Clock: clock.Wall{}, Log: env.log})
+		return r, "live", err
+	case s.target != "":
+		return nil, "", fmt.Errorf("unknown --target %q: use live, or --site FIXTURE for a simulated site", s.target)
+	}
+	return nil, "", nil
+}
+
+func buildPlan(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars map[string]cty.Value, sf *siteFlags, refresh bool, path string) (*plan.Plan, error) {
+	opts := plan.Options{Vars: vars, Now: time.Now, EngineVersion: version.Version, RunbookPath: path}
+	if refresh {
+		r, target, err := sf.refresher(env, rb, vars)
+		if err != nil {
+			return nil, err
+		}
+		if r != nil {
+			defer r.Close()
+			opts.Refresh = r.Refresh
+			opts.Target = target
+		}
+	}
+	p, diags := plan.Build(ctx, rb, opts)
+	if len(diags) > 0 {
+		_ = runbook.WriteDiagnostics(env.io.err, rb, rb.HCLFiles, diags, false)
+	}
+	if diags.HasErrors() {
+		return nil, errors.New("the plan could not be made")
+	}
+	return p, nil
+}
+
+func cmdPlan(ctx context.Context, env *cliEnv, args []string) int {
+	fs := newFlags(commands["plan"], env)
+	var in inputFlags
+	in.register(fs)
+	var sf siteFlags
+	sf.register(fs)
+	refresh := fs.Bool("refresh", true, "run the read-only checks against the target while planning")
+	out := fs.String("out", "", "save the plan to FILE (apply it with baton apply FILE)")
+	asJSON := fs.Bool("json", false, "print the plan as one JSON document")
+	detailed := fs.Bool("detailed-exitcode", false, "exit 0 when nothing would change, 2 when the plan has changes, 6 when a preflight check failed")
+	pos, code := parse(fs, args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return exitError
+	}
+	rb := loadRunbook(env, pos[0])
+	if rb == nil {
+		return exitError
+	}
+	vars, ok := resolveInputs(env, rb, &in)
+	if !ok {
+		return exitError
+	}
+	p, err := buildPlan(ctx, env, rb, vars, &sf, *refresh, pos[0])
+	if err != nil {
+		return fail(env, err)
+	}
+	if *out != "" {
+		if err := p.Save(*out); err != nil {
+			return fail(env, err)
+		}
+		fmt.Fprintf(env.io.err, "Saved the plan to %s (digest %s). Apply it with: baton apply %s\n", *out, p.PlanDigest, *out)
+	}
+	if *asJSON {
+		b, err := p.JSON()
+		if err != nil {
+			return fail(env, err)
+		}
+		_, _ = env.io.out.Write(append(b, '\n'))
+	} else if err := p.WriteHuman(env.io.out); err != nil {
+		return fail(env, err)
+	}
+	if p.PreflightFailed() {
+		return exitPreflight
+	}
+	return p.ExitCode(*detailed)
+}
+
+func cmdShow(_ context.Context, env *cliEnv, args []string) int {
+	fs := newFlags(commands["show"], env)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, code := parse(fs, args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return exitError
+	}
+	p, err := plan.LoadFile(pos[0])
+	if err != nil {
+		return fail(env, err)
+	}
+	if *asJSON {
+		b, err := p.JSON()
+		if err != nil {
+			return fail(env, err)
+		}
+		_, _ = env.io.out.Write(append(b, '\n'))
+		return exitOK
+	}
+	if err := p.WriteHuman(env.io.out); err != nil {
+		return fail(env, err)
+	}
+	return exitOK
+}
+
+// isPlanFile reports whether path holds a saved plan.
+func isPlanFile(path string) bool {
+	b, err := os.ReadFile(path)
+	return err == nil && strings.Contains(string(b[:min(len(b), 200)]), `"baton-plan"`)
+}
+
+func cmdReview(ctx context.Context, env *cliEnv, args []string) int {
+	fs := newFlags(commands["review"], env)
+	var in inputFlags
+	in.register(fs)
+	var sf siteFlags
+	sf.register(fs)
+	var stf stateFlag
+	stf.register(fs)
+	format := fs.String("format", "markdown", "markdown or html")
+	outPath := fs.String("o", "", "write to FILE instead of stdout")
+	withRehearsal := fs.Bool("rehearsal", false, "rehearse against --site/--scenario and attach the report as test evidence")
+	pos, code := parse(fs, args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return exitError
+	}
+	var w io.Writer = env.io.out
+	if *outPath != "" {
+		f, err := os.OpenFile(*outPath, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+		if err != nil {
+			return fail(env, err)
+		}
+		defer f.Close()
+		w = f
+	}
+	arg := pos[0]
+	// A run id: the post-implementation report from its journal.
+	if _, err := os.Stat(arg); err != nil && !looksLikeRunbook(arg) {
+		st, err := openState(&stf, true)
+		if err != nil {
+			return fail(env, err)
+		}
+		defer st.Close()
+		run, err := st.Run(arg)
+		if err != nil {
+			return fail(env, fmt.Errorf("%s is neither a runbook, a plan file nor a run: %w", arg, err))
+		}
+		recs, err := st.Steps(arg)
+		if err != nil {
+			return fail(env, err)
+		}
+		j, err := st.Journal(arg)
+		if err != nil {
+			return fail(env, err)
+		}
+		head, err := st.VerifyJournal(arg)
+		if err != nil {
+			return fail(env, err)
+		}
+		if err := review.PostImplementation(w, run, recs, j, head); err != nil {
+			return fail(env, err)
+		}
+		return exitOK
+	}
+	var p *plan.Plan
+	rbPath := arg
+	if isPlanFile(arg) {
+		var err error
+		if p, err = plan.LoadFile(arg); err != nil {
+			return fail(env, err)
+		}
+		rbPath = p.Runbook.Path
+	}
+	rb := loadRunbook(env, rbPath)
+	if rb == nil {
+		return exitError
+	}
+	vars, ok := resolveInputs(env, rb, &in)
+	if !ok {
+		return exitError
+	}
+	if p == nil {
+		var err error
+		if p, err = buildPlan(ctx, env, rb, vars, &sf, true, rbPath); err != nil {
+			return fail(env, err)
+		}
+	}
+	ev := review.Evidence{GitCommit: gitCommit(rbPath)}
+	if *withRehearsal {
+		if sf.site == "" {
+			return fail(env, errors.New("--rehearsal needs --site FIXTURE (and --scenario)"))
+		}
+		rep, err := runRehearsal(ctx, env, rb, vars, &sf, true, nil, io.Discard, rbPath)
+		if err != nil {
+			return fail(env, err)
+		}
+		ev.Rehearsal = reviewEvidence(rep, p.PlanDigest)
+	}
+	var err error
+	switch *format {
+	case "markdown", "md":
+		err = review.Markdown(w, p, rb, ev)
+	case "html":
+		err = review.HTML(w, p, rb, ev)
+	default:
+		err = fmt.Errorf("unknown -format %q: use markdown or html", *format)
+	}
+	if err != nil {
+		return fail(env, err)
+	}
+	return exitOK
+}
+
+func looksLikeRunbook(arg string) bool {
+	fsys, name, embedded := source(arg)
+	_ = fsys
+	return embedded || strings.HasSuffix(name, ".hcl")
+}
+
+// gitCommit returns the commit of the repository holding path, "" when
+// none (git missing or not a repository).
+func gitCommit(path string) string {
+	dir := path
+	if st, err := os.Stat(path); err == nil && !st.IsDir() {
+		dir = filepath.Dir(path)
+	}
+	out, err := exec.Command("git", "-C", dir, "rev-parse", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func reviewEvidence(rep *rehearse.Report, planDigest string) *review.Rehearsal {
+	r := &review.Rehearsal{RunID: rep.RunID, Runbook: rep.Runbook, Fixture: rep.Fixture + "/" + rep.Scenario, Scenario: rep.Scenario,
+		Outcome: rep.Status, PlanDigest: planDigest, VirtualDuration: rep.Duration, JournalHead: rep.JournalHead}
+	for _, l := range rep.Timeline {
+		if l.Event == "step_finished" || l.Event == "step_skipped" {
+			ev := l.Status
+			if l.Message != "" {
+				ev += ": " + l.Message
+			}
+			r.Timeline = append(r.Timeline, review.TimelineEntry{Offset: l.At, Step: l.Step, Event: ev})
+		}
+	}
+	for _, b := range rep.Branches {
+		r.Branches = append(r.Branches, review.Branch{Decision: b.Decision, Value: fmt.Sprint(b.Taken)})
+	}
+	for _, b := range rep.Blocked {
+		r.Blocked = append(r.Blocked, review.Blocked{Step: b.Step, Message: b.Message})
+	}
+	return r
+}
+
+func runRehearsal(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars map[string]cty.Value, sf *siteFlags, approveAll bool, approvals map[string][]state.Approval, progress io.Writer, path string) (*rehearse.Report, error) {
+	fx, name, err := loadFixture(sf.site)
+	if err != nil {
+		return nil, err
+	}
+	stPath := os.Getenv("BATON_STATE")
+	if stPath == "" {
+		stPath = state.DefaultPath()
+	}
+	return rehearseWith(ctx, env, rb, vars, fx, name, sf.scenario, approveAll, approvals, progress, path, stPath)
+}
+
+func rehearseWith(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars map[string]cty.Value, fx *sim.Fixture, name, scenario string, approveAll bool, approvals map[string][]state.Approval, progress io.Writer, path, statePath string) (*rehearse.Report, error) {
+	st, err := state.Open(statePath, state.Options{})
+	if err != nil {
+		return nil, stateErr(err)
+	}
+	defer st.Close()
+	var obs executor.Observer
+	if progress != io.Discard {
+		obs = &humanProgress{w: progress, virtual: true}
+	}
+	return rehearse.Run(ctx, rb, vars, rehearse.Options{
+		Fixture: fx, FixtureName: name, Scenario: scenario, Store: st, Log: env.log, Observer: obs,
+		ApproveAll: approveAll, Approvals: approvals, Requester: currentUser(), EngineVersion: version.Version,
+		RunbookPath: path, Inputs: displayInputs(vars),
+	})
+}

@@ -1,0 +1,50 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/state"
+	"github.com/batonhq/baton/steps"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Refresher runs read-only checks while planning (Terraform's refresh),
+// through the same argument evaluation and target opening as a run. Close
+// it when planning is done.
+type Refresher struct{ r *run }
+
+// NewRefresher prepares read-only calls for plan refresh. opts.Store may
+// be nil: nothing is recorded.
+func NewRefresher(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*Refresher, error) {
+	opts.defaults()
+	r := &run{opts: opts, clk: opts.Clock, log: opts.Log, rb: rb, vars: vars, steps: map[string]*runbook.Step{},
+		recs: map[string]*state.StepRecord{}, outputs: map[string]cty.Value{}, targets: map[string]steps.Target{}, id: "plan"}
+	for _, s := range rb.Steps {
+		r.steps[s.Name] = s
+	}
+	locals, diags := runbook.EvalLocals(rb, vars, nil)
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("evaluating locals: %w", diags)
+	}
+	r.locals = locals
+	r.red = newRedactor(vars, locals)
+	return &Refresher{r: r}, nil
+}
+
+// Refresh runs one read-only step with the planner's evaluated arguments
+// and returns its output.
+func (f *Refresher) Refresh(ctx context.Context, s *runbook.Step, args cty.Value) (cty.Value, error) {
+	if s.Kind == nil || s.Mutating() {
+		return cty.NilVal, errors.New("only read-only steps run while planning")
+	}
+	if f.r.opts.Rehearsal && !f.r.simulated(s) {
+		return cty.NilVal, fmt.Errorf("step type %s has no simulation", s.Uses)
+	}
+	return f.r.invokeArgs(ctx, s, s.Kind, args, s.Target, 0, nil)
+}
+
+// Close closes the targets the refresh opened.
+func (f *Refresher) Close() { f.r.closeTargets() }
