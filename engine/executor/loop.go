@@ -193,7 +193,7 @@ func (r *run) depsState(s *runbook.Step) (ready bool, skip bool, failDep bool, r
 	}
 	allSkipped := true
 	for _, d := range s.Deps {
-		rec := r.recs[d]
+		rec := r.recp(d)
 		if rec == nil {
 			continue
 		}
@@ -225,7 +225,7 @@ func (r *run) schedule(ctx context.Context, parts clock.Participants, virtual bo
 			return false, ""
 		}
 		for _, name := range r.backoutOrder {
-			if _, busy := r.running[name]; !busy && r.recs[name].Status == state.StepPending {
+			if _, busy := r.running[name]; !busy && r.recp(name).Status == state.StepPending {
 				r.launch(ctx, r.steps[name], parts, virtual)
 				return true, ""
 			}
@@ -234,7 +234,7 @@ func (r *run) schedule(ctx context.Context, parts clock.Participants, virtual bo
 	}
 	for _, name := range r.order {
 		s := r.steps[name]
-		rec := r.recs[name]
+		rec := r.recp(name)
 		if _, busy := r.running[name]; busy || rec.Status != state.StepPending || !r.phaseAllows(s) {
 			continue // a launched worker records "running" itself, a moment later
 		}
@@ -338,7 +338,7 @@ func (r *run) finish(res result) {
 	default:
 		r.succeed(res.step, res.output, "")
 	}
-	rec := r.recs[res.step]
+	rec := r.recp(res.step)
 	r.em.emit(Event{Type: EventStepFinished, RunID: r.id, Step: res.step, Class: string(s.Class), At: now,
 		Status: string(rec.Status), Duration: now.Sub(started), Attempt: rec.Attempt, Message: rec.Error})
 }
@@ -347,7 +347,7 @@ func (r *run) finish(res result) {
 func (r *run) settle() (bool, state.RunStatus, string) {
 	for _, name := range r.order {
 		s := r.steps[name]
-		rec := r.recs[name]
+		rec := r.recp(name)
 		if !r.phaseAllows(s) && !(r.phase == phaseBackout && s.Class == runbook.ClassBackout) {
 			continue
 		}
@@ -378,16 +378,16 @@ func (r *run) settle() (bool, state.RunStatus, string) {
 			return false, "", ""
 		}
 		r.skipRemaining()
-		return true, state.RunFailed, fmt.Sprintf("step %s failed: %s", r.failedBy, r.recs[r.failedBy].Error)
+		return true, state.RunFailed, fmt.Sprintf("step %s failed: %s", r.failedBy, r.recp(r.failedBy).Error)
 	case phaseBackout:
 		r.phase = phaseDone
 		r.skipRemaining()
 		for _, name := range r.order {
-			if r.steps[name].Class == runbook.ClassBackout && r.recs[name].Status == state.StepFailed {
-				return true, state.RunFailed, fmt.Sprintf("step %s failed and back-out step %s failed too: %s", r.failedBy, name, r.recs[name].Error)
+			if r.steps[name].Class == runbook.ClassBackout && r.recp(name).Status == state.StepFailed {
+				return true, state.RunFailed, fmt.Sprintf("step %s failed and back-out step %s failed too: %s", r.failedBy, name, r.recp(name).Error)
 			}
 		}
-		return true, state.RunBackedOut, fmt.Sprintf("backed out after step %s failed: %s", r.failedBy, r.recs[r.failedBy].Error)
+		return true, state.RunBackedOut, fmt.Sprintf("backed out after step %s failed: %s", r.failedBy, r.recp(r.failedBy).Error)
 	}
 	return true, state.RunFailed, "unexpected phase"
 }
@@ -404,7 +404,7 @@ func (r *run) hasClass(c runbook.Class) bool {
 func (r *run) failedSteps() []string {
 	var out []string
 	for _, n := range r.order {
-		if r.recs[n].Status == state.StepFailed {
+		if r.recp(n).Status == state.StepFailed {
 			out = append(out, n)
 		}
 	}
@@ -414,7 +414,7 @@ func (r *run) failedSteps() []string {
 // skipRemaining marks every step that can no longer run as skipped.
 func (r *run) skipRemaining() {
 	for _, n := range r.order {
-		rec := r.recs[n]
+		rec := r.recp(n)
 		if rec.Status == state.StepPending || rec.Status == state.StepAwaitingApproval {
 			s := r.steps[n]
 			if s.Class == runbook.ClassBackout && !r.backout {
@@ -454,7 +454,7 @@ func (r *run) queueBackout() {
 	r.backoutOrder = nil
 	for _, s := range list {
 		if s.Undoes != "" {
-			st := r.recs[s.Undoes].Status
+			st := r.recp(s.Undoes).Status
 			if st == state.StepPending || st == state.StepSkipped {
 				r.skip(s.Name, "not needed: "+s.Undoes+" never ran", false)
 				continue
@@ -467,7 +467,7 @@ func (r *run) queueBackout() {
 // heldReason explains what the run waits for when nothing can run.
 func (r *run) heldReason() string {
 	for _, n := range r.order {
-		rec := r.recs[n]
+		rec := r.recp(n)
 		switch rec.Status {
 		case state.StepInDoubt:
 			return fmt.Sprintf("step %s is in doubt: its outcome is unknown; decide with: baton resolve %s %s --succeeded|--failed|--retry --by NAME --reason TEXT", n, r.id, n)
@@ -481,7 +481,7 @@ func (r *run) heldReason() string {
 func (r *run) pendingSummary() string {
 	var out []string
 	for _, n := range r.order {
-		if st := r.recs[n].Status; !st.Done() {
+		if st := r.recp(n).Status; !st.Done() {
 			out = append(out, n+" ("+string(st)+")")
 		}
 	}
@@ -490,7 +490,7 @@ func (r *run) pendingSummary() string {
 
 func (r *run) onlyApprovalsPending() bool {
 	for _, n := range r.order {
-		if r.recs[n].Status == state.StepInDoubt {
+		if r.recp(n).Status == state.StepInDoubt {
 			return false
 		}
 	}

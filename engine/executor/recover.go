@@ -121,7 +121,7 @@ func (r *run) restorePhase() {
 	r.phase = phaseMain
 	for _, name := range r.order {
 		s := r.steps[name]
-		rec := r.recs[name]
+		rec := r.recp(name)
 		if s.Class == runbook.ClassBackout && rec.Status != state.StepPending && rec.Status != state.StepSkipped {
 			r.backout = true
 		}
@@ -142,7 +142,7 @@ func (r *run) restorePhase() {
 	}
 	allMain := true
 	for _, name := range r.order {
-		if r.steps[name].IsMain() && !r.recs[name].Status.Done() {
+		if r.steps[name].IsMain() && !r.recp(name).Status.Done() {
 			allMain = false
 		}
 	}
@@ -188,7 +188,7 @@ func (r *run) remainingExpected() time.Duration {
 	var total time.Duration
 	for _, name := range r.order {
 		s := r.steps[name]
-		if s.Class == runbook.ClassBackout || r.recs[name].Status.Done() {
+		if s.Class == runbook.ClassBackout || r.recp(name).Status.Done() {
 			continue
 		}
 		var start time.Duration

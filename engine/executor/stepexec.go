@@ -181,7 +181,7 @@ func (r *run) requestApproval(s *runbook.Step) {
 func (r *run) checkApprovals() {
 	now := r.clk.Now()
 	for _, name := range r.order {
-		if r.recs[name].Status != state.StepAwaitingApproval {
+		if r.recp(name).Status != state.StepAwaitingApproval {
 			continue
 		}
 		s := r.steps[name]
@@ -544,4 +544,17 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	return b.Buffer.Write(p)
+}
+
+// recp returns a copy of a step's record (nil when unknown), safe to read
+// while workers record transitions.
+func (r *run) recp(name string) *state.StepRecord {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p := r.recs[name]
+	if p == nil {
+		return nil
+	}
+	cp := *p
+	return &cp
 }

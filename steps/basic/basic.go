@@ -18,7 +18,7 @@ import (
 
 // Kinds returns every step type of this package.
 func Kinds() []steps.Kind {
-	return []steps.Kind{Assert{}, Sleep{}, TCP{}, Noop{}, NoopAction{}}
+	return []steps.Kind{Assert{}, Sleep{}, TCP{}, Noop{}, NoopAction{}, LedgerCount{}}
 }
 
 // Assert fails the step with a message when a condition is false.

@@ -242,7 +242,7 @@ func TestDescribe(t *testing.T) {
 
 func TestKinds(t *testing.T) {
 	reg := steps.NewRegistry().Register(Kinds()...)
-	want := []string{"assert", "noop", "noop_action", "sleep", "tcp"}
+	want := []string{"assert", "ledger_count", "noop", "noop_action", "sleep", "tcp"}
 	if got := reg.KindNames(); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("kinds %v", got)
 	}

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var tortureKills = flag.Int("torture.kills", 50, "SIGKILLs the crash-torture test delivers")
+
+// TestCrashTorture runs baton as a subprocess on a runbook whose actions
+// append to a ledger, kills it with SIGKILL at random points, resumes it
+// until the run ends, and proves that every action took effect exactly
+// once and that the final state equals an uninterrupted run's.
+func TestCrashTorture(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("uses SIGKILL")
+	}
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "baton")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building baton: %v\n%s", err, out)
+	}
+	const n = 400
+	ledger := filepath.Join(dir, "ledger")
+	var b strings.Builder
+	fmt.Fprintf(&b, "runbook \"torture\" {\n  lock = \"torture\"\n}\n")
+	for i := range n {
+		dep := ""
+		if i > 0 {
+			dep = fmt.Sprintf("  depends_on = [step.a%03d]\n", i-1)
+		}
+		// Odd steps are idempotent; even ones rely on verify alone, so an
+		// interrupted even step whose effect did not happen is held for
+		// an operator (resolved below).
+		idem := i%2 == 1
+		fmt.Fprintf(&b, "action \"a%03d\" {\n  uses = \"noop_action\"\n  ledger = %q\n%s  idempotent = %v\n  verify {\n    uses = \"ledger_count\"\n    ledger = %q\n    step = \"a%03d\"\n    condition = self.output.count > 0\n  }\n}\n",
+			i, ledger, dep, idem, ledger, i)
+	}
+	rbPath := filepath.Join(dir, "torture.hcl")
+	if err := os.WriteFile(rbPath, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stPath := filepath.Join(dir, "state.db")
+	env := append(os.Environ(), "BATON_STATE="+stPath, "BATON_USER=torture", "NO_COLOR=1")
+	baton := func(args ...string) *exec.Cmd {
+		c := exec.Command(bin, args...)
+		c.Env = env
+		return c
+	}
+	runID := func() string {
+		out, err := baton("runs", "-json").Output()
+		if err != nil {
+			return ""
+		}
+		var runs []struct{ ID string }
+		_ = json.Unmarshal(out, &runs)
+		if len(runs) == 0 {
+			return ""
+		}
+		return runs[0].ID
+	}
+	rnd := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	kills, resolved := 0, 0
+	for round := 0; round < *tortureKills*10+50; round++ {
+		id := runID()
+		var cmd *exec.Cmd
+		if id == "" {
+			cmd = baton("apply", rbPath)
+		} else {
+			cmd = baton("resume", id, rbPath)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		var err error
+		if kills < *tortureKills {
+			select {
+			case err = <-done:
+			case <-time.After(time.Duration(rnd.IntN(25)) * time.Millisecond):
+				_ = cmd.Process.Signal(syscall.SIGKILL)
+				<-done
+				kills++
+				continue
+			}
+		} else {
+			err = <-done
+		}
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		switch code {
+		case 0:
+			goto finished
+		case exitPaused:
+			resolved += resolveInDoubt(t, baton, runID(), ledger)
+		default:
+			if id != "" {
+				if st, _ := baton("status", id).Output(); strings.Contains(string(st), "already ended") {
+					goto finished
+				}
+			}
+			out, _ := baton("status", runID()).CombinedOutput()
+			t.Fatalf("round %d: exit %d\n%s", round, code, out)
+		}
+	}
+	t.Fatal("the run did not finish")
+finished:
+	t.Logf("%d kills, %d in-doubt steps resolved", kills, resolved)
+	if kills < *tortureKills/2 {
+		t.Errorf("only %d kills landed before the run ended; lengthen the runbook", kills)
+	}
+	id := runID()
+	out, err := baton("status", id, "-json").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Run   struct{ Status string }
+		Steps []struct{ Name, Status string }
+	}
+	if err := json.Unmarshal(out, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Run.Status != "succeeded" || len(st.Steps) != n {
+		t.Fatalf("run %s with %d steps", st.Run.Status, len(st.Steps))
+	}
+	for _, s := range st.Steps {
+		if s.Status != "succeeded" {
+			t.Errorf("step %s: %s", s.Name, s.Status)
+		}
+	}
+	data, err := os.ReadFile(ledger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 {
+			count[f[1]]++
+		}
+	}
+	for i := range n {
+		if c := count[fmt.Sprintf("a%03d", i)]; c != 1 {
+			t.Errorf("action a%03d took effect %d times, want exactly once", i, c)
+		}
+	}
+	if out, err := baton("journal", "verify", id).CombinedOutput(); err != nil {
+		t.Errorf("journal verify: %v\n%s", err, out)
+	}
+}
+
+// resolveInDoubt settles held steps the way an operator would: by looking
+// at the ledger (the world) and recording the decision.
+func resolveInDoubt(t *testing.T, baton func(...string) *exec.Cmd, id, ledger string) int {
+	t.Helper()
+	out, err := baton("status", id, "-json").Output()
+	if err != nil {
+		t.Fatalf("status: %v", err)
+	}
+	var st struct {
+		Steps []struct{ Name, Status string }
+	}
+	_ = json.Unmarshal(out, &st)
+	data, _ := os.ReadFile(ledger)
+	n := 0
+	for _, s := range st.Steps {
+		if s.Status != "in_doubt" {
+			continue
+		}
+		decision := "--retry"
+		if strings.Contains(string(data), id+"/"+s.Name+" ") {
+			decision = "--succeeded"
+		}
+		if out, err := baton("resolve", id, s.Name, decision, "--by", "torture", "--reason", "checked the ledger").CombinedOutput(); err != nil {
+			t.Fatalf("resolve: %v\n%s", err, out)
+		}
+		n++
+	}
+	return n
+}
