@@ -14,12 +14,13 @@ import (
 
 	"github.com/batonhq/baton/engine/clock"
 	"github.com/batonhq/baton/engine/executor"
+	"github.com/batonhq/baton/engine/plan"
 	"github.com/batonhq/baton/engine/version"
 	"github.com/batonhq/baton/state"
 )
 
 func init() {
-	register(&command{name: "apply", synopsis: "start a run of a runbook against the live site", usage: "RUNBOOK [-var name=value] [-var-file FILE] [-json] [-parallelism N] [--wait-approvals]", run: cmdApply})
+	register(&command{name: "apply", synopsis: "start a run of a runbook against the live site", usage: "RUNBOOK|PLANFILE [-var name=value] [-var-file FILE] [-json] [-parallelism N] [--wait-approvals]", run: cmdApply})
 	register(&command{name: "resume", synopsis: "continue a paused or interrupted run", usage: "RUN RUNBOOK [-var ...] [--accept-changes] [--override-window --by NAME --reason TEXT]", run: cmdResume})
 	register(&command{name: "status", synopsis: "show a run and the state of each step", usage: "RUN [-json]", run: cmdStatus})
 	register(&command{name: "runs", synopsis: "list runs", usage: "[-json]", run: cmdRuns})
@@ -85,7 +86,16 @@ func cmdApply(ctx context.Context, env *cliEnv, args []string) int {
 		fs.Usage()
 		return exitError
 	}
-	rb := loadRunbook(env, pos[0])
+	rbPath, planDigest := pos[0], ""
+	var saved *plan.Plan
+	if isPlanFile(pos[0]) {
+		var err error
+		if saved, err = plan.LoadFile(pos[0]); err != nil {
+			return fail(env, err)
+		}
+		rbPath, planDigest = saved.Runbook.Path, saved.PlanDigest
+	}
+	rb := loadRunbook(env, rbPath)
 	if rb == nil {
 		return exitError
 	}
@@ -93,12 +103,34 @@ func cmdApply(ctx context.Context, env *cliEnv, args []string) int {
 	if !ok {
 		return exitError
 	}
+	if saved != nil {
+		// A saved plan binds what runs: refuse a stale plan, then re-run
+		// the preflight and refuse when a fact that decided a branch changed.
+		if err := saved.CheckStale(rb, vars, version.Version); err != nil {
+			return fail(env, err)
+		}
+		if strings.HasPrefix(saved.Target, "fixture:") {
+			return fail(env, fmt.Errorf("this plan was made against a simulated site (%s); rehearse it with baton rehearse, or plan against the live site with --target live", saved.Target))
+		}
+		sf := siteFlags{}
+		if saved.Refreshed {
+			sf.target = "live"
+		}
+		fresh, err := buildPlan(ctx, env, rb, vars, &sf, saved.Refreshed, rbPath)
+		if err != nil {
+			return fail(env, err)
+		}
+		if changes := saved.CheckFacts(fresh); len(changes) > 0 {
+			return fail(env, plan.FactsError(changes))
+		}
+		fmt.Fprintf(env.io.err, "Plan %s is current; applying it.\n", planDigest)
+	}
 	st, err := openState(&f.st, false)
 	if err != nil {
 		return fail(env, err)
 	}
 	defer st.Close()
-	res, err := executor.Start(ctx, rb, vars, f.options(env, st), executor.Meta{RunbookPath: pos[0], Target: "live", Inputs: displayInputs(vars)})
+	res, err := executor.Start(ctx, rb, vars, f.options(env, st), executor.Meta{RunbookPath: rbPath, PlanDigest: planDigest, Target: "live", Inputs: displayInputs(vars)})
 	if err != nil {
 		return fail(env, stateErr(err))
 	}
