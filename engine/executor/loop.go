@@ -248,7 +248,7 @@ func (r *run) schedule(ctx context.Context, parts clock.Participants, virtual bo
 			continue
 		}
 		if s.When != nil {
-			v, diags := r.scope(cty.NilVal).Eval(s.When, cty.Bool)
+			v, diags := r.scopeFor(s, cty.NilVal).Eval(s.When, cty.Bool)
 			if diags.HasErrors() {
 				r.fail(name, fmt.Errorf("evaluating when: %s", r.red.String(diags.Error())))
 				progress = true
@@ -498,11 +498,27 @@ func (r *run) onlyApprovalsPending() bool {
 }
 
 // scope returns the evaluation scope with every result known so far.
-func (r *run) scope(self cty.Value) *lang.Scope {
+func (r *run) scope(self cty.Value) *lang.Scope { return r.scopeFor(nil, self) }
+
+// scopeFor is the scope of one step: only the steps it refers to (its
+// dependencies) are in it, which keeps evaluation linear in big runbooks.
+func (r *run) scopeFor(step *runbook.Step, self cty.Value) *lang.Scope {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	stepVals := make(map[string]cty.Value, len(r.steps))
-	for name, s := range r.steps {
+	names := make([]string, 0, len(r.steps))
+	if step != nil {
+		names = append(names, step.Deps...)
+	} else {
+		for name := range r.steps {
+			names = append(names, name)
+		}
+	}
+	stepVals := make(map[string]cty.Value, len(names))
+	for _, name := range names {
+		s := r.steps[name]
+		if s == nil {
+			continue
+		}
 		rec := r.recs[name]
 		status := "pending"
 		if rec != nil {

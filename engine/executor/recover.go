@@ -105,7 +105,7 @@ func (r *run) verify(ctx context.Context, s *runbook.Step) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	val, diags := r.scope(stepSelf(out)).Eval(v.Condition, cty.Bool)
+	val, diags := r.scopeFor(s, stepSelf(out)).Eval(v.Condition, cty.Bool)
 	if diags.HasErrors() {
 		return false, fmt.Errorf("evaluating verify condition: %s", r.red.String(diags.Error()))
 	}

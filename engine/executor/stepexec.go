@@ -130,7 +130,7 @@ func (r *run) interrupted(s *runbook.Step) {
 }
 
 func (r *run) decide(s *runbook.Step) {
-	v, diags := r.scope(cty.NilVal).Eval(s.Condition, cty.Bool)
+	v, diags := r.scopeFor(s, cty.NilVal).Eval(s.Condition, cty.Bool)
 	if diags.HasErrors() {
 		r.fail(s.Name, fmt.Errorf("evaluating the decision: %s", r.red.String(diags.Error())))
 		return
@@ -315,7 +315,7 @@ func (r *run) closeTargets() {
 // invoke runs a step type once with the step's current arguments and
 // checks its assertions.
 func (r *run) invoke(ctx context.Context, s *runbook.Step, kind steps.Kind, body hcl.Body, target string, attempt int, asserts []*runbook.Assert) (cty.Value, error) {
-	args, diags := r.scope(cty.NilVal).DecodeBody(body, kind.Spec())
+	args, diags := r.scopeFor(s, cty.NilVal).DecodeBody(body, kind.Spec())
 	if diags.HasErrors() {
 		return cty.NilVal, fmt.Errorf("evaluating arguments: %s", r.red.String(diags.Error()))
 	}
@@ -365,7 +365,7 @@ func (r *run) invokeArgs(ctx context.Context, s *runbook.Step, kind steps.Kind, 
 	}
 	for _, a := range asserts {
 		self := stepSelf(out)
-		sc := r.scope(self)
+		sc := r.scopeFor(s, self)
 		ok, diags := sc.Eval(a.Condition, cty.Bool)
 		if diags.HasErrors() {
 			return out, fmt.Errorf("evaluating assertion: %s", r.red.String(diags.Error()))
@@ -480,7 +480,7 @@ func (r *run) waitStep(ctx context.Context, s *runbook.Step) (res result) {
 		}
 		if err == nil {
 			self := stepSelf(out)
-			sc := r.scope(self)
+			sc := r.scopeFor(s, self)
 			if s.FailIf != nil {
 				v, diags := sc.Eval(s.FailIf, cty.Bool)
 				if diags.HasErrors() {
@@ -546,15 +546,11 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 	return b.Buffer.Write(p)
 }
 
-// recp returns a copy of a step's record (nil when unknown), safe to read
-// while workers record transitions.
+// recp returns a step's record (nil when unknown), safe to read while
+// workers record transitions: stored records are never modified, each
+// transition stores a new one. Callers must not modify it.
 func (r *run) recp(name string) *state.StepRecord {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	p := r.recs[name]
-	if p == nil {
-		return nil
-	}
-	cp := *p
-	return &cp
+	return r.recs[name]
 }
