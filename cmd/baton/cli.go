@@ -69,8 +69,6 @@ func run(ctx context.Context, args []string, io stdio) int {
 	case "-h", "-help", "--help", "help":
 		if len(args) > 1 {
 			if c, ok := commands[args[1]]; ok {
-				fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-				fs.SetOutput(io.out)
 				_ = c.run(ctx, env, []string{"-help"})
 				return exitOK
 			}
