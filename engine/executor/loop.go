@@ -11,7 +11,6 @@ import (
 	"github.com/batonhq/baton/engine/lang"
 	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/state"
-	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -255,7 +254,7 @@ func (r *run) schedule(ctx context.Context, parts clock.Participants, virtual bo
 				continue
 			}
 			if v.IsKnown() && !v.IsNull() && v.False() {
-				r.skip(name, reasonWhenFalse+exprText(r.rb, s.When), false)
+				r.skip(name, reasonWhenFalse+r.rb.ExprText(s.When), false)
 				progress = true
 				continue
 			}
@@ -549,13 +548,4 @@ func outputType(s *runbook.Step) cty.Type {
 		return s.Kind.OutputType()
 	}
 	return cty.EmptyObject
-}
-
-func exprText(rb *runbook.Runbook, e hcl.Expression) string {
-	rng := e.Range()
-	src, ok := rb.Sources[rng.Filename]
-	if !ok || rng.End.Byte > len(src) || rng.Start.Byte >= rng.End.Byte {
-		return "(expression)"
-	}
-	return string(src[rng.Start.Byte:rng.End.Byte])
 }

@@ -487,7 +487,7 @@ func (r *run) waitStep(ctx context.Context, s *runbook.Step) (res result) {
 					return result{err: fmt.Errorf("evaluating fail_if: %s", r.red.String(diags.Error()))}
 				}
 				if v.IsKnown() && !v.IsNull() && v.True() {
-					return result{output: out, err: fmt.Errorf("fail_if holds: %s", exprText(r.rb, s.FailIf))}
+					return result{output: out, err: fmt.Errorf("fail_if holds: %s", r.rb.ExprText(s.FailIf))}
 				}
 			}
 			v, diags := sc.Eval(s.Until, cty.Bool)
@@ -504,7 +504,7 @@ func (r *run) waitStep(ctx context.Context, s *runbook.Step) (res result) {
 		now := r.clk.Now()
 		left := deadline.Sub(now)
 		if left <= 0 {
-			return result{err: fmt.Errorf("timed out after %s waiting for %s (%d polls; last: %s)", s.Timeout, exprText(r.rb, s.Until), polls, last)}
+			return result{err: fmt.Errorf("timed out after %s waiting for %s (%d polls; last: %s)", s.Timeout, r.rb.ExprText(s.Until), polls, last)}
 		}
 		r.em.emit(Event{Type: EventWaitPolled, RunID: r.id, Step: s.Name, Class: string(s.Class), At: now, Attempt: polls, Left: left, Message: last})
 		if err := r.clk.Sleep(ctx, min(interval, left)); err != nil {

@@ -293,7 +293,7 @@ func (b *builder) planStep(s *runbook.Step) *Step {
 
 	// The step's own condition.
 	if s.When != nil {
-		ps.Condition = exprText(b.rb, s.When)
+		ps.Condition = b.rb.ExprText(s.When)
 		facts := b.factsOf(s.When, map[string]bool{})
 		v, diags := lang.EvalIn(b.ectx(cty.NilVal), s.When, cty.Bool)
 		b.diags = append(b.diags, diags...)
@@ -366,7 +366,7 @@ func (b *builder) planDecision(s *runbook.Step, ps *Step, st *stepState) {
 	if s.Condition == nil {
 		return
 	}
-	c := &Choice{Condition: exprText(b.rb, s.Condition)}
+	c := &Choice{Condition: b.rb.ExprText(s.Condition)}
 	facts := b.factsOf(s.Condition, map[string]bool{})
 	c.DecidedBy = uniq(facts)
 	if len(c.DecidedBy) == 0 {
@@ -429,12 +429,12 @@ func (b *builder) refresh(s *runbook.Step, ps *Step, st *stepState) {
 		sc := b.ectx(self)
 		ok, diags := lang.EvalIn(sc, a.Condition, cty.Bool)
 		if diags.HasErrors() {
-			ps.Check.Status, ps.Check.Message, ps.Check.Blocks = CheckError, "the assertion cannot be evaluated: "+exprText(b.rb, a.Condition), blocks
+			ps.Check.Status, ps.Check.Message, ps.Check.Blocks = CheckError, "the assertion cannot be evaluated: "+b.rb.ExprText(a.Condition), blocks
 			break
 		}
 		if ok.IsKnown() && !ok.IsNull() && ok.False() {
 			ps.Check.Status, ps.Check.Blocks = CheckFailed, blocks
-			ps.Check.Message = "assertion failed: " + exprText(b.rb, a.Condition)
+			ps.Check.Message = "assertion failed: " + b.rb.ExprText(a.Condition)
 			if a.Message != nil {
 				msg, mdiags := lang.EvalIn(sc, a.Message, cty.String)
 				if !mdiags.HasErrors() && msg.IsKnown() && !msg.IsNull() {
@@ -484,10 +484,10 @@ func (b *builder) describe(s *runbook.Step) *Step {
 		ps.Retry = &Retry{Attempts: s.Retry.Attempts, BackoffSeconds: seconds(s.Retry.Backoff), MaxDelaySeconds: seconds(s.Retry.MaxDelay)}
 	}
 	for _, a := range s.Asserts {
-		ps.Asserts = append(ps.Asserts, exprText(b.rb, a.Condition))
+		ps.Asserts = append(ps.Asserts, b.rb.ExprText(a.Condition))
 	}
 	if v := s.Verify; v != nil {
-		pv := &Verify{Uses: v.Uses, Target: v.Target, Condition: exprText(b.rb, v.Condition)}
+		pv := &Verify{Uses: v.Uses, Target: v.Target, Condition: b.rb.ExprText(v.Condition)}
 		if v.Kind != nil {
 			args, _ := lang.DecodeBodyIn(b.ectx(cty.NilVal), v.Body, v.Kind.Spec())
 			if args == cty.NilVal {
@@ -508,9 +508,9 @@ func (b *builder) describe(s *runbook.Step) *Step {
 		if interval <= 0 {
 			interval = 30 * time.Second
 		}
-		ps.Wait = &Wait{Until: exprText(b.rb, s.Until), IntervalSeconds: seconds(interval), TimeoutSeconds: seconds(s.Timeout)}
+		ps.Wait = &Wait{Until: b.rb.ExprText(s.Until), IntervalSeconds: seconds(interval), TimeoutSeconds: seconds(s.Timeout)}
 		if s.FailIf != nil {
-			ps.Wait.FailIf = exprText(b.rb, s.FailIf)
+			ps.Wait.FailIf = b.rb.ExprText(s.FailIf)
 		}
 	case runbook.ClassApproval:
 		g := gate()
@@ -576,7 +576,7 @@ func (b *builder) backout(p *Plan, order []string) {
 			ps.Reason = "runs only when the run backs out after " + s.Undoes + " ran"
 		}
 		if s.When != nil {
-			ps.Condition = exprText(b.rb, s.When)
+			ps.Condition = b.rb.ExprText(s.When)
 		}
 		p.Backout.Steps = append(p.Backout.Steps, ps)
 		if ps.Action != WillNotRun {
@@ -856,19 +856,6 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// exprText is an expression's source text.
-func exprText(rb *runbook.Runbook, e hcl.Expression) string {
-	if e == nil {
-		return ""
-	}
-	rng := e.Range()
-	src, ok := rb.Sources[rng.Filename]
-	if !ok || rng.End.Byte > len(src) || rng.Start.Byte >= rng.End.Byte {
-		return "(expression)"
-	}
-	return strings.Join(strings.Fields(string(src[rng.Start.Byte:rng.End.Byte])), " ")
 }
 
 // traversalString renders a traversal as written: step.a.output.b[0].

@@ -6,6 +6,7 @@
 package runbook
 
 import (
+	"strings"
 	"time"
 
 	"github.com/batonhq/baton/engine/graph"
@@ -290,4 +291,19 @@ func (s *Step) OutputType() cty.Type {
 		return t
 	}
 	return cty.DynamicPseudoType
+}
+
+// ExprText returns an expression's source text with whitespace collapsed,
+// for plans, skip reasons and errors; "(expression)" when the source is
+// not at hand, "" for a nil expression.
+func (r *Runbook) ExprText(e hcl.Expression) string {
+	if e == nil {
+		return ""
+	}
+	rng := e.Range()
+	src, ok := r.Sources[rng.Filename]
+	if !ok || rng.End.Byte > len(src) || rng.Start.Byte < 0 || rng.Start.Byte >= rng.End.Byte {
+		return "(expression)"
+	}
+	return strings.Join(strings.Fields(string(src[rng.Start.Byte:rng.End.Byte])), " ")
 }
