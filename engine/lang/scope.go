@@ -6,6 +6,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/dynblock"
 	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 )
@@ -125,5 +126,24 @@ func DecodeBodyIn(ctx *hcl.EvalContext, body hcl.Body, spec hcldec.Spec) (cty.Va
 	if body == nil {
 		body = hcl.EmptyBody()
 	}
-	return hcldec.Decode(dynblock.Expand(body, ctx), spec, ctx)
+	if mayHaveDynamic(body) {
+		body = dynblock.Expand(body, ctx)
+	}
+	return hcldec.Decode(body, spec, ctx)
+}
+
+// mayHaveDynamic reports whether body could hold a dynamic block; false
+// only when it is native syntax without one at any depth, so expansion,
+// which wraps every body and block, can be skipped.
+func mayHaveDynamic(body hcl.Body) bool {
+	sb, ok := body.(*hclsyntax.Body)
+	if !ok {
+		return true
+	}
+	for _, b := range sb.Blocks {
+		if b.Type == "dynamic" || mayHaveDynamic(b.Body) {
+			return true
+		}
+	}
+	return false
 }

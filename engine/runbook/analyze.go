@@ -110,6 +110,14 @@ func (l *loader) analyze() {
 					"Step %q depends only on steps that can never run (step.%s...), so it would always be skipped too.", s.Name, d)
 			}
 		}
+	}
+	refresh()
+
+	// Conditions evaluated against self only type-check and find sensitive
+	// leaks. They may reference only their own dependencies, whose values
+	// in the scope are final by now, so they are checked in parallel.
+	l.forEachParallel(len(order), func(l *loader, i int) {
+		s := rb.stepIndex[order[i]]
 		self := l.selfOutput(s)
 		for _, a := range s.Asserts {
 			ctx := l.selfCtx(self)
@@ -132,8 +140,7 @@ func (l *loader) analyze() {
 			}
 			l.eval(l.selfCtx(out), v.Condition, cty.Bool)
 		}
-	}
-	refresh()
+	})
 }
 
 // selfOutput is self.output for a step's asserts, until and fail_if.

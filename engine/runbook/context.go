@@ -119,14 +119,28 @@ func stepPlaceholder(s *Step, output cty.Value) cty.Value {
 }
 
 // stepObject builds the step namespace; known overrides placeholders.
+// Placeholders depend only on a step's class, type and sensitivity, and cty
+// values are immutable, so steps alike share one.
 func (l *loader) stepObject(known map[string]cty.Value) cty.Value {
+	type shape struct {
+		class     Class
+		uses      string
+		sensitive bool
+	}
+	shared := map[shape]cty.Value{}
 	m := make(map[string]cty.Value, len(l.rb.Steps))
 	for _, s := range l.rb.Steps {
 		if v, ok := known[s.Name]; ok {
 			m[s.Name] = v
-		} else {
-			m[s.Name] = stepPlaceholder(s, cty.NilVal)
+			continue
 		}
+		k := shape{s.Class, s.Uses, s.SensitiveOutput}
+		v, ok := shared[k]
+		if !ok {
+			v = stepPlaceholder(s, cty.NilVal)
+			shared[k] = v
+		}
+		m[s.Name] = v
 	}
 	return objectOf(m)
 }

@@ -23,7 +23,19 @@ func (l *loader) declare(p string) {
 	l.targetIndex = map[string]*Target{}
 	hadErrors := l.diags.HasErrors()
 
-	for _, fb := range l.blocks {
+	// Reading step bodies against their class schema is the costly part and
+	// independent per block, so it is done first, in parallel.
+	bodies := make([]stepBody, len(l.blocks))
+	l.forEachParallel(len(l.blocks), func(_ *loader, i int) {
+		b := l.blocks[i].block
+		switch b.Type {
+		case "runbook", "variable", "locals", "target":
+			return
+		}
+		bodies[i] = readStepBody(b)
+	})
+
+	for i, fb := range l.blocks {
 		b := fb.block
 		switch b.Type {
 		case "runbook":
@@ -62,7 +74,7 @@ func (l *loader) declare(p string) {
 		case "target":
 			l.declareTarget(b)
 		default:
-			l.declareStep(b)
+			l.declareStep(b, bodies[i])
 		}
 	}
 	if l.runbookBlock == nil && !hadErrors {
@@ -158,7 +170,25 @@ func (l *loader) declareTarget(b *hcl.Block) {
 	l.rb.Targets = append(l.rb.Targets, t)
 }
 
-func (l *loader) declareStep(b *hcl.Block) {
+// stepBody is a step block's body read against its class's schema.
+type stepBody struct {
+	content *hcl.BodyContent
+	remain  hcl.Body
+	diags   hcl.Diagnostics
+}
+
+func readStepBody(b *hcl.Block) stepBody {
+	var r stepBody
+	class := Class(b.Type)
+	if kinded(class) {
+		r.content, r.remain, r.diags = b.Body.PartialContent(stepSchemas[class])
+	} else {
+		r.content, r.diags = b.Body.Content(stepSchemas[class])
+	}
+	return r
+}
+
+func (l *loader) declareStep(b *hcl.Block, body stepBody) {
 	class := Class(b.Type)
 	if !l.validName(b, "step") {
 		return
@@ -171,14 +201,8 @@ func (l *loader) declareStep(b *hcl.Block) {
 		return
 	}
 	s := &Step{Name: name, Class: class, DeclRange: b.DefRange, OnFailure: OnFailureAbort, MinApprovals: 1}
-	src := &stepSource{block: b}
-	var diags hcl.Diagnostics
-	if kinded(class) {
-		src.content, src.remain, diags = b.Body.PartialContent(stepSchemas[class])
-	} else {
-		src.content, diags = b.Body.Content(stepSchemas[class])
-	}
-	l.diags = append(l.diags, diags...)
+	src := &stepSource{block: b, content: body.content, remain: body.remain}
+	l.diags = append(l.diags, body.diags...)
 	if kinded(class) {
 		if src.content.Attributes["uses"] == nil {
 			l.errorf(b.DefRange, "Missing step type",

@@ -23,9 +23,13 @@ func (l *loader) decode() {
 	for _, t := range l.rb.Targets {
 		l.decodeTarget(t)
 	}
-	for _, s := range l.rb.Steps {
-		l.decodeStep(s, l.stepSrc[s])
+	srcs := make([]*stepSource, len(l.rb.Steps))
+	for i, s := range l.rb.Steps {
+		srcs[i] = l.stepSrc[s]
 	}
+	l.forEachParallel(len(l.rb.Steps), func(w *loader, i int) {
+		w.decodeStep(l.rb.Steps[i], srcs[i])
+	})
 }
 
 // eval evaluates a non-literal expression in ctx, converted to want.

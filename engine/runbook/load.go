@@ -10,7 +10,6 @@ import (
 
 	"github.com/batonhq/baton/steps"
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -18,7 +17,7 @@ import (
 // Load reads the runbook at path: one .hcl file, or a directory whose *.hcl
 // files (not recursive, sorted by name) together make one runbook. Files
 // named by include are read relative to the including file. Every file is
-// parsed once, with one parser.
+// parsed once.
 //
 // Load validates the whole runbook and returns every problem at once,
 // sorted by file, line and column, each with a Subject. The Runbook is never
@@ -29,9 +28,8 @@ func Load(fsys FS, p string, reg *steps.Registry) (rb *Runbook, diags hcl.Diagno
 		reg = steps.NewRegistry()
 	}
 	l := &loader{
-		fsys:   fsys,
-		reg:    reg,
-		parser: hclparse.NewParser(),
+		fsys: fsys,
+		reg:  reg,
 		rb: &Runbook{
 			Sources:   map[string][]byte{},
 			HCLFiles:  map[string]*hcl.File{},
@@ -70,11 +68,10 @@ func cleanPath(p string) string {
 
 // loader holds the state of one Load.
 type loader struct {
-	fsys   FS
-	reg    *steps.Registry
-	parser *hclparse.Parser
-	rb     *Runbook
-	diags  hcl.Diagnostics
+	fsys  FS
+	reg   *steps.Registry
+	rb    *Runbook
+	diags hcl.Diagnostics
 
 	state map[string]int // file -> 1 loading, 2 loaded
 	stack []string       // include stack, for cycles
@@ -214,7 +211,7 @@ func (l *loader) loadFile(name string, included bool, from *hcl.Range) {
 
 	l.rb.Files = append(l.rb.Files, name)
 	l.rb.Sources[name] = src
-	f, diags := l.parser.ParseHCL(src, name)
+	f, diags := parseConfig(src, name)
 	l.diags = append(l.diags, diags...)
 	if f == nil {
 		return
