@@ -20,7 +20,7 @@ func (l *loader) analyze() {
 	for i, s := range rb.Steps {
 		names[i] = s.Name
 		src := l.stepSrc[s]
-		s.DepRange = map[string]hcl.Range{}
+		s.DepRange = make(map[string]hcl.Range, len(src.refs))
 		for _, r := range src.refs {
 			if r.undoes {
 				continue
@@ -57,7 +57,7 @@ func (l *loader) analyze() {
 	for _, name := range order {
 		s := rb.stepIndex[name]
 		src := l.stepSrc[s]
-		sens := hasSensitive(src.args)
+		sens := src.argsSensitive
 		for _, r := range src.refs {
 			if r.inArgs {
 				if d := rb.stepIndex[r.name]; d != nil && d.SensitiveOutput {
@@ -118,9 +118,11 @@ func (l *loader) analyze() {
 	// in the scope are final by now, so they are checked in parallel.
 	l.forEachParallel(len(order), func(l *loader, i int) {
 		s := rb.stepIndex[order[i]]
-		self := l.selfOutput(s)
+		var ctx *hcl.EvalContext
+		if len(s.Asserts) > 0 || s.Until != nil || s.FailIf != nil {
+			ctx = l.selfCtx(l.selfOutput(s))
+		}
 		for _, a := range s.Asserts {
-			ctx := l.selfCtx(self)
 			l.eval(ctx, a.Condition, cty.Bool)
 			if a.Message != nil {
 				m := l.eval(ctx, a.Message, cty.String)
@@ -128,10 +130,10 @@ func (l *loader) analyze() {
 			}
 		}
 		if s.Until != nil {
-			l.eval(l.selfCtx(self), s.Until, cty.Bool)
+			l.eval(ctx, s.Until, cty.Bool)
 		}
 		if s.FailIf != nil {
-			l.eval(l.selfCtx(self), s.FailIf, cty.Bool)
+			l.eval(ctx, s.FailIf, cty.Bool)
 		}
 		if v := s.Verify; v != nil && v.Condition != nil {
 			out := cty.DynamicVal
@@ -145,7 +147,7 @@ func (l *loader) analyze() {
 
 // selfOutput is self.output for a step's asserts, until and fail_if.
 func (l *loader) selfOutput(s *Step) cty.Value {
-	return stepPlaceholder(s, cty.NilVal).GetAttr("output")
+	return placeholderOutput(s)
 }
 
 // checkDependency rejects dependencies across the main procedure, the

@@ -103,19 +103,25 @@ func objectOf(m map[string]cty.Value) cty.Value {
 // stepPlaceholder is step.<name> before the step has run.
 func stepPlaceholder(s *Step, output cty.Value) cty.Value {
 	if output == cty.NilVal {
-		t := s.OutputType()
-		output = cty.UnknownVal(t)
-		if t == cty.DynamicPseudoType {
-			output = cty.DynamicVal
-		}
-		if s.SensitiveOutput {
-			output = output.Mark(steps.Sensitive)
-		}
+		output = placeholderOutput(s)
 	}
 	return cty.ObjectVal(map[string]cty.Value{
 		"output": output,
 		"status": cty.UnknownVal(cty.String).RefineNotNull(),
 	})
+}
+
+// placeholderOutput is step.<name>.output before the step has run.
+func placeholderOutput(s *Step) cty.Value {
+	t := s.OutputType()
+	output := cty.UnknownVal(t)
+	if t == cty.DynamicPseudoType {
+		output = cty.DynamicVal
+	}
+	if s.SensitiveOutput {
+		output = output.Mark(steps.Sensitive)
+	}
+	return output
 }
 
 // stepObject builds the step namespace; known overrides placeholders.

@@ -357,7 +357,7 @@ func (l *loader) decodeStep(s *Step, src *stepSource) {
 	s.Target = l.resolveTarget(s.Kind, s.Target, at["target"], s.DeclRange)
 	args, diags := lang.DecodeBodyIn(l.ctx, src.remain, specOrEmpty(s.Kind.Spec()))
 	l.diags = append(l.diags, diags...)
-	src.args = args
+	src.args, src.argsSensitive = args, hasSensitive(args)
 	if s.Class == ClassAction && s.Kind.Effect() == steps.Mutating && !s.Idempotent && s.Verify == nil {
 		l.warnf(s.DeclRange, "Action can't be verified",
 			"Step %q changes the world but is neither idempotent = true nor has a verify block: if baton crashes while it runs, nobody can tell whether it happened, and the run stops for an operator.", s.Name)

@@ -1,6 +1,7 @@
 package runbook
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 
@@ -82,8 +83,10 @@ type snippetExtra struct {
 func (e *snippetExtra) UnwrapDiagnosticExtra() any { return e.wrapped }
 
 // attachSnippets records, on each diagnostic with a subject in sources, the
-// text of the subject's lines (at most 3).
+// text of the subject's lines (at most 3). Each file's lines are indexed
+// once, so many diagnostics on a large file stay cheap.
 func attachSnippets(diags hcl.Diagnostics, sources map[string][]byte) {
+	index := map[string][]int{}
 	for _, d := range diags {
 		if d.Subject == nil {
 			continue
@@ -92,42 +95,51 @@ func attachSnippets(diags hcl.Diagnostics, sources map[string][]byte) {
 		if !ok {
 			continue
 		}
-		if s := snippet(src, d.Subject.Start.Line, d.Subject.End.Line); s != "" {
+		starts, ok := index[d.Subject.Filename]
+		if !ok {
+			starts = lineStarts(src)
+			index[d.Subject.Filename] = starts
+		}
+		if s := snippet(src, starts, d.Subject.Start.Line, d.Subject.End.Line); s != "" {
 			d.Extra = &snippetExtra{snippet: s, wrapped: d.Extra}
 		}
 	}
 }
 
-func snippet(src []byte, from, to int) string {
-	if from < 1 {
+// lineStarts returns the offset of every line's first byte.
+func lineStarts(src []byte) []int {
+	starts := []int{0}
+	for i := 0; ; {
+		j := bytes.IndexByte(src[i:], '\n')
+		if j < 0 {
+			return starts
+		}
+		i += j + 1
+		starts = append(starts, i)
+	}
+}
+
+// snippet returns lines from..to (1-based, at most three) of src, given
+// its line starts.
+func snippet(src []byte, starts []int, from, to int) string {
+	if from < 1 || from > len(starts) {
 		return ""
 	}
-	if to < from {
-		to = from
-	}
-	if to > from+2 {
-		to = from + 2
-	}
-	line, start := 1, 0
+	to = min(max(to, from), from+2, len(starts))
 	var out []byte
-	for i := 0; i <= len(src); i++ {
-		if i == len(src) || src[i] == '\n' {
-			if line >= from && line <= to {
-				if len(out) > 0 {
-					out = append(out, '\n')
-				}
-				l := src[start:i]
-				if n := len(l); n > 0 && l[n-1] == '\r' {
-					l = l[:n-1]
-				}
-				out = append(out, l...)
-			}
-			line++
-			start = i + 1
-			if line > to {
-				break
-			}
+	for line := from; line <= to; line++ {
+		end := len(src)
+		if line < len(starts) {
+			end = starts[line] - 1 // the newline
 		}
+		l := src[starts[line-1]:end]
+		if n := len(l); n > 0 && l[n-1] == '\r' {
+			l = l[:n-1]
+		}
+		if line > from {
+			out = append(out, '\n')
+		}
+		out = append(out, l...)
 	}
 	return string(out)
 }

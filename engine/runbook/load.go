@@ -101,13 +101,14 @@ type fileBlock struct {
 
 // stepSource is what the loader keeps of a step block between phases.
 type stepSource struct {
-	block   *hcl.Block
-	content *hcl.BodyContent
-	remain  hcl.Body
-	refs    []stepRef // step references, in source order
-	args    cty.Value // decoded arguments (validation scope)
-	asserts []*hcl.Block
-	verify  *verifySource
+	block         *hcl.Block
+	content       *hcl.BodyContent
+	remain        hcl.Body
+	refs          []stepRef // step references, in source order
+	args          cty.Value // decoded arguments (validation scope)
+	argsSensitive bool      // args hold a sensitive value
+	asserts       []*hcl.Block
+	verify        *verifySource
 }
 
 type verifySource struct {

@@ -3,6 +3,9 @@ package runbook
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
+
+	"github.com/hashicorp/hcl/v2"
 )
 
 // parallelMin is the number of items below which per-item work is done on
@@ -11,9 +14,9 @@ import (
 var parallelMin = 512
 
 // forEachParallel calls fn for every index in [0, n), spread over the
-// machine's cores in contiguous ranges. Each range gets its own copy of the
-// loader, so fn may report diagnostics and references freely; they are merged
-// back in index order, exactly as a serial loop would have produced them. fn
+// machine's cores. Each worker has its own copy of the loader, so fn may
+// report diagnostics and references freely; they are merged back in index
+// order, exactly as a serial loop would have produced them. fn
 // must write only to its own item. A panic in fn is re-raised on the calling
 // goroutine, where Load turns it into a diagnostic.
 func (l *loader) forEachParallel(n int, fn func(w *loader, i int)) {
@@ -24,26 +27,40 @@ func (l *loader) forEachParallel(n int, fn func(w *loader, i int)) {
 		}
 		return
 	}
-	parts := make([]loader, workers)
+	// Items are handed out in small batches, in order, so the cores finish
+	// together; each batch's reports are kept apart and merged in order.
+	const batch = 64
+	batches := (n + batch - 1) / batch
+	diags := make([]hcl.Diagnostics, batches)
+	reported := make([][]hcl.Range, batches)
 	panics := make([]any, workers)
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for p := range parts {
-		parts[p] = *l
-		parts[p].diags, parts[p].reported = nil, nil
-		from, to := p*n/workers, (p+1)*n/workers
+	for p := range workers {
 		wg.Go(func() {
 			defer func() { panics[p] = recover() }()
-			for i := from; i < to; i++ {
-				fn(&parts[p], i)
+			w := *l
+			for {
+				b := int(next.Add(1)) - 1
+				if b >= batches {
+					return
+				}
+				w.diags, w.reported = nil, nil
+				for i := b * batch; i < min(n, (b+1)*batch); i++ {
+					fn(&w, i)
+				}
+				diags[b], reported[b] = w.diags, w.reported
 			}
 		})
 	}
 	wg.Wait()
-	for p := range parts {
-		if panics[p] != nil {
-			panic(panics[p])
+	for _, p := range panics {
+		if p != nil {
+			panic(p)
 		}
-		l.diags = append(l.diags, parts[p].diags...)
-		l.reported = append(l.reported, parts[p].reported...)
+	}
+	for b := range batches {
+		l.diags = append(l.diags, diags[b]...)
+		l.reported = append(l.reported, reported[b]...)
 	}
 }

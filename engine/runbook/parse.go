@@ -1,6 +1,7 @@
 package runbook
 
 import (
+	"bytes"
 	"runtime"
 	"slices"
 	"sync"
@@ -55,20 +56,14 @@ func parseChunked(src []byte, filename string, cuts []int) *hcl.File {
 	pieces := make([]*hcl.File, len(bounds)-1)
 	failed := make([]bool, len(pieces))
 
-	// Starting positions need the line of each cut: one pass over src.
+	// Pieces start at the beginning of a line; count lines to each.
 	starts := make([]hcl.Pos, len(pieces))
-	line, next := 1, 0
-	for i := range src {
-		for next < len(pieces) && bounds[next] == i {
-			starts[next] = hcl.Pos{Line: line, Column: 1, Byte: i}
-			next++
+	line := 1
+	for i := range pieces {
+		if i > 0 {
+			line += bytes.Count(src[bounds[i-1]:bounds[i]], []byte{'\n'})
 		}
-		if src[i] == '\n' {
-			line++
-		}
-	}
-	for ; next < len(pieces); next++ { // a piece may start at the very end
-		starts[next] = hcl.Pos{Line: line, Column: 1, Byte: len(src)}
+		starts[i] = hcl.Pos{Line: line, Column: 1, Byte: bounds[i]}
 	}
 
 	var wg sync.WaitGroup
@@ -177,6 +172,9 @@ func splitTopLevel(src []byte, size int) []int {
 			}
 			continue
 		}
+		if !codeSpecial[c] {
+			continue
+		}
 		switch c {
 		case '"':
 			strs = append(strs, depth)
@@ -214,6 +212,14 @@ func splitTopLevel(src []byte, size int) []int {
 	}
 	return cuts
 }
+
+// codeSpecial marks the bytes splitTopLevel acts on outside strings.
+var codeSpecial = func() (t [256]bool) {
+	for _, c := range []byte("\"{[()]}#/<\n") {
+		t[c] = true
+	}
+	return t
+}()
 
 // heredocEnd recognises a heredoc opening at src[i] ("<<ID" or "<<-ID" then a
 // newline) and returns the offset just past its closing line's marker. ok is
