@@ -51,7 +51,7 @@ func rehearseOne(t *testing.T, c rehearsal) *rehearse.Report {
 	defer cancel()
 	rep, err := rehearse.Run(ctx, rb, vars, rehearse.Options{
 		Fixture: fx, FixtureName: "contoso", Scenario: c.scenario, Store: store,
-		ApproveAll: true, RunbookPath: c.runbook,
+		Answers: rehearse.Answers{All: true}, RunbookPath: c.runbook,
 	})
 	if ctx.Err() != nil {
 		t.Fatalf("the rehearsal did not finish within 30s of real time: the executor or its virtual clock hung (an engine bug, not a runbook one)")

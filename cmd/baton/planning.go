@@ -276,7 +276,7 @@ func cmdReview(ctx context.Context, env *cliEnv, args []string) int {
 		if sf.site == "" {
 			return fail(env, errors.New("--rehearsal needs --site FIXTURE (and --scenario)"))
 		}
-		rep, err := runRehearsal(ctx, env, rb, vars, &sf, true, nil, io.Discard, rbPath)
+		rep, err := runRehearsal(ctx, env, rb, vars, &sf, rehearse.Answers{All: true}, io.Discard, rbPath)
 		if err != nil {
 			return fail(env, err)
 		}
@@ -338,7 +338,7 @@ func reviewEvidence(rep *rehearse.Report, planDigest string) *review.Rehearsal {
 	return r
 }
 
-func runRehearsal(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars map[string]cty.Value, sf *siteFlags, approveAll bool, approvals map[string][]state.Approval, progress io.Writer, path string) (*rehearse.Report, error) {
+func runRehearsal(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars map[string]cty.Value, sf *siteFlags, answers rehearse.Answers, progress io.Writer, path string) (*rehearse.Report, error) {
 	fx, name, err := loadFixture(sf.site)
 	if err != nil {
 		return nil, err
@@ -347,10 +347,10 @@ func runRehearsal(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars ma
 	if stPath == "" {
 		stPath = state.DefaultPath()
 	}
-	return rehearseWith(ctx, env, rb, vars, fx, name, sf.scenario, approveAll, approvals, progress, path, stPath)
+	return rehearseWith(ctx, env, rb, vars, fx, name, sf.scenario, answers, progress, path, stPath)
 }
 
-func rehearseWith(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars map[string]cty.Value, fx *sim.Fixture, name, scenario string, approveAll bool, approvals map[string][]state.Approval, progress io.Writer, path, statePath string) (*rehearse.Report, error) {
+func rehearseWith(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars map[string]cty.Value, fx *sim.Fixture, name, scenario string, answers rehearse.Answers, progress io.Writer, path, statePath string) (*rehearse.Report, error) {
 	st, err := state.Open(statePath, state.Options{})
 	if err != nil {
 		return nil, stateErr(err)
@@ -362,7 +362,7 @@ func rehearseWith(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars ma
 	}
 	return rehearse.Run(ctx, rb, vars, rehearse.Options{
 		Fixture: fx, FixtureName: name, Scenario: scenario, Store: st, Log: env.log, Observer: obs,
-		ApproveAll: approveAll, Approvals: approvals, Requester: currentUser(), EngineVersion: version.Version,
+		Answers: answers, Requester: currentUser(), EngineVersion: version.Version,
 		RunbookPath: path, Inputs: displayInputs(vars),
 	})
 }

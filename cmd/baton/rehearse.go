@@ -2,11 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 
+	"github.com/batonhq/baton/engine/lang"
+	"github.com/batonhq/baton/engine/rehearse"
 	"github.com/batonhq/baton/state"
 )
 
@@ -18,8 +19,9 @@ func cmdRehearse(ctx context.Context, env *cliEnv, args []string) int {
 	sf.register(fs)
 	var stf stateFlag
 	stf.register(fs)
-	approveAll := fs.Bool("approve-all", false, "answer every approval and manual step with its listed approvers")
-	approvalsFile := fs.String("approvals", "", `JSON file answering approvals: {"step": [{"by": "alice", "decision": "approved", "comment": "..."}]}`)
+	approveAll := fs.Bool("approve-all", false, "answer every approval and manual step (not in --approvals) with its listed approvers")
+	approvalDelay := fs.String("approval-delay", "0s", "with --approve-all: how long each answer takes, in virtual time (\"15m\")")
+	approvalsFile := fs.String("approvals", "", `JSON file answering approvals: {"step": [{"by": "alice", "decision": "approved", "after": "20m", "comment": "..."}]}`)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	quiet := fs.Bool("quiet", false, "print only the report, not the live progress")
 	pos, code := parse(fs, args)
@@ -30,16 +32,6 @@ func cmdRehearse(ctx context.Context, env *cliEnv, args []string) int {
 		fs.Usage()
 		return exitError
 	}
-	var approvals map[string][]state.Approval
-	if *approvalsFile != "" {
-		b, err := os.ReadFile(*approvalsFile)
-		if err != nil {
-			return fail(env, err)
-		}
-		if err := json.Unmarshal(b, &approvals); err != nil {
-			return fail(env, fmt.Errorf("approvals file %s: %w (expected {\"step\": [{\"by\": ..., \"decision\": \"approved\"}]})", *approvalsFile, err))
-		}
-	}
 	rb := loadRunbook(env, pos[0])
 	if rb == nil {
 		return exitError
@@ -47,6 +39,20 @@ func cmdRehearse(ctx context.Context, env *cliEnv, args []string) int {
 	vars, ok := resolveInputs(env, rb, &in)
 	if !ok {
 		return exitError
+	}
+	delay, err := lang.ParseDuration(*approvalDelay)
+	if err != nil || delay < 0 {
+		return fail(env, fmt.Errorf("--approval-delay %q: give a duration like \"15m\"", *approvalDelay))
+	}
+	answers := rehearse.Answers{All: *approveAll, Delay: delay}
+	if *approvalsFile != "" {
+		b, err := os.ReadFile(*approvalsFile)
+		if err != nil {
+			return fail(env, fmt.Errorf("reading the approvals file: %w", err))
+		}
+		if answers.Steps, err = rehearse.ParseAnswers(b, rb); err != nil {
+			return fail(env, fmt.Errorf("%s: %w", *approvalsFile, err))
+		}
 	}
 	fx, name, err := loadFixture(sf.site)
 	if err != nil {
@@ -56,7 +62,7 @@ func cmdRehearse(ctx context.Context, env *cliEnv, args []string) int {
 	if *quiet || *asJSON {
 		progress = io.Discard
 	}
-	rep, err := rehearseWith(ctx, env, rb, vars, fx, name, sf.scenario, *approveAll, approvals, progress, pos[0], stf.resolved())
+	rep, err := rehearseWith(ctx, env, rb, vars, fx, name, sf.scenario, answers, progress, pos[0], stf.resolved())
 	if err != nil {
 		return fail(env, stateErr(err))
 	}

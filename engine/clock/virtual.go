@@ -126,6 +126,29 @@ func WithTimeout(parent context.Context, c Clock, d time.Duration) (context.Cont
 	}
 }
 
+// Alarm is for a participant about to go idle (see Participants) that
+// must wake at a time: the channel is closed d from now, and the clock then
+// counts the participant as running again, so time stops there. stop
+// cancels the alarm and reports whether it had fired; when it had, the
+// participant is already awake and must not call Wake.
+func (v *Virtual) Alarm(d time.Duration) (ch <-chan struct{}, stop func() (fired bool)) {
+	c := make(chan struct{})
+	fired := false
+	v.mu.Lock()
+	t := v.addTimer(v.now.Add(max(d, 0)), func() {
+		fired = true
+		v.active++
+		close(c)
+	})
+	v.mu.Unlock()
+	return c, func() bool {
+		v.mu.Lock()
+		defer v.mu.Unlock()
+		t.dead = true
+		return fired
+	}
+}
+
 // Enter implements Participants.
 func (v *Virtual) Enter() { v.mu.Lock(); v.active++; v.mu.Unlock() }
 

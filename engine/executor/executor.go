@@ -51,13 +51,23 @@ type Options struct {
 	// WaitForApprovals keeps the process polling while only approvals are
 	// pending; otherwise the run pauses and the process returns.
 	WaitForApprovals bool
-	// AutoApprove answers approvals and manual steps (rehearsals).
-	AutoApprove func(step *runbook.Step) []state.Approval
+	// AutoApprove answers approvals and manual steps (rehearsals). An
+	// answer with a delay arrives that long after the step asked, on the
+	// run's clock; meanwhile the run waits instead of pausing, and an
+	// approval whose expiry comes first expires.
+	AutoApprove func(step *runbook.Step) []AutoAnswer
 	// Heartbeat is the period of heartbeat events for running steps (wall
 	// clock only; default 10s; negative disables).
 	Heartbeat time.Duration
 	// ForceLock takes over a stale lock (holder provably dead).
 	ForceLock bool
+}
+
+// AutoAnswer is an automatic answer to an approval or manual step.
+type AutoAnswer struct {
+	state.Approval
+	// After is how long after the request the answer arrives.
+	After time.Duration
 }
 
 // Meta describes how a run was started.
@@ -158,6 +168,14 @@ type run struct {
 	failedBy     string // the step whose failure stopped the main path
 	backout      bool
 	backoutOrder []string
+	answers      []scheduledAnswer // automatic answers not yet given
+}
+
+// scheduledAnswer is an automatic answer due at a time.
+type scheduledAnswer struct {
+	step string
+	at   time.Time
+	a    state.Approval
 }
 
 type result struct {

@@ -394,14 +394,55 @@ check "independent" {
 		f := newFixture(t)
 		rb := f.load(src)
 		o := f.opts()
-		o.AutoApprove = func(*runbook.Step) []state.Approval {
-			return []state.Approval{{By: "alice", Decision: "approved"}, {By: "bob", Decision: "approved"}}
+		o.AutoApprove = func(*runbook.Step) []AutoAnswer {
+			return []AutoAnswer{{Approval: state.Approval{By: "alice", Decision: "approved"}}, {Approval: state.Approval{By: "bob", Decision: "approved"}}}
 		}
 		res, err := Start(t.Context(), rb, f.vars(rb), o, Meta{})
 		if err != nil || res.Status != state.RunSucceeded {
 			t.Fatalf("%v %v", res, err)
 		}
 	})
+	// Timed answers: the run waits on its (virtual) clock for them, and an
+	// approval expires when its answers come too late.
+	timed := []struct {
+		name       string
+		after      [2]time.Duration // alice's and bob's delays
+		decision   string
+		wantStatus state.RunStatus
+		wantReason string
+		wantAt     time.Duration // when the approval settled
+	}{
+		{"both within the hour", [2]time.Duration{20 * time.Minute, 65 * time.Minute}, "approved", state.RunSucceeded, "", 65 * time.Minute},
+		{"second answer after expiry", [2]time.Duration{time.Hour, 9 * time.Hour}, "approved", state.RunFailed, "expired", 8 * time.Hour},
+		{"rejected after a while", [2]time.Duration{30 * time.Minute, 0}, "rejected", state.RunFailed, "rejected by alice", 0},
+	}
+	for _, tc := range timed {
+		t.Run("timed answers: "+tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			rb := f.load(src)
+			o := f.opts()
+			o.AutoApprove = func(*runbook.Step) []AutoAnswer {
+				return []AutoAnswer{
+					{Approval: state.Approval{By: "alice", Decision: tc.decision}, After: tc.after[0]},
+					{Approval: state.Approval{By: "bob", Decision: "approved"}, After: tc.after[1]},
+				}
+			}
+			start := f.clk.Now()
+			res, err := Start(t.Context(), rb, f.vars(rb), o, Meta{})
+			if err != nil || res.Status != tc.wantStatus || !strings.Contains(res.Reason, tc.wantReason) {
+				t.Fatalf("%v %v, want %s (%s)", res, err, tc.wantStatus, tc.wantReason)
+			}
+			rec, err := f.store.Step(res.RunID, "cab")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.wantAt > 0 {
+				if got := rec.FinishedAt.Sub(start); got != tc.wantAt {
+					t.Errorf("approval settled after %s, want %s", got, tc.wantAt)
+				}
+			}
+		})
+	}
 }
 
 func TestLockContention(t *testing.T) {

@@ -91,6 +91,8 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 				return r.pause("no step can start: " + r.pendingSummary())
 			case r.onlyApprovalsPending() && r.opts.WaitForApprovals && !virtual:
 				// keep polling the store below
+			case r.hasAnswerEvent():
+				// an automatic answer (or an expiry) is due: wait for it below
 			default:
 				return r.pause(reason)
 			}
@@ -104,30 +106,79 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 		} else {
 			stall = time.After(2 * time.Second)
 		}
+		answer, stopAnswer := r.answerAlarm()
 		r.idle(parts, virtual)
+		var (
+			res   result
+			event int
+		)
+		const (
+			gotResult = iota + 1
+			gotAnswer
+			gotTick
+			gotStall
+			gotCancel
+			gotRunDone
+		)
 		select {
-		case res := <-r.results:
-			r.wake(parts, virtual)
-			r.finish(res)
+		case res = <-r.results:
+			event = gotResult
+		case <-answer:
+			event = gotAnswer
 		case <-tick:
-			r.wake(parts, virtual)
-			r.heartbeat()
+			event = gotTick
 		case <-stall:
-			r.wake(parts, virtual)
+			event = gotStall
+		case <-ctx.Done():
+			event = gotCancel
+		case <-runCtx.Done():
+			event = gotRunDone
+		}
+		if !stopAnswer() {
+			r.wake(parts, virtual) // a fired alarm has woken us already
+		}
+		switch event {
+		case gotResult:
+			r.finish(res)
+		case gotAnswer:
+			r.giveDueAnswers()
+			r.checkApprovals()
+		case gotTick:
+			r.heartbeat()
+		case gotStall:
 			if v, ok := r.clk.(*clock.Virtual); ok {
 				a, sl, tm := v.Counts()
 				r.log.Warn("virtual clock stalled", "active", a, "asleep", sl, "timers", tm, "running", len(r.running))
+				if v.Kick() {
+					r.log.Warn("virtual clock stalled for 2s of real time; advanced it to the next timer")
+				}
 			}
-			if v, ok := r.clk.(*clock.Virtual); ok && v.Kick() {
-				r.log.Warn("virtual clock stalled for 2s of real time; advanced it to the next timer")
-			}
-		case <-ctx.Done():
-			r.wake(parts, virtual)
+		case gotCancel:
 			cancelRun()
-		case <-runCtx.Done():
-			r.wake(parts, virtual)
 		}
 	}
+}
+
+func (r *run) hasAnswerEvent() bool {
+	_, ok := r.nextAnswerEvent()
+	return ok
+}
+
+// answerAlarm fires when the next automatic answer or approval expiry is
+// due (a nil channel when none is). On the virtual clock it is an alarm,
+// so virtual time stops at that moment even while steps run.
+func (r *run) answerAlarm() (<-chan struct{}, func() bool) {
+	at, ok := r.nextAnswerEvent()
+	if !ok {
+		return nil, func() bool { return false }
+	}
+	d := at.Sub(r.clk.Now())
+	if v, ok := r.clk.(*clock.Virtual); ok {
+		return v.Alarm(d)
+	}
+	ch := make(chan struct{})
+	t := time.AfterFunc(max(d, 0), func() { close(ch) })
+	return ch, func() bool { t.Stop(); return false }
 }
 
 func (r *run) idle(p clock.Participants, virtual bool) {

@@ -166,14 +166,57 @@ func (r *run) requestApproval(s *runbook.Step) {
 	r.em.emit(ev)
 	if r.opts.AutoApprove != nil {
 		for _, a := range r.opts.AutoApprove(s) {
-			a.At = now
-			a.PlanDigest = r.record.PlanDigest
-			if err := r.store.AddApproval(r.id, s.Name, a, r.entry("approval."+a.Decision, s.Name, map[string]string{"by": a.By, "comment": a.Comment})); err != nil {
-				r.log.Warn("automatic approval failed", "step", s.Name, "error", err)
-			}
+			r.answers = append(r.answers, scheduledAnswer{step: s.Name, at: now.Add(max(0, a.After)), a: a.Approval})
 		}
+		r.giveDueAnswers()
+	}
+}
+
+// giveDueAnswers records the automatic answers whose time has come, then
+// settles the steps they answer.
+func (r *run) giveDueAnswers() {
+	now := r.clk.Now()
+	kept := r.answers[:0]
+	given := false
+	for _, sa := range r.answers {
+		if sa.at.After(now) {
+			kept = append(kept, sa)
+			continue
+		}
+		if rec := r.recp(sa.step); rec == nil || rec.Status != state.StepAwaitingApproval {
+			continue // settled meanwhile (rejected, expired)
+		}
+		a := sa.a
+		a.At, a.PlanDigest = now, r.record.PlanDigest
+		if err := r.store.AddApproval(r.id, sa.step, a, r.entry("approval."+a.Decision, sa.step, map[string]string{"by": a.By, "comment": a.Comment})); err != nil {
+			r.log.Warn("automatic approval failed", "step", sa.step, "error", err)
+		}
+		given = true
+	}
+	r.answers = kept
+	if given {
 		r.checkApprovals()
 	}
+}
+
+// nextAnswerEvent is when the run must look at its approvals again while
+// nothing else happens: the next automatic answer, or an expiry before it.
+// ok is false when no automatic answer is due, so waiting is pointless.
+func (r *run) nextAnswerEvent() (at time.Time, ok bool) {
+	for _, sa := range r.answers {
+		if rec := r.recp(sa.step); rec != nil && rec.Status == state.StepAwaitingApproval && (!ok || sa.at.Before(at)) {
+			at, ok = sa.at, true
+		}
+	}
+	if !ok {
+		return at, false
+	}
+	for _, name := range r.order {
+		if rec := r.recp(name); rec.Status == state.StepAwaitingApproval && !rec.Deadline.IsZero() && rec.Deadline.Before(at) {
+			at = rec.Deadline
+		}
+	}
+	return at, true
 }
 
 // checkApprovals settles approval and manual steps from the answers in

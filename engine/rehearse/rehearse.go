@@ -35,12 +35,8 @@ type Options struct {
 	Store       *state.Store
 	Log         hclog.Logger
 	Observer    executor.Observer
-	// ApproveAll answers every approval and manual step with as many of
-	// its listed approvers as it needs.
-	ApproveAll bool
-	// Approvals answers given steps (from an approvals file); steps not
-	// listed pause the rehearsal unless ApproveAll.
-	Approvals     map[string][]state.Approval
+	// Answers answer the approval and manual steps.
+	Answers       Answers
 	Parallelism   int
 	Requester     string
 	EngineVersion string
@@ -100,6 +96,9 @@ func Run(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, op
 	if opts.Fixture == nil {
 		return nil, fmt.Errorf("rehearse: no fixture site given")
 	}
+	if err := checkAnswers(opts.Answers.Steps, rb); err != nil {
+		return nil, err
+	}
 	vclock := clock.NewVirtual(Epoch)
 	site, err := sim.New(opts.Fixture, opts.Scenario, vclock)
 	if err != nil {
@@ -111,7 +110,7 @@ func Run(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, op
 		Store: opts.Store, Clock: vclock, Log: opts.Log, Observer: rec, Parallelism: opts.Parallelism,
 		Targets:   map[string]steps.Target{"configmgr": site},
 		Rehearsal: true, Requester: firstNonEmpty(opts.Requester, "rehearsal"), EngineVersion: opts.EngineVersion,
-		Heartbeat: -1, AutoApprove: approver(opts),
+		Heartbeat: -1, AutoApprove: opts.Answers.answerer(),
 	}
 	res, err := executor.Start(ctx, rb, vars, xo, executor.Meta{
 		RunbookPath: opts.RunbookPath, Target: "fixture:" + opts.FixtureName + "/" + opts.Scenario, Inputs: opts.Inputs,
@@ -149,29 +148,6 @@ func Run(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, op
 	rep.JournalHead = head
 	sort.SliceStable(rep.Timeline, func(i, j int) bool { return rep.Timeline[i].At < rep.Timeline[j].At })
 	return rep, nil
-}
-
-func approver(opts Options) func(s *runbook.Step) []state.Approval {
-	return func(s *runbook.Step) []state.Approval {
-		if given, ok := opts.Approvals[s.Name]; ok {
-			return given
-		}
-		if !opts.ApproveAll {
-			return nil
-		}
-		need := max(1, s.MinApprovals)
-		var out []state.Approval
-		for _, a := range s.Approvers {
-			if len(out) == need {
-				break
-			}
-			out = append(out, state.Approval{By: a, Decision: "approved", Comment: "rehearsal: --approve-all"})
-		}
-		for i := len(out); i < need; i++ {
-			out = append(out, state.Approval{By: fmt.Sprintf("rehearsal-approver-%d", i+1), Decision: "approved", Comment: "rehearsal: --approve-all"})
-		}
-		return out
-	}
 }
 
 // recorder builds the timeline from executor events.

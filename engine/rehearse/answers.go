@@ -1,0 +1,171 @@
+package rehearse
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/batonhq/baton/engine/executor"
+	"github.com/batonhq/baton/engine/lang"
+	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/state"
+)
+
+// Answers says how a rehearsal answers approvals and manual steps. A step
+// nobody answers stops the rehearsal where a real run would wait.
+type Answers struct {
+	// All answers every step not in Steps with as many of its listed
+	// approvers as it needs.
+	All bool
+	// Delay is how long those answers take to come, in virtual time
+	// (people are rarely instant; an approval may expire meanwhile).
+	Delay time.Duration
+	// Steps are the answers of an approvals file, by step name.
+	Steps map[string][]Answer
+}
+
+// Answer is one person's answer to an approval or manual step.
+type Answer struct {
+	By       string `json:"by"`
+	Decision string `json:"decision"` // "approved" or "rejected"
+	Comment  string `json:"comment,omitempty"`
+	// After is how long after the step asks the answer comes, in virtual
+	// time; written as a duration string ("20m", "1h30m").
+	After time.Duration `json:"-"`
+}
+
+// UnmarshalJSON reads an answer with its "after" duration string.
+func (a *Answer) UnmarshalJSON(b []byte) error {
+	type plain Answer
+	var raw struct {
+		plain
+		After string `json:"after"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&raw); err != nil {
+		return err
+	}
+	*a = Answer(raw.plain)
+	if raw.After != "" {
+		d, err := lang.ParseDuration(raw.After)
+		if err != nil {
+			return fmt.Errorf("after %q: %w", raw.After, err)
+		}
+		if d < 0 {
+			return fmt.Errorf("after %q: must not be negative", raw.After)
+		}
+		a.After = d
+	}
+	return nil
+}
+
+// ParseAnswers reads an approvals file:
+//
+//	{"go_no_go": [{"by": "alice", "decision": "approved", "after": "20m"}]}
+//
+// and checks every answer against rb: the step exists and waits for people,
+// the decision is approved or rejected, the person may answer it.
+func ParseAnswers(data []byte, rb *runbook.Runbook) (map[string][]Answer, error) {
+	var m map[string][]Answer
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf(`%w; expected {"step": [{"by": "alice", "decision": "approved", "after": "20m", "comment": "..."}]}`, err)
+	}
+	if err := checkAnswers(m, rb); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func checkAnswers(m map[string][]Answer, rb *runbook.Runbook) error {
+	var gated []string
+	for _, s := range rb.Steps {
+		if s.Class == runbook.ClassApproval || s.Class == runbook.ClassManual {
+			gated = append(gated, s.Name)
+		}
+	}
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var problems []string
+	for _, n := range names {
+		s := rb.Step(n)
+		switch {
+		case s == nil:
+			problems = append(problems, fmt.Sprintf("%q is not a step of runbook %s%s", n, rb.Name, hint(n, gated)))
+			continue
+		case s.Class != runbook.ClassApproval && s.Class != runbook.ClassManual:
+			problems = append(problems, fmt.Sprintf("step %q is a %s; only approval and manual steps take answers", n, s.Class))
+			continue
+		}
+		for i, a := range m[n] {
+			where := fmt.Sprintf("%s[%d]", n, i)
+			switch {
+			case a.By == "":
+				problems = append(problems, where+": missing \"by\"")
+			case a.Decision != "approved" && a.Decision != "rejected":
+				problems = append(problems, fmt.Sprintf("%s: decision %q must be \"approved\" or \"rejected\"", where, a.Decision))
+			case len(s.Approvers) > 0 && !containsFold(s.Approvers, a.By):
+				problems = append(problems, fmt.Sprintf("%s: %s is not an approver of %s (approvers: %s)", where, a.By, n, strings.Join(s.Approvers, ", ")))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("approvals file: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func hint(name string, gated []string) string {
+	if len(gated) == 0 {
+		return " (it has no approval or manual steps)"
+	}
+	return " (approval and manual steps: " + strings.Join(gated, ", ") + ")"
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// answerer gives the executor the rehearsal's answers for a step.
+func (a Answers) answerer() func(s *runbook.Step) []executor.AutoAnswer {
+	return func(s *runbook.Step) []executor.AutoAnswer {
+		if given, ok := a.Steps[s.Name]; ok {
+			out := make([]executor.AutoAnswer, len(given))
+			for i, g := range given {
+				out[i] = executor.AutoAnswer{After: g.After, Approval: state.Approval{By: g.By, Decision: g.Decision, Comment: g.Comment}}
+			}
+			return out
+		}
+		if !a.All {
+			return nil
+		}
+		need := max(1, s.MinApprovals)
+		var out []executor.AutoAnswer
+		add := func(by string) {
+			out = append(out, executor.AutoAnswer{After: a.Delay, Approval: state.Approval{By: by, Decision: "approved", Comment: "rehearsal: --approve-all"}})
+		}
+		for _, by := range s.Approvers {
+			if len(out) == need {
+				break
+			}
+			add(by)
+		}
+		for i := len(out); i < need; i++ {
+			add(fmt.Sprintf("rehearsal-approver-%d", i+1))
+		}
+		return out
+	}
+}

@@ -1,0 +1,89 @@
+package rehearse
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/steps"
+	"github.com/batonhq/baton/steps/basic"
+)
+
+func answersRunbook(t *testing.T) *runbook.Runbook {
+	t.Helper()
+	reg := steps.NewRegistry()
+	reg.Register(basic.Kinds()...)
+	src := `runbook "r" { title = "t" }
+approval "cab" {
+  approvers     = ["alice", "bob"]
+  expires_after = "1h"
+}
+manual "confirm" {
+  instructions = "do it"
+  depends_on   = [step.cab]
+}
+check "probe" {
+  uses      = "assert"
+  condition = true
+  message   = "never"
+}
+`
+	rb, diags := runbook.Load(runbook.FromFS(fstest.MapFS{"r.hcl": {Data: []byte(src)}}), "r.hcl", reg)
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	return rb
+}
+
+func TestParseAnswers(t *testing.T) {
+	rb := answersRunbook(t)
+	tests := []struct {
+		name, json string
+		want       string // substring of the error; "" for success
+	}{
+		{"timed answers", `{"cab": [{"by": "alice", "decision": "approved", "after": "20m"}, {"by": "Bob", "decision": "rejected", "comment": "no"}], "confirm": [{"by": "anyone", "decision": "approved", "after": "1h30m"}]}`, ""},
+		{"unknown step", `{"cabb": [{"by": "alice", "decision": "approved"}]}`, `"cabb" is not a step of runbook r (approval and manual steps: cab, confirm)`},
+		{"not a gate", `{"probe": [{"by": "alice", "decision": "approved"}]}`, `step "probe" is a check`},
+		{"bad decision", `{"cab": [{"by": "alice", "decision": "yes"}]}`, `decision "yes" must be "approved" or "rejected"`},
+		{"not an approver", `{"cab": [{"by": "mallory", "decision": "approved"}]}`, "mallory is not an approver of cab (approvers: alice, bob)"},
+		{"missing by", `{"cab": [{"decision": "approved"}]}`, `missing "by"`},
+		{"bad duration", `{"cab": [{"by": "alice", "decision": "approved", "after": "soon"}]}`, `after "soon"`},
+		{"unknown field", `{"cab": [{"by": "alice", "decision": "approved", "delay": "5m"}]}`, `unknown field "delay"`},
+		{"not JSON", `cab: alice`, "expected {"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseAnswers([]byte(tc.json), rb)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got["cab"][0].After != 20*time.Minute || got["confirm"][0].After != 90*time.Minute || got["cab"][1].After != 0 {
+					t.Errorf("delays not read: %+v", got)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestAnswererApproveAll(t *testing.T) {
+	rb := answersRunbook(t)
+	a := Answers{All: true, Delay: 15 * time.Minute, Steps: map[string][]Answer{"confirm": {{By: "carol", Decision: "rejected", After: time.Hour}}}}
+	got := a.answerer()(rb.Step("cab"))
+	if len(got) != 1 || got[0].By != "alice" || got[0].After != 15*time.Minute || got[0].Decision != "approved" {
+		t.Errorf("cab answered %+v, want alice approving after 15m", got)
+	}
+	got = a.answerer()(rb.Step("confirm"))
+	if len(got) != 1 || got[0].By != "carol" || got[0].Decision != "rejected" || got[0].After != time.Hour {
+		t.Errorf("confirm answered %+v, want the file's answer", got)
+	}
+	if got := (Answers{}).answerer()(rb.Step("cab")); got != nil {
+		t.Errorf("without answers: %+v", got)
+	}
+}
