@@ -183,6 +183,14 @@ func (v *Virtual) Kick() bool {
 	return false
 }
 
+// Active reports how many participants are running (neither asleep nor
+// idle).
+func (v *Virtual) Active() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.active
+}
+
 // Counts reports the running participants and the sleepers (diagnostics).
 func (v *Virtual) Counts() (active, asleep, timers int) {
 	v.mu.Lock()

@@ -119,6 +119,48 @@ action "free" {
 			want:       map[string]state.StepStatus{"a": "failed", "b": "skipped"},
 		},
 		{
+			name: "after a failure, checks that can still run do: every blocker is reported",
+			body: `
+check "gate" {
+  uses = "probe"
+  key  = "gate"
+}
+check "x1" {
+  uses = "probe"
+  key  = "x1"
+  assert {
+    condition = false
+    message   = "x1 blocks"
+  }
+}
+check "x2" {
+  uses       = "probe"
+  key        = "x2"
+  depends_on = [step.gate]
+  assert {
+    condition = false
+    message   = "x2 blocks"
+  }
+}
+check "after_x2" {
+  uses       = "probe"
+  key        = "after_x2"
+  depends_on = [step.x2]
+}
+action "go" {
+  uses       = "change"
+  depends_on = [step.x1, step.x2]
+  idempotent = true
+}
+check "after_go" {
+  uses       = "probe"
+  key        = "after_go"
+  depends_on = [step.go]
+}`,
+			wantStatus: state.RunFailed,
+			want:       map[string]state.StepStatus{"gate": "succeeded", "x1": "failed", "x2": "failed", "after_x2": "skipped", "go": "skipped", "after_go": "skipped"},
+		},
+		{
 			name: "continue policy lets the run succeed",
 			body: `
 check "warn" {

@@ -70,6 +70,13 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 			cancelRun()
 			continue
 		}
+		if virtual && len(r.running) > 0 && r.clk.(*clock.Virtual).Active() > 1 {
+			// Another step is still working at this virtual instant: take
+			// its result before deciding anything, so that what runs next
+			// depends on virtual time only, never on goroutine timing.
+			r.awaitResult(ctx, runCtx, parts)
+			continue
+		}
 		r.checkApprovals()
 		progress, pauseReason := r.schedule(runCtx, parts, virtual)
 		if pauseReason != "" && len(r.running) == 0 {
@@ -159,6 +166,26 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 	}
 }
 
+// awaitResult takes the next step result on the virtual clock (see
+// execute), with the same stall guard as the main wait.
+func (r *run) awaitResult(ctx, runCtx context.Context, parts clock.Participants) {
+	r.idle(parts, true)
+	select {
+	case res := <-r.results:
+		r.wake(parts, true)
+		r.finish(res)
+	case <-time.After(2 * time.Second):
+		r.wake(parts, true)
+		if v := r.clk.(*clock.Virtual); v.Kick() {
+			r.log.Warn("virtual clock stalled for 2s of real time while a step was busy; advanced it to the next timer")
+		}
+	case <-ctx.Done():
+		r.wake(parts, true)
+	case <-runCtx.Done():
+		r.wake(parts, true)
+	}
+}
+
 func (r *run) hasAnswerEvent() bool {
 	_, ok := r.nextAnswerEvent()
 	return ok
@@ -230,9 +257,33 @@ func (r *run) phaseAllows(s *runbook.Step) bool {
 		return s.IsMain()
 	case phasePost:
 		return s.IsMain() || s.Class == runbook.ClassPost
+	case phaseStopping:
+		// Checks only read the world: those that can still run do, so the
+		// run reports every blocker at once, not whichever failed first.
+		if s.Class != runbook.ClassCheck || !s.IsMain() {
+			return false
+		}
+		for _, d := range s.Deps {
+			if rec := r.recp(d); rec != nil && !rec.Status.Done() {
+				return false
+			}
+		}
+		return true
 	default:
 		return false
 	}
+}
+
+// firstFailure is the main step, first in the graph's order, whose failure
+// stops the run: the one reports name, whatever the timing of failures.
+func (r *run) firstFailure() string {
+	for _, n := range r.order {
+		s := r.steps[n]
+		if s.IsMain() && s.OnFailure != runbook.OnFailureContinue && r.recp(n).Status == state.StepFailed {
+			return n
+		}
+	}
+	return r.failedBy
 }
 
 // depsState tells whether s's dependencies are settled and, if s must be
@@ -420,6 +471,7 @@ func (r *run) settle() (bool, state.RunStatus, string) {
 		}
 		return true, state.RunSucceeded, ""
 	case phaseStopping:
+		r.failedBy = r.firstFailure()
 		if r.backout && r.hasClass(runbook.ClassBackout) {
 			r.phase = phaseBackout
 			r.em.emit(Event{Type: EventBackout, RunID: r.id, At: r.clk.Now(), Message: "backing out after " + r.failedBy + " failed"})
