@@ -10,8 +10,13 @@ runbook "daily_monitoring" {
 
 variable "provider" {
   type        = string
-  description = "SMS Provider baton uses (FQDN). Any provider of the site works; after a promotion the active server has changed, which does not matter here."
-  default     = "cm01.contoso.com"
+  description = "SMS Provider baton uses (FQDN); empty means the one on active_server. Any provider of the site works; after a promotion the active server has changed, which does not matter here."
+  default     = ""
+}
+
+locals {
+  # The SMS Provider to talk to (see variable "provider").
+  provider = var.provider != "" ? var.provider : var.active_server
 }
 
 variable "tolerated_critical_components" {

@@ -34,8 +34,13 @@ runbook "install_passive" {
 
 variable "provider" {
   type        = string
-  description = "SMS Provider baton uses (FQDN); the default is the one on the active site server."
-  default     = "cm01.contoso.com"
+  description = "SMS Provider baton uses (FQDN); empty means the one on active_server."
+  default     = ""
+}
+
+locals {
+  # The SMS Provider to talk to (see variable "provider").
+  provider = var.provider != "" ? var.provider : var.active_server
 }
 
 variable "window_start" {

@@ -17,19 +17,10 @@ import (
 	"github.com/batonhq/baton/fixtures"
 	"github.com/batonhq/baton/state"
 	"github.com/batonhq/baton/steps/configmgr/sim"
+	"github.com/zclconf/go-cty/cty"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/matrix.golden")
-
-// scenarioVars are the inputs an operator would give for a scenario, where
-// the defaults do not fit it (the fixture describes why).
-var scenarioVars = map[string][]string{
-	// The passive server named is the secondary site's server: the mistake
-	// the scenario is about.
-	"secondary-site-target": {"passive_server=ss1.contoso.com"},
-	// The certificate of dp01 is at hand, so the post-task can reimport it.
-	"dp-pki-certificates": {"pki_dp_server=dp01.contoso.com", `pki_dp_certificate_path=\\fs01\pki\dp01.pfx`, "pki_dp_certificate_password=canary-secret"},
-}
 
 // cell is one runbook rehearsed against one scenario.
 type cell struct {
@@ -115,34 +106,40 @@ func TestMatrix(t *testing.T) {
 }
 
 const matrixHeader = `# Every shipped runbook rehearsed against every scenario of every fixture,
-# approvals answered at once. One block per cell: the inputs that differ from
-# the defaults, the outcome and why, the checks and steps that failed, the
-# branches taken, the changes made (actions and post-tasks that ran) and the
-# site afterwards. Written by TestMatrix -update; review every change.
+# with the fixture's inputs and approvals answered at once. One block per
+# cell: the inputs that differ from the runbook's defaults, the outcome and
+# why, the checks and steps that failed, the branches taken, the changes
+# made (actions and post-tasks that ran) and the site afterwards.
+# Written by TestMatrix -update; review every change.
 
 `
 
-// rehearseCell rehearses one cell; it returns the report and the inputs
-// given (those of scenarioVars the runbook declares).
+// rehearseCell rehearses one cell with the fixture's inputs for the
+// scenario, as baton rehearse does; it returns the report and the inputs
+// that differ from the runbook's defaults.
 func rehearseCell(t *testing.T, c cell, fx *sim.Fixture) (*rehearse.Report, []string) {
 	t.Helper()
 	rb, diags := load(t, c.runbook)
 	if diags.HasErrors() {
 		t.Fatalf("%s: %s", c.runbook, diags.Error())
 	}
-	var given []string
-	for _, kv := range scenarioVars[c.scenario] {
-		name, _, _ := strings.Cut(kv, "=")
-		for _, v := range rb.Variables {
-			if v.Name == name {
-				given = append(given, kv)
-			}
-		}
-	}
-	vars, diags := runbook.ResolveInputs(rb, runbook.Inputs{Vars: given})
+	inputs := fx.Inputs(c.scenario)
+	vars, diags := runbook.ResolveInputs(rb, runbook.Inputs{Defaults: inputs, DefaultsSource: "fixture " + c.fixture})
 	if diags.HasErrors() {
 		t.Fatalf("inputs: %s", diags.Error())
 	}
+	var given []string
+	for _, v := range rb.Variables {
+		raw, ok := inputs[v.Name]
+		if !ok || v.Default.Type() == cty.String && !v.Default.IsNull() && v.Default.AsString() == raw {
+			continue
+		}
+		if v.Sensitive {
+			raw = "(sensitive)"
+		}
+		given = append(given, v.Name+"="+raw)
+	}
+	sort.Strings(given)
 	store, err := state.Open(filepath.Join(t.TempDir(), "state.db"), state.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -169,14 +166,7 @@ func summarize(c cell, v []string, rep *rehearse.Report) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## %s\n", c.name())
 	if len(v) > 0 {
-		shown := make([]string, len(v))
-		for i, kv := range v {
-			if strings.HasPrefix(kv, "pki_dp_certificate_password=") {
-				kv = "pki_dp_certificate_password=(sensitive)"
-			}
-			shown[i] = kv
-		}
-		fmt.Fprintf(&b, "vars:     %s\n", strings.Join(shown, " "))
+		fmt.Fprintf(&b, "inputs:   %s\n", strings.Join(v, " "))
 	}
 	fmt.Fprintf(&b, "outcome:  %s after %s", rep.Status, rep.Duration)
 	if rep.Reason != "" {

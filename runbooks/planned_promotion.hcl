@@ -34,8 +34,13 @@ runbook "planned_promotion" {
 
 variable "provider" {
   type        = string
-  description = "SMS Provider baton uses for the promotion (FQDN). Any reachable provider of the site works; the default is the one on the active site server."
-  default     = "cm01.contoso.com"
+  description = "SMS Provider baton uses for the promotion (FQDN); empty means the one on active_server. Any reachable provider of the site works."
+  default     = ""
+}
+
+locals {
+  # The SMS Provider to talk to (see variable "provider").
+  provider = var.provider != "" ? var.provider : var.active_server
 }
 
 variable "window_start" {

@@ -34,8 +34,13 @@ runbook "remove_passive" {
 
 variable "provider" {
   type        = string
-  description = "SMS Provider baton uses (FQDN): not the one on the server being removed."
-  default     = "cm01.contoso.com"
+  description = "SMS Provider baton uses (FQDN); empty means the one on active_server. Not the one on the server being removed."
+  default     = ""
+}
+
+locals {
+  # The SMS Provider to talk to (see variable "provider").
+  provider = var.provider != "" ? var.provider : var.active_server
 }
 
 variable "window_start" {
@@ -70,8 +75,8 @@ check "provider_not_on_passive" {
   uses        = "assert"
   description = "baton must not talk to the site through the SMS Provider of the server it removes."
   refs        = ["RMV", "R07"]
-  condition   = lower(var.provider) != local.passive_server
-  message     = format("provider is %s, the server being removed. Use the active server's provider.", var.provider)
+  condition   = lower(local.provider) != local.passive_server
+  message     = format("provider is %s, the server being removed. Use the active server's provider.", local.provider)
 }
 
 check "passive_roles" {

@@ -29,8 +29,13 @@ runbook "unplanned_failover" {
 
 variable "provider" {
   type        = string
-  description = "SMS Provider baton uses (FQDN). With the active site server down, its co-located provider is down too: use the provider that setup installed on the passive site server (R07)."
-  default     = "cm02.contoso.com"
+  description = "SMS Provider baton uses (FQDN); empty means the one on passive_server. With the active site server down, its co-located provider is down too: use the provider that setup installed on the passive site server (R07)."
+  default     = ""
+}
+
+locals {
+  # The SMS Provider to talk to (see variable "provider").
+  provider = var.provider != "" ? var.provider : var.passive_server
 }
 
 # ---------------------------------------------------------------------------

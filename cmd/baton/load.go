@@ -70,8 +70,15 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 
 // resolveInputs resolves the runbook's inputs from flags and BATON_VAR_*.
 func resolveInputs(env *cliEnv, rb *runbook.Runbook, f *inputFlags) (map[string]cty.Value, bool) {
+	return resolveInputsOver(env, rb, f, nil, "")
+}
+
+// resolveInputsOver is resolveInputs with defaults that replace the
+// runbook's own (a fixture's inputs), named by source in messages.
+func resolveInputsOver(env *cliEnv, rb *runbook.Runbook, f *inputFlags, defaults map[string]string, source string) (map[string]cty.Value, bool) {
 	vars, diags := runbook.ResolveInputs(rb, runbook.Inputs{
 		Vars: f.vars, VarFiles: f.varFiles, Environ: os.Environ(), ReadFile: os.ReadFile,
+		Defaults: defaults, DefaultsSource: source,
 	})
 	if len(diags) > 0 {
 		_ = runbook.WriteDiagnostics(env.io.err, rb, rb.HCLFiles, diags, false)

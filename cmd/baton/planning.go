@@ -46,6 +46,20 @@ func (s *siteFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.scenario, "scenario", "healthy", "the fixture's scenario")
 }
 
+// resolveInputs resolves a runbook's inputs; against a simulated site, the
+// fixture's inputs replace the runbook's defaults.
+func (s *siteFlags) resolveInputs(env *cliEnv, rb *runbook.Runbook, in *inputFlags) (map[string]cty.Value, bool) {
+	if s.site == "" {
+		return resolveInputs(env, rb, in)
+	}
+	fx, name, err := loadFixture(s.site)
+	if err != nil {
+		fail(env, err)
+		return nil, false
+	}
+	return resolveInputsOver(env, rb, in, fx.Inputs(s.scenario), "the inputs of fixture "+name)
+}
+
 func loadFixture(name string) (*sim.Fixture, string, error) {
 	if st, err := os.Stat(name); err == nil && !st.IsDir() {
 		f, err := sim.Load(os.DirFS(filepath.Dir(name)), filepath.Base(name))
@@ -127,7 +141,7 @@ func cmdPlan(ctx context.Context, env *cliEnv, args []string) int {
 	if rb == nil {
 		return exitError
 	}
-	vars, ok := resolveInputs(env, rb, &in)
+	vars, ok := sf.resolveInputs(env, rb, &in)
 	if !ok {
 		return exitError
 	}
@@ -261,7 +275,7 @@ func cmdReview(ctx context.Context, env *cliEnv, args []string) int {
 	if rb == nil {
 		return exitError
 	}
-	vars, ok := resolveInputs(env, rb, &in)
+	vars, ok := sf.resolveInputs(env, rb, &in)
 	if !ok {
 		return exitError
 	}

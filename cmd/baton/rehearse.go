@@ -36,9 +36,13 @@ func cmdRehearse(ctx context.Context, env *cliEnv, args []string) int {
 	if rb == nil {
 		return exitError
 	}
-	vars, ok := resolveInputs(env, rb, &in)
+	vars, ok := sf.resolveInputs(env, rb, &in)
 	if !ok {
 		return exitError
+	}
+	fx, name, err := loadFixture(sf.site)
+	if err != nil {
+		return fail(env, err)
 	}
 	delay, err := lang.ParseDuration(*approvalDelay)
 	if err != nil || delay < 0 {
@@ -53,10 +57,6 @@ func cmdRehearse(ctx context.Context, env *cliEnv, args []string) int {
 		if answers.Steps, err = rehearse.ParseAnswers(b, rb); err != nil {
 			return fail(env, fmt.Errorf("%s: %w", *approvalsFile, err))
 		}
-	}
-	fx, name, err := loadFixture(sf.site)
-	if err != nil {
-		return fail(env, err)
 	}
 	var progress io.Writer = env.io.err
 	if *quiet || *asJSON {

@@ -3,6 +3,7 @@ package runbook
 import (
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/batonhq/baton/engine/lang"
@@ -30,6 +31,13 @@ type Inputs struct {
 	Environ []string
 	// ReadFile reads var files; nil means os.ReadFile.
 	ReadFile func(string) ([]byte, error)
+	// Defaults replace the runbook's own defaults and lose to every other
+	// source: a rehearsal fixture's inputs (its server names...). Values
+	// are parsed like -var values; names the runbook does not declare are
+	// ignored.
+	Defaults map[string]string
+	// DefaultsSource names where Defaults come from, for messages.
+	DefaultsSource string
 }
 
 // EnvPrefix starts the environment variables that set runbook variables.
@@ -58,6 +66,27 @@ func ResolveInputs(rb *Runbook, in Inputs) (map[string]cty.Value, hcl.Diagnostic
 	for _, v := range rb.Variables {
 		if v.Default != cty.NilVal {
 			vals[v.Name] = inputValue{val: v.Default, source: "the default"}
+		}
+	}
+
+	defNames := make([]string, 0, len(in.Defaults))
+	for name := range in.Defaults {
+		defNames = append(defNames, name)
+	}
+	sort.Strings(defNames)
+	for _, name := range defNames {
+		v := decl[name]
+		if v == nil {
+			continue // a fixture serves several runbooks
+		}
+		src := in.DefaultsSource
+		if src == "" {
+			src = "the defaults given"
+		}
+		val, d := parseRawValue(v, in.Defaults[name], src+" ("+name+")")
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			vals[name] = inputValue{val: val, source: src}
 		}
 	}
 

@@ -2,10 +2,10 @@
 # and its two HA site servers, and the "configmgr" target the steps act
 # through.
 #
-# The including runbook declares variable "provider" itself, because the SMS
-# Provider baton must talk to depends on the procedure: the active site
-# server for a planned change, the passive one when the active is down
-# (domain reference R07).
+# The including runbook declares variable "provider" and local.provider
+# itself, because the SMS Provider baton must talk to depends on the
+# procedure: the active site server for a planned change, the passive one
+# when the active is down (domain reference R07).
 #
 # Defaults match the simulated site fixtures/sites/contoso.hcl, so that
 # `baton rehearse runbooks/<name>.hcl --site contoso` needs no -var.
@@ -77,7 +77,7 @@ target "site" {
   site_code      = var.site_code
   sql_server     = var.sql_server
   sql_auth       = "windows"
-  provider       = var.provider
+  provider       = local.provider
   active_server  = var.active_server
   passive_server = var.passive_server
 }

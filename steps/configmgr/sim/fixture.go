@@ -31,6 +31,23 @@ type Fixture struct {
 	order  []string
 	scens  map[string]*world
 	descrs map[string]string
+	inputs map[string]map[string]string // scenario -> runbook inputs
+}
+
+// Inputs returns the runbook inputs that fit the scenario (its server
+// names, site code...): the fixture's, overridden by the scenario's.
+// Rehearsals use them in place of a runbook's defaults; the operator's own
+// -var, -var-file and environment values still win.
+func (f *Fixture) Inputs(scenario string) map[string]string {
+	in, ok := f.inputs[scenario]
+	if !ok {
+		in = f.inputs[""] // the fixture's own, for an unknown scenario
+	}
+	out := map[string]string{}
+	for k, v := range in {
+		out[k] = v
+	}
+	return out
 }
 
 // Scenarios returns the fixture's scenario names in file order.
@@ -160,10 +177,12 @@ func parseFixture(src []byte, filename string) (f *Fixture, err error) {
 		Path:   filename,
 		scens:  map[string]*world{},
 		descrs: map[string]string{},
+		inputs: map[string]map[string]string{},
 	}
 	if spec.Description != nil {
 		f.Description = *spec.Description
 	}
+	f.inputs[""] = spec.Inputs
 	var ds diagSet
 	fileRange := hcl.Range{Filename: filename, Start: hcl.InitialPos, End: hcl.InitialPos}
 	if len(spec.Scenarios) == 0 {
@@ -190,6 +209,14 @@ func parseFixture(src []byte, filename string) (f *Fixture, err error) {
 		f.scens[sc.Name] = w
 		f.descrs[sc.Name] = sc.Description
 		f.order = append(f.order, sc.Name)
+		in := map[string]string{}
+		for k, v := range spec.Inputs {
+			in[k] = v
+		}
+		for k, v := range sc.Inputs {
+			in[k] = v
+		}
+		f.inputs[sc.Name] = in
 	}
 	if ds.HasErrors() {
 		return nil, &FixtureError{Diags: ds.Diagnostics}
@@ -226,16 +253,18 @@ func (d *diagSet) add(rng hcl.Range, summary, detail string) {
 // scenario block patches only what it sets.
 
 type fileSpec struct {
-	Description *string        `hcl:"description,optional"`
-	Scenarios   []scenarioSpec `hcl:"scenario,block"`
-	Body        bodySpec       `hcl:",remain"`
+	Description *string           `hcl:"description,optional"`
+	Inputs      map[string]string `hcl:"inputs,optional"`
+	Scenarios   []scenarioSpec    `hcl:"scenario,block"`
+	Body        bodySpec          `hcl:",remain"`
 }
 
 type scenarioSpec struct {
-	Name        string    `hcl:"name,label"`
-	Description string    `hcl:"description"`
-	Body        bodySpec  `hcl:",remain"`
-	DefRange    hcl.Range `hcl:",def_range"`
+	Name        string            `hcl:"name,label"`
+	Description string            `hcl:"description"`
+	Inputs      map[string]string `hcl:"inputs,optional"`
+	Body        bodySpec          `hcl:",remain"`
+	DefRange    hcl.Range         `hcl:",def_range"`
 }
 
 type bodySpec struct {
