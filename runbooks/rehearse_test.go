@@ -22,8 +22,10 @@ type rehearsal struct {
 	runbook  string
 	scenario string
 	vars     []string
-	status   string            // want: succeeded, failed, backed_out
+	status   string            // want: succeeded, failed, backed_out, paused
 	steps    map[string]string // want: step -> final status
+	// answers, when set, replace "approve everything at once".
+	answers *rehearse.Answers
 }
 
 func rehearseOne(t *testing.T, c rehearsal) *rehearse.Report {
@@ -49,9 +51,13 @@ func rehearseOne(t *testing.T, c rehearsal) *rehearse.Report {
 	// engine hang into a clear failure instead of the test binary's timeout.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	answers := rehearse.Answers{All: true}
+	if c.answers != nil {
+		answers = *c.answers
+	}
 	rep, err := rehearse.Run(ctx, rb, vars, rehearse.Options{
 		Fixture: fx, FixtureName: "contoso", Scenario: c.scenario, Store: store,
-		Answers: rehearse.Answers{All: true}, RunbookPath: c.runbook,
+		Answers: answers, RunbookPath: c.runbook,
 	})
 	if ctx.Err() != nil {
 		t.Fatalf("the rehearsal did not finish within 30s of real time: the executor or its virtual clock hung (an engine bug, not a runbook one)")
@@ -86,7 +92,7 @@ func TestRehearsals(t *testing.T) {
 	}
 	cases := []rehearsal{
 		{runbook: "planned_promotion.hcl", scenario: "healthy", status: "succeeded",
-			steps: map[string]string{"promote": "succeeded", "switch_complete": "succeeded", "promote_again": "skipped", "promotion_verified": "succeeded", "old_active_is_passive": "pending"}},
+			steps: map[string]string{"promote": "succeeded", "switch_complete": "succeeded", "promote_again": "skipped", "promotion_verified": "succeeded", "old_active_is_passive": "skipped"}},
 		{runbook: "planned_promotion.hcl", scenario: "recent-site-update", status: "failed",
 			steps: map[string]string{"updates": "failed", "promote": "skipped"}},
 		{runbook: "planned_promotion.hcl", scenario: "secondary-replication-degraded", status: "failed",
@@ -144,9 +150,33 @@ func TestRehearsals(t *testing.T) {
 
 		{runbook: "remove_passive.hcl", scenario: "healthy", status: "succeeded",
 			steps: map[string]string{"remove_site_server": "succeeded", "removed": "succeeded"}},
+
+		// Timed answers: when people answer changes what happens.
+		// The SQL Server Native Client is installed at 40m: an admin who
+		// confirms the fix after 45m gets a retry that works...
+		{runbook: "install_passive.hcl", scenario: "passive-install-prereq-fails", status: "succeeded",
+			answers: &rehearse.Answers{All: true, Steps: map[string][]rehearse.Answer{
+				"fix_install_failure": {{By: "alice", Decision: "approved", After: 45 * time.Minute}}}},
+			steps: map[string]string{"fix_install_failure": "succeeded", "retry_install": "succeeded", "passive_install_retried": "succeeded", "remove_failed_passive": "skipped"}},
+		// ...and a change board that answers after 9 hours lets the 8-hour
+		// approval expire: nothing is promoted.
+		{runbook: "planned_promotion.hcl", scenario: "healthy", status: "failed",
+			answers: &rehearse.Answers{All: true, Steps: map[string][]rehearse.Answer{
+				"cab": {{By: "cab-chair", Decision: "approved", After: time.Hour}, {By: "configmgr-service-owner", Decision: "approved", After: 9 * time.Hour}}}},
+			steps: map[string]string{"cab": "failed", "promote": "skipped"}},
+		// One of two approvals and nobody else: the rehearsal stops where a
+		// real run would wait for the second.
+		{runbook: "planned_promotion.hcl", scenario: "healthy", status: "paused",
+			answers: &rehearse.Answers{All: true, Steps: map[string][]rehearse.Answer{
+				"cab": {{By: "cab-chair", Decision: "approved", After: 30 * time.Minute}}}},
+			steps: map[string]string{"cab": "awaiting_approval", "promote": "pending"}},
 	}
 	for _, c := range cases {
-		t.Run(strings.TrimSuffix(c.runbook, ".hcl")+"/"+c.scenario, func(t *testing.T) {
+		name := strings.TrimSuffix(c.runbook, ".hcl") + "/" + c.scenario
+		if c.answers != nil {
+			name += "/timed-answers"
+		}
+		t.Run(name, func(t *testing.T) {
 			rep := rehearseOne(t, c)
 			ok := rep.Status == c.status
 			names := make([]string, 0, len(c.steps))

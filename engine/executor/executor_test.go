@@ -161,6 +161,23 @@ check "after_go" {
 			want:       map[string]state.StepStatus{"gate": "succeeded", "x1": "failed", "x2": "failed", "after_x2": "skipped", "go": "skipped", "after_go": "skipped"},
 		},
 		{
+			name: "a successful run marks its back-out path not needed",
+			body: `
+action "one" {
+  uses       = "change"
+  key        = "one"
+  idempotent = true
+}
+backout "undo_one" {
+  uses       = "change"
+  key        = "undo_one"
+  undoes     = step.one
+  idempotent = true
+}`,
+			wantStatus: state.RunSucceeded,
+			want:       map[string]state.StepStatus{"one": "succeeded", "undo_one": "skipped"},
+		},
+		{
 			name: "continue policy lets the run succeed",
 			body: `
 check "warn" {

@@ -465,6 +465,7 @@ func (r *run) settle() (bool, state.RunStatus, string) {
 		return r.settle()
 	case phasePost:
 		r.phase = phaseDone
+		r.skipRemaining() // the back-out path: not needed
 		failed := r.failedSteps()
 		if len(failed) > 0 {
 			return true, state.RunSucceeded, fmt.Sprintf("succeeded; steps that failed with on_failure = \"continue\": %v", failed)
