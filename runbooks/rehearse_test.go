@@ -125,6 +125,8 @@ func TestRehearsals(t *testing.T) {
 			steps: map[string]string{"switch_planned_path": "succeeded", "reinitialize_secondary": "succeeded", "reinitialize_other_secondaries": "skipped"}},
 		{runbook: "planned_promotion.hcl", scenario: "store-for-business", status: "succeeded",
 			steps: map[string]string{"reconnect_store_for_business": "succeeded"}},
+		{runbook: "unplanned_failover.hcl", scenario: "promotion-fails-midway", status: "succeeded",
+			steps: map[string]string{"switch_planned_path": "succeeded", "planned_path_failed": "succeeded", "promote_again": "succeeded", "switch_after_retry": "succeeded", "promotion_verified": "succeeded"}},
 		{runbook: "unplanned_failover.hcl", scenario: "provider-only-on-active", status: "failed",
 			steps: map[string]string{"providers": "failed", "promote": "skipped"}},
 

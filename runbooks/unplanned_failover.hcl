@@ -130,10 +130,43 @@ action "promote" {
 
 wait "switch_planned_path" {
   uses              = "configmgr_site_servers"
-  description       = "The active server answered, so the failover manager demotes it gracefully, as in a planned promotion (PRU-01 \"successful connection\", then PRP-01 to PRP-07): both servers end OK with the roles swapped. Gives up after 45 minutes."
+  description       = "The active server answered, so the failover manager demotes it gracefully, as in a planned promotion (PRU-01 \"successful connection\", then PRP-01 to PRP-07): both servers end OK with the roles swapped, or a server shows Failed (then planned_path_failed starts the promotion once more). Gives up after 45 minutes."
   refs              = ["PRU-01", "PRP-01", "PRP-02", "PRP-03", "PRP-04", "PRP-05", "PRP-06", "PRP-07"]
   when              = !step.active_down.output
   depends_on        = [step.promote]
+  until             = (lower(self.output.active) == local.passive_server && self.output.all_ok) || anytrue([for s in self.output.servers : contains(["Failed", "InstallFailed"], s.status)])
+  interval          = "30s"
+  expected_duration = "15m"
+  timeout           = "45m"
+}
+
+decision "planned_path_failed" {
+  description = "Did the graceful switch stop at a stage with a server in status Failed? The old active server may already be passive (after PRP-03) while the promoted one is not active yet: the site then has no active site server, and the promotion is started once more, as in a planned promotion."
+  refs        = ["PRP-03", "PRP-05"]
+  condition   = !(lower(step.switch_planned_path.output.active) == local.passive_server && step.switch_planned_path.output.all_ok)
+}
+
+action "promote_again" {
+  uses               = "configmgr_promote"
+  description        = "Starts the promotion of the passive server once more, after the graceful switch failed (Show Status names the failed stage; FailoverMgr.log on both servers). If this second attempt does not complete either, the run stops for the on-call team."
+  refs               = ["PRP-00"]
+  when               = step.planned_path_failed.output
+  server             = var.passive_server
+  point_of_no_return = true
+  expected_duration  = "1m"
+  timeout            = "10m"
+
+  verify {
+    uses      = "configmgr_site_servers"
+    condition = lower(self.output.active) == local.passive_server || anytrue([for s in self.output.servers : s.status == "Promoting"])
+  }
+}
+
+wait "switch_after_retry" {
+  uses              = "configmgr_site_servers"
+  description       = "Follows the second promotion attempt until the promoted server is active and both servers show OK (PRP-01 to PRP-07 again). Failing again, or after 45 minutes, the run stops."
+  refs              = ["PRP-01", "PRP-07"]
+  depends_on        = [step.promote_again]
   until             = lower(self.output.active) == local.passive_server && self.output.all_ok
   fail_if           = anytrue([for s in self.output.servers : contains(["Failed", "InstallFailed"], s.status)])
   interval          = "30s"
@@ -157,7 +190,7 @@ check "site_after" {
   uses        = "configmgr_site"
   description = "Checks that the site names the promoted server as its site server and is active: SiteComp has reset (PRU-06)."
   refs        = ["PRU-06"]
-  depends_on  = [step.switch_planned_path, step.switch_forced]
+  depends_on  = [step.switch_planned_path, step.switch_forced, step.switch_after_retry]
 
   assert {
     condition = lower(self.output.server_name) == local.passive_server && self.output.status == 1
