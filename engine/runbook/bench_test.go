@@ -2,9 +2,13 @@ package runbook
 
 import (
 	"fmt"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/batonhq/baton/engine/gctune"
 )
 
 // bigRunbook generates a runbook of n steps: checks, actions and waits, each
@@ -55,20 +59,32 @@ target "site" {
 	return []byte(b.String())
 }
 
+// BenchmarkLoad10k loads and validates a 10,000-step runbook, with the
+// garbage collector set as the baton command sets it (engine/gctune) and
+// with Go's default, for comparison.
 func BenchmarkLoad10k(b *testing.B) {
 	src := bigRunbook(10000)
 	fsys := FromFS(fstest.MapFS{"big.hcl": {Data: src}})
 	reg := testRegistry()
-	b.ReportAllocs()
-	b.SetBytes(int64(len(src)))
-	for b.Loop() {
-		rb, diags := Load(fsys, "big.hcl", reg)
-		if diags.HasErrors() {
-			b.Fatal(diags.Error())
-		}
-		if len(rb.Steps) != 10000 {
-			b.Fatal("steps")
-		}
+	for _, gc := range []struct {
+		name    string
+		percent int
+	}{{"baton-gc", gctune.Percent}, {"go-default-gc", 100}} {
+		b.Run(gc.name, func(b *testing.B) {
+			defer debug.SetGCPercent(debug.SetGCPercent(gc.percent))
+			runtime.GC()
+			b.ReportAllocs()
+			b.SetBytes(int64(len(src)))
+			for b.Loop() {
+				rb, diags := Load(fsys, "big.hcl", reg)
+				if diags.HasErrors() {
+					b.Fatal(diags.Error())
+				}
+				if len(rb.Steps) != 10000 {
+					b.Fatal("steps")
+				}
+			}
+		})
 	}
 }
 
