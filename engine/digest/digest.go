@@ -1,6 +1,6 @@
 // Package digest computes the identities that bind plans, runs and
 // approvals to what runs: the digest of a runbook's sources and of its
-// inputs. Sensitive inputs enter only as salted hashes, never in clear.
+// inputs. Sensitive inputs enter by name only: no value, no hash.
 package digest
 
 import (
@@ -40,16 +40,21 @@ func Sources(sources map[string][]byte) (total string, files map[string]string) 
 	return Bytes([]byte(all.String())), files
 }
 
-// Input is the stored form of one input: its JSON value, or for a
-// sensitive input only a salted hash of it.
+// Input is the stored form of one input: its JSON value, or nothing of a
+// sensitive one.
 type Input struct {
 	Value     string // JSON of the value; "" when sensitive
 	Sensitive bool
-	Hash      string // salted SHA-256 of the JSON value (always set)
+	// Hash is the SHA-256 of the name and JSON value; of a sensitive input,
+	// of its name only.
+	Hash string
 }
 
 // Inputs encodes input values for storage and digests them. Values that
-// are marked sensitive (anywhere inside) are kept only as hashes.
+// are marked sensitive (anywhere inside) leave no trace, not even a hash:
+// a hash of a password in a plan file or a state file could be guessed
+// offline. So a secret that changes between plan and apply, or before a
+// resume, goes unnoticed; it does not change what the runbook does.
 func Inputs(vars map[string]cty.Value) (total string, inputs map[string]Input) {
 	inputs = make(map[string]Input, len(vars))
 	names := make([]string, 0, len(vars))
@@ -64,7 +69,9 @@ func Inputs(vars map[string]cty.Value) (total string, inputs map[string]Input) {
 			}
 		}
 		in := Input{Sensitive: sensitive, Hash: Bytes([]byte("baton-input\x00" + name + "\x00" + js))}
-		if !sensitive {
+		if sensitive {
+			in.Hash = Bytes([]byte("baton-input\x00" + name + "\x00(sensitive)"))
+		} else {
 			in.Value = js
 		}
 		inputs[name] = in

@@ -8,8 +8,8 @@
 // and CheckFacts lists the facts observed at plan time that no longer hold.
 //
 // Secrets never reach a plan: values marked steps.Sensitive are rendered as
-// "(sensitive)" and inputs marked sensitive are stored only as salted
-// hashes.
+// "(sensitive)" and inputs marked sensitive leave no trace, not even a
+// hash (see engine/digest).
 //
 // Planning follows the executor's skip rule: a step whose when is false is
 // skipped; a step all of whose dependencies are skipped is skipped (its

@@ -15,7 +15,8 @@ import (
 type StaleError struct {
 	FilesChanged, FilesAdded, FilesRemoved []string
 	// Inputs changed, added or removed, by name; a sensitive input is
-	// compared by hash only and named with "(sensitive)".
+	// named with "(sensitive)", and its value is never compared (it is not
+	// stored).
 	InputsChanged, InputsAdded, InputsRemoved []string
 	// EngineBefore and EngineAfter are set when the engine version changed.
 	EngineBefore, EngineAfter   string
@@ -103,7 +104,7 @@ func (p *Plan) CheckStale(rb *runbook.Runbook, vars map[string]cty.Value, engine
 
 func inputLabel(name string, sensitive bool) string {
 	if sensitive {
-		return name + " (sensitive; compared by hash)"
+		return name + " (sensitive)"
 	}
 	return name
 }
