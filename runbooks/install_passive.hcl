@@ -280,6 +280,7 @@ wait "content_library_moved" {
   depends_on        = [step.cab, step.move_content_library]
   until             = self.output.remote && self.output.move_progress == 100
   fail_if           = self.output.move_status == "failed"
+  fail_message      = format("The content library move to %s failed at %d%%. Read distmgr.log on the active server, fix the cause (a share root instead of a sub-folder fails with 0x800700a1), then run again.", self.output.location, self.output.move_progress)
   interval          = "2m"
   expected_duration = "1h"
   timeout           = "8h"
@@ -365,6 +366,7 @@ wait "passive_install_retried" {
   depends_on        = [step.retry_install]
   until             = anytrue([for s in self.output.servers : s.status == "OK" if lower(s.name) == local.passive_server])
   fail_if           = anytrue([for s in self.output.servers : contains(["PrereqFailed", "InstallFailed", "Failed"], s.status) if lower(s.name) == local.passive_server])
+  fail_message      = format("The retried installation failed again: %s. The passive role is removed (back-out); the logs stay on the server (C:\\ConfigMgrSetup.log, FailoverMgr.log on the active server).", join("; ", [for s in self.output.servers : format("%s %s: %s", s.name, s.status, s.detail) if lower(s.name) == local.passive_server]))
   interval          = "1m"
   expected_duration = "40m"
   timeout           = "2h"

@@ -284,6 +284,7 @@ wait "switch_complete_after_retry" {
   depends_on        = [step.promote_again]
   until             = lower(self.output.active) == local.passive_server && self.output.all_ok
   fail_if           = anytrue([for s in self.output.servers : s.status == "Failed"])
+  fail_message      = format("The second promotion attempt failed too: %s. The run backs out; read FailoverMgr.log on both servers.", join("; ", [for s in self.output.servers : format("%s %s %s: %s", s.name, s.mode, s.status, s.detail)]))
   interval          = "30s"
   expected_duration = "15m"
   timeout           = "45m"

@@ -169,6 +169,7 @@ wait "switch_after_retry" {
   depends_on        = [step.promote_again]
   until             = lower(self.output.active) == local.passive_server && self.output.all_ok
   fail_if           = anytrue([for s in self.output.servers : contains(["Failed", "InstallFailed"], s.status)])
+  fail_message      = format("The second promotion attempt failed too: %s. The site may have no active site server: read FailoverMgr.log on both servers and call Microsoft support.", join("; ", [for s in self.output.servers : format("%s %s %s: %s", s.name, s.mode, s.status, s.detail)]))
   interval          = "30s"
   expected_duration = "15m"
   timeout           = "45m"

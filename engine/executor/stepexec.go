@@ -10,6 +10,7 @@ import (
 
 	"github.com/batonhq/baton/engine/clock"
 	"github.com/batonhq/baton/engine/digest"
+	"github.com/batonhq/baton/engine/lang"
 	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/state"
 	"github.com/batonhq/baton/steps"
@@ -530,7 +531,7 @@ func (r *run) waitStep(ctx context.Context, s *runbook.Step) (res result) {
 					return result{err: fmt.Errorf("evaluating fail_if: %s", r.red.String(diags.Error()))}
 				}
 				if v.IsKnown() && !v.IsNull() && v.True() {
-					return result{output: out, err: fmt.Errorf("fail_if holds: %s", r.rb.ExprText(s.FailIf))}
+					return result{output: out, err: r.failIfError(s, sc)}
 				}
 			}
 			v, diags := sc.Eval(s.Until, cty.Bool)
@@ -554,6 +555,19 @@ func (r *run) waitStep(ctx context.Context, s *runbook.Step) (res result) {
 			return result{err: err}
 		}
 	}
+}
+
+// failIfError says why a wait's fail_if stopped it: its fail_message, else
+// the condition's text.
+func (r *run) failIfError(s *runbook.Step, sc *lang.Scope) error {
+	if s.FailMessage != nil {
+		m, diags := sc.Eval(s.FailMessage, cty.String)
+		if !diags.HasErrors() && m.IsKnown() && !m.IsNull() {
+			un, _ := m.Unmark()
+			return errors.New(r.red.String(un.AsString()))
+		}
+	}
+	return fmt.Errorf("fail_if holds: %s", r.rb.ExprText(s.FailIf))
 }
 
 func stepSelf(out cty.Value) cty.Value {

@@ -119,7 +119,7 @@ func (l *loader) analyze() {
 	l.forEachParallel(len(order), func(l *loader, i int) {
 		s := rb.stepIndex[order[i]]
 		var ctx *hcl.EvalContext
-		if len(s.Asserts) > 0 || s.Until != nil || s.FailIf != nil {
+		if len(s.Asserts) > 0 || s.Until != nil || s.FailIf != nil || s.FailMessage != nil {
 			ctx = l.selfCtx(l.selfOutput(s))
 		}
 		for _, a := range s.Asserts {
@@ -134,6 +134,10 @@ func (l *loader) analyze() {
 		}
 		if s.FailIf != nil {
 			l.eval(ctx, s.FailIf, cty.Bool)
+		}
+		if s.FailMessage != nil {
+			m := l.eval(ctx, s.FailMessage, cty.String)
+			l.notSensitive(m, s.FailMessage, "A fail_message")
 		}
 		if v := s.Verify; v != nil && v.Condition != nil {
 			out := cty.DynamicVal

@@ -297,6 +297,14 @@ func (l *loader) decodeStep(s *Step, src *stepSource) {
 			s.FailIf = a.Expr
 			src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots|allowSelf, "fail_if")...)
 		}
+		if a := at["fail_message"]; a != nil {
+			s.FailMessage = a.Expr
+			src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots|allowSelf, "fail_message")...)
+			if s.FailIf == nil {
+				l.warnf(a.NameRange, "fail_message without fail_if",
+					"fail_message explains why fail_if stopped the wait; without a fail_if it is never shown.")
+			}
+		}
 		if at["timeout"] == nil {
 			l.errorf(s.DeclRange, "Wait without timeout",
 				"A wait must say how long it may wait, like timeout = \"45m\"; otherwise it could wait forever.")

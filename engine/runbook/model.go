@@ -173,9 +173,11 @@ type Step struct {
 	Asserts          []*Assert
 
 	// Wait.
-	Until    hcl.Expression // required for waits, may use self.output
-	FailIf   hcl.Expression // optional early failure for waits
-	Interval time.Duration  // default 30s
+	Until  hcl.Expression // required for waits, may use self.output
+	FailIf hcl.Expression // optional early failure for waits
+	// FailMessage explains a fail_if that holds (a string over self).
+	FailMessage hcl.Expression
+	Interval    time.Duration // default 30s
 
 	// Approval and manual.
 	Approvers      []string

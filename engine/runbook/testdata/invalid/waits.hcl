@@ -27,3 +27,18 @@ wait "slow" {
   interval = "20m"
   timeout  = "10m" # WARNING: Wait interval longer than its timeout
 }
+
+wait "message_alone" {
+  uses         = "site_fact"
+  until        = self.output.healthy
+  fail_message = "never shown" # WARNING: fail_message without fail_if
+  timeout      = "10m"
+}
+
+wait "message_type" {
+  uses         = "site_fact"
+  until        = self.output.healthy
+  fail_if      = !self.output.healthy
+  fail_message = self.output # ERROR: Incorrect value type
+  timeout      = "10m"
+}
