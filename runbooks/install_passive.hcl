@@ -450,3 +450,21 @@ backout "remove_failed_passive" {
     condition = !contains([for s in self.output.servers : lower(s.name)], local.passive_server)
   }
 }
+
+backout "failed_passive_removed" {
+  uses        = "configmgr_site_servers"
+  description = "Follows the removal until the new server is no longer a site server (up to 30 minutes), so that when the run ends the site really is as before."
+  refs        = ["PSV-D2"]
+  undoes      = step.add_passive
+
+  retry {
+    attempts  = 30
+    backoff   = "1m"
+    max_delay = "1m"
+  }
+
+  assert {
+    condition = !contains([for s in self.output.servers : lower(s.name)], local.passive_server)
+    message   = format("%s is still a site server: %s. Watch Monitoring > Site Server Status; remove it by hand if the removal stopped.", var.passive_server, join("; ", [for s in self.output.servers : format("%s %s %s", s.name, s.mode, s.status) if lower(s.name) == local.passive_server]))
+  }
+}
