@@ -168,7 +168,7 @@ func summarize(c cell, v []string, rep *rehearse.Report) string {
 	if len(v) > 0 {
 		fmt.Fprintf(&b, "inputs:   %s\n", strings.Join(v, " "))
 	}
-	fmt.Fprintf(&b, "outcome:  %s after %s", rep.Status, rep.Duration)
+	fmt.Fprintf(&b, "outcome:  %s after %s", rep.Status, rep.Duration.Round(time.Second))
 	if rep.Reason != "" {
 		fmt.Fprintf(&b, ": %s", firstLine(rep.Reason))
 	}
