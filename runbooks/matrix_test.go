@@ -1,7 +1,6 @@
 package runbooks
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -140,23 +139,7 @@ func rehearseCell(t *testing.T, c cell, fx *sim.Fixture) (*rehearse.Report, []st
 		given = append(given, v.Name+"="+raw)
 	}
 	sort.Strings(given)
-	store, err := state.Open(filepath.Join(t.TempDir(), "state.db"), state.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	rep, err := rehearse.Run(ctx, rb, vars, rehearse.Options{
-		Fixture: fx, FixtureName: c.fixture, Scenario: c.scenario, Store: store,
-		Answers: rehearse.Answers{All: true}, RunbookPath: c.runbook,
-	})
-	if ctx.Err() != nil {
-		t.Fatalf("the rehearsal did not finish within 60s of real time: the executor or its virtual clock hung")
-	}
-	if err != nil {
-		t.Fatalf("rehearse: %v", err)
-	}
+	rep := rehearseWith(t, rb, vars, fx, c.scenario, rehearse.Answers{All: true}, c.runbook)
 	return rep, given
 }
 

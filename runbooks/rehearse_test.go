@@ -14,6 +14,7 @@ import (
 	"github.com/batonhq/baton/fixtures"
 	"github.com/batonhq/baton/state"
 	"github.com/batonhq/baton/steps/configmgr/sim"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // rehearsal is one runbook rehearsed against one scenario of the contoso
@@ -42,25 +43,33 @@ func rehearseOne(t *testing.T, c rehearsal) *rehearse.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
+	answers := rehearse.Answers{All: true}
+	if c.answers != nil {
+		answers = *c.answers
+	}
+	return rehearseWith(t, rb, vars, fx, c.scenario, answers, c.runbook)
+}
+
+// rehearseWith rehearses rb against a fixture scenario with a fresh state
+// file.
+func rehearseWith(t *testing.T, rb *runbook.Runbook, vars map[string]cty.Value, fx *sim.Fixture, scenario string, answers rehearse.Answers, path string) *rehearse.Report {
+	t.Helper()
 	store, err := state.Open(filepath.Join(t.TempDir(), "state.db"), state.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
 	// A rehearsal takes milliseconds of real time; the bound turns an
-	// engine hang into a clear failure instead of the test binary's timeout.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// engine hang into a clear failure instead of the test binary's timeout
+	// (generous for -race on a busy machine).
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	answers := rehearse.Answers{All: true}
-	if c.answers != nil {
-		answers = *c.answers
-	}
 	rep, err := rehearse.Run(ctx, rb, vars, rehearse.Options{
-		Fixture: fx, FixtureName: "contoso", Scenario: c.scenario, Store: store,
-		Answers: answers, RunbookPath: c.runbook,
+		Fixture: fx, FixtureName: fx.Name, Scenario: scenario, Store: store,
+		Answers: answers, RunbookPath: path,
 	})
 	if ctx.Err() != nil {
-		t.Fatalf("the rehearsal did not finish within 30s of real time: the executor or its virtual clock hung (an engine bug, not a runbook one)")
+		t.Fatalf("the rehearsal did not finish within 60s of real time: the executor or its virtual clock hung (an engine bug, not a runbook one)")
 	}
 	if err != nil {
 		t.Fatalf("rehearse: %v", err)

@@ -224,21 +224,9 @@ func (b *builder) ectx(self cty.Value) *hcl.EvalContext {
 	return c
 }
 
-func unknownOutput(s *runbook.Step) cty.Value {
-	t := s.OutputType()
-	v := cty.UnknownVal(t)
-	if t == cty.DynamicPseudoType {
-		v = cty.DynamicVal
-	}
-	if s.SensitiveOutput {
-		v = v.Mark(steps.Sensitive)
-	}
-	return v
-}
-
 func unknownStep(s *runbook.Step) cty.Value {
 	return cty.ObjectVal(map[string]cty.Value{
-		"output": unknownOutput(s),
+		"output": s.UnknownOutput(),
 		"status": cty.UnknownVal(cty.String).RefineNotNull(),
 	})
 }
@@ -246,7 +234,7 @@ func unknownStep(s *runbook.Step) cty.Value {
 // planStep decides whether a main step or post-task runs and describes it.
 func (b *builder) planStep(s *runbook.Step) *Step {
 	ps := b.describe(s)
-	st := &stepState{output: unknownOutput(s)}
+	st := &stepState{output: s.UnknownOutput()}
 	b.st[s.Name] = st
 
 	// Dependencies (the skip rule).
@@ -563,7 +551,7 @@ func (b *builder) backout(p *Plan, order []string) {
 	sort.SliceStable(list, func(i, j int) bool { return pos(list[i]) > pos(list[j]) })
 	for _, s := range list {
 		ps := b.describe(s)
-		st := &stepState{output: unknownOutput(s), action: MayRun}
+		st := &stepState{output: s.UnknownOutput(), action: MayRun}
 		b.st[s.Name] = st
 		ps.Action = MayRun
 		switch u := b.st[s.Undoes]; {

@@ -112,17 +112,7 @@ func stepPlaceholder(s *Step, output cty.Value) cty.Value {
 }
 
 // placeholderOutput is step.<name>.output before the step has run.
-func placeholderOutput(s *Step) cty.Value {
-	t := s.OutputType()
-	output := cty.UnknownVal(t)
-	if t == cty.DynamicPseudoType {
-		output = cty.DynamicVal
-	}
-	if s.SensitiveOutput {
-		output = output.Mark(steps.Sensitive)
-	}
-	return output
-}
+func placeholderOutput(s *Step) cty.Value { return s.UnknownOutput() }
 
 // stepObject builds the step namespace; known overrides placeholders.
 // Placeholders depend only on a step's class, type and sensitivity, and cty

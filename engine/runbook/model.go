@@ -295,6 +295,20 @@ func (s *Step) OutputType() cty.Type {
 	return cty.DynamicPseudoType
 }
 
+// UnknownOutput is the step's output before it has run: an unknown value
+// of its output type, marked sensitive when the output is.
+func (s *Step) UnknownOutput() cty.Value {
+	t := s.OutputType()
+	v := cty.UnknownVal(t)
+	if t == cty.DynamicPseudoType {
+		v = cty.DynamicVal
+	}
+	if s.SensitiveOutput {
+		v = v.Mark(steps.Sensitive)
+	}
+	return v
+}
+
 // ExprText returns an expression's source text with whitespace collapsed,
 // for plans, skip reasons and errors; "(expression)" when the source is
 // not at hand, "" for a nil expression.
