@@ -109,14 +109,14 @@ func (TCP) TargetType() string   { return "" }
 func (TCP) OutputType() cty.Type { return TCPOutput }
 func (TCP) Spec() hcldec.Spec {
 	return hcldec.ObjectSpec{
-		"host":    &hcldec.AttrSpec{Name: "host", Type: cty.String, Required: true},
-		"port":    &hcldec.AttrSpec{Name: "port", Type: cty.Number, Required: true},
-		"timeout": &hcldec.AttrSpec{Name: "timeout", Type: cty.String},
+		"host":            &hcldec.AttrSpec{Name: "host", Type: cty.String, Required: true},
+		"port":            &hcldec.AttrSpec{Name: "port", Type: cty.Number, Required: true},
+		"connect_timeout": &hcldec.AttrSpec{Name: "connect_timeout", Type: cty.String},
 	}
 }
 
 func (TCP) Describe(args cty.Value) steps.Description {
-	timeout := attr(args, "timeout")
+	timeout := attr(args, "connect_timeout")
 	if timeout.IsNull() {
 		timeout = cty.StringVal("5s")
 	}
@@ -129,7 +129,7 @@ func (TCP) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
 	if err != nil {
 		return cty.NilVal, err
 	}
-	timeout, err := duration(args, "timeout", 5*time.Second)
+	timeout, err := duration(args, "connect_timeout", 5*time.Second)
 	if err != nil {
 		return cty.NilVal, err
 	}

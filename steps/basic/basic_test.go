@@ -141,10 +141,10 @@ func TestTCP(t *testing.T) {
 		err       string
 	}{
 		{"open", `host = "127.0.0.1"` + "\nport = " + strconv.Itoa(open), true, ""},
-		{"closed", `host = "127.0.0.1"` + "\nport = " + strconv.Itoa(closed) + "\ntimeout = \"1s\"", false, ""},
+		{"closed", `host = "127.0.0.1"` + "\nport = " + strconv.Itoa(closed) + "\nconnect_timeout = \"1s\"", false, ""},
 		{"bad port", `host = "127.0.0.1"` + "\nport = 0", false, "not a TCP port"},
 		{"fractional port", `host = "127.0.0.1"` + "\nport = 1.5", false, "whole number"},
-		{"bad timeout", `host = "127.0.0.1"` + "\nport = 1\ntimeout = \"x\"", false, "not a duration"},
+		{"bad timeout", `host = "127.0.0.1"` + "\nport = 1\nconnect_timeout = \"x\"", false, "not a duration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -215,9 +215,9 @@ func TestDescribe(t *testing.T) {
 			"assert that the condition holds (now true)\n[message if false]\n(sensitive)"},
 		{Sleep{}, obj(map[string]cty.Value{"duration": cty.StringVal("30s")}), `wait "30s"`},
 		{Sleep{}, cty.DynamicVal, `wait (known at run time)`},
-		{TCP{}, obj(map[string]cty.Value{"host": cty.UnknownVal(cty.String), "port": cty.NumberIntVal(1433), "timeout": cty.NullVal(cty.String)}),
+		{TCP{}, obj(map[string]cty.Value{"host": cty.UnknownVal(cty.String), "port": cty.NumberIntVal(1433), "connect_timeout": cty.NullVal(cty.String)}),
 			`probe TCP (known at run time) port 1433 (timeout "5s")`},
-		{TCP{}, obj(map[string]cty.Value{"host": secret, "port": cty.NumberIntVal(1433), "timeout": cty.StringVal("1s")}).Mark(steps.Sensitive),
+		{TCP{}, obj(map[string]cty.Value{"host": secret, "port": cty.NumberIntVal(1433), "connect_timeout": cty.StringVal("1s")}).Mark(steps.Sensitive),
 			`probe TCP (sensitive) port (sensitive) (timeout (sensitive))`},
 		{Noop{}, cty.EmptyObjectVal, "do nothing"},
 		{NoopAction{}, obj(map[string]cty.Value{"ledger": cty.StringVal("/tmp/l")}), `do nothing but record the idempotency key in ledger "/tmp/l"`},

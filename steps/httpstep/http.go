@@ -81,7 +81,7 @@ func (k Kind) Spec() hcldec.Spec {
 		"tls_insecure_skip_verify": &hcldec.AttrSpec{Name: "tls_insecure_skip_verify", Type: cty.Bool},
 		"ca_file":                  &hcldec.AttrSpec{Name: "ca_file", Type: cty.String},
 		"parse_json":               &hcldec.AttrSpec{Name: "parse_json", Type: cty.Bool},
-		"timeout":                  &hcldec.AttrSpec{Name: "timeout", Type: cty.String},
+		"request_timeout":          &hcldec.AttrSpec{Name: "request_timeout", Type: cty.String},
 		"max_body":                 &hcldec.AttrSpec{Name: "max_body", Type: cty.Number},
 		"auth":                     &hcldec.AttrSpec{Name: "auth", Type: cty.String},
 	}
@@ -255,7 +255,7 @@ func expectedStatus(args cty.Value) ([]int, error) {
 }
 
 func newClient(args cty.Value) (*http.Client, error) {
-	timeout, err := duration(args, "timeout", DefaultTimeout)
+	timeout, err := duration(args, "request_timeout", DefaultTimeout)
 	if err != nil {
 		return nil, err
 	}

@@ -129,7 +129,7 @@ url = "${var.base}/nope"
 expected_status = [200]`, "returned 404 Not Found, expected [200]: check the URL's path"},
 		{"slow", HTTPGet(), `
 url     = "${var.base}/slow"
-timeout = "50ms"`, "did not answer within the timeout"},
+request_timeout = "50ms"`, "did not answer within the timeout"},
 		{"not json", HTTPGet(), `
 url        = "${var.base}/text"
 parse_json = true`, "is not JSON"},

@@ -29,10 +29,10 @@ func (Notify) TargetType() string   { return "" }
 func (Notify) OutputType() cty.Type { return NotifyOutput }
 func (Notify) Spec() hcldec.Spec {
 	return hcldec.ObjectSpec{
-		"webhook_url": &hcldec.AttrSpec{Name: "webhook_url", Type: cty.String, Required: true},
-		"message":     &hcldec.AttrSpec{Name: "message", Type: cty.String, Required: true},
-		"fields":      &hcldec.AttrSpec{Name: "fields", Type: cty.Map(cty.String)},
-		"timeout":     &hcldec.AttrSpec{Name: "timeout", Type: cty.String},
+		"webhook_url":     &hcldec.AttrSpec{Name: "webhook_url", Type: cty.String, Required: true},
+		"message":         &hcldec.AttrSpec{Name: "message", Type: cty.String, Required: true},
+		"fields":          &hcldec.AttrSpec{Name: "fields", Type: cty.Map(cty.String)},
+		"request_timeout": &hcldec.AttrSpec{Name: "request_timeout", Type: cty.String},
 	}
 }
 
