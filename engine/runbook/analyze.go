@@ -17,7 +17,8 @@ func (l *loader) analyze() {
 	rb := l.rb
 	names := make([]string, len(rb.Steps))
 	deps := make(map[string][]string, len(rb.Steps))
-	for i, s := range rb.Steps {
+	l.forEachParallel(len(rb.Steps), func(w *loader, i int) {
+		s := rb.Steps[i]
 		names[i] = s.Name
 		src := l.stepSrc[s]
 		s.DepRange = make(map[string]hcl.Range, len(src.refs))
@@ -28,10 +29,12 @@ func (l *loader) analyze() {
 			if _, seen := s.DepRange[r.name]; !seen {
 				s.DepRange[r.name] = r.rng
 				s.Deps = append(s.Deps, r.name)
-				l.checkDependency(s, r)
+				w.checkDependency(s, r)
 			}
 		}
 		slices.Sort(s.Deps)
+	})
+	for _, s := range rb.Steps {
 		deps[s.Name] = s.Deps
 	}
 	order := names
@@ -77,8 +80,20 @@ func (l *loader) analyze() {
 		}
 	}
 
+	// Without decisions the scope never changes below, so the when
+	// conditions are evaluated up front, in parallel.
+	refresh()
+	var whens []cty.Value
+	if !slices.ContainsFunc(rb.Steps, func(s *Step) bool { return s.Class == ClassDecision && s.Condition != nil }) {
+		whens = make([]cty.Value, len(order))
+		l.forEachParallel(len(order), func(w *loader, i int) {
+			if s := rb.stepIndex[order[i]]; s.When != nil {
+				whens[i] = w.eval(w.ctx, s.When, cty.Bool)
+			}
+		})
+	}
 	never := map[string]bool{}
-	for _, name := range order {
+	for i, name := range order {
 		s := rb.stepIndex[name]
 		refresh()
 		if s.Class == ClassDecision && s.Condition != nil {
@@ -89,7 +104,12 @@ func (l *loader) analyze() {
 			}
 		}
 		if s.When != nil {
-			v := l.eval(l.ctx, s.When, cty.Bool)
+			var v cty.Value
+			if whens != nil {
+				v = whens[i]
+			} else {
+				v = l.eval(l.ctx, s.When, cty.Bool)
+			}
 			if l.notSensitive(v, s.When, "A when condition") && v.IsKnown() && !v.IsNull() && v.False() {
 				never[s.Name] = true
 				l.errorf(s.When.Range(), "Step can never run",

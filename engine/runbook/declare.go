@@ -23,16 +23,17 @@ func (l *loader) declare(p string) {
 	l.targetIndex = map[string]*Target{}
 	hadErrors := l.diags.HasErrors()
 
-	// Reading step bodies against their class schema is the costly part and
-	// independent per block, so it is done first, in parallel.
+	// Reading step blocks (name, body against the class schema, step type)
+	// is the costly part and independent per block, so it is done first, in
+	// parallel; the loop below registers them in order.
 	bodies := make([]stepBody, len(l.blocks))
-	l.forEachParallel(len(l.blocks), func(_ *loader, i int) {
+	l.forEachParallel(len(l.blocks), func(w *loader, i int) {
 		b := l.blocks[i].block
 		switch b.Type {
 		case "runbook", "variable", "locals", "target":
 			return
 		}
-		bodies[i] = readStepBody(b)
+		bodies[i] = w.readStep(b)
 	})
 
 	for i, fb := range l.blocks {
@@ -170,52 +171,70 @@ func (l *loader) declareTarget(b *hcl.Block) {
 	l.rb.Targets = append(l.rb.Targets, t)
 }
 
-// stepBody is a step block's body read against its class's schema.
+// stepBody is a step block read on its own: its step, its body against the
+// class's schema, and what reading it reported.
 type stepBody struct {
-	content *hcl.BodyContent
-	remain  hcl.Body
-	diags   hcl.Diagnostics
+	step    *Step
+	src     *stepSource
+	badName hcl.Diagnostics // an invalid name: nothing else is reported
+	diags   hcl.Diagnostics // the body's and the step type's problems
+	reports []hcl.Range     // references reported meanwhile (see finish)
 }
 
-func readStepBody(b *hcl.Block) stepBody {
-	var r stepBody
-	class := Class(b.Type)
-	if kinded(class) {
-		r.content, r.remain, r.diags = b.Body.PartialContent(stepSchemas[class])
-	} else {
-		r.content, r.diags = b.Body.Content(stepSchemas[class])
+// readStep reads a step block, keeping what it reports in the result
+// rather than in w, since declareStep decides whether it counts.
+func (w *loader) readStep(b *hcl.Block) (r stepBody) {
+	before, reportedBefore := len(w.diags), len(w.reported)
+	defer func() {
+		r.reports = append([]hcl.Range(nil), w.reported[reportedBefore:]...)
+		w.diags, w.reported = w.diags[:before], w.reported[:reportedBefore]
+	}()
+	if !w.validName(b, "step") {
+		r.badName = append(hcl.Diagnostics{}, w.diags[before:]...) // non-nil even if empty
+		return r
 	}
+	class := Class(b.Type)
+	s := &Step{Name: b.Labels[0], Class: class, DeclRange: b.DefRange, OnFailure: OnFailureAbort, MinApprovals: 1}
+	src := &stepSource{block: b}
+	var diags hcl.Diagnostics
+	if kinded(class) {
+		src.content, src.remain, diags = b.Body.PartialContent(stepSchemas[class])
+	} else {
+		src.content, diags = b.Body.Content(stepSchemas[class])
+	}
+	w.diags = append(w.diags, diags...)
+	if kinded(class) {
+		if src.content.Attributes["uses"] == nil {
+			w.errorf(b.DefRange, "Missing step type",
+				"A %s must say which step type it runs, like uses = \"configmgr_site\".", class)
+		} else {
+			s.Uses = w.attrString(src.content.Attributes, "uses", "uses")
+			if s.Uses != "" {
+				s.Kind = w.lookupKind(s.Uses, src.content.Attributes["uses"].Expr.Range())
+			}
+		}
+	}
+	r.step, r.src = s, src
+	r.diags = append(hcl.Diagnostics(nil), w.diags[before:]...)
 	return r
 }
 
 func (l *loader) declareStep(b *hcl.Block, body stepBody) {
-	class := Class(b.Type)
-	if !l.validName(b, "step") {
+	if body.badName != nil {
+		l.diags = append(l.diags, body.badName...)
 		return
 	}
-	name := b.Labels[0]
-	if prev := l.rb.stepIndex[name]; prev != nil {
+	s := body.step
+	if prev := l.rb.stepIndex[s.Name]; prev != nil {
 		l.errorf(b.DefRange, "Duplicate step name",
 			"A step named %q was already declared at %s (%s). Step names are unique across every class and file.",
-			name, rangeString(prev.DeclRange), prev.Class)
+			s.Name, rangeString(prev.DeclRange), prev.Class)
 		return
 	}
-	s := &Step{Name: name, Class: class, DeclRange: b.DefRange, OnFailure: OnFailureAbort, MinApprovals: 1}
-	src := &stepSource{block: b, content: body.content, remain: body.remain}
 	l.diags = append(l.diags, body.diags...)
-	if kinded(class) {
-		if src.content.Attributes["uses"] == nil {
-			l.errorf(b.DefRange, "Missing step type",
-				"A %s must say which step type it runs, like uses = \"configmgr_site\".", class)
-		} else {
-			s.Uses = l.attrString(src.content.Attributes, "uses", "uses")
-			if s.Uses != "" {
-				s.Kind = l.lookupKind(s.Uses, src.content.Attributes["uses"].Expr.Range())
-			}
-		}
-	}
-	l.rb.stepIndex[name] = s
-	l.stepSrc[s] = src
+	l.reported = append(l.reported, body.reports...)
+	l.rb.stepIndex[s.Name] = s
+	l.stepSrc[s] = body.src
 	l.rb.Steps = append(l.rb.Steps, s)
 }
 
