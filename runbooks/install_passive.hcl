@@ -241,7 +241,7 @@ check "library_destination" {
   refs        = ["P04"]
   when        = step.library_needs_move.output
   condition   = can(regex("^\\\\\\\\[^\\\\]+\\\\[^\\\\]+\\\\[^\\\\]+", var.content_library_destination))
-  message     = format("content_library_destination %q is not a sub-folder of a share. Use \\\\<server>\\<share>\\<folder>, e.g. \\\\fs01\\cmcontent\\%s: the root of a share fails with 0x800700a1.", var.content_library_destination, var.site_code)
+  message     = format("content_library_destination %s is not a sub-folder of a share. Use \\\\<server>\\<share>\\<folder>, e.g. \\\\fs01\\cmcontent\\%s: the root of a share fails with 0x800700a1.", var.content_library_destination, var.site_code)
 }
 
 # ---------------------------------------------------------------------------

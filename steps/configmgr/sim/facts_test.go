@@ -178,6 +178,14 @@ func TestFactsPerScenario(t *testing.T) {
 				t.Errorf("library %s", diff)
 			}
 		},
+		"content-library-share-root": func(t *testing.T, f facts) {
+			if diff := cmp.Diff(configmgr.ContentLibrary{Location: `D:\SCCMContentLib`}, f.library); diff != "" {
+				t.Errorf("library %s", diff)
+			}
+			if diff := cmp.Diff(onlyActive, servers(f)); diff != "" {
+				t.Errorf("servers %s", diff)
+			}
+		},
 		"no-passive-yet": func(t *testing.T, f facts) {
 			if diff := cmp.Diff(onlyActive, servers(f)); diff != "" {
 				t.Errorf("servers %s", diff)
@@ -310,7 +318,7 @@ func activeOffline(t *testing.T, f facts) {
 
 func TestScenarioCoverage(t *testing.T) {
 	// Every contoso scenario has a facts check above.
-	if n := len(contosoFixture(t).Scenarios()); n != 22 {
+	if n := len(contosoFixture(t).Scenarios()); n != 23 {
 		t.Fatalf("%d scenarios; add the new ones to TestFactsPerScenario", n)
 	}
 }

@@ -80,7 +80,7 @@ func TestLoadEmbeddedFixtures(t *testing.T) {
 
 func TestContosoScenarioList(t *testing.T) {
 	want := []string{"healthy", "recent-site-update", "secondary-replication-degraded", "dp-on-site-server",
-		"content-library-local", "no-passive-yet", "passive-already-installed", "secondary-site-target",
+		"content-library-local", "content-library-share-root", "no-passive-yet", "passive-already-installed", "secondary-site-target",
 		"active-offline-back-in-10m", "active-offline-for-good", "active-offline-returns-after-45m",
 		"promotion-fails-midway", "passive-install-prereq-fails", "passive-install-account-not-admin",
 		"content-library-move-in-progress", "scp-on-site-server", "content-distribution-in-progress",
