@@ -35,13 +35,14 @@ func rehearseOne(t *testing.T, c rehearsal) *rehearse.Report {
 	if diags.HasErrors() {
 		t.Fatalf("%s: %s", c.runbook, diags.Error())
 	}
-	vars, diags := runbook.ResolveInputs(rb, runbook.Inputs{Vars: c.vars})
-	if diags.HasErrors() {
-		t.Fatalf("inputs: %s", diags.Error())
-	}
 	fx, err := sim.Load(fixtures.FS, "contoso")
 	if err != nil {
 		t.Fatal(err)
+	}
+	// As baton rehearse does: the fixture's inputs, then the case's own.
+	vars, diags := runbook.ResolveInputs(rb, runbook.Inputs{Vars: c.vars, Defaults: fx.Inputs(c.scenario)})
+	if diags.HasErrors() {
+		t.Fatalf("inputs: %s", diags.Error())
 	}
 	answers := rehearse.Answers{All: true}
 	if c.answers != nil {
@@ -145,11 +146,13 @@ func TestRehearsals(t *testing.T) {
 			steps: map[string]string{"move_content_library": "succeeded", "content_library_moved": "succeeded", "passive_ready": "succeeded"}},
 		{runbook: "install_passive.hcl", scenario: "content-library-move-in-progress", status: "succeeded",
 			steps: map[string]string{"move_content_library": "skipped", "content_library_moved": "succeeded", "passive_ready": "succeeded"}},
+		{runbook: "install_passive.hcl", scenario: "content-library-share-root", status: "failed",
+			steps: map[string]string{"library_destination": "failed", "cab": "skipped", "move_content_library": "skipped", "add_passive": "skipped"}},
 		{runbook: "install_passive.hcl", scenario: "passive-already-installed", status: "failed",
 			steps: map[string]string{"site_servers_before": "failed", "add_passive": "skipped"}},
 		{runbook: "install_passive.hcl", scenario: "dp-on-site-server", status: "failed",
 			steps: map[string]string{"site_server_roles": "failed", "add_passive": "skipped"}},
-		{runbook: "install_passive.hcl", scenario: "secondary-site-target", vars: []string{"passive_server=ss1.contoso.com"}, status: "failed",
+		{runbook: "install_passive.hcl", scenario: "secondary-site-target", status: "failed",
 			steps: map[string]string{"hierarchy_target": "failed", "add_passive": "skipped"}},
 		{runbook: "install_passive.hcl", scenario: "passive-install-prereq-fails", status: "backed_out",
 			steps: map[string]string{"fix_install_failure": "succeeded", "retry_install": "succeeded", "passive_install_retried": "failed", "remove_failed_passive": "succeeded"}},
