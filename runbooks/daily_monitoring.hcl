@@ -81,13 +81,13 @@ check "ha_roles" {
 }
 
 # ---------------------------------------------------------------------------
-# Rules. on_failure = "continue": every rule is reported.
+# Rules. A rule that fails fails the run (exit code 1, for the scheduler),
+# and every other rule still runs: all problems are reported at once.
 
 check "both_servers_ok" {
   uses        = "assert"
   description = "Microsoft's daily monitoring item: both site servers are listed with status OK in Monitoring > Site Server Status and on the site's Nodes tab (R08, PF-06)."
   refs        = ["R08", "PF-06"]
-  on_failure  = "continue"
   condition   = step.site_servers.output.all_ok && length(step.site_servers.output.servers) == 2
   message     = format("Site server status: %s. Both must be OK for a failover to work. Select the server in Monitoring > Site Server Status > Show Status; read FailoverMgr.log on both servers.", join("; ", [for s in step.site_servers.output.servers : format("%s %s %s (%s)", s.name, s.mode, s.status, s.detail)]))
 }
@@ -96,7 +96,6 @@ check "one_passive" {
   uses        = "assert"
   description = "Exactly one passive site server, and the pair is the expected one (P03)."
   refs        = ["P03", "PP-08"]
-  on_failure  = "continue"
   condition   = step.site_servers.output.passive_count == 1 && length(setsubtract(toset(local.site_servers), toset([for s in step.site_servers.output.servers : lower(s.name)]))) == 0
   message     = format("The site has %d passive site servers and its site servers are %s (expected %s). With no passive server the site has no high availability: rebuild it with install_passive.hcl (PP-08).", step.site_servers.output.passive_count, join(", ", [for s in step.site_servers.output.servers : s.name]), join(", ", local.site_servers))
 }
@@ -105,7 +104,6 @@ check "failover_manager" {
   uses        = "assert"
   description = "The failover manager (SMS_FAILOVER_MANAGER), which performs promotions, is not critical on either site server (daily monitoring item)."
   refs        = ["PF-09"]
-  on_failure  = "continue"
   condition   = !anytrue([for c in step.components.output.components : c.name == "SMS_FAILOVER_MANAGER" && c.status == 2])
   message     = format("SMS_FAILOVER_MANAGER is critical on %s. Read its status messages (Monitoring > Component Status) and FailoverMgr.log.", join(", ", [for c in step.components.output.components : c.server if c.name == "SMS_FAILOVER_MANAGER" && c.status == 2]))
 }
@@ -114,7 +112,6 @@ check "site_health" {
   uses        = "assert"
   description = "The site is active and no component is critical beyond the tolerated ones (R01, PF-09)."
   refs        = ["R01", "PF-09", "P01"]
-  on_failure  = "continue"
   condition   = step.site.output.status == 1 && alltrue([for c in step.components.output.critical : contains(var.tolerated_critical_components, c.name)])
   message     = format("Site status %d; critical components: %s.", step.site.output.status, join(", ", [for c in step.components.output.critical : format("%s on %s", c.name, c.server) if !contains(var.tolerated_critical_components, c.name)]))
 }
@@ -123,7 +120,6 @@ check "replication_healthy" {
   uses        = "assert"
   description = "Database replication links are active and current (R03, PF-02)."
   refs        = ["R03", "PF-02"]
-  on_failure  = "continue"
   condition   = step.replication.output.healthy
   message     = format("Unhealthy replication links: %s. See Monitoring > Database Replication.", join("; ", [for l in step.replication.output.unhealthy : format("%s->%s %s (%s)", l.from, l.to, l.group, l.state)]))
 }
@@ -132,7 +128,6 @@ check "content_library_remote" {
   uses        = "assert"
   description = "The content library is still on its remote share, not being moved (P04, PF-03)."
   refs        = ["P04", "PF-03"]
-  on_failure  = "continue"
   condition   = step.content_library.output.remote && step.content_library.output.move_progress == 100
   message     = format("The content library is at %s (remote: %s, move %d%%). Both site servers need it on a remote share.", step.content_library.output.location, step.content_library.output.remote ? "yes" : "no", step.content_library.output.move_progress)
 }
@@ -141,7 +136,6 @@ check "providers_reachable" {
   uses        = "assert"
   description = "Every SMS Provider answers, in particular those on the two site servers: when the active server fails, the other one's provider is the way in (R07)."
   refs        = ["R07"]
-  on_failure  = "continue"
   condition   = alltrue([for s in local.site_servers : anytrue([for p in step.providers.output.providers : p.reachable if lower(p.server) == s])])
   message     = format("SMS Providers: %s. A site server without a reachable provider cannot be used to promote when the other one is down.", join(", ", [for p in step.providers.output.providers : format("%s %s", p.server, p.reachable ? "reachable" : "NOT reachable")]))
 }
@@ -150,7 +144,6 @@ check "role_placement" {
   uses        = "assert"
   description = "Nobody added a distribution point or service connection point to a site server (P05, P06, PF-04, PF-05)."
   refs        = ["P05", "P06", "PF-04", "PF-05"]
-  on_failure  = "continue"
   condition   = step.ha_roles.output.count == 0
   message     = format("Unsupported roles on the HA site servers: %s. Move them to another server.", join(", ", [for r in step.ha_roles.output.roles : format("%s on %s", r.role, r.server)]))
 }
@@ -159,7 +152,6 @@ check "passive_after_update" {
   uses        = "assert"
   description = "A site update also updates the passive server; after every update the passive server must be re-verified (R05 note of the daily monitoring guidance). Fails when an update ran in the last day or is running and a site server is not OK."
   refs        = ["R05", "PF-01", "R08"]
-  on_failure  = "continue"
   condition   = (length(step.updates.output.recent) == 0 && length(step.updates.output.in_progress) == 0) || step.site_servers.output.all_ok
   message     = format("Site update activity (%s) and not every site server is OK: the passive server may not have been updated. Check Updates and Servicing > Show Status and Monitoring > Site Server Status.", join(", ", concat([for u in step.updates.output.recent : format("%s installed %s", u.name, u.updated_at)], [for u in step.updates.output.in_progress : format("%s %s", u.name, u.state_name)])))
 }
@@ -169,14 +161,16 @@ check "passive_after_update" {
 
 action "daily_report" {
   uses        = "notify"
-  description = "Sends the day's summary to the webhook: OK, or the list of problems."
+  description = "Sends the day's summary to the webhook, whatever the rules found (always): OK, the list of problems, or that the site could not be read."
   refs        = ["R08", "PF-06", "PF-09"]
   when        = var.webhook_url != ""
   webhook_url = var.webhook_url
   idempotent  = true
+  always      = true
   on_failure  = "continue"
-  # The problems found today, joined; "OK" when there are none.
-  message = format("ConfigMgr site %s high availability: %s", var.site_code, regex_replace(join("; ", compact([
+  # The problems found today, joined; "OK" when there are none; when a read
+  # failed (the site database down...), say so rather than fail the report.
+  message = try(format("ConfigMgr site %s high availability: %s", var.site_code, regex_replace(join("; ", compact([
     step.site_servers.output.all_ok && length(step.site_servers.output.servers) == 2 ? "" : "a site server is not OK",
     step.site_servers.output.passive_count == 1 ? "" : format("%d passive site servers", step.site_servers.output.passive_count),
     anytrue([for c in step.components.output.components : c.name == "SMS_FAILOVER_MANAGER" && c.status == 2]) ? "SMS_FAILOVER_MANAGER critical" : "",
@@ -186,10 +180,10 @@ action "daily_report" {
     alltrue([for s in local.site_servers : anytrue([for p in step.providers.output.providers : p.reachable if lower(p.server) == s])]) ? "" : "an SMS Provider does not answer",
     step.ha_roles.output.count == 0 ? "" : "DP or SCP on a site server",
     (length(step.updates.output.recent) == 0 && length(step.updates.output.in_progress) == 0) || step.site_servers.output.all_ok ? "" : "passive server not OK after a site update",
-  ])), "^$", "OK"))
+  ])), "^$", "OK")), format("ConfigMgr site %s high availability: could not be checked, the site could not be read (see the run's log: baton logs RUN).", var.site_code))
   fields = {
-    active  = step.site_servers.output.active
-    passive = step.site_servers.output.passive
-    version = step.site.output.version
+    active  = try(step.site_servers.output.active, "unknown")
+    passive = try(step.site_servers.output.passive, "unknown")
+    version = try(step.site.output.version, "unknown")
   }
 }

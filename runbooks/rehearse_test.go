@@ -27,6 +27,8 @@ type rehearsal struct {
 	steps    map[string]string // want: step -> final status
 	// answers, when set, replace "approve everything at once".
 	answers *rehearse.Answers
+	// notes must each appear in a notification the rehearsal records.
+	notes []string
 }
 
 func rehearseOne(t *testing.T, c rehearsal) *rehearse.Report {
@@ -159,8 +161,18 @@ func TestRehearsals(t *testing.T) {
 
 		{runbook: "daily_monitoring.hcl", scenario: "healthy", status: "succeeded",
 			steps: map[string]string{"both_servers_ok": "succeeded", "one_passive": "succeeded", "role_placement": "succeeded"}},
-		{runbook: "daily_monitoring.hcl", scenario: "scp-on-site-server", status: "succeeded",
-			steps: map[string]string{"role_placement": "failed", "both_servers_ok": "succeeded"}},
+		// A rule that fails fails the run (the scheduler sees exit 1), every
+		// other rule still runs, and the report goes out (always).
+		{runbook: "daily_monitoring.hcl", scenario: "scp-on-site-server", status: "failed",
+			vars:  []string{"webhook_url=https://hooks.example.invalid/ha"},
+			steps: map[string]string{"role_placement": "failed", "both_servers_ok": "succeeded", "replication_healthy": "succeeded", "daily_report": "succeeded"},
+			notes: []string{"DP or SCP on a site server"}},
+		// The site database is down: every read fails, and the report says
+		// the site could not be checked.
+		{runbook: "daily_monitoring.hcl", scenario: "sql-down", status: "failed",
+			vars:  []string{"webhook_url=https://hooks.example.invalid/ha"},
+			steps: map[string]string{"site": "failed", "site_servers": "failed", "both_servers_ok": "skipped", "daily_report": "succeeded"},
+			notes: []string{"could not be checked"}},
 
 		{runbook: "remove_passive.hcl", scenario: "healthy", status: "succeeded",
 			steps: map[string]string{"remove_site_server": "succeeded", "removed": "succeeded"}},
@@ -206,6 +218,15 @@ func TestRehearsals(t *testing.T) {
 			}
 			if rep.Status != c.status {
 				t.Errorf("run %s, want %s", rep.Status, c.status)
+			}
+			for _, n := range c.notes {
+				found := false
+				for _, sent := range rep.Notifications {
+					found = found || strings.Contains(sent.Message, n)
+				}
+				if !found {
+					t.Errorf("no notification says %q: %+v", n, rep.Notifications)
+				}
 			}
 			if !ok {
 				t.Logf("rehearsal:\n%s", describe(rep))

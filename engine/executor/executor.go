@@ -39,6 +39,10 @@ type Options struct {
 	// PureKinds are the step types that touch nothing and may run in a
 	// rehearsal (default: assert, sleep, noop).
 	PureKinds map[string]bool
+	// StandIns replace step types in a rehearsal, by name, with kinds that
+	// take the same arguments and act on nothing (a notify that records
+	// the message it would post).
+	StandIns map[string]steps.Kind
 
 	Requester     string
 	Host          string

@@ -161,6 +161,43 @@ check "after_go" {
 			want:       map[string]state.StepStatus{"gate": "succeeded", "x1": "failed", "x2": "failed", "after_x2": "skipped", "go": "skipped", "after_go": "skipped"},
 		},
 		{
+			name: "always-steps run whatever their dependencies did, even after the run stopped",
+			body: `
+check "broken" {
+  uses = "probe"
+  key  = "broken"
+  assert {
+    condition = false
+    message   = "broken"
+  }
+}
+action "never_started" {
+  uses       = "change"
+  key        = "never_started"
+  depends_on = [step.ok]
+  idempotent = true
+}
+check "ok" {
+  uses = "probe"
+  key  = "ok"
+}
+action "report" {
+  uses       = "change"
+  key        = "report"
+  depends_on = [step.broken, step.ok, step.never_started]
+  always     = true
+  idempotent = true
+}
+action "plain" {
+  uses       = "change"
+  key        = "plain"
+  depends_on = [step.broken]
+  idempotent = true
+}`,
+			wantStatus: state.RunFailed,
+			want:       map[string]state.StepStatus{"broken": "failed", "ok": "succeeded", "report": "succeeded", "plain": "skipped"},
+		},
+		{
 			name: "a successful run marks its back-out path not needed",
 			body: `
 action "one" {

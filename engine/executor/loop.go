@@ -260,11 +260,16 @@ func (r *run) phaseAllows(s *runbook.Step) bool {
 	case phaseStopping:
 		// Checks only read the world: those that can still run do, so the
 		// run reports every blocker at once, not whichever failed first.
-		if s.Class != runbook.ClassCheck || !s.IsMain() {
+		// Steps marked always (reports, verdicts) run too.
+		if !s.IsMain() || s.Class != runbook.ClassCheck && !s.Always {
 			return false
 		}
 		for _, d := range s.Deps {
-			if rec := r.recp(d); rec != nil && !rec.Status.Done() {
+			if s.Always {
+				if !r.settled(d) {
+					return false
+				}
+			} else if rec := r.recp(d); rec != nil && !rec.Status.Done() {
 				return false
 			}
 		}
@@ -272,6 +277,22 @@ func (r *run) phaseAllows(s *runbook.Step) bool {
 	default:
 		return false
 	}
+}
+
+// settled reports whether step name is done, or, once the run is stopping,
+// will never start (what always-steps wait for).
+func (r *run) settled(name string) bool {
+	rec := r.recp(name)
+	if rec == nil || rec.Status.Done() {
+		return true
+	}
+	if r.phase != phaseStopping || rec.Status != state.StepPending {
+		return false
+	}
+	if _, busy := r.running[name]; busy {
+		return false
+	}
+	return !r.phaseAllows(r.steps[name])
 }
 
 // firstFailure is the main step, first in the graph's order, whose failure
@@ -290,6 +311,14 @@ func (r *run) firstFailure() string {
 // skipped because of them, why.
 func (r *run) depsState(s *runbook.Step) (ready bool, skip bool, failDep bool, reason string) {
 	if len(s.Deps) == 0 {
+		return true, false, false, ""
+	}
+	if s.Always {
+		for _, d := range s.Deps {
+			if !r.settled(d) {
+				return false, false, false, ""
+			}
+		}
 		return true, false, false, ""
 	}
 	allSkipped := true
@@ -629,7 +658,10 @@ func (r *run) scopeFor(step *runbook.Step, self cty.Value) *lang.Scope {
 		}
 		out, ok := r.outputs[name]
 		if !ok {
-			if rec != nil && rec.Status == state.StepSkipped {
+			// A step that ended without output (skipped, or failed before
+			// producing one) has none: null, not unknown, so that try()
+			// and null checks in always-steps can handle it.
+			if rec != nil && rec.Status.Done() {
 				out = cty.NullVal(outputType(s))
 			} else {
 				out = cty.UnknownVal(outputType(s))

@@ -292,7 +292,7 @@ func (r *run) mayApprove(s *runbook.Step, by string) bool {
 
 // simulated reports whether s may run in a rehearsal.
 func (r *run) simulated(s *runbook.Step) bool {
-	if r.opts.PureKinds[s.Uses] {
+	if r.opts.PureKinds[s.Uses] || r.opts.StandIns[s.Uses] != nil {
 		return true
 	}
 	tt := s.Kind.TargetType()
@@ -359,6 +359,9 @@ func (r *run) closeTargets() {
 // invoke runs a step type once with the step's current arguments and
 // checks its assertions.
 func (r *run) invoke(ctx context.Context, s *runbook.Step, kind steps.Kind, body hcl.Body, target string, attempt int, asserts []*runbook.Assert) (cty.Value, error) {
+	if stand, ok := r.opts.StandIns[kind.Name()]; ok && r.opts.Rehearsal {
+		kind = stand
+	}
 	args, diags := r.scopeFor(s, cty.NilVal).DecodeBody(body, kind.Spec())
 	if diags.HasErrors() {
 		return cty.NilVal, fmt.Errorf("evaluating arguments: %s", r.red.String(diags.Error()))

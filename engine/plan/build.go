@@ -255,6 +255,11 @@ func (b *builder) planStep(s *runbook.Step) *Step {
 	}
 	var inherited []string
 	switch {
+	case s.Always:
+		st.action = WillRun
+		if len(s.Deps) > 0 {
+			ps.Reason = "runs once its dependencies have settled, whatever their outcome (always)"
+		}
 	case len(failed) > 0:
 		b.skip(ps, st, fmt.Sprintf("depends on %s, which failed or will not run because a check failed at plan time", strings.Join(failed, ", ")))
 		st.failSkip = true

@@ -70,22 +70,24 @@ type Blocked struct {
 
 // Report is what a rehearsal shows.
 type Report struct {
-	Runbook     string            `json:"runbook"`
-	Version     string            `json:"version,omitempty"`
-	Fixture     string            `json:"fixture"`
-	Scenario    string            `json:"scenario"`
-	RunID       string            `json:"run_id"`
-	Status      string            `json:"status"`
-	Reason      string            `json:"reason,omitempty"`
-	Duration    time.Duration     `json:"virtual_duration"`
-	Timeline    []Line            `json:"timeline"`
-	Branches    []Branch          `json:"branches"`
-	Blocked     []Blocked         `json:"blocked"`
-	Skipped     []Blocked         `json:"skipped"`
-	Steps       map[string]string `json:"steps"` // step -> final status
-	SiteEvents  []sim.Event       `json:"site_events"`
-	FinalSite   sim.State         `json:"final_site"`
-	JournalHead string            `json:"journal_head"`
+	Runbook    string            `json:"runbook"`
+	Version    string            `json:"version,omitempty"`
+	Fixture    string            `json:"fixture"`
+	Scenario   string            `json:"scenario"`
+	RunID      string            `json:"run_id"`
+	Status     string            `json:"status"`
+	Reason     string            `json:"reason,omitempty"`
+	Duration   time.Duration     `json:"virtual_duration"`
+	Timeline   []Line            `json:"timeline"`
+	Branches   []Branch          `json:"branches"`
+	Blocked    []Blocked         `json:"blocked"`
+	Skipped    []Blocked         `json:"skipped"`
+	Steps      map[string]string `json:"steps"` // step -> final status
+	SiteEvents []sim.Event       `json:"site_events"`
+	// Notifications are what notify steps would have posted (not sent).
+	Notifications []Notification `json:"notifications,omitempty"`
+	FinalSite     sim.State      `json:"final_site"`
+	JournalHead   string         `json:"journal_head"`
 }
 
 // Succeeded reports whether the runbook would succeed.
@@ -110,7 +112,7 @@ func Run(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, op
 		Store: opts.Store, Clock: vclock, Log: opts.Log, Observer: rec, Parallelism: opts.Parallelism,
 		Targets:   map[string]steps.Target{"configmgr": site},
 		Rehearsal: true, Requester: firstNonEmpty(opts.Requester, "rehearsal"), EngineVersion: opts.EngineVersion,
-		Heartbeat: -1, AutoApprove: opts.Answers.answerer(),
+		Heartbeat: -1, AutoApprove: opts.Answers.answerer(), StandIns: standIns(rb),
 	}
 	res, err := executor.Start(ctx, rb, vars, xo, executor.Meta{
 		RunbookPath: opts.RunbookPath, Target: "fixture:" + opts.FixtureName + "/" + opts.Scenario, Inputs: opts.Inputs,
@@ -136,6 +138,11 @@ func Run(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, op
 		s := rb.Step(r.Name)
 		if s == nil {
 			continue
+		}
+		if s.Uses == "notify" && r.Status == state.StepSucceeded {
+			if out, err := opts.Store.Logs(res.RunID, r.Name); err == nil && len(out) > 0 {
+				rep.Notifications = append(rep.Notifications, Notification{Step: r.Name, Message: strings.TrimSpace(string(out))})
+			}
 		}
 		switch {
 		case s.Class == runbook.ClassDecision && r.Status == state.StepSucceeded:

@@ -43,6 +43,15 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(w, "  %s %s: %s\n", b.Class, b.Step, b.Message)
 		}
 	}
+	if len(r.Notifications) > 0 {
+		fmt.Fprintln(w, "\nNotifications (not sent in a rehearsal):")
+		for _, n := range r.Notifications {
+			fmt.Fprintf(w, "  %s:\n", n.Step)
+			for _, line := range strings.Split(n.Message, "\n") {
+				fmt.Fprintf(w, "    %s\n", line)
+			}
+		}
+	}
 	if len(r.SiteEvents) > 0 {
 		fmt.Fprintln(w, "\nSimulated site:")
 		for _, e := range r.SiteEvents {

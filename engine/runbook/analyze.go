@@ -116,7 +116,7 @@ func (l *loader) analyze() {
 					"The when condition of step %q is always false, so the step would always be skipped.%s", s.Name, l.decisionHint(s.When))
 			}
 		}
-		if !never[s.Name] && len(s.Deps) > 0 {
+		if !never[s.Name] && len(s.Deps) > 0 && !s.Always {
 			// The skip rule: a step all of whose dependencies are skipped is
 			// skipped too (its branch was not taken).
 			all := true

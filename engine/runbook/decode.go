@@ -279,6 +279,11 @@ func (l *loader) decodeStep(s *Step, src *stepSource) {
 	}
 	s.PointOfNoReturn, _ = l.attrBool(at, "point_of_no_return", "point_of_no_return")
 	s.Idempotent, _ = l.attrBool(at, "idempotent", "idempotent")
+	s.Always, _ = l.attrBool(at, "always", "always")
+	if s.Always && !s.IsMain() {
+		l.errorf(at["always"].Expr.Range(), "always outside the main procedure",
+			"always = true is for steps of the main procedure (reports, verdicts); %s steps run in their own phase.", s.Class)
+	}
 	s.Retry.Attempts = 1
 	if s.Class == ClassWait {
 		s.Interval = 30 * time.Second

@@ -169,6 +169,10 @@ type Step struct {
 	Retry            Retry
 	OnFailure        string // OnFailureAbort (default), OnFailureContinue, OnFailureBackout
 	Idempotent       bool
+	// Always runs the step once its dependencies have settled, whatever
+	// their outcome, even after another step stopped the run: for
+	// reports and verdicts.
+	Always bool
 	Verify           *Verify
 	Asserts          []*Assert
 

@@ -115,7 +115,7 @@ func kinded(c Class) bool {
 
 func init() {
 	common := []string{"description", "refs", "depends_on", "when", "expected_duration", "timeout"}
-	kindedAttrs := []string{"uses", "target", "on_failure"}
+	kindedAttrs := []string{"uses", "target", "on_failure", "always"}
 	actionAttrs := []string{"point_of_no_return", "idempotent"}
 	add := func(c Class, required []string, attrs [][]string, blocks ...string) {
 		s := &hcl.BodySchema{}

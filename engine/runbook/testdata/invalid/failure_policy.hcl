@@ -27,3 +27,10 @@ action "a" {
     condition = true
   }
 }
+
+post "tidy" {
+  uses       = "shell"
+  command    = "x"
+  idempotent = true
+  always     = true # ERROR: always outside the main procedure
+}
