@@ -458,7 +458,7 @@ func (b *builder) describe(s *runbook.Step) *Step {
 		Name: s.Name, Class: string(s.Class), Uses: s.Uses, Description: s.Description,
 		Refs: s.Refs, Deps: s.Deps, Target: s.Target, Mutating: s.Mutating(),
 		PointOfNoReturn: s.PointOfNoReturn, ExpectedSeconds: seconds(s.ExpectedDuration),
-		TimeoutSeconds: seconds(s.Timeout), Idempotent: s.Idempotent, Undoes: s.Undoes,
+		TimeoutSeconds: seconds(s.Timeout), Idempotent: s.Idempotent, Undoes: s.Undoes, Always: s.Always,
 	}
 	if s.Kind != nil {
 		if s.OnFailure != "" && s.OnFailure != runbook.OnFailureAbort {

@@ -380,6 +380,9 @@ func writeStep(t *textWriter, num string, s *Step) {
 	if s.Idempotent {
 		pol = append(pol, "idempotent")
 	}
+	if s.Always {
+		pol = append(pol, "always (runs whatever its dependencies did)")
+	}
 	if len(pol) > 0 {
 		t.f("%s%s\n", in, strings.Join(pol, "; "))
 	}

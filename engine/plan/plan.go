@@ -139,12 +139,14 @@ type Step struct {
 	Summary string   `json:"summary,omitempty"`
 	Details []Detail `json:"details,omitempty"`
 
-	PointOfNoReturn  bool     `json:"point_of_no_return,omitempty"`
-	ExpectedSeconds  int64    `json:"expected_seconds,omitempty"`
-	TimeoutSeconds   int64    `json:"timeout_seconds,omitempty"`
-	Retry            *Retry   `json:"retry,omitempty"`
-	OnFailure        string   `json:"on_failure,omitempty"`
-	Idempotent       bool     `json:"idempotent,omitempty"`
+	PointOfNoReturn bool   `json:"point_of_no_return,omitempty"`
+	ExpectedSeconds int64  `json:"expected_seconds,omitempty"`
+	TimeoutSeconds  int64  `json:"timeout_seconds,omitempty"`
+	Retry           *Retry `json:"retry,omitempty"`
+	OnFailure       string `json:"on_failure,omitempty"`
+	Idempotent      bool   `json:"idempotent,omitempty"`
+	// Always: the step runs whatever its dependencies did.
+	Always           bool     `json:"always,omitempty"`
 	Verify           *Verify  `json:"verify,omitempty"`
 	Asserts          []string `json:"asserts,omitempty"`
 	Wait             *Wait    `json:"wait,omitempty"`
