@@ -172,9 +172,9 @@ type Step struct {
 	// Always runs the step once its dependencies have settled, whatever
 	// their outcome, even after another step stopped the run: for
 	// reports and verdicts.
-	Always bool
-	Verify           *Verify
-	Asserts          []*Assert
+	Always  bool
+	Verify  *Verify
+	Asserts []*Assert
 
 	// Wait.
 	Until  hcl.Expression // required for waits, may use self.output
