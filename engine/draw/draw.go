@@ -6,7 +6,6 @@ package draw
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -93,20 +92,14 @@ func isBranch(s *runbook.Step) bool {
 	return false
 }
 
-var spaceRE = regexp.MustCompile(`\s+`)
-
-// exprText is an expression's source text, on one line, shortened.
+// exprText is an expression's source text, on one line, shortened for a
+// graph label.
 func exprText(rb *runbook.Runbook, e hcl.Expression) string {
-	r := e.Range()
-	src := rb.Sources[r.Filename]
-	if r.Start.Byte < 0 || r.End.Byte > len(src) || r.Start.Byte > r.End.Byte {
-		return "(condition)"
-	}
-	t := spaceRE.ReplaceAllString(string(src[r.Start.Byte:r.End.Byte]), " ")
+	t := []rune(rb.ExprText(e))
 	if len(t) > 60 {
-		t = t[:57] + "..."
+		return string(t[:57]) + "..."
 	}
-	return t
+	return string(t)
 }
 
 func dur(d time.Duration) string {
