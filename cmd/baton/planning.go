@@ -216,6 +216,8 @@ func cmdReview(ctx context.Context, env *cliEnv, args []string) int {
 	format := fs.String("format", "markdown", "markdown or html")
 	outPath := fs.String("o", "", "write to FILE instead of stdout")
 	withRehearsal := fs.Bool("rehearsal", false, "rehearse against --site/--scenario and attach the report as test evidence")
+	var af answerFlags
+	af.register(fs, false)
 	pos, code := parse(fs, args)
 	if code >= 0 {
 		return code
@@ -290,7 +292,11 @@ func cmdReview(ctx context.Context, env *cliEnv, args []string) int {
 		if sf.site == "" {
 			return fail(env, errors.New("--rehearsal needs --site FIXTURE (and --scenario)"))
 		}
-		rep, err := runRehearsal(ctx, env, rb, vars, &sf, rehearse.Answers{All: true}, io.Discard, rbPath)
+		answers, err := af.answers(rb)
+		if err != nil {
+			return fail(env, err)
+		}
+		rep, err := runRehearsal(ctx, env, rb, vars, &sf, answers, io.Discard, rbPath)
 		if err != nil {
 			return fail(env, err)
 		}
@@ -332,7 +338,7 @@ func gitCommit(path string) string {
 }
 
 func reviewEvidence(rep *rehearse.Report, planDigest string) *review.Rehearsal {
-	r := &review.Rehearsal{RunID: rep.RunID, Runbook: rep.Runbook, Fixture: rep.Fixture + "/" + rep.Scenario, Scenario: rep.Scenario,
+	r := &review.Rehearsal{RunID: rep.RunID, Runbook: rep.Runbook, Fixture: rep.Fixture, Scenario: rep.Scenario,
 		Outcome: rep.Status, PlanDigest: planDigest, VirtualDuration: rep.Duration, JournalHead: rep.JournalHead}
 	for _, l := range rep.Timeline {
 		if l.Event == "step_finished" || l.Event == "step_skipped" {

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/batonhq/baton/engine/lang"
 	"github.com/batonhq/baton/engine/rehearse"
+	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/state"
 )
 
@@ -19,9 +21,8 @@ func cmdRehearse(ctx context.Context, env *cliEnv, args []string) int {
 	sf.register(fs)
 	var stf stateFlag
 	stf.register(fs)
-	approveAll := fs.Bool("approve-all", false, "answer every approval and manual step (not in --approvals) with its listed approvers")
-	approvalDelay := fs.String("approval-delay", "0s", "with --approve-all: how long each answer takes, in virtual time (\"15m\")")
-	approvalsFile := fs.String("approvals", "", `JSON file answering approvals: {"step": [{"by": "alice", "decision": "approved", "after": "20m", "comment": "..."}]}`)
+	var af answerFlags
+	af.register(fs, true)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	quiet := fs.Bool("quiet", false, "print only the report, not the live progress")
 	pos, code := parse(fs, args)
@@ -44,19 +45,9 @@ func cmdRehearse(ctx context.Context, env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	delay, err := lang.ParseDuration(*approvalDelay)
-	if err != nil || delay < 0 {
-		return fail(env, fmt.Errorf("--approval-delay %q: give a duration like \"15m\"", *approvalDelay))
-	}
-	answers := rehearse.Answers{All: *approveAll, Delay: delay}
-	if *approvalsFile != "" {
-		b, err := os.ReadFile(*approvalsFile)
-		if err != nil {
-			return fail(env, fmt.Errorf("reading the approvals file: %w", err))
-		}
-		if answers.Steps, err = rehearse.ParseAnswers(b, rb); err != nil {
-			return fail(env, fmt.Errorf("%s: %w", *approvalsFile, err))
-		}
+	answers, err := af.answers(rb)
+	if err != nil {
+		return fail(env, err)
 	}
 	var progress io.Writer = env.io.err
 	if *quiet || *asJSON {
@@ -84,4 +75,41 @@ func cmdRehearse(ctx context.Context, env *cliEnv, args []string) int {
 		return exitPaused
 	}
 	return exitError
+}
+
+// answerFlags are how a rehearsal answers approvals and manual steps.
+type answerFlags struct {
+	all   bool
+	delay string
+	file  string
+}
+
+// register adds --approvals and --approval-delay, and --approve-all when
+// withAll (review's evidence rehearsal always answers everything).
+func (a *answerFlags) register(fs *flag.FlagSet, withAll bool) {
+	if withAll {
+		fs.BoolVar(&a.all, "approve-all", false, "answer every approval and manual step (not in --approvals) with its listed approvers")
+	} else {
+		a.all = true
+	}
+	fs.StringVar(&a.delay, "approval-delay", "0s", "how long each --approve-all answer takes, in virtual time (\"15m\")")
+	fs.StringVar(&a.file, "approvals", "", `JSON file answering approvals: {"step": [{"by": "alice", "decision": "approved", "after": "20m", "comment": "..."}]}`)
+}
+
+func (a *answerFlags) answers(rb *runbook.Runbook) (rehearse.Answers, error) {
+	delay, err := lang.ParseDuration(a.delay)
+	if err != nil || delay < 0 {
+		return rehearse.Answers{}, fmt.Errorf("--approval-delay %q: give a duration like \"15m\"", a.delay)
+	}
+	out := rehearse.Answers{All: a.all, Delay: delay}
+	if a.file != "" {
+		b, err := os.ReadFile(a.file)
+		if err != nil {
+			return out, fmt.Errorf("reading the approvals file: %w", err)
+		}
+		if out.Steps, err = rehearse.ParseAnswers(b, rb); err != nil {
+			return out, fmt.Errorf("%s: %w", a.file, err)
+		}
+	}
+	return out, nil
 }
