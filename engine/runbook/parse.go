@@ -71,8 +71,7 @@ func parseChunked(src []byte, filename string, cuts []int) *hcl.File {
 	for range min(runtime.GOMAXPROCS(0), len(pieces)) {
 		wg.Go(func() {
 			for i := range work {
-				f, diags := hclsyntax.ParseConfig(src[bounds[i]:bounds[i+1]], filename, starts[i])
-				pieces[i], failed[i] = f, len(diags) > 0 || f == nil
+				pieces[i], failed[i] = parsePiece(src[bounds[i]:bounds[i+1]], filename, starts[i])
 			}
 		})
 	}
@@ -108,6 +107,19 @@ func parseChunked(src []byte, filename string, cuts []int) *hcl.File {
 	}
 	body.SrcRange.Filename = filename
 	return &hcl.File{Body: body, Bytes: src, Nav: nav}
+}
+
+// parsePiece parses one piece; failed covers diagnostics and a panic in the
+// parser (this goroutine is not Load's: the whole-file parse that follows
+// reproduces the panic where Load turns it into a diagnostic).
+func parsePiece(src []byte, filename string, start hcl.Pos) (f *hcl.File, failed bool) {
+	defer func() {
+		if recover() != nil {
+			f, failed = nil, true
+		}
+	}()
+	f, diags := hclsyntax.ParseConfig(src, filename, start)
+	return f, len(diags) > 0 || f == nil
 }
 
 // chunkNav gives a chunked file the editor navigation (the "in step ..."
