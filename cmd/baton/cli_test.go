@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCLI runs baton in-process from the repository root and returns the
+// exit code, stdout and stderr.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, stdio{in: strings.NewReader(""), out: &out, err: &errb})
+	return code, out.String(), errb.String()
+}
+
+// TestRehearseCLI: exit codes and messages of baton rehearse, with the
+// approvals file, timed answers and fixture inputs.
+func TestRehearseCLI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("rehearsals")
+	}
+	t.Chdir("../..")
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	timed := write("timed.json", `{"cab": [{"by": "cab-chair", "decision": "approved", "after": "40m"}, {"by": "configmgr-service-owner", "decision": "approved", "after": "1h10m"}]}`)
+	late := write("late.json", `{"cab": [{"by": "cab-chair", "decision": "approved", "after": "9h"}, {"by": "configmgr-service-owner", "decision": "approved", "after": "9h"}]}`)
+	stranger := write("stranger.json", `{"cab": [{"by": "mallory", "decision": "approved"}]}`)
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		contains []string // in stdout+stderr
+	}{
+		{"healthy", []string{"runbooks/planned_promotion.hcl", "--site", "contoso", "--approve-all"}, exitOK,
+			[]string{"WOULD SUCCEED", "14m0s of virtual time"}},
+		{"timed answers", []string{"runbooks/planned_promotion.hcl", "--site", "contoso", "--approve-all", "--approval-delay", "5m", "--approvals", timed}, exitOK,
+			[]string{"T+5m0s", "T+1h15m0s  cab: approved by cab-chair, configmgr-service-owner"}},
+		{"answers after the expiry", []string{"runbooks/planned_promotion.hcl", "--site", "contoso", "--approve-all", "--approvals", late}, exitError,
+			[]string{"WOULD FAIL", "approval expired"}},
+		{"nobody answers", []string{"runbooks/planned_promotion.hcl", "--site", "contoso"}, exitPaused,
+			[]string{"PAUSED", "which nobody answered", "--approvals FILE"}},
+		{"not an approver", []string{"runbooks/planned_promotion.hcl", "--site", "contoso", "--approvals", stranger}, exitError,
+			[]string{"mallory is not an approver of cab"}},
+		{"bad delay", []string{"runbooks/planned_promotion.hcl", "--site", "contoso", "--approve-all", "--approval-delay", "soon"}, exitError,
+			[]string{`--approval-delay "soon"`}},
+		{"unknown scenario", []string{"runbooks/planned_promotion.hcl", "--site", "contoso", "--scenario", "nope", "--approve-all"}, exitError,
+			[]string{`no scenario "nope"`, "known scenarios: healthy"}},
+		{"fixture inputs", []string{"runbooks/planned_promotion.hcl", "--site", "fabrikam-cas", "--approve-all"}, exitOK,
+			[]string{"WOULD SUCCEED", "cas02.fabrikam.com"}},
+		{"monitoring alerts", []string{"runbooks/daily_monitoring.hcl", "--site", "contoso", "--scenario", "scp-on-site-server", "-var", "webhook_url=https://hooks.example.invalid/x"}, exitError,
+			[]string{"WOULD FAIL", "Notifications (not sent in a rehearsal)", "DP or SCP on a site server"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"rehearse", "--quiet", "--state", filepath.Join(t.TempDir(), "state.db")}, tc.args...)
+			code, out, errs := runCLI(t, args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, out, errs)
+			}
+			for _, want := range tc.contains {
+				if !strings.Contains(out+errs, want) {
+					t.Errorf("output lacks %q\nstdout:\n%s\nstderr:\n%s", want, out, errs)
+				}
+			}
+		})
+	}
+}
