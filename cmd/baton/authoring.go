@@ -38,6 +38,7 @@ func cmdValidate(_ context.Context, env *cliEnv, args []string) int {
 	for _, p := range paths {
 		fsys, name, _ := source(p)
 		rb, diags := runbook.Load(fsys, name, registry())
+		logInternalErrors(env, diags)
 		if diags.HasErrors() {
 			result = exitError
 		}

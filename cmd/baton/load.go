@@ -43,6 +43,7 @@ func source(path string) (runbook.FS, string, bool) {
 func loadRunbook(env *cliEnv, path string) *runbook.Runbook {
 	fsys, p, _ := source(path)
 	rb, diags := runbook.Load(fsys, p, registry())
+	logInternalErrors(env, diags)
 	if len(diags) > 0 {
 		var files map[string]*hcl.File
 		if rb != nil {
@@ -144,4 +145,14 @@ func plural(n int, one, many string) string {
 		return fmt.Sprintf("%d %s", n, one)
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// logInternalErrors logs, at debug level, where a recovered internal error
+// happened; the diagnostic shown to the user carries no stack.
+func logInternalErrors(env *cliEnv, diags hcl.Diagnostics) {
+	for _, d := range diags {
+		if st := runbook.InternalErrorStack(d); st != "" {
+			env.log.Debug("internal error while loading", "summary", d.Detail, "stack", st)
+		}
+	}
 }

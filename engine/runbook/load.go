@@ -44,8 +44,9 @@ func Load(fsys FS, p string, reg *steps.Registry) (rb *Runbook, diags hcl.Diagno
 			rb, diags = l.rb, append(l.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Internal error",
-				Detail:   fmt.Sprintf("baton failed while loading this runbook; please report this bug.\n%v\n%s", r, debug.Stack()),
+				Detail:   fmt.Sprintf("baton failed while loading this runbook (%v). This is a bug in baton, not in the runbook: please report it with the runbook; with BATON_LOG=debug baton also logs where it happened.", r),
 				Subject:  &rng,
+				Extra:    internalError{stack: string(debug.Stack())},
 			})
 		}
 	}()
@@ -57,6 +58,19 @@ func Load(fsys FS, p string, reg *steps.Registry) (rb *Runbook, diags hcl.Diagno
 	diags = l.finish()
 	attachSnippets(diags, l.rb.Sources)
 	return l.rb, diags
+}
+
+// internalError carries the stack of a panic recovered by Load: for the
+// log, never for the diagnostic text.
+type internalError struct{ stack string }
+
+// InternalErrorStack returns the stack of an "Internal error" diagnostic
+// from Load, "" for any other.
+func InternalErrorStack(d *hcl.Diagnostic) string {
+	if ie, ok := hcl.DiagnosticExtra[internalError](d); ok {
+		return ie.stack
+	}
+	return ""
 }
 
 func cleanPath(p string) string {

@@ -9,9 +9,12 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/batonhq/baton/steps"
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // forceParallel makes Load chunk every file into tiny pieces and spread
@@ -191,5 +194,44 @@ func TestShippedRunbooksChunk(t *testing.T) {
 		if !checkChunked(t, src, 1) {
 			t.Errorf("%s: chunked parse declined a valid file", f)
 		}
+	}
+}
+
+// panickyKind's Spec panics: a bug in a step type, which Load must turn
+// into a diagnostic without a stack trace, also from a parallel worker.
+type panickyKind struct{ fakeKind }
+
+func (panickyKind) Spec() hcldec.Spec { panic("spec exploded") }
+
+func TestInternalErrorHasNoStackTrace(t *testing.T) {
+	for _, parallel := range []bool{false, true} {
+		t.Run(fmt.Sprint("parallel=", parallel), func(t *testing.T) {
+			if parallel {
+				forceParallel(t, 64)
+			}
+			reg := testRegistry()
+			reg.Register(&panickyKind{fakeKind{name: "panicky", effect: steps.ReadOnly, out: cty.DynamicPseudoType}})
+			src := "runbook \"t\" {}\ncheck \"a\" {\n  uses = \"panicky\"\n}\ncheck \"b\" {\n  uses = \"panicky\"\n}\n"
+			_, diags := Load(FromFS(fstest.MapFS{"r.hcl": {Data: []byte(src)}}), "r.hcl", reg)
+			var found bool
+			for _, d := range diags {
+				if d.Summary != "Internal error" {
+					continue
+				}
+				found = true
+				if strings.Contains(d.Detail, "goroutine") || strings.Contains(d.Detail, ".go:") {
+					t.Errorf("the diagnostic shows a stack trace:\n%s", d.Detail)
+				}
+				if !strings.Contains(d.Detail, "spec exploded") || d.Subject == nil || d.Subject.Filename != "r.hcl" {
+					t.Errorf("diagnostic %+v", d)
+				}
+				if st := InternalErrorStack(d); !strings.Contains(st, "goroutine") {
+					t.Errorf("no stack kept for the log: %q", st)
+				}
+			}
+			if !found {
+				t.Fatalf("no internal error: %v", diags)
+			}
+		})
 	}
 }
