@@ -187,6 +187,7 @@ type result struct {
 	output      cty.Value
 	err         error
 	interrupted bool
+	panicked    bool // the step type panicked (a bug): an action's effect is unknown
 }
 
 func (o *Options) defaults() {

@@ -832,3 +832,51 @@ approval "hold" { approvers = ["alice", "bob"] }`)
 		t.Fatalf("accept: %v %v", res, err)
 	}
 }
+
+// TestStepTypePanic: a step type with a bug never crashes the run or shows
+// a stack: a check fails, an action (which may have half happened) is in
+// doubt and the run waits for an operator.
+func TestStepTypePanic(t *testing.T) {
+	tests := []struct {
+		name, body string
+		status     state.RunStatus
+		step       string
+		stepStatus state.StepStatus
+	}{
+		{"check", `
+check "c" {
+  uses = "panicky_read"
+  retry {
+    attempts = 3
+  }
+}`, state.RunFailed, "c", state.StepFailed},
+		{"action", `
+action "a" {
+  uses       = "panicky"
+  idempotent = true
+  retry {
+    attempts = 3
+  }
+}`, state.RunPaused, "a", state.StepInDoubt},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			rb := f.load(header + tc.body)
+			res, err := Start(t.Context(), rb, f.vars(rb), f.opts(), Meta{})
+			if err != nil || res.Status != tc.status {
+				t.Fatalf("%v %v, want %s", res, err, tc.status)
+			}
+			rec, err := f.store.Step(res.RunID, tc.step)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Status != tc.stepStatus || !strings.Contains(rec.Error, "failed unexpectedly") || strings.Contains(rec.Error, "goroutine") {
+				t.Errorf("step %s %q", rec.Status, rec.Error)
+			}
+			if rec.Attempt != 1 {
+				t.Errorf("%d attempts: a panicking step is never retried", rec.Attempt)
+			}
+		})
+	}
+}

@@ -109,6 +109,15 @@ func newFixture(t *testing.T) *fixture {
 		&testKind{name: "broken", effect: steps.Mutating, calls: f.calls, run: func(context.Context, steps.Request, string, int) (cty.Value, error) {
 			return cty.NilVal, errors.New("the site refused the change")
 		}},
+		// panicky and panicky_read have a bug: they panic.
+		&testKind{name: "panicky", effect: steps.Mutating, calls: f.calls, run: func(context.Context, steps.Request, string, int) (cty.Value, error) {
+			var m map[string]int
+			m["boom"]++
+			return cty.NilVal, nil
+		}},
+		&testKind{name: "panicky_read", effect: steps.ReadOnly, calls: f.calls, run: func(context.Context, steps.Request, string, int) (cty.Value, error) {
+			panic("read exploded")
+		}},
 		// block waits for its context: a long action to interrupt.
 		&testKind{name: "block", effect: steps.Mutating, calls: f.calls, run: func(ctx context.Context, _ steps.Request, _ string, _ int) (cty.Value, error) {
 			<-ctx.Done()

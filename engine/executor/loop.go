@@ -463,6 +463,8 @@ func (r *run) finish(res result) {
 	switch {
 	case res.interrupted:
 		r.interrupted(s)
+	case res.panicked && s.Mutating():
+		r.inDoubt(s, res.err)
 	case res.err != nil:
 		r.fail(res.step, res.err)
 	default:

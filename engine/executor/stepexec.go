@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -111,6 +112,17 @@ func (r *run) skip(name, reason string, failDep bool) {
 	r.mu.Unlock()
 	r.commit(rec, "step.skipped", map[string]string{"reason": reason})
 	r.em.emit(Event{Type: EventStepSkipped, RunID: r.id, Step: name, Class: string(r.steps[name].Class), At: r.clk.Now(), Status: string(state.StepSkipped), Message: reason})
+}
+
+// inDoubt records an action whose outcome is unknown after err (its step
+// type panicked): like a crash, it waits for verify or an operator.
+func (r *run) inDoubt(s *runbook.Step, err error) {
+	rec := r.rec(s.Name)
+	rec.Status = state.StepInDoubt
+	rec.Error = r.red.String(err.Error()) + "; whether it took effect is unknown"
+	rec.FinishedAt = r.clk.Now()
+	r.commit(rec, "step.in_doubt", map[string]string{"reason": "step type failed unexpectedly"})
+	r.em.emit(Event{Type: EventInDoubt, RunID: r.id, Step: s.Name, Class: string(s.Class), At: r.clk.Now(), Status: string(state.StepInDoubt), Message: rec.Error})
 }
 
 // interrupted records a step whose run was interrupted (Ctrl-C): a
@@ -390,7 +402,7 @@ func (r *run) invokeArgs(ctx context.Context, s *runbook.Step, kind steps.Kind, 
 		runCtx, cancel = clock.WithTimeout(ctx, r.clk, s.Timeout)
 		defer cancel()
 	}
-	out, err := kind.Run(runCtx, req)
+	out, err := r.runKind(runCtx, kind, req)
 	if buf.Len() > 0 {
 		if r.store == nil {
 			// planning: nothing is recorded
@@ -404,6 +416,10 @@ func (r *run) invokeArgs(ctx context.Context, s *runbook.Step, kind steps.Kind, 
 		}
 		if ctx.Err() != nil {
 			return cty.NilVal, ctx.Err()
+		}
+		var sp *stepPanic
+		if errors.As(err, &sp) {
+			return cty.NilVal, err
 		}
 		return cty.NilVal, errors.New(r.red.String(err.Error()))
 	}
@@ -457,6 +473,10 @@ func (r *run) runStep(ctx context.Context, s *runbook.Step) (res result) {
 		}
 		if ctx.Err() != nil {
 			return result{err: ctx.Err()}
+		}
+		if sp := (*stepPanic)(nil); errors.As(err, &sp) {
+			// Never retried: an action may have half happened.
+			return result{err: err, panicked: true}
 		}
 		if attempt >= attempts {
 			return result{err: err}
@@ -525,6 +545,9 @@ func (r *run) waitStep(ctx context.Context, s *runbook.Step) (res result) {
 		if ctx.Err() != nil {
 			return result{err: ctx.Err()}
 		}
+		if sp := (*stepPanic)(nil); errors.As(err, &sp) {
+			return result{err: err}
+		}
 		if err == nil {
 			self := stepSelf(out)
 			sc := r.scopeFor(s, self)
@@ -571,6 +594,28 @@ func (r *run) failIfError(s *runbook.Step, sc *lang.Scope) error {
 		}
 	}
 	return fmt.Errorf("fail_if holds: %s", r.rb.ExprText(s.FailIf))
+}
+
+// stepPanic is a step type that panicked: a bug in baton. Its message
+// carries no stack (that goes to the debug log).
+type stepPanic struct {
+	kind  string
+	value any
+}
+
+func (e *stepPanic) Error() string {
+	return fmt.Sprintf("step type %s failed unexpectedly (%v): this is a bug in baton, please report it; BATON_LOG=debug logs where it happened", e.kind, e.value)
+}
+
+// runKind runs a step type, turning a panic into a *stepPanic error.
+func (r *run) runKind(ctx context.Context, kind steps.Kind, req steps.Request) (out cty.Value, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.log.Debug("step type panicked", "step", req.Step, "type", kind.Name(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			out, err = cty.NilVal, &stepPanic{kind: kind.Name(), value: p}
+		}
+	}()
+	return kind.Run(ctx, req)
 }
 
 func stepSelf(out cty.Value) cty.Value {
