@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
 
@@ -59,8 +60,18 @@ func (e *codeError) Unwrap() error { return e.err }
 
 func withCode(code int, err error) error { return &codeError{code: code, err: err} }
 
-func run(ctx context.Context, args []string, io stdio) int {
+func run(ctx context.Context, args []string, io stdio) (code int) {
 	env := &cliEnv{io: io, log: newLogger(io.err)}
+	defer func() {
+		// The last safety net: a bug anywhere below ends with a message
+		// and exit 1, not a Go stack trace. Durable state is consistent at
+		// every commit, so `baton resume` picks a run up.
+		if p := recover(); p != nil {
+			env.log.Debug("internal error", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			fmt.Fprintf(io.err, "Error: baton failed unexpectedly (%v). This is a bug in baton, please report it; BATON_LOG=debug shows where it happened. A run that was in progress can be continued with `baton resume RUN`.\n", p)
+			code = exitError
+		}
+	}()
 	if len(args) == 0 {
 		usage(io.err)
 		return exitError

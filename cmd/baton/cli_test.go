@@ -76,3 +76,21 @@ func TestRehearseCLI(t *testing.T) {
 		})
 	}
 }
+
+// TestPanicBecomesMessage: a bug in a command ends with a message and exit
+// 1, never a Go stack trace.
+func TestPanicBecomesMessage(t *testing.T) {
+	commands["explode"] = &command{name: "explode", run: func(context.Context, *cliEnv, []string) int {
+		var m map[string]int
+		m["x"]++
+		return exitOK
+	}}
+	defer delete(commands, "explode")
+	code, out, errs := runCLI(t, "explode")
+	if code != exitError || out != "" {
+		t.Errorf("exit %d, stdout %q", code, out)
+	}
+	if !strings.Contains(errs, "baton failed unexpectedly") || strings.Contains(errs, "goroutine ") || strings.Contains(errs, ".go:") {
+		t.Errorf("stderr:\n%s", errs)
+	}
+}
