@@ -119,6 +119,10 @@ func TestRehearsals(t *testing.T) {
 			steps: map[string]string{"hierarchy": "failed", "promote": "skipped"}},
 		{runbook: "planned_promotion.hcl", scenario: "promotion-fails-midway", status: "succeeded",
 			steps: map[string]string{"promote_again": "succeeded", "promotion_verified": "succeeded"}},
+		// The retry fails too: the back-out path runs, rehearsed like the
+		// forward one, and the site ends as before the change.
+		{runbook: "planned_promotion.hcl", scenario: "promotion-fails-twice", status: "backed_out",
+			steps: map[string]string{"promote_again": "succeeded", "switch_complete_after_retry": "failed", "old_active_is_passive": "succeeded", "promote_back": "succeeded", "switched_back": "succeeded", "promotion_verified": "skipped"}},
 		{runbook: "planned_promotion.hcl", scenario: "dp-pki-certificates", status: "succeeded",
 			vars:  []string{"pki_dp_server=dp01.contoso.com", `pki_dp_certificate_path=\\fs01\pki\dp01.pfx`, "pki_dp_certificate_password=canary-secret"},
 			steps: map[string]string{"reimport_dp_certificates_by_hand": "succeeded", "reimport_dp_certificate": "succeeded"}},

@@ -532,11 +532,11 @@ func modeOf(m *machine) string {
 
 // injected returns the injected failure text when the fixture fails id.
 func (s *Site) injected(id string) string {
-	if s.failUsed || s.w.failAt != id {
+	if s.failsDone >= s.w.failTimes || s.w.failAt != id {
 		return ""
 	}
-	s.failUsed = true
-	s.event(id, "promotion: sim: the fixture fails the promotion at %s (fail_promotion_at, first attempt only)", id)
+	s.failsDone++
+	s.event(id, "promotion: sim: the fixture fails the promotion at %s (fail_promotion_at, attempt %d of the %d that fail)", id, s.failsDone, s.w.failTimes)
 	return "the failover manager could not complete the stage (injected by the fixture)"
 }
 

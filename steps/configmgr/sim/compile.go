@@ -31,6 +31,7 @@ type world struct {
 	events    []eventDef
 	durations Durations
 	failAt    string // fail_promotion_at
+	failTimes int    // fail_promotion_times: how many attempts fail there
 }
 
 type siteDef struct {
@@ -633,6 +634,16 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 		w.failAt = strings.ToUpper(*b.FailPromotionAt)
 		if !failStages[w.failAt] {
 			ds.add(b.FailRange, "Invalid fail_promotion_at", fmt.Sprintf("fail_promotion_at %q must be a promotion stage: %s", *b.FailPromotionAt, knownList(failStages)))
+		}
+	}
+	w.failTimes = 1
+	if b.FailTimes != nil {
+		w.failTimes = *b.FailTimes
+		if w.failTimes < 1 || w.failTimes > 10 {
+			ds.add(b.FailTimesRange, "Invalid fail_promotion_times", fmt.Sprintf("fail_promotion_times is %d; give how many attempts fail, from 1 to 10", w.failTimes))
+		}
+		if b.FailPromotionAt == nil {
+			ds.add(b.FailTimesRange, "fail_promotion_times without fail_promotion_at", "say at which stage the promotion fails: fail_promotion_at = \"PRP-05\"")
 		}
 	}
 

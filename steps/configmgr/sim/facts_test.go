@@ -212,6 +212,11 @@ func TestFactsPerScenario(t *testing.T) {
 				t.Errorf("servers %s", diff)
 			}
 		},
+		"promotion-fails-twice": func(t *testing.T, f facts) {
+			if diff := cmp.Diff(healthyServers, servers(f)); diff != "" {
+				t.Errorf("servers %s", diff)
+			}
+		},
 		"passive-install-prereq-fails": func(t *testing.T, f facts) {
 			if diff := cmp.Diff(onlyActive, servers(f)); diff != "" {
 				t.Errorf("servers %s", diff)
@@ -318,7 +323,7 @@ func activeOffline(t *testing.T, f facts) {
 
 func TestScenarioCoverage(t *testing.T) {
 	// Every contoso scenario has a facts check above.
-	if n := len(contosoFixture(t).Scenarios()); n != 23 {
+	if n := len(contosoFixture(t).Scenarios()); n != 24 {
 		t.Fatalf("%d scenarios; add the new ones to TestFactsPerScenario", n)
 	}
 }

@@ -282,6 +282,8 @@ type bodySpec struct {
 	Durations       *durationsSpec      `hcl:"durations,block"`
 	FailPromotionAt *string             `hcl:"fail_promotion_at,optional"`
 	FailRange       hcl.Range           `hcl:"fail_promotion_at,attr_value_range"`
+	FailTimes       *int                `hcl:"fail_promotion_times,optional"`
+	FailTimesRange  hcl.Range           `hcl:"fail_promotion_times,attr_value_range"`
 }
 
 type siteSpec struct {
@@ -488,6 +490,11 @@ func mergeBody(base, over bodySpec) bodySpec {
 		Events:          mergeKeyed(base.Events, over.Events, func(s *eventSpec) string { return s.Name }, func(s *eventSpec) *bool { return s.Remove }),
 		FailPromotionAt: base.FailPromotionAt,
 		FailRange:       base.FailRange,
+		FailTimes:       base.FailTimes,
+		FailTimesRange:  base.FailTimesRange,
+	}
+	if over.FailTimes != nil {
+		out.FailTimes, out.FailTimesRange = over.FailTimes, over.FailTimesRange
 	}
 	if over.FailPromotionAt != nil {
 		out.FailPromotionAt, out.FailRange = over.FailPromotionAt, over.FailRange

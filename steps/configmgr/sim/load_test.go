@@ -82,7 +82,7 @@ func TestContosoScenarioList(t *testing.T) {
 	want := []string{"healthy", "recent-site-update", "secondary-replication-degraded", "dp-on-site-server",
 		"content-library-local", "content-library-share-root", "no-passive-yet", "passive-already-installed", "secondary-site-target",
 		"active-offline-back-in-10m", "active-offline-for-good", "active-offline-returns-after-45m",
-		"promotion-fails-midway", "passive-install-prereq-fails", "passive-install-account-not-admin",
+		"promotion-fails-midway", "promotion-fails-twice", "passive-install-prereq-fails", "passive-install-account-not-admin",
 		"content-library-move-in-progress", "scp-on-site-server", "content-distribution-in-progress",
 		"dp-pki-certificates", "store-for-business", "pre-production-client", "sql-down", "provider-only-on-active"}
 	got := contosoFixture(t).Scenarios()
@@ -141,6 +141,9 @@ func TestLoadMalformed(t *testing.T) {
 		{"bad duration", baseFixture + "durations {\n  install = \"-5m\"\n}\n" + scen, []string{"bad.hcl:18:", "positive"}},
 		{"tiny retry", baseFixture + "durations {\n  pru_retry = \"1s\"\n  pru_window = \"10d\"\n}\n" + scen, []string{"bad.hcl:17:", "PRU-01 attempts"}},
 		{"bad fail stage", baseFixture + "fail_promotion_at = \"PRP-09\"\n" + scen, []string{"bad.hcl:17:", "PRP-09"}},
+		{"bad fail times", baseFixture + "fail_promotion_at = \"PRP-05\"\nfail_promotion_times = 0\n" + scen, []string{"bad.hcl:18:", "from 1 to 10"}},
+		{"fail times alone", baseFixture + "fail_promotion_times = 2\n" + scen, []string{"bad.hcl:17:", "fail_promotion_at"}},
+		{"inputs not strings", baseFixture + "inputs = { a = [1] }\n" + scen, []string{"bad.hcl:17:"}},
 		{"distribution to non-DP", baseFixture + "distribution \"P1\" {\n  server = \"b.example.com\"\n}\n" + scen, []string{"bad.hcl:17:", "no dp role"}},
 		{"missing content library", strings.Replace(baseFixture, "content_library {\n  location = \"\\\\\\\\fs\\\\content\\\\AB1\"\n}", "", 1) + scen, []string{"content_library"}},
 		{"variables", baseFixture + "fail_promotion_at = var.x\n" + scen, []string{"bad.hcl:17:", "Variables not allowed"}},

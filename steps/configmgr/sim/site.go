@@ -140,7 +140,7 @@ type Site struct {
 	problems      map[string]*problem
 	install       *install
 	promo         *promotion
-	failUsed      bool
+	failsDone     int // promotion attempts failed by fail_promotion_at
 	post          post
 	clientVersion string
 	pendingRemove map[string]bool // "server|role" and "server|site server"
