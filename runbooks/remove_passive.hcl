@@ -67,7 +67,12 @@ check "site_servers" {
 
   assert {
     condition = lower(self.output.passive) == local.passive_server
-    message   = format("The passive site server is %q, not %s. Set passive_server to the server shown with Mode Passive in Monitoring > Site Server Status.", self.output.passive, var.passive_server)
+    message   = self.output.passive == "" ? format("The site has no passive site server, so there is nothing to remove (passive_server is %s).", var.passive_server) : format("The passive site server is %s, not %s. Set passive_server to the server shown with Mode Passive in Monitoring > Site Server Status.", self.output.passive, var.passive_server)
+  }
+
+  assert {
+    condition = anytrue([for s in self.output.servers : s.status == "OK" && s.mode == "active"])
+    message   = format("The active site server is not OK (%s). Removing the passive role is done through the active site server: bring it back first, or promote the passive server if the active one is lost (unplanned_failover.hcl).", join("; ", [for s in self.output.servers : format("%s %s %s", s.name, s.mode, s.status)]))
   }
 }
 
