@@ -78,6 +78,18 @@ variable "accept_pre_production_client" {
 # lib/readiness.hcl (site_servers, providers), and the readiness checks of
 # "Before a planned promotion" below.
 
+check "active_answers" {
+  uses        = "configmgr_reachable"
+  description = "Probes the active site server from the runner (SMB, RPC, AdminService). A planned promotion needs both servers online: the promoted server's failover manager demotes the active one itself (PRP-01 to PRP-03)."
+  refs        = ["PF-07", "PRP-01"]
+  server      = var.active_server
+
+  assert {
+    condition = self.output.reachable
+    message   = format("The active site server %s does not answer: run unplanned_failover.hcl if it is down (a planned promotion needs it online). Probes: %s.", var.active_server, self.output.detail)
+  }
+}
+
 check "content_library" {
   uses        = "configmgr_content_library"
   description = "Checks that the content library is on a remote share and not being moved. Both site servers use it from there; a site whose library is local or half-moved cannot switch site servers (P04, PF-03)."
@@ -85,7 +97,7 @@ check "content_library" {
 
   assert {
     condition = self.output.remote && self.output.move_progress == 100 && self.output.move_status != "moving"
-    message   = format("The content library is at %s (remote: %s, move %d%% %s). It must be on a remote share with the move finished (P04). Finish or redo the move (Administration > Sites > Manage Content Library; distmgr.log) and run this again.", self.output.location, self.output.remote ? "yes" : "no", self.output.move_progress, self.output.move_status)
+    message   = format("The content library is at %s (remote: %s, move %d%%%s). It must be on a remote share with the move finished (P04). Finish or redo the move (Administration > Sites > Manage Content Library; distmgr.log) and run this again.", self.output.location, self.output.remote ? "yes" : "no", self.output.move_progress, self.output.move_status == "" ? "" : format(", %s", self.output.move_status))
   }
 }
 
@@ -183,7 +195,7 @@ approval "cab" {
   approvers     = ["cab-chair", "configmgr-service-owner", "infrastructure-change-manager"]
   min_approvals = 2
   expires_after = "8h"
-  depends_on    = [step.site, step.site_server_roles, step.site_database_placement, step.reporting_point_placement, step.site_servers, step.providers, step.content_library, step.updates, step.replication, step.hierarchy, step.distributions, step.components, step.pre_production_client, step.no_maintenance_elsewhere]
+  depends_on    = [step.active_answers, step.site, step.site_server_roles, step.site_database_placement, step.reporting_point_placement, step.site_servers, step.providers, step.content_library, step.updates, step.replication, step.hierarchy, step.distributions, step.components, step.pre_production_client, step.no_maintenance_elsewhere]
   instructions  = "Review the plan and the preflight results: every check passed (reporting_point_placement may warn). Approve only inside the change window, with the service desk informed. After approval baton re-checks replication, distribution, updates and the passive server, then promotes: from then on the only way back is promoting the original server again."
 }
 

@@ -58,6 +58,8 @@ func TestRehearseCLI(t *testing.T) {
 			[]string{`no scenario "nope"`, "known scenarios: healthy"}},
 		{"fixture inputs", []string{"runbooks/planned_promotion.hcl", "--site", "fabrikam-cas", "--approve-all"}, exitOK,
 			[]string{"WOULD SUCCEED", "cas02.fabrikam.com"}},
+		{"every scenario", []string{"runbooks/planned_promotion.hcl", "--site", "contoso", "--approve-all", "--all-scenarios"}, exitOK,
+			[]string{"healthy                            WOULD SUCCEED", "promotion-fails-twice              WOULD FAIL AND BACK OUT", "active-offline-for-good            WOULD FAIL", "run unplanned_failover.hcl"}},
 		{"monitoring alerts", []string{"runbooks/daily_monitoring.hcl", "--site", "contoso", "--scenario", "scp-on-site-server", "-var", "webhook_url=https://hooks.example.invalid/x"}, exitError,
 			[]string{"WOULD FAIL", "Notifications (not sent in a rehearsal)", "DP or SCP on a site server"}},
 	}

@@ -23,6 +23,7 @@ func cmdRehearse(ctx context.Context, env *cliEnv, args []string) int {
 	stf.register(fs)
 	var af answerFlags
 	af.register(fs, true)
+	all := fs.Bool("all-scenarios", false, "rehearse against every scenario of the fixture and print one line each (--scenario is ignored)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	quiet := fs.Bool("quiet", false, "print only the report, not the live progress")
 	pos, code := parse(fs, args)
@@ -37,15 +38,18 @@ func cmdRehearse(ctx context.Context, env *cliEnv, args []string) int {
 	if rb == nil {
 		return exitError
 	}
+	answers, err := af.answers(rb)
+	if err != nil {
+		return fail(env, err)
+	}
+	if *all {
+		return rehearseAll(ctx, env, rb, &in, &sf, answers, pos[0], stf.resolved(), *asJSON)
+	}
 	vars, ok := sf.resolveInputs(env, rb, &in)
 	if !ok {
 		return exitError
 	}
 	fx, name, err := loadFixture(sf.site)
-	if err != nil {
-		return fail(env, err)
-	}
-	answers, err := af.answers(rb)
 	if err != nil {
 		return fail(env, err)
 	}
@@ -75,6 +79,35 @@ func cmdRehearse(ctx context.Context, env *cliEnv, args []string) int {
 		return exitPaused
 	}
 	return exitError
+}
+
+// rehearseAll rehearses rb against every scenario of the fixture, each with
+// the scenario's inputs, and prints a line per scenario (or the reports as
+// JSON). Outcomes are the output: it fails only when a rehearsal cannot run.
+func rehearseAll(ctx context.Context, env *cliEnv, rb *runbook.Runbook, in *inputFlags, sf *siteFlags, answers rehearse.Answers, path, statePath string, asJSON bool) int {
+	fx, name, err := loadFixture(sf.site)
+	if err != nil {
+		return fail(env, err)
+	}
+	var reps []*rehearse.Report
+	for _, sc := range fx.Scenarios() {
+		vars, ok := resolveInputsOver(env, rb, in, fx.Inputs(sc), "the inputs of fixture "+name+" scenario "+sc)
+		if !ok {
+			return exitError
+		}
+		rep, err := rehearseWith(ctx, env, rb, vars, fx, name, sc, answers, io.Discard, path, statePath)
+		if err != nil {
+			return fail(env, fmt.Errorf("scenario %s: %w", sc, stateErr(err)))
+		}
+		reps = append(reps, rep)
+	}
+	if asJSON {
+		return printJSON(env, reps)
+	}
+	fmt.Fprintf(env.io.out, "Rehearsals of %s against every scenario of %s:\n\n", rb.Name, name)
+	_ = rehearse.WriteSummaries(env.io.out, reps)
+	fmt.Fprintf(env.io.out, "\nDetails of one: baton rehearse %s --site %s --scenario NAME\n", path, sf.site)
+	return exitOK
 }
 
 // answerFlags are how a rehearsal answers approvals and manual steps.

@@ -11,17 +11,7 @@ import (
 // timeline in virtual time, the branches, what blocked and what the
 // simulated site did.
 func (r *Report) WriteText(w io.Writer) error {
-	verdict := "WOULD SUCCEED"
-	switch r.Status {
-	case "succeeded":
-	case "paused":
-		verdict = "PAUSED"
-	case "backed_out":
-		verdict = "WOULD FAIL AND BACK OUT"
-	default:
-		verdict = "WOULD FAIL"
-	}
-	fmt.Fprintf(w, "Rehearsal of %s %s against %s/%s: %s\n", r.Runbook, r.Version, r.Fixture, r.Scenario, verdict)
+	fmt.Fprintf(w, "Rehearsal of %s %s against %s/%s: %s\n", r.Runbook, r.Version, r.Fixture, r.Scenario, r.Verdict())
 	if r.Reason != "" {
 		fmt.Fprintf(w, "  %s\n", r.Reason)
 	}
@@ -57,6 +47,42 @@ func (r *Report) WriteText(w io.Writer) error {
 		for _, e := range r.SiteEvents {
 			fmt.Fprintf(w, "  %s\n", e.String())
 		}
+	}
+	return nil
+}
+
+// Verdict is the outcome in a few words: WOULD SUCCEED, WOULD FAIL, WOULD
+// FAIL AND BACK OUT, PAUSED.
+func (r *Report) Verdict() string {
+	switch r.Status {
+	case "succeeded":
+		return "WOULD SUCCEED"
+	case "paused":
+		return "PAUSED"
+	case "backed_out":
+		return "WOULD FAIL AND BACK OUT"
+	}
+	return "WOULD FAIL"
+}
+
+// WriteSummaries prints one line per rehearsal (one runbook against many
+// scenarios): the scenario, the verdict, the virtual duration and what
+// stopped it.
+func WriteSummaries(w io.Writer, reps []*Report) error {
+	width := len("scenario")
+	for _, r := range reps {
+		width = max(width, len(r.Scenario))
+	}
+	fmt.Fprintf(w, "%-*s  %-23s  %-9s  %s\n", width, "scenario", "outcome", "virtual", "reason")
+	for _, r := range reps {
+		why := "-"
+		if r.Reason != "" {
+			why, _, _ = strings.Cut(r.Reason, "\n")
+			if rs := []rune(why); len(rs) > 120 {
+				why = string(rs[:117]) + "..."
+			}
+		}
+		fmt.Fprintf(w, "%-*s  %-23s  %-9s  %s\n", width, r.Scenario, r.Verdict(), vdur(r.Duration), why)
 	}
 	return nil
 }
