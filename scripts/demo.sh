@@ -13,3 +13,11 @@ for rb in install_passive:no-passive-yet planned_promotion:healthy unplanned_fai
   echo "== rehearse ${rb%%:*} against contoso/${rb##*:}"
   $b rehearse "runbooks/${rb%%:*}.hcl" --site contoso --scenario "${rb##*:}" --approve-all --quiet | head -5 || true
 done
+echo "== rehearse planned_promotion against every contoso scenario"
+$b rehearse runbooks/planned_promotion.hcl --site contoso --all-scenarios --approve-all
+echo "== rehearse with timed answers: the change board answers after 40m and 1h10m"
+cat > "$(dirname "$st")/answers.json" <<'JSON'
+{"cab": [{"by": "cab-chair", "decision": "approved", "after": "40m", "comment": "CAB-1234"},
+         {"by": "configmgr-service-owner", "decision": "approved", "after": "1h10m"}]}
+JSON
+$b rehearse runbooks/planned_promotion.hcl --site contoso --approve-all --approval-delay 5m --approvals "$(dirname "$st")/answers.json" --quiet | grep -E "WOULD|virtual time|cab:" || true
