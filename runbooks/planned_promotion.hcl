@@ -401,7 +401,7 @@ backout "switched_back" {
 
   assert {
     condition = lower(self.output.active) == local.active_server && self.output.all_ok
-    message   = format("The switch back has not completed: active %s (%s). Follow Monitoring > Site Server Status and FailoverMgr.log on both servers.", self.output.active, join("; ", [for s in self.output.servers : format("%s %s %s", s.name, s.mode, s.status)]))
+    message   = format("The switch back has not completed: active site server %s (%s). Follow Monitoring > Site Server Status and FailoverMgr.log on both servers.", self.output.active == "" ? "none" : self.output.active, join("; ", [for s in self.output.servers : format("%s %s %s", s.name, s.mode, s.status)]))
   }
 
   retry {

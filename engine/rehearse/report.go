@@ -18,8 +18,22 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "  run %s, %s of virtual time, journal head %s\n\n", r.RunID, vdur(r.Duration), short(r.JournalHead))
 
 	fmt.Fprintln(w, "Timeline (virtual time):")
-	for _, l := range r.Timeline {
+	for i := 0; i < len(r.Timeline); i++ {
+		l := r.Timeline[i]
 		fmt.Fprintf(w, "  T+%-8s %s\n", vdur(l.At), describe(l))
+		// A run of retries of one step (a back-out check polling every
+		// minute) shows as its first and last attempts.
+		j := i
+		for j+1 < len(r.Timeline) && r.Timeline[j+1].Event == "step_retry" && l.Event == "step_retry" && r.Timeline[j+1].Step == l.Step {
+			j++
+		}
+		if j > i+1 {
+			fmt.Fprintf(w, "  %-10s ... %d more attempts ...\n", "", j-i-1)
+		}
+		if j > i {
+			fmt.Fprintf(w, "  T+%-8s %s\n", vdur(r.Timeline[j].At), describe(r.Timeline[j]))
+			i = j
+		}
 	}
 	if len(r.Branches) > 0 {
 		fmt.Fprintln(w, "\nBranches taken:")
