@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,5 +95,112 @@ func TestPanicBecomesMessage(t *testing.T) {
 	}
 	if !strings.Contains(errs, "baton failed unexpectedly") || strings.Contains(errs, "goroutine ") || strings.Contains(errs, ".go:") {
 		t.Errorf("stderr:\n%s", errs)
+	}
+}
+
+// TestRunLifecycleCLI drives a live run through the state commands, in
+// process: apply pauses at an approval (exit 4), status/runs/logs/journal
+// show it, the requester may not approve, an approver does, resume ends
+// it; then a second run is cancelled, a stranded lock is released.
+func TestRunLifecycleCLI(t *testing.T) {
+	dir := t.TempDir()
+	ledger := filepath.Join(dir, "ledger")
+	rb := filepath.Join(dir, "change.hcl")
+	src := `runbook "change" {
+  title = "A change"
+  lock  = "site/PS1"
+}
+
+check "ready" {
+  uses      = "assert"
+  condition = true
+  message   = "never"
+}
+
+approval "cab" {
+  approvers     = ["alice", "bob"]
+  min_approvals = 1
+  depends_on    = [step.ready]
+}
+
+action "apply_it" {
+  uses       = "noop_action"
+  ledger     = "` + filepath.ToSlash(ledger) + `"
+  idempotent = true
+  depends_on = [step.cab]
+}
+`
+	if err := os.WriteFile(rb, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := filepath.Join(dir, "state.db")
+	t.Setenv("BATON_STATE", st)
+	t.Setenv("BATON_USER", "alice") // the requester, and an approver
+
+	code, out, errs := runCLI(t, "apply", rb)
+	if code != exitPaused || !strings.Contains(out+errs, "baton approve") {
+		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, _ = runCLI(t, "runs", "-json")
+	var runs []struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	}
+	if code != exitOK || json.Unmarshal([]byte(out), &runs) != nil || len(runs) != 1 || runs[0].Status != "paused" {
+		t.Fatalf("runs: exit %d %s", code, out)
+	}
+	id := runs[0].ID
+
+	steps := []struct {
+		args     []string
+		code     int
+		contains string
+	}{
+		{[]string{"status", id}, exitOK, "cab"},
+		{[]string{"approve", id, "cab", "--by", "alice"}, exitError, "started run"},
+		{[]string{"approve", id, "cab", "--by", "mallory"}, exitError, "mallory"},
+		{[]string{"approve", id, "nope", "--by", "bob"}, exitError, "nope"},
+		{[]string{"approve", id, "cab"}, exitError, "Usage"},
+		{[]string{"approve", id, "cab", "--by", "bob", "--comment", "CAB-7"}, exitOK, "Approved cab"},
+		{[]string{"resume", id}, exitOK, ""},
+		{[]string{"status", id, "-json"}, exitOK, `"succeeded"`},
+		{[]string{"logs", id}, exitOK, ""},
+		{[]string{"journal", "verify", id}, exitOK, "verifies"},
+		{[]string{"journal", id}, exitOK, "approval.approved"},
+		{[]string{"status", "no-such-run"}, exitError, "no-such-run"},
+		{[]string{"resolve", id, "apply_it", "--by", "bob"}, exitError, "Usage"},
+	}
+	for _, s := range steps {
+		code, out, errs := runCLI(t, s.args...)
+		if code != s.code || !strings.Contains(out+errs, s.contains) {
+			t.Errorf("baton %s: exit %d (want %d), want %q in\n%s\n%s", strings.Join(s.args, " "), code, s.code, s.contains, out, errs)
+		}
+	}
+	if b, err := os.ReadFile(ledger); err != nil || strings.Count(string(b), "\n") != 1 {
+		t.Errorf("the action took effect %q times (%v), want once", b, err)
+	}
+
+	// A second run waits at the approval; cancel ends it and frees the lock.
+	if code, out, errs := runCLI(t, "apply", rb); code != exitPaused {
+		t.Fatalf("second apply: exit %d\n%s\n%s", code, out, errs)
+	}
+	_, out, _ = runCLI(t, "runs", "-json")
+	runs = nil
+	_ = json.Unmarshal([]byte(out), &runs)
+	var second string
+	for _, r := range runs {
+		if r.ID != id {
+			second = r.ID
+		}
+	}
+	if code, out, errs := runCLI(t, "cancel", second, "--by", "alice"); code != exitOK {
+		t.Fatalf("cancel: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "unlock", "site/PS1"); code != exitError || !strings.Contains(out+errs, "Usage") {
+		t.Errorf("unlock without --by: exit %d\n%s%s", code, out, errs)
+	}
+	// The lock went with the cancelled run: a third run may start.
+	if code, out, errs := runCLI(t, "apply", rb); code != exitPaused {
+		t.Errorf("third apply: exit %d (want %d: paused, not locked)\n%s\n%s", code, exitPaused, out, errs)
 	}
 }
