@@ -203,72 +203,60 @@ func cmdResume(ctx context.Context, env *cliEnv, args []string) int {
 }
 
 func cmdStatus(_ context.Context, env *cliEnv, args []string) int {
-	c := commands["status"]
-	fs := newFlags(c, env)
-	var sf stateFlag
-	sf.register(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, code := parse(fs, args)
-	if code >= 0 {
-		return code
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitError
-	}
-	st, err := openState(&sf, true)
-	if err != nil {
-		return fail(env, err)
-	}
-	defer st.Close()
-	run, err := st.Run(pos[0])
-	if err != nil {
-		return fail(env, fmt.Errorf("run %s: %w (list runs with baton runs)", pos[0], err))
-	}
-	recs, err := st.Steps(pos[0])
-	if err != nil {
-		return fail(env, err)
-	}
-	if *asJSON {
-		for i := range recs {
-			recs[i].Output = nil
+	var asJSON *bool
+	return stateCommand(env, "status", args, true, func(fs *flag.FlagSet) func([]string) bool {
+		asJSON = fs.Bool("json", false, "print JSON")
+		return func(pos []string) bool { return len(pos) == 1 }
+	}, func(st *state.Store, pos []string) int {
+		run, err := st.Run(pos[0])
+		if err != nil {
+			return fail(env, fmt.Errorf("run %s: %w (list runs with baton runs)", pos[0], err))
 		}
-		return printJSON(env, map[string]any{"run": run, "steps": recs})
-	}
-	w := env.io.out
-	fmt.Fprintf(w, "Run %s: %s", run.ID, run.Status)
-	if run.Reason != "" {
-		fmt.Fprintf(w, " (%s)", run.Reason)
-	}
-	fmt.Fprintf(w, "\n  runbook   %s %s (%s)\n  started   %s by %s on %s\n", run.Runbook, run.Version, run.RunbookPath, run.CreatedAt.UTC().Format(time.RFC3339), run.Requester, run.Host)
-	if run.LockKey != "" {
-		fmt.Fprintf(w, "  lock      %s\n", run.LockKey)
-	}
-	if run.PlanDigest != "" {
-		fmt.Fprintf(w, "  plan      %s\n", run.PlanDigest)
-	}
-	fmt.Fprintln(w)
-	sort.SliceStable(recs, func(i, j int) bool { return stepSortKey(recs[i]) < stepSortKey(recs[j]) })
-	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "STEP\tSTATE\tATTEMPT\tDETAIL")
-	for _, r := range recs {
-		detail := firstOf(r.Error, r.Reason)
-		if r.Status == state.StepAwaitingApproval {
-			detail = fmt.Sprintf("%d approval(s) so far; baton approve %s %s --by NAME", len(r.Approvals), run.ID, r.Name)
-			if !r.Deadline.IsZero() {
-				detail += "; expires " + r.Deadline.UTC().Format(time.RFC3339)
+		recs, err := st.Steps(pos[0])
+		if err != nil {
+			return fail(env, err)
+		}
+		if *asJSON {
+			for i := range recs {
+				recs[i].Output = nil
 			}
+			return printJSON(env, map[string]any{"run": run, "steps": recs})
 		}
-		if r.Status == state.StepWaiting && !r.Deadline.IsZero() {
-			detail = "deadline " + r.Deadline.UTC().Format(time.RFC3339)
+		w := env.io.out
+		fmt.Fprintf(w, "Run %s: %s", run.ID, run.Status)
+		if run.Reason != "" {
+			fmt.Fprintf(w, " (%s)", run.Reason)
 		}
-		if r.Status == state.StepInDoubt {
-			detail += fmt.Sprintf("; baton resolve %s %s --succeeded|--failed|--retry --by NAME --reason TEXT", run.ID, r.Name)
+		fmt.Fprintf(w, "\n  runbook   %s %s (%s)\n  started   %s by %s on %s\n", run.Runbook, run.Version, run.RunbookPath, run.CreatedAt.UTC().Format(time.RFC3339), run.Requester, run.Host)
+		if run.LockKey != "" {
+			fmt.Fprintf(w, "  lock      %s\n", run.LockKey)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", r.Name, r.Status, r.Attempt, oneLine(detail, 110))
-	}
-	tw.Flush()
-	return exitOK
+		if run.PlanDigest != "" {
+			fmt.Fprintf(w, "  plan      %s\n", run.PlanDigest)
+		}
+		fmt.Fprintln(w)
+		sort.SliceStable(recs, func(i, j int) bool { return stepSortKey(recs[i]) < stepSortKey(recs[j]) })
+		tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
+		fmt.Fprintln(tw, "STEP\tSTATE\tATTEMPT\tDETAIL")
+		for _, r := range recs {
+			detail := firstOf(r.Error, r.Reason)
+			if r.Status == state.StepAwaitingApproval {
+				detail = fmt.Sprintf("%d approval(s) so far; baton approve %s %s --by NAME", len(r.Approvals), run.ID, r.Name)
+				if !r.Deadline.IsZero() {
+					detail += "; expires " + r.Deadline.UTC().Format(time.RFC3339)
+				}
+			}
+			if r.Status == state.StepWaiting && !r.Deadline.IsZero() {
+				detail = "deadline " + r.Deadline.UTC().Format(time.RFC3339)
+			}
+			if r.Status == state.StepInDoubt {
+				detail += fmt.Sprintf("; baton resolve %s %s --succeeded|--failed|--retry --by NAME --reason TEXT", run.ID, r.Name)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", r.Name, r.Status, r.Attempt, oneLine(detail, 110))
+		}
+		tw.Flush()
+		return exitOK
+	})
 }
 
 // stepSortKey orders steps by when they started, pending ones last.
@@ -283,63 +271,43 @@ func stepSortKey(r state.StepRecord) string {
 }
 
 func cmdRuns(_ context.Context, env *cliEnv, args []string) int {
-	c := commands["runs"]
-	fs := newFlags(c, env)
-	var sf stateFlag
-	sf.register(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if _, code := parse(fs, args); code >= 0 {
-		return code
-	}
-	st, err := openState(&sf, true)
-	if err != nil {
-		return fail(env, err)
-	}
-	defer st.Close()
-	runs, err := st.Runs()
-	if err != nil {
-		return fail(env, err)
-	}
-	if *asJSON {
-		return printJSON(env, runs)
-	}
-	tw := tabwriter.NewWriter(env.io.out, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN\tRUNBOOK\tSTATUS\tSTARTED\tBY\tTARGET")
-	for _, r := range runs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Runbook, r.Status, r.CreatedAt.UTC().Format(time.RFC3339), r.Requester, r.Target)
-	}
-	tw.Flush()
-	return exitOK
+	var asJSON *bool
+	return stateCommand(env, "runs", args, true, func(fs *flag.FlagSet) func([]string) bool {
+		asJSON = fs.Bool("json", false, "print JSON")
+		return func(pos []string) bool { return len(pos) == 0 }
+	}, func(st *state.Store, _ []string) int {
+		runs, err := st.Runs()
+		if err != nil {
+			return fail(env, err)
+		}
+		if *asJSON {
+			return printJSON(env, runs)
+		}
+		tw := tabwriter.NewWriter(env.io.out, 0, 2, 2, ' ', 0)
+		fmt.Fprintln(tw, "RUN\tRUNBOOK\tSTATUS\tSTARTED\tBY\tTARGET")
+		for _, r := range runs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Runbook, r.Status, r.CreatedAt.UTC().Format(time.RFC3339), r.Requester, r.Target)
+		}
+		tw.Flush()
+		return exitOK
+	})
 }
 
 func cmdLogs(_ context.Context, env *cliEnv, args []string) int {
-	c := commands["logs"]
-	fs := newFlags(c, env)
-	var sf stateFlag
-	sf.register(fs)
-	pos, code := parse(fs, args)
-	if code >= 0 {
-		return code
-	}
-	if len(pos) < 1 || len(pos) > 2 {
-		fs.Usage()
-		return exitError
-	}
-	st, err := openState(&sf, true)
-	if err != nil {
-		return fail(env, err)
-	}
-	defer st.Close()
-	step := ""
-	if len(pos) == 2 {
-		step = pos[1]
-	}
-	b, err := st.Logs(pos[0], step)
-	if err != nil {
-		return fail(env, err)
-	}
-	_, _ = env.io.out.Write(b)
-	return exitOK
+	return stateCommand(env, "logs", args, true, func(fs *flag.FlagSet) func([]string) bool {
+		return func(pos []string) bool { return len(pos) == 1 || len(pos) == 2 }
+	}, func(st *state.Store, pos []string) int {
+		step := ""
+		if len(pos) == 2 {
+			step = pos[1]
+		}
+		b, err := st.Logs(pos[0], step)
+		if err != nil {
+			return fail(env, err)
+		}
+		_, _ = env.io.out.Write(b)
+		return exitOK
+	})
 }
 
 func cmdAnswer(_ context.Context, env *cliEnv, args []string, decision string) int {
@@ -347,185 +315,124 @@ func cmdAnswer(_ context.Context, env *cliEnv, args []string, decision string) i
 	if decision == "rejected" {
 		name = "reject"
 	}
-	c := commands[name]
-	fs := newFlags(c, env)
-	var sf stateFlag
-	sf.register(fs)
-	by := fs.String("by", "", "who answers (required)")
-	comment := fs.String("comment", "", "a comment for the record")
-	pos, code := parse(fs, args)
-	if code >= 0 {
-		return code
-	}
-	if len(pos) != 2 || *by == "" {
-		fs.Usage()
-		return exitError
-	}
-	st, err := openState(&sf, false)
-	if err != nil {
-		return fail(env, err)
-	}
-	defer st.Close()
-	if err := executor.Answer(st, pos[0], pos[1], *by, *comment, decision, time.Now()); err != nil {
-		return fail(env, stateErr(err))
-	}
-	fmt.Fprintf(env.io.out, "%s %s of run %s as %s\n", strings.ToUpper(decision[:1])+decision[1:], pos[1], pos[0], *by)
-	return exitOK
+	var by, comment *string
+	return stateCommand(env, name, args, false, func(fs *flag.FlagSet) func([]string) bool {
+		by = fs.String("by", "", "who answers (required)")
+		comment = fs.String("comment", "", "a comment for the record")
+		return func(pos []string) bool { return len(pos) == 2 && *by != "" }
+	}, func(st *state.Store, pos []string) int {
+		if err := executor.Answer(st, pos[0], pos[1], *by, *comment, decision, time.Now()); err != nil {
+			return fail(env, stateErr(err))
+		}
+		fmt.Fprintf(env.io.out, "%s %s of run %s as %s\n", strings.ToUpper(decision[:1])+decision[1:], pos[1], pos[0], *by)
+		return exitOK
+	})
 }
 
 func cmdResolve(_ context.Context, env *cliEnv, args []string) int {
-	c := commands["resolve"]
-	fs := newFlags(c, env)
-	var sf stateFlag
-	sf.register(fs)
-	succeeded := fs.Bool("succeeded", false, "the action took effect")
-	failed := fs.Bool("failed", false, "the action did not take effect and must not be retried")
-	retry := fs.Bool("retry", false, "run the action again")
-	by := fs.String("by", "", "who decides (required)")
-	reason := fs.String("reason", "", "why (required)")
-	pos, code := parse(fs, args)
-	if code >= 0 {
-		return code
-	}
-	n := 0
+	var succeeded, failed, retry *bool
+	var by, reason *string
 	decision := ""
-	for d, set := range map[string]bool{"succeeded": *succeeded, "failed": *failed, "retry": *retry} {
-		if set {
-			n++
-			decision = d
+	return stateCommand(env, "resolve", args, false, func(fs *flag.FlagSet) func([]string) bool {
+		succeeded = fs.Bool("succeeded", false, "the action took effect")
+		failed = fs.Bool("failed", false, "the action did not take effect and must not be retried")
+		retry = fs.Bool("retry", false, "run the action again")
+		by = fs.String("by", "", "who decides (required)")
+		reason = fs.String("reason", "", "why (required)")
+		return func(pos []string) bool {
+			n := 0
+			for d, set := range map[string]bool{"succeeded": *succeeded, "failed": *failed, "retry": *retry} {
+				if set {
+					n++
+					decision = d
+				}
+			}
+			return len(pos) == 2 && n == 1 && *by != "" && *reason != ""
 		}
-	}
-	if len(pos) != 2 || n != 1 || *by == "" || *reason == "" {
-		fs.Usage()
-		return exitError
-	}
-	st, err := openState(&sf, false)
-	if err != nil {
-		return fail(env, err)
-	}
-	defer st.Close()
-	now := time.Now()
-	entry := state.JournalEntry{At: now, Type: "step.resolution", Step: pos[1], Actor: *by, Data: map[string]string{"decision": decision, "reason": *reason}}
-	if err := st.Resolve(pos[0], pos[1], state.Resolution{By: *by, Decision: decision, Reason: *reason, At: now}, entry); err != nil {
-		return fail(env, stateErr(err))
-	}
-	fmt.Fprintf(env.io.out, "Recorded: %s of run %s resolved as %s by %s. Continue with: baton resume %s\n", pos[1], pos[0], decision, *by, pos[0])
-	return exitOK
+	}, func(st *state.Store, pos []string) int {
+		now := time.Now()
+		entry := state.JournalEntry{At: now, Type: "step.resolution", Step: pos[1], Actor: *by, Data: map[string]string{"decision": decision, "reason": *reason}}
+		if err := st.Resolve(pos[0], pos[1], state.Resolution{By: *by, Decision: decision, Reason: *reason, At: now}, entry); err != nil {
+			return fail(env, stateErr(err))
+		}
+		fmt.Fprintf(env.io.out, "Recorded: %s of run %s resolved as %s by %s. Continue with: baton resume %s\n", pos[1], pos[0], decision, *by, pos[0])
+		return exitOK
+	})
 }
 
 func cmdCancel(_ context.Context, env *cliEnv, args []string) int {
-	c := commands["cancel"]
-	fs := newFlags(c, env)
-	var sf stateFlag
-	sf.register(fs)
-	by := fs.String("by", currentUser(), "who cancels")
-	pos, code := parse(fs, args)
-	if code >= 0 {
-		return code
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitError
-	}
-	st, err := openState(&sf, false)
-	if err != nil {
-		return fail(env, err)
-	}
-	defer st.Close()
-	msg, err := executor.Cancel(st, pos[0], *by, time.Now())
-	if err != nil {
-		return fail(env, stateErr(err))
-	}
-	fmt.Fprintln(env.io.out, msg)
-	return exitOK
+	var by *string
+	return stateCommand(env, "cancel", args, false, func(fs *flag.FlagSet) func([]string) bool {
+		by = fs.String("by", currentUser(), "who cancels")
+		return func(pos []string) bool { return len(pos) == 1 }
+	}, func(st *state.Store, pos []string) int {
+		msg, err := executor.Cancel(st, pos[0], *by, time.Now())
+		if err != nil {
+			return fail(env, stateErr(err))
+		}
+		fmt.Fprintln(env.io.out, msg)
+		return exitOK
+	})
 }
 
 func cmdUnlock(_ context.Context, env *cliEnv, args []string) int {
-	c := commands["unlock"]
-	fs := newFlags(c, env)
-	var sf stateFlag
-	sf.register(fs)
-	by := fs.String("by", "", "who releases the lock (required; journaled)")
-	pos, code := parse(fs, args)
-	if code >= 0 {
-		return code
-	}
-	if len(pos) != 1 || *by == "" {
-		fs.Usage()
-		return exitError
-	}
-	st, err := openState(&sf, false)
-	if err != nil {
-		return fail(env, err)
-	}
-	defer st.Close()
-	h, err := st.ForceUnlock(pos[0], *by, time.Now())
-	if err != nil {
-		return fail(env, stateErr(err))
-	}
-	fmt.Fprintf(env.io.out, "Released lock %s (held by run %s, pid %d on %s, since %s); recorded in the run's journal.\n", h.Key, h.RunID, h.PID, h.Host, h.Since.UTC().Format(time.RFC3339))
-	return exitOK
+	var by *string
+	return stateCommand(env, "unlock", args, false, func(fs *flag.FlagSet) func([]string) bool {
+		by = fs.String("by", "", "who releases the lock (required; journaled)")
+		return func(pos []string) bool { return len(pos) == 1 && *by != "" }
+	}, func(st *state.Store, pos []string) int {
+		h, err := st.ForceUnlock(pos[0], *by, time.Now())
+		if err != nil {
+			return fail(env, stateErr(err))
+		}
+		fmt.Fprintf(env.io.out, "Released lock %s (held by run %s, pid %d on %s, since %s); recorded in the run's journal.\n", h.Key, h.RunID, h.PID, h.Host, h.Since.UTC().Format(time.RFC3339))
+		return exitOK
+	})
 }
 
 func cmdJournal(_ context.Context, env *cliEnv, args []string) int {
-	c := commands["journal"]
-	fs := newFlags(c, env)
-	var sf stateFlag
-	sf.register(fs)
-	asJSON := fs.Bool("json", false, "print JSON Lines")
-	pos, code := parse(fs, args)
-	if code >= 0 {
-		return code
-	}
-	verify := len(pos) == 2 && pos[0] == "verify"
-	if verify {
-		pos = pos[1:]
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitError
-	}
-	st, err := openState(&sf, true)
-	if err != nil {
-		return fail(env, err)
-	}
-	defer st.Close()
-	if verify {
-		head, err := st.VerifyJournal(pos[0])
+	var asJSON *bool
+	return stateCommand(env, "journal", args, true, func(fs *flag.FlagSet) func([]string) bool {
+		asJSON = fs.Bool("json", false, "print JSON Lines")
+		return func(pos []string) bool { return len(pos) == 1 || len(pos) == 2 && pos[0] == "verify" }
+	}, func(st *state.Store, pos []string) int {
+		if len(pos) == 2 { // verify RUN
+			head, err := st.VerifyJournal(pos[1])
+			if err != nil {
+				return fail(env, err)
+			}
+			fmt.Fprintf(env.io.out, "Journal of run %s verifies; head %s\n", pos[1], head)
+			return exitOK
+		}
+		entries, err := st.Journal(pos[0])
 		if err != nil {
 			return fail(env, err)
 		}
-		fmt.Fprintf(env.io.out, "Journal of run %s verifies; head %s\n", pos[0], head)
-		return exitOK
-	}
-	entries, err := st.Journal(pos[0])
-	if err != nil {
-		return fail(env, err)
-	}
-	if *asJSON {
-		enc := json.NewEncoder(env.io.out)
+		if *asJSON {
+			enc := json.NewEncoder(env.io.out)
+			for _, e := range entries {
+				_ = enc.Encode(e)
+			}
+			return exitOK
+		}
 		for _, e := range entries {
-			_ = enc.Encode(e)
+			keys := make([]string, 0, len(e.Data))
+			for k := range e.Data {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			var kv []string
+			for _, k := range keys {
+				kv = append(kv, k+"="+e.Data[k])
+			}
+			step := ""
+			if e.Step != "" {
+				step = " " + e.Step
+			}
+			fmt.Fprintf(env.io.out, "%4d %s %-24s%s by %s %s\n", e.Seq, e.At.UTC().Format(time.RFC3339), e.Type, step, e.Actor, oneLine(strings.Join(kv, " "), 140))
 		}
 		return exitOK
-	}
-	for _, e := range entries {
-		keys := make([]string, 0, len(e.Data))
-		for k := range e.Data {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		var kv []string
-		for _, k := range keys {
-			kv = append(kv, k+"="+e.Data[k])
-		}
-		step := ""
-		if e.Step != "" {
-			step = " " + e.Step
-		}
-		fmt.Fprintf(env.io.out, "%4d %s %-24s%s by %s %s\n", e.Seq, e.At.UTC().Format(time.RFC3339), e.Type, step, e.Actor, oneLine(strings.Join(kv, " "), 140))
-	}
-	return exitOK
+	})
 }
 
 func printJSON(env *cliEnv, v any) int {
@@ -555,3 +462,28 @@ func oneLine(s string, n int) string {
 }
 
 var _ = os.Stdout
+
+// stateCommand is the frame of the commands that work on the state file:
+// it registers --state and the command's own flags (define, which returns
+// the check of the positional arguments), parses, opens the store
+// (read-only when readOnly) and runs body with it.
+func stateCommand(env *cliEnv, name string, args []string, readOnly bool, define func(*flag.FlagSet) func([]string) bool, body func(*state.Store, []string) int) int {
+	fs := newFlags(commands[name], env)
+	var sf stateFlag
+	sf.register(fs)
+	argsOK := define(fs)
+	pos, code := parse(fs, args)
+	if code >= 0 {
+		return code
+	}
+	if !argsOK(pos) {
+		fs.Usage()
+		return exitError
+	}
+	st, err := openState(&sf, readOnly)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer st.Close()
+	return body(st, pos)
+}
