@@ -125,10 +125,12 @@ func (r *run) restorePhase() {
 		if s.Class == runbook.ClassBackout && rec.Status != state.StepPending && rec.Status != state.StepSkipped {
 			r.backout = true
 		}
-		if s.IsMain() && rec.Status == state.StepFailed && s.OnFailure != runbook.OnFailureContinue && r.failedBy == "" {
-			r.failedBy = name
+		if s.IsMain() && rec.Status == state.StepFailed && s.OnFailure != runbook.OnFailureContinue {
+			if r.failedBy == "" {
+				r.failedBy = name
+			}
 			if s.OnFailure == runbook.OnFailureBackout {
-				r.backout = true
+				r.backout = true // as during the run: any failure asking for it
 			}
 		}
 	}

@@ -89,17 +89,21 @@ func (r *run) fail(name string, err error) {
 	rec.Error = r.red.String(err.Error())
 	r.commit(rec, "step.failed", map[string]string{"error": rec.Error})
 	s := r.steps[name]
-	if s.Class == runbook.ClassBackout || r.phase == phaseStopping || r.phase == phaseBackout {
+	if s.Class == runbook.ClassBackout || r.phase == phaseBackout {
 		return
 	}
 	switch s.OnFailure {
 	case runbook.OnFailureContinue:
 		return
 	case runbook.OnFailureBackout:
+		// Whichever of several failures is recorded first, one that asks
+		// for a back-out gets it.
 		r.backout = true
 	}
-	r.failedBy = name
-	r.phase = phaseStopping
+	if r.phase != phaseStopping {
+		r.failedBy = name
+		r.phase = phaseStopping
+	}
 }
 
 func (r *run) skip(name, reason string, failDep bool) {
