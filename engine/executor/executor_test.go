@@ -198,6 +198,34 @@ action "plain" {
 			want:       map[string]state.StepStatus{"broken": "failed", "ok": "succeeded", "report": "succeeded", "plain": "skipped"},
 		},
 		{
+			name: "of two failures at once, the one asking for a back-out gets it",
+			body: `
+action "first" {
+  uses       = "change"
+  key        = "first"
+  idempotent = true
+}
+action "plain_failure" {
+  uses       = "broken"
+  depends_on = [step.first]
+  idempotent = true
+}
+action "backout_failure" {
+  uses       = "broken"
+  depends_on = [step.first]
+  on_failure = "backout"
+  idempotent = true
+}
+backout "undo_first" {
+  uses       = "change"
+  key        = "undo_first"
+  undoes     = step.first
+  idempotent = true
+}`,
+			wantStatus: state.RunBackedOut,
+			want:       map[string]state.StepStatus{"plain_failure": "failed", "backout_failure": "failed", "undo_first": "succeeded"},
+		},
+		{
 			name: "a successful run marks its back-out path not needed",
 			body: `
 action "one" {
