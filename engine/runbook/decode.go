@@ -414,11 +414,15 @@ func (l *loader) decodeDependsOn(s *Step, src *stepSource, a *hcl.Attribute) {
 // ("" after reporting a problem).
 func (l *loader) stepTraversal(e hcl.Expression, what string) string {
 	t, diags := hcl.AbsTraversalForExpr(e)
-	if diags.HasErrors() || t.RootName() != "step" || len(t) != 2 {
+	attr, isAttr := hcl.TraverseAttr{}, false
+	if !diags.HasErrors() && len(t) == 2 {
+		attr, isAttr = t[1].(hcl.TraverseAttr) // step.0 is an index, not a name
+	}
+	if !isAttr || t.RootName() != "step" {
 		l.errorf(e.Range(), "Invalid reference", "%s must be a step reference like step.promote.", what)
 		return ""
 	}
-	name := t[1].(hcl.TraverseAttr).Name
+	name := attr.Name
 	if l.rb.stepIndex[name] == nil {
 		l.errorf(e.Range(), "Reference to undeclared step", "No step named %q is declared in this runbook.%s",
 			name, didYouMean(name, l.names("step")))
@@ -430,11 +434,15 @@ func (l *loader) stepTraversal(e hcl.Expression, what string) string {
 // targetTraversal reads target = target.<name>.
 func (l *loader) targetTraversal(e hcl.Expression) string {
 	t, diags := hcl.AbsTraversalForExpr(e)
-	if diags.HasErrors() || t.RootName() != "target" || len(t) != 2 {
+	attr, isAttr := hcl.TraverseAttr{}, false
+	if !diags.HasErrors() && len(t) == 2 {
+		attr, isAttr = t[1].(hcl.TraverseAttr)
+	}
+	if !isAttr || t.RootName() != "target" {
 		l.errorf(e.Range(), "Invalid reference", "target must be a target reference like target.site.")
 		return ""
 	}
-	name := t[1].(hcl.TraverseAttr).Name
+	name := attr.Name
 	if l.targetIndex[name] == nil {
 		l.errorf(e.Range(), "Reference to undeclared target", "No target named %q is declared in this runbook.%s",
 			name, didYouMean(name, l.names("target")))
