@@ -91,6 +91,21 @@ func TestResolveInputs(t *testing.T) {
 			errs: []string{"No value for required variable", "BATON_VAR_required"},
 		},
 		{
+			name: "a fixture's inputs replace defaults and satisfy required ones",
+			in:   Inputs{Defaults: map[string]string{"site_code": "CAS", "port": "1501", "servers": `["a"]`, "required": "fx", "not_declared": "ignored"}, DefaultsSource: "fixture f"},
+			want: map[string]cty.Value{"site_code": cty.StringVal("CAS"), "port": cty.NumberIntVal(1501), "servers": cty.ListVal([]cty.Value{cty.StringVal("a")}), "required": cty.StringVal("fx")},
+		},
+		{
+			name: "everything else beats a fixture's inputs",
+			in:   Inputs{Defaults: map[string]string{"site_code": "CAS", "required": "fx"}, Environ: []string{"BATON_VAR_site_code=PS9"}, Vars: []string{"required=x"}},
+			want: map[string]cty.Value{"site_code": cty.StringVal("PS9"), "required": cty.StringVal("x")},
+		},
+		{
+			name: "a fixture's bad input is an error that names the fixture",
+			in:   Inputs{Defaults: map[string]string{"site_code": "lower", "required": "fx"}, DefaultsSource: "fixture f"},
+			errs: []string{"three capital letters", "fixture f"},
+		},
+		{
 			name: "env beats default",
 			in:   Inputs{Environ: []string{"BATON_VAR_site_code=PS9", "BATON_VAR_required=r", "HOME=/root"}},
 			want: map[string]cty.Value{"site_code": cty.StringVal("PS9"), "required": cty.StringVal("r")},

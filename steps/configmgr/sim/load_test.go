@@ -235,3 +235,45 @@ func TestFixtureErrorFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestFixtureInputs: a scenario's inputs override the fixture's; an
+// unknown scenario gets the fixture's own; callers get a copy.
+func TestFixtureInputs(t *testing.T) {
+	src := baseFixture + `inputs = {
+  site_code      = "AB1"
+  passive_server = "b.example.com"
+}
+
+scenario "plain" {
+  description = "d"
+}
+
+scenario "other_target" {
+  description = "d"
+  inputs = {
+    passive_server = "c.example.com"
+  }
+}
+`
+	f, err := sim.Load(fstest.MapFS{"sites/x.hcl": {Data: []byte(src)}}, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		scenario, passive string
+	}{
+		{"plain", "b.example.com"},
+		{"other_target", "c.example.com"},
+		{"no-such-scenario", "b.example.com"},
+	}
+	for _, tc := range tests {
+		in := f.Inputs(tc.scenario)
+		if in["site_code"] != "AB1" || in["passive_server"] != tc.passive {
+			t.Errorf("%s: %v", tc.scenario, in)
+		}
+		in["site_code"] = "changed"
+	}
+	if f.Inputs("plain")["site_code"] != "AB1" {
+		t.Error("Inputs returned the fixture's own map")
+	}
+}
