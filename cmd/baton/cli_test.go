@@ -55,6 +55,8 @@ func TestRehearseCLI(t *testing.T) {
 			[]string{"mallory is not an approver of cab"}},
 		{"bad delay", []string{"runbooks/planned_promotion.hcl", "--site", "contoso", "--approve-all", "--approval-delay", "soon"}, exitError,
 			[]string{`--approval-delay "soon"`}},
+		{"delay without approve-all", []string{"runbooks/planned_promotion.hcl", "--site", "contoso", "--approval-delay", "5m"}, exitError,
+			[]string{"--approval-delay applies to the answers of --approve-all"}},
 		{"unknown scenario", []string{"runbooks/planned_promotion.hcl", "--site", "contoso", "--scenario", "nope", "--approve-all"}, exitError,
 			[]string{`no scenario "nope"`, "known scenarios: healthy"}},
 		{"fixture inputs", []string{"runbooks/planned_promotion.hcl", "--site", "fabrikam-cas", "--approve-all"}, exitOK,

@@ -134,6 +134,9 @@ func (a *answerFlags) answers(rb *runbook.Runbook) (rehearse.Answers, error) {
 	if err != nil || delay < 0 {
 		return rehearse.Answers{}, fmt.Errorf("--approval-delay %q: give a duration like \"15m\"", a.delay)
 	}
+	if delay > 0 && !a.all {
+		return rehearse.Answers{}, fmt.Errorf("--approval-delay applies to the answers of --approve-all: add --approve-all, or give each answer an \"after\" in the --approvals file")
+	}
 	out := rehearse.Answers{All: a.all, Delay: delay}
 	if a.file != "" {
 		b, err := os.ReadFile(a.file)
