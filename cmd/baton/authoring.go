@@ -24,13 +24,9 @@ func init() {
 func cmdValidate(_ context.Context, env *cliEnv, args []string) int {
 	fs := newFlags(commands["validate"], env)
 	asJSON := fs.Bool("json", false, "print diagnostics as JSON on stdout")
-	pos, code := parse(fs, args)
+	pos, code := parseChecked(fs, args, atLeast(1))
 	if code >= 0 {
 		return code
-	}
-	if len(pos) == 0 {
-		fs.Usage()
-		return exitError
 	}
 	paths := expandRunbooks(pos)
 	result := exitOK
@@ -99,13 +95,9 @@ func cmdFmt(_ context.Context, env *cliEnv, args []string) int {
 	fs := newFlags(commands["fmt"], env)
 	check := fs.Bool("check", false, "do not write; exit 3 when a file would change")
 	diff := fs.Bool("diff", false, "print the files that would change and their new text")
-	pos, code := parse(fs, args)
+	pos, code := parseChecked(fs, args, atLeast(1))
 	if code >= 0 {
 		return code
-	}
-	if len(pos) == 0 {
-		fs.Usage()
-		return exitError
 	}
 	var files []string
 	for _, p := range pos {
@@ -159,13 +151,9 @@ func cmdFmt(_ context.Context, env *cliEnv, args []string) int {
 func cmdGraph(_ context.Context, env *cliEnv, args []string) int {
 	fs := newFlags(commands["graph"], env)
 	format := fs.String("format", "mermaid", "dot or mermaid")
-	pos, code := parse(fs, args)
+	pos, code := parseChecked(fs, args, exactly(1))
 	if code >= 0 {
 		return code
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitError
 	}
 	rb := loadRunbook(env, pos[0])
 	if rb == nil {

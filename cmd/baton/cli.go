@@ -179,6 +179,24 @@ func parse(fs *flag.FlagSet, args []string) ([]string, int) {
 	}
 }
 
+// parseChecked is parse followed by ok on the positional arguments; when
+// they do not fit it prints the usage and returns exitError.
+func parseChecked(fs *flag.FlagSet, args []string, ok func(pos []string) bool) ([]string, int) {
+	pos, code := parse(fs, args)
+	if code >= 0 {
+		return nil, code
+	}
+	if !ok(pos) {
+		fs.Usage()
+		return nil, exitError
+	}
+	return pos, -1
+}
+
+// exactly accepts n positional arguments; atLeast, n or more.
+func exactly(n int) func([]string) bool { return func(pos []string) bool { return len(pos) == n } }
+func atLeast(n int) func([]string) bool { return func(pos []string) bool { return len(pos) >= n } }
+
 // fail prints err and returns its exit code.
 func fail(env *cliEnv, err error) int {
 	fmt.Fprintf(env.io.err, "Error: %s\n", err)

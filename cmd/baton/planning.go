@@ -129,13 +129,9 @@ func cmdPlan(ctx context.Context, env *cliEnv, args []string) int {
 	out := fs.String("out", "", "save the plan to FILE (apply it with baton apply FILE)")
 	asJSON := fs.Bool("json", false, "print the plan as one JSON document")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 0 when nothing would change, 2 when the plan has changes, 6 when a preflight check failed")
-	pos, code := parse(fs, args)
+	pos, code := parseChecked(fs, args, exactly(1))
 	if code >= 0 {
 		return code
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitError
 	}
 	rb := loadRunbook(env, pos[0])
 	if rb == nil {
@@ -173,13 +169,9 @@ func cmdPlan(ctx context.Context, env *cliEnv, args []string) int {
 func cmdShow(_ context.Context, env *cliEnv, args []string) int {
 	fs := newFlags(commands["show"], env)
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, code := parse(fs, args)
+	pos, code := parseChecked(fs, args, exactly(1))
 	if code >= 0 {
 		return code
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitError
 	}
 	p, err := plan.LoadFile(pos[0])
 	if err != nil {
@@ -218,13 +210,9 @@ func cmdReview(ctx context.Context, env *cliEnv, args []string) int {
 	withRehearsal := fs.Bool("rehearsal", false, "rehearse against --site/--scenario and attach the report as test evidence")
 	var af answerFlags
 	af.register(fs, false)
-	pos, code := parse(fs, args)
+	pos, code := parseChecked(fs, args, exactly(1))
 	if code >= 0 {
 		return code
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitError
 	}
 	var w io.Writer = env.io.out
 	if *outPath != "" {

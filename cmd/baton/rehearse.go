@@ -26,13 +26,9 @@ func cmdRehearse(ctx context.Context, env *cliEnv, args []string) int {
 	all := fs.Bool("all-scenarios", false, "rehearse against every scenario of the fixture and print one line each (--scenario is ignored)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	quiet := fs.Bool("quiet", false, "print only the report, not the live progress")
-	pos, code := parse(fs, args)
+	pos, code := parseChecked(fs, args, func(pos []string) bool { return len(pos) == 1 && sf.site != "" })
 	if code >= 0 {
 		return code
-	}
-	if len(pos) != 1 || sf.site == "" {
-		fs.Usage()
-		return exitError
 	}
 	rb := loadRunbook(env, pos[0])
 	if rb == nil {

@@ -78,13 +78,9 @@ func cmdApply(ctx context.Context, env *cliEnv, args []string) int {
 	fs := newFlags(c, env)
 	var f runFlags
 	f.register(fs)
-	pos, code := parse(fs, args)
+	pos, code := parseChecked(fs, args, exactly(1))
 	if code >= 0 {
 		return code
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitError
 	}
 	rbPath, planDigest := pos[0], ""
 	var saved *plan.Plan
@@ -147,13 +143,9 @@ func cmdResume(ctx context.Context, env *cliEnv, args []string) int {
 	fs.BoolVar(&ro.OverrideWindow, "override-window", false, "let a point of no return start although the change window is too short")
 	fs.StringVar(&ro.By, "by", "", "who decides (with --accept-changes or --override-window)")
 	fs.StringVar(&ro.Reason, "reason", "", "why (with --override-window)")
-	pos, code := parse(fs, args)
+	pos, code := parseChecked(fs, args, func(pos []string) bool { return len(pos) == 1 || len(pos) == 2 })
 	if code >= 0 {
 		return code
-	}
-	if len(pos) < 1 || len(pos) > 2 {
-		fs.Usage()
-		return exitError
 	}
 	if ro.OverrideWindow && (ro.By == "" || ro.Reason == "") {
 		return fail(env, errors.New("--override-window needs --by NAME and --reason TEXT: the decision is journaled"))
@@ -472,13 +464,9 @@ func stateCommand(env *cliEnv, name string, args []string, readOnly bool, define
 	var sf stateFlag
 	sf.register(fs)
 	argsOK := define(fs)
-	pos, code := parse(fs, args)
+	pos, code := parseChecked(fs, args, argsOK)
 	if code >= 0 {
 		return code
-	}
-	if !argsOK(pos) {
-		fs.Usage()
-		return exitError
 	}
 	st, err := openState(&sf, readOnly)
 	if err != nil {
