@@ -33,23 +33,42 @@ func (l *loader) forEachParallel(n int, fn func(w *loader, i int)) {
 	batches := (n + batch - 1) / batch
 	diags := make([]hcl.Diagnostics, batches)
 	reported := make([][]hcl.Range, batches)
+	copies := make([]loader, workers)
+	for c := range copies {
+		copies[c] = *l
+	}
+	inBatches(n, batch, workers, func(worker, from, to int) {
+		w := &copies[worker]
+		w.diags, w.reported = nil, nil
+		for i := from; i < to; i++ {
+			fn(w, i)
+		}
+		diags[from/batch], reported[from/batch] = w.diags, w.reported
+	})
+	for b := range batches {
+		l.diags = append(l.diags, diags[b]...)
+		l.reported = append(l.reported, reported[b]...)
+	}
+}
+
+// inBatches calls fn(worker, from, to) for the consecutive ranges of [0, n)
+// of at most batch items, handed out in order to workers goroutines. A
+// panic in fn is re-raised on the calling goroutine once every worker has
+// stopped.
+func inBatches(n, batch, workers int, fn func(worker, from, to int)) {
+	batches := (n + batch - 1) / batch
 	panics := make([]any, workers)
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for p := range workers {
+	for w := range workers {
 		wg.Go(func() {
-			defer func() { panics[p] = recover() }()
-			w := *l
+			defer func() { panics[w] = recover() }()
 			for {
 				b := int(next.Add(1)) - 1
 				if b >= batches {
 					return
 				}
-				w.diags, w.reported = nil, nil
-				for i := b * batch; i < min(n, (b+1)*batch); i++ {
-					fn(&w, i)
-				}
-				diags[b], reported[b] = w.diags, w.reported
+				fn(w, b*batch, min(n, (b+1)*batch))
 			}
 		})
 	}
@@ -58,9 +77,5 @@ func (l *loader) forEachParallel(n int, fn func(w *loader, i int)) {
 		if p != nil {
 			panic(p)
 		}
-	}
-	for b := range batches {
-		l.diags = append(l.diags, diags[b]...)
-		l.reported = append(l.reported, reported[b]...)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"runtime"
 	"slices"
-	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -66,20 +65,9 @@ func parseChunked(src []byte, filename string, cuts []int) *hcl.File {
 		starts[i] = hcl.Pos{Line: line, Column: 1, Byte: bounds[i]}
 	}
 
-	var wg sync.WaitGroup
-	work := make(chan int)
-	for range min(runtime.GOMAXPROCS(0), len(pieces)) {
-		wg.Go(func() {
-			for i := range work {
-				pieces[i], failed[i] = parsePiece(src[bounds[i]:bounds[i+1]], filename, starts[i])
-			}
-		})
-	}
-	for i := range pieces {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	inBatches(len(pieces), 1, min(runtime.GOMAXPROCS(0), len(pieces)), func(_, i, _ int) {
+		pieces[i], failed[i] = parsePiece(src[bounds[i]:bounds[i+1]], filename, starts[i])
+	})
 
 	body := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}}
 	nav := &chunkNav{}
