@@ -140,7 +140,7 @@ func (l *loader) analyze() {
 		s := rb.stepIndex[order[i]]
 		var ctx *hcl.EvalContext
 		if len(s.Asserts) > 0 || s.Until != nil || s.FailIf != nil || s.FailMessage != nil {
-			ctx = l.selfCtx(l.selfOutput(s))
+			ctx = l.selfCtx(s.UnknownOutput())
 		}
 		for _, a := range s.Asserts {
 			l.eval(ctx, a.Condition, cty.Bool)
@@ -167,11 +167,6 @@ func (l *loader) analyze() {
 			l.eval(l.selfCtx(out), v.Condition, cty.Bool)
 		}
 	})
-}
-
-// selfOutput is self.output for a step's asserts, until and fail_if.
-func (l *loader) selfOutput(s *Step) cty.Value {
-	return placeholderOutput(s)
 }
 
 // checkDependency rejects dependencies across the main procedure, the

@@ -103,16 +103,13 @@ func objectOf(m map[string]cty.Value) cty.Value {
 // stepPlaceholder is step.<name> before the step has run.
 func stepPlaceholder(s *Step, output cty.Value) cty.Value {
 	if output == cty.NilVal {
-		output = placeholderOutput(s)
+		output = s.UnknownOutput()
 	}
 	return cty.ObjectVal(map[string]cty.Value{
 		"output": output,
 		"status": cty.UnknownVal(cty.String).RefineNotNull(),
 	})
 }
-
-// placeholderOutput is step.<name>.output before the step has run.
-func placeholderOutput(s *Step) cty.Value { return s.UnknownOutput() }
 
 // stepObject builds the step namespace; known overrides placeholders.
 // Placeholders depend only on a step's class, type and sensitivity, and cty
