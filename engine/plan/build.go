@@ -759,7 +759,7 @@ func (b *builder) factsOf(expr hcl.Expression, seen map[string]bool) []string {
 			}
 			continue
 		}
-		path := traversalString(t)
+		path := runbook.TraversalText(t, steps.Show)
 		if _, ok := b.facts[path]; !ok {
 			b.facts[path] = b.fact(t, s.Name, path)
 		}
@@ -849,24 +849,6 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// traversalString renders a traversal as written: step.a.output.b[0].
-func traversalString(t hcl.Traversal) string {
-	var sb strings.Builder
-	for _, s := range t {
-		switch s := s.(type) {
-		case hcl.TraverseRoot:
-			sb.WriteString(s.Name)
-		case hcl.TraverseAttr:
-			sb.WriteString("." + s.Name)
-		case hcl.TraverseIndex:
-			sb.WriteString("[" + steps.Show(s.Key) + "]")
-		case hcl.TraverseSplat:
-			sb.WriteString("[*]")
-		}
-	}
-	return sb.String()
 }
 
 // collectSecrets gathers the clear text of every sensitive string, so

@@ -200,8 +200,15 @@ func didYouMean(name string, candidates []string) string {
 	return ""
 }
 
-// traversalString renders a traversal as written (var.x, step.a.output).
+// traversalString renders a traversal as written (var.x, step.a.output),
+// indexes as [...]: for messages about references.
 func traversalString(t hcl.Traversal) string {
+	return TraversalText(t, func(cty.Value) string { return "..." })
+}
+
+// TraversalText renders a traversal as written, step.a.output.b[0], with
+// index keys rendered by index.
+func TraversalText(t hcl.Traversal, index func(key cty.Value) string) string {
 	var b strings.Builder
 	for _, s := range t {
 		switch s := s.(type) {
@@ -210,7 +217,7 @@ func traversalString(t hcl.Traversal) string {
 		case hcl.TraverseAttr:
 			b.WriteString("." + s.Name)
 		case hcl.TraverseIndex:
-			b.WriteString("[...]")
+			b.WriteString("[" + index(s.Key) + "]")
 		case hcl.TraverseSplat:
 			b.WriteString("[*]")
 		}
