@@ -567,26 +567,8 @@ func (r *run) skipRemaining() {
 // queueBackout makes the back-out steps runnable, in reverse order of the
 // steps they undo; a back-out step whose undone step never ran is skipped.
 func (r *run) queueBackout() {
-	var list []*runbook.Step
-	for _, s := range r.rb.Steps {
-		if s.Class == runbook.ClassBackout {
-			list = append(list, s)
-		}
-	}
-	pos := func(s *runbook.Step) int {
-		if s.Undoes == "" {
-			return -1
-		}
-		return r.index[s.Undoes]
-	}
-	// Reverse dependency order of what they undo; unconditional ones last.
-	for i := 1; i < len(list); i++ {
-		for j := i; j > 0 && pos(list[j]) > pos(list[j-1]); j-- {
-			list[j], list[j-1] = list[j-1], list[j]
-		}
-	}
 	r.backoutOrder = nil
-	for _, s := range list {
+	for _, s := range r.rb.BackoutSteps(r.order) {
 		if s.Undoes != "" {
 			st := r.recp(s.Undoes).Status
 			if st == state.StepPending || st == state.StepSkipped {

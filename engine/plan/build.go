@@ -534,26 +534,7 @@ func (b *builder) details(ds []steps.Detail) []Detail {
 func (b *builder) backout(p *Plan, order []string) {
 	c := b.rb.Change.Backout
 	p.Backout = Backout{Summary: c.Summary, Trigger: c.Trigger, RestoredState: c.RestoredState, Steps: []*Step{}}
-	index := map[string]int{}
-	for i, n := range order {
-		index[n] = i
-	}
-	var list []*runbook.Step
-	for _, s := range b.rb.Steps {
-		if s.Class == runbook.ClassBackout {
-			list = append(list, s)
-		}
-	}
-	pos := func(s *runbook.Step) int {
-		if s.Undoes == "" {
-			return -1
-		}
-		if i, ok := index[s.Undoes]; ok {
-			return i
-		}
-		return -1
-	}
-	sort.SliceStable(list, func(i, j int) bool { return pos(list[i]) > pos(list[j]) })
+	list := b.rb.BackoutSteps(order)
 	for _, s := range list {
 		ps := b.describe(s)
 		st := &stepState{output: s.UnknownOutput(), action: MayRun}

@@ -6,6 +6,7 @@
 package runbook
 
 import (
+	"sort"
 	"strings"
 	"time"
 
@@ -311,6 +312,30 @@ func (s *Step) UnknownOutput() cty.Value {
 		v = v.Mark(steps.Sensitive)
 	}
 	return v
+}
+
+// BackoutSteps returns the back-out steps in the order a back-out runs
+// them: the reverse of order (an order of the graph's steps) of the steps
+// they undo, then those that undo nothing; declaration order among equals.
+func (r *Runbook) BackoutSteps(order []string) []*Step {
+	index := make(map[string]int, len(order))
+	for i, n := range order {
+		index[n] = i
+	}
+	pos := func(s *Step) int {
+		if i, ok := index[s.Undoes]; ok && s.Undoes != "" {
+			return i
+		}
+		return -1
+	}
+	var list []*Step
+	for _, s := range r.Steps {
+		if s.Class == ClassBackout {
+			list = append(list, s)
+		}
+	}
+	sort.SliceStable(list, func(i, j int) bool { return pos(list[i]) > pos(list[j]) })
+	return list
 }
 
 // ExprText returns an expression's source text with whitespace collapsed,
