@@ -272,15 +272,7 @@ func (s *Store) AddApproval(runID, step string, a Approval, entry JournalEntry) 
 	if entry.Step == "" {
 		entry.Step = step
 	}
-	return s.update(func(tx *bolt.Tx) error {
-		rb, err := runBucket(tx, runID)
-		if err != nil {
-			return err
-		}
-		rec, err := loadStep(rb, runID, step)
-		if err != nil {
-			return err
-		}
+	return s.changeStep(runID, step, entry, func(rec *StepRecord) error {
 		if rec.Status.Done() {
 			return fmt.Errorf("approve step %s of run %s: %w: the step already ended (%s); answers are no longer accepted", step, runID, ErrConflict, rec.Status)
 		}
@@ -290,7 +282,7 @@ func (s *Store) AddApproval(runID, step string, a Approval, entry JournalEntry) 
 			}
 		}
 		rec.Approvals = append(rec.Approvals, a)
-		return putStep(rb, rb.Bucket(bucketSteps), runID, rec, entry)
+		return nil
 	})
 }
 
@@ -309,6 +301,21 @@ func (s *Store) Resolve(runID, step string, r Resolution, entry JournalEntry) er
 	if entry.Step == "" {
 		entry.Step = step
 	}
+	return s.changeStep(runID, step, entry, func(rec *StepRecord) error {
+		if rec.Status != StepInDoubt {
+			return fmt.Errorf("resolve step %s of run %s: %w: the step is %s, not %s; only an in-doubt step can be resolved", step, runID, ErrConflict, rec.Status, StepInDoubt)
+		}
+		if rec.Resolution != nil {
+			return fmt.Errorf("resolve step %s of run %s: %w: already resolved by %s (%s)", step, runID, ErrConflict, rec.Resolution.By, rec.Resolution.Decision)
+		}
+		rec.Resolution = &r
+		return nil
+	})
+}
+
+// changeStep applies change to a stored step record and stores it with
+// entry, in one transaction; an error from change leaves the record as is.
+func (s *Store) changeStep(runID, step string, entry JournalEntry, change func(*StepRecord) error) error {
 	return s.update(func(tx *bolt.Tx) error {
 		rb, err := runBucket(tx, runID)
 		if err != nil {
@@ -318,13 +325,9 @@ func (s *Store) Resolve(runID, step string, r Resolution, entry JournalEntry) er
 		if err != nil {
 			return err
 		}
-		if rec.Status != StepInDoubt {
-			return fmt.Errorf("resolve step %s of run %s: %w: the step is %s, not %s; only an in-doubt step can be resolved", step, runID, ErrConflict, rec.Status, StepInDoubt)
+		if err := change(&rec); err != nil {
+			return err
 		}
-		if rec.Resolution != nil {
-			return fmt.Errorf("resolve step %s of run %s: %w: already resolved by %s (%s)", step, runID, ErrConflict, rec.Resolution.By, rec.Resolution.Decision)
-		}
-		rec.Resolution = &r
 		return putStep(rb, rb.Bucket(bucketSteps), runID, rec, entry)
 	})
 }
