@@ -21,17 +21,7 @@ func Dot(rb *runbook.Runbook) string {
 	if rb.Title != "" {
 		fmt.Fprintf(&b, "  labelloc=t;\n  label=%s;\n", dotQuote(rb.Title))
 	}
-	var main, back, post []*runbook.Step
-	for _, s := range rb.Steps {
-		switch s.Class {
-		case runbook.ClassBackout:
-			back = append(back, s)
-		case runbook.ClassPost:
-			post = append(post, s)
-		default:
-			main = append(main, s)
-		}
-	}
+	main, back, post := byPhase(rb)
 	b.WriteString("\n")
 	for _, s := range main {
 		dotNode(&b, rb, s, "  ")

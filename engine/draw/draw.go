@@ -92,6 +92,22 @@ func isBranch(s *runbook.Step) bool {
 	return false
 }
 
+// byPhase splits the steps, in declaration order, into the main
+// procedure, the back-out path and the post-tasks.
+func byPhase(rb *runbook.Runbook) (main, back, post []*runbook.Step) {
+	for _, s := range rb.Steps {
+		switch s.Class {
+		case runbook.ClassBackout:
+			back = append(back, s)
+		case runbook.ClassPost:
+			post = append(post, s)
+		default:
+			main = append(main, s)
+		}
+	}
+	return main, back, post
+}
+
 // exprText is an expression's source text, on one line, shortened for a
 // graph label.
 func exprText(rb *runbook.Runbook, e hcl.Expression) string {

@@ -26,16 +26,9 @@ func Mermaid(rb *runbook.Runbook) string {
 	b.WriteString("  classDef decision fill:#ede7f6,stroke:#4527a0,color:#000\n")
 	b.WriteString("  classDef backout fill:#ffebee,stroke:#b71c1c,stroke-dasharray:5 5,color:#000\n")
 	b.WriteString("  classDef post fill:#f1f8e9,stroke:#558b2f,color:#000\n")
-	var back, post []*runbook.Step
-	for _, s := range rb.Steps {
-		switch s.Class {
-		case runbook.ClassBackout:
-			back = append(back, s)
-		case runbook.ClassPost:
-			post = append(post, s)
-		default:
-			mermaidNode(&b, rb, ids, s, "  ")
-		}
+	main, back, post := byPhase(rb)
+	for _, s := range main {
+		mermaidNode(&b, rb, ids, s, "  ")
 	}
 	if len(back) > 0 {
 		b.WriteString("  subgraph backout_path [\"Back-out path\"]\n")
