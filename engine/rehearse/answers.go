@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -89,13 +90,8 @@ func checkAnswers(m map[string][]Answer, rb *runbook.Runbook) error {
 			gated = append(gated, s.Name)
 		}
 	}
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	var problems []string
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(m)) {
 		s := rb.Step(n)
 		switch {
 		case s == nil:
@@ -112,7 +108,7 @@ func checkAnswers(m map[string][]Answer, rb *runbook.Runbook) error {
 				problems = append(problems, where+": missing \"by\"")
 			case a.Decision != "approved" && a.Decision != "rejected":
 				problems = append(problems, fmt.Sprintf("%s: decision %q must be \"approved\" or \"rejected\"", where, a.Decision))
-			case len(s.Approvers) > 0 && !containsFold(s.Approvers, a.By):
+			case len(s.Approvers) > 0 && !slices.ContainsFunc(s.Approvers, func(x string) bool { return strings.EqualFold(x, a.By) }):
 				problems = append(problems, fmt.Sprintf("%s: %s is not an approver of %s (approvers: %s)", where, a.By, n, strings.Join(s.Approvers, ", ")))
 			}
 		}
@@ -128,15 +124,6 @@ func hint(name string, gated []string) string {
 		return " (it has no approval or manual steps)"
 	}
 	return " (approval and manual steps: " + strings.Join(gated, ", ") + ")"
-}
-
-func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // answerer gives the executor the rehearsal's answers for a step.
