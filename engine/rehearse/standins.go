@@ -8,6 +8,7 @@ import (
 
 	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/steps"
+	"github.com/batonhq/baton/steps/httpstep"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -55,7 +56,7 @@ func attrString(v cty.Value, name string) string {
 func standIns(rb *runbook.Runbook) map[string]steps.Kind {
 	out := map[string]steps.Kind{}
 	for _, s := range rb.Steps {
-		if s.Uses == "notify" && s.Kind != nil && s.Kind.OutputType().Equals(cty.Object(map[string]cty.Type{"status": cty.Number})) {
+		if s.Uses == "notify" && s.Kind != nil && s.Kind.OutputType().Equals(httpstep.NotifyOutput) {
 			out["notify"] = notifyStandIn{s.Kind}
 		}
 	}
