@@ -37,22 +37,22 @@ func (Assert) Spec() hcldec.Spec {
 }
 
 func (Assert) Describe(args cty.Value) steps.Description {
-	d := steps.Description{Summary: "assert that the condition holds (now " + steps.Show(attr(args, "condition")) + ")"}
-	if m := attr(args, "message"); !m.IsNull() {
+	d := steps.Description{Summary: "assert that the condition holds (now " + steps.Show(steps.Attr(args, "condition")) + ")"}
+	if m := steps.Attr(args, "message"); !m.IsNull() {
 		d.Details = append(d.Details, steps.Detail{Label: "message if false", Text: steps.Show(m)})
 	}
 	return d
 }
 
 func (Assert) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
-	args, err := runArgs(req)
+	args, err := steps.RunArgs(req)
 	if err != nil {
 		return cty.NilVal, err
 	}
-	if attr(args, "condition").True() {
+	if steps.Attr(args, "condition").True() {
 		return cty.EmptyObjectVal, nil
 	}
-	msg := str(args, "message", "")
+	msg := steps.ArgString(args, "message", "")
 	if msg == "" {
 		msg = "the assertion's condition is false"
 	}
@@ -74,15 +74,15 @@ func (Sleep) Spec() hcldec.Spec {
 }
 
 func (Sleep) Describe(args cty.Value) steps.Description {
-	return steps.Description{Summary: "wait " + steps.Show(attr(args, "duration"))}
+	return steps.Description{Summary: "wait " + steps.Show(steps.Attr(args, "duration"))}
 }
 
 func (Sleep) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
-	args, err := runArgs(req)
+	args, err := steps.RunArgs(req)
 	if err != nil {
 		return cty.NilVal, err
 	}
-	d, err := duration(args, "duration", 0)
+	d, err := steps.ArgDuration(args, "duration", 0)
 	if err != nil {
 		return cty.NilVal, err
 	}
@@ -116,31 +116,31 @@ func (TCP) Spec() hcldec.Spec {
 }
 
 func (TCP) Describe(args cty.Value) steps.Description {
-	timeout := attr(args, "connect_timeout")
+	timeout := steps.Attr(args, "connect_timeout")
 	if timeout.IsNull() {
 		timeout = cty.StringVal("5s")
 	}
 	return steps.Description{Summary: fmt.Sprintf("probe TCP %s port %s (timeout %s)",
-		steps.Show(attr(args, "host")), steps.Show(attr(args, "port")), steps.Show(timeout))}
+		steps.Show(steps.Attr(args, "host")), steps.Show(steps.Attr(args, "port")), steps.Show(timeout))}
 }
 
 func (TCP) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
-	args, err := runArgs(req)
+	args, err := steps.RunArgs(req)
 	if err != nil {
 		return cty.NilVal, err
 	}
-	timeout, err := duration(args, "connect_timeout", 5*time.Second)
+	timeout, err := steps.ArgDuration(args, "connect_timeout", 5*time.Second)
 	if err != nil {
 		return cty.NilVal, err
 	}
-	port, err := integer(args, "port", 0)
+	port, err := steps.ArgInt(args, "port", 0)
 	if err != nil {
 		return cty.NilVal, err
 	}
 	if port < 1 || port > 65535 {
 		return cty.NilVal, fmt.Errorf("port %d is not a TCP port: use 1-65535", port)
 	}
-	addr := net.JoinHostPort(str(args, "host", ""), strconv.Itoa(port))
+	addr := net.JoinHostPort(steps.ArgString(args, "host", ""), strconv.Itoa(port))
 	d := net.Dialer{Timeout: timeout}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if ctx.Err() != nil {
@@ -189,18 +189,18 @@ func (NoopAction) Spec() hcldec.Spec {
 }
 
 func (NoopAction) Describe(args cty.Value) steps.Description {
-	if l := attr(args, "ledger"); !l.IsNull() {
+	if l := steps.Attr(args, "ledger"); !l.IsNull() {
 		return steps.Description{Summary: "do nothing but record the idempotency key in ledger " + steps.Show(l)}
 	}
 	return steps.Description{Summary: "do nothing (an action)"}
 }
 
 func (NoopAction) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
-	args, err := runArgs(req)
+	args, err := steps.RunArgs(req)
 	if err != nil {
 		return cty.NilVal, err
 	}
-	path := str(args, "ledger", "")
+	path := steps.ArgString(args, "ledger", "")
 	if path == "" {
 		return cty.EmptyObjectVal, nil
 	}

@@ -30,20 +30,20 @@ func (LedgerCount) Spec() hcldec.Spec {
 }
 
 func (LedgerCount) Describe(args cty.Value) steps.Description {
-	return steps.Description{Summary: "count the lines for step " + steps.Show(attr(args, "step")) + " in ledger " + steps.Show(attr(args, "ledger"))}
+	return steps.Description{Summary: "count the lines for step " + steps.Show(steps.Attr(args, "step")) + " in ledger " + steps.Show(steps.Attr(args, "ledger"))}
 }
 
 // Run counts the lines "<run>/<step> <step> <attempt>" of the current run.
 func (LedgerCount) Run(_ context.Context, req steps.Request) (cty.Value, error) {
-	args, err := runArgs(req)
+	args, err := steps.RunArgs(req)
 	if err != nil {
 		return cty.NilVal, err
 	}
-	b, err := os.ReadFile(str(args, "ledger", ""))
+	b, err := os.ReadFile(steps.ArgString(args, "ledger", ""))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return cty.NilVal, err
 	}
-	key := req.RunID + "/" + str(args, "step", "") + " "
+	key := req.RunID + "/" + steps.ArgString(args, "step", "") + " "
 	n := 0
 	for _, line := range strings.Split(string(b), "\n") {
 		if strings.HasPrefix(line, key) {

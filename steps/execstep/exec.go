@@ -55,8 +55,8 @@ func (Exec) Spec() hcldec.Spec {
 }
 
 func (Exec) Describe(args cty.Value) steps.Description {
-	cmd := attr(args, "command")
-	sh := attr(args, "shell")
+	cmd := steps.Attr(args, "command")
+	sh := steps.Attr(args, "shell")
 	var summary string
 	switch {
 	case !sh.IsKnown() || sh.IsMarked():
@@ -68,11 +68,11 @@ func (Exec) Describe(args cty.Value) steps.Description {
 	}
 	var details []steps.Detail
 	for _, a := range []struct{ name, label string }{{"dir", "directory"}, {"env", "environment"}, {"stdin", "stdin"}, {"success_codes", "success exit codes"}} {
-		v := attr(args, a.name)
+		v := steps.Attr(args, a.name)
 		if v.IsKnown() && v.IsNull() {
 			continue
 		}
-		details = append(details, steps.Detail{Label: a.label, Text: showMap(v)})
+		details = append(details, steps.Detail{Label: a.label, Text: steps.ShowMap(v)})
 	}
 	return steps.Description{Summary: summary, Details: details}
 }
@@ -85,15 +85,15 @@ func shellPrefix() []string {
 }
 
 func (Exec) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
-	args, err := runArgs(req)
+	args, err := steps.RunArgs(req)
 	if err != nil {
 		return cty.NilVal, err
 	}
 	var argv []string
-	if err := gocty.FromCtyValue(attr(args, "command"), &argv); err != nil || len(argv) == 0 {
+	if err := gocty.FromCtyValue(steps.Attr(args, "command"), &argv); err != nil || len(argv) == 0 {
 		return cty.NilVal, errors.New("command must be a non-empty list of strings: command = [\"/usr/bin/systemctl\", \"status\", \"sshd\"]")
 	}
-	if boolean(args, "shell", false) {
+	if steps.ArgBool(args, "shell", false) {
 		p := shellPrefix()
 		if runtime.GOOS == "windows" {
 			argv = append(p, argv...)
@@ -102,12 +102,12 @@ func (Exec) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
 			argv = append(append(p, argv[0], "baton"), argv[1:]...)
 		}
 	}
-	maxOut, err := integer(args, "max_output", 0)
+	maxOut, err := steps.ArgInt(args, "max_output", 0)
 	if err != nil {
 		return cty.NilVal, err
 	}
 	codes := []int{0}
-	if v := attr(args, "success_codes"); !v.IsNull() {
+	if v := steps.Attr(args, "success_codes"); !v.IsNull() {
 		if err := gocty.FromCtyValue(v, &codes); err != nil {
 			return cty.NilVal, fmt.Errorf("success_codes must be whole numbers: %w", err)
 		}
@@ -115,9 +115,9 @@ func (Exec) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
 	c := shell.Command{
 		Path:      argv[0],
 		Args:      argv[1:],
-		Env:       envList(stringMap(args, "env")),
-		Dir:       str(args, "dir", ""),
-		Stdin:     str(args, "stdin", ""),
+		Env:       envList(steps.ArgStringMap(args, "env")),
+		Dir:       steps.ArgString(args, "dir", ""),
+		Stdin:     steps.ArgString(args, "stdin", ""),
 		MaxOutput: maxOut,
 	}
 	res, err := shell.Run(ctx, c)
@@ -129,7 +129,7 @@ func (Exec) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
 		return cty.NilVal, exitError(argv[0], res.ExitCode, codes)
 	}
 	js := cty.NullVal(cty.DynamicPseudoType)
-	if boolean(args, "parse_json", false) {
+	if steps.ArgBool(args, "parse_json", false) {
 		if res.Truncated {
 			return cty.NilVal, fmt.Errorf("the output of %s was cut at max_output, so it cannot be parsed as JSON: raise max_output", argv[0])
 		}

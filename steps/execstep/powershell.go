@@ -55,19 +55,19 @@ func describeString(v cty.Value) string {
 
 func (PowerShell) Describe(args cty.Value) steps.Description {
 	opts := shell.PSOptions{
-		Executable:      describeString(attr(args, "executable")),
+		Executable:      describeString(steps.Attr(args, "executable")),
 		ImportConfigMgr: true,
-		SiteCode:        describeString(attr(args, "site_code")),
-		ProviderMachine: describeString(attr(args, "provider")),
+		SiteCode:        describeString(steps.Attr(args, "site_code")),
+		ProviderMachine: describeString(steps.Attr(args, "provider")),
 	}
-	imp := attr(args, "import_configmgr")
+	imp := steps.Attr(args, "import_configmgr")
 	switch {
 	case !imp.IsKnown() || imp.IsMarked():
 		// Rendered with the ConfigMgr prologue: the larger of the two.
 	case imp.IsNull() || imp.False():
 		opts.ImportConfigMgr = false
 	}
-	params := attr(args, "params")
+	params := steps.Attr(args, "params")
 	names := map[string]string{}
 	if params.IsKnown() && !params.IsMarked() && !params.IsNull() {
 		for it := params.ElementIterator(); it.Next(); {
@@ -75,7 +75,7 @@ func (PowerShell) Describe(args cty.Value) steps.Description {
 			names[k.AsString()] = ""
 		}
 	}
-	script := attr(args, "script")
+	script := steps.Attr(args, "script")
 	var text string
 	if script.IsKnown() && !script.IsMarked() && !script.IsNull() {
 		text = shell.RenderPowerShell(script.AsString(), names, opts)
@@ -84,7 +84,7 @@ func (PowerShell) Describe(args cty.Value) steps.Description {
 	}
 	summary := "run a PowerShell script"
 	if opts.ImportConfigMgr {
-		summary += " with the ConfigurationManager module on site " + steps.Show(attr(args, "site_code"))
+		summary += " with the ConfigurationManager module on site " + steps.Show(steps.Attr(args, "site_code"))
 	}
 	return steps.Description{Summary: summary, Details: []steps.Detail{
 		{Label: "command line", Text: shell.PowerShellCommandLine(opts)},
@@ -113,25 +113,25 @@ func showParams(v cty.Value) string {
 }
 
 func (PowerShell) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
-	args, err := runArgs(req)
+	args, err := steps.RunArgs(req)
 	if err != nil {
 		return cty.NilVal, err
 	}
 	opts := shell.PSOptions{
-		Executable:      str(args, "executable", ""),
-		ImportConfigMgr: boolean(args, "import_configmgr", false),
-		SiteCode:        str(args, "site_code", ""),
-		ProviderMachine: str(args, "provider", ""),
+		Executable:      steps.ArgString(args, "executable", ""),
+		ImportConfigMgr: steps.ArgBool(args, "import_configmgr", false),
+		SiteCode:        steps.ArgString(args, "site_code", ""),
+		ProviderMachine: steps.ArgString(args, "provider", ""),
 	}
 	if opts.ImportConfigMgr && opts.SiteCode == "" {
 		return cty.NilVal, fmt.Errorf("import_configmgr = true needs site_code, the site's three-character code")
 	}
-	maxOut, err := integer(args, "max_output", 0)
+	maxOut, err := steps.ArgInt(args, "max_output", 0)
 	if err != nil {
 		return cty.NilVal, err
 	}
-	script := str(args, "script", "")
-	params := stringMap(args, "params")
+	script := steps.ArgString(args, "script", "")
+	params := steps.ArgStringMap(args, "params")
 	if n := shell.EncodedLength(shell.RenderPowerShell(script, params, opts)); n > shell.MaxEncodedCommand {
 		return cty.NilVal, fmt.Errorf("the script is too long for a command line (%d encoded characters, at most %d): put it in a .ps1 file on the runner and call that", n, shell.MaxEncodedCommand)
 	}

@@ -97,13 +97,13 @@ func (k Kind) Spec() hcldec.Spec {
 var hiddenHeaders = map[string]bool{"Authorization": true, "Proxy-Authorization": true, "Cookie": true}
 
 func (k Kind) Describe(args cty.Value) steps.Description {
-	method := attr(args, "method")
+	method := steps.Attr(args, "method")
 	if method.IsKnown() && method.IsNull() {
 		method = cty.StringVal("GET")
 	}
 	var req []string
-	req = append(req, text(method)+" "+text(attr(args, "url")))
-	if h := attr(args, "headers"); !h.IsKnown() || h.IsMarked() {
+	req = append(req, text(method)+" "+text(steps.Attr(args, "url")))
+	if h := steps.Attr(args, "headers"); !h.IsKnown() || h.IsMarked() {
 		req = append(req, "headers: "+steps.Show(h))
 	} else if !h.IsNull() {
 		var lines []string
@@ -118,26 +118,26 @@ func (k Kind) Describe(args cty.Value) steps.Description {
 		sort.Strings(lines)
 		req = append(req, lines...)
 	}
-	if b := attr(args, "bearer_token"); !(b.IsKnown() && b.IsNull()) {
+	if b := steps.Attr(args, "bearer_token"); !(b.IsKnown() && b.IsNull()) {
 		req = append(req, "Authorization: Bearer (sensitive)")
 	}
-	if b := attr(args, "body"); !(b.IsKnown() && b.IsNull()) {
+	if b := steps.Attr(args, "body"); !(b.IsKnown() && b.IsNull()) {
 		req = append(req, "", steps.Show(b))
 	}
-	if j := attr(args, "json"); !(j.IsKnown() && j.IsNull()) {
+	if j := steps.Attr(args, "json"); !(j.IsKnown() && j.IsNull()) {
 		req = append(req, "Content-Type: application/json", "", steps.Show(j))
 	}
 	details := []steps.Detail{{Label: "request", Text: strings.Join(req, "\n")}}
-	exp := attr(args, "expected_status")
+	exp := steps.Attr(args, "expected_status")
 	expText := "2xx"
 	if !(exp.IsKnown() && exp.IsNull()) {
 		expText = steps.Show(exp)
 	}
 	details = append(details, steps.Detail{Label: "expected status", Text: expText})
-	if tv := attr(args, "tls_insecure_skip_verify"); !tv.IsKnown() || tv.IsMarked() || (!tv.IsNull() && tv.True()) {
+	if tv := steps.Attr(args, "tls_insecure_skip_verify"); !tv.IsKnown() || tv.IsMarked() || (!tv.IsNull() && tv.True()) {
 		details = append(details, steps.Detail{Label: "TLS", Text: "certificate verification OFF: " + steps.Show(tv)})
 	}
-	return steps.Description{Summary: text(method) + " " + text(attr(args, "url")), Details: details}
+	return steps.Description{Summary: text(method) + " " + text(steps.Attr(args, "url")), Details: details}
 }
 
 // text renders a string verbatim when known and not sensitive.
@@ -149,20 +149,20 @@ func text(v cty.Value) string {
 }
 
 func (k Kind) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
-	args, err := runArgs(req)
+	args, err := steps.RunArgs(req)
 	if err != nil {
 		return cty.NilVal, err
 	}
-	if a := str(args, "auth", ""); a != "" {
+	if a := steps.ArgString(args, "auth", ""); a != "" {
 		return cty.NilVal, authError(a)
 	}
-	method := strings.ToUpper(str(args, "method", http.MethodGet))
+	method := strings.ToUpper(steps.ArgString(args, "method", http.MethodGet))
 	var body io.Reader
-	headers := stringMap(args, "headers")
-	if b := attr(args, "body"); !b.IsNull() {
+	headers := steps.ArgStringMap(args, "headers")
+	if b := steps.Attr(args, "body"); !b.IsNull() {
 		body = strings.NewReader(b.AsString())
 	}
-	if j := attr(args, "json"); !j.IsNull() {
+	if j := steps.Attr(args, "json"); !j.IsNull() {
 		if body != nil {
 			return cty.NilVal, errors.New("give either body or json, not both")
 		}
@@ -180,7 +180,7 @@ func (k Kind) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
 	if err != nil {
 		return cty.NilVal, err
 	}
-	maxBody, err := integer(args, "max_body", DefaultMaxBody)
+	maxBody, err := steps.ArgInt(args, "max_body", DefaultMaxBody)
 	if err != nil {
 		return cty.NilVal, err
 	}
@@ -188,7 +188,7 @@ func (k Kind) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
 	if err != nil {
 		return cty.NilVal, err
 	}
-	res, err := do(ctx, client, method, str(args, "url", ""), headers, str(args, "bearer_token", ""), body, maxBody)
+	res, err := do(ctx, client, method, steps.ArgString(args, "url", ""), headers, steps.ArgString(args, "bearer_token", ""), body, maxBody)
 	if err != nil {
 		return cty.NilVal, err
 	}
@@ -199,7 +199,7 @@ func (k Kind) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
 		return cty.NilVal, statusError(method, res.host, res.status, expected)
 	}
 	js := cty.NullVal(cty.DynamicPseudoType)
-	parse := attr(args, "parse_json")
+	parse := steps.Attr(args, "parse_json")
 	want := res.isJSON
 	if !parse.IsNull() {
 		want = parse.True()
@@ -239,7 +239,7 @@ func authError(a string) error {
 }
 
 func expectedStatus(args cty.Value) ([]int, error) {
-	v := attr(args, "expected_status")
+	v := steps.Attr(args, "expected_status")
 	if v.IsNull() {
 		codes := make([]int, 0, 100)
 		for c := 200; c < 300; c++ {
@@ -255,16 +255,16 @@ func expectedStatus(args cty.Value) ([]int, error) {
 }
 
 func newClient(args cty.Value) (*http.Client, error) {
-	timeout, err := duration(args, "request_timeout", DefaultTimeout)
+	timeout, err := steps.ArgDuration(args, "request_timeout", DefaultTimeout)
 	if err != nil {
 		return nil, err
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	if boolean(args, "tls_insecure_skip_verify", false) {
+	if steps.ArgBool(args, "tls_insecure_skip_verify", false) {
 		tr.TLSClientConfig.InsecureSkipVerify = true
 	}
-	if f := str(args, "ca_file", ""); f != "" {
+	if f := steps.ArgString(args, "ca_file", ""); f != "" {
 		pem, err := os.ReadFile(f)
 		if err != nil {
 			return nil, fmt.Errorf("reading ca_file: check the path: %w", err)

@@ -39,15 +39,15 @@ func (Notify) Spec() hcldec.Spec {
 func (Notify) Describe(args cty.Value) steps.Description {
 	// The webhook URL is a credential (its path is the secret): never shown.
 	d := steps.Description{Summary: "post a notification to the webhook (sensitive)",
-		Details: []steps.Detail{{Label: "message", Text: steps.Show(attr(args, "message"))}}}
-	if f := attr(args, "fields"); !(f.IsKnown() && f.IsNull()) {
-		d.Details = append(d.Details, steps.Detail{Label: "fields", Text: showMap(f)})
+		Details: []steps.Detail{{Label: "message", Text: steps.Show(steps.Attr(args, "message"))}}}
+	if f := steps.Attr(args, "fields"); !(f.IsKnown() && f.IsNull()) {
+		d.Details = append(d.Details, steps.Detail{Label: "fields", Text: steps.ShowMap(f)})
 	}
 	return d
 }
 
 func (Notify) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
-	args, err := runArgs(req)
+	args, err := steps.RunArgs(req)
 	if err != nil {
 		return cty.NilVal, err
 	}
@@ -55,12 +55,12 @@ func (Notify) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
 	if err != nil {
 		return cty.NilVal, err
 	}
-	fields := stringMap(args, "fields")
-	doc, err := json.Marshal(notification(str(args, "message", ""), fields))
+	fields := steps.ArgStringMap(args, "fields")
+	doc, err := json.Marshal(notification(steps.ArgString(args, "message", ""), fields))
 	if err != nil {
 		return cty.NilVal, fmt.Errorf("encoding the notification: %w", err)
 	}
-	res, err := do(ctx, client, "POST", str(args, "webhook_url", ""), map[string]string{"Content-Type": "application/json"}, "", bytes.NewReader(doc), 64<<10)
+	res, err := do(ctx, client, "POST", steps.ArgString(args, "webhook_url", ""), map[string]string{"Content-Type": "application/json"}, "", bytes.NewReader(doc), 64<<10)
 	if err != nil {
 		return cty.NilVal, fmt.Errorf("notify: %w", err)
 	}

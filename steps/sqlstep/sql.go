@@ -75,11 +75,11 @@ func (Kind) OutputType() cty.Type { return cty.DynamicPseudoType }
 // column's type for scalar = true with one declared column, and
 // cty.DynamicPseudoType when columns are not declared or not known.
 func (Kind) OutputTypeFor(args cty.Value) cty.Type {
-	cols, ok := declaredColumns(attr(args, "columns"))
+	cols, ok := declaredColumns(steps.Attr(args, "columns"))
 	if !ok {
 		return cty.DynamicPseudoType
 	}
-	scalar := attr(args, "scalar")
+	scalar := steps.Attr(args, "scalar")
 	if !scalar.IsKnown() || scalar.IsMarked() {
 		return cty.DynamicPseudoType
 	}
@@ -120,7 +120,7 @@ func declaredColumns(v cty.Value) (map[string]cty.Type, bool) {
 }
 
 func (k Kind) Describe(args cty.Value) steps.Description {
-	maxRows := attr(args, "max_rows")
+	maxRows := steps.Attr(args, "max_rows")
 	if maxRows.IsKnown() && maxRows.IsNull() {
 		maxRows = cty.NumberIntVal(mssql.DefaultMaxRows)
 	}
@@ -129,7 +129,7 @@ func (k Kind) Describe(args cty.Value) steps.Description {
 		summary = "run T-SQL on the SQL Server target in a transaction that is rolled back"
 	}
 	var ret string
-	if s := attr(args, "scalar"); !s.IsKnown() || s.IsMarked() {
+	if s := steps.Attr(args, "scalar"); !s.IsKnown() || s.IsMarked() {
 		ret = "rows or a scalar (known at run time)"
 	} else if !s.IsNull() && s.True() {
 		ret = "the first column of the first row"
@@ -137,10 +137,10 @@ func (k Kind) Describe(args cty.Value) steps.Description {
 		ret = "up to " + steps.Show(maxRows) + " rows"
 	}
 	details := []steps.Detail{
-		{Label: "T-SQL", Text: text(attr(args, "query"))},
-		{Label: "parameters", Text: showParams(attr(args, "params"))},
+		{Label: "T-SQL", Text: text(steps.Attr(args, "query"))},
+		{Label: "parameters", Text: showParams(steps.Attr(args, "params"))},
 	}
-	if cols := attr(args, "columns"); !(cols.IsKnown() && cols.IsNull()) {
+	if cols := steps.Attr(args, "columns"); !(cols.IsKnown() && cols.IsNull()) {
 		details = append(details, steps.Detail{Label: "columns", Text: steps.Show(cols)})
 	}
 	return steps.Description{Summary: summary + "; returns " + ret, Details: details}
@@ -178,7 +178,7 @@ func showParams(v cty.Value) string {
 }
 
 func (k Kind) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
-	args, err := runArgs(req)
+	args, err := steps.RunArgs(req)
 	if err != nil {
 		return cty.NilVal, err
 	}
@@ -186,23 +186,23 @@ func (k Kind) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
 	if !ok || t == nil || t.DB == nil {
 		return cty.NilVal, fmt.Errorf("step type %s needs an mssql target: set target = target.<name> to an mssql target block", k.name)
 	}
-	params, err := goParams(attr(args, "params"))
+	params, err := goParams(steps.Attr(args, "params"))
 	if err != nil {
 		return cty.NilVal, err
 	}
-	maxRows, err := integer(args, "max_rows", mssql.DefaultMaxRows)
+	maxRows, err := steps.ArgInt(args, "max_rows", mssql.DefaultMaxRows)
 	if err != nil {
 		return cty.NilVal, err
 	}
 	if maxRows < 1 {
 		return cty.NilVal, fmt.Errorf("max_rows must be at least 1, not %d", maxRows)
 	}
-	colsArg := attr(args, "columns")
+	colsArg := steps.Attr(args, "columns")
 	cols, declared := declaredColumns(colsArg)
 	if !colsArg.IsNull() && !declared {
 		return cty.NilVal, errors.New(`columns must map column names to "string", "number" or "bool"`)
 	}
-	query := str(args, "query", "")
+	query := steps.ArgString(args, "query", "")
 
 	var rows mssql.Rows
 	if k.rollback {
@@ -219,7 +219,7 @@ func (k Kind) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
 	if !declared {
 		cols = inferColumns(rows.Columns)
 	}
-	scalar := attr(args, "scalar")
+	scalar := steps.Attr(args, "scalar")
 	if !scalar.IsNull() && scalar.True() {
 		return scalarValue(rows, cols, declared)
 	}

@@ -77,7 +77,7 @@ func (TargetKind) Describe(args cty.Value) steps.Description {
 	sort.Strings(names)
 	var lines []string
 	for _, n := range names {
-		v := attr(args, n)
+		v := steps.Attr(args, n)
 		if v.IsKnown() && v.IsNull() {
 			continue
 		}
@@ -87,11 +87,11 @@ func (TargetKind) Describe(args cty.Value) steps.Description {
 		}
 		lines = append(lines, n+" = "+shown)
 	}
-	summary := "SQL Server " + steps.Show(attr(args, "server"))
-	if db := attr(args, "database"); !db.IsNull() {
+	summary := "SQL Server " + steps.Show(steps.Attr(args, "server"))
+	if db := steps.Attr(args, "database"); !db.IsNull() {
 		summary += " database " + steps.Show(db)
 	}
-	if s := attr(args, "server"); s.IsKnown() && s.IsNull() {
+	if s := steps.Attr(args, "server"); s.IsKnown() && s.IsNull() {
 		summary = "SQL Server from a dsn (sensitive)"
 	}
 	return steps.Description{Summary: summary, Details: []steps.Detail{{Label: "connection", Text: strings.Join(lines, "\n")}}}
@@ -99,37 +99,37 @@ func (TargetKind) Describe(args cty.Value) steps.Description {
 
 // Config converts known target arguments into an mssql.Config.
 func Config(args cty.Value) (mssql.Config, error) {
-	port, err := integer(args, "port", 0)
+	port, err := steps.ArgInt(args, "port", 0)
 	if err != nil {
 		return mssql.Config{}, err
 	}
-	connect, err := duration(args, "connect_timeout", 0)
+	connect, err := steps.ArgDuration(args, "connect_timeout", 0)
 	if err != nil {
 		return mssql.Config{}, err
 	}
-	dial, err := duration(args, "dial_timeout", 0)
+	dial, err := steps.ArgDuration(args, "dial_timeout", 0)
 	if err != nil {
 		return mssql.Config{}, err
 	}
-	trust := attr(args, "trust_server_certificate")
+	trust := steps.Attr(args, "trust_server_certificate")
 	return mssql.Config{
-		DSN:                    str(args, "dsn", ""),
-		Server:                 str(args, "server", ""),
+		DSN:                    steps.ArgString(args, "dsn", ""),
+		Server:                 steps.ArgString(args, "server", ""),
 		Port:                   port,
-		Instance:               str(args, "instance", ""),
-		Database:               str(args, "database", ""),
-		Auth:                   str(args, "auth", ""),
-		User:                   str(args, "user", ""),
-		Password:               str(args, "password", ""),
-		Encrypt:                str(args, "encrypt", ""),
+		Instance:               steps.ArgString(args, "instance", ""),
+		Database:               steps.ArgString(args, "database", ""),
+		Auth:                   steps.ArgString(args, "auth", ""),
+		User:                   steps.ArgString(args, "user", ""),
+		Password:               steps.ArgString(args, "password", ""),
+		Encrypt:                steps.ArgString(args, "encrypt", ""),
 		TrustServerCertificate: !trust.IsNull() && trust.True(),
 		ConnectTimeout:         connect,
 		DialTimeout:            dial,
-		AppName:                str(args, "app_name", ""),
-		Krb5ConfigFile:         str(args, "krb5_config_file", ""),
-		Krb5Keytab:             str(args, "krb5_keytab", ""),
-		Krb5Realm:              str(args, "krb5_realm", ""),
-		EntraMethod:            str(args, "entra_method", ""),
+		AppName:                steps.ArgString(args, "app_name", ""),
+		Krb5ConfigFile:         steps.ArgString(args, "krb5_config_file", ""),
+		Krb5Keytab:             steps.ArgString(args, "krb5_keytab", ""),
+		Krb5Realm:              steps.ArgString(args, "krb5_realm", ""),
+		EntraMethod:            steps.ArgString(args, "entra_method", ""),
 	}, nil
 }
 
