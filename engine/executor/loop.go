@@ -191,13 +191,15 @@ func (r *run) hasAnswerEvent() bool {
 	return ok
 }
 
+func noAlarm() bool { return false }
+
 // answerAlarm fires when the next automatic answer or approval expiry is
 // due (a nil channel when none is). On the virtual clock it is an alarm,
 // so virtual time stops at that moment even while steps run.
 func (r *run) answerAlarm() (<-chan struct{}, func() bool) {
 	at, ok := r.nextAnswerEvent()
 	if !ok {
-		return nil, func() bool { return false }
+		return nil, noAlarm
 	}
 	d := at.Sub(r.clk.Now())
 	if v, ok := r.clk.(*clock.Virtual); ok {

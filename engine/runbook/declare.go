@@ -181,16 +181,14 @@ type stepBody struct {
 	reports []hcl.Range     // references reported meanwhile (see finish)
 }
 
-// readStep reads a step block, keeping what it reports in the result
-// rather than in w, since declareStep decides whether it counts.
-func (w *loader) readStep(b *hcl.Block) (r stepBody) {
-	before, reportedBefore := len(w.diags), len(w.reported)
-	defer func() {
-		r.reports = append([]hcl.Range(nil), w.reported[reportedBefore:]...)
-		w.diags, w.reported = w.diags[:before], w.reported[:reportedBefore]
-	}()
+// readStep reads a step block on a scratch copy of the loader, so that what
+// it reports stays in the result: declareStep decides whether it counts.
+func (l *loader) readStep(b *hcl.Block) (r stepBody) {
+	w := *l
+	w.diags, w.reported = nil, nil
+	defer func() { r.reports = w.reported }()
 	if !w.validName(b, "step") {
-		r.badName = append(hcl.Diagnostics{}, w.diags[before:]...) // non-nil even if empty
+		r.badName = append(hcl.Diagnostics{}, w.diags...) // non-nil even if empty
 		return r
 	}
 	class := Class(b.Type)
@@ -214,8 +212,7 @@ func (w *loader) readStep(b *hcl.Block) (r stepBody) {
 			}
 		}
 	}
-	r.step, r.src = s, src
-	r.diags = append(hcl.Diagnostics(nil), w.diags[before:]...)
+	r.step, r.src, r.diags = s, src, w.diags
 	return r
 }
 
