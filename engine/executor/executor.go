@@ -99,6 +99,8 @@ type Result struct {
 	RunID  string
 	Status state.RunStatus
 	Reason string
+	// AwaitingAnswer is the approval or manual step a paused run waits for.
+	AwaitingAnswer string
 }
 
 // ErrSourcesChanged is returned by Resume when the runbook changed since

@@ -90,7 +90,7 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 			if r.phase != before {
 				continue // a new phase (post-tasks, back-out) has steps to start
 			}
-			reason := r.heldReason()
+			reason, awaiting := r.heldReason()
 			switch {
 			case reason == "":
 				// Nothing runs, nothing can start and nothing is awaited:
@@ -101,7 +101,9 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 			case r.hasAnswerEvent():
 				// an automatic answer (or an expiry) is due: wait for it below
 			default:
-				return r.pause(reason)
+				res, err := r.pause(reason)
+				res.AwaitingAnswer = awaiting
+				return res, err
 			}
 		}
 		if progress && len(r.running) == 0 {
@@ -583,17 +585,18 @@ func (r *run) queueBackout() {
 }
 
 // heldReason explains what the run waits for when nothing can run.
-func (r *run) heldReason() string {
+// When that is an answer to an approval or manual step, awaiting names it.
+func (r *run) heldReason() (reason, awaiting string) {
 	for _, n := range r.order {
 		rec := r.recp(n)
 		switch rec.Status {
 		case state.StepInDoubt:
-			return fmt.Sprintf("step %s is in doubt: its outcome is unknown; decide with: baton resolve %s %s --succeeded|--failed|--retry --by NAME --reason TEXT", n, r.id, n)
+			return fmt.Sprintf("step %s is in doubt: its outcome is unknown; decide with: baton resolve %s %s --succeeded|--failed|--retry --by NAME --reason TEXT", n, r.id, n), ""
 		case state.StepAwaitingApproval:
-			return fmt.Sprintf("awaiting approval of %s; answer with: baton approve %s %s --by NAME", n, r.id, n)
+			return fmt.Sprintf("awaiting approval of %s; answer with: baton approve %s %s --by NAME", n, r.id, n), n
 		}
 	}
-	return ""
+	return "", ""
 }
 
 func (r *run) pendingSummary() string {

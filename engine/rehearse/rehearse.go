@@ -121,9 +121,8 @@ func Run(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, op
 		return nil, err
 	}
 	rep.RunID, rep.Status, rep.Reason = res.RunID, string(res.Status), res.Reason
-	if res.Status == state.RunPaused && strings.HasPrefix(res.Reason, "awaiting approval of ") {
+	if step := res.AwaitingAnswer; step != "" {
 		// A rehearsal is not resumed: say how to answer in the next one.
-		step, _, _ := strings.Cut(strings.TrimPrefix(res.Reason, "awaiting approval of "), ";")
 		rep.Reason = fmt.Sprintf("awaiting approval of %s, which nobody answered: a real run would wait here. Answer it in the rehearsal with --approve-all, or with --approvals FILE ({%q: [{\"by\": \"...\", \"decision\": \"approved\", \"after\": \"20m\"}]})", step, step)
 	}
 	rep.Duration = vclock.Now().Sub(Epoch)
