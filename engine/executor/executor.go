@@ -363,7 +363,7 @@ func Resume(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value,
 		s := stored[i]
 		r.recs[s.Name] = &s
 		if s.Status == state.StepSucceeded && len(s.Output) > 0 {
-			v, err := decodeOutput(s.Output)
+			v, err := DecodeOutput(s.Output)
 			if err != nil {
 				return Result{}, fmt.Errorf("step %s: %w", s.Name, err)
 			}

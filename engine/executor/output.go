@@ -61,8 +61,9 @@ func replaceAtPath(v cty.Value, path cty.Path) cty.Value {
 	return out
 }
 
-// decodeOutput reverses encodeOutput (secrets come back as null).
-func decodeOutput(b []byte) (cty.Value, error) {
+// DecodeOutput reads a step output as the state stores it
+// (StepRecord.Output); secrets come back as null.
+func DecodeOutput(b []byte) (cty.Value, error) {
 	if len(b) == 0 {
 		return cty.NullVal(cty.DynamicPseudoType), nil
 	}

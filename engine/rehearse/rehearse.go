@@ -145,7 +145,9 @@ func Run(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, op
 		}
 		switch {
 		case s.Class == runbook.ClassDecision && r.Status == state.StepSucceeded:
-			rep.Branches = append(rep.Branches, Branch{Decision: r.Name, Taken: strings.HasSuffix(r.Reason, "true"), Note: s.Description})
+			v, err := executor.DecodeOutput(r.Output)
+			taken := err == nil && v.Type() == cty.Bool && !v.IsNull() && v.True()
+			rep.Branches = append(rep.Branches, Branch{Decision: r.Name, Taken: taken, Note: s.Description})
 		case r.Status == state.StepFailed:
 			rep.Blocked = append(rep.Blocked, Blocked{Step: r.Name, Class: string(s.Class), Message: r.Error})
 		case r.Status == state.StepSkipped:
