@@ -38,6 +38,10 @@ type siteFlags struct {
 	target   string
 	site     string
 	scenario string
+
+	fx     *sim.Fixture // loaded once, by fixture
+	fxName string
+	fxErr  error
 }
 
 func (s *siteFlags) register(fs *flag.FlagSet) {
@@ -52,12 +56,20 @@ func (s *siteFlags) resolveInputs(env *cliEnv, rb *runbook.Runbook, in *inputFla
 	if s.site == "" {
 		return resolveInputs(env, rb, in)
 	}
-	fx, name, err := loadFixture(s.site)
+	fx, name, err := s.fixture()
 	if err != nil {
 		fail(env, err)
 		return nil, false
 	}
 	return resolveInputsOver(env, rb, in, fx.Inputs(s.scenario), "the inputs of fixture "+name)
+}
+
+// fixture loads --site once for the command.
+func (s *siteFlags) fixture() (*sim.Fixture, string, error) {
+	if s.fx == nil && s.fxErr == nil {
+		s.fx, s.fxName, s.fxErr = loadFixture(s.site)
+	}
+	return s.fx, s.fxName, s.fxErr
 }
 
 func loadFixture(name string) (*sim.Fixture, string, error) {
@@ -76,7 +88,7 @@ func loadFixture(name string) (*sim.Fixture, string, error) {
 func (s *siteFlags) refresher(env *cliEnv, rb *runbook.Runbook, vars map[string]cty.Value) (*executor.Refresher, string, error) {
 	switch {
 	case s.site != "":
-		fx, name, err := loadFixture(s.site)
+		fx, name, err := s.fixture()
 		if err != nil {
 			return nil, "", err
 		}
@@ -347,7 +359,7 @@ func reviewEvidence(rep *rehearse.Report, planDigest string) *review.Rehearsal {
 }
 
 func runRehearsal(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars map[string]cty.Value, sf *siteFlags, answers rehearse.Answers, progress io.Writer, path string) (*rehearse.Report, error) {
-	fx, name, err := loadFixture(sf.site)
+	fx, name, err := sf.fixture()
 	if err != nil {
 		return nil, err
 	}

@@ -45,7 +45,7 @@ func cmdRehearse(ctx context.Context, env *cliEnv, args []string) int {
 	if !ok {
 		return exitError
 	}
-	fx, name, err := loadFixture(sf.site)
+	fx, name, err := sf.fixture()
 	if err != nil {
 		return fail(env, err)
 	}
@@ -81,7 +81,7 @@ func cmdRehearse(ctx context.Context, env *cliEnv, args []string) int {
 // the scenario's inputs, and prints a line per scenario (or the reports as
 // JSON). Outcomes are the output: it fails only when a rehearsal cannot run.
 func rehearseAll(ctx context.Context, env *cliEnv, rb *runbook.Runbook, in *inputFlags, sf *siteFlags, answers rehearse.Answers, path, statePath string, asJSON bool) int {
-	fx, name, err := loadFixture(sf.site)
+	fx, name, err := sf.fixture()
 	if err != nil {
 		return fail(env, err)
 	}
