@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/json"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -20,7 +21,9 @@ const hashDomain = "baton.journal.v1\x00"
 // tag, Seq as 8 big-endian bytes, then At (UTC, RFC 3339 with nanoseconds),
 // Type, Step, Actor, the number of Data pairs, each Data key and value in
 // key order, and Prev, every string preceded by its length as a uvarint.
-// Hash itself is not covered. The encoding is independent of JSON and of
+// Hash itself is not covered. Answer, Policy, RunRecord and StepRecord
+// follow, each as its name and its value (JSON for the structs), only when
+// set. The encoding is independent of JSON and of
 // map order, so any program can recompute it.
 func HashEntry(e JournalEntry) string {
 	buf := make([]byte, 0, 256)
@@ -45,6 +48,25 @@ func HashEntry(e JournalEntry) string {
 		field(e.Data[k])
 	}
 	field(e.Prev)
+	// Fields added later are covered only when set, so that entries
+	// written before they existed still verify.
+	jsonField := func(name string, v any) {
+		b, _ := json.Marshal(v) // struct fields: a fixed order
+		field(name)
+		field(string(b))
+	}
+	if e.Answer != nil {
+		jsonField("answer", e.Answer)
+	}
+	if e.Policy != nil {
+		jsonField("policy", e.Policy)
+	}
+	for _, x := range [][2]string{{"run_record", e.RunRecord}, {"step_record", e.StepRecord}} {
+		if x[1] != "" {
+			field(x[0])
+			field(x[1])
+		}
+	}
 	sum := sha256.Sum256(buf)
 	return hex.EncodeToString(sum[:])
 }
@@ -63,18 +85,6 @@ func (e *TamperedError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrTampered) true.
 func (e *TamperedError) Unwrap() error { return ErrTampered }
-
-// Append adds entry to the run's journal. Seq, Prev and Hash are filled in
-// by the store; callers leave them empty.
-func (s *Store) Append(runID string, entry JournalEntry) error {
-	return s.update(func(tx *bolt.Tx) error {
-		rb, err := runBucket(tx, runID)
-		if err != nil {
-			return err
-		}
-		return appendRunEntry(rb, runID, entry)
-	})
-}
 
 // Journal returns the run's journal entries in order.
 func (s *Store) Journal(runID string) ([]JournalEntry, error) {
@@ -114,8 +124,10 @@ func (s *Store) VerifyJournal(runID string) (head string, err error) {
 		if err != nil {
 			return err
 		}
-		head, err = verifyChain(rb.Bucket(bucketJournal), runID)
-		return err
+		if head, err = verifyChain(rb.Bucket(bucketJournal), runID); err != nil {
+			return err
+		}
+		return verifyRecords(rb, runID)
 	})
 	if err != nil {
 		return "", err
@@ -210,4 +222,66 @@ func appendEntry(j *bolt.Bucket, e JournalEntry) (JournalEntry, error) {
 		return e, err
 	}
 	return e, j.SetSequence(e.Seq)
+}
+
+
+// verifyRecords checks the run record and every step record against the
+// digest their last journal entry holds. Runs journaled before records had
+// digests are not checked.
+func verifyRecords(rb *bolt.Bucket, runID string) error {
+	j := rb.Bucket(bucketJournal)
+	if j == nil {
+		return nil
+	}
+	var runSeq uint64
+	runWant := ""
+	stepWant := map[string]string{}
+	stepSeq := map[string]uint64{}
+	if err := j.ForEach(func(k, v []byte) error {
+		e, err := decodeEntry(v)
+		if err != nil {
+			return err
+		}
+		if e.RunRecord != "" {
+			runWant, runSeq = e.RunRecord, e.Seq
+		}
+		if e.StepRecord != "" {
+			stepWant[e.Step], stepSeq[e.Step] = e.StepRecord, e.Seq
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if runWant == "" {
+		return nil // an older run
+	}
+	edited := func(seq uint64, what string) error {
+		return &TamperedError{RunID: runID, Seq: seq, Reason: what + " was edited: it no longer matches the digest its last journal entry holds"}
+	}
+	run, err := loadRun(rb, runID)
+	if err != nil {
+		return err
+	}
+	if d, err := runDigest(run); err != nil || d != runWant {
+		return edited(runSeq, "the run record")
+	}
+	sb := rb.Bucket(bucketSteps)
+	if sb == nil {
+		return nil
+	}
+	return sb.ForEach(func(k, v []byte) error {
+		name := string(k)
+		want, ok := stepWant[name]
+		if !ok {
+			pristine, _ := encode(StepRecord{Name: name, Status: StepPending})
+			if string(pristine) != string(v) {
+				return edited(1, "the record of step "+name)
+			}
+			return nil
+		}
+		if recordDigest(v) != want {
+			return edited(stepSeq[name], "the record of step "+name)
+		}
+		return nil
+	})
 }

@@ -3,7 +3,6 @@ package state
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -13,164 +12,121 @@ import (
 // Seams for tests.
 var (
 	hostname = os.Hostname
-	isAlive  = processAlive
+	isAlive   = processAlive
+	procStart = ProcStart
 )
 
-// LockedError is returned by AcquireLock when another run holds the key.
-// errors.Is(err, ErrLocked) is true.
+// LockedError is returned when another run holds a lock key. errors.Is(err,
+// ErrLocked) is true.
 type LockedError struct {
 	Holder LockHolder
-	// Stale is true when the holder ran on this host and its process is
-	// provably gone, so the lock can be taken over with force.
-	Stale bool
+	// Run is the holding run as stored (its status, owner, reason).
+	Run Run
 }
 
 func (e *LockedError) Error() string {
-	h := e.Holder
+	h, r := e.Holder, e.Run
 	var b strings.Builder
-	fmt.Fprintf(&b, "lock %q is held by run %s (host %s, pid %d, user %s, since %s)",
-		h.Key, h.RunID, h.Host, h.PID, h.User, h.Since.UTC().Format(time.RFC3339))
-	if e.Stale {
-		b.WriteString("; the holder process is gone; use --force to take it over")
-	} else {
-		b.WriteString("; wait for that run to finish or cancel it; if its host is gone for good, force-unlock the lock by its name")
+	fmt.Fprintf(&b, "lock %q is held by %s run %s (started by %s on %s, since %s", h.Key, r.Status, h.RunID, h.User, h.Host, h.Since.UTC().Format(time.RFC3339))
+	if r.Reason != "" {
+		fmt.Fprintf(&b, "; %s", r.Reason)
 	}
+	b.WriteString(")")
+	if r.Owner != nil {
+		fmt.Fprintf(&b, "; pid %d on %s executes it", r.Owner.PID, r.Owner.Host)
+	}
+	b.WriteString("; a run keeps its lock until it ends: wait for it, cancel it (baton cancel RUN), or supersede it (baton unlock KEY --supersede --by NAME --reason TEXT)")
 	return b.String()
 }
 
 // Unwrap makes errors.Is(err, ErrLocked) true.
 func (e *LockedError) Unwrap() error { return ErrLocked }
 
-// AcquireLock takes the lock h.Key for run h.RunID and journals entry into
-// that run (an entry with an empty Type journals nothing, and then the run
-// need not exist). A lock already held by the same run is taken again, with
-// h replacing the holder, unless a different live process on this host
-// holds it for that run (a second resume), which is refused like a lock of
-// another run. A lock held by another run yields a *LockedError; with force
-// and a stale holder the lock is taken over and "lock.taken_over" is
-// journaled into h.RunID first. A live holder is refused even with force.
-// Staleness needs h.Host to be os.Hostname() and h.PID os.Getpid() of the
-// process that runs the run.
-func (s *Store) AcquireLock(h LockHolder, entry JournalEntry, force bool) error {
-	if err := checkName("lock key", h.Key, maxNameLen); err != nil {
-		return fmt.Errorf("acquire lock: %w", err)
+// takeLock gives run its lock inside tx: free, held by an ended run, or,
+// with opts.ForceLock, held by a run whose owner is not live, which is then
+// superseded for run.
+func takeLock(tx *bolt.Tx, run Run, opts CreateOptions, now time.Time) error {
+	locks, err := tx.CreateBucketIfNotExists(bucketLocks)
+	if err != nil {
+		return err
 	}
-	if err := checkName("run id", h.RunID, maxIDLen); err != nil {
-		return fmt.Errorf("acquire lock %q: %w", h.Key, err)
+	if holder, hrun, held, err := lockHolderRun(tx, locks, run.LockKey); err != nil {
+		return err
+	} else if held && holder.RunID != run.ID {
+		if !opts.ForceLock {
+			return &LockedError{Holder: holder, Run: hrun}
+		}
+		if err := supersede(tx, holder.RunID, opts.Supersede, now, run.ID); err != nil {
+			return fmt.Errorf("take over lock %q: %w", run.LockKey, err)
+		}
 	}
+	h := LockHolder{Key: run.LockKey, RunID: run.ID, Host: opts.Owner.Host, PID: opts.Owner.PID, User: run.Requester, Since: now}
 	raw, err := encode(h)
 	if err != nil {
-		return fmt.Errorf("acquire lock %q: %w", h.Key, err)
+		return err
 	}
-	return s.update(func(tx *bolt.Tx) error {
-		locks, err := tx.CreateBucketIfNotExists(bucketLocks)
-		if err != nil {
-			return err
-		}
-		var rb *bolt.Bucket
-		if entry.Type != "" {
-			if rb, err = runBucket(tx, h.RunID); err != nil {
-				return fmt.Errorf("acquire lock %q: %w", h.Key, err)
-			}
-		}
-		if old := locks.Get([]byte(h.Key)); old != nil {
-			holder, err := decodeLock(old)
-			if err != nil {
-				return fmt.Errorf("%w: lock %q: %v; force-unlock it by its name", ErrCorrupt, h.Key, err)
-			}
-			sameProc := holder.Host == h.Host && holder.PID == h.PID
-			switch stale := s.stale(holder); {
-			case holder.RunID == h.RunID && (sameProc || stale || holder.Host != h.Host):
-				// Re-entrant: the same process, or a resume after the
-				// previous process died (or on another host).
-			case stale && force:
-				if rb == nil {
-					if rb, err = runBucket(tx, h.RunID); err != nil {
-						return fmt.Errorf("take over lock %q: %w", h.Key, err)
-					}
-				}
-				if err := appendRunEntry(rb, h.RunID, JournalEntry{
-					At: h.Since, Type: "lock.taken_over", Actor: h.User,
-					Data: holderData(holder),
-				}); err != nil {
-					return err
-				}
-			default:
-				return &LockedError{Holder: holder, Stale: stale}
-			}
-		}
-		if err := locks.Put([]byte(h.Key), raw); err != nil {
-			return err
-		}
-		if rb == nil {
-			return nil
-		}
-		return appendRunEntry(rb, h.RunID, entry)
-	})
+	return locks.Put([]byte(run.LockKey), raw)
 }
 
-// stale reports whether holder ran on this host and its process is gone.
-func (s *Store) stale(holder LockHolder) bool {
-	return !ProcessAlive(holder.Host, holder.PID)
-}
-
-// ReleaseLock releases key if run runID holds it; otherwise it does nothing.
-func (s *Store) ReleaseLock(key, runID string) error {
-	return s.update(func(tx *bolt.Tx) error {
-		var raw []byte
-		locks := tx.Bucket(bucketLocks)
-		if locks != nil && key != "" {
-			raw = locks.Get([]byte(key))
-		}
-		if raw == nil {
-			return errSkip
-		}
-		holder, err := decodeLock(raw)
-		if err != nil || holder.RunID != runID {
-			return errSkip // another run's lock; an unreadable one needs ForceUnlock
-		}
-		return locks.Delete([]byte(key))
-	})
-}
-
-// ForceUnlock releases key whoever holds it and journals
-// "lock.force_unlocked" (actor by, at) into the holder run's journal when
-// that run still exists. It returns the former holder, or an error
-// wrapping ErrNotFound.
-func (s *Store) ForceUnlock(key, by string, at time.Time) (LockHolder, error) {
-	if by == "" {
-		return LockHolder{}, fmt.Errorf("force-unlock %q: say who unlocks (by is empty)", key)
-	}
-	var holder LockHolder
-	err := s.update(func(tx *bolt.Tx) error {
-		var raw []byte
-		locks := tx.Bucket(bucketLocks)
-		if locks != nil && key != "" {
-			raw = locks.Get([]byte(key))
-		}
-		if raw == nil {
-			return fmt.Errorf("lock %q: %w; `baton locks` lists the held locks", key, ErrNotFound)
-		}
-		var err error
-		holder, err = decodeLock(raw)
-		if err != nil {
-			holder = LockHolder{Key: key} // unreadable: still let it go
-		}
-		if err := locks.Delete([]byte(key)); err != nil {
-			return err
-		}
-		rb, err := runBucket(tx, holder.RunID)
-		if err != nil {
-			return nil // the run is gone; nothing to journal into
-		}
-		return appendRunEntry(rb, holder.RunID, JournalEntry{
-			At: at, Type: "lock.force_unlocked", Actor: by, Data: holderData(holder),
-		})
-	})
+// relock makes sure a resumed run still holds its lock: a lock it lost
+// (force-unlocked by an older baton) is taken again if free.
+func relock(tx *bolt.Tx, run Run, now time.Time) error {
+	locks, err := tx.CreateBucketIfNotExists(bucketLocks)
 	if err != nil {
-		return LockHolder{}, err
+		return err
 	}
-	return holder, nil
+	holder, hrun, held, err := lockHolderRun(tx, locks, run.LockKey)
+	switch {
+	case err != nil:
+		return err
+	case held && holder.RunID == run.ID:
+		return nil
+	case held:
+		return &LockedError{Holder: holder, Run: hrun}
+	}
+	raw, err := encode(LockHolder{Key: run.LockKey, RunID: run.ID, Host: run.Host, PID: run.PID, User: run.Requester, Since: now})
+	if err != nil {
+		return err
+	}
+	return locks.Put([]byte(run.LockKey), raw)
+}
+
+// lockHolderRun reads key's holder and its run; held is false when the key
+// is free or its run ended (or no longer exists).
+func lockHolderRun(tx *bolt.Tx, locks *bolt.Bucket, key string) (LockHolder, Run, bool, error) {
+	raw := locks.Get([]byte(key))
+	if raw == nil {
+		return LockHolder{}, Run{}, false, nil
+	}
+	holder, err := decodeLock(raw)
+	if err != nil {
+		return LockHolder{}, Run{}, false, fmt.Errorf("%w: lock %q: %v; supersede its run or restore the state file", ErrCorrupt, key, err)
+	}
+	rb, err := runBucket(tx, holder.RunID)
+	if err != nil {
+		return holder, Run{}, false, nil
+	}
+	run, err := loadRun(rb, holder.RunID)
+	if err != nil {
+		return holder, Run{}, false, err
+	}
+	return holder, run, !run.Status.Done(), nil
+}
+
+// releaseLock deletes key if runID holds it.
+func releaseLock(tx *bolt.Tx, key, runID string) error {
+	locks := tx.Bucket(bucketLocks)
+	if locks == nil {
+		return nil
+	}
+	raw := locks.Get([]byte(key))
+	if raw == nil {
+		return nil
+	}
+	if holder, err := decodeLock(raw); err == nil && holder.RunID != runID {
+		return nil
+	}
+	return locks.Delete([]byte(key))
 }
 
 // Lock returns the holder of key, or an error wrapping ErrNotFound.
@@ -184,16 +140,20 @@ func (s *Store) Lock(key string) (LockHolder, error) {
 		if raw == nil {
 			return fmt.Errorf("lock %q: %w", key, ErrNotFound)
 		}
-		var err error
-		if h, err = decodeLock(raw); err != nil {
-			return fmt.Errorf("%w: lock %q: %v; force-unlock it by its name", ErrCorrupt, key, err)
+		holder, _, held, err := lockHolderRun(tx, tx.Bucket(bucketLocks), key)
+		h = holder
+		if err != nil {
+			return err
+		}
+		if !held {
+			return fmt.Errorf("lock %q: %w (its run ended)", key, ErrNotFound)
 		}
 		return nil
 	})
 	return h, err
 }
 
-// Locks returns every held lock, sorted by key.
+// Locks returns every held lock (its run has not ended), sorted by key.
 func (s *Store) Locks() ([]LockHolder, error) {
 	var out []LockHolder
 	err := s.view(func(tx *bolt.Tx) error {
@@ -202,11 +162,13 @@ func (s *Store) Locks() ([]LockHolder, error) {
 			return nil
 		}
 		return locks.ForEach(func(k, v []byte) error {
-			h, err := decodeLock(v)
+			h, _, held, err := lockHolderRun(tx, locks, string(k))
 			if err != nil {
-				return fmt.Errorf("%w: lock %q: %v; force-unlock it by its name", ErrCorrupt, printable(k), err)
+				return fmt.Errorf("lock %q: %w", printable(k), err)
 			}
-			out = append(out, h)
+			if held {
+				out = append(out, h)
+			}
 			return nil
 		})
 	})
@@ -216,13 +178,3 @@ func (s *Store) Locks() ([]LockHolder, error) {
 	return out, nil
 }
 
-func holderData(h LockHolder) map[string]string {
-	return map[string]string{
-		"key":    h.Key,
-		"run_id": h.RunID,
-		"host":   h.Host,
-		"pid":    strconv.Itoa(h.PID),
-		"user":   h.User,
-		"since":  h.Since.UTC().Format(time.RFC3339Nano),
-	}
-}

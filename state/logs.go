@@ -17,15 +17,16 @@ const TruncatedMarker = "\n[output truncated]\n"
 // AppendLog adds a chunk of a step's captured output, in one transaction.
 // Output past MaxLogBytes is dropped after one TruncatedMarker. An empty
 // chunk writes nothing.
-func (s *Store) AppendLog(runID, step string, chunk []byte) error {
+func (l *boltLease) AppendLog(step string, chunk []byte) error {
+	runID := l.runID
 	if err := checkName("step name", step, maxNameLen); err != nil {
 		return fmt.Errorf("append log of run %s: %w", runID, err)
 	}
 	if len(chunk) == 0 {
 		return nil
 	}
-	return s.update(func(tx *bolt.Tx) error {
-		rb, err := runBucket(tx, runID)
+	return l.s.update(func(tx *bolt.Tx) error {
+		rb, _, err := l.fenced(tx)
 		if err != nil {
 			return err
 		}

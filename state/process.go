@@ -1,12 +1,38 @@
 package state
 
+import (
+	"os"
+	"time"
+)
+
 // ProcessAlive reports whether process pid on host may still be running.
 // It answers false only when that is provable: the process ran on this
 // host and is gone. A process on another host is assumed alive.
 func ProcessAlive(host string, pid int) bool {
-	h, err := hostname()
-	if err != nil || host != h || pid <= 0 {
+	return HolderAlive(Holder{Host: host, PID: pid})
+}
+
+// HolderAlive reports whether h's process may still be running: false only
+// when it ran on this host and is provably gone, or its pid now belongs to
+// a process that started at another time (h.ProcStart).
+func HolderAlive(h Holder) bool {
+	name, err := hostname()
+	if err != nil || h.Host != name || h.PID <= 0 {
 		return true
 	}
-	return isAlive(pid)
+	if !isAlive(h.PID) {
+		return false
+	}
+	if h.ProcStart == "" {
+		return true
+	}
+	now := procStart(h.PID)
+	return now == "" || now == h.ProcStart
+}
+
+// Self is the Holder for this process, acting for user since since.
+func Self(user string, since time.Time) Holder {
+	host, _ := os.Hostname()
+	pid := os.Getpid()
+	return Holder{Host: host, PID: pid, ProcStart: ProcStart(pid), User: user, Since: since}
 }

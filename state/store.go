@@ -25,68 +25,33 @@ var (
 	ErrClosed = errors.New("state store is closed")
 )
 
-// Defaults for Options fields left zero.
-const (
-	DefaultTimeout = 2 * time.Second
-	DefaultLinger  = 100 * time.Millisecond
-	DefaultMaxHold = 400 * time.Millisecond
-
-	// reopenGap is how long the handle stays closed after it was closed,
-	// before this Store opens it again. bbolt retries a blocked flock every
-	// 50ms, so a waiting process always gets a turn.
-	reopenGap = 60 * time.Millisecond
-)
+// DefaultTimeout bounds the wait for the file lock of another process
+// when Options.Timeout is zero.
+const DefaultTimeout = 2 * time.Second
 
 // Options configure Open. The zero value is the usual read-write store.
 type Options struct {
 	// ReadOnly opens the file with a shared lock, for status-like
-	// commands; every write method then returns ErrReadOnly.
+	// commands when no state server holds it; every write then returns
+	// ErrReadOnly.
 	ReadOnly bool
-	// Timeout bounds each wait for the file lock held by another process;
-	// on expiry the operation fails with ErrBusy. Zero means DefaultTimeout.
+	// Timeout bounds the wait for the file lock held by another process;
+	// on expiry Open fails with ErrBusy. Zero means DefaultTimeout.
 	Timeout time.Duration
-	// Linger is how long the file stays open after the last operation.
-	// Zero means DefaultLinger; negative closes it after every operation
-	// (operations that follow within 60ms then wait for the reopen gap).
-	Linger time.Duration
-	// MaxHold is the longest the file is held open continuously before it
-	// is closed for at least 60ms so that other processes get in. Zero or
-	// negative means DefaultMaxHold.
-	MaxHold time.Duration
 }
 
-func (o Options) withDefaults() Options {
-	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
-	}
-	if o.Linger == 0 {
-		o.Linger = DefaultLinger
-	}
-	if o.MaxHold <= 0 {
-		o.MaxHold = DefaultMaxHold
-	}
-	return o
-}
-
-// Store is the durable state of runs in one bbolt file. It is safe for
-// concurrent use by several goroutines, and several processes may use the
-// same file: the file is opened only while in use (see the package doc).
+// Store is the bbolt backend: the durable state of runs in one file, held
+// open from Open to Close (see the package doc for how other processes
+// reach it meanwhile). It is safe for concurrent use by several
+// goroutines.
 type Store struct {
 	path    string
 	opts    Options
 	commits atomic.Uint64
-	opens   atomic.Uint64 // bbolt opens done, for tests
 
-	mu        sync.Mutex
-	cond      *sync.Cond
-	db        *bolt.DB
-	refs      int  // operations using db
-	opening   bool // a goroutine is opening db outside mu
-	closed    bool
-	heldSince time.Time // when db was opened
-	closedAt  time.Time // when db was last closed
-	idle      *time.Timer
-	idleSeq   uint64 // identifies the current idle timer
+	mu     sync.RWMutex // Close takes it exclusively
+	db     *bolt.DB
+	closed bool
 }
 
 // DefaultPath is the state file used when none is given: $BATON_STATE if
@@ -115,8 +80,10 @@ func Open(path string, opts Options) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("open state: no state file path given; set BATON_STATE or pass a path")
 	}
-	s := &Store{path: path, opts: opts.withDefaults()}
-	s.cond = sync.NewCond(&s.mu)
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	s := &Store{path: path, opts: opts}
 
 	info, err := os.Stat(path)
 	switch {
@@ -143,9 +110,11 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 	}
 
-	if err := s.do(func(*bolt.DB) error { return nil }); err != nil {
+	db, err := s.openPrepared()
+	if err != nil {
 		return nil, err
 	}
+	s.db = db
 	return s, nil
 }
 
@@ -182,11 +151,10 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	s.stopIdle()
-	for s.refs > 0 || s.opening {
-		s.cond.Wait()
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close state file %s: %w", s.path, err)
 	}
-	return s.closeDB()
+	return nil
 }
 
 // Check verifies the consistency of the whole file (bbolt's tx.Check) and
@@ -237,17 +205,17 @@ func (s *Store) update(fn func(tx *bolt.Tx) error) error {
 	})
 }
 
-// do runs fn with the file open, turning a panic or memory fault inside
+// do runs fn with the open file, turning a panic or memory fault inside
 // bbolt (a damaged file) into ErrCorrupt.
 func (s *Store) do(fn func(db *bolt.DB) error) (err error) {
-	db, err := s.acquire()
-	if err != nil {
-		return err
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return fmt.Errorf("%w: %s", ErrClosed, s.path)
 	}
-	defer s.release()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer guard(s.path, &err)
-	return fn(db)
+	return fn(s.db)
 }
 
 // guard recovers a panic into an ErrCorrupt error. Call it deferred.
@@ -255,116 +223,6 @@ func guard(path string, err *error) {
 	if r := recover(); r != nil {
 		*err = fmt.Errorf("%w: reading %s failed (%v); run `baton state check`, and restore the file from a backup if it fails", ErrCorrupt, path, r)
 	}
-}
-
-// acquire returns the open handle, opening the file if needed, and counts
-// the caller as a user until release.
-func (s *Store) acquire() (*bolt.DB, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for {
-		if s.closed {
-			return nil, fmt.Errorf("%w: %s", ErrClosed, s.path)
-		}
-		if s.db != nil {
-			if time.Since(s.heldSince) < s.opts.MaxHold {
-				s.refs++
-				s.stopIdle()
-				return s.db, nil
-			}
-			// Held too long: let users drain, close, and make way.
-			if s.refs > 0 {
-				s.cond.Wait()
-				continue
-			}
-			_ = s.closeDB()
-			continue
-		}
-		if s.opening {
-			s.cond.Wait()
-			continue
-		}
-		s.opening = true
-		var gap time.Duration
-		if !s.closedAt.IsZero() {
-			gap = reopenGap - time.Since(s.closedAt)
-		}
-		s.mu.Unlock()
-		if gap > 0 {
-			time.Sleep(gap)
-		}
-		db, err := s.openPrepared()
-		s.mu.Lock()
-		s.opening = false
-		s.cond.Broadcast()
-		if err != nil {
-			return nil, err
-		}
-		if s.closed {
-			_ = db.Close()
-			continue
-		}
-		s.db, s.heldSince = db, time.Now()
-	}
-}
-
-// release ends a use begun by acquire and schedules the idle close.
-func (s *Store) release() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.refs--
-	if s.refs > 0 {
-		return
-	}
-	s.cond.Broadcast()
-	if s.closed || s.db == nil {
-		return
-	}
-	held := time.Since(s.heldSince)
-	if s.opts.Linger < 0 || held >= s.opts.MaxHold {
-		_ = s.closeDB()
-		return
-	}
-	linger := min(s.opts.Linger, s.opts.MaxHold-held)
-	s.idleSeq++
-	seq := s.idleSeq
-	s.idle = time.AfterFunc(linger, func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.idleSeq == seq && s.refs == 0 && s.db != nil {
-			_ = s.closeDB()
-		}
-	})
-}
-
-func (s *Store) stopIdle() {
-	if s.idle != nil {
-		s.idle.Stop()
-		s.idle = nil
-	}
-	s.idleSeq++
-}
-
-// closeDB closes the handle. s.mu must be held and refs must be 0.
-func (s *Store) closeDB() error {
-	if s.db == nil {
-		return nil
-	}
-	err := s.db.Close()
-	s.db = nil
-	s.closedAt = time.Now()
-	s.cond.Broadcast()
-	if err != nil {
-		return fmt.Errorf("close state file %s: %w", s.path, err)
-	}
-	return nil
-}
-
-// isOpen reports whether the bbolt handle is open, for tests.
-func (s *Store) isOpen() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.db != nil
 }
 
 // openPrepared opens the file in the Store's mode and makes sure it has the
@@ -447,10 +305,9 @@ func (s *Store) boltOpen(readOnly bool) (db *bolt.DB, err error) {
 	db, err = bolt.Open(s.path, 0o600, &bolt.Options{Timeout: s.opts.Timeout, ReadOnly: readOnly})
 	switch {
 	case err == nil:
-		s.opens.Add(1)
 		return db, nil
 	case errors.Is(err, berrors.ErrTimeout):
-		return nil, fmt.Errorf("%w: another baton process has held %s for more than %s (a run in progress, or another command); retry in a moment, or stop that process: %v", ErrBusy, s.path, s.opts.Timeout, err)
+		return nil, fmt.Errorf("%w: another process has held %s for more than %s (a baton state server, or a program reading the file); retry once it is done: %v", ErrBusy, s.path, s.opts.Timeout, err)
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
 		return nil, fmt.Errorf("%w: %s is not a bbolt database (%v); baton did not change it; point BATON_STATE at another file or restore it from a backup", ErrCorrupt, s.path, err)
 	default:

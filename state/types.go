@@ -16,11 +16,14 @@ const (
 	RunFailed    RunStatus = "failed"
 	RunCancelled RunStatus = "cancelled"
 	RunBackedOut RunStatus = "backed_out"
+	// RunSuperseded: another run took the site over (Supersede); the run
+	// can never resume or act again.
+	RunSuperseded RunStatus = "superseded"
 )
 
 // Done reports whether the run has ended for good.
 func (s RunStatus) Done() bool {
-	return s == RunSucceeded || s == RunFailed || s == RunCancelled || s == RunBackedOut
+	return s == RunSucceeded || s == RunFailed || s == RunCancelled || s == RunBackedOut || s == RunSuperseded
 }
 
 // StepStatus is the state of one step of a run.
@@ -64,13 +67,17 @@ type Run struct {
 	EngineVersion string            `json:"engine_version"`
 	Status        RunStatus         `json:"status"`
 	Reason        string            `json:"reason,omitempty"` // why paused, failed or cancelled
-	// CancelRequested is set by `baton cancel` from another process; the
-	// executor stops at the next safe point.
-	CancelRequested bool      `json:"cancel_requested,omitempty"`
-	CancelledBy     string    `json:"cancelled_by,omitempty"`
-	CreatedAt       time.Time `json:"created_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
-	FinishedAt      time.Time `json:"finished_at,omitzero"`
+	// CancelRequested is set by the owner once it read a cancel answer;
+	// it stops at the next safe point.
+	CancelRequested bool   `json:"cancel_requested,omitempty"`
+	CancelledBy     string `json:"cancelled_by,omitempty"`
+	// Owner is the ownership lease; nil while no process executes the run.
+	Owner *Owner `json:"owner,omitempty"`
+	// Superseded says who superseded the run, when and why.
+	Superseded *Supersession `json:"superseded,omitempty"`
+	CreatedAt  time.Time     `json:"created_at"`
+	UpdatedAt  time.Time     `json:"updated_at"`
+	FinishedAt time.Time     `json:"finished_at,omitzero"`
 	// Deadline is the run-wide timeout, zero when none.
 	Deadline time.Time `json:"deadline,omitzero"`
 }
@@ -96,6 +103,45 @@ type StepRecord struct {
 	OutputDigest string      `json:"output_digest,omitempty"`
 	Approvals    []Approval  `json:"approvals,omitempty"`
 	Resolution   *Resolution `json:"resolution,omitempty"`
+	// Cause is why a step was skipped, as a typed value.
+	Cause SkipCause `json:"cause,omitempty"`
+	// Policy is the approval rule the step asked under.
+	Policy *ApprovalPolicy `json:"policy,omitempty"`
+	// Process is the child process the current attempt started, so that
+	// a resume can tell whether it still runs.
+	Process *ChildProcess `json:"process,omitempty"`
+}
+
+// SkipCause is why a step was skipped.
+type SkipCause string
+
+// Skip causes.
+const (
+	SkipDependencyFailed SkipCause = "dependency_failed"
+	SkipBranch           SkipCause = "branch_not_taken"
+	SkipWhenFalse        SkipCause = "when_false"
+	SkipRunStopped       SkipCause = "run_stopped"
+	SkipNotSimulated     SkipCause = "not_simulated"
+	SkipNotNeeded        SkipCause = "not_needed"
+)
+
+// ChildProcess identifies a process an action started.
+type ChildProcess struct {
+	PID int `json:"pid"`
+	// Start is the process's start time as the OS reports it (see
+	// ProcStart); with PID it identifies the process.
+	Start string    `json:"start,omitempty"`
+	Host  string    `json:"host"`
+	Since time.Time `json:"since"`
+}
+
+// Supersession records who superseded a run.
+type Supersession struct {
+	By     string    `json:"by"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+	// ByRun is the run that took over, when one did.
+	ByRun string `json:"by_run,omitempty"`
 }
 
 // Approval is one person's answer to an approval or manual step.
@@ -123,8 +169,16 @@ type JournalEntry struct {
 	Step  string            `json:"step,omitempty"`
 	Actor string            `json:"actor,omitempty"`
 	Data  map[string]string `json:"data,omitempty"` // never secrets
-	Prev  string            `json:"prev"`           // hash of the previous entry ("" for the first)
-	Hash  string            `json:"hash"`           // SHA-256 over Seq, At, Type, Step, Actor, Data, Prev
+	// Answer is set on answers ("answer.*" entries), Policy on approval
+	// requests.
+	Answer *Answer         `json:"answer,omitempty"`
+	Policy *ApprovalPolicy `json:"policy,omitempty"`
+	// RunRecord and StepRecord are the SHA-256 of the run or step record
+	// written in the same transaction, as stored (set by the store).
+	RunRecord  string `json:"run_record,omitempty"`
+	StepRecord string `json:"step_record,omitempty"`
+	Prev       string `json:"prev"` // hash of the previous entry ("" for the first)
+	Hash       string `json:"hash"` // SHA-256 over every other field (HashEntry)
 }
 
 // LockHolder says who holds a lock key.
