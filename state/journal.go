@@ -124,7 +124,8 @@ func (s *Store) VerifyJournal(runID string) (head string, err error) {
 		if err != nil {
 			return err
 		}
-		if head, err = verifyChain(rb.Bucket(bucketJournal), runID); err != nil {
+		head, err = verifyChain(rb.Bucket(bucketJournal), runID)
+		if err != nil {
 			return err
 		}
 		return verifyRecords(rb, runID)
@@ -284,4 +285,12 @@ func verifyRecords(rb *bolt.Bucket, runID string) error {
 		}
 		return nil
 	})
+}
+
+// verifyRun verifies the chain and the records of run bucket rb.
+func verifyRun(rb *bolt.Bucket, runID string) error {
+	if _, err := verifyChain(rb.Bucket(bucketJournal), runID); err != nil {
+		return err
+	}
+	return verifyRecords(rb, runID)
 }

@@ -168,7 +168,7 @@ action "apply_it" {
 		{[]string{"status", id, "-json"}, exitOK, `"succeeded"`},
 		{[]string{"logs", id}, exitOK, ""},
 		{[]string{"journal", "verify", id}, exitOK, "verifies"},
-		{[]string{"journal", id}, exitOK, "approval.approved"},
+		{[]string{"journal", id}, exitOK, "answer.approve"},
 		{[]string{"status", "no-such-run"}, exitError, "no-such-run"},
 		{[]string{"resolve", id, "apply_it", "--by", "bob"}, exitError, "Usage"},
 	}

@@ -122,7 +122,7 @@ func (s *stateFlag) resolved() string {
 }
 
 // openState opens the state store and maps its errors to exit codes.
-func openState(s *stateFlag, readOnly bool) (*state.Store, error) {
+func openState(s *stateFlag, readOnly bool) (state.Backend, error) {
 	st, err := state.Open(s.resolved(), state.Options{ReadOnly: readOnly})
 	if err != nil {
 		return nil, stateErr(err)

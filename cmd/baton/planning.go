@@ -363,14 +363,21 @@ func runRehearsal(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars ma
 	if err != nil {
 		return nil, err
 	}
-	stPath := os.Getenv("BATON_STATE")
-	if stPath == "" {
-		stPath = state.DefaultPath()
-	}
-	return rehearseWith(ctx, env, rb, vars, fx, name, sf.scenario, answers, progress, path, stPath)
+	return rehearseWith(ctx, env, rb, vars, fx, name, sf.scenario, answers, progress, path, "")
 }
 
+// rehearseWith rehearses rb in a state of its own: statePath when given
+// (to keep it), else a temporary file removed afterwards. A rehearsal never
+// touches the live state file.
 func rehearseWith(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars map[string]cty.Value, fx *sim.Fixture, name, scenario string, answers rehearse.Answers, progress io.Writer, path, statePath string) (*rehearse.Report, error) {
+	if statePath == "" {
+		dir, err := os.MkdirTemp("", "baton-rehearsal-")
+		if err != nil {
+			return nil, fmt.Errorf("creating the rehearsal's temporary state: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		statePath = filepath.Join(dir, "state.db")
+	}
 	st, err := state.Open(statePath, state.Options{})
 	if err != nil {
 		return nil, stateErr(err)

@@ -19,8 +19,7 @@ func cmdRehearse(ctx context.Context, env *cliEnv, args []string) int {
 	in.register(fs)
 	var sf siteFlags
 	sf.register(fs)
-	var stf stateFlag
-	stf.register(fs)
+	statePath := fs.String("state", "", "keep the rehearsal's state in FILE (default: a temporary file, removed afterwards; never the live state)")
 	var af answerFlags
 	af.register(fs, true)
 	all := fs.Bool("all-scenarios", false, "rehearse against every scenario of the fixture and print one line each (--scenario is ignored)")
@@ -39,7 +38,7 @@ func cmdRehearse(ctx context.Context, env *cliEnv, args []string) int {
 		return fail(env, err)
 	}
 	if *all {
-		return rehearseAll(ctx, env, rb, &in, &sf, answers, pos[0], stf.resolved(), *asJSON)
+		return rehearseAll(ctx, env, rb, &in, &sf, answers, pos[0], *statePath, *asJSON)
 	}
 	vars, ok := sf.resolveInputs(env, rb, &in)
 	if !ok {
@@ -53,7 +52,7 @@ func cmdRehearse(ctx context.Context, env *cliEnv, args []string) int {
 	if *quiet || *asJSON {
 		progress = io.Discard
 	}
-	rep, err := rehearseWith(ctx, env, rb, vars, fx, name, sf.scenario, answers, progress, pos[0], stf.resolved())
+	rep, err := rehearseWith(ctx, env, rb, vars, fx, name, sf.scenario, answers, progress, pos[0], *statePath)
 	if err != nil {
 		return fail(env, stateErr(err))
 	}
@@ -66,7 +65,9 @@ func cmdRehearse(ctx context.Context, env *cliEnv, args []string) int {
 			fmt.Fprintln(env.io.err)
 		}
 		_ = rep.WriteText(env.io.out)
-		fmt.Fprintf(env.io.out, "\nJournal: baton journal %s --state %s\n", rep.RunID, stf.resolved())
+		if *statePath != "" {
+			fmt.Fprintf(env.io.out, "\nJournal: baton journal %s --state %s\n", rep.RunID, *statePath)
+		}
 	}
 	switch {
 	case rep.Succeeded():

@@ -29,7 +29,8 @@ func init() {
 	register(&command{name: "reject", synopsis: "reject an approval (the step fails)", usage: "RUN STEP --by NAME [--comment TEXT]", run: func(ctx context.Context, env *cliEnv, a []string) int { return cmdAnswer(ctx, env, a, "rejected") }})
 	register(&command{name: "resolve", synopsis: "decide the outcome of an in-doubt step", usage: "RUN STEP --succeeded|--failed|--retry --by NAME --reason TEXT", run: cmdResolve})
 	register(&command{name: "cancel", synopsis: "stop a run at the next safe point", usage: "RUN [--by NAME]", run: cmdCancel})
-	register(&command{name: "unlock", synopsis: "release a run lock by its key (journaled)", usage: "KEY --by NAME", run: cmdUnlock})
+	register(&command{name: "unlock", synopsis: "end the run holding a lock for good, releasing the lock (journaled)", usage: "KEY --supersede --by NAME --reason TEXT", run: cmdUnlock})
+	register(&command{name: "locks", synopsis: "list the held locks with their runs", usage: "[-json]", run: cmdLocks})
 	register(&command{name: "journal", synopsis: "print or verify a run's hash-chained journal", usage: "RUN [-json] | verify RUN", run: cmdJournal})
 }
 
@@ -41,6 +42,8 @@ type runFlags struct {
 	parallelism int
 	wait        bool
 	force       bool
+	reason      string
+	respend     string
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -49,10 +52,16 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.json, "json", false, "stream progress as JSON Lines on stdout")
 	fs.IntVar(&f.parallelism, "parallelism", 4, "maximum steps running at once")
 	fs.BoolVar(&f.wait, "wait-approvals", false, "keep waiting while only approvals are pending (default: pause and exit 4)")
-	fs.BoolVar(&f.force, "force", false, "take over a lock whose holder process is provably dead")
 }
 
-func (f *runFlags) options(env *cliEnv, st *state.Store) executor.Options {
+// registerApply adds the flags only apply has.
+func (f *runFlags) registerApply(fs *flag.FlagSet) {
+	fs.BoolVar(&f.force, "force", false, "supersede the run holding the lock when no live process executes it (paused, or crashed); journaled in both runs")
+	fs.StringVar(&f.reason, "reason", "", "why (with --force; journaled)")
+	fs.StringVar(&f.respend, "respend", "", "apply a saved plan again: the run it started before (which must have ended before any point of no return)")
+}
+
+func (f *runFlags) options(env *cliEnv, st state.Backend) executor.Options {
 	var obs executor.Observer = &humanProgress{w: env.io.out}
 	if f.json {
 		obs = newJSONProgress(env.io.out)
@@ -60,6 +69,7 @@ func (f *runFlags) options(env *cliEnv, st *state.Store) executor.Options {
 	return executor.Options{
 		Store: st, Clock: clock.Wall{}, Log: env.log, Observer: obs, Parallelism: f.parallelism,
 		Requester: currentUser(), EngineVersion: version.Version, WaitForApprovals: f.wait, ForceLock: f.force,
+		ForceReason: f.reason, Respend: f.respend,
 	}
 }
 
@@ -78,9 +88,13 @@ func cmdApply(ctx context.Context, env *cliEnv, args []string) int {
 	fs := newFlags(c, env)
 	var f runFlags
 	f.register(fs)
+	f.registerApply(fs)
 	pos, code := parseChecked(fs, args, exactly(1))
 	if code >= 0 {
 		return code
+	}
+	if f.force && f.reason == "" {
+		return fail(env, errors.New("--force supersedes the run holding the lock: say why with --reason TEXT (journaled in both runs)"))
 	}
 	rbPath, planDigest := pos[0], ""
 	var saved *plan.Plan
@@ -199,7 +213,7 @@ func cmdStatus(_ context.Context, env *cliEnv, args []string) int {
 	return stateCommand(env, "status", args, true, func(fs *flag.FlagSet) func([]string) bool {
 		asJSON = fs.Bool("json", false, "print JSON")
 		return func(pos []string) bool { return len(pos) == 1 }
-	}, func(st *state.Store, pos []string) int {
+	}, func(st state.Backend, pos []string) int {
 		run, err := st.Run(pos[0])
 		if err != nil {
 			return fail(env, fmt.Errorf("run %s: %w (list runs with baton runs)", pos[0], err))
@@ -267,7 +281,7 @@ func cmdRuns(_ context.Context, env *cliEnv, args []string) int {
 	return stateCommand(env, "runs", args, true, func(fs *flag.FlagSet) func([]string) bool {
 		asJSON = fs.Bool("json", false, "print JSON")
 		return func(pos []string) bool { return len(pos) == 0 }
-	}, func(st *state.Store, _ []string) int {
+	}, func(st state.Backend, _ []string) int {
 		runs, err := st.Runs()
 		if err != nil {
 			return fail(env, err)
@@ -288,7 +302,7 @@ func cmdRuns(_ context.Context, env *cliEnv, args []string) int {
 func cmdLogs(_ context.Context, env *cliEnv, args []string) int {
 	return stateCommand(env, "logs", args, true, func(fs *flag.FlagSet) func([]string) bool {
 		return func(pos []string) bool { return len(pos) == 1 || len(pos) == 2 }
-	}, func(st *state.Store, pos []string) int {
+	}, func(st state.Backend, pos []string) int {
 		step := ""
 		if len(pos) == 2 {
 			step = pos[1]
@@ -312,7 +326,7 @@ func cmdAnswer(_ context.Context, env *cliEnv, args []string, decision string) i
 		by = fs.String("by", "", "who answers (required)")
 		comment = fs.String("comment", "", "a comment for the record")
 		return func(pos []string) bool { return len(pos) == 2 && *by != "" }
-	}, func(st *state.Store, pos []string) int {
+	}, func(st state.Backend, pos []string) int {
 		if err := executor.Answer(st, pos[0], pos[1], *by, *comment, decision, time.Now()); err != nil {
 			return fail(env, stateErr(err))
 		}
@@ -341,10 +355,8 @@ func cmdResolve(_ context.Context, env *cliEnv, args []string) int {
 			}
 			return len(pos) == 2 && n == 1 && *by != "" && *reason != ""
 		}
-	}, func(st *state.Store, pos []string) int {
-		now := time.Now()
-		entry := state.JournalEntry{At: now, Type: "step.resolution", Step: pos[1], Actor: *by, Data: map[string]string{"decision": decision, "reason": *reason}}
-		if err := st.Resolve(pos[0], pos[1], state.Resolution{By: *by, Decision: decision, Reason: *reason, At: now}, entry); err != nil {
+	}, func(st state.Backend, pos []string) int {
+		if err := executor.Resolve(st, pos[0], pos[1], *by, decision, *reason, time.Now()); err != nil {
 			return fail(env, stateErr(err))
 		}
 		fmt.Fprintf(env.io.out, "Recorded: %s of run %s resolved as %s by %s. Continue with: baton resume %s\n", pos[1], pos[0], decision, *by, pos[0])
@@ -357,7 +369,7 @@ func cmdCancel(_ context.Context, env *cliEnv, args []string) int {
 	return stateCommand(env, "cancel", args, false, func(fs *flag.FlagSet) func([]string) bool {
 		by = fs.String("by", currentUser(), "who cancels")
 		return func(pos []string) bool { return len(pos) == 1 }
-	}, func(st *state.Store, pos []string) int {
+	}, func(st state.Backend, pos []string) int {
 		msg, err := executor.Cancel(st, pos[0], *by, time.Now())
 		if err != nil {
 			return fail(env, stateErr(err))
@@ -368,16 +380,60 @@ func cmdCancel(_ context.Context, env *cliEnv, args []string) int {
 }
 
 func cmdUnlock(_ context.Context, env *cliEnv, args []string) int {
-	var by *string
+	var by, reason *string
+	var supersede *bool
 	return stateCommand(env, "unlock", args, false, func(fs *flag.FlagSet) func([]string) bool {
-		by = fs.String("by", "", "who releases the lock (required; journaled)")
-		return func(pos []string) bool { return len(pos) == 1 && *by != "" }
-	}, func(st *state.Store, pos []string) int {
-		h, err := st.ForceUnlock(pos[0], *by, time.Now())
+		supersede = fs.Bool("supersede", false, "required: the holding run ends for good and can never resume")
+		by = fs.String("by", "", "who supersedes the run (required; journaled)")
+		reason = fs.String("reason", "", "why (required; journaled)")
+		return func(pos []string) bool { return len(pos) == 1 && *supersede && *by != "" && *reason != "" }
+	}, func(st state.Backend, pos []string) int {
+		runID, err := executor.Supersede(st, pos[0], *by, *reason, time.Now())
 		if err != nil {
 			return fail(env, stateErr(err))
 		}
-		fmt.Fprintf(env.io.out, "Released lock %s (held by run %s, pid %d on %s, since %s); recorded in the run's journal.\n", h.Key, h.RunID, h.PID, h.Host, h.Since.UTC().Format(time.RFC3339))
+		fmt.Fprintf(env.io.out, "Run %s is superseded (recorded in its journal) and lock %s is free.\n", runID, pos[0])
+		return exitOK
+	})
+}
+
+func cmdLocks(_ context.Context, env *cliEnv, args []string) int {
+	var asJSON *bool
+	return stateCommand(env, "locks", args, true, func(fs *flag.FlagSet) func([]string) bool {
+		asJSON = fs.Bool("json", false, "print JSON")
+		return func(pos []string) bool { return len(pos) == 0 }
+	}, func(st state.Backend, _ []string) int {
+		locks, err := st.Locks()
+		if err != nil {
+			return fail(env, err)
+		}
+		type row struct {
+			state.LockHolder
+			RunStatus state.RunStatus `json:"run_status"`
+			Reason    string          `json:"reason,omitempty"`
+			Owner     *state.Owner    `json:"owner,omitempty"`
+		}
+		rows := make([]row, 0, len(locks))
+		for _, l := range locks {
+			r := row{LockHolder: l}
+			if run, err := st.Run(l.RunID); err == nil {
+				r.RunStatus, r.Reason, r.Owner = run.Status, run.Reason, run.Owner
+			}
+			rows = append(rows, r)
+		}
+		if *asJSON {
+			return printJSON(env, rows)
+		}
+		tw := tabwriter.NewWriter(env.io.out, 0, 2, 2, ' ', 0)
+		fmt.Fprintln(tw, "LOCK\tRUN\tSTATE\tSINCE\tBY\tHOLDER")
+		for _, r := range rows {
+			holder := "no process (resume it, or supersede it)"
+			if r.Owner != nil {
+				holder = fmt.Sprintf("pid %d on %s", r.Owner.PID, r.Owner.Host)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Key, r.RunID, r.RunStatus, r.Since.UTC().Format(time.RFC3339), r.User, holder)
+		}
+		tw.Flush()
 		return exitOK
 	})
 }
@@ -387,7 +443,7 @@ func cmdJournal(_ context.Context, env *cliEnv, args []string) int {
 	return stateCommand(env, "journal", args, true, func(fs *flag.FlagSet) func([]string) bool {
 		asJSON = fs.Bool("json", false, "print JSON Lines")
 		return func(pos []string) bool { return len(pos) == 1 || len(pos) == 2 && pos[0] == "verify" }
-	}, func(st *state.Store, pos []string) int {
+	}, func(st state.Backend, pos []string) int {
 		if len(pos) == 2 { // verify RUN
 			head, err := st.VerifyJournal(pos[1])
 			if err != nil {
@@ -459,7 +515,7 @@ var _ = os.Stdout
 // it registers --state and the command's own flags (define, which returns
 // the check of the positional arguments), parses, opens the store
 // (read-only when readOnly) and runs body with it.
-func stateCommand(env *cliEnv, name string, args []string, readOnly bool, define func(*flag.FlagSet) func([]string) bool, body func(*state.Store, []string) int) int {
+func stateCommand(env *cliEnv, name string, args []string, readOnly bool, define func(*flag.FlagSet) func([]string) bool, body func(state.Backend, []string) int) int {
 	fs := newFlags(commands[name], env)
 	var sf stateFlag
 	sf.register(fs)

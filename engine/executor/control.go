@@ -1,7 +1,6 @@
 package executor
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -10,68 +9,111 @@ import (
 )
 
 // Answer records an approval or rejection of a step awaiting approval,
-// from any process, enforcing the rules the run recorded when it asked:
+// from any process, enforcing the rule the run recorded when it asked:
 // who may approve, and whether the requester may approve their own run.
-// The run (live or resumed) acts on it at its next poll.
-func Answer(st *state.Store, runID, step, by, comment, decision string, now time.Time) error {
-	run, err := st.Run(runID)
+// The run's owner (live or resumed) acts on it when it reads the journal.
+// A run whose journal does not verify is frozen: Answer refuses.
+func Answer(st state.Backend, runID, step, by, comment, decision string, now time.Time) error {
+	run, rec, err := answerable(st, runID, step)
 	if err != nil {
-		return fmt.Errorf("run %s: %w (list runs with baton runs)", runID, err)
-	}
-	if run.Status.Done() {
-		return fmt.Errorf("run %s already ended (%s)", runID, run.Status)
-	}
-	rec, err := st.Step(runID, step)
-	if err != nil {
-		return fmt.Errorf("step %s of run %s: %w (see baton status %s)", step, runID, err, runID)
+		return err
 	}
 	if rec.Status != state.StepAwaitingApproval {
 		return fmt.Errorf("step %s is %s, not awaiting approval", step, rec.Status)
 	}
-	entries, err := st.Journal(runID)
+	pol, err := requestPolicy(st, runID, step, rec)
 	if err != nil {
 		return err
 	}
-	var req *state.JournalEntry
-	for i := range entries {
-		if entries[i].Type == "approval.requested" && entries[i].Step == step {
-			req = &entries[i]
-		}
+	if len(pol.Approvers) > 0 && !anySame(pol.Approvers, by) {
+		return fmt.Errorf("%s may not answer step %s: the runbook allows %s", by, step, strings.Join(pol.Approvers, ", "))
 	}
-	if req == nil {
-		return fmt.Errorf("step %s of run %s has no approval request in its journal", step, runID)
-	}
-	if approvers := req.Data["approvers"]; approvers != "" {
-		ok := false
-		for _, a := range strings.Split(approvers, ",") {
-			if strings.EqualFold(strings.TrimSpace(a), by) {
-				ok = true
-			}
-		}
-		if !ok {
-			return fmt.Errorf("%s may not answer step %s: the runbook allows %s", by, step, approvers)
-		}
-	}
-	if req.Data["allow_requester"] != "true" && strings.EqualFold(by, req.Data["requester"]) {
+	if !pol.AllowRequester && state.SameName(by, pol.Requester) {
 		return fmt.Errorf("%s started run %s and may not approve it: the runbook requires another approver", by, runID)
 	}
-	for _, a := range rec.Approvals {
-		if strings.EqualFold(a.By, by) {
-			return fmt.Errorf("%s already answered step %s (%s at %s)", by, step, a.Decision, a.At.UTC().Format(time.RFC3339))
-		}
-	}
-	a := state.Approval{By: by, Decision: decision, Comment: comment, At: now, PlanDigest: run.PlanDigest}
-	data := map[string]string{"by": by, "comment": comment}
-	if run.PlanDigest != "" {
-		data["plan_digest"] = run.PlanDigest
-	}
-	return st.AddApproval(runID, step, a, state.JournalEntry{At: now, Type: "approval." + decision, Step: step, Actor: by, Data: data})
+	a := state.Approval{By: by, Decision: decision, Comment: comment}
+	e := answerEntry(now, step, a, run.PlanDigest)
+	e.Data = map[string]string{"by": by, "comment": comment}
+	_, err = st.Answer(runID, e)
+	return err
 }
 
-// Cancel asks a run to stop. A run whose process is alive stops at its
-// next safe point; a paused run, or one whose process is gone, is marked
-// cancelled here and its lock released.
-func Cancel(st *state.Store, runID, by string, now time.Time) (string, error) {
+// Resolve records an operator's decision on a step in doubt (succeeded,
+// failed or retry) with a reason; the run acts on it when resumed.
+func Resolve(st state.Backend, runID, step, by, decision, reason string, now time.Time) error {
+	if _, _, err := answerable(st, runID, step); err != nil {
+		return err
+	}
+	_, err := st.Answer(runID, state.JournalEntry{At: now, Step: step, Actor: by,
+		Data:   map[string]string{"by": by, "decision": decision, "reason": reason},
+		Answer: &state.Answer{Kind: state.AnswerResolve, By: by, Resolution: decision, Comment: reason}})
+	return err
+}
+
+// answerable reads a run and one of its steps for an answer, refusing a
+// run that ended or whose journal does not verify.
+func answerable(st state.Backend, runID, step string) (state.Run, state.StepRecord, error) {
+	run, err := st.Run(runID)
+	if err != nil {
+		return run, state.StepRecord{}, fmt.Errorf("run %s: %w (list runs with baton runs)", runID, err)
+	}
+	if run.Status.Done() {
+		return run, state.StepRecord{}, fmt.Errorf("run %s already ended (%s)", runID, run.Status)
+	}
+	if _, err := st.VerifyJournal(runID); err != nil {
+		return run, state.StepRecord{}, frozenError(runID, err)
+	}
+	rec, err := st.Step(runID, step)
+	if err != nil {
+		return run, rec, fmt.Errorf("step %s of run %s: %w (see baton status %s)", step, runID, err, runID)
+	}
+	return run, rec, nil
+}
+
+// requestPolicy is the policy the step asked under: typed in the record
+// and its journal entry, or, for runs of an older baton, from the request
+// entry's data.
+func requestPolicy(st state.Backend, runID, step string, rec state.StepRecord) (state.ApprovalPolicy, error) {
+	if rec.Policy != nil {
+		return *rec.Policy, nil
+	}
+	entries, err := st.Journal(runID)
+	if err != nil {
+		return state.ApprovalPolicy{}, err
+	}
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		if e.Type != "approval.requested" || e.Step != step {
+			continue
+		}
+		if e.Policy != nil {
+			return *e.Policy, nil
+		}
+		var approvers []string
+		for _, a := range strings.Split(e.Data["approvers"], ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				approvers = append(approvers, a)
+			}
+		}
+		return state.ApprovalPolicy{Approvers: approvers, AllowRequester: e.Data["allow_requester"] == "true", Requester: e.Data["requester"]}, nil
+	}
+	return state.ApprovalPolicy{}, fmt.Errorf("step %s of run %s has no approval request in its journal", step, runID)
+}
+
+func anySame(names []string, by string) bool {
+	for _, n := range names {
+		if state.SameName(n, by) {
+			return true
+		}
+	}
+	return false
+}
+
+// Cancel asks a run to stop. A run whose owner is live stops at its next
+// safe point; a paused run, or one whose owner is gone, is taken over and
+// ended here, its lock released. A frozen run (its journal does not
+// verify) can be cancelled: that is how it ends on record.
+func Cancel(st state.Backend, runID, by string, now time.Time) (string, error) {
 	run, err := st.Run(runID)
 	if err != nil {
 		return "", fmt.Errorf("run %s: %w (list runs with baton runs)", runID, err)
@@ -79,39 +121,65 @@ func Cancel(st *state.Store, runID, by string, now time.Time) (string, error) {
 	if run.Status.Done() {
 		return "", fmt.Errorf("run %s already ended (%s)", runID, run.Status)
 	}
-	if err := st.RequestCancel(runID, by, now); err != nil {
+	if _, err := st.Answer(runID, state.JournalEntry{At: now, Actor: by, Answer: &state.Answer{Kind: state.AnswerCancel, By: by}}); err != nil {
 		return "", err
 	}
-	if run.Status == state.RunRunning && state.ProcessAlive(run.Host, run.PID) {
-		return fmt.Sprintf("Cancel requested; run %s (pid %d on %s) stops at its next safe point.", runID, run.PID, run.Host), nil
+	if o := run.Owner; o != nil && !o.Gone(now) {
+		return fmt.Sprintf("Cancel requested; run %s (pid %d on %s) stops at its next safe point.", runID, o.PID, o.Host), nil
 	}
+	lease, err := st.AcquireRun(runID, state.Self(by, now), now)
+	if err != nil {
+		return "", fmt.Errorf("ending run %s: %w", runID, err)
+	}
+	if err := cancelOwned(st, lease, runID, by, now); err != nil {
+		_ = lease.Release()
+		return "", err
+	}
+	return fmt.Sprintf("Run %s cancelled.", runID), nil
+}
+
+// cancelOwned marks the unfinished steps and the run cancelled.
+func cancelOwned(st state.Backend, lease state.Lease, runID, by string, now time.Time) error {
 	recs, err := st.Steps(runID)
 	if err != nil {
-		return "", err
+		return err
 	}
+	var changed []state.StepRecord
+	var entries []state.JournalEntry
 	for _, rec := range recs {
 		if rec.Status.Done() || rec.Status == state.StepInDoubt {
 			continue
 		}
 		rec.Status = state.StepCancelled
 		rec.Reason = "run cancelled by " + by
-		if err := st.PutStep(runID, rec, state.JournalEntry{At: now, Type: "step.cancelled", Step: rec.Name, Actor: by}); err != nil {
-			return "", err
+		changed = append(changed, rec)
+		entries = append(entries, state.JournalEntry{At: now, Type: "step.cancelled", Step: rec.Name, Actor: by})
+	}
+	if len(changed) > 0 {
+		if err := lease.PutSteps(changed, entries); err != nil {
+			return err
 		}
 	}
-	run, err = st.Run(runID)
+	run, err := st.Run(runID)
 	if err != nil {
-		return "", err
+		return err
 	}
 	run.Status, run.Reason, run.CancelledBy = state.RunCancelled, "cancelled by "+by, by
+	run.CancelRequested = true
 	run.UpdatedAt, run.FinishedAt = now, now
-	if err := st.UpdateRun(run, state.JournalEntry{At: now, Type: "run.cancelled", Actor: by, Data: map[string]string{"reason": run.Reason}}); err != nil {
+	return lease.UpdateRun(run, state.JournalEntry{At: now, Type: "run.cancelled", Actor: by, Data: map[string]string{"reason": run.Reason}})
+}
+
+// Supersede ends the run holding lock key for good (its owner must not be
+// live), so that another run may take the site over.
+func Supersede(st state.Backend, key, by, reason string, now time.Time) (string, error) {
+	h, err := st.Lock(key)
+	if err != nil {
+		return "", fmt.Errorf("lock %q: %w; baton locks lists the held locks", key, err)
+	}
+	e := state.JournalEntry{Actor: by, Data: map[string]string{"reason": reason, "lock": key}}
+	if err := st.Supersede(h.RunID, e, now); err != nil {
 		return "", err
 	}
-	if run.LockKey != "" {
-		if err := st.ReleaseLock(run.LockKey, runID); err != nil && !errors.Is(err, state.ErrNotFound) {
-			return "", err
-		}
-	}
-	return fmt.Sprintf("Run %s cancelled.", runID), nil
+	return h.RunID, nil
 }

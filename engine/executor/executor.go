@@ -23,8 +23,11 @@ import (
 
 // Options configure an execution.
 type Options struct {
-	Store *state.Store
+	Store state.Backend
 	Clock clock.Clock // default: clock.Wall{}
+	// LeaseClock is the wall clock the run's ownership lease is judged
+	// and renewed by, also in rehearsals (default: clock.Wall{}).
+	LeaseClock clock.Clock
 	Log   hclog.Logger
 	// Observer receives progress events (optional).
 	Observer Observer
@@ -63,8 +66,14 @@ type Options struct {
 	// Heartbeat is the period of heartbeat events for running steps (wall
 	// clock only; default 10s; negative disables).
 	Heartbeat time.Duration
-	// ForceLock takes over a stale lock (holder provably dead).
-	ForceLock bool
+	// ForceLock supersedes the run holding the runbook's lock when that
+	// run's owner is not live (paused, or its process gone), journaling
+	// ForceReason in both runs.
+	ForceLock   bool
+	ForceReason string
+	// Respend lets a saved plan start a second run: it names the earlier
+	// run, which must have ended before any point of no return.
+	Respend string
 }
 
 // AutoAnswer is an automatic answer to an approval or manual step.
@@ -143,7 +152,8 @@ type run struct {
 	opts   Options
 	clk    clock.Clock
 	log    hclog.Logger
-	store  *state.Store
+	store  state.Backend
+	j      *journal
 	rb     *runbook.Runbook
 	vars   map[string]cty.Value
 	locals map[string]cty.Value
@@ -175,6 +185,7 @@ type run struct {
 	backout      bool
 	backoutOrder []string
 	answers      []scheduledAnswer // automatic answers not yet given
+	lost         error             // the lease was lost: stop acting (guarded by mu)
 }
 
 // scheduledAnswer is an automatic answer due at a time.
@@ -195,6 +206,9 @@ type result struct {
 func (o *Options) defaults() {
 	if o.Clock == nil {
 		o.Clock = clock.Wall{}
+	}
+	if o.LeaseClock == nil {
+		o.LeaseClock = clock.Wall{}
 	}
 	if o.Log == nil {
 		o.Log = hclog.NewNullLogger()
@@ -225,7 +239,7 @@ func newRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*run,
 		return nil, errors.New("executor: no state store")
 	}
 	r := &run{
-		opts: opts, clk: opts.Clock, log: opts.Log, store: opts.Store, rb: rb, vars: vars,
+		opts: opts, clk: opts.Clock, log: opts.Log, store: opts.Store, j: newJournal(), rb: rb, vars: vars,
 		em:      &emitter{obs: opts.Observer},
 		index:   map[string]int{},
 		steps:   map[string]*runbook.Step{},
@@ -303,19 +317,20 @@ func Start(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, 
 	if meta.Target != "" {
 		data["target"] = meta.Target
 	}
-	if err := r.store.CreateRun(r.record, recs, r.entry("run.created", "", data)); err != nil {
+	if err := r.checkRespend(); err != nil {
+		return Result{}, err
+	}
+	lease, err := r.store.CreateRun(r.record, recs, r.entry("run.created", "", data), state.CreateOptions{
+		Owner: r.holder(), ForceLock: r.opts.ForceLock, Respend: r.opts.Respend,
+		Supersede: r.entry("run.superseded", "", map[string]string{"reason": firstNonEmpty(r.opts.ForceReason, "its lock was taken over with --force")}),
+	})
+	if err != nil {
+		if lockKey != "" && errors.Is(err, state.ErrLocked) {
+			return Result{}, fmt.Errorf("locking %q: %w", lockKey, err)
+		}
 		return Result{}, fmt.Errorf("recording the new run: %w", err)
 	}
-	if lockKey != "" {
-		holder := state.LockHolder{Key: lockKey, RunID: id, Host: r.opts.Host, PID: r.opts.PID, User: r.opts.Requester, Since: now}
-		if err := r.store.AcquireLock(holder, r.entry("lock.acquired", "", map[string]string{"key": lockKey}), r.opts.ForceLock); err != nil {
-			// The refused run stays on record, failed, for the audit trail.
-			r.record.Status, r.record.Reason = state.RunFailed, "not started: "+err.Error()
-			r.record.FinishedAt = now
-			_ = r.store.UpdateRun(r.record, r.entry("run.refused", "", map[string]string{"reason": r.record.Reason}))
-			return Result{RunID: id, Status: state.RunFailed, Reason: r.record.Reason}, fmt.Errorf("locking %q: %w", lockKey, err)
-		}
-	}
+	r.j.lease = lease
 	r.em.emit(Event{Type: EventRunStarted, RunID: id, At: now, Message: rb.Name})
 	return r.execute(ctx)
 }
@@ -333,28 +348,53 @@ func Resume(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value,
 		return Result{}, fmt.Errorf("reading run %s: %w", runID, err)
 	}
 	if rec.Status.Done() {
+		if rec.Superseded != nil {
+			return Result{RunID: runID, Status: rec.Status, Reason: rec.Reason}, fmt.Errorf("run %s was superseded by %s at %s (%s); it can never resume or act again", runID, rec.Superseded.By, rec.Superseded.At.UTC().Format(time.RFC3339), rec.Superseded.Reason)
+		}
 		return Result{RunID: runID, Status: rec.Status, Reason: rec.Reason}, fmt.Errorf("run %s already ended (%s); start a new run with baton apply", runID, rec.Status)
 	}
-	r.record = rec
+	if _, err := r.store.VerifyJournal(runID); err != nil {
+		return Result{RunID: runID, Status: rec.Status}, frozenError(runID, err)
+	}
 	_, files := digest.Sources(rb.Sources)
-	if ch := compareSources(rec.SourceFiles, files); ch != nil {
-		if !ro.AcceptChanges {
-			return Result{RunID: runID, Status: rec.Status}, ch
-		}
-		_ = r.store.Append(runID, r.entry("run.changes_accepted", "", map[string]string{"by": ro.By, "changes": ch.Error()}))
-		total, _ := digest.Sources(rb.Sources)
-		r.record.SourceDigest, r.record.SourceFiles = total, files
+	ch := compareSources(rec.SourceFiles, files)
+	if ch != nil && !ro.AcceptChanges {
+		return Result{RunID: runID, Status: rec.Status}, ch
 	}
 	inDigest, _ := digest.Inputs(vars)
 	if rec.InputsDigest != "" && inDigest != rec.InputsDigest {
 		return Result{RunID: runID, Status: rec.Status}, fmt.Errorf("the inputs differ from the ones run %s started with; pass the same -var, -var-file and BATON_VAR_ values (sensitive ones included)", runID)
 	}
-	if rec.LockKey != "" {
-		holder := state.LockHolder{Key: rec.LockKey, RunID: runID, Host: r.opts.Host, PID: r.opts.PID, User: r.opts.Requester, Since: r.clk.Now()}
-		if err := r.store.AcquireLock(holder, r.entry("lock.acquired", "", map[string]string{"key": rec.LockKey}), r.opts.ForceLock); err != nil {
-			return Result{}, fmt.Errorf("locking %q: %w", rec.LockKey, err)
-		}
+	lease, err := r.store.AcquireRun(runID, r.holder(), r.opts.leaseNow())
+	if err != nil {
+		return Result{RunID: runID, Status: rec.Status}, fmt.Errorf("taking run %s over: %w", runID, err)
 	}
+	r.j.lease = lease
+	res, err := r.resumeOwned(ctx, ro, ch, files)
+	if err != nil && res.Status != state.RunPaused {
+		_ = lease.Release()
+	}
+	return res, err
+}
+
+// resumeOwned continues a run whose lease this process holds.
+func (r *run) resumeOwned(ctx context.Context, ro ResumeOptions, ch *SourcesChangedError, files map[string]string) (Result, error) {
+	runID, rb := r.id, r.rb
+	rec, err := r.store.Run(runID)
+	if err != nil {
+		return Result{}, fmt.Errorf("reading run %s: %w", runID, err)
+	}
+	r.record = rec
+	if ch != nil {
+		_ = r.appendEntry(r.entry("run.changes_accepted", "", map[string]string{"by": ro.By, "changes": ch.Error()}))
+		total, _ := digest.Sources(rb.Sources)
+		r.record.SourceDigest, r.record.SourceFiles = total, files
+	}
+	entries, err := r.store.Journal(runID)
+	if err != nil {
+		return Result{}, fmt.Errorf("reading the journal of run %s: %w", runID, err)
+	}
+	r.applyEntries(entries)
 	stored, err := r.store.Steps(runID)
 	if err != nil {
 		return Result{}, fmt.Errorf("reading the steps of run %s: %w", runID, err)
@@ -369,7 +409,7 @@ func Resume(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value,
 			}
 			r.outputs[s.Name] = v
 		}
-		if s.Status == state.StepSkipped && strings.HasPrefix(s.Reason, reasonDepFailed) {
+		if s.Status == state.StepSkipped && s.Cause == state.SkipDependencyFailed {
 			r.skipFail[s.Name] = true
 		}
 	}
@@ -383,11 +423,11 @@ func Resume(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value,
 	r.record.Reason = ""
 	r.record.PID, r.record.Host = r.opts.PID, r.opts.Host
 	r.record.UpdatedAt = now
-	if err := r.store.UpdateRun(r.record, r.entry("run.resumed", "", map[string]string{"by": r.opts.Requester, "pid": fmt.Sprint(r.opts.PID)})); err != nil {
+	if err := r.updateRun(r.record, r.entry("run.resumed", "", map[string]string{"by": r.opts.Requester, "pid": fmt.Sprint(r.opts.PID)})); err != nil {
 		return Result{}, fmt.Errorf("recording the resume: %w", err)
 	}
 	if ro.OverrideWindow {
-		_ = r.store.Append(runID, r.entry("window.override", "", map[string]string{"by": ro.By, "reason": ro.Reason}))
+		_ = r.appendEntry(r.entry("window.override", "", map[string]string{"by": ro.By, "reason": ro.Reason}))
 	}
 	r.em.emit(Event{Type: EventRunResumed, RunID: runID, At: now})
 	if err := r.recoverSteps(ctx); err != nil {
@@ -439,5 +479,35 @@ func (r *run) lockKey() (string, error) {
 		return "", errors.New("the lock key evaluated to null or an unknown value; fix the runbook's lock expression")
 	}
 	un, _ := v.Unmark()
+	if r.opts.Rehearsal {
+		// A rehearsal's lock can never be a live lock.
+		return "rehearsal:" + un.AsString(), nil
+	}
 	return un.AsString(), nil
+}
+
+// checkRespend refuses to start a plan's second run unless the run it
+// replaces ended before any point of no return.
+func (r *run) checkRespend() error {
+	prev := r.opts.Respend
+	if prev == "" {
+		return nil
+	}
+	old, err := r.store.Run(prev)
+	if err != nil {
+		return fmt.Errorf("--respend %s: %w", prev, err)
+	}
+	if !old.Status.Done() {
+		return fmt.Errorf("--respend %s: that run has not ended (%s); cancel it first", prev, old.Status)
+	}
+	recs, err := r.store.Steps(prev)
+	if err != nil {
+		return fmt.Errorf("--respend %s: %w", prev, err)
+	}
+	for _, rec := range recs {
+		if s := r.steps[rec.Name]; s != nil && s.PointOfNoReturn && rec.Status != state.StepPending && rec.Status != state.StepSkipped && rec.Status != state.StepCancelled {
+			return fmt.Errorf("--respend %s: that run reached the point of no return %s (%s); the plan is spent: make and approve a new plan", prev, rec.Name, rec.Status)
+		}
+	}
+	return nil
 }

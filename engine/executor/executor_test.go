@@ -486,7 +486,7 @@ check "independent" {
 			t.Fatalf("after two approvals: %v %v", res, err)
 		}
 		j := f.journalTypes(res.RunID)
-		for _, want := range []string{"approval.requested:cab", "approval.approved:cab", "step.succeeded:go"} {
+		for _, want := range []string{"approval.requested:cab", "answer.approve:cab", "step.succeeded:go"} {
 			if !contains(j, want) {
 				t.Errorf("journal lacks %s: %v", want, j)
 			}
@@ -639,8 +639,7 @@ check "after" {
 			}
 			// The operator decides.
 			now := f.clk.Now()
-			if err := f.store.Resolve(runID, "a", state.Resolution{By: "carol", Decision: "succeeded", Reason: "checked the console", At: now},
-				state.JournalEntry{At: now, Type: "step.resolution", Step: "a", Actor: "carol"}); err != nil {
+			if err := Resolve(f.store, runID, "a", "carol", "succeeded", "checked the console", now); err != nil {
 				t.Fatal(err)
 			}
 			res, err = Resume(t.Context(), rb, f.vars(rb), runID, f.opts(), ResumeOptions{})
@@ -677,12 +676,17 @@ func (f *fixture) crashDuring(rb *runbook.Runbook, step string) string {
 	}
 	rec.Status = state.StepRunning
 	rec.Error = ""
-	if err := f.store.PutStep(res.RunID, rec, state.JournalEntry{At: f.clk.Now(), Type: "test.crash", Step: step}); err != nil {
+	// A process that is gone owns the run, as a crash leaves it.
+	lease, err := f.store.AcquireRun(res.RunID, deadHolder(f.t), time.Now())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := lease.PutSteps([]state.StepRecord{rec}, []state.JournalEntry{{At: f.clk.Now(), Type: "test.crash", Step: step}}); err != nil {
 		f.t.Fatal(err)
 	}
 	run, _ := f.store.Run(res.RunID)
 	run.Status = state.RunRunning
-	if err := f.store.UpdateRun(run, state.JournalEntry{At: f.clk.Now(), Type: "test.crash"}); err != nil {
+	if err := lease.UpdateRun(run, state.JournalEntry{At: f.clk.Now(), Type: "test.crash"}); err != nil {
 		f.t.Fatal(err)
 	}
 	f.calls = &calls{}

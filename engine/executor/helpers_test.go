@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -219,4 +220,15 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// deadHolder is a lease holder on this host whose process has exited.
+func deadHolder(t testing.TB) state.Holder {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("starting a short-lived process: %v", err)
+	}
+	host, _ := os.Hostname()
+	return state.Holder{Host: host, PID: cmd.Process.Pid, User: "crashed", Since: time.Now()}
 }

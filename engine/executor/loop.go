@@ -36,6 +36,14 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 	}()
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
+	leaseCtx, stopLease := context.WithCancel(context.Background())
+	defer stopLease()
+	go r.keepLease(leaseCtx, func(err error) {
+		r.mu.Lock()
+		r.lost = err
+		r.mu.Unlock()
+		cancelRun()
+	})
 	if !r.record.Deadline.IsZero() {
 		var cancelDeadline context.CancelFunc
 		runCtx, cancelDeadline = clock.WithTimeout(runCtx, r.clk, r.record.Deadline.Sub(r.clk.Now()))
@@ -56,7 +64,10 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 				r.wake(parts, virtual)
 				r.finish(res)
 			}
-			switch {
+			switch lost := r.lostLease(); {
+			case lost != nil:
+				r.log.Error("this process lost the run's ownership and stopped acting on it", "error", lost)
+				return Result{RunID: r.id, Status: state.RunRunning}, fmt.Errorf("run %s: %w", r.id, lost)
 			case cancelled:
 				return r.end(state.RunCancelled, "cancelled by "+r.record.CancelledBy)
 			case ctx.Err() != nil:
@@ -224,22 +235,16 @@ func (r *run) wake(p clock.Participants, virtual bool) {
 	}
 }
 
-// pollStore reads the run record for a cancel request from another
-// process; it reports whether the run must stop.
-func (r *run) pollStore() bool {
-	rec, err := r.store.Run(r.id)
-	if err != nil {
-		r.log.Warn("reading run record", "error", err)
-		return false
-	}
-	if rec.CancelRequested {
-		r.mu.Lock()
-		r.record.CancelRequested, r.record.CancelledBy = true, rec.CancelledBy
-		r.mu.Unlock()
-		return true
-	}
-	return false
+// lostLease is the error that ended this process's lease, if any.
+func (r *run) lostLease() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lost
 }
+
+// pollStore reads the answers other processes journaled; it reports
+// whether a cancel asks the run to stop.
+func (r *run) pollStore() bool { return r.readAnswers() }
 
 func (r *run) heartbeat() {
 	if r.opts.Heartbeat < 0 {
@@ -313,17 +318,17 @@ func (r *run) firstFailure() string {
 
 // depsState tells whether s's dependencies are settled and, if s must be
 // skipped because of them, why.
-func (r *run) depsState(s *runbook.Step) (ready bool, skip bool, failDep bool, reason string) {
+func (r *run) depsState(s *runbook.Step) (ready bool, skip bool, cause state.SkipCause, reason string) {
 	if len(s.Deps) == 0 {
-		return true, false, false, ""
+		return true, false, "", ""
 	}
 	if s.Always {
 		for _, d := range s.Deps {
 			if !r.settled(d) {
-				return false, false, false, ""
+				return false, false, "", ""
 			}
 		}
-		return true, false, false, ""
+		return true, false, "", ""
 	}
 	allSkipped := true
 	for _, d := range s.Deps {
@@ -336,18 +341,18 @@ func (r *run) depsState(s *runbook.Step) (ready bool, skip bool, failDep bool, r
 			allSkipped = false
 		case state.StepSkipped:
 			if r.skipFail[d] {
-				return true, true, true, reasonDepFailed + d
+				return true, true, state.SkipDependencyFailed, reasonDepFailed + d
 			}
 		case state.StepFailed, state.StepCancelled:
-			return true, true, true, reasonDepFailed + d + " " + string(rec.Status)
+			return true, true, state.SkipDependencyFailed, reasonDepFailed + d + " " + string(rec.Status)
 		default:
-			return false, false, false, ""
+			return false, false, "", ""
 		}
 	}
 	if allSkipped {
-		return true, true, false, reasonBranch + "every dependency was skipped"
+		return true, true, state.SkipBranch, reasonBranch + "every dependency was skipped"
 	}
-	return true, false, false, ""
+	return true, false, "", ""
 }
 
 // schedule starts every step that can start. It returns whether anything
@@ -372,12 +377,12 @@ func (r *run) schedule(ctx context.Context, parts clock.Participants, virtual bo
 		if _, busy := r.running[name]; busy || rec.Status != state.StepPending || !r.phaseAllows(s) {
 			continue // a launched worker records "running" itself, a moment later
 		}
-		ready, skip, failDep, reason := r.depsState(s)
+		ready, skip, cause, reason := r.depsState(s)
 		if !ready {
 			continue
 		}
 		if skip {
-			r.skip(name, reason, failDep)
+			r.skip(name, cause, reason)
 			progress = true
 			continue
 		}
@@ -389,13 +394,13 @@ func (r *run) schedule(ctx context.Context, parts clock.Participants, virtual bo
 				continue
 			}
 			if v.IsKnown() && !v.IsNull() && v.False() {
-				r.skip(name, reasonWhenFalse+r.rb.ExprText(s.When), false)
+				r.skip(name, state.SkipWhenFalse, reasonWhenFalse+r.rb.ExprText(s.When))
 				progress = true
 				continue
 			}
 		}
 		if r.opts.Rehearsal && s.Kind != nil && !r.simulated(s) {
-			r.skip(name, reasonNotSimulated+"step type "+s.Uses+" has no simulation", false)
+			r.skip(name, state.SkipNotSimulated, reasonNotSimulated+"step type "+s.Uses+" has no simulation")
 			progress = true
 			continue
 		}
@@ -511,7 +516,7 @@ func (r *run) settle() (bool, state.RunStatus, string) {
 		if r.backout && r.hasClass(runbook.ClassBackout) {
 			r.phase = phaseBackout
 			r.em.emit(Event{Type: EventBackout, RunID: r.id, At: r.clk.Now(), Message: "backing out after " + r.failedBy + " failed"})
-			_ = r.store.Append(r.id, r.entry("backout.started", r.failedBy, nil))
+			_ = r.appendEntry(r.entry("backout.started", r.failedBy, nil))
 			r.queueBackout()
 			return false, "", ""
 		}
@@ -556,14 +561,14 @@ func (r *run) skipRemaining() {
 		if rec.Status == state.StepPending || rec.Status == state.StepAwaitingApproval {
 			s := r.steps[n]
 			if s.Class == runbook.ClassBackout && !r.backout {
-				r.skip(n, "not needed: the run did not back out", false)
+				r.skip(n, state.SkipNotNeeded, "not needed: the run did not back out")
 				continue
 			}
 			by := r.failedBy
 			if by == "" {
 				by = "an earlier step"
 			}
-			r.skip(n, reasonRunStopped+by+" failed", false)
+			r.skip(n, state.SkipRunStopped, reasonRunStopped+by+" failed")
 		}
 	}
 }
@@ -576,7 +581,7 @@ func (r *run) queueBackout() {
 		if s.Undoes != "" {
 			st := r.recp(s.Undoes).Status
 			if st == state.StepPending || st == state.StepSkipped {
-				r.skip(s.Name, "not needed: "+s.Undoes+" never ran", false)
+				r.skip(s.Name, state.SkipNotNeeded, "not needed: "+s.Undoes+" never ran")
 				continue
 			}
 		}

@@ -19,6 +19,11 @@ func (r *run) recoverSteps(ctx context.Context) error {
 		rec := r.rec(name)
 		s := r.steps[name]
 		switch rec.Status {
+		case state.StepWaiting:
+			// Polled again at once, against the deadline stored when it
+			// started: the time the runner was away counts against it.
+			rec.Status = state.StepPending
+			r.commit(rec, "step.wait_resumed", map[string]string{"deadline": rec.Deadline.UTC().Format(time.RFC3339)})
 		case state.StepRunning:
 			if !s.Mutating() {
 				rec.Status = state.StepPending
@@ -38,11 +43,11 @@ func (r *run) recoverSteps(ctx context.Context) error {
 }
 
 func (r *run) settleInDoubt(ctx context.Context, s *runbook.Step) {
-	fresh, err := r.store.Step(r.id, s.Name)
-	if err == nil && fresh.Resolution != nil {
+	if e, ok := r.j.resolved[s.Name]; ok {
+		delete(r.j.resolved, s.Name)
 		rec := r.rec(s.Name)
-		rec.Resolution = fresh.Resolution
-		res := fresh.Resolution
+		res := &state.Resolution{By: e.Answer.By, Decision: e.Answer.Resolution, Reason: e.Answer.Comment, At: e.At}
+		rec.Resolution = res
 		data := map[string]string{"by": res.By, "decision": res.Decision, "reason": res.Reason}
 		switch res.Decision {
 		case "succeeded":
@@ -177,7 +182,7 @@ func (r *run) checkWindow(s *runbook.Step) string {
 	}
 	reason := fmt.Sprintf("change window: %s left until %s, but %s needs %s (remaining steps %s + back-out %s); resume with --override-window --by NAME --reason TEXT, or cancel",
 		roundDur(left), end.UTC().Format(time.RFC3339), s.Name, roundDur(remaining+backout), roundDur(remaining), roundDur(backout))
-	_ = r.store.Append(r.id, r.entry("window.insufficient", s.Name, map[string]string{
+	_ = r.appendEntry(r.entry("window.insufficient", s.Name, map[string]string{
 		"left": left.String(), "remaining": remaining.String(), "backout": backout.String(), "window_end": end.UTC().Format(time.RFC3339)}))
 	r.em.emit(Event{Type: EventWindow, RunID: r.id, Step: s.Name, At: now, Left: left, Message: reason})
 	return reason
@@ -223,7 +228,7 @@ func (r *run) pause(reason string) (Result, error) {
 	r.record.UpdatedAt = r.clk.Now()
 	rec := r.record
 	r.mu.Unlock()
-	if err := r.store.UpdateRun(rec, r.entry("run.paused", "", map[string]string{"reason": reason})); err != nil {
+	if err := r.updateRun(rec, r.entry("run.paused", "", map[string]string{"reason": reason})); err != nil {
 		return Result{RunID: r.id, Status: state.RunPaused, Reason: reason}, fmt.Errorf("recording the pause: %w", err)
 	}
 	r.em.emit(Event{Type: EventRunPaused, RunID: r.id, At: r.clk.Now(), Status: string(state.RunPaused), Message: reason})
@@ -249,13 +254,9 @@ func (r *run) end(status state.RunStatus, reason string) (Result, error) {
 	r.record.UpdatedAt, r.record.FinishedAt = now, now
 	rec := r.record
 	r.mu.Unlock()
-	if err := r.store.UpdateRun(rec, r.entry("run."+string(status), "", map[string]string{"reason": reason})); err != nil {
+	// Ending the run releases its lease and its lock in the same write.
+	if err := r.updateRun(rec, r.entry("run."+string(status), "", map[string]string{"reason": reason})); err != nil {
 		return Result{RunID: r.id, Status: status, Reason: reason}, fmt.Errorf("recording the end of the run: %w", err)
-	}
-	if rec.LockKey != "" {
-		if err := r.store.ReleaseLock(rec.LockKey, r.id); err != nil {
-			r.log.Warn("releasing the lock", "key", rec.LockKey, "error", err)
-		}
 	}
 	r.em.emit(Event{Type: EventRunFinished, RunID: r.id, At: now, Status: string(status), Message: reason})
 	return Result{RunID: r.id, Status: status, Reason: reason}, nil

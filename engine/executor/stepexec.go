@@ -25,10 +25,28 @@ const maxCapturedOutput = 64 << 10
 // commit writes one transition of a step: its record and a journal entry,
 // in one transaction, before the engine acts on it.
 func (r *run) commit(rec state.StepRecord, typ string, data map[string]string) {
-	r.mu.Lock()
-	cp := rec
-	r.recs[rec.Name] = &cp
-	r.mu.Unlock()
+	r.put(rec, typ, data, false)
+}
+
+// commitLazy records a transition that need not be durable before the
+// engine acts (a read-only step starting): the next commit carries it.
+func (r *run) commitLazy(rec state.StepRecord, typ string, data map[string]string) {
+	r.put(rec, typ, data, true)
+}
+
+// commitPolicy records an approval request with the policy it asks under.
+func (r *run) commitPolicy(rec state.StepRecord, typ string, data map[string]string) {
+	e := r.stepEntry(rec, typ, data)
+	e.Policy = rec.Policy
+	r.putEntry(rec, e, false)
+}
+
+func (r *run) put(rec state.StepRecord, typ string, data map[string]string, deferred bool) {
+	r.putEntry(rec, r.stepEntry(rec, typ, data), deferred)
+}
+
+// stepEntry is the journal entry of a step transition.
+func (r *run) stepEntry(rec state.StepRecord, typ string, data map[string]string) state.JournalEntry {
 	if data == nil {
 		data = map[string]string{}
 	}
@@ -36,12 +54,23 @@ func (r *run) commit(rec state.StepRecord, typ string, data map[string]string) {
 	if rec.Attempt > 0 {
 		data["attempt"] = fmt.Sprint(rec.Attempt)
 	}
-	if err := r.store.PutStep(r.id, rec, r.entry(typ, rec.Name, data)); err != nil {
+	return r.entry(typ, rec.Name, data)
+}
+
+func (r *run) putEntry(rec state.StepRecord, e state.JournalEntry, deferred bool) {
+	r.mu.Lock()
+	cp := rec
+	r.recs[rec.Name] = &cp
+	r.mu.Unlock()
+	if err := r.j.put(rec, e, deferred); err != nil {
 		// The transition could not be made durable: stop acting.
 		r.log.Error("recording a step transition failed", "step", rec.Name, "error", err)
 		panicStore(err)
 	}
 }
+
+// appendLog stores captured output through the run's lease.
+func (r *run) appendLog(step string, b []byte) error { return r.j.lease.AppendLog(step, b) }
 
 // storeFailure aborts the run when the state store cannot record a
 // transition: acting without a record would break the guarantee.
@@ -66,7 +95,13 @@ func (r *run) succeed(name string, out cty.Value, note string) {
 	}
 	data := map[string]string{}
 	if out != cty.NilVal {
-		b, err := encodeOutput(out)
+		stored := out
+		if s := r.steps[name]; s != nil && s.SensitiveOutput {
+			// Its arguments use a secret, so its output is one: it never
+			// reaches the store (a resumed run sees null).
+			stored = out.Mark(steps.Sensitive)
+		}
+		b, err := encodeOutput(stored)
 		if err != nil {
 			r.log.Warn("step output could not be stored", "step", name, "error", err)
 		} else {
@@ -106,9 +141,11 @@ func (r *run) fail(name string, err error) {
 	}
 }
 
-func (r *run) skip(name, reason string, failDep bool) {
+func (r *run) skip(name string, cause state.SkipCause, reason string) {
+	failDep := cause == state.SkipDependencyFailed
 	rec := r.rec(name)
 	rec.Status = state.StepSkipped
+	rec.Cause = cause
 	rec.Reason = reason
 	rec.FinishedAt = r.clk.Now()
 	r.mu.Lock()
@@ -169,12 +206,13 @@ func (r *run) requestApproval(s *runbook.Step) {
 	if rec.Deadline.IsZero() && s.ExpiresAfter > 0 {
 		rec.Deadline = now.Add(s.ExpiresAfter)
 	}
-	data := map[string]string{"approvers": strings.Join(s.Approvers, ","), "min_approvals": fmt.Sprint(max(1, s.MinApprovals)),
-		"allow_requester": fmt.Sprint(s.AllowRequester || s.Class == runbook.ClassManual), "requester": r.record.Requester}
+	rec.Policy = &state.ApprovalPolicy{Approvers: s.Approvers, MinApprovals: max(1, s.MinApprovals),
+		AllowRequester: s.AllowRequester || s.Class == runbook.ClassManual, Requester: r.record.Requester}
+	data := map[string]string{}
 	if r.record.PlanDigest != "" {
 		data["plan_digest"] = r.record.PlanDigest
 	}
-	r.commit(rec, "approval.requested", data)
+	r.commitPolicy(rec, "approval.requested", data)
 	ev := Event{Type: EventApprovalRequired, RunID: r.id, Step: s.Name, Class: string(s.Class), At: now, Status: string(rec.Status),
 		Message: firstNonEmpty(s.Instructions, s.Description), Hint: fmt.Sprintf("baton approve %s %s --by NAME  (or: baton reject ...)", r.id, s.Name)}
 	if !rec.Deadline.IsZero() {
@@ -203,9 +241,10 @@ func (r *run) giveDueAnswers() {
 		if rec := r.recp(sa.step); rec == nil || rec.Status != state.StepAwaitingApproval {
 			continue // settled meanwhile (rejected, expired)
 		}
-		a := sa.a
-		a.At, a.PlanDigest = now, r.record.PlanDigest
-		if err := r.store.AddApproval(r.id, sa.step, a, r.entry("approval."+a.Decision, sa.step, map[string]string{"by": a.By, "comment": a.Comment})); err != nil {
+		if err := r.j.flush(); err != nil {
+			panicStore(err)
+		}
+		if _, err := r.store.Answer(r.id, answerEntry(now, sa.step, sa.a, r.record.PlanDigest)); err != nil {
 			r.log.Warn("automatic approval failed", "step", sa.step, "error", err)
 		}
 		given = true
@@ -237,25 +276,23 @@ func (r *run) nextAnswerEvent() (at time.Time, ok bool) {
 }
 
 // checkApprovals settles approval and manual steps from the answers in
-// the store (given by `baton approve` from any process).
+// the journal (given by `baton approve` from any process).
 func (r *run) checkApprovals() {
 	now := r.clk.Now()
+	if r.awaiting() {
+		r.readAnswers()
+	}
 	for _, name := range r.order {
 		if r.recp(name).Status != state.StepAwaitingApproval {
 			continue
 		}
 		s := r.steps[name]
-		fresh, err := r.store.Step(r.id, name)
-		if err != nil {
-			r.log.Warn("reading approvals", "step", name, "error", err)
-			continue
-		}
 		rec := r.rec(name)
-		rec.Approvals = fresh.Approvals
+		rec.Approvals = r.approvalsOf(name)
 		need := max(1, s.MinApprovals)
 		var approvedBy []string
 		rejected := ""
-		for _, a := range fresh.Approvals {
+		for _, a := range rec.Approvals {
 			if !r.mayApprove(s, a.By) {
 				continue
 			}
@@ -289,17 +326,39 @@ func (r *run) checkApprovals() {
 	}
 }
 
+// awaiting reports whether a step awaits an answer.
+func (r *run) awaiting() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, rec := range r.recs {
+		if rec.Status == state.StepAwaitingApproval {
+			return true
+		}
+	}
+	return false
+}
+
+// answerEntry is the journal entry of an approval or rejection.
+func answerEntry(at time.Time, step string, a state.Approval, planDigest string) state.JournalEntry {
+	kind := state.AnswerApprove
+	if a.Decision == "rejected" {
+		kind = state.AnswerReject
+	}
+	return state.JournalEntry{At: at, Step: step, Actor: a.By,
+		Answer: &state.Answer{Kind: kind, By: a.By, Comment: a.Comment, PlanDigest: planDigest}}
+}
+
 // mayApprove applies the runbook's approver rules (the approve command
 // enforces them too; this is the engine's own check).
 func (r *run) mayApprove(s *runbook.Step, by string) bool {
-	if !s.AllowRequester && by == r.record.Requester && s.Class == runbook.ClassApproval {
+	if !s.AllowRequester && state.SameName(by, r.record.Requester) && s.Class == runbook.ClassApproval {
 		return false
 	}
 	if len(s.Approvers) == 0 {
 		return true
 	}
 	for _, a := range s.Approvers {
-		if strings.EqualFold(a, by) {
+		if state.SameName(a, by) {
 			return true
 		}
 	}
@@ -410,7 +469,7 @@ func (r *run) invokeArgs(ctx context.Context, s *runbook.Step, kind steps.Kind, 
 	if buf.Len() > 0 {
 		if r.store == nil {
 			// planning: nothing is recorded
-		} else if lerr := r.store.AppendLog(r.id, s.Name, []byte(r.red.String(buf.String()))); lerr != nil {
+		} else if lerr := r.appendLog(s.Name, []byte(r.red.String(buf.String()))); lerr != nil {
 			r.log.Warn("storing step output", "step", s.Name, "error", lerr)
 		}
 	}
@@ -466,11 +525,12 @@ func (r *run) runStep(ctx context.Context, s *runbook.Step) (res result) {
 		rec.IdempotencyKey = r.id + "/" + s.Name
 		rec.StartedAt = r.clk.Now()
 		rec.NextAttemptAt = time.Time{}
-		typ := "step.running"
+		data := map[string]string{"idempotency_key": rec.IdempotencyKey}
 		if s.Mutating() {
-			typ = "step.intent" // written before the side effect
+			r.commit(rec, "step.intent", data) // durable before the side effect
+		} else {
+			r.commitLazy(rec, "step.running", data)
 		}
-		r.commit(rec, typ, map[string]string{"idempotency_key": rec.IdempotencyKey})
 		out, err := r.invoke(ctx, s, s.Kind, s.Body, s.Target, attempt, s.Asserts)
 		if err == nil {
 			return result{output: out}

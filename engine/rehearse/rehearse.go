@@ -32,7 +32,7 @@ type Options struct {
 	Fixture     *sim.Fixture
 	FixtureName string
 	Scenario    string
-	Store       *state.Store
+	Store       state.Backend
 	Log         hclog.Logger
 	Observer    executor.Observer
 	// Answers answer the approval and manual steps.

@@ -1,0 +1,209 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/batonhq/baton/state"
+)
+
+// journal is the run's side of the state contract: the lease its writes go
+// through, grouped into shared commits, and the answers read back from the
+// journal.
+type journal struct {
+	lease state.Lease
+
+	mu      sync.Mutex // guards queue, queued, durable
+	queue   []pendingWrite
+	queued  uint64 // writes ever queued
+	durable uint64 // writes known committed
+	failed  error  // the first write that failed: nothing more is written
+	flushMu sync.Mutex
+
+	cursor   uint64                          // the journal seq read so far
+	given    map[string][]state.JournalEntry // approval answers per step since it asked
+	resolved map[string]state.JournalEntry   // resolutions of steps in doubt
+	cancel   *state.JournalEntry
+}
+
+type pendingWrite struct {
+	rec   state.StepRecord
+	entry state.JournalEntry
+}
+
+func newJournal() *journal {
+	return &journal{given: map[string][]state.JournalEntry{}, resolved: map[string]state.JournalEntry{}}
+}
+
+// put queues a step transition; unless deferred, it returns once the
+// transition is durable. Concurrent puts share one commit: whoever commits
+// takes every transition queued so far. A deferred transition (a read-only
+// step starting) becomes durable with the next commit: losing it in a
+// crash only means the step runs again.
+func (j *journal) put(rec state.StepRecord, e state.JournalEntry, deferred bool) error {
+	j.mu.Lock()
+	j.queue = append(j.queue, pendingWrite{rec, e})
+	j.queued++
+	mine := j.queued
+	j.mu.Unlock()
+	if deferred {
+		return nil
+	}
+	return j.flushUpTo(mine)
+}
+
+// flush makes every queued transition durable.
+func (j *journal) flush() error {
+	j.mu.Lock()
+	n := j.queued
+	j.mu.Unlock()
+	return j.flushUpTo(n)
+}
+
+func (j *journal) flushUpTo(n uint64) error {
+	j.flushMu.Lock()
+	defer j.flushMu.Unlock()
+	j.mu.Lock()
+	if j.failed != nil || j.durable >= n {
+		err := j.failed
+		j.mu.Unlock()
+		return err
+	}
+	batch := j.queue
+	j.queue = nil
+	upTo := j.queued
+	j.mu.Unlock()
+	recs := make([]state.StepRecord, len(batch))
+	entries := make([]state.JournalEntry, len(batch))
+	for i, w := range batch {
+		recs[i], entries[i] = w.rec, w.entry
+	}
+	err := j.lease.PutSteps(recs, entries)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if err != nil {
+		j.failed = err
+		return err
+	}
+	j.durable = upTo
+	return nil
+}
+
+// holder names this process as the run's owner.
+func (r *run) holder() state.Holder {
+	h := state.Holder{Host: r.opts.Host, PID: r.opts.PID, User: r.opts.Requester, Since: r.opts.LeaseClock.Now()}
+	if h.PID == os.Getpid() {
+		h.ProcStart = state.ProcStart(h.PID)
+	}
+	return h
+}
+
+// keepLease renews the lease at a third of its TTL until ctx ends; when the
+// lease is lost it stops the run (lost is called once).
+func (r *run) keepLease(ctx context.Context, lost func(error)) {
+	every := state.DefaultLeaseTTL / 3
+	for {
+		if err := r.opts.LeaseClock.Sleep(ctx, every); err != nil {
+			return
+		}
+		if err := r.j.lease.Renew(r.opts.LeaseClock.Now()); err != nil {
+			if errors.Is(err, state.ErrLeaseLost) {
+				lost(err)
+				return
+			}
+			r.log.Warn("renewing the run's lease", "error", err)
+		}
+	}
+}
+
+// appendEntry journals an entry that changes no record, after the
+// transitions queued before it.
+func (r *run) appendEntry(e state.JournalEntry) error {
+	if err := r.j.flush(); err != nil {
+		return err
+	}
+	if err := r.j.lease.Append(e); err != nil {
+		r.log.Warn("journaling", "type", e.Type, "error", err)
+		return err
+	}
+	return nil
+}
+
+// updateRun writes the run record after the transitions queued before it.
+func (r *run) updateRun(rec state.Run, e state.JournalEntry) error {
+	if err := r.j.flush(); err != nil {
+		return err
+	}
+	return r.j.lease.UpdateRun(rec, e)
+}
+
+// readAnswers takes the answers journaled since the last read. It reports
+// whether a cancel was asked for.
+func (r *run) readAnswers() bool {
+	entries, err := r.store.JournalSince(r.id, r.j.cursor)
+	if err != nil {
+		r.log.Warn("reading answers", "error", err)
+		return false
+	}
+	r.applyEntries(entries)
+	if c := r.j.cancel; c != nil && !r.record.CancelRequested {
+		r.mu.Lock()
+		r.record.CancelRequested, r.record.CancelledBy = true, c.Answer.By
+		r.mu.Unlock()
+	}
+	return r.j.cancel != nil
+}
+
+// applyEntries folds journal entries into the answers the run acts on:
+// each step's approvals since it last asked, its resolution since it was
+// last in doubt, and a cancel request.
+func (r *run) applyEntries(entries []state.JournalEntry) {
+	j := r.j
+	for _, e := range entries {
+		j.cursor = e.Seq
+		switch {
+		case e.Type == "approval.requested":
+			delete(j.given, e.Step)
+		case e.Type == "step.in_doubt":
+			delete(j.resolved, e.Step)
+		case e.Answer == nil:
+		case e.Answer.Kind == state.AnswerCancel:
+			if j.cancel == nil {
+				c := e
+				j.cancel = &c
+			}
+		case e.Answer.Kind == state.AnswerResolve:
+			if _, ok := j.resolved[e.Step]; !ok {
+				j.resolved[e.Step] = e
+			}
+		default:
+			j.given[e.Step] = append(j.given[e.Step], e)
+		}
+	}
+}
+
+// approvalsOf converts the answers given to step into the approvals its
+// record shows.
+func (r *run) approvalsOf(step string) []state.Approval {
+	var out []state.Approval
+	for _, e := range r.j.given[step] {
+		d := "approved"
+		if e.Answer.Kind == state.AnswerReject {
+			d = "rejected"
+		}
+		out = append(out, state.Approval{By: e.Answer.By, Decision: d, Comment: e.Answer.Comment, At: e.At, PlanDigest: e.Answer.PlanDigest})
+	}
+	return out
+}
+
+// frozenError says why a run whose journal does not verify is not acted on.
+func frozenError(runID string, err error) error {
+	return fmt.Errorf("run %s is frozen: %w; keep a copy of the state file, investigate, then end the run on record with: baton cancel %s --by NAME --reason TEXT", runID, err, runID)
+}
+
+// leaseNow is the wall-clock time leases are judged by.
+func (o *Options) leaseNow() time.Time { return o.LeaseClock.Now() }
