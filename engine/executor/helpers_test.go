@@ -124,6 +124,12 @@ func newFixture(t *testing.T) *fixture {
 			<-ctx.Done()
 			return cty.NilVal, ctx.Err()
 		}},
+		// echo_secret prints its secret argument and returns it as its key.
+		&testKind{name: "echo_secret", effect: steps.Mutating, calls: f.calls, run: func(_ context.Context, req steps.Request, _ string, _ int) (cty.Value, error) {
+			s := req.Args.GetAttr("secret").AsString()
+			fmt.Fprintf(req.Output, "token=%s\n", s)
+			return cty.ObjectVal(map[string]cty.Value{"n": cty.NumberIntVal(1), "key": cty.StringVal(s)}), nil
+		}},
 		// leaky prints its secret argument to its output and error.
 		&testKind{name: "leaky", effect: steps.Mutating, calls: f.calls, run: func(_ context.Context, req steps.Request, _ string, _ int) (cty.Value, error) {
 			s := req.Args.GetAttr("secret").AsString()
