@@ -59,6 +59,7 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 		if ctx.Err() != nil || cancelled || runCtx.Err() != nil {
 			// Wait for the running steps to notice, then settle.
 			for len(r.running) > 0 {
+				r.flush()
 				r.idle(parts, virtual)
 				res := <-r.results
 				r.wake(parts, virtual)
@@ -127,6 +128,7 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 			stall = time.After(2 * time.Second)
 		}
 		answer, stopAnswer := r.answerAlarm()
+		r.flush()
 		r.idle(parts, virtual)
 		var (
 			res   result
@@ -160,6 +162,7 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 		switch event {
 		case gotResult:
 			r.finish(res)
+			r.finishReady() // results that arrived meanwhile share the commit
 		case gotAnswer:
 			r.giveDueAnswers()
 			r.checkApprovals()
@@ -182,6 +185,7 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 // awaitResult takes the next step result on the virtual clock (see
 // execute), with the same stall guard as the main wait.
 func (r *run) awaitResult(ctx, runCtx context.Context, parts clock.Participants) {
+	r.flush()
 	r.idle(parts, true)
 	select {
 	case res := <-r.results:
@@ -432,6 +436,7 @@ func (r *run) schedule(ctx context.Context, parts clock.Participants, virtual bo
 }
 
 func (r *run) launch(ctx context.Context, s *runbook.Step, parts clock.Participants, virtual bool) {
+	r.flush() // what the loop decided is durable before a step acts on it
 	stepCtx, cancel := context.WithCancel(ctx)
 	r.running[s.Name] = cancel
 	now := r.clk.Now()
@@ -482,6 +487,23 @@ func (r *run) finish(res result) {
 	rec := r.recp(res.step)
 	r.em.emit(Event{Type: EventStepFinished, RunID: r.id, Step: res.step, Class: string(s.Class), At: now,
 		Status: string(rec.Status), Duration: now.Sub(started), Attempt: rec.Attempt, Message: rec.Error})
+}
+
+// finishReady records the results already waiting, without blocking (wall
+// clock only: on the virtual clock results are taken one at a time, in
+// virtual-time order).
+func (r *run) finishReady() {
+	if _, virtual := r.clk.(*clock.Virtual); virtual {
+		return
+	}
+	for {
+		select {
+		case res := <-r.results:
+			r.finish(res)
+		default:
+			return
+		}
+	}
 }
 
 // settle decides whether the run is over: every step that can run has.

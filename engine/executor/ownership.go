@@ -21,6 +21,7 @@ type journal struct {
 	queue   []pendingWrite
 	queued  uint64 // writes ever queued
 	durable uint64 // writes known committed
+	urgent  uint64 // the last queued write that must be durable before the loop acts
 	failed  error  // the first write that failed: nothing more is written
 	flushMu sync.Mutex
 
@@ -39,21 +40,36 @@ func newJournal() *journal {
 	return &journal{given: map[string][]state.JournalEntry{}, resolved: map[string]state.JournalEntry{}}
 }
 
-// put queues a step transition; unless deferred, it returns once the
-// transition is durable. Concurrent puts share one commit: whoever commits
-// takes every transition queued so far. A deferred transition (a read-only
-// step starting) becomes durable with the next commit: losing it in a
-// crash only means the step runs again.
-func (j *journal) put(rec state.StepRecord, e state.JournalEntry, deferred bool) error {
+// Durability of a queued transition.
+const (
+	writeNow    = iota // durable before put returns
+	writeUrgent        // durable before the loop acts or blocks (flushUrgent)
+	writeLazy          // durable with whatever commit comes next: losing it in a crash only means a read-only step runs again
+)
+
+// put queues a step transition. Concurrent puts share one commit: whoever
+// commits takes every transition queued so far.
+func (j *journal) put(rec state.StepRecord, e state.JournalEntry, when int) error {
 	j.mu.Lock()
 	j.queue = append(j.queue, pendingWrite{rec, e})
 	j.queued++
 	mine := j.queued
+	if when == writeUrgent {
+		j.urgent = mine
+	}
 	j.mu.Unlock()
-	if deferred {
+	if when != writeNow {
 		return nil
 	}
 	return j.flushUpTo(mine)
+}
+
+// flushUrgent makes the queued transitions durable if any must be.
+func (j *journal) flushUrgent() error {
+	j.mu.Lock()
+	n := j.urgent
+	j.mu.Unlock()
+	return j.flushUpTo(n)
 }
 
 // flush makes every queued transition durable.

@@ -22,27 +22,44 @@ import (
 // maxCapturedOutput bounds what a step's captured output keeps.
 const maxCapturedOutput = 64 << 10
 
-// commit writes one transition of a step: its record and a journal entry,
-// in one transaction, before the engine acts on it.
+// commit records a transition decided by the scheduling loop: it becomes
+// durable, with every transition queued with it, in one shared commit
+// before the loop launches a step, blocks, or writes the run record
+// (flush), so the engine never acts on a transition that is not durable.
 func (r *run) commit(rec state.StepRecord, typ string, data map[string]string) {
-	r.put(rec, typ, data, false)
+	r.put(rec, typ, data, writeUrgent)
+}
+
+// commitNow records a transition of a running step (from its worker)
+// and returns once it, and everything queued before it, is durable.
+func (r *run) commitNow(rec state.StepRecord, typ string, data map[string]string) {
+	r.put(rec, typ, data, writeNow)
+}
+
+// flush makes the queued transitions that must be durable before the loop
+// acts durable; the run stops if it cannot.
+func (r *run) flush() {
+	if err := r.j.flushUrgent(); err != nil {
+		r.log.Error("recording step transitions failed", "error", err)
+		panicStore(err)
+	}
 }
 
 // commitLazy records a transition that need not be durable before the
 // engine acts (a read-only step starting): the next commit carries it.
 func (r *run) commitLazy(rec state.StepRecord, typ string, data map[string]string) {
-	r.put(rec, typ, data, true)
+	r.put(rec, typ, data, writeLazy)
 }
 
 // commitPolicy records an approval request with the policy it asks under.
 func (r *run) commitPolicy(rec state.StepRecord, typ string, data map[string]string) {
 	e := r.stepEntry(rec, typ, data)
 	e.Policy = rec.Policy
-	r.putEntry(rec, e, false)
+	r.putEntry(rec, e, writeUrgent)
 }
 
-func (r *run) put(rec state.StepRecord, typ string, data map[string]string, deferred bool) {
-	r.putEntry(rec, r.stepEntry(rec, typ, data), deferred)
+func (r *run) put(rec state.StepRecord, typ string, data map[string]string, when int) {
+	r.putEntry(rec, r.stepEntry(rec, typ, data), when)
 }
 
 // stepEntry is the journal entry of a step transition.
@@ -57,12 +74,12 @@ func (r *run) stepEntry(rec state.StepRecord, typ string, data map[string]string
 	return r.entry(typ, rec.Name, data)
 }
 
-func (r *run) putEntry(rec state.StepRecord, e state.JournalEntry, deferred bool) {
+func (r *run) putEntry(rec state.StepRecord, e state.JournalEntry, when int) {
 	r.mu.Lock()
 	cp := rec
 	r.recs[rec.Name] = &cp
 	r.mu.Unlock()
-	if err := r.j.put(rec, e, deferred); err != nil {
+	if err := r.j.put(rec, e, when); err != nil {
 		// The transition could not be made durable: stop acting.
 		r.log.Error("recording a step transition failed", "step", rec.Name, "error", err)
 		panicStore(err)
@@ -527,7 +544,7 @@ func (r *run) runStep(ctx context.Context, s *runbook.Step) (res result) {
 		rec.NextAttemptAt = time.Time{}
 		data := map[string]string{"idempotency_key": rec.IdempotencyKey}
 		if s.Mutating() {
-			r.commit(rec, "step.intent", data) // durable before the side effect
+			r.commitNow(rec, "step.intent", data) // durable before the side effect
 		} else {
 			r.commitLazy(rec, "step.running", data)
 		}
@@ -549,7 +566,7 @@ func (r *run) runStep(ctx context.Context, s *runbook.Step) (res result) {
 		rec = r.rec(s.Name)
 		rec.Error = r.red.String(err.Error())
 		rec.NextAttemptAt = r.clk.Now().Add(delay)
-		r.commit(rec, "step.retry", map[string]string{"error": rec.Error, "delay": delay.String()})
+		r.commitNow(rec, "step.retry", map[string]string{"error": rec.Error, "delay": delay.String()})
 		r.em.emit(Event{Type: EventStepRetry, RunID: r.id, Step: s.Name, Class: string(s.Class), At: r.clk.Now(), Attempt: attempt, Message: rec.Error, Left: delay})
 		if err := r.clk.Sleep(ctx, delay); err != nil {
 			return result{err: err}
@@ -595,7 +612,7 @@ func (r *run) waitStep(ctx context.Context, s *runbook.Step) (res result) {
 	}
 	rec.Status = state.StepWaiting
 	rec.Attempt++
-	r.commit(rec, "step.waiting", map[string]string{"deadline": rec.Deadline.UTC().Format(time.RFC3339)})
+	r.commitNow(rec, "step.waiting", map[string]string{"deadline": rec.Deadline.UTC().Format(time.RFC3339)})
 	deadline := rec.Deadline
 	interval := s.Interval
 	if interval <= 0 {
