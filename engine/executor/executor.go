@@ -28,7 +28,7 @@ type Options struct {
 	// LeaseClock is the wall clock the run's ownership lease is judged
 	// and renewed by, also in rehearsals (default: clock.Wall{}).
 	LeaseClock clock.Clock
-	Log   hclog.Logger
+	Log        hclog.Logger
 	// Observer receives progress events (optional).
 	Observer Observer
 	// Parallelism bounds the steps running at once (default 4).
