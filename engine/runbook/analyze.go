@@ -15,6 +15,7 @@ import (
 // that can never run.
 func (l *loader) analyze() {
 	rb := l.rb
+	l.checkLock()
 	names := make([]string, len(rb.Steps))
 	deps := make(map[string][]string, len(rb.Steps))
 	l.forEachParallel(len(rb.Steps), func(w *loader, i int) {
@@ -208,4 +209,19 @@ func (l *loader) decisionHint(expr hcl.Expression) string {
 		}
 	}
 	return ""
+}
+
+// checkLock warns when a runbook that changes things declares no lock:
+// nothing would then stop two runs from acting on the same site.
+func (l *loader) checkLock() {
+	if l.rb.Lock != nil {
+		return
+	}
+	for _, s := range l.rb.Steps {
+		if s.Mutating() {
+			l.warnf(l.rb.DeclRange, "No lock for a runbook that changes things",
+				"Step %s changes the site, but the runbook block declares no lock, so two runs of it (or of another runbook on the same site) can act at once. Add lock = \"configmgr-site/${var.site_code}\" (a key naming what the runbook changes) to the runbook block.", s.Name)
+			return
+		}
+	}
 }

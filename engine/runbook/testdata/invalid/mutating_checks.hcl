@@ -1,4 +1,4 @@
-runbook "t" {}
+runbook "t" {} # WARNING: No lock for a runbook that changes things
 
 target "site" {
   type      = "fake_site"

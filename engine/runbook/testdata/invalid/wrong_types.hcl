@@ -1,4 +1,4 @@
-runbook "t" {
+runbook "t" { # WARNING: No lock for a runbook that changes things
   timeout = 5 # ERROR: Incorrect value type
 }
 
