@@ -102,6 +102,20 @@ type Request struct {
 	// IdempotencyKey is stable across retries and resumes of one step of
 	// one run; actions pass it on where the remote side supports it.
 	IdempotencyKey string
+	// OnProcess, when set, is called by step types that run a program,
+	// right after it started, so the engine can record it durably: a
+	// resume then knows whether the attempt is still running. nil means
+	// nobody listens.
+	OnProcess func(p Process)
+}
+
+// Process identifies a program a step started.
+type Process struct {
+	// PID is the process id on the runner.
+	PID int
+	// Start is the process's OS start time (internal/proc.Start), so a
+	// reused pid is told apart; "" where the platform cannot tell.
+	Start string
 }
 
 // Target is an opened connection a step acts through: a site database, an

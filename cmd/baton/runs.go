@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -240,6 +241,7 @@ func cmdStatus(_ context.Context, env *cliEnv, args []string) int {
 		if run.PlanDigest != "" {
 			fmt.Fprintf(w, "  plan      %s\n", run.PlanDigest)
 		}
+		writeOwner(w, run)
 		fmt.Fprintln(w)
 		sort.SliceStable(recs, func(i, j int) bool { return stepSortKey(recs[i]) < stepSortKey(recs[j]) })
 		tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
@@ -263,6 +265,29 @@ func cmdStatus(_ context.Context, env *cliEnv, args []string) int {
 		tw.Flush()
 		return exitOK
 	})
+}
+
+// writeOwner says who executes the run, or who superseded it.
+func writeOwner(w io.Writer, run state.Run) {
+	switch {
+	case run.Superseded != nil:
+		sup := run.Superseded
+		fmt.Fprintf(w, "  superseded by %s at %s: %s", sup.By, sup.At.UTC().Format(time.RFC3339), sup.Reason)
+		if sup.ByRun != "" {
+			fmt.Fprintf(w, " (run %s took over)", sup.ByRun)
+		}
+		fmt.Fprintln(w)
+	case run.Owner != nil:
+		o := run.Owner
+		alive := "alive"
+		if o.Gone(time.Now()) {
+			alive = "gone: baton resume takes it over"
+		}
+		fmt.Fprintf(w, "  owner     pid %d on %s (%s, since %s, heartbeat %s; %s)\n", o.PID, o.Host, o.User,
+			o.Since.UTC().Format(time.RFC3339), o.Renewed.UTC().Format(time.RFC3339), alive)
+	case !run.Status.Done():
+		fmt.Fprintln(w, "  owner     none: no process executes this run; baton resume RUN continues it")
+	}
 }
 
 // stepSortKey orders steps by when they started, pending ones last.

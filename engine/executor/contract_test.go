@@ -7,10 +7,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/batonhq/baton/engine/clock"
+	"github.com/batonhq/baton/internal/proc"
 	"github.com/batonhq/baton/state"
 	bolt "go.etcd.io/bbolt"
 )
@@ -325,5 +329,54 @@ action "use" {
 		if strings.Contains(raw, form) {
 			t.Errorf("the state file holds the secret (%s)", name)
 		}
+	}
+}
+
+// TestOrphanSettledBeforeVerify proves that a resume finds the process an
+// interrupted action left running, waits for it to end, and only then
+// runs the action's verify.
+func TestOrphanSettledBeforeVerify(t *testing.T) {
+	f := newFixture(t)
+	rb := f.load(header + `
+action "a" {
+  uses = "block"
+  verify {
+    uses      = "probe"
+    key       = "verify"
+    condition = true
+  }
+}
+`)
+	id := f.crashDuring(rb, "a")
+	lease, err := f.store.AcquireRun(id, deadHolder(t), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := exec.Command("sleep", "0.2")
+	if err := child.Start(); err != nil {
+		t.Skipf("no sleep command: %v", err)
+	}
+	exited := make(chan time.Time, 1)
+	go func() { _ = child.Wait(); exited <- time.Now() }()
+	rec, _ := f.store.Step(id, "a")
+	host, _ := os.Hostname()
+	rec.StartedAt = time.Now() // the attempt began on the wall clock the resume uses
+	rec.Process = &state.ChildProcess{PID: child.Process.Pid, Start: proc.Start(child.Process.Pid), Host: host, Since: time.Now()}
+	if err := lease.PutSteps([]state.StepRecord{rec}, []state.JournalEntry{{At: f.clk.Now(), Type: "test.process"}}); err != nil {
+		t.Fatal(err)
+	}
+	o := f.opts()
+	o.Clock = clock.Wall{}
+	res, err := Resume(t.Context(), rb, f.vars(rb), id, o, ResumeOptions{})
+	verifiedAt := time.Now()
+	if err != nil || res.Status != state.RunSucceeded {
+		t.Fatalf("resume: %v %v", res, err)
+	}
+	ended := <-exited
+	if f.calls.get("verify") != 1 || verifiedAt.Before(ended) {
+		t.Fatalf("verify ran %d times, at %v; the orphan ended at %v", f.calls.get("verify"), verifiedAt, ended)
+	}
+	if j := f.journalTypes(id); !contains(j, "step.orphan_found:a") || !contains(j, "step.orphan_ended:a") {
+		t.Errorf("journal lacks the orphan: %v", j)
 	}
 }

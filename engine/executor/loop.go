@@ -474,6 +474,9 @@ func (r *run) finish(res result) {
 	delete(r.beats, res.step)
 	s := r.steps[res.step]
 	now := r.clk.Now()
+	r.mu.Lock()
+	r.recs[res.step].Process = nil // the attempt's process has ended
+	r.mu.Unlock()
 	switch {
 	case res.interrupted:
 		r.interrupted(s)

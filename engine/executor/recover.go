@@ -43,6 +43,7 @@ func (r *run) recoverSteps(ctx context.Context) error {
 }
 
 func (r *run) settleInDoubt(ctx context.Context, s *runbook.Step) {
+	r.settleOrphan(ctx, s)
 	if e, ok := r.j.resolved[s.Name]; ok {
 		delete(r.j.resolved, s.Name)
 		rec := r.rec(s.Name)

@@ -476,6 +476,9 @@ func (r *run) invokeArgs(ctx context.Context, s *runbook.Step, kind steps.Kind, 
 		Args: un, Target: tgt, Clock: r.clk, Log: r.log.Named("step." + s.Name), Output: &buf,
 		RunID: r.id, Step: s.Name, Attempt: attempt, IdempotencyKey: r.id + "/" + s.Name,
 	}
+	if kind == s.Kind {
+		req.OnProcess = r.processRecorder(s)
+	}
 	runCtx := ctx
 	if s.Timeout > 0 && s.Class != runbook.ClassWait {
 		var cancel context.CancelFunc

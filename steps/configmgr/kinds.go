@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/batonhq/baton/steps"
+	"github.com/batonhq/baton/steps/shell"
 )
 
 // TargetType is the name of the target type the configmgr_* step types act
@@ -64,6 +65,10 @@ func (k *kind) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
 	}
 	if err := ctx.Err(); err != nil {
 		return cty.NullVal(k.out), fmt.Errorf("%s: not started: %w", k.name, err)
+	}
+	if req.OnProcess != nil {
+		// The live site's actions run PowerShell: report its process.
+		ctx = shell.WithOnStart(ctx, func(pid int, start string) { req.OnProcess(steps.Process{PID: pid, Start: start}) })
 	}
 	v, err := k.run(ctx, site, req)
 	if err != nil {

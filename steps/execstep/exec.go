@@ -119,6 +119,7 @@ func (Exec) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
 		Dir:       steps.ArgString(args, "dir", ""),
 		Stdin:     steps.ArgString(args, "stdin", ""),
 		MaxOutput: maxOut,
+		OnStart:   onStart(req),
 	}
 	res, err := shell.Run(ctx, c)
 	writeOutput(req.Output, res)
@@ -143,6 +144,14 @@ func (Exec) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
 		"stderr":    cty.StringVal(res.Stderr),
 		"json":      js,
 	}), nil
+}
+
+// onStart passes the started program to req.OnProcess, if set.
+func onStart(req steps.Request) func(pid int, start string) {
+	if req.OnProcess == nil {
+		return nil
+	}
+	return func(pid int, start string) { req.OnProcess(steps.Process{PID: pid, Start: start}) }
 }
 
 // exitError does not quote the program's output: it may hold secrets the

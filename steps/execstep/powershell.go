@@ -137,7 +137,9 @@ func (PowerShell) Run(ctx context.Context, req steps.Request) (cty.Value, error)
 	}
 	c := shell.PowerShell(script, params, opts)
 	c.MaxOutput = maxOut
+	c.OnStart = onStart(req)
 	res, err := shell.Run(ctx, c)
+	res.Stderr = shell.DecodeCLIXML(res.Stderr)
 	writeOutput(req.Output, res)
 	if err != nil {
 		return cty.NilVal, err

@@ -1,9 +1,15 @@
-//go:build !unix
+//go:build !unix && !windows
 
 package shell
 
 import "os/exec"
 
-// killGroup keeps exec's default cancellation (kill the process itself).
-// On Windows, children the program started are not killed with it.
-func killGroup(cmd *exec.Cmd) {}
+// none is the containment of platforms without process groups or job
+// objects: cancellation kills the program itself (exec's default), not
+// the children it started.
+type none struct{}
+
+func contain(cmd *exec.Cmd) tree { return none{} }
+
+func (none) attach() error { return nil }
+func (none) release(bool)  {}

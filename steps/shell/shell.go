@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/batonhq/baton/internal/proc"
 )
 
 // DefaultMaxOutput is the number of bytes kept per output stream when
@@ -41,6 +43,12 @@ type Command struct {
 	// MaxOutput is the number of bytes kept per stream (stdout, stderr);
 	// the rest is read and discarded. 0 means DefaultMaxOutput.
 	MaxOutput int
+	// OnStart, when set, is called right after the program started (and,
+	// on Windows, was put in its job object), before Run waits for it,
+	// with its pid and its OS start time (proc.Start; "" where the
+	// platform cannot tell). The program runs meanwhile. Step types pass
+	// steps.Request.OnProcess here so the engine records the process.
+	OnStart func(pid int, start string)
 }
 
 // Result is what a finished (or stopped) program produced.
@@ -56,11 +64,14 @@ type Result struct {
 	Duration time.Duration
 }
 
-// Run starts c and waits for it. When ctx is done the process is killed,
-// together with its process group on unix, and Run returns the output so
-// far with an error wrapping the context's error. A non-zero exit status
-// is not an error: it is reported in Result.ExitCode. A program that cannot
-// be started gives an error that says what to do.
+// Run starts c and waits for it. When ctx is done the program is killed
+// with what it started (its process group on unix, its job object on
+// Windows), and Run returns the output so far with an error wrapping the
+// context's error. On Linux the program is also killed when baton dies;
+// on Windows its whole job is (see kill_*.go). After a normal exit,
+// processes the program left running are not killed. A non-zero exit
+// status is not an error: it is reported in Result.ExitCode. A program
+// that cannot be started gives an error that says what to do.
 func Run(ctx context.Context, c Command) (Result, error) {
 	if c.Path == "" {
 		return Result{}, errors.New("no program to run: give the command's program (its first element)")
@@ -68,28 +79,17 @@ func Run(ctx context.Context, c Command) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, fmt.Errorf("%s not started: %w", c.Path, err)
 	}
-	limit := c.MaxOutput
-	if limit <= 0 {
-		limit = DefaultMaxOutput
-	}
-	cmd := exec.CommandContext(ctx, c.Path, c.Args...)
-	cmd.Dir = c.Dir
-	if c.Env != nil {
-		cmd.Env = append(os.Environ(), c.Env...)
-	}
-	if c.Stdin != "" {
-		cmd.Stdin = strings.NewReader(c.Stdin)
-	}
-	stdout, stderr := &capped{limit: limit}, &capped{limit: limit}
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.WaitDelay = waitDelay
-	killGroup(cmd)
-
+	cmd, stdout, stderr := command(ctx, c)
+	t := contain(cmd)
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return Result{}, startError(c, err)
 	}
+	if err := started(cmd, t, c); err != nil {
+		return Result{}, err
+	}
 	waitErr := cmd.Wait()
+	t.release(ctx.Err() != nil)
 	res := Result{
 		ExitCode:  cmd.ProcessState.ExitCode(),
 		Stdout:    stdout.String(),
@@ -109,6 +109,51 @@ func Run(ctx context.Context, c Command) (Result, error) {
 	default:
 		return res, fmt.Errorf("waiting for %s: %w", c.Path, waitErr)
 	}
+}
+
+// tree ties a program's process tree to baton (kill_*.go).
+type tree interface {
+	// attach runs right after the program started.
+	attach() error
+	// release runs after Wait; stopped says whether ctx stopped it.
+	release(stopped bool)
+}
+
+// command builds the exec.Cmd for c with capped output buffers.
+func command(ctx context.Context, c Command) (*exec.Cmd, *capped, *capped) {
+	limit := c.MaxOutput
+	if limit <= 0 {
+		limit = DefaultMaxOutput
+	}
+	cmd := exec.CommandContext(ctx, c.Path, c.Args...)
+	cmd.Dir = c.Dir
+	if c.Env != nil {
+		cmd.Env = append(os.Environ(), c.Env...)
+	}
+	if c.Stdin != "" {
+		cmd.Stdin = strings.NewReader(c.Stdin)
+	}
+	stdout, stderr := &capped{limit: limit}, &capped{limit: limit}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.WaitDelay = waitDelay
+	return cmd, stdout, stderr
+}
+
+// started ties the started program to baton and reports it to c.OnStart.
+// A program that cannot be tied is killed at once: it must not outlive
+// baton unseen.
+func started(cmd *exec.Cmd, t tree, c Command) error {
+	if err := t.attach(); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.release(true)
+		return fmt.Errorf("%s was stopped as soon as it started, since it could not be made to die with baton: %w", c.Path, err)
+	}
+	if c.OnStart != nil {
+		pid := cmd.Process.Pid
+		c.OnStart(pid, proc.Start(pid))
+	}
+	return nil
 }
 
 func startError(c Command, err error) error {

@@ -46,9 +46,13 @@ type Querier interface {
 // the script without running PowerShell.
 type ScriptRunner func(ctx context.Context, script string, params map[string]string, opts shell.PSOptions) (shell.Result, error)
 
-// RunPowerShell is the default ScriptRunner.
+// RunPowerShell is the default ScriptRunner. It reports the started
+// powershell.exe to the function shell.WithOnStart put in ctx, if any
+// (the step kinds carry steps.Request.OnProcess that way).
 func RunPowerShell(ctx context.Context, script string, params map[string]string, opts shell.PSOptions) (shell.Result, error) {
-	return shell.Run(ctx, shell.PowerShell(script, params, opts))
+	c := shell.PowerShell(script, params, opts)
+	c.OnStart = shell.OnStartFrom(ctx)
+	return shell.Run(ctx, c)
 }
 
 // Site is a live ConfigMgr site. The exported fields are seams with

@@ -280,13 +280,20 @@ func (s *Site) runScript(ctx context.Context, sc configmgr.Script, params map[st
 	}
 	if res.ExitCode != 0 {
 		return nil, fmt.Errorf("PowerShell script %s exited with status %d: %s; %s", sc.Name, res.ExitCode,
-			bounded(redact(strings.TrimSpace(res.Stderr), secrets), 2000), scriptHint(s.cfg))
+			stderrText(res, secrets), scriptHint(s.cfg))
 	}
 	out, _, err := shell.PowerShellJSON(res.Stdout)
 	if err != nil {
-		return nil, fmt.Errorf("PowerShell script %s: %w; stderr: %s", sc.Name, err, bounded(redact(strings.TrimSpace(res.Stderr), secrets), 2000))
+		return nil, fmt.Errorf("PowerShell script %s: %w; stderr: %s", sc.Name, err, stderrText(res, secrets))
 	}
 	return out, nil
+}
+
+// stderrText is PowerShell's stderr for a message: CLIXML decoded, then
+// sensitive values removed (a value escaped in the XML would not match),
+// then bounded.
+func stderrText(res shell.Result, secrets []string) string {
+	return bounded(redact(strings.TrimSpace(shell.DecodeCLIXML(res.Stderr)), secrets), 2000)
 }
 
 func scriptHint(cfg configmgr.TargetConfig) string {
