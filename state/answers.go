@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ func (s *Store) Answer(runID string, entry JournalEntry) (JournalEntry, error) {
 		return JournalEntry{}, err
 	}
 	entry.Type = "answer." + string(a.Kind)
+	entry.RunRecord, entry.StepRecord = "", "" // an answer writes no record
 	var stored JournalEntry
 	err := s.update(func(tx *bolt.Tx) error {
 		rb, err := runBucket(tx, runID)
@@ -156,7 +158,7 @@ func (s *Store) JournalSince(runID string, seq uint64) ([]JournalEntry, error) {
 		for ; k != nil; k, v = c.Next() {
 			e, err := decodeEntry(v)
 			if err != nil {
-				return &TamperedError{RunID: runID, Seq: e.Seq, Reason: fmt.Sprintf("edited: %v", err)}
+				return &TamperedError{RunID: runID, Seq: keySeq(k), Reason: fmt.Sprintf("edited: %v", err)}
 			}
 			if e.Prev != prev || HashEntry(e) != e.Hash {
 				return &TamperedError{RunID: runID, Seq: e.Seq, Reason: "edited or reordered: it does not chain onto the entry before it"}
@@ -167,4 +169,12 @@ func (s *Store) JournalSince(runID string, seq uint64) ([]JournalEntry, error) {
 		return nil
 	})
 	return out, err
+}
+
+// keySeq is the sequence number a journal key names (0 for a foreign key).
+func keySeq(k []byte) uint64 {
+	if len(k) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(k)
 }

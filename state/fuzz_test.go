@@ -49,7 +49,10 @@ func FuzzOpen(f *testing.F) {
 			if err != nil {
 				return err
 			}
-			err = s.CreateRun(testRun("r1"), []StepRecord{{Name: "a"}}, entry("run.created"))
+			l, err := s.CreateRun(testRun("r1"), pending("a"), entry("run.created"), CreateOptions{Owner: Self("alice", t0)})
+			if err == nil {
+				err = l.PutSteps([]StepRecord{{Name: "a", Status: StepSucceeded}}, []JournalEntry{entry("step.succeeded")})
+			}
 			return errors.Join(err, s.Close())
 		},
 	} {
@@ -84,5 +87,10 @@ func FuzzOpen(f *testing.F) {
 			t.Fatalf("Runs: %v", err)
 		}
 		_ = s.Check()
+		for _, id := range []string{"r1", "x"} {
+			_, _ = s.VerifyJournal(id)
+			_, _ = s.JournalSince(id, 1)
+		}
+		_, _ = s.Locks()
 	})
 }

@@ -74,15 +74,35 @@ func testRun(id string) Run {
 
 func entry(typ string) JournalEntry { return JournalEntry{At: t0, Type: typ, Actor: "engine"} }
 
-// createRun stores run id with pending steps of the given names.
-func createRun(t testing.TB, s *Store, id string, steps ...string) {
+// createRun stores run id with pending steps of the given names, owned by
+// this process, and returns its lease.
+func createRun(t testing.TB, s *Store, id string, steps ...string) Lease {
 	t.Helper()
-	recs := make([]StepRecord, len(steps))
-	for i, n := range steps {
+	l, err := s.CreateRun(testRun(id), pending(steps...), entry("run.created"), CreateOptions{Owner: Self("alice", t0)})
+	if err != nil {
+		t.Fatalf("CreateRun(%s): %v", id, err)
+	}
+	return l
+}
+
+// pending returns new records of the named steps.
+func pending(names ...string) []StepRecord {
+	recs := make([]StepRecord, len(names))
+	for i, n := range names {
 		recs[i] = StepRecord{Name: n, Status: StepPending}
 	}
-	if err := s.CreateRun(testRun(id), recs, entry("run.created")); err != nil {
-		t.Fatalf("CreateRun(%s): %v", id, err)
+	return recs
+}
+
+// put records one transition through l, journaled as "step.<status>".
+func put(t testing.TB, l Lease, rec StepRecord) {
+	t.Helper()
+	typ := "step." + string(rec.Status)
+	if rec.Status == StepAwaitingApproval {
+		typ = "approval.requested"
+	}
+	if err := l.PutSteps([]StepRecord{rec}, []JournalEntry{entry(typ)}); err != nil {
+		t.Fatalf("PutSteps(%s): %v", rec.Name, err)
 	}
 }
 

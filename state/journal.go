@@ -1,12 +1,13 @@
 package state
 
 import (
-	"encoding/json"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -225,7 +226,6 @@ func appendEntry(j *bolt.Bucket, e JournalEntry) (JournalEntry, error) {
 	return e, j.SetSequence(e.Seq)
 }
 
-
 // verifyRecords checks the run record and every step record against the
 // digest their last journal entry holds. Runs journaled before records had
 // digests are not checked.
@@ -267,6 +267,11 @@ func verifyRecords(rb *bolt.Bucket, runID string) error {
 		return edited(runSeq, "the run record")
 	}
 	sb := rb.Bucket(bucketSteps)
+	for _, name := range slices.Sorted(maps.Keys(stepWant)) {
+		if sb == nil || sb.Get([]byte(name)) == nil {
+			return &TamperedError{RunID: runID, Seq: stepSeq[name], Reason: "the record of step " + name + " was deleted: its journal entry holds its digest"}
+		}
+	}
 	if sb == nil {
 		return nil
 	}

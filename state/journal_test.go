@@ -12,11 +12,11 @@ import (
 
 func TestAppendChains(t *testing.T) {
 	s, _ := newStore(t)
-	createRun(t, s, "r1", "a")
+	l := createRun(t, s, "r1", "a")
 	// Callers leave Seq, Prev and Hash empty; values given are ignored.
 	e := JournalEntry{At: at(1), Type: "note", Actor: "alice", Data: map[string]string{"b": "2", "a": "1"}, Seq: 99, Prev: "x", Hash: "y"}
 	for range 3 {
-		if err := s.Append("r1", e); err != nil {
+		if err := l.Append(e); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -35,7 +35,7 @@ func TestAppendChains(t *testing.T) {
 	if err != nil || head != prev {
 		t.Errorf("VerifyJournal = %q, %v; want %q", head, err, prev)
 	}
-	if err := s.Append("r1", JournalEntry{At: t0}); err == nil || !strings.Contains(err.Error(), "no type") {
+	if err := l.Append(JournalEntry{At: t0}); err == nil || !strings.Contains(err.Error(), "no type") {
 		t.Errorf("entry without type: %v", err)
 	}
 }
@@ -75,11 +75,19 @@ func TestHashEntry(t *testing.T) {
 		"data key":       other(func(e *JournalEntry) { e.Data = map[string]string{"x1": "", "y": "2"} }),
 		"data added":     other(func(e *JournalEntry) { e.Data["z"] = "" }),
 		"prev":           other(func(e *JournalEntry) { e.Prev = "00" }),
+		"answer":         other(func(e *JournalEntry) { e.Answer = &Answer{Kind: AnswerApprove, By: "bob"} }),
+		"answer by":      other(func(e *JournalEntry) { e.Answer = &Answer{Kind: AnswerApprove, By: "bo"} }),
+		"policy":         other(func(e *JournalEntry) { e.Policy = &ApprovalPolicy{MinApprovals: 1} }),
+		"run record":     other(func(e *JournalEntry) { e.RunRecord = "ab" }),
+		"step record":    other(func(e *JournalEntry) { e.StepRecord = "ab" }),
 	}
 	for name, h := range differ {
 		if h == got {
 			t.Errorf("changing %s left the hash unchanged", name)
 		}
+	}
+	if differ["answer"] == differ["answer by"] || differ["run record"] == differ["step record"] {
+		t.Error("the added fields are not told apart")
 	}
 }
 
@@ -146,10 +154,10 @@ func TestVerifyJournalDetectsTampering(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, path := newStore(t)
-			createRun(t, s, "r1", "a")
+			l := createRun(t, s, "r1", "a")
 			for i, typ := range []string{"approval.given", "step.running", "step.succeeded", "run.succeeded"} {
 				e := JournalEntry{At: at(i + 1), Type: typ, Actor: "alice", Data: map[string]string{"approved_by": "alice"}}
-				if err := s.Append("r1", e); err != nil {
+				if err := l.Append(e); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -172,7 +180,11 @@ func TestVerifyJournalDetectsTampering(t *testing.T) {
 			if !strings.Contains(err.Error(), "entry ") || !strings.Contains(err.Error(), "r1") {
 				t.Errorf("message %q should name the run and entry", err)
 			}
-			err = s.Append("r1", entry("after"))
+			if _, err := s.Answer("r1", JournalEntry{At: at(9), Step: "a", Answer: &Answer{Kind: AnswerApprove, By: "bob"}}); !errors.Is(err, ErrTampered) {
+				t.Errorf("an approval of a tampered run: err = %v, want ErrTampered", err)
+			}
+			// The lease outlives the reopen: its token is in the record.
+			err = s.LeaseFor("r1", l.Token()).Append(entry("after"))
 			if tt.appends && err != nil {
 				t.Errorf("Append after tampering: %v", err)
 			}
@@ -180,5 +192,133 @@ func TestVerifyJournalDetectsTampering(t *testing.T) {
 				wantErr(t, err, ErrTampered)
 			}
 		})
+	}
+}
+
+// TestVerifyJournalDetectsEditedRecords edits records, not the journal,
+// with bbolt directly: each record must match the digest its last journal
+// entry holds.
+func TestVerifyJournalDetectsEditedRecords(t *testing.T) {
+	editRun := func(f func(r *Run)) func(tx *bolt.Tx) error {
+		return func(tx *bolt.Tx) error {
+			rb := tx.Bucket(bucketRuns).Bucket([]byte("r1"))
+			r, err := decodeRun(rb.Get(keyRun))
+			if err != nil {
+				return err
+			}
+			f(&r)
+			raw, _ := json.Marshal(r)
+			return rb.Put(keyRun, raw)
+		}
+	}
+	editStep := func(name string, f func(r *StepRecord)) func(tx *bolt.Tx) error {
+		return func(tx *bolt.Tx) error {
+			sb := tx.Bucket(bucketRuns).Bucket([]byte("r1")).Bucket(bucketSteps)
+			r, err := decodeStep(sb.Get([]byte(name)))
+			if err != nil {
+				return err
+			}
+			f(&r)
+			raw, _ := json.Marshal(r)
+			return sb.Put([]byte(name), raw)
+		}
+	}
+	for _, tt := range []struct {
+		name   string
+		tamper func(tx *bolt.Tx) error
+		reason string // "" verifies
+	}{
+		{"run status", editRun(func(r *Run) { r.Status = RunSucceeded }), "the run record was edited"},
+		{"run plan", editRun(func(r *Run) { r.PlanDigest = "sha256:other" }), "the run record was edited"},
+		{"run heartbeat only", editRun(func(r *Run) { r.Owner.Renewed = at(99) }), ""},
+		{"step status", editStep("a", func(r *StepRecord) { r.Status = StepSucceeded }), "the record of step a was edited"},
+		{"step approvals", editStep("a", func(r *StepRecord) { r.Approvals = []Approval{{By: "mallory", Decision: "approved"}} }), "the record of step a was edited"},
+		{"pending step", editStep("b", func(r *StepRecord) { r.Status = StepSkipped }), "the record of step b was edited"},
+		{"step added", func(tx *bolt.Tx) error {
+			raw, _ := json.Marshal(StepRecord{Name: "c", Status: StepSucceeded})
+			return tx.Bucket(bucketRuns).Bucket([]byte("r1")).Bucket(bucketSteps).Put([]byte("c"), raw)
+		}, "the record of step c was edited"},
+		{"journaled step record deleted", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketRuns).Bucket([]byte("r1")).Bucket(bucketSteps).Delete([]byte("a"))
+		}, "the record of step a was deleted"},
+		{"steps bucket deleted", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketRuns).Bucket([]byte("r1")).DeleteBucket(bucketSteps)
+		}, "the record of step a was deleted"},
+		{"pending step record deleted", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketRuns).Bucket([]byte("r1")).Bucket(bucketSteps).Delete([]byte("b"))
+		}, ""}, // not detected: no journal entry names a step never written
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, path := newStore(t)
+			l := createRun(t, s, "r1", "a", "b")
+			put(t, l, StepRecord{Name: "a", Status: StepFailed, Error: "exit status 1"})
+			s.Close()
+			rawUpdate(t, path, tt.tamper)
+			s = openStore(t, path, Options{})
+			_, err := s.VerifyJournal("r1")
+			if tt.reason == "" {
+				if err != nil {
+					t.Fatalf("VerifyJournal: %v", err)
+				}
+				return
+			}
+			var te *TamperedError
+			if !errors.As(err, &te) || !strings.Contains(te.Reason, tt.reason) || te.RunID != "r1" {
+				t.Fatalf("err = %v, want a *TamperedError saying %q", err, tt.reason)
+			}
+		})
+	}
+}
+
+// TestJournalSince reads the journal from where an owner last read it,
+// verifying each entry against the one before.
+func TestJournalSince(t *testing.T) {
+	s, path := newStore(t)
+	l := createRun(t, s, "r1", "a")
+	for range 4 {
+		if err := l.Append(entry("note")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all := mustJournal(t, s, "r1")
+	for _, tt := range []struct {
+		seq  uint64
+		want []JournalEntry
+	}{
+		{0, all}, {1, all[1:]}, {3, all[3:]}, {5, nil},
+	} {
+		got, err := s.JournalSince("r1", tt.seq)
+		if err != nil {
+			t.Fatalf("JournalSince(%d): %v", tt.seq, err)
+		}
+		if len(got) != len(tt.want) || len(got) > 0 && got[0].Seq != tt.want[0].Seq {
+			t.Errorf("JournalSince(%d) = %d entries from %v, want %d", tt.seq, len(got), got, len(tt.want))
+		}
+	}
+	_, err := s.JournalSince("r1", 6)
+	wantErr(t, err, ErrTampered) // an entry already read is missing
+
+	s.Close()
+	rawUpdate(t, path, func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRuns).Bucket([]byte("r1")).Bucket(bucketJournal).Put(seqKey(4), []byte("{not json"))
+	})
+	s = openStore(t, path, Options{})
+	for _, tt := range []struct {
+		seq    uint64
+		tamper uint64 // the entry reported, 0: none
+	}{
+		{0, 4}, {2, 4}, {4, 4}, {5, 0},
+	} {
+		got, err := s.JournalSince("r1", tt.seq)
+		if tt.tamper == 0 {
+			if err != nil {
+				t.Errorf("JournalSince(%d) past the damage: %v", tt.seq, err)
+			}
+			continue
+		}
+		var te *TamperedError
+		if !errors.As(err, &te) || te.Seq != tt.tamper || te.RunID != "r1" {
+			t.Errorf("JournalSince(%d) = %d entries, %v; want a *TamperedError at entry %d", tt.seq, len(got), err, tt.tamper)
+		}
 	}
 }

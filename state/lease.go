@@ -224,9 +224,12 @@ func (l *boltLease) PutSteps(recs []StepRecord, entries []JournalEntry) error {
 	if len(recs) != len(entries) {
 		return fmt.Errorf("put steps of run %s: %d records but %d journal entries", l.runID, len(recs), len(entries))
 	}
-	for _, rec := range recs {
+	for i, rec := range recs {
 		if err := checkName("step name", rec.Name, maxNameLen); err != nil {
 			return fmt.Errorf("put step of run %s: %w", l.runID, err)
+		}
+		if s := entries[i].Step; s != "" && s != rec.Name {
+			return fmt.Errorf("put step %s of run %s: its journal entry describes step %q", rec.Name, l.runID, s)
 		}
 	}
 	return l.s.update(func(tx *bolt.Tx) error {
@@ -279,6 +282,7 @@ func (l *boltLease) Append(entry JournalEntry) error {
 		if err != nil {
 			return err
 		}
+		entry.RunRecord, entry.StepRecord = "", "" // it writes no record
 		return appendRunEntry(rb, l.runID, entry)
 	})
 }
@@ -376,7 +380,7 @@ func putRun(rb *bolt.Bucket, run Run, entry JournalEntry) error {
 	if err := rb.Put(keyRun, raw); err != nil {
 		return err
 	}
-	entry.Step = ""
+	entry.Step, entry.StepRecord = "", ""
 	if entry.RunRecord, err = runDigest(run); err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 
 // Seams for tests.
 var (
-	hostname = os.Hostname
+	hostname  = os.Hostname
 	isAlive   = processAlive
 	procStart = ProcStart
 )
@@ -177,4 +177,3 @@ func (s *Store) Locks() ([]LockHolder, error) {
 	}
 	return out, nil
 }
-

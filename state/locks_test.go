@@ -1,12 +1,15 @@
 package state
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestProcessAlive(t *testing.T) {
@@ -48,182 +51,211 @@ func TestProcessAliveOnHost(t *testing.T) {
 	}
 }
 
-func TestAcquireLock(t *testing.T) {
-	host, err := os.Hostname()
-	if err != nil {
-		t.Skip("no hostname:", err)
-	}
-	live, dead := os.Getpid(), deadPID(t)
-	holder := func(run string, host string, pid int) LockHolder {
-		return LockHolder{Key: "site:P01", RunID: run, Host: host, PID: pid, User: "alice", Since: at(1)}
-	}
-	tests := []struct {
-		name      string
-		held      *LockHolder // stored before the call
-		h         LockHolder
-		force     bool
-		wantErr   bool
-		wantStale bool
-		taken     bool // "lock.taken_over" journaled
+// seams replaces the host name, liveness and start-time probes for one
+// test.
+func seams(t *testing.T, host string, hostErr error, alive func(int) bool, start func(int) string) {
+	oh, oa, ops := hostname, isAlive, procStart
+	t.Cleanup(func() { hostname, isAlive, procStart = oh, oa, ops })
+	hostname = func() (string, error) { return host, hostErr }
+	isAlive, procStart = alive, start
+}
+
+// TestHolderAlive: a holder is provably gone only on this host, when its
+// pid names no process or a process started at another time.
+func TestHolderAlive(t *testing.T) {
+	yes := func(int) bool { return true }
+	no := func(int) bool { return false }
+	startedAt := func(s string) func(int) string { return func(int) string { return s } }
+	for _, tt := range []struct {
+		name    string
+		h       Holder
+		hostErr error
+		alive   func(int) bool
+		start   func(int) string
+		want    bool
 	}{
-		{name: "free", h: holder("r2", host, live)},
-		{name: "same run, same process", held: ptr(holder("r2", host, live)), h: holder("r2", host, live)},
-		{name: "same run after a crash", held: ptr(holder("r2", host, dead)), h: holder("r2", host, live)},
-		{name: "same run, another live process", held: ptr(holder("r2", host, live)), h: holder("r2", host, live+1), wantErr: true},
-		{name: "same run from another host", held: ptr(holder("r2", "elsewhere", live)), h: holder("r2", host, live)},
-		{name: "other run, live", held: ptr(holder("r1", host, live)), h: holder("r2", host, live), wantErr: true},
-		{name: "other run, live, force", held: ptr(holder("r1", host, live)), h: holder("r2", host, live), force: true, wantErr: true},
-		{name: "other run, dead", held: ptr(holder("r1", host, dead)), h: holder("r2", host, live), wantErr: true, wantStale: true},
-		{name: "other run, dead, force", held: ptr(holder("r1", host, dead)), h: holder("r2", host, live), force: true, taken: true},
-		{name: "other run, other host, force", held: ptr(holder("r1", "elsewhere", dead)), h: holder("r2", host, live), force: true, wantErr: true},
-	}
-	for _, tt := range tests {
+		{"running here", Holder{Host: "ops1", PID: 7}, nil, yes, startedAt("100"), true},
+		{"gone here", Holder{Host: "ops1", PID: 7}, nil, no, startedAt(""), false},
+		{"gone elsewhere cannot be told", Holder{Host: "ops2", PID: 7}, nil, no, startedAt(""), true},
+		{"same start time", Holder{Host: "ops1", PID: 7, ProcStart: "100"}, nil, yes, startedAt("100"), true},
+		{"pid reused", Holder{Host: "ops1", PID: 7, ProcStart: "99"}, nil, yes, startedAt("100"), false},
+		{"start time unreadable now", Holder{Host: "ops1", PID: 7, ProcStart: "99"}, nil, yes, startedAt(""), true},
+		{"no pid", Holder{Host: "ops1"}, nil, no, startedAt(""), true},
+		{"no host name", Holder{Host: "ops1", PID: 7}, errors.New("no name"), no, startedAt(""), true},
+	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s, _ := newStore(t)
-			createRun(t, s, "r1")
-			createRun(t, s, "r2")
-			if tt.held != nil {
-				if err := s.AcquireLock(*tt.held, JournalEntry{}, false); err != nil {
-					t.Fatal(err)
-				}
-			}
-			err := s.AcquireLock(tt.h, JournalEntry{At: at(2), Type: "lock.acquired", Actor: "alice"}, tt.force)
-			got, _ := s.Lock("site:P01")
-			j, _ := s.Journal("r2")
-			if tt.wantErr {
-				wantErr(t, err, ErrLocked)
-				var le *LockedError
-				if !errors.As(err, &le) || le.Stale != tt.wantStale || le.Holder != *tt.held {
-					t.Fatalf("err = %#v", err)
-				}
-				msg := err.Error()
-				for _, part := range []string{tt.held.Host, strconv.Itoa(tt.held.PID), "alice", tt.held.RunID, "2026-11-25T21:31:00Z"} {
-					if !strings.Contains(msg, part) {
-						t.Errorf("message %q lacks %q", msg, part)
-					}
-				}
-				if tt.wantStale != strings.Contains(msg, "the holder process is gone; use --force to take it over") {
-					t.Errorf("message %q for stale=%v", msg, tt.wantStale)
-				}
-				if got != *tt.held || len(j) != 1 {
-					t.Errorf("a refused acquire changed the lock to %+v or the journal to %+v", got, j)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tt.h {
-				t.Errorf("holder = %+v, want %+v", got, tt.h)
-			}
-			types := []string{"run.created", "lock.acquired"}
-			if tt.taken {
-				types = []string{"run.created", "lock.taken_over", "lock.acquired"}
-			}
-			if len(j) != len(types) {
-				t.Fatalf("journal = %+v, want %v", j, types)
-			}
-			for i, e := range j {
-				if e.Type != types[i] {
-					t.Errorf("entry %d is %s, want %s", i, e.Type, types[i])
-				}
-			}
-			if tt.taken && (j[1].Data["run_id"] != "r1" || j[1].Data["pid"] != strconv.Itoa(dead)) {
-				t.Errorf("take-over entry = %+v", j[1])
+			seams(t, "ops1", tt.hostErr, tt.alive, tt.start)
+			if got := HolderAlive(tt.h); got != tt.want {
+				t.Errorf("HolderAlive(%+v) = %v, want %v", tt.h, got, tt.want)
 			}
 		})
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
-
-func TestAcquireLockNeedsRunOnlyToJournal(t *testing.T) {
-	s, _ := newStore(t)
-	h := LockHolder{Key: "k", RunID: "not-yet", Host: "h", PID: 1, User: "u", Since: t0}
-	err := s.AcquireLock(h, entry("lock.acquired"), false)
-	wantErr(t, err, ErrNotFound)
-	if _, err := s.Lock("k"); !errors.Is(err, ErrNotFound) {
-		t.Error("the lock was taken although the call failed")
-	}
-	if err := s.AcquireLock(h, JournalEntry{}, false); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.AcquireLock(LockHolder{RunID: "r"}, JournalEntry{}, false); err == nil {
-		t.Error("a lock without a key was taken")
+// TestOwnerGone covers the lease's own rules: no token, the TTL and its
+// default.
+func TestOwnerGone(t *testing.T) {
+	live := Holder{Host: "ops2", PID: 7}
+	here := Holder{Host: "ops1", PID: 7}
+	for _, tt := range []struct {
+		name string
+		o    Owner
+		dead bool // the holder's pid names no process
+		now  time.Time
+		want bool
+	}{
+		{"no token", Owner{Holder: live, Renewed: t0}, false, t0, true},
+		{"fresh", Owner{Holder: live, Token: 1, Renewed: t0, TTL: time.Minute}, false, t0.Add(time.Minute), false},
+		{"lapsed", Owner{Holder: live, Token: 1, Renewed: t0, TTL: time.Minute}, false, t0.Add(time.Minute + 1), true},
+		{"default TTL, fresh", Owner{Holder: live, Token: 1, Renewed: t0}, false, t0.Add(DefaultLeaseTTL), false},
+		{"default TTL, lapsed", Owner{Holder: live, Token: 1, Renewed: t0}, false, t0.Add(DefaultLeaseTTL + 1), true},
+		{"never renewed never lapses", Owner{Holder: live, Token: 1}, false, t0.Add(1000 * time.Hour), false},
+		{"alive here", Owner{Holder: here, Token: 1, Renewed: t0}, false, t0, false},
+		{"process gone here", Owner{Holder: here, Token: 1, Renewed: t0}, true, t0, true},
+		{"process gone elsewhere", Owner{Holder: live, Token: 1, Renewed: t0}, true, t0, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			seams(t, "ops1", nil, func(int) bool { return !tt.dead }, func(int) string { return "" })
+			if got := tt.o.Gone(tt.now); got != tt.want {
+				t.Errorf("Gone = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
 
-func TestReleaseAndForceUnlock(t *testing.T) {
+func TestLockedErrorMessage(t *testing.T) {
 	s, _ := newStore(t)
-	createRun(t, s, "r1")
-	createRun(t, s, "r2")
-	a := LockHolder{Key: "a", RunID: "r1", Host: "h", PID: 1, User: "alice", Since: t0}
-	b := LockHolder{Key: "b", RunID: "r1", Host: "h", PID: 1, User: "alice", Since: t0}
-	for _, h := range []LockHolder{b, a} {
-		if err := s.AcquireLock(h, JournalEntry{}, false); err != nil {
-			t.Fatal(err)
+	r1 := testRun("r1")
+	r1.LockKey = "site:P01"
+	l, err := s.CreateRun(r1, nil, entry("run.created"), CreateOptions{Owner: Holder{Host: "ops7", PID: 4321, User: "alice", Since: t0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2 := testRun("r2")
+	r2.LockKey = "site:P01"
+	check := func(wantParts ...string) {
+		t.Helper()
+		_, err := s.CreateRun(r2, nil, entry("run.created"), CreateOptions{Owner: Self("bob", t0.Add(time.Second))})
+		wantErr(t, err, ErrLocked)
+		for _, part := range wantParts {
+			if !strings.Contains(err.Error(), part) {
+				t.Errorf("message %q lacks %q", err, part)
+			}
 		}
 	}
-	locks, err := s.Locks()
-	if err != nil || len(locks) != 2 || locks[0] != a || locks[1] != b {
-		t.Fatalf("Locks = %+v, %v", locks, err)
-	}
-	// Another run's release is a no-op; so is releasing a free key.
-	if err := s.ReleaseLock("a", "r2"); err != nil {
+	check(`lock "site:P01" is held by running run r1`, "started by alice on ops7", "since 2026-11-25T21:30:00Z", "pid 4321 on ops7 executes it", "baton unlock KEY --supersede")
+	paused := r1
+	paused.Status, paused.Reason = RunPaused, "waiting for approval of gate"
+	if err := l.UpdateRun(paused, entry("run.paused")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ReleaseLock("zz", "r1"); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := s.Lock("a"); err != nil || got != a {
-		t.Fatalf("Lock(a) = %+v, %v", got, err)
-	}
-	if err := s.ReleaseLock("a", "r1"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Lock("a"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("after release: %v", err)
-	}
+	check("held by paused run r1", "; waiting for approval of gate)", "cancel it (baton cancel RUN)")
+}
 
-	old, err := s.ForceUnlock("b", "bob", at(9))
-	if err != nil || old != b {
-		t.Fatalf("ForceUnlock = %+v, %v", old, err)
-	}
-	j, _ := s.Journal("r1")
-	last := j[len(j)-1]
-	if last.Type != "lock.force_unlocked" || last.Actor != "bob" || !last.At.Equal(at(9)) || last.Data["key"] != "b" {
-		t.Errorf("journal entry = %+v", last)
-	}
-	_, err = s.ForceUnlock("b", "bob", at(9))
-	wantErr(t, err, ErrNotFound)
-	if _, err := s.ForceUnlock("b", "", at(9)); err == nil {
-		t.Error("ForceUnlock without a name succeeded")
+// TestRelock: a resumed run takes back its lock if an older baton
+// force-unlocked it, and is refused if another run took it meanwhile.
+func TestRelock(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		other  bool // another run holds the key when r1 resumes
+		wantOK bool
+	}{
+		{"lock free", false, true},
+		{"lock taken by another run", true, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, path := newStore(t)
+			r1 := testRun("r1")
+			r1.LockKey = "site:P01"
+			l, err := s.CreateRun(r1, nil, entry("run.created"), CreateOptions{Owner: Self("alice", t0)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			paused := r1
+			paused.Status = RunPaused
+			if err := l.UpdateRun(paused, entry("run.paused")); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			rawUpdate(t, path, func(tx *bolt.Tx) error { return tx.Bucket(bucketLocks).Delete([]byte("site:P01")) })
+			s = openStore(t, path, Options{})
+			if tt.other {
+				r2 := testRun("r2")
+				r2.LockKey = "site:P01"
+				if _, err := s.CreateRun(r2, nil, entry("run.created"), CreateOptions{Owner: Self("bob", t0)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err = s.AcquireRun("r1", Self("carol", at(5)), at(5))
+			if !tt.wantOK {
+				wantErr(t, err, ErrLocked)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h, err := s.Lock("site:P01"); err != nil || h.RunID != "r1" {
+				t.Errorf("Lock = %+v, %v", h, err)
+			}
+		})
 	}
 }
 
-// TestLockContentionBetweenStores uses two Stores on one file, as two
-// baton processes would.
-func TestLockContentionBetweenStores(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.db")
-	a := openStore(t, path, Options{})
-	b := openStore(t, path, Options{})
-	createRun(t, a, "r1")
-	createRun(t, b, "r2")
-	host, _ := os.Hostname()
-	h1 := LockHolder{Key: "site:P01", RunID: "r1", Host: host, PID: os.Getpid(), User: "alice", Since: t0}
-	h2 := LockHolder{Key: "site:P01", RunID: "r2", Host: host, PID: os.Getpid(), User: "bob", Since: at(1)}
-	if err := a.AcquireLock(h1, entry("lock.acquired"), false); err != nil {
-		t.Fatal(err)
+func TestDamagedLockRecord(t *testing.T) {
+	s, path := newStore(t)
+	createRun(t, s, "r1")
+	s.Close()
+	rawUpdate(t, path, func(tx *bolt.Tx) error { return tx.Bucket(bucketLocks).Put([]byte("site:X"), []byte("{not json")) })
+	s = openStore(t, path, Options{})
+	_, err := s.Locks()
+	wantErr(t, err, ErrCorrupt)
+	_, err = s.Lock("site:X")
+	wantErr(t, err, ErrCorrupt)
+	r := testRun("r2")
+	r.LockKey = "site:X"
+	_, err = s.CreateRun(r, nil, entry("run.created"), CreateOptions{Owner: Self("bob", t0)})
+	wantErr(t, err, ErrCorrupt)
+	if !strings.Contains(err.Error(), strconv.Quote("site:X")) {
+		t.Errorf("message %q does not name the lock", err)
 	}
-	err := b.AcquireLock(h2, entry("lock.acquired"), true)
-	wantErr(t, err, ErrLocked)
-	if err := a.ReleaseLock("site:P01", "r1"); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.AcquireLock(h2, entry("lock.acquired"), false); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := a.Lock("site:P01"); err != nil || got != h2 {
-		t.Errorf("Lock = %+v, %v", got, err)
+}
+
+// TestLockOfEndedRunIsFree: a lock record left behind by a run that ended
+// (an older baton, or a crash between writes of one) is not held.
+func TestLockOfEndedRunIsFree(t *testing.T) {
+	for _, status := range []RunStatus{RunSucceeded, RunCancelled, RunSuperseded} {
+		t.Run(string(status), func(t *testing.T) {
+			s, path := newStore(t)
+			r1 := testRun("r1")
+			r1.LockKey = "site:P01"
+			if _, err := s.CreateRun(r1, nil, entry("run.created"), CreateOptions{Owner: Self("alice", t0)}); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			rawUpdate(t, path, func(tx *bolt.Tx) error {
+				rb := tx.Bucket(bucketRuns).Bucket([]byte("r1"))
+				r, err := decodeRun(rb.Get(keyRun))
+				if err != nil {
+					return err
+				}
+				r.Status, r.Owner = status, nil
+				raw, _ := json.Marshal(r)
+				return rb.Put(keyRun, raw)
+			})
+			s = openStore(t, path, Options{})
+			if locks, err := s.Locks(); err != nil || len(locks) != 0 {
+				t.Errorf("Locks = %+v, %v; want none", locks, err)
+			}
+			_, err := s.Lock("site:P01")
+			wantErr(t, err, ErrNotFound)
+			r2 := testRun("r2")
+			r2.LockKey = "site:P01"
+			if _, err := s.CreateRun(r2, nil, entry("run.created"), CreateOptions{Owner: Self("bob", t0)}); err != nil {
+				t.Fatal(err)
+			}
+			if h, err := s.Lock("site:P01"); err != nil || h.RunID != "r2" {
+				t.Errorf("Lock = %+v, %v", h, err)
+			}
+		})
 	}
 }

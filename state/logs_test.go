@@ -8,11 +8,11 @@ import (
 
 func TestLogs(t *testing.T) {
 	s, _ := newStore(t)
-	createRun(t, s, "r1", "a", "b", "c")
+	l := createRun(t, s, "r1", "a", "b", "c")
 	for _, c := range []struct{ step, chunk string }{
 		{"b", "backing up\n"}, {"a", "line 1\n"}, {"a", "line 2"}, {"b", "done\n"}, {"a", ""},
 	} {
-		if err := s.AppendLog("r1", c.step, []byte(c.chunk)); err != nil {
+		if err := l.AppendLog(c.step, []byte(c.chunk)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -30,22 +30,22 @@ func TestLogs(t *testing.T) {
 			t.Errorf("Logs(%q) = %q, want %q", tt.step, got, tt.want)
 		}
 	}
-	if err := s.AppendLog("r1", "", []byte("x")); err == nil {
+	if err := l.AppendLog("", []byte("x")); err == nil {
 		t.Error("AppendLog with no step succeeded")
 	}
 }
 
 func TestLogsAreCapped(t *testing.T) {
 	s, _ := newStore(t)
-	createRun(t, s, "r1", "a")
+	l := createRun(t, s, "r1", "a")
 	chunk := bytes.Repeat([]byte("0123456789abcdef"), 40<<10) // 640 KiB
 	for range 3 {
-		if err := s.AppendLog("r1", "a", chunk); err != nil {
+		if err := l.AppendLog("a", chunk); err != nil {
 			t.Fatal(err)
 		}
 	}
 	commits := s.Commits()
-	if err := s.AppendLog("r1", "a", []byte("more")); err != nil {
+	if err := l.AppendLog("a", []byte("more")); err != nil {
 		t.Fatal(err)
 	}
 	if s.Commits() != commits {

@@ -109,7 +109,7 @@ func putStep(rb, sb *bolt.Bucket, runID string, rec StepRecord, entry JournalEnt
 	if entry.Step == "" {
 		entry.Step = rec.Name
 	}
-	entry.StepRecord = recordDigest(raw)
+	entry.RunRecord, entry.StepRecord = "", recordDigest(raw)
 	return appendRunEntry(rb, runID, entry)
 }
 

@@ -300,228 +300,167 @@ func TestMigrationTable(t *testing.T) {
 	}
 }
 
+// TestBusy: a file another process holds makes Open fail with ErrBusy
+// once Options.Timeout has passed, read-write or read-only.
 func TestBusy(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
-	s := openStore(t, path, Options{Timeout: 150 * time.Millisecond, Linger: -1})
+	s := openStore(t, path, Options{})
 	createRun(t, s, "r1", "a")
+	s.Close()
 
 	holder, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer holder.Close()
+	testBusy(t, path, "another process has held")
+}
 
+// TestOpenTwiceInOneProcess: the Store holds its file from Open to Close,
+// and bbolt's lock (flock on Unix, LockFileEx on Windows) belongs to the
+// open file, not the process: a second Open of the same file in the same
+// process waits for the first to close it, and fails with ErrBusy after
+// Options.Timeout instead of hanging.
+func TestOpenTwiceInOneProcess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	s := openStore(t, path, Options{})
+	createRun(t, s, "r1", "a")
+	testBusy(t, path, "")
+	// The first Store is unaffected.
+	if _, err := s.Run("r1"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s2 := openStore(t, path, Options{Timeout: 50 * time.Millisecond})
+	if _, err := s2.Run("r1"); err != nil {
+		t.Fatalf("after the first Store closed: %v", err)
+	}
+}
+
+// testBusy checks that Open of path, which is held, fails with ErrBusy
+// quickly, and leaves the file alone.
+func testBusy(t *testing.T, path, msg string) {
+	t.Helper()
+	before := fileSum(t, path)
 	for _, tt := range []struct {
 		name string
-		do   func() error
+		opts Options
 	}{
-		{"Open", func() error {
-			s2, err := Open(path, Options{Timeout: 150 * time.Millisecond})
-			if err == nil {
-				s2.Close()
-			}
-			return err
-		}},
-		{"Open read-only", func() error {
-			s2, err := Open(path, Options{ReadOnly: true, Timeout: 150 * time.Millisecond})
-			if err == nil {
-				s2.Close()
-			}
-			return err
-		}},
-		{"read", func() error { _, err := s.Run("r1"); return err }},
-		{"write", func() error { return s.Append("r1", entry("note")) }},
+		{"read-write", Options{Timeout: 50 * time.Millisecond}},
+		{"read-only", Options{ReadOnly: true, Timeout: 50 * time.Millisecond}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			start := time.Now()
-			err := tt.do()
+			s2, err := Open(path, tt.opts)
+			if err == nil {
+				s2.Close()
+				t.Fatal("a second Open of a held file succeeded")
+			}
 			wantErr(t, err, ErrBusy)
-			if !strings.Contains(err.Error(), "another baton process") {
-				t.Errorf("message %q does not say who holds the file", err)
+			if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), msg) {
+				t.Errorf("message %q should name the file and contain %q", err, msg)
 			}
 			if d := time.Since(start); d > time.Second {
-				t.Errorf("took %v with a 150ms timeout", d)
+				t.Errorf("took %v with a 50ms timeout", d)
 			}
 		})
 	}
-}
-
-// TestLingerReleasesFile checks that an idle store lets go of the file.
-func TestLingerReleasesFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.db")
-	s := openStore(t, path, Options{Linger: 2 * time.Millisecond})
-	createRun(t, s, "r1", "a")
-	deadline := time.Now().Add(2 * time.Second)
-	for s.isOpen() {
-		if time.Now().After(deadline) {
-			t.Fatal("the handle is still open long after Linger")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatalf("another opener cannot get in: %v", err)
-	}
-	db.Close()
-	if _, err := s.Run("r1"); err != nil {
-		t.Fatalf("reopen: %v", err)
+	if fileSum(t, path) != before {
+		t.Error("a refused Open changed the file")
 	}
 }
 
-// TestMaxHoldRotates checks that a busy store closes the file periodically.
-func TestMaxHoldRotates(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.db")
-	s := openStore(t, path, Options{MaxHold: 20 * time.Millisecond, Linger: time.Hour})
-	createRun(t, s, "r1", "a")
-	// Busy without pause, the store must still let go of the file: with
-	// Linger 1h only MaxHold closes it.
-	opens := s.opens.Load()
-	deadline := time.Now().Add(5 * time.Second)
-	for s.opens.Load()-opens < 3 {
-		if time.Now().After(deadline) {
-			t.Fatalf("reopened only %d times in 5s with MaxHold 20ms", s.opens.Load()-opens)
-		}
-		if _, err := s.Step("r1", "a"); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// TestStatusWhileWriting is the cross-process case: a run writes in a loop
-// and `baton status` opens the file read-only and must answer within 1s.
-func TestStatusWhileWriting(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.db")
-	w := openStore(t, path, Options{})
-	createRun(t, w, "r1", "a", "b")
-
-	stop := make(chan struct{})
-	werr := make(chan error, 1)
-	go func() {
-		defer close(werr)
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			rec := StepRecord{Name: "a", Status: StepRunning, Attempt: i}
-			if err := w.PutStep("r1", rec, entry("step.running")); err != nil {
-				werr <- err
-				return
-			}
-		}
-	}()
-	for range 4 {
-		start := time.Now()
-		r, err := Open(path, Options{ReadOnly: true, Timeout: time.Second})
-		if err != nil {
-			t.Fatalf("status: %v", err)
-		}
-		run, err1 := r.Run("r1")
-		steps, err2 := r.Steps("r1")
-		r.Close()
-		if err := errors.Join(err1, err2); err != nil {
-			t.Fatalf("status: %v", err)
-		}
-		d := time.Since(start)
-		if d > time.Second {
-			t.Errorf("status took %v", d)
-		}
-		t.Logf("status answered in %v", d.Round(time.Millisecond))
-		if run.ID != "r1" || len(steps) != 2 {
-			t.Errorf("status read %+v, %d steps", run, len(steps))
-		}
-	}
-	close(stop)
-	if err := <-werr; err != nil {
-		t.Fatalf("writer: %v", err)
-	}
-	if w.Commits() < 2 {
-		t.Errorf("the writer committed only %d times", w.Commits())
-	}
-}
-
-// TestTwoWritersShareTheFile runs two read-write stores on one file.
-func TestTwoWritersShareTheFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.db")
-	a := openStore(t, path, Options{})
-	b := openStore(t, path, Options{})
-	createRun(t, a, "r1", "a")
-	var wg sync.WaitGroup
-	errs := make(chan error, 2)
-	for _, s := range []*Store{a, b} {
-		wg.Go(func() {
-			for range 15 {
-				if err := s.Append("r1", entry("note")); err != nil {
-					errs <- err
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-	j, err := b.Journal("r1")
-	if err != nil || len(j) != 31 {
-		t.Fatalf("journal has %d entries (%v), want 31", len(j), err)
-	}
-	if _, err := a.VerifyJournal("r1"); err != nil {
-		t.Fatal(err)
-	}
-}
-
+// TestConcurrentGoroutines: one Store serves several goroutines, each
+// writing through its own run's lease or the same one, while others read.
 func TestConcurrentGoroutines(t *testing.T) {
 	s, _ := newStore(t)
-	createRun(t, s, "r1", "a", "b", "c", "d")
+	l := createRun(t, s, "r1", "a", "b", "c", "d")
 	var wg sync.WaitGroup
 	for _, name := range []string{"a", "b", "c", "d"} {
 		wg.Go(func() {
 			for i := range 10 {
-				if err := s.PutStep("r1", StepRecord{Name: name, Status: StepRunning, Attempt: i}, entry("step.running")); err != nil {
+				if err := l.PutSteps([]StepRecord{{Name: name, Status: StepRunning, Attempt: i}}, []JournalEntry{entry("step.running")}); err != nil {
 					t.Error(err)
 				}
 				if _, err := s.Steps("r1"); err != nil {
 					t.Error(err)
 				}
+				if _, err := s.JournalSince("r1", 0); err != nil {
+					t.Error(err)
+				}
 			}
 		})
 	}
+	wg.Go(func() {
+		for range 10 {
+			if _, err := s.Answer("r1", JournalEntry{At: t0, Actor: "bob", Answer: &Answer{Kind: AnswerCancel, By: "bob"}}); err != nil {
+				t.Error(err)
+			}
+		}
+	})
 	wg.Wait()
+	if n := len(mustJournal(t, s, "r1")); n != 1+40+10 {
+		t.Errorf("journal has %d entries, want %d", n, 1+40+10)
+	}
 	if _, err := s.VerifyJournal("r1"); err != nil {
 		t.Fatal(err)
 	}
 }
 
+func mustJournal(t testing.TB, s *Store, id string) []JournalEntry {
+	t.Helper()
+	j, err := s.Journal(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+// TestCommits: every write is one fsynced transaction, and a write that
+// changes nothing costs none.
 func TestCommits(t *testing.T) {
 	s, _ := newStore(t)
 	base := s.Commits()
-	createRun(t, s, "r1", "a")
+	l := createRun(t, s, "r1", "a", "b")
+	if got := s.Commits(); got != base+1 {
+		t.Fatalf("after CreateRun Commits = %d, want %d", got, base+1)
+	}
+	eight := make([]StepRecord, 8)
+	entries := make([]JournalEntry, 8)
+	for i := range eight {
+		eight[i] = StepRecord{Name: string(rune('c' + i)), Status: StepRunning}
+		entries[i] = entry("step.running")
+	}
+	lost := s.LeaseFor("r1", l.Token()+1000)
 	steps := []struct {
 		name    string
 		do      func() error
 		commits uint64
 	}{
 		{"read", func() error { _, err := s.Steps("r1"); return err }, 0},
-		{"PutStep", func() error {
-			return s.PutStep("r1", StepRecord{Name: "a", Status: StepRunning}, entry("step.running"))
+		{"PutSteps", func() error {
+			return l.PutSteps([]StepRecord{{Name: "a", Status: StepRunning}}, []JournalEntry{entry("step.running")})
 		}, 1},
+		{"PutSteps of 8", func() error { return l.PutSteps(eight, entries) }, 1},
 		{"failed write", func() error {
-			if err := s.PutStep("nope", StepRecord{Name: "a"}, entry("x")); err == nil {
+			if err := l.PutSteps([]StepRecord{{Name: "a"}}, []JournalEntry{{At: t0}}); err == nil {
 				return errors.New("no error")
 			}
 			return nil
 		}, 0},
-		{"Append", func() error { return s.Append("r1", entry("note")) }, 1},
-		{"AppendLog", func() error { return s.AppendLog("r1", "a", []byte("x")) }, 1},
-		{"ReleaseLock of nothing", func() error { return s.ReleaseLock("k", "r1") }, 0},
+		{"Append", func() error { return l.Append(entry("note")) }, 1},
+		{"AppendLog", func() error { return l.AppendLog("a", []byte("x")) }, 1},
+		{"AppendLog of nothing", func() error { return l.AppendLog("a", nil) }, 0},
+		{"Renew", func() error { return l.Renew(at(1)) }, 1},
+		{"Answer", func() error {
+			_, err := s.Answer("r1", JournalEntry{At: t0, Actor: "bob", Answer: &Answer{Kind: AnswerCancel, By: "bob"}})
+			return err
+		}, 1},
+		{"Release of a lost lease", func() error { return lost.Release() }, 0},
+		{"Release", func() error { return l.Release() }, 1},
+		{"Release again", func() error { return l.Release() }, 0},
 	}
 	want := base + 1
-	if got := s.Commits(); got != want {
-		t.Fatalf("after CreateRun Commits = %d, want %d", got, want)
-	}
 	for _, st := range steps {
 		if err := st.do(); err != nil {
 			t.Fatalf("%s: %v", st.name, err)
@@ -535,15 +474,29 @@ func TestCommits(t *testing.T) {
 
 func TestReadOnlyRefusesWrites(t *testing.T) {
 	s, path := newStore(t)
-	createRun(t, s, "r1", "a")
+	l := createRun(t, s, "r1", "a")
+	token := l.Token()
 	s.Close()
 	r := openStore(t, path, Options{ReadOnly: true})
 	before := fileSum(t, path)
+	rl := r.LeaseFor("r1", token)
 	for name, err := range map[string]error{
-		"CreateRun":   r.CreateRun(testRun("r2"), nil, entry("run.created")),
-		"PutStep":     r.PutStep("r1", StepRecord{Name: "a"}, entry("x")),
-		"Append":      r.Append("r1", entry("x")),
-		"AcquireLock": r.AcquireLock(LockHolder{Key: "k", RunID: "r1"}, JournalEntry{}, false),
+		"CreateRun": func() error {
+			_, err := r.CreateRun(testRun("r2"), nil, entry("run.created"), CreateOptions{})
+			return err
+		}(),
+		"AcquireRun": func() error { _, err := r.AcquireRun("r1", Self("bob", t0), at(60)); return err }(),
+		"Answer": func() error {
+			_, err := r.Answer("r1", JournalEntry{At: t0, Answer: &Answer{Kind: AnswerCancel, By: "bob"}})
+			return err
+		}(),
+		"Supersede": r.Supersede("r1", JournalEntry{Actor: "bob", Data: map[string]string{"reason": "x"}}, at(60)),
+		"PutSteps":  rl.PutSteps([]StepRecord{{Name: "a", Status: StepRunning}}, []JournalEntry{entry("step.running")}),
+		"UpdateRun": rl.UpdateRun(testRun("r1"), entry("run.running")),
+		"Append":    rl.Append(entry("x")),
+		"AppendLog": rl.AppendLog("a", []byte("x")),
+		"Renew":     rl.Renew(at(1)),
+		"Release":   rl.Release(),
 	} {
 		if !errors.Is(err, ErrReadOnly) {
 			t.Errorf("%s: err = %v, want ErrReadOnly", name, err)
@@ -552,6 +505,9 @@ func TestReadOnlyRefusesWrites(t *testing.T) {
 	if got, err := r.Run("r1"); err != nil || got.ID != "r1" {
 		t.Errorf("Run = %+v, %v", got, err)
 	}
+	if _, err := r.VerifyJournal("r1"); err != nil {
+		t.Errorf("VerifyJournal read-only: %v", err)
+	}
 	if fileSum(t, path) != before {
 		t.Error("the file changed")
 	}
@@ -559,15 +515,27 @@ func TestReadOnlyRefusesWrites(t *testing.T) {
 
 func TestClose(t *testing.T) {
 	s, _ := newStore(t)
-	createRun(t, s, "r1")
+	l := createRun(t, s, "r1", "a")
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
-	_, err := s.Run("r1")
-	wantErr(t, err, ErrClosed)
+	for name, err := range map[string]error{
+		"Run": func() error { _, err := s.Run("r1"); return err }(),
+		"CreateRun": func() error {
+			_, err := s.CreateRun(testRun("r2"), nil, entry("run.created"), CreateOptions{})
+			return err
+		}(),
+		"PutSteps": l.PutSteps([]StepRecord{{Name: "a", Status: StepRunning}}, []JournalEntry{entry("step.running")}),
+		"Append":   l.Append(entry("note")),
+		"Check":    s.Check(),
+	} {
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("%s after Close: err = %v, want ErrClosed", name, err)
+		}
+	}
 }
 
 func TestCheck(t *testing.T) {

@@ -1,0 +1,82 @@
+package served
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/state"
+)
+
+// BenchmarkStatusWhileRunWrites: one client owns a 1,000-step run and
+// writes step transitions as fast as it can while another reads Run and
+// Steps, as `baton status` does. It reports the read latency (median, p99,
+// max) and the writes per second meanwhile. The sub-benchmark "direct"
+// reads the server's Store itself instead, for comparison: the difference
+// is the cost of serving.
+func BenchmarkStatusWhileRunWrites(b *testing.B) {
+	b.Run("served", func(b *testing.B) { benchStatus(b, false) })
+	b.Run("direct", func(b *testing.B) { benchStatus(b, true) })
+}
+
+func benchStatus(b *testing.B, direct bool) {
+	f := newFleet(b, ServeOptions{IdleTimeout: time.Minute})
+	ts := f.start()
+	owner := f.connect()
+	var status state.Reader = f.connect()
+	if direct {
+		status = ts.st
+	}
+	names := make([]string, 1000)
+	for i := range names {
+		names[i] = fmt.Sprintf("step-%04d", i)
+	}
+	l := create(b, owner, testRun("run-bench"), names...)
+
+	var stop atomic.Bool
+	var writes atomic.Int64
+	var wg sync.WaitGroup
+	var werr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; !stop.Load(); i++ {
+			rec := state.StepRecord{Name: names[i%len(names)], Status: state.StepRunning, Attempt: i/len(names) + 1, StartedAt: t0}
+			if werr = l.PutSteps([]state.StepRecord{rec}, []state.JournalEntry{entry("step.running")}); werr != nil {
+				return
+			}
+			writes.Add(1)
+		}
+	}()
+
+	lat := make([]time.Duration, 0, b.N)
+	start := time.Now()
+	b.ResetTimer()
+	for range b.N {
+		t := time.Now()
+		if _, err := status.Run("run-bench"); err != nil {
+			b.Fatal(err)
+		}
+		steps, err := status.Steps("run-bench")
+		if err != nil || len(steps) != len(names) {
+			b.Fatalf("Steps = %d records, %v", len(steps), err)
+		}
+		lat = append(lat, time.Since(t))
+	}
+	b.StopTimer()
+	elapsed := time.Since(start)
+	stop.Store(true)
+	wg.Wait()
+	if werr != nil {
+		b.Fatal(werr)
+	}
+	slices.Sort(lat)
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	b.ReportMetric(ms(lat[len(lat)/2]), "ms-median")
+	b.ReportMetric(ms(lat[len(lat)-1]), "ms-max")
+	b.ReportMetric(ms(lat[len(lat)*99/100]), "ms-p99")
+	b.ReportMetric(float64(writes.Load())/elapsed.Seconds(), "writes/s")
+}
