@@ -3,7 +3,17 @@ package state
 import (
 	"os"
 	"time"
+
+	"github.com/batonhq/baton/internal/proc"
 )
+
+// ProcStart is the start time of process pid as the OS reports it, or ""
+// (see internal/proc).
+func ProcStart(pid int) string { return proc.Start(pid) }
+
+// processAlive reports whether process pid may still exist on this host;
+// only a definite "no such process" counts as dead.
+func processAlive(pid int) bool { return proc.Alive(pid, "") }
 
 // ProcessAlive reports whether process pid on host may still be running.
 // It answers false only when that is provable: the process ran on this
