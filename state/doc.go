@@ -1,6 +1,10 @@
-// Package state is the durable record of baton runs: one bbolt file holding
-// every run, its step records, its hash-chained journal, its captured
-// output, and the locks that keep two runs off the same site.
+// Package state is the durable record of baton runs and the contract every
+// store of them keeps (Backend, in backend.go): one owner per run, fenced
+// writes, answers as journal entries, records verified against the
+// journal, site locks held by runs, plans spent once. Store is the
+// embedded bbolt backend: one file holding every run, its step records,
+// its hash-chained journal, its captured output, the locks and the spent
+// plans. statetest.Run proves a backend keeps the contract.
 //
 // # Layout
 //
@@ -20,7 +24,9 @@
 //	      <step-name>/      bucket sequence = bytes stored (capped at MaxLogBytes)
 //	        <offset>        -> raw output bytes starting at that byte offset
 //	locks/
-//	  <key>                 -> LockHolder
+//	  <key>                 -> LockHolder (free once its run ended)
+//	plans/
+//	  <plan-digest>         -> id of the run the saved plan started
 //
 // Format 0, an older layout kept for its migration, stored unchained
 // journal entries under runs/<id>/events/ and had no logs or locks buckets.
@@ -35,24 +41,13 @@
 //
 // # Sharing the file between processes
 //
-// bbolt locks the whole file: exclusively for a read-write open, shared for
-// a read-only one. A `baton status` in another terminal must answer while a
-// run is in progress, so a Store does not keep the file open for its
-// lifetime:
-//
-//   - each operation opens the file if it is closed, with Options.Timeout
-//     bounding the wait for another process's lock (ErrBusy on expiry);
-//   - after an operation the file stays open for Options.Linger (100ms) in
-//     case another follows, then is closed;
-//   - the file is never held more than Options.MaxHold (400ms) in a row;
-//   - once closed, for either reason, it stays closed at least 60ms, longer
-//     than bbolt's 50ms lock retry, so a waiting process always gets its
-//     turn.
-//
-// A reader therefore waits at most about MaxHold plus its own retry
-// interval. Status-like commands open with Options.ReadOnly (a shared lock)
-// and Close as soon as they are done. A read-only Open of a format-0 file
-// upgrades it once with a short read-write open.
+// A Store holds the file open, with bbolt's exclusive lock, from Open to
+// Close: nothing a reader does can make a writer wait or fail. Other
+// processes reach the file through the process that holds it, the state
+// server (package state/served); with Options.ReadOnly a command that
+// finds no server can read the file directly. Correctness never rests on
+// timing: the file lock admits one server, and the fencing token checked
+// in every owner write admits one owner per run.
 //
 // # Safety of the file
 //
@@ -75,11 +70,17 @@
 // deleted tail. The head hash returned by VerifyJournal is what a change
 // record should quote.
 //
-// # Locks
+// # Ownership, answers and locks
 //
-// A lock names its holder (run, host, pid, user, since). A holder on this
-// host whose process is provably gone is stale and can be taken over with
-// force; the take-over, and any ForceUnlock, is journaled.
+// A run's record holds its Owner: the lease holder (host, pid, process
+// start time, user), a fencing token and the last heartbeat. Every write
+// through a Lease checks the token in its own transaction. Answers
+// (approve, reject, resolve, cancel) are journal entries with a typed
+// Answer; they change no record. Each journal entry written with a record
+// holds the record's SHA-256 (RunRecord, StepRecord), so VerifyJournal
+// detects an edited record as well as an edited journal. A lock key
+// names the run that holds it and stays held until that run ends or is
+// superseded; plans/<digest> names the run a saved plan started.
 //
 // The store does not read the clock for anything a caller can supply:
 // every timestamp comes from the caller. It never sees secrets; the engine
