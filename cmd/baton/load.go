@@ -13,6 +13,7 @@ import (
 	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/runbooks"
 	"github.com/batonhq/baton/state"
+	"github.com/batonhq/baton/state/served"
 	"github.com/batonhq/baton/steps"
 	"github.com/batonhq/baton/steps/all"
 	"github.com/hashicorp/hcl/v2"
@@ -122,8 +123,16 @@ func (s *stateFlag) resolved() string {
 }
 
 // openState opens the state store and maps its errors to exit codes.
+// Every command reaches the file through the state server that holds it
+// (started on demand), so that no command ever blocks a live run.
 func openState(s *stateFlag, readOnly bool) (state.Backend, error) {
-	st, err := state.Open(s.resolved(), state.Options{ReadOnly: readOnly})
+	path := s.resolved()
+	if readOnly {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("state file %s does not exist yet (no run has used it): %w: %w", path, state.ErrNotFound, err)
+		}
+	}
+	st, err := served.Connect(path, served.ConnectOptions{Spawn: spawnServer})
 	if err != nil {
 		return nil, stateErr(err)
 	}
@@ -134,7 +143,7 @@ func stateErr(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, state.ErrBusy), errors.Is(err, state.ErrLocked):
+	case errors.Is(err, state.ErrBusy), errors.Is(err, state.ErrLocked), errors.Is(err, state.ErrOwned):
 		return withCode(exitLocked, err)
 	}
 	return err

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/batonhq/baton/state"
+	"github.com/batonhq/baton/state/served"
+)
+
+func init() {
+	register(&command{name: "state", synopsis: "the state file: check its consistency, or serve it to other baton processes", usage: "check | serve [--state FILE]", run: cmdState})
+}
+
+func cmdState(ctx context.Context, env *cliEnv, args []string) int {
+	fs := newFlags(commands["state"], env)
+	var sf stateFlag
+	sf.register(fs)
+	pos, code := parseChecked(fs, args, func(pos []string) bool { return len(pos) == 1 && (pos[0] == "check" || pos[0] == "serve") })
+	if code >= 0 {
+		return code
+	}
+	if pos[0] == "serve" {
+		return serveState(ctx, env, sf.resolved())
+	}
+	return checkState(env, sf.resolved())
+}
+
+// serveState holds the state file and serves it until no client is left.
+// Started by any baton command that finds no server (see openState); a
+// second server finds the file held and leaves quietly.
+func serveState(ctx context.Context, env *cliEnv, path string) int {
+	st, err := state.Open(path, state.Options{Timeout: served.DefaultWait})
+	if errors.Is(err, state.ErrBusy) {
+		env.log.Debug("another process holds the state file; not serving it", "path", path)
+		return exitOK
+	}
+	if err != nil {
+		return fail(env, err)
+	}
+	defer st.Close()
+	if err := served.Serve(ctx, st, served.ServeOptions{Log: env.log}); err != nil {
+		return fail(env, err)
+	}
+	return exitOK
+}
+
+// checkState runs bbolt's consistency check over the whole file.
+func checkState(env *cliEnv, path string) int {
+	st, err := state.Open(path, state.Options{ReadOnly: true})
+	if errors.Is(err, state.ErrBusy) {
+		return fail(env, fmt.Errorf("%w; baton state check reads the file itself: run it when no run is live (baton runs lists them)", err))
+	}
+	if err != nil {
+		return fail(env, err)
+	}
+	defer st.Close()
+	if err := st.Check(); err != nil {
+		return fail(env, err)
+	}
+	fmt.Fprintf(env.io.out, "State file %s is consistent.\n", path)
+	return exitOK
+}
+
+// spawnServer starts `baton state serve` for path, detached.
+func spawnServer(path string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding the baton executable to start a state server: %w", err)
+	}
+	return served.Spawn(exe, []string{"state", "serve", "--state", path}, nil)
+}
