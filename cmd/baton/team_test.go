@@ -1,0 +1,399 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/engine/executor"
+	"github.com/batonhq/baton/state"
+	"github.com/batonhq/baton/state/served"
+	bolt "go.etcd.io/bbolt"
+)
+
+// teamEnv is a state file and a runbook directory shared by several baton
+// processes, as on a jump host with an operator in each terminal.
+type teamEnv struct {
+	t      *testing.T
+	dir    string
+	state  string
+	ledger string
+}
+
+func newTeamEnv(t *testing.T) *teamEnv {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("uses sh")
+	}
+	dir := t.TempDir()
+	e := &teamEnv{t: t, dir: dir, state: filepath.Join(dir, "state.db"), ledger: filepath.Join(dir, "ledger")}
+	t.Setenv("BATON_STATE", e.state)
+	t.Setenv("BATON_USER", "alice")
+	return e
+}
+
+// runbook writes a runbook whose action "promote" appends to the ledger
+// after sleeping var.delay seconds; lock is its lock key ("" for none).
+func (e *teamEnv) runbook(lock string) string {
+	e.t.Helper()
+	lockLine := ""
+	if lock != "" {
+		lockLine = fmt.Sprintf("  lock  = %q\n", lock)
+	}
+	src := fmt.Sprintf(`runbook "promo" {
+  title = "promotion"
+%s}
+
+variable "delay" {
+  type    = string
+  default = "0"
+}
+
+approval "cab" {
+  approvers = ["bob"]
+}
+
+action "promote" {
+  uses               = "exec"
+  shell              = true
+  command            = ["sleep ${var.delay}; echo promoted >> %s"]
+  idempotent         = false
+  point_of_no_return = true
+  depends_on         = [step.cab]
+}
+`, lockLine, filepath.ToSlash(e.ledger))
+	path := filepath.Join(e.dir, "promo.hcl")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	return path
+}
+
+// baton starts baton (this test binary acting as it) as a process.
+func (e *teamEnv) baton(user string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "BATON_USER="+user, "NO_COLOR=1")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	return cmd, &out
+}
+
+// run runs baton to its end and returns its exit code and output.
+func (e *teamEnv) run(user string, args ...string) (int, string) {
+	cmd, out := e.baton(user, args...)
+	return exitCode(cmd.Wait()), out.String()
+}
+
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
+func (e *teamEnv) promotions() int {
+	b, _ := os.ReadFile(e.ledger)
+	return strings.Count(string(b), "promoted")
+}
+
+func (e *teamEnv) lastRunID() string {
+	e.t.Helper()
+	code, out := e.run("alice", "runs", "-json")
+	var runs []struct{ ID string }
+	if code != 0 || json.Unmarshal([]byte(out), &runs) != nil || len(runs) == 0 {
+		e.t.Fatalf("runs: exit %d %s", code, out)
+	}
+	return runs[0].ID
+}
+
+// pausedAtCab starts a run of rb that pauses at its approval, approves it
+// as bob, and returns its id.
+func (e *teamEnv) pausedAtCab(rb string, vars ...string) string {
+	e.t.Helper()
+	if code, out := e.run("alice", append([]string{"apply", rb}, vars...)...); code != exitPaused {
+		e.t.Fatalf("apply: exit %d\n%s", code, out)
+	}
+	id := e.lastRunID()
+	if code, out := e.run("bob", "approve", id, "cab", "--by", "bob"); code != 0 {
+		e.t.Fatalf("approve: exit %d\n%s", code, out)
+	}
+	return id
+}
+
+// TestConcurrentResumes: two resumes of one run started together, with and
+// without a lock: exactly one executes, the other is refused naming the
+// owner, and the promotion happens once.
+func TestConcurrentResumes(t *testing.T) {
+	for _, lock := range []string{"configmgr-site/PS1", ""} {
+		t.Run("lock="+lock, func(t *testing.T) {
+			e := newTeamEnv(t)
+			rb := e.runbook(lock)
+			id := e.pausedAtCab(rb, "-var", "delay=0.5")
+			a, outA := e.baton("alice", "resume", id, "-var", "delay=0.5")
+			b, outB := e.baton("carol", "resume", id, "-var", "delay=0.5")
+			codes := []int{exitCode(a.Wait()), exitCode(b.Wait())}
+			outs := outA.String() + outB.String()
+			if !(codes[0] == 0 && codes[1] == exitLocked || codes[0] == exitLocked && codes[1] == 0) {
+				t.Fatalf("exit codes %v, want one 0 and one %d\n%s", codes, exitLocked, outs)
+			}
+			if !strings.Contains(outs, "is being executed by pid") {
+				t.Errorf("the refused resume does not name the owner:\n%s", outs)
+			}
+			if n := e.promotions(); n != 1 {
+				t.Fatalf("promoted %d times, want once", n)
+			}
+		})
+	}
+}
+
+// TestRunNeverStalledByReaders: while a run writes, a program trying to
+// read the file directly and commands polling through the state server
+// never make it pause or fail.
+func TestRunNeverStalledByReaders(t *testing.T) {
+	e := newTeamEnv(t)
+	var b strings.Builder
+	b.WriteString("runbook \"long\" {\n  lock = \"long\"\n}\n")
+	for i := range 150 {
+		dep := ""
+		if i > 0 {
+			dep = fmt.Sprintf("  depends_on = [step.a%03d]\n", i-1)
+		}
+		fmt.Fprintf(&b, "action \"a%03d\" {\n  uses = \"noop_action\"\n  ledger = %q\n  idempotent = true\n%s}\n", i, filepath.ToSlash(e.ledger), dep)
+	}
+	rb := filepath.Join(e.dir, "long.hcl")
+	if err := os.WriteFile(rb, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	apply, out := e.baton("alice", "apply", rb)
+	done := make(chan int, 1)
+	go func() { done <- exitCode(apply.Wait()) }()
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	wg.Add(2)
+	go func() { // a bbolt viewer or a backup tool
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if db, err := bolt.Open(e.state, 0o600, &bolt.Options{ReadOnly: true, Timeout: 100 * time.Millisecond}); err == nil {
+				time.Sleep(time.Millisecond)
+				_ = db.Close()
+			}
+		}
+	}()
+	polls := 0
+	go func() { // a dashboard
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			e.run("carol", "runs")
+			polls++
+		}
+	}()
+	code := <-done
+	close(stop)
+	wg.Wait()
+	if code != 0 {
+		t.Fatalf("the run under readers: exit %d\n%s", code, out)
+	}
+	id := e.lastRunID()
+	if _, j := e.run("alice", "journal", id); strings.Contains(j, "run.paused") {
+		t.Errorf("the run paused under readers:\n%s", j)
+	}
+	t.Logf("%d status polls while the run wrote", polls)
+}
+
+// TestRehearsalNeverBlocksApply: a rehearsal paused at its approval holds
+// no live lock and leaves no run in the live state.
+func TestRehearsalNeverBlocksApply(t *testing.T) {
+	e := newTeamEnv(t)
+	rb := e.runbook("configmgr-site/PS1")
+	t.Chdir("../..") // fixtures are found from the repository root
+	if code, out := e.run("alice", "rehearse", rb, "--site", "contoso", "--scenario", "healthy"); code != exitPaused {
+		t.Fatalf("rehearse: exit %d\n%s", code, out)
+	}
+	if code, out := e.run("alice", "apply", rb); code != exitPaused {
+		t.Fatalf("apply after a paused rehearsal: exit %d, want %d (paused at its own approval)\n%s", code, exitPaused, out)
+	}
+	_, out := e.run("alice", "runs", "-json")
+	if strings.Count(out, `"id"`) != 1 || strings.Contains(out, `"rehearsal": true`) {
+		t.Errorf("the live state holds more than the live run:\n%s", out)
+	}
+}
+
+// TestPlanAppliedOnce: a saved plan starts one run; a second apply is
+// refused naming it, unless --respend names a run that ended before its
+// point of no return.
+func TestPlanAppliedOnce(t *testing.T) {
+	e := newTeamEnv(t)
+	rb := e.runbook("configmgr-site/PS1")
+	planFile := filepath.Join(e.dir, "promo.plan")
+	if code, out := e.run("alice", "plan", rb, "-out", planFile); code != 0 && code != 2 {
+		t.Fatalf("plan: exit %d\n%s", code, out)
+	}
+	id := e.pausedAtCab(planFile)
+	if code, out := e.run("alice", "apply", planFile); code != exitError || !strings.Contains(out, "already applied") || !strings.Contains(out, id) {
+		t.Fatalf("second apply of the plan: exit %d\n%s", code, out)
+	}
+	if code, out := e.run("alice", "resume", id); code != 0 {
+		t.Fatalf("resume: exit %d\n%s", code, out)
+	}
+	if code, out := e.run("alice", "apply", planFile, "--respend", id); code != exitError || !strings.Contains(out, "point of no return") {
+		t.Fatalf("respend of a run that promoted: exit %d\n%s", code, out)
+	}
+	if n := e.promotions(); n != 1 {
+		t.Fatalf("promoted %d times, want once", n)
+	}
+}
+
+// TestCrashedRunSuperseded: the owner of a run dies during its action;
+// apply --force supersedes the crashed run and promotes once; the crashed
+// run can never resume.
+func TestCrashedRunSuperseded(t *testing.T) {
+	e := newTeamEnv(t)
+	rb := e.runbook("configmgr-site/PS1")
+	id := e.pausedAtCab(rb, "-var", "delay=30")
+	resume, out := e.baton("alice", "resume", id, "-var", "delay=30")
+	waitFor(t, func() bool { return e.stepStatus(id, "promote") == "running" })
+	_ = resume.Process.Signal(syscall.SIGKILL)
+	_ = resume.Wait()
+	if code, o := e.run("carol", "apply", rb); code != exitLocked || !strings.Contains(o, id) {
+		t.Fatalf("apply while the crashed run holds the lock: exit %d\n%s\n%s", code, o, out)
+	}
+	code, o := e.run("carol", "apply", rb, "--force", "--reason", "the first run's jump host died")
+	if code != exitPaused {
+		t.Fatalf("apply --force: exit %d\n%s", code, o)
+	}
+	second := e.lastRunID()
+	if code, o := e.run("bob", "approve", second, "cab", "--by", "bob"); code != 0 {
+		t.Fatalf("approve: %d %s", code, o)
+	}
+	if code, o := e.run("carol", "resume", second); code != 0 {
+		t.Fatalf("second run: exit %d\n%s", code, o)
+	}
+	if code, o := e.run("alice", "resume", id, "-var", "delay=30"); code == 0 || !strings.Contains(o, "superseded") {
+		t.Fatalf("resume of the superseded run: exit %d\n%s", code, o)
+	}
+	if n := e.promotions(); n != 1 {
+		t.Fatalf("promoted %d times, want once", n)
+	}
+}
+
+var teamApprovals = flag.Int("team.approvals", 200, "approvals TestApprovalsUnderPollingReaders gives (the issue's figure: 1000)")
+
+// TestApprovalsUnderPollingReaders: 1,000 approvals, each through its own
+// command's connection, while ten readers poll: none fails.
+func TestApprovalsUnderPollingReaders(t *testing.T) {
+	e := newTeamEnv(t)
+	rb := filepath.Join(e.dir, "many.hcl")
+	names := make([]string, 1000)
+	for i := range names {
+		names[i] = fmt.Sprintf("%q", fmt.Sprintf("approver%04d", i))
+	}
+	src := "runbook \"many\" {\n  lock = \"many\"\n}\napproval \"cab\" {\n  min_approvals = 1000\n  approvers = [" + strings.Join(names, ", ") + "]\n}\n"
+	if err := os.WriteFile(rb, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := e.run("alice", "apply", rb); code != exitPaused {
+		t.Fatalf("apply: exit %d\n%s", code, out)
+	}
+	id := e.lastRunID()
+	connect := func() state.Backend {
+		st, err := served.Connect(e.state, served.ConnectOptions{Spawn: spawnServer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st := connect()
+			defer st.Close()
+			tick := time.NewTicker(5 * time.Millisecond) // ten `watch -n0.005` dashboards
+			defer tick.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+				}
+				_, _ = st.Run(id)
+				_, _ = st.Steps(id)
+			}
+		}()
+	}
+	failures := 0
+	var slowest time.Duration
+	for i := range *teamApprovals {
+		st := connect()
+		start := time.Now()
+		if err := executor.Answer(st, id, "cab", fmt.Sprintf("approver%04d", i), "", "approved", time.Now()); err != nil {
+			failures++
+			t.Logf("approval %d: %v", i, err)
+		}
+		slowest = max(slowest, time.Since(start))
+		_ = st.Close()
+	}
+	close(stop)
+	wg.Wait()
+	if failures > 0 {
+		t.Fatalf("%d of %d approvals failed under ten polling readers", failures, *teamApprovals)
+	}
+	t.Logf("%d approvals under ten polling readers; slowest %s", *teamApprovals, slowest)
+}
+
+// stepStatus reads one step's status with baton status -json.
+func (e *teamEnv) stepStatus(id, step string) string {
+	_, out := e.run("alice", "status", id, "-json")
+	var st struct {
+		Steps []struct{ Name, Status string }
+	}
+	_ = json.Unmarshal([]byte(out), &st)
+	for _, s := range st.Steps {
+		if s.Name == step {
+			return s.Status
+		}
+	}
+	return ""
+}
+
+// waitFor polls cond until it holds, for at most 20 seconds.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
