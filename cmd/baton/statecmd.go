@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/batonhq/baton/state"
 	"github.com/batonhq/baton/state/served"
@@ -32,7 +33,7 @@ func cmdState(ctx context.Context, env *cliEnv, args []string) int {
 // Started by any baton command that finds no server (see openState); a
 // second server finds the file held and leaves quietly.
 func serveState(ctx context.Context, env *cliEnv, path string) int {
-	st, err := state.Open(path, state.Options{Timeout: served.DefaultWait})
+	st, err := state.Open(path, state.Options{Timeout: 2 * time.Second})
 	if errors.Is(err, state.ErrBusy) {
 		env.log.Debug("another process holds the state file; not serving it", "path", path)
 		return exitOK

@@ -3,7 +3,6 @@ package served
 import (
 	"fmt"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -36,21 +35,12 @@ func benchStatus(b *testing.B, direct bool) {
 	}
 	l := create(b, owner, testRun("run-bench"), names...)
 
-	var stop atomic.Bool
 	var writes atomic.Int64
-	var wg sync.WaitGroup
-	var werr error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i := 0; !stop.Load(); i++ {
-			rec := state.StepRecord{Name: names[i%len(names)], Status: state.StepRunning, Attempt: i/len(names) + 1, StartedAt: t0}
-			if werr = l.PutSteps([]state.StepRecord{rec}, []state.JournalEntry{entry("step.running")}); werr != nil {
-				return
-			}
-			writes.Add(1)
-		}
-	}()
+	stop := loop(1, func(i int) error {
+		rec := state.StepRecord{Name: names[i%len(names)], Status: state.StepRunning, Attempt: i/len(names) + 1, StartedAt: t0}
+		writes.Add(1)
+		return l.PutSteps([]state.StepRecord{rec}, []state.JournalEntry{entry("step.running")})
+	})
 
 	lat := make([]time.Duration, 0, b.N)
 	start := time.Now()
@@ -68,10 +58,8 @@ func benchStatus(b *testing.B, direct bool) {
 	}
 	b.StopTimer()
 	elapsed := time.Since(start)
-	stop.Store(true)
-	wg.Wait()
-	if werr != nil {
-		b.Fatal(werr)
+	if errs := stop(); errs != nil {
+		b.Fatal(errs)
 	}
 	slices.Sort(lat)
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

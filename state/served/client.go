@@ -42,6 +42,8 @@ const (
 	maxIdleConns = 4 // connections kept open between calls
 	maxAttempts  = 3 // of one request across reconnections
 	dialTimeout  = 2 * time.Second
+	maxPoll      = 10 * time.Millisecond // between looks for a new server
+	respawnEvery = time.Second
 )
 
 // client is the state.Backend of a baton process that does not hold the
@@ -151,26 +153,42 @@ func (c *client) dial() (*clientConn, error) {
 	if c.opts.Spawn == nil {
 		return nil, fmt.Errorf("%w %s (%v); start one with `baton state serve --state %s`", ErrNoServer, c.abs, err, c.abs)
 	}
-	c.log.Debug("starting a state server", "state", c.abs, "reason", err)
-	if err := c.opts.Spawn(c.abs); err != nil {
-		return nil, fmt.Errorf("start a state server for %s: %w; try `baton state serve --state %s` by hand to see why", c.abs, err, c.abs)
+	if err := c.spawn(err); err != nil {
+		return nil, err
 	}
 	return c.await(err)
 }
 
+func (c *client) spawn(reason error) error {
+	c.log.Debug("starting a state server", "state", c.abs, "reason", reason)
+	if err := c.opts.Spawn(c.abs); err != nil {
+		return fmt.Errorf("start a state server for %s: %w; try `baton state serve --state %s` by hand to see why", c.abs, err, c.abs)
+	}
+	return nil
+}
+
 // await polls for the advertisement of a reachable server until
-// c.opts.Wait has passed.
+// c.opts.Wait has passed. It spawns again every respawnEvery: the server
+// started may have failed, or come and gone idle before this client
+// reached it (a spare one exits, as it cannot get the file).
 func (c *client) await(last error) (*clientConn, error) {
 	deadline := time.Now().Add(c.opts.Wait)
+	spawned := time.Now()
 	pause := time.Millisecond
 	for time.Now().Before(deadline) {
 		time.Sleep(pause)
-		pause = min(2*pause, 50*time.Millisecond)
+		pause = min(2*pause, maxPoll)
 		cn, err := c.tryDial()
 		if err == nil {
 			return cn, nil
 		}
 		last = err
+		if time.Since(spawned) >= respawnEvery {
+			if err := c.spawn(err); err != nil {
+				return nil, err
+			}
+			spawned = time.Now()
+		}
 	}
 	return nil, fmt.Errorf("%w: no state server for %s answered within %s of starting one (last: %v); another program may hold the file: run `baton state serve --state %s` to see why", state.ErrBusy, c.abs, c.opts.Wait, last, c.abs)
 }

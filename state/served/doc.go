@@ -38,7 +38,10 @@
 // kill -9 leaves its advertisement behind), it starts a server with
 // ConnectOptions.Spawn (the CLI runs `baton state serve` through Spawn,
 // detached) and polls for a reachable advertisement until
-// ConnectOptions.Wait passes. The client keeps a small pool of
+// ConnectOptions.Wait passes, spawning again every second meanwhile (a
+// server that failed to start, or went idle before this client reached
+// it, is replaced; a spare one exits, as it cannot get the file). The
+// client keeps a small pool of
 // connections, at least one open while it lives, so the server's idle
 // timer never ends a server in use. A connection that broke between
 // requests is re-established, spawning a server if need be; a request the

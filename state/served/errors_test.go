@@ -108,61 +108,78 @@ func TestServedErrors(t *testing.T) {
 	f := newFleet(t, ServeOptions{IdleTimeout: time.Minute})
 	ts := f.start()
 	cl := f.connect()
+	for _, tt := range errorCases(errorFixture(t, cl)) {
+		t.Run(tt.name, func(t *testing.T) {
+			want := tt.op(ts.st)
+			if want == nil || tt.want != nil && !errors.Is(want, tt.want) {
+				t.Fatalf("the Store answered %v, want an error wrapping %v", want, tt.want)
+			}
+			sameError(t, tt.op(cl), want)
+		})
+	}
+}
+
+// errorFixture stores run-e (live owner, lock site-e, plan sha256:plan-e)
+// and run-s (superseded); it returns their tokens.
+func errorFixture(t *testing.T, cl state.Backend) (live, superseded uint64) {
+	t.Helper()
 	run := testRun("run-e")
 	run.LockKey, run.PlanDigest = "site-e", "sha256:plan-e"
 	l := create(t, cl, run, "a")
-	sup := testRun("run-s")
-	ls, err := cl.CreateRun(sup, pending("a"), entry("run.created"), state.CreateOptions{Owner: gone()})
+	ls, err := cl.CreateRun(testRun("run-s"), pending("a"), entry("run.created"), state.CreateOptions{Owner: gone()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	reason := state.JournalEntry{Actor: "dave", Data: map[string]string{"reason": "gone"}}
-	if err := cl.Supersede("run-s", reason, t0.Add(time.Hour)); err != nil {
+	if err := cl.Supersede("run-s", supersession, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
+	return l.Token(), ls.Token()
+}
 
+var supersession = state.JournalEntry{Actor: "dave", Data: map[string]string{"reason": "gone"}}
+
+type errorCase struct {
+	name string
+	want error // the sentinel the error wraps
+	op   func(b state.Backend) error
+}
+
+func errorCases(live, superseded uint64) []errorCase {
 	other := testRun("run-f")
 	other.LockKey = "site-e"
 	spent := testRun("run-g")
 	spent.PlanDigest = "sha256:plan-e"
 	approve := state.JournalEntry{At: t0, Step: "a", Answer: &state.Answer{Kind: state.AnswerApprove, By: "carol"}}
-	tests := []struct {
-		name string
-		want error // the sentinel the error wraps
-		op   func(b state.Backend) error
-	}{
+	createAs := func(run state.Run) func(b state.Backend) error {
+		return func(b state.Backend) error {
+			_, err := b.CreateRun(run, nil, entry("run.created"), state.CreateOptions{Owner: state.Self("bob", t0)})
+			return err
+		}
+	}
+	return []errorCase{
 		{"run not found", state.ErrNotFound, func(b state.Backend) error { _, err := b.Run("missing"); return err }},
 		{"step not found", state.ErrNotFound, func(b state.Backend) error { _, err := b.Step("run-e", "zz"); return err }},
 		{"lock not found", state.ErrNotFound, func(b state.Backend) error { _, err := b.Lock("nope"); return err }},
 		{"plan not spent", state.ErrNotFound, func(b state.Backend) error { _, err := b.PlanSpender("sha256:x"); return err }},
-		{"run exists", state.ErrExists, func(b state.Backend) error {
-			_, err := b.CreateRun(testRun("run-e"), nil, entry("run.created"), state.CreateOptions{})
-			return err
-		}},
-		{"locked", state.ErrLocked, func(b state.Backend) error {
-			_, err := b.CreateRun(other, nil, entry("run.created"), state.CreateOptions{Owner: state.Self("bob", t0)})
-			return err
-		}},
-		{"plan spent", state.ErrPlanSpent, func(b state.Backend) error {
-			_, err := b.CreateRun(spent, nil, entry("run.created"), state.CreateOptions{Owner: state.Self("bob", t0)})
-			return err
-		}},
+		{"run exists", state.ErrExists, createAs(testRun("run-e"))},
+		{"locked", state.ErrLocked, createAs(other)},
+		{"plan spent", state.ErrPlanSpent, createAs(spent)},
 		{"owned", state.ErrOwned, func(b state.Backend) error {
 			_, err := b.AcquireRun("run-e", state.Self("bob", t0), t0.Add(time.Second))
 			return err
 		}},
 		{"supersede owned", state.ErrOwned, func(b state.Backend) error {
-			return b.Supersede("run-e", reason, t0.Add(time.Second))
+			return b.Supersede("run-e", supersession, t0.Add(time.Second))
 		}},
 		{"superseded", state.ErrSuperseded, func(b state.Backend) error {
 			_, err := b.AcquireRun("run-s", state.Self("bob", t0), t0.Add(2*time.Hour))
 			return err
 		}},
 		{"lease lost", state.ErrLeaseLost, func(b state.Backend) error {
-			return leaseOf(b, "run-s", ls.Token()).Append(entry("note"))
+			return leaseOf(b, "run-s", superseded).Append(entry("note"))
 		}},
 		{"wrong token", state.ErrLeaseLost, func(b state.Backend) error {
-			return leaseOf(b, "run-e", l.Token()+100).PutSteps(pending("a"), []state.JournalEntry{entry("x")})
+			return leaseOf(b, "run-e", live+100).PutSteps(pending("a"), []state.JournalEntry{entry("x")})
 		}},
 		{"conflict", state.ErrConflict, func(b state.Backend) error { _, err := b.Answer("run-e", approve); return err }},
 		{"tampered", state.ErrTampered, func(b state.Backend) error { _, err := b.JournalSince("run-e", 99); return err }},
@@ -172,14 +189,5 @@ func TestServedErrors(t *testing.T) {
 			_, err := b.Answer("run-e", e)
 			return err
 		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			want := tt.op(ts.st)
-			if want == nil || tt.want != nil && !errors.Is(want, tt.want) {
-				t.Fatalf("the Store answered %v, want an error wrapping %v", want, tt.want)
-			}
-			sameError(t, tt.op(cl), want)
-		})
 	}
 }

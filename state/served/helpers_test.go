@@ -49,9 +49,12 @@ type fleet struct {
 	opts    ServeOptions
 	spawned atomic.Int32
 
+	spawns sync.WaitGroup
+
 	mu      sync.Mutex
 	servers []*testServer
 	errs    []error
+	closed  bool // servers opened from now on close at once
 }
 
 func newFleet(t testing.TB, opts ServeOptions) *fleet {
@@ -77,18 +80,26 @@ func (f *fleet) open() (*testServer, error) {
 		return nil, err
 	}
 	ts := &testServer{st: st}
-	f.serveStore(ts)
+	if !f.serveStore(ts) {
+		return nil, errors.Join(errFleetClosed, st.Close())
+	}
 	return ts, nil
 }
 
-// serveStore runs Serve over ts.st in a goroutine.
-func (f *fleet) serveStore(ts *testServer) {
+var errFleetClosed = errors.New("the test ended")
+
+// serveStore runs Serve over ts.st in a goroutine, unless the test ended.
+func (f *fleet) serveStore(ts *testServer) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return false
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ts.cancel, ts.done = cancel, make(chan error, 1)
 	go func() { ts.done <- Serve(ctx, ts.st, f.opts) }()
-	f.mu.Lock()
 	f.servers = append(f.servers, ts)
-	f.mu.Unlock()
+	return true
 }
 
 // spawn is a ConnectOptions.Spawn that starts an in-process server.
@@ -97,8 +108,10 @@ func (f *fleet) spawn(path string) error {
 		return errors.New("spawn for another state file: " + path)
 	}
 	f.spawned.Add(1)
+	f.spawns.Add(1)
 	go func() {
-		if _, err := f.open(); err != nil {
+		defer f.spawns.Done()
+		if _, err := f.open(); err != nil && !errors.Is(err, errFleetClosed) {
 			f.mu.Lock()
 			f.errs = append(f.errs, err)
 			f.mu.Unlock()
@@ -107,8 +120,11 @@ func (f *fleet) spawn(path string) error {
 	return nil
 }
 
+// stopAll stops every server, including those spare spawns open once
+// the others let go of the file.
 func (f *fleet) stopAll() {
 	f.mu.Lock()
+	f.closed = true
 	servers := f.servers
 	f.mu.Unlock()
 	for _, ts := range servers {
@@ -116,6 +132,7 @@ func (f *fleet) stopAll() {
 			f.t.Errorf("Serve: %v", err)
 		}
 	}
+	f.spawns.Wait()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, err := range f.errs {
@@ -226,4 +243,34 @@ func (f *fleet) last() *testServer {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.servers[len(f.servers)-1]
+}
+
+// loop runs n goroutines, each calling fn(i) with i = 0, 1, 2... until
+// stop is called or fn fails; stop returns the failures.
+func loop(n int, fn func(i int) error) (stop func() []error) {
+	var done atomic.Bool
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; !done.Load(); i++ {
+				if err := fn(i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	return func() []error {
+		done.Store(true)
+		wg.Wait()
+		close(errs)
+		var out []error
+		for err := range errs {
+			out = append(out, err)
+		}
+		return out
+	}
 }

@@ -146,34 +146,22 @@ func TestServerChurn(t *testing.T) {
 	f.start()
 	cl := f.connect()
 	l := create(t, cl, testRun("run-1"), "a")
-	var stop atomic.Bool
 	var written, total atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, 4)
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for !stop.Load() {
-				if err := l.Append(entry("note")); err != nil {
-					errs <- err
-					return
-				}
-				written.Add(1)
-				total.Add(1)
-			}
-		}()
-	}
+	stop := loop(4, func(int) error {
+		if err := l.Append(entry("note")); err != nil {
+			return err
+		}
+		written.Add(1)
+		total.Add(1)
+		return nil
+	})
 	for range 3 {
 		waitFor(t, "writes", func() bool { return written.Load() > 10 })
 		ts := f.last()
 		written.Store(0)
 		_ = ts.stop(t)
 	}
-	stop.Store(true)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	for _, err := range stop() {
 		t.Errorf("write during server restarts: %v", err)
 	}
 	j, err := cl.Journal("run-1")
@@ -334,9 +322,10 @@ func TestIdleExit(t *testing.T) {
 		t.Errorf("advertisement after the idle exit: %v", err)
 	}
 
+	f = newFleet(t, ServeOptions{IdleTimeout: 25 * time.Millisecond})
 	cl := f.connect() // spawns a server
 	ts = f.last()
-	for end := time.Now().Add(40 * time.Millisecond); time.Now().Before(end); {
+	for end := time.Now().Add(100 * time.Millisecond); time.Now().Before(end); {
 		select {
 		case <-ts.done:
 			t.Fatal("the server exited under a connected client")

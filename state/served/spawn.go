@@ -10,9 +10,8 @@ import (
 // process group) of its own, with stdin, stdout and stderr on the null
 // device, so that it outlives the caller and no terminal signal reaches
 // it. env nil means the caller's environment. Spawn does not wait for the
-// process; on Unix a goroutine reaps it if it exits while the caller
-// still runs. The working directory is the caller's, so give exe absolute
-// paths.
+// process to end; a goroutine reaps it if it ends while the caller still
+// runs. The working directory is the caller's: pass absolute paths.
 func Spawn(exe string, args []string, env []string) error {
 	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
