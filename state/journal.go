@@ -102,7 +102,7 @@ func (s *Store) Journal(runID string) ([]JournalEntry, error) {
 		return j.ForEach(func(k, v []byte) error {
 			e, err := decodeEntry(v)
 			if err != nil {
-				return fmt.Errorf("%w: run %s: journal entry %x: %v; run `baton verify` on this run", ErrCorrupt, runID, k, err)
+				return fmt.Errorf("%w: run %s: journal entry %x: %v; `baton journal verify RUN` says where", ErrCorrupt, runID, k, err)
 			}
 			out = append(out, e)
 			return nil

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -55,13 +56,19 @@ type Store struct {
 }
 
 // DefaultPath is the state file used when none is given: $BATON_STATE if
-// set, else os.UserConfigDir()/baton/state.db (on Windows
-// %AppData%\baton\state.db, on Linux $XDG_CONFIG_HOME or ~/.config, on macOS
-// ~/Library/Application Support). When no config directory can be found it
-// is baton-state.db in the current directory.
+// set, else, on Windows, %LOCALAPPDATA%\baton\state.db (local: a state file
+// must never roam with a profile), elsewhere os.UserConfigDir()/baton/state.db
+// (on Linux $XDG_CONFIG_HOME or ~/.config, on macOS ~/Library/Application
+// Support). When no such directory can be found it is baton-state.db in
+// the current directory.
 func DefaultPath() string {
 	if p := os.Getenv("BATON_STATE"); p != "" {
 		return p
+	}
+	if runtime.GOOS == "windows" {
+		if dir := os.Getenv("LOCALAPPDATA"); dir != "" {
+			return filepath.Join(dir, "baton", "state.db")
+		}
 	}
 	dir, err := os.UserConfigDir()
 	if err != nil || dir == "" {
