@@ -211,14 +211,15 @@ func (l *loader) decisionHint(expr hcl.Expression) string {
 	return ""
 }
 
-// checkLock warns when a runbook that changes things declares no lock:
-// nothing would then stop two runs from acting on the same site.
+// checkLock warns when a runbook that changes a system through a target
+// (a site, a database) declares no lock: nothing would then stop two runs
+// from acting on it at once. A notification alone changes no system.
 func (l *loader) checkLock() {
 	if l.rb.Lock != nil {
 		return
 	}
 	for _, s := range l.rb.Steps {
-		if s.Mutating() {
+		if s.Mutating() && s.Kind.TargetType() != "" {
 			l.warnf(l.rb.DeclRange, "No lock for a runbook that changes things",
 				"Step %s changes the site, but the runbook block declares no lock, so two runs of it (or of another runbook on the same site) can act at once. Add lock = \"configmgr-site/${var.site_code}\" (a key naming what the runbook changes) to the runbook block.", s.Name)
 			return

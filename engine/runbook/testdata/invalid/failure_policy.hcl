@@ -1,4 +1,4 @@
-runbook "t" {} # WARNING: No lock for a runbook that changes things
+runbook "t" {}
 
 action "a" {
   uses       = "shell"
