@@ -12,10 +12,13 @@ import (
 	"github.com/batonhq/baton/engine/gctune"
 )
 
-func main() {
+func main() { os.Exit(batonMain()) }
+
+// batonMain runs the command line of this process: Ctrl-C and SIGTERM
+// stop a run at its next safe point.
+func batonMain() int {
 	gctune.Apply()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr})
-	stop()
-	os.Exit(code)
+	defer stop()
+	return run(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr})
 }

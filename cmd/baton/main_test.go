@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"testing"
 )
@@ -11,7 +10,7 @@ import (
 // binary): with BATON_TEST_AS_BATON set it runs the arguments as baton.
 func TestMain(m *testing.M) {
 	if os.Getenv("BATON_TEST_AS_BATON") == "1" {
-		os.Exit(run(context.Background(), os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr}))
+		os.Exit(batonMain())
 	}
 	os.Setenv("BATON_TEST_AS_BATON", "1") // for the processes tests start
 	os.Exit(m.Run())

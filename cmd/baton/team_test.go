@@ -386,6 +386,23 @@ func (e *teamEnv) stepStatus(id, step string) string {
 	return ""
 }
 
+// wait waits for a baton process, at most 30 seconds, then kills it and
+// fails with its output.
+func (e *teamEnv) wait(cmd *exec.Cmd, out *bytes.Buffer) int {
+	e.t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return exitCode(err)
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Signal(syscall.SIGQUIT)
+		<-done
+		e.t.Fatalf("baton did not end within 30s:\n%s", out)
+		return -1
+	}
+}
+
 // waitFor polls cond until it holds, for at most 20 seconds.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
@@ -396,4 +413,141 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// waitRunbook writes a runbook whose wait polls a signal file every 20ms
+// for at most timeout, then records one action in the ledger.
+func (e *teamEnv) waitRunbook(timeout string) (rb, signal string) {
+	e.t.Helper()
+	signal = filepath.Join(e.dir, "signal")
+	src := fmt.Sprintf(`runbook "waiting" {
+  lock = "waiting"
+}
+
+wait "switch_forced" {
+  uses     = "ledger_count"
+  ledger   = %q
+  step     = "go"
+  until    = self.output.count > 0
+  interval = "20ms"
+  timeout  = %q
+}
+
+action "after" {
+  uses       = "noop_action"
+  ledger     = %q
+  idempotent = false
+  depends_on = [step.switch_forced]
+}
+`, filepath.ToSlash(signal), timeout, filepath.ToSlash(e.ledger))
+	rb = filepath.Join(e.dir, "waiting.hcl")
+	if err := os.WriteFile(rb, []byte(src), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	return rb, signal
+}
+
+// TestWaitTorture: kill -9 and Ctrl-C land anywhere in a wait's polling
+// and interval sleeps; every resume re-arms the wait at its stored
+// deadline, and once the condition holds the run ends as an uninterrupted
+// one would: the action after the wait runs exactly once.
+func TestWaitTorture(t *testing.T) {
+	e := newTeamEnv(t)
+	rb, signal := e.waitRunbook("10m")
+	args := []string{"apply", rb}
+	signals := 0
+	for round := 0; ; round++ {
+		if round == 20 { // the site switches over (ledger_count reads "<run>/<step> ..." lines)
+			if err := os.WriteFile(signal, []byte(e.anyRunID()+"/go go 1\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cmd, out := e.baton("alice", args...)
+		if round < 20 {
+			time.Sleep(time.Duration(20+round*7%60) * time.Millisecond)
+			sig := os.Signal(syscall.SIGKILL)
+			if round%2 == 1 {
+				sig = os.Interrupt
+			}
+			_ = cmd.Process.Signal(sig)
+			signals++
+		}
+		code := e.wait(cmd, out)
+		if round >= 20 && code == 0 {
+			break
+		}
+		if round > 40 {
+			t.Fatalf("the run never finished; last exit %d\n%s", code, out)
+		}
+		if args[0] == "apply" {
+			if id := e.anyRunID(); id != "" {
+				args = []string{"resume", id}
+			}
+		}
+	}
+	id := e.lastRunID()
+	if e.stepStatus(id, "after") != "succeeded" {
+		t.Fatalf("after: %s", e.stepStatus(id, "after"))
+	}
+	if n := strings.Count(readFile(t, e.ledger), " after "); n != 1 {
+		t.Fatalf("the action after the wait ran %d times, want once", n)
+	}
+	_, j := e.run("alice", "journal", id)
+	t.Logf("%d interruptions; the wait was resumed %d times", signals, strings.Count(j, "step.wait_resumed"))
+	if !strings.Contains(j, "step.wait_resumed") {
+		t.Error("no interruption landed during the wait")
+	}
+}
+
+// TestWaitResumedAfterItsDeadline: a run interrupted during a wait and
+// resumed after the wait's deadline fails with the wait's timeout, as an
+// uninterrupted run whose condition never held would; the action after it
+// never runs.
+func TestWaitResumedAfterItsDeadline(t *testing.T) {
+	e := newTeamEnv(t)
+	rb, _ := e.waitRunbook("300ms")
+	cmd, _ := e.baton("alice", "apply", rb)
+	waitFor(t, func() bool { return fileExists(e.state) && e.runStepStatus("switch_forced") == "waiting" })
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Wait()
+	id := e.lastRunID()
+	time.Sleep(350 * time.Millisecond) // the runner is away past the deadline
+	code, out := e.run("alice", "resume", id)
+	if code != exitError || !strings.Contains(out, "timed out") {
+		t.Fatalf("resume after the deadline: exit %d\n%s", code, out)
+	}
+	if fileExists(e.ledger) {
+		t.Fatal("the action after the wait ran")
+	}
+}
+
+func (e *teamEnv) runStepStatus(step string) string {
+	if id := e.anyRunID(); id != "" {
+		return e.stepStatus(id, step)
+	}
+	return ""
+}
+
+// anyRunID is the newest run's id, "" while there is none.
+func (e *teamEnv) anyRunID() string {
+	code, out := e.run("alice", "runs", "-json")
+	var runs []struct{ ID string }
+	if code != 0 || json.Unmarshal([]byte(out), &runs) != nil || len(runs) == 0 {
+		return ""
+	}
+	return runs[0].ID
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
