@@ -3,8 +3,9 @@ package state
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
+
+	"github.com/batonhq/baton/internal/identity"
 )
 
 // Backend is the state contract: what the engine, the review, the rehearsal
@@ -188,24 +189,10 @@ type ApprovalPolicy struct {
 	Requester      string   `json:"requester"`
 }
 
-// SameName reports whether two user names are the same person: compared
-// case-insensitively, a DOMAIN\ prefix ignored when one side has none.
-func SameName(a, b string) bool {
-	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
-	if strings.EqualFold(a, b) {
-		return true
-	}
-	short := func(s string) string {
-		if i := strings.LastIndexByte(s, '\\'); i >= 0 {
-			return s[i+1:]
-		}
-		return s
-	}
-	if strings.ContainsRune(a, '\\') != strings.ContainsRune(b, '\\') {
-		return strings.EqualFold(short(a), short(b))
-	}
-	return false
-}
+// SameName reports whether two user names are the same person, in the one
+// normalised form baton compares names in (identity.Same: case-folded, a
+// DOMAIN\ prefix ignored when one side has none).
+func SameName(a, b string) bool { return identity.Same(a, b) }
 
 // More errors of the contract.
 var (

@@ -22,10 +22,10 @@ const hashDomain = "baton.journal.v1\x00"
 // tag, Seq as 8 big-endian bytes, then At (UTC, RFC 3339 with nanoseconds),
 // Type, Step, Actor, the number of Data pairs, each Data key and value in
 // key order, and Prev, every string preceded by its length as a uvarint.
-// Hash itself is not covered. Answer, Policy, RunRecord and StepRecord
-// follow, each as its name and its value (JSON for the structs), only when
-// set. The encoding is independent of JSON and of
-// map order, so any program can recompute it.
+// Hash itself is not covered. Answer, Policy, RunRecord, StepRecord and
+// Identity follow, each as its name and its value (JSON for the structs),
+// only when set. The encoding is independent of JSON and of map order, so
+// any program can recompute it.
 func HashEntry(e JournalEntry) string {
 	buf := make([]byte, 0, 256)
 	buf = append(buf, hashDomain...)
@@ -62,7 +62,7 @@ func HashEntry(e JournalEntry) string {
 	if e.Policy != nil {
 		jsonField("policy", e.Policy)
 	}
-	for _, x := range [][2]string{{"run_record", e.RunRecord}, {"step_record", e.StepRecord}} {
+	for _, x := range [][2]string{{"run_record", e.RunRecord}, {"step_record", e.StepRecord}, {"identity", e.Identity}} {
 		if x[1] != "" {
 			field(x[0])
 			field(x[1])

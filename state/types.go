@@ -173,6 +173,10 @@ type JournalEntry struct {
 	// requests.
 	Answer *Answer         `json:"answer,omitempty"`
 	Policy *ApprovalPolicy `json:"policy,omitempty"`
+	// Identity is the authenticated OS identity of the process that wrote
+	// the entry ("CONTOSO\alice (S-1-5-21-...)", "alice (uid 1000)"),
+	// recorded beside any name the command was given (Actor).
+	Identity string `json:"identity,omitempty"`
 	// RunRecord and StepRecord are the SHA-256 of the run or step record
 	// written in the same transaction, as stored (set by the store).
 	RunRecord  string `json:"run_record,omitempty"`

@@ -502,7 +502,11 @@ func cmdJournal(_ context.Context, env *cliEnv, args []string) int {
 			if e.Step != "" {
 				step = " " + e.Step
 			}
-			fmt.Fprintf(env.io.out, "%4d %s %-24s%s by %s %s\n", e.Seq, e.At.UTC().Format(time.RFC3339), e.Type, step, e.Actor, oneLine(strings.Join(kv, " "), 140))
+			who := e.Actor
+			if e.Identity != "" {
+				who += " [" + e.Identity + "]"
+			}
+			fmt.Fprintf(env.io.out, "%4d %s %-24s%s by %s %s\n", e.Seq, e.At.UTC().Format(time.RFC3339), e.Type, step, who, oneLine(strings.Join(kv, " "), 140))
 		}
 		return exitOK
 	})

@@ -34,6 +34,7 @@ func Answer(st state.Backend, runID, step, by, comment, decision string, now tim
 	a := state.Approval{By: by, Decision: decision, Comment: comment}
 	e := answerEntry(now, step, a, run.PlanDigest)
 	e.Data = map[string]string{"by": by, "comment": comment}
+	e.Identity = processIdentity()
 	_, err = st.Answer(runID, e)
 	return err
 }
@@ -44,7 +45,7 @@ func Resolve(st state.Backend, runID, step, by, decision, reason string, now tim
 	if _, _, err := answerable(st, runID, step); err != nil {
 		return err
 	}
-	_, err := st.Answer(runID, state.JournalEntry{At: now, Step: step, Actor: by,
+	_, err := st.Answer(runID, state.JournalEntry{At: now, Step: step, Actor: by, Identity: processIdentity(),
 		Data:   map[string]string{"by": by, "decision": decision, "reason": reason},
 		Answer: &state.Answer{Kind: state.AnswerResolve, By: by, Resolution: decision, Comment: reason}})
 	return err
@@ -121,7 +122,7 @@ func Cancel(st state.Backend, runID, by string, now time.Time) (string, error) {
 	if run.Status.Done() {
 		return "", fmt.Errorf("run %s already ended (%s)", runID, run.Status)
 	}
-	if _, err := st.Answer(runID, state.JournalEntry{At: now, Actor: by, Answer: &state.Answer{Kind: state.AnswerCancel, By: by}}); err != nil {
+	if _, err := st.Answer(runID, state.JournalEntry{At: now, Actor: by, Identity: processIdentity(), Answer: &state.Answer{Kind: state.AnswerCancel, By: by}}); err != nil {
 		return "", err
 	}
 	if o := run.Owner; o != nil && !o.Gone(now) {
@@ -153,7 +154,7 @@ func cancelOwned(st state.Backend, lease state.Lease, runID, by string, now time
 		rec.Status = state.StepCancelled
 		rec.Reason = "run cancelled by " + by
 		changed = append(changed, rec)
-		entries = append(entries, state.JournalEntry{At: now, Type: "step.cancelled", Step: rec.Name, Actor: by})
+		entries = append(entries, state.JournalEntry{At: now, Type: "step.cancelled", Step: rec.Name, Actor: by, Identity: processIdentity()})
 	}
 	if len(changed) > 0 {
 		if err := lease.PutSteps(changed, entries); err != nil {
@@ -167,7 +168,7 @@ func cancelOwned(st state.Backend, lease state.Lease, runID, by string, now time
 	run.Status, run.Reason, run.CancelledBy = state.RunCancelled, "cancelled by "+by, by
 	run.CancelRequested = true
 	run.UpdatedAt, run.FinishedAt = now, now
-	return lease.UpdateRun(run, state.JournalEntry{At: now, Type: "run.cancelled", Actor: by, Data: map[string]string{"reason": run.Reason}})
+	return lease.UpdateRun(run, state.JournalEntry{At: now, Type: "run.cancelled", Actor: by, Identity: processIdentity(), Data: map[string]string{"reason": run.Reason}})
 }
 
 // Supersede ends the run holding lock key for good (its owner must not be
@@ -177,7 +178,7 @@ func Supersede(st state.Backend, key, by, reason string, now time.Time) (string,
 	if err != nil {
 		return "", fmt.Errorf("lock %q: %w; baton locks lists the held locks", key, err)
 	}
-	e := state.JournalEntry{Actor: by, Data: map[string]string{"reason": reason, "lock": key}}
+	e := state.JournalEntry{Actor: by, Identity: processIdentity(), Data: map[string]string{"reason": reason, "lock": key}}
 	if err := st.Supersede(h.RunID, e, now); err != nil {
 		return "", err
 	}

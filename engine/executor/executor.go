@@ -464,7 +464,7 @@ func compareSources(old, cur map[string]string) *SourcesChangedError {
 
 func (r *run) entry(typ, step string, data map[string]string) state.JournalEntry {
 	actor := r.opts.Requester
-	return state.JournalEntry{At: r.clk.Now(), Type: typ, Step: step, Actor: actor, Data: data}
+	return state.JournalEntry{At: r.clk.Now(), Type: typ, Step: step, Actor: actor, Identity: processIdentity(), Data: data}
 }
 
 func (r *run) lockKey() (string, error) {

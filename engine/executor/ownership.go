@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/batonhq/baton/internal/identity"
 	"github.com/batonhq/baton/state"
 )
 
@@ -223,3 +224,13 @@ func frozenError(runID string, err error) error {
 
 // leaseNow is the wall-clock time leases are judged by.
 func (o *Options) leaseNow() time.Time { return o.LeaseClock.Now() }
+
+// processIdentity is the authenticated OS identity of this process, which
+// every journal entry it writes records beside the name it was given.
+var processIdentity = sync.OnceValue(func() string {
+	id, err := identity.Current()
+	if err != nil {
+		return "unknown (" + err.Error() + ")"
+	}
+	return id.String()
+})
