@@ -17,6 +17,7 @@ import (
 	"github.com/batonhq/baton/engine/executor"
 	"github.com/batonhq/baton/engine/plan"
 	"github.com/batonhq/baton/engine/version"
+	"github.com/batonhq/baton/internal/proc"
 	"github.com/batonhq/baton/state"
 )
 
@@ -260,11 +261,19 @@ func cmdStatus(_ context.Context, env *cliEnv, args []string) int {
 			if r.Status == state.StepInDoubt {
 				detail += fmt.Sprintf("; baton resolve %s %s --succeeded|--failed|--retry --by NAME --reason TEXT", run.ID, r.Name)
 			}
+			if p := r.Process; p != nil && (run.Owner == nil || run.Owner.Gone(time.Now())) && p.Host == hostName() && proc.TreeAlive(p.PID, p.Start) {
+				detail = fmt.Sprintf("its process (pid %d on %s, started %s) is still running with no baton attached; baton resume waits for it before verifying; ", p.PID, p.Host, p.Since.UTC().Format(time.RFC3339)) + detail
+			}
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", r.Name, r.Status, r.Attempt, oneLine(detail, 110))
 		}
 		tw.Flush()
 		return exitOK
 	})
+}
+
+func hostName() string {
+	h, _ := os.Hostname()
+	return h
 }
 
 // writeOwner says who executes the run, or who superseded it.
