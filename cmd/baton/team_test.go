@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -550,4 +552,66 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestOrphanedActionAcrossProcesses: baton is killed while an action's
+// process tree works (a child that outlives its shell, as setup.exe does);
+// the effect happens once, and the resume verifies only after that tree
+// has ended, so it neither retries nor misjudges the action.
+func TestOrphanedActionAcrossProcesses(t *testing.T) {
+	e := newTeamEnv(t)
+	var mu sync.Mutex
+	var verifiedWith []int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		n := e.promotions()
+		mu.Lock()
+		verifiedWith = append(verifiedWith, n)
+		mu.Unlock()
+		fmt.Fprint(w, n)
+	}))
+	defer srv.Close()
+	src := fmt.Sprintf(`runbook "orphan" {
+  lock = "orphan"
+}
+
+action "promote" {
+  uses    = "exec"
+  command = ["sh", "-c", "(sleep 0.4; echo promoted >> %s) & wait"]
+  verify {
+    uses      = "http_get"
+    url       = %q
+    condition = self.output.body == "1"
+  }
+}
+`, filepath.ToSlash(e.ledger), srv.URL)
+	rb := filepath.Join(e.dir, "orphan.hcl")
+	if err := os.WriteFile(rb, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd, _ := e.baton("alice", "apply", rb)
+	waitFor(t, func() bool {
+		_, st := e.run("alice", "status", e.anyRunID(), "-json")
+		return strings.Contains(st, `"process"`)
+	})
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Wait()
+	id := e.anyRunID()
+	if _, st := e.run("alice", "status", id); !strings.Contains(st, "still running with no baton attached") {
+		t.Errorf("status does not name the orphan:\n%s", st)
+	}
+	code, out := e.run("alice", "resume", id)
+	if code != 0 {
+		t.Fatalf("resume: exit %d\n%s", code, out)
+	}
+	if n := e.promotions(); n != 1 {
+		t.Fatalf("the action took effect %d times, want once", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(verifiedWith) == 0 || verifiedWith[0] != 1 {
+		t.Fatalf("verify saw %v promotions: it ran before the first attempt had ended", verifiedWith)
+	}
+	if _, j := e.run("alice", "journal", id); !strings.Contains(j, "step.orphan_found") || !strings.Contains(j, "step.orphan_ended") {
+		t.Errorf("the journal does not record the orphan:\n%s", j)
+	}
 }
