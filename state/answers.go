@@ -20,15 +20,8 @@ func (s *Store) Answer(runID string, entry JournalEntry) (JournalEntry, error) {
 	entry.RunRecord, entry.StepRecord = "", "" // an answer writes no record
 	var stored JournalEntry
 	err := s.update(func(tx *bolt.Tx) error {
-		rb, err := runBucket(tx, runID)
+		rb, _, err := liveRun(tx, runID)
 		if err != nil {
-			return err
-		}
-		run, err := loadRun(rb, runID)
-		if err != nil {
-			return err
-		}
-		if err := endedError(run); err != nil {
 			return err
 		}
 		j, err := rb.CreateBucketIfNotExists(bucketJournal)

@@ -137,15 +137,8 @@ func (s *Store) PlanSpender(planDigest string) (string, error) {
 func (s *Store) AcquireRun(runID string, h Holder, now time.Time) (Lease, error) {
 	var token uint64
 	err := s.update(func(tx *bolt.Tx) error {
-		rb, err := runBucket(tx, runID)
+		rb, run, err := liveRun(tx, runID)
 		if err != nil {
-			return err
-		}
-		run, err := loadRun(rb, runID)
-		if err != nil {
-			return err
-		}
-		if err := endedError(run); err != nil {
 			return err
 		}
 		var data map[string]string
@@ -174,6 +167,19 @@ func (s *Store) AcquireRun(runID string, h Holder, now time.Time) (Lease, error)
 		return nil, err
 	}
 	return &boltLease{s: s, runID: runID, token: token}, nil
+}
+
+// liveRun loads a run that has not ended, inside tx.
+func liveRun(tx *bolt.Tx, runID string) (*bolt.Bucket, Run, error) {
+	rb, err := runBucket(tx, runID)
+	if err != nil {
+		return nil, Run{}, err
+	}
+	run, err := loadRun(rb, runID)
+	if err != nil {
+		return nil, Run{}, err
+	}
+	return rb, run, endedError(run)
 }
 
 // endedError says why a run that ended cannot be owned again.
@@ -329,15 +335,8 @@ func supersede(tx *bolt.Tx, runID string, entry JournalEntry, now time.Time, byR
 	if entry.Actor == "" || entry.Data["reason"] == "" {
 		return fmt.Errorf("supersede run %s: say who supersedes it and why (--by, --reason)", runID)
 	}
-	rb, err := runBucket(tx, runID)
+	rb, run, err := liveRun(tx, runID)
 	if err != nil {
-		return err
-	}
-	run, err := loadRun(rb, runID)
-	if err != nil {
-		return err
-	}
-	if err := endedError(run); err != nil {
 		return err
 	}
 	if o := run.Owner; o != nil && !o.Gone(now) {
