@@ -31,6 +31,8 @@ type teamEnv struct {
 	dir    string
 	state  string
 	ledger string
+	once   sync.Once
+	cl     state.Backend
 }
 
 func newTeamEnv(t *testing.T) *teamEnv {
@@ -373,36 +375,27 @@ func TestApprovalsUnderPollingReaders(t *testing.T) {
 	t.Logf("%d approvals under ten polling readers; slowest %s", *teamApprovals, slowest)
 }
 
-// stepStatus reads one step's status with baton status -json.
+// stepStatus reads one step's status through the state server.
 func (e *teamEnv) stepStatus(id, step string) string {
-	_, out := e.run("alice", "status", id, "-json")
-	var st struct {
-		Steps []struct{ Name, Status string }
+	rec, err := e.client().Step(id, step)
+	if err != nil {
+		return ""
 	}
-	_ = json.Unmarshal([]byte(out), &st)
-	for _, s := range st.Steps {
-		if s.Name == step {
-			return s.Status
-		}
-	}
-	return ""
+	return string(rec.Status)
 }
 
-// wait waits for a baton process, at most 30 seconds, then kills it and
-// fails with its output.
-func (e *teamEnv) wait(cmd *exec.Cmd, out *bytes.Buffer) int {
+// client is a state client of the test itself, for cheap polling.
+func (e *teamEnv) client() state.Backend {
 	e.t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		return exitCode(err)
-	case <-time.After(30 * time.Second):
-		_ = cmd.Process.Signal(syscall.SIGQUIT)
-		<-done
-		e.t.Fatalf("baton did not end within 30s:\n%s", out)
-		return -1
-	}
+	e.once.Do(func() {
+		st, err := served.Connect(e.state, served.ConnectOptions{Spawn: spawnServer})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		e.cl = st
+		e.t.Cleanup(func() { _ = st.Close() })
+	})
+	return e.cl
 }
 
 // waitFor polls cond until it holds, for at most 20 seconds.
@@ -507,13 +500,14 @@ func TestWaitTorture(t *testing.T) {
 // never runs.
 func TestWaitResumedAfterItsDeadline(t *testing.T) {
 	e := newTeamEnv(t)
-	rb, _ := e.waitRunbook("300ms")
+	rb, _ := e.waitRunbook("2s")
 	cmd, _ := e.baton("alice", "apply", rb)
 	waitFor(t, func() bool { return fileExists(e.state) && e.runStepStatus("switch_forced") == "waiting" })
 	_ = cmd.Process.Signal(syscall.SIGKILL)
 	_ = cmd.Wait()
 	id := e.lastRunID()
-	time.Sleep(350 * time.Millisecond) // the runner is away past the deadline
+	deadline := e.stepDeadline(id, "switch_forced")
+	time.Sleep(time.Until(deadline) + 50*time.Millisecond) // the runner is away past the deadline
 	code, out := e.run("alice", "resume", id)
 	if code != exitError || !strings.Contains(out, "timed out") {
 		t.Fatalf("resume after the deadline: exit %d\n%s", code, out)
@@ -521,6 +515,16 @@ func TestWaitResumedAfterItsDeadline(t *testing.T) {
 	if fileExists(e.ledger) {
 		t.Fatal("the action after the wait ran")
 	}
+}
+
+// stepDeadline reads a step's stored deadline.
+func (e *teamEnv) stepDeadline(id, step string) time.Time {
+	e.t.Helper()
+	rec, err := e.client().Step(id, step)
+	if err != nil || rec.Deadline.IsZero() {
+		e.t.Fatalf("step %s has no deadline (%v)", step, err)
+	}
+	return rec.Deadline
 }
 
 func (e *teamEnv) runStepStatus(step string) string {
@@ -532,9 +536,11 @@ func (e *teamEnv) runStepStatus(step string) string {
 
 // anyRunID is the newest run's id, "" while there is none.
 func (e *teamEnv) anyRunID() string {
-	code, out := e.run("alice", "runs", "-json")
-	var runs []struct{ ID string }
-	if code != 0 || json.Unmarshal([]byte(out), &runs) != nil || len(runs) == 0 {
+	if !fileExists(e.state) {
+		return ""
+	}
+	runs, err := e.client().Runs()
+	if err != nil || len(runs) == 0 {
 		return ""
 	}
 	return runs[0].ID
@@ -576,7 +582,7 @@ func TestOrphanedActionAcrossProcesses(t *testing.T) {
 
 action "promote" {
   uses    = "exec"
-  command = ["sh", "-c", "(sleep 0.4; echo promoted >> %s) & wait"]
+  command = ["sh", "-c", "(sleep 2; echo promoted >> %s) & wait"]
   verify {
     uses      = "http_get"
     url       = %q
@@ -590,8 +596,9 @@ action "promote" {
 	}
 	cmd, _ := e.baton("alice", "apply", rb)
 	waitFor(t, func() bool {
-		_, st := e.run("alice", "status", e.anyRunID(), "-json")
-		return strings.Contains(st, `"process"`)
+		id := e.anyRunID()
+		rec, err := e.client().Step(id, "promote")
+		return id != "" && err == nil && rec.Process != nil
 	})
 	_ = cmd.Process.Signal(syscall.SIGKILL)
 	_ = cmd.Wait()
@@ -613,5 +620,22 @@ action "promote" {
 	}
 	if _, j := e.run("alice", "journal", id); !strings.Contains(j, "step.orphan_found") || !strings.Contains(j, "step.orphan_ended") {
 		t.Errorf("the journal does not record the orphan:\n%s", j)
+	}
+}
+
+// wait waits for a baton process, at most 30 seconds, then kills it and
+// fails with its output.
+func (e *teamEnv) wait(cmd *exec.Cmd, out *bytes.Buffer) int {
+	e.t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return exitCode(err)
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Signal(syscall.SIGQUIT)
+		<-done
+		e.t.Fatalf("baton did not end within 30s:\n%s", out)
+		return -1
 	}
 }
