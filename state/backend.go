@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -178,6 +179,9 @@ type Answer struct {
 	Resolution string `json:"resolution,omitempty"`
 	Comment    string `json:"comment,omitempty"`
 	PlanDigest string `json:"plan_digest,omitempty"`
+	// Signed is the signed decision (internal/signing's file format) when
+	// the answer is signed: the statement and its SSH signature.
+	Signed json.RawMessage `json:"signed,omitempty"`
 }
 
 // ApprovalPolicy is the rule an approval step asked under, recorded when it

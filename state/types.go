@@ -71,6 +71,11 @@ type Run struct {
 	// it stops at the next safe point.
 	CancelRequested bool   `json:"cancel_requested,omitempty"`
 	CancelledBy     string `json:"cancelled_by,omitempty"`
+	// AllowedSigners names the allowed-signers file the run counts signed
+	// decisions against, and AllowedSignersDigest pins its content; both
+	// empty when the run takes unsigned answers.
+	AllowedSigners       string `json:"allowed_signers,omitempty"`
+	AllowedSignersDigest string `json:"allowed_signers_digest,omitempty"`
 	// Owner is the ownership lease; nil while no process executes the run.
 	Owner *Owner `json:"owner,omitempty"`
 	// Superseded says who superseded the run, when and why.

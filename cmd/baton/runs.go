@@ -46,6 +46,7 @@ type runFlags struct {
 	force       bool
 	reason      string
 	respend     string
+	signers     signersFlag
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -54,6 +55,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.json, "json", false, "stream progress as JSON Lines on stdout")
 	fs.IntVar(&f.parallelism, "parallelism", 4, "maximum steps running at once")
 	fs.BoolVar(&f.wait, "wait-approvals", false, "keep waiting while only approvals are pending (default: pause and exit 4)")
+	f.signers.register(fs)
 }
 
 // registerApply adds the flags only apply has.
@@ -63,16 +65,21 @@ func (f *runFlags) registerApply(fs *flag.FlagSet) {
 	fs.StringVar(&f.respend, "respend", "", "apply a saved plan again: the run it started before (which must have ended before any point of no return)")
 }
 
-func (f *runFlags) options(env *cliEnv, st state.Backend) executor.Options {
+// options are the executor's options for apply (run nil) or resume.
+func (f *runFlags) options(env *cliEnv, st state.Backend, run *state.Run) (executor.Options, error) {
 	var obs executor.Observer = &humanProgress{w: env.io.out}
 	if f.json {
 		obs = newJSONProgress(env.io.out)
 	}
+	as, err := f.signers.load(run)
+	if err != nil {
+		return executor.Options{}, err
+	}
 	return executor.Options{
 		Store: st, Clock: clock.Wall{}, Log: env.log, Observer: obs, Parallelism: f.parallelism,
 		Requester: currentUser(), EngineVersion: version.Version, WaitForApprovals: f.wait, ForceLock: f.force,
-		ForceReason: f.reason, Respend: f.respend,
-	}
+		ForceReason: f.reason, Respend: f.respend, AllowedSigners: as,
+	}, nil
 }
 
 func resultCode(res executor.Result) int {
@@ -142,7 +149,11 @@ func cmdApply(ctx context.Context, env *cliEnv, args []string) int {
 		return fail(env, err)
 	}
 	defer st.Close()
-	res, err := executor.Start(ctx, rb, vars, f.options(env, st), executor.Meta{RunbookPath: rbPath, PlanDigest: planDigest, Target: "live", Inputs: displayInputs(vars)})
+	opts, err := f.options(env, st, nil)
+	if err != nil {
+		return fail(env, err)
+	}
+	res, err := executor.Start(ctx, rb, vars, opts, executor.Meta{RunbookPath: rbPath, PlanDigest: planDigest, Target: "live", Inputs: displayInputs(vars)})
 	if err != nil {
 		return fail(env, stateErr(err))
 	}
@@ -190,7 +201,11 @@ func cmdResume(ctx context.Context, env *cliEnv, args []string) int {
 	if !ok {
 		return exitError
 	}
-	res, err := executor.Resume(ctx, rb, vars, pos[0], f.options(env, st), ro)
+	opts, err := f.options(env, st, &run)
+	if err != nil {
+		return fail(env, err)
+	}
+	res, err := executor.Resume(ctx, rb, vars, pos[0], opts, ro)
 	if err != nil {
 		var sc *executor.SourcesChangedError
 		if errors.As(err, &sc) {
@@ -356,17 +371,48 @@ func cmdAnswer(_ context.Context, env *cliEnv, args []string, decision string) i
 		name = "reject"
 	}
 	var by, comment *string
+	var sign signFlags
+	var signers signersFlag
 	return stateCommand(env, name, args, false, func(fs *flag.FlagSet) func([]string) bool {
-		by = fs.String("by", "", "who answers (required)")
+		by = fs.String("by", "", "who answers (required; with a signature, a principal of the allowed-signers file)")
 		comment = fs.String("comment", "", "a comment for the record")
+		sign.register(fs)
+		signers.register(fs)
 		return func(pos []string) bool { return len(pos) == 2 && *by != "" }
 	}, func(st state.Backend, pos []string) int {
-		if err := executor.Answer(st, pos[0], pos[1], *by, *comment, decision, time.Now()); err != nil {
+		d, err := decisionFor(st, pos[0], pos[1], name, decision, *by, *comment, &sign, &signers)
+		if err != nil {
 			return fail(env, stateErr(err))
 		}
-		fmt.Fprintf(env.io.out, "%s %s of run %s as %s\n", strings.ToUpper(decision[:1])+decision[1:], pos[1], pos[0], *by)
+		if err := executor.AnswerWith(st, pos[0], pos[1], d, time.Now()); err != nil {
+			return fail(env, stateErr(err))
+		}
+		how := "unsigned"
+		if d.Signed != nil {
+			how = "signed"
+		}
+		fmt.Fprintf(env.io.out, "%s %s of run %s as %s (%s)\n", strings.ToUpper(decision[:1])+decision[1:], pos[1], pos[0], *by, how)
 		return exitOK
 	})
+}
+
+// decisionFor builds a decision, signed when asked, with the allowed
+// signers the run pinned.
+func decisionFor(st state.Backend, runID, step, kind, decision, by, comment string, sign *signFlags, signers *signersFlag) (executor.Decision, error) {
+	d := executor.Decision{By: by, Comment: comment, Decision: decision}
+	run, err := st.Run(runID)
+	if err != nil {
+		return d, fmt.Errorf("run %s: %w (list runs with baton runs)", runID, err)
+	}
+	if d.AllowedSigners, err = signers.load(&run); err != nil {
+		return d, err
+	}
+	sg, err := sign.signer()
+	if err != nil || sg == nil {
+		return d, err
+	}
+	d.Signed, err = executor.SignDecision(st, sg, runID, step, kind, "", by, comment, time.Now())
+	return d, err
 }
 
 func cmdResolve(_ context.Context, env *cliEnv, args []string) int {
@@ -474,8 +520,10 @@ func cmdLocks(_ context.Context, env *cliEnv, args []string) int {
 
 func cmdJournal(_ context.Context, env *cliEnv, args []string) int {
 	var asJSON *bool
+	var signers signersFlag
 	return stateCommand(env, "journal", args, true, func(fs *flag.FlagSet) func([]string) bool {
 		asJSON = fs.Bool("json", false, "print JSON Lines")
+		signers.register(fs)
 		return func(pos []string) bool { return len(pos) == 1 || len(pos) == 2 && pos[0] == "verify" }
 	}, func(st state.Backend, pos []string) int {
 		if len(pos) == 2 { // verify RUN
@@ -484,7 +532,7 @@ func cmdJournal(_ context.Context, env *cliEnv, args []string) int {
 				return fail(env, err)
 			}
 			fmt.Fprintf(env.io.out, "Journal of run %s verifies; head %s\n", pos[1], head)
-			return exitOK
+			return verifySignatures(env, st, pos[1], &signers)
 		}
 		entries, err := st.Journal(pos[0])
 		if err != nil {
@@ -519,6 +567,25 @@ func cmdJournal(_ context.Context, env *cliEnv, args []string) int {
 		}
 		return exitOK
 	})
+}
+
+// verifySignatures re-verifies the signed decisions of a run that pinned
+// an allowed-signers file.
+func verifySignatures(env *cliEnv, st state.Backend, runID string, signers *signersFlag) int {
+	run, err := st.Run(runID)
+	if err != nil || run.AllowedSignersDigest == "" {
+		return exitOK
+	}
+	as, err := signers.load(&run)
+	if err != nil {
+		return fail(env, err)
+	}
+	ok, unsigned, err := executor.VerifyDecisions(st, runID, as)
+	if err != nil {
+		return fail(env, err)
+	}
+	fmt.Fprintf(env.io.out, "%d signed decisions verify against %s; %d unsigned answers (never counted)\n", ok, as.Name(), unsigned)
+	return exitOK
 }
 
 func printJSON(env *cliEnv, v any) int {

@@ -639,3 +639,59 @@ func (e *teamEnv) wait(cmd *exec.Cmd, out *bytes.Buffer) int {
 		return -1
 	}
 }
+
+// TestSignedApprovalCLI: with a real ssh-agent, a run pinned to an
+// allowed-signers file refuses an unsigned approval and takes one signed
+// with the approver's key from the agent.
+func TestSignedApprovalCLI(t *testing.T) {
+	e := newTeamEnv(t)
+	for _, tool := range []string{"ssh-agent", "ssh-add", "ssh-keygen"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("BATON_REQUIRE_SSH") == "1" {
+				t.Fatalf("%s is needed: %v", tool, err)
+			}
+			t.Skipf("%s is needed (apt-get install openssh-client)", tool)
+		}
+	}
+	key := filepath.Join(e.dir, "bob_ed25519")
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bob", "-f", key).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v\n%s", err, out)
+	}
+	pub, _ := os.ReadFile(key + ".pub")
+	f := strings.Fields(string(pub))
+	allowed := filepath.Join(e.dir, "allowed_signers")
+	if err := os.WriteFile(allowed, []byte("bob "+f[0]+" "+f[1]+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(e.dir, "agent.sock")
+	agent := exec.Command("ssh-agent", "-D", "-a", sock)
+	if err := agent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = agent.Process.Kill(); _ = agent.Wait() })
+	waitFor(t, func() bool { return fileExists(sock) })
+	t.Setenv("SSH_AUTH_SOCK", sock)
+	if out, err := exec.Command("ssh-add", key).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-add: %v\n%s", err, out)
+	}
+	rb := e.runbook("configmgr-site/PS1")
+	if code, out := e.run("alice", "apply", rb, "--allowed-signers", allowed); code != exitPaused {
+		t.Fatalf("apply: exit %d\n%s", code, out)
+	}
+	id := e.lastRunID()
+	if code, out := e.run("bob", "approve", id, "cab", "--by", "bob"); code != exitError || !strings.Contains(out, "only signed decisions") {
+		t.Fatalf("unsigned approve: exit %d\n%s", code, out)
+	}
+	if code, out := e.run("bob", "approve", id, "cab", "--by", "bob", "--sign"); code != 0 || !strings.Contains(out, "(signed)") {
+		t.Fatalf("signed approve: exit %d\n%s", code, out)
+	}
+	if code, out := e.run("alice", "resume", id); code != 0 {
+		t.Fatalf("resume: exit %d\n%s", code, out)
+	}
+	if n := e.promotions(); n != 1 {
+		t.Fatalf("promoted %d times", n)
+	}
+	if code, out := e.run("carol", "journal", "verify", id); code != 0 || !strings.Contains(out, "1 signed decisions verify") {
+		t.Fatalf("journal verify: exit %d\n%s", code, out)
+	}
+}

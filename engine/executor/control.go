@@ -5,15 +5,33 @@ import (
 	"strings"
 	"time"
 
+	"github.com/batonhq/baton/internal/signing"
 	"github.com/batonhq/baton/state"
 )
 
-// Answer records an approval or rejection of a step awaiting approval,
-// from any process, enforcing the rule the run recorded when it asked:
-// who may approve, and whether the requester may approve their own run.
-// The run's owner (live or resumed) acts on it when it reads the journal.
-// A run whose journal does not verify is frozen: Answer refuses.
+// Answer records an unsigned approval or rejection; see AnswerWith.
 func Answer(st state.Backend, runID, step, by, comment, decision string, now time.Time) error {
+	return AnswerWith(st, runID, step, Decision{By: by, Comment: comment, Decision: decision}, now)
+}
+
+// Decision is one person's answer to an approval or manual step.
+type Decision struct {
+	By, Comment string
+	Decision    string // "approved" or "rejected"
+	// Signed is the signed statement (SignDecision); required by a run
+	// that counts only signed decisions, which AllowedSigners verifies.
+	Signed         []byte
+	AllowedSigners *signing.AllowedSigners
+}
+
+// AnswerWith records an approval or rejection of a step awaiting approval,
+// from any process, enforcing the rule the run recorded when it asked:
+// who may approve, whether the requester may approve their own run, and,
+// for a run that pinned an allowed-signers file, a signature by a key
+// allowed for the name given. The run's owner (live or resumed) acts on
+// it when it reads the journal and verifies it again. A run whose journal
+// does not verify is frozen: AnswerWith refuses.
+func AnswerWith(st state.Backend, runID, step string, d Decision, now time.Time) error {
 	run, rec, err := answerable(st, runID, step)
 	if err != nil {
 		return err
@@ -25,16 +43,25 @@ func Answer(st state.Backend, runID, step, by, comment, decision string, now tim
 	if err != nil {
 		return err
 	}
+	by := d.By
 	if len(pol.Approvers) > 0 && !anySame(pol.Approvers, by) {
 		return fmt.Errorf("%s may not answer step %s: the runbook allows %s", by, step, strings.Join(pol.Approvers, ", "))
 	}
 	if !pol.AllowRequester && state.SameName(by, pol.Requester) {
 		return fmt.Errorf("%s started run %s and may not approve it: the runbook requires another approver", by, runID)
 	}
-	a := state.Approval{By: by, Decision: decision, Comment: comment}
-	e := answerEntry(now, step, a, run.PlanDigest)
-	e.Data = map[string]string{"by": by, "comment": comment}
+	e := answerEntry(now, step, state.Approval{By: by, Decision: d.Decision, Comment: d.Comment}, run.PlanDigest)
+	e.Answer.Signed = d.Signed
+	e.Data = map[string]string{"by": by, "comment": d.Comment}
 	e.Identity = processIdentity()
+	if run.AllowedSignersDigest != "" {
+		if err := checkSigners(run, d.AllowedSigners); err != nil {
+			return err
+		}
+		if _, err := verifyDecision(d.AllowedSigners, run, e, pol); err != nil {
+			return fmt.Errorf("the decision does not count: %w", err)
+		}
+	}
 	_, err = st.Answer(runID, e)
 	return err
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/batonhq/baton/engine/digest"
 	"github.com/batonhq/baton/engine/graph"
 	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/internal/signing"
 	"github.com/batonhq/baton/state"
 	"github.com/batonhq/baton/steps"
 	"github.com/hashicorp/go-hclog"
@@ -74,6 +75,10 @@ type Options struct {
 	// Respend lets a saved plan start a second run: it names the earlier
 	// run, which must have ended before any point of no return.
 	Respend string
+	// AllowedSigners, when set, makes the run count only decisions signed
+	// by a key this file allows for the name they claim; the run pins the
+	// file's digest, and a resume must bring the same file.
+	AllowedSigners *signing.AllowedSigners
 }
 
 // AutoAnswer is an automatic answer to an approval or manual step.
@@ -303,6 +308,9 @@ func Start(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, 
 	if rb.RunTimeout > 0 {
 		r.record.Deadline = now.Add(rb.RunTimeout)
 	}
+	if as := r.opts.AllowedSigners; as != nil {
+		r.record.AllowedSigners, r.record.AllowedSignersDigest = as.Name(), as.Digest()
+	}
 	recs := make([]state.StepRecord, 0, len(r.order))
 	for _, n := range r.order {
 		rec := state.StepRecord{Name: n, Status: state.StepPending}
@@ -355,6 +363,9 @@ func Resume(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value,
 	}
 	if _, err := r.store.VerifyJournal(runID); err != nil {
 		return Result{RunID: runID, Status: rec.Status}, frozenError(runID, err)
+	}
+	if err := checkSigners(rec, r.opts.AllowedSigners); err != nil {
+		return Result{RunID: runID, Status: rec.Status}, err
 	}
 	_, files := digest.Sources(rb.Sources)
 	ch := compareSources(rec.SourceFiles, files)

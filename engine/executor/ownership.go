@@ -30,6 +30,7 @@ type journal struct {
 	given    map[string][]state.JournalEntry // approval answers per step since it asked
 	resolved map[string]state.JournalEntry   // resolutions of steps in doubt
 	cancel   *state.JournalEntry
+	refused  map[uint64]bool // answers whose signature did not hold, journaled once
 }
 
 type pendingWrite struct {
@@ -38,7 +39,7 @@ type pendingWrite struct {
 }
 
 func newJournal() *journal {
-	return &journal{given: map[string][]state.JournalEntry{}, resolved: map[string]state.JournalEntry{}}
+	return &journal{given: map[string][]state.JournalEntry{}, resolved: map[string]state.JournalEntry{}, refused: map[uint64]bool{}}
 }
 
 // Durability of a queued transition.
@@ -204,10 +205,14 @@ func (r *run) applyEntries(entries []state.JournalEntry) {
 }
 
 // approvalsOf converts the answers given to step into the approvals its
-// record shows.
-func (r *run) approvalsOf(step string) []state.Approval {
+// record shows. A run that counts only signed decisions skips, and
+// journals once, every answer whose signature does not hold.
+func (r *run) approvalsOf(step string, pol state.ApprovalPolicy) []state.Approval {
 	var out []state.Approval
 	for _, e := range r.j.given[step] {
+		if !r.decisionCounts(e, pol) {
+			continue
+		}
 		d := "approved"
 		if e.Answer.Kind == state.AnswerReject {
 			d = "rejected"
@@ -215,6 +220,24 @@ func (r *run) approvalsOf(step string) []state.Approval {
 		out = append(out, state.Approval{By: e.Answer.By, Decision: d, Comment: e.Answer.Comment, At: e.At, PlanDigest: e.Answer.PlanDigest})
 	}
 	return out
+}
+
+// decisionCounts verifies a signed answer when the run requires it.
+func (r *run) decisionCounts(e state.JournalEntry, pol state.ApprovalPolicy) bool {
+	if r.record.AllowedSignersDigest == "" {
+		return true
+	}
+	if r.j.refused[e.Seq] {
+		return false
+	}
+	fp, err := verifyDecision(r.opts.AllowedSigners, r.record, e, pol)
+	if err == nil {
+		return true
+	}
+	r.j.refused[e.Seq] = true
+	r.log.Warn("an answer does not count", "step", e.Step, "by", e.Answer.By, "error", err)
+	_ = r.appendEntry(r.entry("answer.not_counted", e.Step, map[string]string{"seq": fmt.Sprint(e.Seq), "by": e.Answer.By, "key": fp, "reason": err.Error()}))
+	return false
 }
 
 // frozenError says why a run whose journal does not verify is not acted on.

@@ -223,8 +223,8 @@ func (r *run) requestApproval(s *runbook.Step) {
 	if rec.Deadline.IsZero() && s.ExpiresAfter > 0 {
 		rec.Deadline = now.Add(s.ExpiresAfter)
 	}
-	rec.Policy = &state.ApprovalPolicy{Approvers: s.Approvers, MinApprovals: max(1, s.MinApprovals),
-		AllowRequester: s.AllowRequester || s.Class == runbook.ClassManual, Requester: r.record.Requester}
+	pol := r.policyOf(s, state.StepRecord{})
+	rec.Policy = &pol
 	data := map[string]string{}
 	if r.record.PlanDigest != "" {
 		data["plan_digest"] = r.record.PlanDigest
@@ -305,7 +305,7 @@ func (r *run) checkApprovals() {
 		}
 		s := r.steps[name]
 		rec := r.rec(name)
-		rec.Approvals = r.approvalsOf(name)
+		rec.Approvals = r.approvalsOf(name, r.policyOf(s, rec))
 		need := max(1, s.MinApprovals)
 		var approvedBy []string
 		rejected := ""
@@ -341,6 +341,15 @@ func (r *run) checkApprovals() {
 			r.fail(name, fmt.Errorf("approval expired at %s with %d of %d approvals", rec.Deadline.UTC().Format(time.RFC3339), len(approvedBy), need))
 		}
 	}
+}
+
+// policyOf is the approval policy a step asked under.
+func (r *run) policyOf(s *runbook.Step, rec state.StepRecord) state.ApprovalPolicy {
+	if rec.Policy != nil {
+		return *rec.Policy
+	}
+	return state.ApprovalPolicy{Approvers: s.Approvers, MinApprovals: max(1, s.MinApprovals),
+		AllowRequester: s.AllowRequester || s.Class == runbook.ClassManual, Requester: r.record.Requester}
 }
 
 // awaiting reports whether a step awaits an answer.

@@ -142,3 +142,14 @@ func (e entry) refusal(t time.Time) (why string, expired bool) {
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// SignerPrincipals returns every principal the key that made s is allowed
+// as, nil when the signature does not verify: how a caller sees that the
+// requester's key signed under another of its names.
+func (a *AllowedSigners) SignerPrincipals(s Signed) []string {
+	key, err := checkSignature(s)
+	if err != nil {
+		return nil
+	}
+	return a.Principals(key)
+}

@@ -1,0 +1,139 @@
+package executor
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/batonhq/baton/internal/signing"
+	"github.com/batonhq/baton/state"
+)
+
+// ErrUnsigned: the run counts only signed decisions and the answer is not
+// signed.
+var ErrUnsigned = errors.New("the run counts only signed decisions")
+
+// verifyDecision checks a journaled answer of a run that counts only
+// signed decisions: the statement must be the answer (run, step, kind,
+// signer, the run's plan), its signature must verify against the run's
+// allowed signers, and, where the policy forbids self-approval, the key
+// must not be one of the requester's. It returns the key's fingerprint.
+func verifyDecision(as *signing.AllowedSigners, run state.Run, e state.JournalEntry, pol state.ApprovalPolicy) (string, error) {
+	a := e.Answer
+	if len(a.Signed) == 0 {
+		return "", fmt.Errorf("%w (allowed signers %s): sign it with baton approve RUN STEP --by NAME --sign", ErrUnsigned, run.AllowedSigners)
+	}
+	s, err := signing.Unmarshal(a.Signed)
+	if err != nil {
+		return "", err
+	}
+	if err := statementFits(s.Statement, run, e); err != nil {
+		return "", err
+	}
+	fp, err := as.Verify(s)
+	if err != nil {
+		return fp, err
+	}
+	if !pol.AllowRequester && a.Kind == state.AnswerApprove {
+		for _, p := range as.SignerPrincipals(s) {
+			if state.SameName(p, pol.Requester) {
+				return fp, fmt.Errorf("key %s, which signed as %s, is also allowed for %s, who started run %s: the runbook requires another approver's key", fp, s.Statement.Signer, p, run.ID)
+			}
+		}
+	}
+	return fp, nil
+}
+
+// statementFits checks that a signed statement is the answer journaled,
+// not one replayed from another run, step, decision or plan.
+func statementFits(st signing.Statement, run state.Run, e state.JournalEntry) error {
+	a := e.Answer
+	bad := func(what, got, want string) error {
+		return fmt.Errorf("%w: the decision was signed for %s %q, not %q: it belongs to another decision; sign this one", signing.ErrBadSignature, what, got, want)
+	}
+	switch {
+	case st.RunID != run.ID:
+		return bad("run", st.RunID, run.ID)
+	case st.Step != e.Step:
+		return bad("step", st.Step, e.Step)
+	case st.Kind != string(a.Kind):
+		return bad("decision", st.Kind, string(a.Kind))
+	case st.PlanDigest != run.PlanDigest:
+		return bad("plan", st.PlanDigest, run.PlanDigest)
+	case !state.SameName(st.Signer, a.By):
+		return bad("signer", st.Signer, a.By)
+	}
+	return nil
+}
+
+// checkSigners makes sure a run that pinned an allowed-signers file is
+// executed with that same file.
+func checkSigners(run state.Run, as *signing.AllowedSigners) error {
+	switch {
+	case run.AllowedSignersDigest == "":
+		return nil
+	case as == nil:
+		return fmt.Errorf("run %s counts only signed decisions: pass --allowed-signers %s (the file it started with)", run.ID, run.AllowedSigners)
+	case as.Digest() != run.AllowedSignersDigest:
+		return fmt.Errorf("the allowed-signers file %s changed since run %s started (digest %s, now %s): who may approve is fixed when a run starts; restore the file, or start a new run", as.Name(), run.ID, short(run.AllowedSignersDigest), short(as.Digest()))
+	}
+	return nil
+}
+
+func short(d string) string {
+	if len(d) > 12 {
+		return d[:12]
+	}
+	return d
+}
+
+// SignDecision builds and signs the statement of an answer to a run: its
+// run, step, decision, plan, sources and the journal head it follows.
+func SignDecision(st state.Backend, sg signing.Signer, runID, step, kind, resolution, by, comment string, now time.Time) ([]byte, error) {
+	run, err := st.Run(runID)
+	if err != nil {
+		return nil, fmt.Errorf("run %s: %w", runID, err)
+	}
+	head, err := st.VerifyJournal(runID)
+	if err != nil {
+		return nil, frozenError(runID, err)
+	}
+	s, err := sg.Sign(signing.Statement{RunID: runID, Step: step, Kind: kind, Decision: resolution, PlanDigest: run.PlanDigest,
+		SourcesDigest: run.SourceDigest, JournalHead: head, Signer: by, Comment: comment, At: now.UTC()})
+	if err != nil {
+		return nil, err
+	}
+	return signing.Marshal(s)
+}
+
+// VerifyDecisions re-verifies every signed answer in a run's journal
+// against as (the allowed signers the run pinned): it returns how many
+// verify and how many answers are unsigned, and the first that fails.
+func VerifyDecisions(st state.Backend, runID string, as *signing.AllowedSigners) (verified, unsigned int, err error) {
+	run, err := st.Run(runID)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := checkSigners(run, as); err != nil {
+		return 0, 0, err
+	}
+	entries, err := st.Journal(runID)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, e := range entries {
+		if e.Answer == nil || e.Answer.Kind == state.AnswerCancel {
+			continue
+		}
+		if len(e.Answer.Signed) == 0 {
+			unsigned++
+			continue
+		}
+		pol := state.ApprovalPolicy{AllowRequester: true} // the requester rule was applied when it counted
+		if _, err := verifyDecision(as, run, e, pol); err != nil {
+			return verified, unsigned, fmt.Errorf("journal entry %d (%s by %s): %w", e.Seq, e.Type, e.Answer.By, err)
+		}
+		verified++
+	}
+	return verified, unsigned, nil
+}

@@ -1,0 +1,169 @@
+package executor
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/batonhq/baton/internal/signing"
+	"github.com/batonhq/baton/state"
+)
+
+// sshKey makes an ed25519 key pair with ssh-keygen and returns the private
+// key's path and the public key's "type base64" text.
+func sshKey(t *testing.T, dir, name string) (string, string) {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", path).CombinedOutput()
+	if err != nil {
+		if os.Getenv("BATON_REQUIRE_SSH") == "1" {
+			t.Fatalf("ssh-keygen: %v\n%s", err, out)
+		}
+		t.Skipf("ssh-keygen is needed (apt-get install openssh-client): %v", err)
+	}
+	pub, err := os.ReadFile(path + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(string(pub))
+	return path, f[0] + " " + f[1]
+}
+
+func allowedSigners(t *testing.T, lines ...string) *signing.AllowedSigners {
+	t.Helper()
+	as, err := signing.ParseAllowedSigners("allowed_signers", []byte(strings.Join(lines, "\n")+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return as
+}
+
+func fileSigner(t *testing.T, path string) signing.Signer {
+	t.Helper()
+	sg, err := signing.FileSigner(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sg
+}
+
+// TestSignedApprovals: a run started with an allowed-signers file counts
+// only decisions signed by a key allowed for the name they claim, for this
+// run, step and plan, and never the requester's key under another name.
+func TestSignedApprovals(t *testing.T) {
+	dir := t.TempDir()
+	bobKey, bobPub := sshKey(t, dir, "bob")
+	carolKey, carolPub := sshKey(t, dir, "carol")
+	opKey, opPub := sshKey(t, dir, "operator")
+	as := allowedSigners(t, "bob "+bobPub, "carol "+carolPub, "operator,bob "+opPub)
+	for _, tt := range []struct {
+		name    string
+		signed  func(f *fixture, id, other string) []byte
+		wantErr error
+		want    string
+	}{
+		{"signed by bob", func(f *fixture, id, _ string) []byte { return f.sign(t, bobKey, id, "bob") }, nil, ""},
+		{"unsigned", func(*fixture, string, string) []byte { return nil }, ErrUnsigned, "sign it"},
+		{"carol's key claiming bob", func(f *fixture, id, _ string) []byte { return f.sign(t, carolKey, id, "bob") }, signing.ErrNotAllowed, "not allowed"},
+		{"replayed from another run", func(f *fixture, _, other string) []byte { return f.sign(t, bobKey, other, "bob") }, signing.ErrBadSignature, "signed for run"},
+		{"the requester's key as bob", func(f *fixture, id, _ string) []byte { return f.sign(t, opKey, id, "bob") }, nil, "who started run"},
+		{"one byte changed", func(f *fixture, id, _ string) []byte {
+			b := f.sign(t, bobKey, id, "bob")
+			i := strings.Index(string(b), "SIGNATURE-----") + 40
+			b[i] ^= 1
+			return b
+		}, nil, "signature"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			rb := f.load(gatedRunbook)
+			o := f.opts()
+			o.AllowedSigners = as
+			meta := Meta{PlanDigest: "sha256:plan-" + tt.name}
+			res, err := Start(t.Context(), rb, f.vars(rb), o, meta)
+			if err != nil || res.Status != state.RunPaused {
+				t.Fatalf("start: %v %v", res, err)
+			}
+			other, _ := Start(t.Context(), rb, f.vars(rb, "site=PS2"), o, Meta{PlanDigest: "sha256:other-" + tt.name})
+			d := Decision{By: "bob", Decision: "approved", Signed: tt.signed(f, res.RunID, other.RunID), AllowedSigners: as}
+			err = AnswerWith(f.store, res.RunID, "cab", d, f.clk.Now())
+			if tt.wantErr == nil && tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := Resume(t.Context(), rb, f.vars(rb), res.RunID, o, ResumeOptions{})
+				if err != nil || got.Status != state.RunSucceeded || f.calls.get("change") != 1 {
+					t.Fatalf("resume: %v %v, promoted %d times", got, err, f.calls.get("change"))
+				}
+				return
+			}
+			if err == nil || tt.wantErr != nil && !errors.Is(err, tt.wantErr) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("answer: %v, want %v containing %q", err, tt.wantErr, tt.want)
+			}
+		})
+	}
+}
+
+// TestUnsignedAnswerNotCounted: an answer journaled past the approve
+// command's checks (written straight to the store) is verified again by
+// the engine, counts for nothing, and the refusal is journaled.
+func TestUnsignedAnswerNotCounted(t *testing.T) {
+	dir := t.TempDir()
+	_, bobPub := sshKey(t, dir, "bob")
+	as := allowedSigners(t, "bob "+bobPub)
+	f := newFixture(t)
+	rb := f.load(gatedRunbook)
+	o := f.opts()
+	o.AllowedSigners = as
+	res, err := Start(t.Context(), rb, f.vars(rb), o, Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := answerEntry(f.clk.Now(), "cab", state.Approval{By: "bob", Decision: "approved"}, "")
+	if _, err := f.store.Answer(res.RunID, e); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Resume(t.Context(), rb, f.vars(rb), res.RunID, o, ResumeOptions{})
+	if err != nil || got.Status != state.RunPaused || f.calls.get("change") != 0 {
+		t.Fatalf("resume: %v %v, promoted %d times", got, err, f.calls.get("change"))
+	}
+	if !contains(f.journalTypes(res.RunID), "answer.not_counted:cab") {
+		t.Errorf("the refusal is not journaled: %v", f.journalTypes(res.RunID))
+	}
+}
+
+// TestAllowedSignersPinned: a resume with an allowed-signers file other
+// than the one the run started with is refused.
+func TestAllowedSignersPinned(t *testing.T) {
+	dir := t.TempDir()
+	_, bobPub := sshKey(t, dir, "bob")
+	_, carolPub := sshKey(t, dir, "carol")
+	f := newFixture(t)
+	rb := f.load(gatedRunbook)
+	o := f.opts()
+	o.AllowedSigners = allowedSigners(t, "bob "+bobPub)
+	res, err := Start(t.Context(), rb, f.vars(rb), o, Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.AllowedSigners = allowedSigners(t, "bob "+bobPub, "carol "+carolPub)
+	if _, err := Resume(t.Context(), rb, f.vars(rb), res.RunID, o, ResumeOptions{}); err == nil || !strings.Contains(err.Error(), "changed since run") {
+		t.Fatalf("resume with another allowed-signers file: %v", err)
+	}
+	o.AllowedSigners = nil
+	if _, err := Resume(t.Context(), rb, f.vars(rb), res.RunID, o, ResumeOptions{}); err == nil || !strings.Contains(err.Error(), "--allowed-signers") {
+		t.Fatalf("resume without the allowed-signers file: %v", err)
+	}
+}
+
+func (f *fixture) sign(t *testing.T, key, runID, by string) []byte {
+	t.Helper()
+	b, err := SignDecision(f.store, fileSigner(t, key), runID, "cab", "approve", "", by, "CAB-1", f.clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
