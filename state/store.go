@@ -83,9 +83,14 @@ func DefaultPath() string {
 // formats. A file that is not one is never modified: Open returns an error
 // wrapping ErrCorrupt or ErrNewerFormat. A read-only Open of a missing or
 // empty file returns an error wrapping both ErrNotFound and fs.ErrNotExist.
+// A file on a network share or drive is refused before it is touched, with
+// an error wrapping ErrRemote (see CheckLocal).
 func Open(path string, opts Options) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("open state: no state file path given; set BATON_STATE or pass a path")
+	}
+	if err := CheckLocal(path); err != nil {
+		return nil, err
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout

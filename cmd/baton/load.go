@@ -127,6 +127,9 @@ func (s *stateFlag) resolved() string {
 // (started on demand), so that no command ever blocks a live run.
 func openState(s *stateFlag, readOnly bool) (state.Backend, error) {
 	path := s.resolved()
+	if err := state.CheckLocal(path); err != nil {
+		return nil, err // before a state server is started for it
+	}
 	if readOnly {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("state file %s does not exist yet (no run has used it): %w: %w", path, state.ErrNotFound, err)

@@ -4,6 +4,7 @@
 package digest
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"sort"
@@ -21,12 +22,15 @@ func Bytes(b []byte) string {
 }
 
 // Sources returns the digest of every source file and one digest over all
-// of them (names and contents).
+// of them (names and contents). Names are used as given (a runbook's are
+// relative to its root, see runbook.Runbook.Sources); contents are hashed
+// with CRLF line endings read as LF, so that a Windows checkout (git's
+// core.autocrlf) has the digests of a Linux one.
 func Sources(sources map[string][]byte) (total string, files map[string]string) {
 	files = make(map[string]string, len(sources))
 	names := make([]string, 0, len(sources))
 	for name, b := range sources {
-		files[name] = Bytes(b)
+		files[name] = Bytes(normalizeEOL(b))
 		names = append(names, name)
 	}
 	sort.Strings(names)
@@ -39,6 +43,16 @@ func Sources(sources map[string][]byte) (total string, files map[string]string) 
 	}
 	return Bytes([]byte(all.String())), files
 }
+
+// normalizeEOL returns b with every CRLF made LF; a lone CR stays.
+func normalizeEOL(b []byte) []byte {
+	if !bytes.Contains(b, crlf) {
+		return b
+	}
+	return bytes.ReplaceAll(b, crlf, []byte("\n"))
+}
+
+var crlf = []byte("\r\n")
 
 // Input is the stored form of one input: its JSON value, or nothing of a
 // sensitive one.

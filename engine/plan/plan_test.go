@@ -311,8 +311,9 @@ func TestCheckStale(t *testing.T) {
 
 	src := func(rb *runbook.Runbook) memFS {
 		m := memFS{}
-		for k, v := range rb.Sources {
-			m[k] = string(v)
+		for _, f := range rb.Files {
+			v, _ := rb.Source(f)
+			m[f] = string(v)
 		}
 		return m
 	}
@@ -338,7 +339,7 @@ func TestCheckStale(t *testing.T) {
 		want   []string // substrings of the error; nil: not stale
 	}{
 		{"unchanged", rb, plantest.Vars(), "0.1.0-test", nil},
-		{"file edited", rbEdited, plantest.Vars(), "0.1.0-test", []string{"files changed: runbooks/failover/lib/preflight.hcl"}},
+		{"file edited", rbEdited, plantest.Vars(), "0.1.0-test", []string{"files changed: lib/preflight.hcl"}},
 		// A secret leaves no trace in the plan, so a changed one is not
 		// seen (it does not change what the runbook does).
 		{"sensitive input changed", rb, secret, "0.1.0-test", nil},

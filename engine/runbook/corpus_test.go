@@ -62,7 +62,8 @@ func TestInvalid(t *testing.T) {
 			rb, diags := Load(DirFS(""), name, testRegistry())
 			want := map[string][]string{}
 			for _, file := range rb.Files {
-				markers(file, rb.Sources[file], want)
+				src, _ := rb.Source(file)
+				markers(file, src, want)
 			}
 			for _, v := range want {
 				sort.Strings(v)

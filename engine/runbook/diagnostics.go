@@ -82,16 +82,16 @@ type snippetExtra struct {
 
 func (e *snippetExtra) UnwrapDiagnosticExtra() any { return e.wrapped }
 
-// attachSnippets records, on each diagnostic with a subject in sources, the
+// attachSnippets records, on each diagnostic whose subject source finds, the
 // text of the subject's lines (at most 3). Each file's lines are indexed
 // once, so many diagnostics on a large file stay cheap.
-func attachSnippets(diags hcl.Diagnostics, sources map[string][]byte) {
+func attachSnippets(diags hcl.Diagnostics, source func(file string) ([]byte, bool)) {
 	index := map[string][]int{}
 	for _, d := range diags {
 		if d.Subject == nil {
 			continue
 		}
-		src, ok := sources[d.Subject.Filename]
+		src, ok := source(d.Subject.Filename)
 		if !ok {
 			continue
 		}

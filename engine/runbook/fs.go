@@ -21,17 +21,27 @@ type DirReader interface {
 }
 
 // DirFS reads the operating system's files. Names are slash-separated,
-// converted with filepath.FromSlash; absolute names are used as they are,
-// relative ones are joined to the DirFS root ("" or "." for the working
-// directory).
+// converted with filepath.FromSlash; absolute names (and, on Windows, names
+// with a drive, like C:x.hcl) are used as they are, a rooted name (\x.hcl)
+// is on the root's volume, other names are joined to the DirFS root ("" or
+// "." for the working directory).
 type DirFS string
 
 func (d DirFS) path(name string) string {
 	p := filepath.FromSlash(name)
-	if filepath.IsAbs(p) || d == "" {
+	switch {
+	case d == "" || filepath.IsAbs(p) || filepath.VolumeName(p) != "":
 		return p
+	case p != "" && os.IsPathSeparator(p[0]):
+		return filepath.VolumeName(string(d)) + p
 	}
 	return filepath.Join(string(d), p)
+}
+
+// Abs returns the absolute, slash-separated form of a name.
+func (d DirFS) Abs(name string) (string, error) {
+	p, err := filepath.Abs(d.path(name))
+	return filepath.ToSlash(p), err
 }
 
 // ReadFile reads the named file.

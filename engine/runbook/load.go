@@ -3,11 +3,11 @@ package runbook
 import (
 	"fmt"
 	"io/fs"
-	"path"
 	"runtime/debug"
 	"sort"
 	"strings"
 
+	"github.com/batonhq/baton/internal/slashpath"
 	"github.com/batonhq/baton/steps"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -17,27 +17,35 @@ import (
 // Load reads the runbook at path: one .hcl file, or a directory whose *.hcl
 // files (not recursive, sorted by name) together make one runbook. Files
 // named by include are read relative to the including file. Every file is
-// parsed once.
+// parsed once. Paths follow the rules of the operating system baton runs
+// on: on Windows, drives, shares (\\server\share\...) and \\?\ paths.
 //
 // Load validates the whole runbook and returns every problem at once,
 // sorted by file, line and column, each with a Subject. The Runbook is never
 // nil; when the diagnostics hold errors it may be incomplete and must not
 // be run. Load never panics: an internal failure becomes a diagnostic.
 func Load(fsys FS, p string, reg *steps.Registry) (rb *Runbook, diags hcl.Diagnostics) {
+	return load(fsys, p, reg, slashpath.Host())
+}
+
+// load is Load under the given path rules.
+func load(fsys FS, p string, reg *steps.Registry, rules slashpath.Rules) (rb *Runbook, diags hcl.Diagnostics) {
 	if reg == nil {
 		reg = steps.NewRegistry()
 	}
 	l := &loader{
-		fsys: fsys,
-		reg:  reg,
+		fsys:  fsys,
+		reg:   reg,
+		rules: rules,
 		rb: &Runbook{
 			Sources:   map[string][]byte{},
+			keys:      map[string]string{},
 			HCLFiles:  map[string]*hcl.File{},
 			stepIndex: map[string]*Step{},
 		},
 		state: map[string]int{},
 	}
-	p = cleanPath(p)
+	p = rules.Clean(p)
 	defer func() {
 		if r := recover(); r != nil {
 			rng := hcl.Range{Filename: p, Start: hcl.InitialPos, End: hcl.InitialPos}
@@ -56,7 +64,7 @@ func Load(fsys FS, p string, reg *steps.Registry) (rb *Runbook, diags hcl.Diagno
 	l.decode()
 	l.analyze()
 	diags = l.finish()
-	attachSnippets(diags, l.rb.Sources)
+	attachSnippets(diags, l.rb.Source)
 	return l.rb, diags
 }
 
@@ -73,17 +81,11 @@ func InternalErrorStack(d *hcl.Diagnostic) string {
 	return ""
 }
 
-func cleanPath(p string) string {
-	if p == "" {
-		return "."
-	}
-	return path.Clean(p)
-}
-
 // loader holds the state of one Load.
 type loader struct {
 	fsys  FS
 	reg   *steps.Registry
+	rules slashpath.Rules // the OS's path rules
 	rb    *Runbook
 	diags hcl.Diagnostics
 
@@ -152,6 +154,7 @@ func (l *loader) diag(sev hcl.DiagnosticSeverity, rng hcl.Range, summary, detail
 
 // loadPath reads a file or a directory.
 func (l *loader) loadPath(p string) {
+	l.rb.Root = l.rules.Dir(p)
 	if strings.HasSuffix(p, ".hcl") {
 		l.loadFile(p, false, nil)
 		return
@@ -183,8 +186,9 @@ func (l *loader) loadPath(p string) {
 			"No runbook files", "The directory %s holds no .hcl files.", p)
 		return
 	}
+	l.rb.Root = p
 	for _, n := range names {
-		l.loadFile(path.Join(p, n), false, nil)
+		l.loadFile(l.rules.Resolve(p, n), false, nil)
 	}
 }
 
@@ -225,7 +229,9 @@ func (l *loader) loadFile(name string, included bool, from *hcl.Range) {
 	}()
 
 	l.rb.Files = append(l.rb.Files, name)
-	l.rb.Sources[name] = src
+	key := l.sourceKey(name)
+	l.rb.keys[name] = key
+	l.rb.Sources[key] = src
 	f, diags := parseConfig(src, name)
 	l.diags = append(l.diags, diags...)
 	if f == nil {
@@ -296,10 +302,7 @@ func (l *loader) includeList(file string, a *hcl.Attribute) []includeRef {
 			l.errorf(e.Range(), "Invalid include", "An include path must not be empty.")
 			continue
 		}
-		if !path.IsAbs(p) {
-			p = path.Join(path.Dir(file), p)
-		}
-		out = append(out, includeRef{path: path.Clean(p), rng: e.Range()})
+		out = append(out, includeRef{path: l.rules.Resolve(l.rules.Dir(file), p), rng: e.Range()})
 	}
 	return out
 }

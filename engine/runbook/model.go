@@ -39,10 +39,16 @@ type Runbook struct {
 	Targets   []*Target   // declaration order
 	Steps     []*Step     // declaration order, every class
 
-	// Files lists the source files, main file first, then includes in
-	// load order; Sources holds their bytes (for digests and snippets).
-	Files   []string
+	// Files lists the source files as loaded (the names in diagnostic
+	// ranges), main file first, then includes in load order.
+	Files []string
+	// Root is the directory of the main file, or the runbook directory.
+	Root string
+	// Sources holds the files' bytes, for digests, keyed by path relative
+	// to Root with "/" (so every spelling of the runbook's path gives the
+	// same keys); Source looks a file of Files up.
 	Sources map[string][]byte
+	keys    map[string]string // Files -> Sources
 	// HCLFiles are the parsed files, for the diagnostic writer.
 	HCLFiles map[string]*hcl.File
 
@@ -346,7 +352,7 @@ func (r *Runbook) ExprText(e hcl.Expression) string {
 		return ""
 	}
 	rng := e.Range()
-	src, ok := r.Sources[rng.Filename]
+	src, ok := r.Source(rng.Filename)
 	if !ok || rng.End.Byte > len(src) || rng.Start.Byte < 0 || rng.Start.Byte >= rng.End.Byte {
 		return "(expression)"
 	}

@@ -182,6 +182,7 @@ var sentinels = []struct {
 	{"superseded", state.ErrSuperseded},
 	{"read_only", state.ErrReadOnly},
 	{"closed", state.ErrClosed},
+	{"remote", state.ErrRemote},
 }
 
 // encodeError turns err into its wire form; nil stays nil.
