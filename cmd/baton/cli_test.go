@@ -206,3 +206,18 @@ action "apply_it" {
 		t.Errorf("third apply: exit %d (want %d: paused, not locked)\n%s\n%s", code, exitPaused, out, errs)
 	}
 }
+
+// TestUnknownStateScheme: a state location of a scheme baton does not
+// know is refused, and no local file is created for it.
+func TestUnknownStateScheme(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, args := range [][]string{{"runs", "--state", "s3://bucket/x"}, {"state", "check", "--state", "s3://bucket/x"}} {
+		code, out, errs := runCLI(t, args...)
+		if code != exitError || !strings.Contains(out+errs, `does not know the scheme "s3"`) {
+			t.Errorf("baton %v: exit %d\n%s%s", args, code, out, errs)
+		}
+	}
+	if entries, _ := os.ReadDir("."); len(entries) != 0 {
+		t.Errorf("files were created: %v", entries)
+	}
+}

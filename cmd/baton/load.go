@@ -127,6 +127,9 @@ func (s *stateFlag) resolved() string {
 // (started on demand), so that no command ever blocks a live run.
 func openState(s *stateFlag, readOnly bool) (state.Backend, error) {
 	path := s.resolved()
+	if err := checkScheme(path); err != nil {
+		return nil, err
+	}
 	if err := state.CheckLocal(path); err != nil {
 		return nil, err // before a state server is started for it
 	}
@@ -167,4 +170,27 @@ func logInternalErrors(env *cliEnv, diags hcl.Diagnostics) {
 			env.log.Debug("internal error while loading", "summary", d.Detail, "stack", st)
 		}
 	}
+}
+
+// knownSchemes are the state locations baton knows besides a file path.
+var knownSchemes = []string{}
+
+// checkScheme refuses a state location of a scheme baton does not know
+// ("s3://...") instead of creating a local file named after it.
+func checkScheme(loc string) error {
+	i := strings.Index(loc, "://")
+	if i <= 0 {
+		return nil
+	}
+	scheme := loc[:i]
+	for _, k := range knownSchemes {
+		if k == scheme {
+			return nil
+		}
+	}
+	known := "a file path"
+	if len(knownSchemes) > 0 {
+		known += " or " + strings.Join(knownSchemes, "://..., ") + "://..."
+	}
+	return fmt.Errorf("state location %q: baton does not know the scheme %q; give %s", loc, scheme, known)
 }

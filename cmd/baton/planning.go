@@ -370,6 +370,9 @@ func runRehearsal(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars ma
 // (to keep it), else a temporary file removed afterwards. A rehearsal never
 // touches the live state file.
 func rehearseWith(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars map[string]cty.Value, fx *sim.Fixture, name, scenario string, answers rehearse.Answers, progress io.Writer, path, statePath string) (*rehearse.Report, error) {
+	if err := checkScheme(statePath); err != nil {
+		return nil, err
+	}
 	if statePath == "" {
 		dir, err := os.MkdirTemp("", "baton-rehearsal-")
 		if err != nil {

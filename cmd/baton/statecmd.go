@@ -23,6 +23,9 @@ func cmdState(ctx context.Context, env *cliEnv, args []string) int {
 	if code >= 0 {
 		return code
 	}
+	if err := checkScheme(sf.resolved()); err != nil {
+		return fail(env, err)
+	}
 	if pos[0] == "serve" {
 		return serveState(ctx, env, sf.resolved())
 	}
