@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -365,10 +366,13 @@ func cmdLogs(_ context.Context, env *cliEnv, args []string) int {
 	})
 }
 
-func cmdAnswer(_ context.Context, env *cliEnv, args []string, decision string) int {
+func cmdAnswer(ctx context.Context, env *cliEnv, args []string, decision string) int {
 	name := "approve"
 	if decision == "rejected" {
 		name = "reject"
+	}
+	if len(args) > 0 && (hasFlag(args, "sign-only") || hasFlag(args, "import")) {
+		return offlineAnswer(env, name, decision, args)
 	}
 	var by, comment *string
 	var sign signFlags
@@ -378,22 +382,112 @@ func cmdAnswer(_ context.Context, env *cliEnv, args []string, decision string) i
 		comment = fs.String("comment", "", "a comment for the record")
 		sign.register(fs)
 		signers.register(fs)
+		fs.Bool("sign-only", false, "sign the decision into -o FILE without touching any state (on the approver's own machine; needs --plan)")
+		fs.String("import", "", "record the signed decision in FILE (made with --sign-only)")
 		return func(pos []string) bool { return len(pos) == 2 && *by != "" }
 	}, func(st state.Backend, pos []string) int {
 		d, err := decisionFor(st, pos[0], pos[1], name, decision, *by, *comment, &sign, &signers)
 		if err != nil {
 			return fail(env, stateErr(err))
 		}
-		if err := executor.AnswerWith(st, pos[0], pos[1], d, time.Now()); err != nil {
-			return fail(env, stateErr(err))
-		}
-		how := "unsigned"
-		if d.Signed != nil {
-			how = "signed"
-		}
-		fmt.Fprintf(env.io.out, "%s %s of run %s as %s (%s)\n", strings.ToUpper(decision[:1])+decision[1:], pos[1], pos[0], *by, how)
-		return exitOK
+		return recordAnswer(env, st, pos[0], pos[1], d)
 	})
+}
+
+// recordAnswer records a decision and says so.
+func recordAnswer(env *cliEnv, st state.Backend, runID, step string, d executor.Decision) int {
+	if err := executor.AnswerWith(st, runID, step, d, time.Now()); err != nil {
+		return fail(env, stateErr(err))
+	}
+	how := "unsigned"
+	if d.Signed != nil {
+		how = "signed"
+	}
+	fmt.Fprintf(env.io.out, "%s %s of run %s as %s (%s)\n", strings.ToUpper(d.Decision[:1])+d.Decision[1:], step, runID, d.By, how)
+	return exitOK
+}
+
+func hasFlag(args []string, name string) bool {
+	for _, a := range args {
+		if a == "-"+name || a == "--"+name || strings.HasPrefix(a, "-"+name+"=") || strings.HasPrefix(a, "--"+name+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// offlineAnswer is approve --sign-only (sign on a machine without the
+// run's state) and approve --import (record such a decision).
+func offlineAnswer(env *cliEnv, name, decision string, args []string) int {
+	fs := newFlags(commands[name], env)
+	by := fs.String("by", "", "who answers: a principal of the allowed-signers file")
+	comment := fs.String("comment", "", "a comment for the record")
+	signOnly := fs.Bool("sign-only", false, "sign the decision into -o FILE without touching any state")
+	out := fs.String("o", "", "the signed decision file (with --sign-only)")
+	planFile := fs.String("plan", "", "the plan file the change board reviewed (with --sign-only)")
+	importFile := fs.String("import", "", "record the signed decision in FILE")
+	var sign signFlags
+	sign.register(fs)
+	var signers signersFlag
+	signers.register(fs)
+	var sf stateFlag
+	sf.register(fs)
+	pos, code := parseChecked(fs, args, func(pos []string) bool {
+		if *signOnly {
+			return len(pos) == 2 && *by != "" && *out != "" && *planFile != ""
+		}
+		return len(pos) == 0 && *importFile != ""
+	})
+	if code >= 0 {
+		return code
+	}
+	if *signOnly {
+		return signOffline(env, name, *by, *comment, pos, *planFile, *out, &sign)
+	}
+	b, err := os.ReadFile(*importFile)
+	if err != nil {
+		return fail(env, fmt.Errorf("reading the signed decision: %w", err))
+	}
+	runID, step, d, err := executor.ImportDecision(b)
+	if err != nil {
+		return fail(env, err)
+	}
+	st, err := openState(&sf, false)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer st.Close()
+	run, err := st.Run(runID)
+	if err != nil {
+		return fail(env, fmt.Errorf("run %s: %w", runID, err))
+	}
+	if d.AllowedSigners, err = signers.load(&run); err != nil {
+		return fail(env, err)
+	}
+	return recordAnswer(env, st, runID, step, d)
+}
+
+func signOffline(env *cliEnv, kind, by, comment string, pos []string, planFile, out string, sign *signFlags) int {
+	p, err := plan.LoadFile(planFile)
+	if err != nil {
+		return fail(env, err)
+	}
+	sg, err := sign.signer()
+	if err == nil && sg == nil {
+		err = errors.New("--sign-only needs a key: --sign (the ssh-agent) or --key FILE")
+	}
+	if err != nil {
+		return fail(env, err)
+	}
+	b, err := executor.SignOffline(sg, pos[0], pos[1], kind, by, comment, p.PlanDigest, p.Runbook.SourceDigest, time.Now())
+	if err != nil {
+		return fail(env, err)
+	}
+	if err := os.WriteFile(out, b, 0o644); err != nil {
+		return fail(env, err)
+	}
+	fmt.Fprintf(env.io.out, "Signed %s of %s in run %s as %s into %s; on the machine running the change: baton %s --import %s\n", kind, pos[1], pos[0], by, out, kind, filepath.Base(out))
+	return exitOK
 }
 
 // decisionFor builds a decision, signed when asked, with the allowed

@@ -695,3 +695,53 @@ func TestSignedApprovalCLI(t *testing.T) {
 		t.Fatalf("journal verify: exit %d\n%s", code, out)
 	}
 }
+
+// TestOfflineSignedApproval: a board member signs on their own machine
+// from the plan file alone (no access to the run's state); the operator
+// imports the decision and the run proceeds.
+func TestOfflineSignedApproval(t *testing.T) {
+	e := newTeamEnv(t)
+	if _, err := exec.LookPath("ssh-keygen"); err != nil {
+		if os.Getenv("BATON_REQUIRE_SSH") == "1" {
+			t.Fatal("ssh-keygen is needed")
+		}
+		t.Skip("ssh-keygen is needed (apt-get install openssh-client)")
+	}
+	key := filepath.Join(e.dir, "bob_ed25519")
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bob", "-f", key).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v\n%s", err, out)
+	}
+	pub, _ := os.ReadFile(key + ".pub")
+	f := strings.Fields(string(pub))
+	allowed := filepath.Join(e.dir, "allowed_signers")
+	if err := os.WriteFile(allowed, []byte("bob "+f[0]+" "+f[1]+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rb := e.runbook("configmgr-site/PS1")
+	planFile := filepath.Join(e.dir, "promo.plan")
+	if code, out := e.run("alice", "plan", rb, "-out", planFile); code != 0 && code != 2 {
+		t.Fatalf("plan: exit %d\n%s", code, out)
+	}
+	if code, out := e.run("alice", "apply", planFile, "--allowed-signers", allowed); code != exitPaused {
+		t.Fatalf("apply: exit %d\n%s", code, out)
+	}
+	id := e.lastRunID()
+	decision := filepath.Join(e.dir, "cab.sig")
+	laptop := exec.Command(os.Args[0], "approve", id, "cab", "--by", "bob", "--sign-only", "--key", key, "--plan", planFile, "-o", decision)
+	laptop.Env = append(os.Environ(), "BATON_STATE="+filepath.Join(e.dir, "no-such-dir", "state.db"))
+	if out, err := laptop.CombinedOutput(); err != nil {
+		t.Fatalf("sign-only: %v\n%s", err, out)
+	}
+	if fileExists(filepath.Join(e.dir, "no-such-dir")) {
+		t.Error("--sign-only touched a state location")
+	}
+	if code, out := e.run("alice", "approve", "--import", decision); code != 0 || !strings.Contains(out, "(signed)") {
+		t.Fatalf("import: exit %d\n%s", code, out)
+	}
+	if code, out := e.run("alice", "resume", id); code != 0 {
+		t.Fatalf("resume: exit %d\n%s", code, out)
+	}
+	if n := e.promotions(); n != 1 {
+		t.Fatalf("promoted %d times", n)
+	}
+}

@@ -137,3 +137,29 @@ func VerifyDecisions(st state.Backend, runID string, as *signing.AllowedSigners)
 	}
 	return verified, unsigned, nil
 }
+
+// SignOffline signs a decision on a machine that cannot reach the run's
+// state (an approver's laptop): the plan file the board reviewed gives the
+// plan and sources digests; the journal head is then unknown (empty).
+func SignOffline(sg signing.Signer, runID, step, kind, by, comment, planDigest, sourcesDigest string, now time.Time) ([]byte, error) {
+	s, err := sg.Sign(signing.Statement{RunID: runID, Step: step, Kind: kind, PlanDigest: planDigest,
+		SourcesDigest: sourcesDigest, Signer: by, Comment: comment, At: now.UTC()})
+	if err != nil {
+		return nil, err
+	}
+	return signing.Marshal(s)
+}
+
+// ImportDecision turns a signed decision file into the decision it states.
+func ImportDecision(b []byte) (runID, step string, d Decision, err error) {
+	s, err := signing.Unmarshal(b)
+	if err != nil {
+		return "", "", d, err
+	}
+	st := s.Statement
+	decision := map[string]string{signing.KindApprove: "approved", signing.KindReject: "rejected"}[st.Kind]
+	if decision == "" {
+		return "", "", d, fmt.Errorf("the signed decision is a %s, not an approval or a rejection", st.Kind)
+	}
+	return st.RunID, st.Step, Decision{By: st.Signer, Comment: st.Comment, Decision: decision, Signed: b}, nil
+}
