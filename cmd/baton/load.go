@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,10 +10,12 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/runbooks"
 	"github.com/batonhq/baton/state"
+	"github.com/batonhq/baton/state/azblob"
 	"github.com/batonhq/baton/state/served"
 	"github.com/batonhq/baton/steps"
 	"github.com/batonhq/baton/steps/all"
@@ -130,6 +133,9 @@ func openState(s *stateFlag, readOnly bool) (state.Backend, error) {
 	if err := checkScheme(path); err != nil {
 		return nil, err
 	}
+	if strings.HasPrefix(path, "azblob://") {
+		return openTeamState(path)
+	}
 	if err := state.CheckLocal(path); err != nil {
 		return nil, err // before a state server is started for it
 	}
@@ -173,7 +179,20 @@ func logInternalErrors(env *cliEnv, diags hcl.Diagnostics) {
 }
 
 // knownSchemes are the state locations baton knows besides a file path.
-var knownSchemes = []string{}
+var knownSchemes = []string{"azblob"}
+
+// openTeamState opens the team store on Azure Blob Storage: credentials
+// from AZURE_STORAGE_CONNECTION_STRING when set (Azurite's development
+// string works), else azidentity's DefaultAzureCredential.
+func openTeamState(loc string) (state.Backend, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := azblob.Open(ctx, loc, azblob.Options{ConnectionString: os.Getenv("AZURE_STORAGE_CONNECTION_STRING")})
+	if err != nil {
+		return nil, stateErr(err)
+	}
+	return st, nil
+}
 
 // checkScheme refuses a state location of a scheme baton does not know
 // ("s3://...") instead of creating a local file named after it.

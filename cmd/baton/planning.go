@@ -373,6 +373,9 @@ func rehearseWith(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars ma
 	if err := checkScheme(statePath); err != nil {
 		return nil, err
 	}
+	if strings.Contains(statePath, "://") {
+		return nil, fmt.Errorf("a rehearsal keeps its state in a local file of its own, never in a shared store: give --state FILE, or none")
+	}
 	if statePath == "" {
 		dir, err := os.MkdirTemp("", "baton-rehearsal-")
 		if err != nil {

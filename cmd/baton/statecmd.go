@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/batonhq/baton/state"
@@ -25,6 +26,9 @@ func cmdState(ctx context.Context, env *cliEnv, args []string) int {
 	}
 	if err := checkScheme(sf.resolved()); err != nil {
 		return fail(env, err)
+	}
+	if strings.Contains(sf.resolved(), "://") {
+		return fail(env, fmt.Errorf("baton state %s works on a local state file; a team store needs no server, and its service checks its own consistency", pos[0]))
 	}
 	if pos[0] == "serve" {
 		return serveState(ctx, env, sf.resolved())
