@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/batonhq/baton/internal/azuritetest"
 )
 
 var tortureKills = flag.Int("torture.kills", 50, "SIGKILLs the crash-torture test delivers")
@@ -38,11 +40,21 @@ func TestCrashTorture(t *testing.T) {
 		t.Fatalf("building baton: %v\n%s", err, out)
 	}
 	for _, racers := range []int{1, 2} {
-		t.Run(fmt.Sprintf("%d resumers", racers), func(t *testing.T) { torture(t, bin, racers) })
+		t.Run(fmt.Sprintf("%d resumers", racers), func(t *testing.T) {
+			torture(t, bin, racers, *tortureKills, filepath.Join(t.TempDir(), "state.db"))
+		})
 	}
+	// The team backend: the same promise against Azure Blob Storage
+	// (Azurite), with fewer kills (each costs a few round trips more).
+	t.Run("azblob", func(t *testing.T) {
+		az := azuritetest.Start(t, azuritetest.Need(t), 0, "")
+		t.Cleanup(az.Stop)
+		t.Setenv("AZURE_STORAGE_CONNECTION_STRING", az.ConnString())
+		torture(t, bin, 2, 20, "azblob://devstoreaccount1/torture/run/")
+	})
 }
 
-func torture(t *testing.T, bin string, racers int) {
+func torture(t *testing.T, bin string, racers, targetKills int, stPath string) {
 	dir := t.TempDir()
 	const n = 400
 	ledger := filepath.Join(dir, "ledger")
@@ -64,7 +76,6 @@ func torture(t *testing.T, bin string, racers int) {
 	if err := os.WriteFile(rbPath, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	stPath := filepath.Join(dir, "state.db")
 	env := append(os.Environ(), "BATON_STATE="+stPath, "BATON_USER=torture", "NO_COLOR=1")
 	baton := func(args ...string) *exec.Cmd {
 		c := exec.Command(bin, args...)
@@ -85,7 +96,7 @@ func torture(t *testing.T, bin string, racers int) {
 	}
 	rnd := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	kills, resolved := 0, 0
-	for round := 0; round < *tortureKills*10+50; round++ {
+	for round := 0; round < targetKills*10+50; round++ {
 		id := runID()
 		args := []string{"apply", rbPath}
 		if id != "" {
@@ -95,7 +106,7 @@ func torture(t *testing.T, bin string, racers int) {
 		if id != "" {
 			n = racers
 		}
-		codes, killed := race(t, baton, args, n, kills < *tortureKills, time.Duration(10+rnd.IntN(100))*time.Millisecond)
+		codes, killed := race(t, baton, args, n, kills < targetKills, time.Duration(10+rnd.IntN(100))*time.Millisecond)
 		if killed {
 			kills++
 			continue
@@ -113,7 +124,7 @@ func torture(t *testing.T, bin string, racers int) {
 	t.Fatal("the run did not finish")
 finished:
 	t.Logf("%d kills, %d in-doubt steps resolved", kills, resolved)
-	if kills < *tortureKills/2 {
+	if kills < targetKills/2 {
 		t.Errorf("only %d kills landed before the run ended; lengthen the runbook", kills)
 	}
 	id := runID()

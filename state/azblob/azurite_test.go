@@ -1,201 +1,29 @@
 package azblob
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
-	"fmt"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
-	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/batonhq/baton/internal/azuritetest"
 )
 
-// devKey is Azurite's published development account key (not a secret).
-const devKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+// The harness lives in internal/azuritetest; these names keep the tests short.
+type azurite = azuritetest.Instance
 
-// azurite is an azurite-blob process started for the tests.
-type azurite struct {
-	exe    string
-	port   int
-	dir    string // "" for in-memory persistence
-	cmd    *exec.Cmd
-	out    *syncBuffer
-	waited chan error // the process's exit
-}
+const devKey = azuritetest.DevKey
 
-// connString is the development connection string of a.
-func (a *azurite) connString() string {
-	return fmt.Sprintf("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=%s;BlobEndpoint=http://127.0.0.1:%d/devstoreaccount1;", devKey, a.port)
-}
-
-// findAzurite looks for azurite-blob: $BATON_AZURITE, PATH, then
-// node_modules/.bin under the repository root.
-func findAzurite() (string, error) {
-	if p := os.Getenv("BATON_AZURITE"); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("BATON_AZURITE=%s: %w", p, err)
-		}
-		return p, nil
-	}
-	if p, err := exec.LookPath("azurite-blob"); err == nil {
-		return p, nil
-	}
-	dir, err := os.Getwd()
-	for err == nil {
-		if _, serr := os.Stat(filepath.Join(dir, "go.mod")); serr == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	if err != nil {
-		return "", err
-	}
-	name := "azurite-blob"
-	if runtime.GOOS == "windows" {
-		name += ".cmd"
-	}
-	p := filepath.Join(dir, "node_modules", ".bin", name)
-	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("not in PATH nor at %s", p)
-	}
-	return p, nil
-}
-
-// needAzurite returns the azurite-blob executable, skipping tb without
-// one unless BATON_REQUIRE_AZURITE=1 (CI), which fails it.
-func needAzurite(tb testing.TB) string {
-	tb.Helper()
-	exe, err := findAzurite()
-	if err == nil {
-		return exe
-	}
-	msg := fmt.Sprintf("azurite-blob not found (%v): install it with `npm install azurite@3.35.0` at the repository root (3.35.0 runs on Node 20; later versions need Node >= 21), or set BATON_AZURITE to its path", err)
-	if os.Getenv("BATON_REQUIRE_AZURITE") == "1" {
-		tb.Fatal(msg)
-	}
-	tb.Skip(msg)
-	return ""
-}
-
-// startAzurite starts azurite-blob on 127.0.0.1:port (a free port when
-// 0), in memory or on disk in dir, failing tb if it does not listen.
-func startAzurite(tb testing.TB, exe string, port int, dir string) *azurite {
-	tb.Helper()
-	if port == 0 {
-		port = freePort(tb)
-	}
-	a, err := launchAzurite(exe, port, dir)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return a
-}
-
-// launchAzurite starts azurite-blob and waits (at most 30 s) until it
-// accepts connections.
-func launchAzurite(exe string, port int, dir string) (*azurite, error) {
-	a := &azurite{exe: exe, port: port, dir: dir, out: &syncBuffer{}, waited: make(chan error, 1)}
-	args := []string{"--blobHost", "127.0.0.1", "--blobPort", strconv.Itoa(port), "--disableTelemetry", "--skipApiVersionCheck", "--silent"}
-	if dir == "" {
-		args = append(args, "--inMemoryPersistence")
-	} else {
-		args = append(args, "--location", dir)
-	}
-	a.cmd = exec.Command(exe, args...)
-	a.cmd.Stdout, a.cmd.Stderr = a.out, a.out
-	if err := a.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", exe, err)
-	}
-	go func() { a.waited <- a.cmd.Wait() }()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", a.addr(), 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return a, nil
-		}
-		select {
-		case err := <-a.waited:
-			return nil, fmt.Errorf("azurite-blob exited (%v) before listening on %s:\n%s", err, a.addr(), a.out)
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			a.stop()
-			return nil, fmt.Errorf("azurite-blob did not listen on %s within 30 s:\n%s", a.addr(), a.out)
-		}
-	}
-}
-
-func (a *azurite) addr() string { return "127.0.0.1:" + strconv.Itoa(a.port) }
-
-// stop kills the process and waits for it.
-func (a *azurite) stop() {
-	if a.cmd == nil || a.cmd.Process == nil {
-		return
-	}
-	_ = a.cmd.Process.Kill()
-	<-a.waited
-	a.cmd = nil
-}
-
-// shutdown stops the process as a service manager would (SIGTERM), so
-// that Azurite saves its on-disk database (it autosaves only every 5 s),
-// and kills it if it has not exited within 10 s.
-func (a *azurite) shutdown() {
-	if a.cmd == nil || a.cmd.Process == nil {
-		return
-	}
-	if a.cmd.Process.Signal(syscall.SIGTERM) == nil {
-		select {
-		case <-a.waited:
-			a.cmd = nil
-			return
-		case <-time.After(10 * time.Second):
-		}
-	}
-	a.stop()
-}
-
-func freePort(tb testing.TB) int {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// syncBuffer collects a process's output.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+var (
+	needAzurite   = azuritetest.Need
+	startAzurite  = azuritetest.Start
+	launchAzurite = azuritetest.Launch
+	freePort      = azuritetest.FreePort
+)
 
 // The in-memory Azurite shared by the package's tests, stopped by TestMain.
 var (
@@ -225,7 +53,7 @@ func shared(tb testing.TB) *azurite {
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if sharedAz != nil {
-		sharedAz.stop()
+		sharedAz.Stop()
 	}
 	os.Exit(code)
 }
@@ -242,7 +70,7 @@ func openFresh(tb testing.TB, a *azurite, opts Options, p ...pipeline) *store {
 // openURL opens u on a, closed with tb, with the pipeline p[0] if given.
 func openURL(tb testing.TB, a *azurite, u string, opts Options, p ...pipeline) *store {
 	tb.Helper()
-	opts.ConnectionString = a.connString()
+	opts.ConnectionString = a.ConnString()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var pl pipeline

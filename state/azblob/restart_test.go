@@ -19,7 +19,7 @@ func TestAzuriteRestart(t *testing.T) {
 	exe := needAzurite(t)
 	dir := t.TempDir()
 	a := startAzurite(t, exe, 0, dir)
-	t.Cleanup(a.stop)
+	t.Cleanup(a.Stop)
 	// One quick retry, so that the calls made while it is down fail fast.
 	s := openFresh(t, a, Options{}, pipeline{retry: &policy.RetryOptions{MaxRetries: 1, RetryDelay: 50 * time.Millisecond, TryTimeout: 5 * time.Second}})
 	run := newRun("r1")
@@ -39,13 +39,13 @@ func TestAzuriteRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.shutdown()
+	a.Shutdown()
 
 	done := state.StepRecord{Name: "a", Status: state.StepSucceeded, Attempt: 1}
 	wantUnreachable(t, s, l, done)
 
-	a2 := startAzurite(t, exe, a.port, dir)
-	t.Cleanup(a2.stop)
+	a2 := startAzurite(t, exe, a.Port, dir)
+	t.Cleanup(a2.Stop)
 	after, err := s.Journal("r1")
 	if err != nil {
 		t.Fatal(err)
@@ -103,16 +103,16 @@ func TestAzuriteKilled(t *testing.T) {
 	exe := needAzurite(t)
 	dir := t.TempDir()
 	a := startAzurite(t, exe, 0, dir)
-	t.Cleanup(a.stop)
+	t.Cleanup(a.Stop)
 	s := openFresh(t, a, Options{}, pipeline{retry: &policy.RetryOptions{MaxRetries: 1, RetryDelay: 50 * time.Millisecond, TryTimeout: 5 * time.Second}})
 	l := mustCreate(t, s, newRun("r1"), state.Self("alice", t0), "a")
 	mustPut(t, l, t0, state.StepRecord{Name: "a", Status: state.StepRunning, Attempt: 1})
 	time.Sleep(6 * time.Second) // past Azurite's autosave
 	mustPut(t, l, t0, state.StepRecord{Name: "a", Status: state.StepRunning, Attempt: 2})
-	a.stop() // SIGKILL: the last write may be lost
+	a.Stop() // SIGKILL: the last write may be lost
 
-	a2 := startAzurite(t, exe, a.port, dir)
-	t.Cleanup(a2.stop)
+	a2 := startAzurite(t, exe, a.Port, dir)
+	t.Cleanup(a2.Stop)
 	j, err := s.Journal("r1")
 	if err != nil {
 		t.Fatalf("Journal after the kill: %v", err)
