@@ -168,6 +168,7 @@ action "apply_it" {
 		{[]string{"status", id, "-json"}, exitOK, `"succeeded"`},
 		{[]string{"logs", id}, exitOK, ""},
 		{[]string{"journal", "verify", id}, exitOK, "verifies"},
+		{[]string{"journal", "verify", id, "--head", strings.Repeat("ab", 32)}, exitError, "rewritten"},
 		{[]string{"journal", id}, exitOK, "answer.approve"},
 		{[]string{"status", "no-such-run"}, exitError, "no-such-run"},
 		{[]string{"resolve", id, "apply_it", "--by", "bob"}, exitError, "Usage"},
@@ -177,6 +178,14 @@ action "apply_it" {
 		if code != s.code || !strings.Contains(out+errs, s.contains) {
 			t.Errorf("baton %s: exit %d (want %d), want %q in\n%s\n%s", strings.Join(s.args, " "), code, s.code, s.contains, out, errs)
 		}
+	}
+	// A head recorded earlier (here: the first entry's) still anchors the
+	// journal, which was only appended to since.
+	_, jl, _ := runCLI(t, "journal", id, "-json")
+	var first struct{ Hash string }
+	_ = json.Unmarshal([]byte(strings.SplitN(jl, "\n", 2)[0]), &first)
+	if code, out, errs := runCLI(t, "journal", "verify", id, "--head", first.Hash); code != exitOK {
+		t.Errorf("verify --head of an earlier entry: exit %d\n%s%s", code, out, errs)
 	}
 	if b, err := os.ReadFile(ledger); err != nil || strings.Count(string(b), "\n") != 1 {
 		t.Errorf("the action took effect %q times (%v), want once", b, err)

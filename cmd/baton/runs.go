@@ -615,8 +615,10 @@ func cmdLocks(_ context.Context, env *cliEnv, args []string) int {
 func cmdJournal(_ context.Context, env *cliEnv, args []string) int {
 	var asJSON *bool
 	var signers signersFlag
+	var anchor *string
 	return stateCommand(env, "journal", args, true, func(fs *flag.FlagSet) func([]string) bool {
 		asJSON = fs.Bool("json", false, "print JSON Lines")
+		anchor = fs.String("head", "", "with verify: a head hash recorded elsewhere (the change ticket, a colleague's copy); the journal must still contain it")
 		signers.register(fs)
 		return func(pos []string) bool { return len(pos) == 1 || len(pos) == 2 && pos[0] == "verify" }
 	}, func(st state.Backend, pos []string) int {
@@ -624,6 +626,9 @@ func cmdJournal(_ context.Context, env *cliEnv, args []string) int {
 			head, err := st.VerifyJournal(pos[1])
 			if err != nil {
 				return fail(env, err)
+			}
+			if *anchor != "" && !strings.EqualFold(*anchor, head) && !headFollows(st, pos[1], *anchor) {
+				return fail(env, fmt.Errorf("%w: run %s: the head recorded elsewhere (%s) is not an entry of this journal: the journal was rewritten from some point on; keep a copy of the state file as evidence", state.ErrTampered, pos[1], *anchor))
 			}
 			fmt.Fprintf(env.io.out, "Journal of run %s verifies; head %s\n", pos[1], head)
 			return verifySignatures(env, st, pos[1], &signers)
@@ -661,6 +666,21 @@ func cmdJournal(_ context.Context, env *cliEnv, args []string) int {
 		}
 		return exitOK
 	})
+}
+
+// headFollows reports whether head is the hash of an entry of the run's
+// journal: a head recorded earlier stays in a journal only appended to.
+func headFollows(st state.Backend, runID, head string) bool {
+	entries, err := st.Journal(runID)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if strings.EqualFold(e.Hash, head) {
+			return true
+		}
+	}
+	return false
 }
 
 // verifySignatures re-verifies the signed decisions of a run that pinned
