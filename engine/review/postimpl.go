@@ -2,6 +2,7 @@ package review
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -96,7 +97,7 @@ func PostImplementation(w io.Writer, run state.Run, steps []state.StepRecord, jo
 	for _, s := range steps {
 		for _, a := range s.Approvals {
 			if n == 0 {
-				m.f("| Step | By | Decision | When (UTC) | Plan digest approved | Comment |\n|------|----|----------|------------|----------------------|---------|\n")
+				m.f("| Step | By | Decision | When (UTC) | Plan digest approved | Evidence | Comment |\n|------|----|----------|------------|----------------------|----------|---------|\n")
 			}
 			n++
 			pd := prefixed(a.PlanDigest)
@@ -106,7 +107,7 @@ func PostImplementation(w io.Writer, run state.Run, steps []state.StepRecord, jo
 			case run.PlanDigest != "" && a.PlanDigest != run.PlanDigest:
 				pd += " (DIFFERS from the run's plan)"
 			}
-			m.f("| %s | %s | %s | %s | %s | %s |\n", mdCode(s.Name), mdText(a.By), mdText(a.Decision), stamp(a.At), mdText(pd), mdText(orDash(a.Comment)))
+			m.f("| %s | %s | %s | %s | %s | %s | %s |\n", mdCode(s.Name), mdText(a.By), mdText(a.Decision), stamp(a.At), mdText(pd), mdText(evidence(journal, s.Name, a.By)), mdText(orDash(a.Comment)))
 		}
 	}
 	if n == 0 {
@@ -212,4 +213,28 @@ func dataText(d map[string]string) string {
 		parts[i] = k + "=" + d[k]
 	}
 	return strings.Join(parts, ", ")
+}
+
+// evidence says how the journal proves an approval: signed (with the key's
+// fingerprint; journal verify re-verifies it against the run's allowed
+// signers) or unsigned, with the OS identity that wrote it.
+func evidence(journal []state.JournalEntry, step, by string) string {
+	for i := len(journal) - 1; i >= 0; i-- {
+		e := journal[i]
+		if e.Answer == nil || e.Step != step || !state.SameName(e.Answer.By, by) {
+			continue
+		}
+		if len(e.Answer.Signed) > 0 {
+			var f struct {
+				Key string `json:"key_fingerprint"`
+			}
+			_ = json.Unmarshal(e.Answer.Signed, &f)
+			return "signed, key " + orDash(f.Key)
+		}
+		if e.Identity != "" {
+			return "unsigned (identity " + e.Identity + ")"
+		}
+		return "unsigned"
+	}
+	return "-"
 }

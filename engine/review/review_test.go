@@ -227,7 +227,8 @@ func TestPostImplementation(t *testing.T) {
 	}
 	journal := []state.JournalEntry{
 		{Seq: 1, At: at(0), Type: "run.created", Actor: "dave", Hash: "h1"},
-		{Seq: 2, At: at(5), Type: "approval.given", Step: "go_no_go", Actor: "alice", Data: map[string]string{"plan_digest": digest[:12]}, Prev: "h1", Hash: "h2"},
+		{Seq: 2, At: at(5), Type: "answer.approve", Step: "go_no_go", Actor: "alice", Identity: `CONTOSO\alice (S-1-5-21-1004)`, Data: map[string]string{"plan_digest": digest[:12]},
+			Answer: &state.Answer{Kind: state.AnswerApprove, By: "alice", Signed: []byte(`{"key_fingerprint":"SHA256:abc123"}`)}, Prev: "h1", Hash: "h2"},
 		{Seq: 3, At: at(10), Type: "window.override", Step: "promote", Actor: "alice", Data: map[string]string{"reason": "CAB extended the window", "left": "40m"}, Prev: "h2", Hash: "h3"},
 		{Seq: 4, At: at(10), Type: "step.intent", Step: "promote", Prev: "h3", Hash: "h4"},
 		{Seq: 5, At: at(52), Type: "run.succeeded", Prev: "h4", Hash: "h5"},
