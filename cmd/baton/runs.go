@@ -490,6 +490,24 @@ func signOffline(env *cliEnv, kind, by, comment string, pos []string, planFile, 
 	return exitOK
 }
 
+// resolutionFor builds a resolution, signed when asked.
+func resolutionFor(st state.Backend, runID, step, decision, by, reason string, sign *signFlags, signers *signersFlag) (executor.Decision, error) {
+	d := executor.Decision{By: by, Comment: reason, Decision: decision}
+	run, err := st.Run(runID)
+	if err != nil {
+		return d, fmt.Errorf("run %s: %w (list runs with baton runs)", runID, err)
+	}
+	if d.AllowedSigners, err = signers.load(&run); err != nil {
+		return d, err
+	}
+	sg, err := sign.signer()
+	if err != nil || sg == nil {
+		return d, err
+	}
+	d.Signed, err = executor.SignDecision(st, sg, runID, step, "resolve", decision, by, reason, time.Now())
+	return d, err
+}
+
 // decisionFor builds a decision, signed when asked, with the allowed
 // signers the run pinned.
 func decisionFor(st state.Backend, runID, step, kind, decision, by, comment string, sign *signFlags, signers *signersFlag) (executor.Decision, error) {
@@ -512,8 +530,12 @@ func decisionFor(st state.Backend, runID, step, kind, decision, by, comment stri
 func cmdResolve(_ context.Context, env *cliEnv, args []string) int {
 	var succeeded, failed, retry *bool
 	var by, reason *string
+	var sign signFlags
+	var signers signersFlag
 	decision := ""
 	return stateCommand(env, "resolve", args, false, func(fs *flag.FlagSet) func([]string) bool {
+		sign.register(fs)
+		signers.register(fs)
 		succeeded = fs.Bool("succeeded", false, "the action took effect")
 		failed = fs.Bool("failed", false, "the action did not take effect and must not be retried")
 		retry = fs.Bool("retry", false, "run the action again")
@@ -530,7 +552,11 @@ func cmdResolve(_ context.Context, env *cliEnv, args []string) int {
 			return len(pos) == 2 && n == 1 && *by != "" && *reason != ""
 		}
 	}, func(st state.Backend, pos []string) int {
-		if err := executor.Resolve(st, pos[0], pos[1], *by, decision, *reason, time.Now()); err != nil {
+		d, err := resolutionFor(st, pos[0], pos[1], decision, *by, *reason, &sign, &signers)
+		if err != nil {
+			return fail(env, stateErr(err))
+		}
+		if err := executor.ResolveWith(st, pos[0], pos[1], d, time.Now()); err != nil {
 			return fail(env, stateErr(err))
 		}
 		fmt.Fprintf(env.io.out, "Recorded: %s of run %s resolved as %s by %s. Continue with: baton resume %s\n", pos[1], pos[0], decision, *by, pos[0])

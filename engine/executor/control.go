@@ -66,15 +66,32 @@ func AnswerWith(st state.Backend, runID, step string, d Decision, now time.Time)
 	return err
 }
 
-// Resolve records an operator's decision on a step in doubt (succeeded,
-// failed or retry) with a reason; the run acts on it when resumed.
+// Resolve records an operator's unsigned decision on a step in doubt.
 func Resolve(st state.Backend, runID, step, by, decision, reason string, now time.Time) error {
-	if _, _, err := answerable(st, runID, step); err != nil {
+	return ResolveWith(st, runID, step, Decision{By: by, Decision: decision, Comment: reason}, now)
+}
+
+// ResolveWith records an operator's decision on a step in doubt
+// (d.Decision: succeeded, failed or retry; d.Comment: the reason), signed
+// when the run counts only signed decisions; the run acts on it when
+// resumed, and verifies it again.
+func ResolveWith(st state.Backend, runID, step string, d Decision, now time.Time) error {
+	run, _, err := answerable(st, runID, step)
+	if err != nil {
 		return err
 	}
-	_, err := st.Answer(runID, state.JournalEntry{At: now, Step: step, Actor: by, Identity: processIdentity(),
-		Data:   map[string]string{"by": by, "decision": decision, "reason": reason},
-		Answer: &state.Answer{Kind: state.AnswerResolve, By: by, Resolution: decision, Comment: reason}})
+	e := state.JournalEntry{At: now, Step: step, Actor: d.By, Identity: processIdentity(),
+		Data:   map[string]string{"by": d.By, "decision": d.Decision, "reason": d.Comment},
+		Answer: &state.Answer{Kind: state.AnswerResolve, By: d.By, Resolution: d.Decision, Comment: d.Comment, Signed: d.Signed}}
+	if run.AllowedSignersDigest != "" {
+		if err := checkSigners(run, d.AllowedSigners); err != nil {
+			return err
+		}
+		if _, err := verifyDecision(d.AllowedSigners, run, e, state.ApprovalPolicy{AllowRequester: true}); err != nil {
+			return fmt.Errorf("the resolution does not count: %w", err)
+		}
+	}
+	_, err = st.Answer(runID, e)
 	return err
 }
 

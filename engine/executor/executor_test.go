@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/internal/signing"
 	"github.com/batonhq/baton/state"
 )
 
@@ -657,8 +658,15 @@ check "after" {
 // the intent is recorded, the outcome is not.
 func (f *fixture) crashDuring(rb *runbook.Runbook, step string) string {
 	f.t.Helper()
+	return f.crashDuringWith(rb, step, nil)
+}
+
+// crashDuringWith is crashDuring for a run started with allowed signers.
+func (f *fixture) crashDuringWith(rb *runbook.Runbook, step string, as *signing.AllowedSigners) string {
+	f.t.Helper()
 	ctx, cancel := context.WithCancel(f.t.Context())
 	o := f.opts()
+	o.AllowedSigners = as
 	o.Observer = ObserverFunc(func(e Event) {
 		if e.Type == EventStepStarted && e.Step == step {
 			cancel()

@@ -44,7 +44,7 @@ func (r *run) recoverSteps(ctx context.Context) error {
 
 func (r *run) settleInDoubt(ctx context.Context, s *runbook.Step) {
 	r.settleOrphan(ctx, s)
-	if e, ok := r.j.resolved[s.Name]; ok {
+	if e, ok := r.j.resolved[s.Name]; ok && r.decisionCounts(e, state.ApprovalPolicy{AllowRequester: true}) {
 		delete(r.j.resolved, s.Name)
 		rec := r.rec(s.Name)
 		res := &state.Resolution{By: e.Answer.By, Decision: e.Answer.Resolution, Reason: e.Answer.Comment, At: e.At}

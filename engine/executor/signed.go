@@ -62,6 +62,8 @@ func statementFits(st signing.Statement, run state.Run, e state.JournalEntry) er
 		return bad("plan", st.PlanDigest, run.PlanDigest)
 	case !state.SameName(st.Signer, a.By):
 		return bad("signer", st.Signer, a.By)
+	case st.Decision != a.Resolution:
+		return bad("resolution", st.Decision, a.Resolution)
 	}
 	return nil
 }

@@ -167,3 +167,38 @@ func (f *fixture) sign(t *testing.T, key, runID, by string) []byte {
 	}
 	return b
 }
+
+// TestSignedResolution: in a run that counts only signed decisions, an
+// in-doubt action is settled only by a signed resolution.
+func TestSignedResolution(t *testing.T) {
+	dir := t.TempDir()
+	bobKey, bobPub := sshKey(t, dir, "bob")
+	as := allowedSigners(t, "bob "+bobPub)
+	f := newFixture(t)
+	rb := f.load(header + `
+action "a" {
+  uses = "block"
+}
+`)
+	id := f.crashDuringWith(rb, "a", as)
+	o := f.opts()
+	o.AllowedSigners = as
+	if res, err := Resume(t.Context(), rb, f.vars(rb), id, o, ResumeOptions{}); err != nil || res.Status != state.RunPaused {
+		t.Fatalf("resume after the crash: %v %v", res, err)
+	}
+	if err := ResolveWith(f.store, id, "a", Decision{By: "bob", Decision: "succeeded", Comment: "seen in the console", AllowedSigners: as}, f.clk.Now()); !errors.Is(err, ErrUnsigned) {
+		t.Fatalf("unsigned resolution: %v", err)
+	}
+	signed, err := SignDecision(f.store, fileSigner(t, bobKey), id, "a", "resolve", "succeeded", "bob", "seen in the console", f.clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Decision{By: "bob", Decision: "succeeded", Comment: "seen in the console", Signed: signed, AllowedSigners: as}
+	if err := ResolveWith(f.store, id, "a", d, f.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Resume(t.Context(), rb, f.vars(rb), id, o, ResumeOptions{})
+	if err != nil || res.Status != state.RunSucceeded || f.calls.get("a") != 0 {
+		t.Fatalf("resume: %v %v, a ran %d times", res, err, f.calls.get("a"))
+	}
+}
