@@ -204,9 +204,10 @@ type LockHolder struct {
 var (
 	// ErrNotFound: no such run, step or lock.
 	ErrNotFound = errors.New("not found")
-	// ErrBusy: another baton process holds the state file longer than the
-	// open timeout.
-	ErrBusy = errors.New("state file is busy")
+	// ErrBusy: the store cannot be used now: another process holds the
+	// state file, no state server answers, or the team store's service is
+	// unreachable. The message says which.
+	ErrBusy = errors.New("the state store is busy or unreachable")
 	// ErrLocked: the lock key is held by another run (see *LockedError).
 	ErrLocked = errors.New("lock is held")
 	// ErrCorrupt: the file is not a baton state file or is damaged.
