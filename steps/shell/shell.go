@@ -80,7 +80,7 @@ func Run(ctx context.Context, c Command) (Result, error) {
 		return Result{}, fmt.Errorf("%s not started: %w", c.Path, err)
 	}
 	cmd, stdout, stderr := command(ctx, c)
-	t := contain(cmd)
+	t := containment(cmd)
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return Result{}, startError(c, err)
@@ -110,6 +110,10 @@ func Run(ctx context.Context, c Command) (Result, error) {
 		return res, fmt.Errorf("waiting for %s: %w", c.Path, waitErr)
 	}
 }
+
+// containment ties a program's tree to baton: contain (kill_*.go), or a
+// fake in tests of what Run does with it.
+var containment = contain
 
 // tree ties a program's process tree to baton (kill_*.go).
 type tree interface {
