@@ -99,6 +99,15 @@ func (s *Store) Step(runID, name string) (StepRecord, error) {
 }
 
 func putStep(rb, sb *bolt.Bucket, runID string, rec StepRecord, entry JournalEntry) error {
+	if prev := sb.Get([]byte(rec.Name)); prev != nil {
+		old, err := loadStepRaw(prev, runID, rec.Name)
+		if err != nil {
+			return err
+		}
+		if err := CheckTransition(runID, old, rec); err != nil {
+			return err
+		}
+	}
 	raw, err := encode(rec)
 	if err != nil {
 		return fmt.Errorf("run %s: step %s: %w", runID, rec.Name, err)

@@ -2,6 +2,7 @@ package state
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -217,3 +218,12 @@ var (
 	// ErrTampered: the journal's hash chain does not verify.
 	ErrTampered = errors.New("journal does not verify")
 )
+
+// CheckTransition enforces, for every backend, that a step that reached a
+// final state never goes back: a finished step is history.
+func CheckTransition(runID string, old, rec StepRecord) error {
+	if old.Status.Done() && !rec.Status.Done() {
+		return fmt.Errorf("step %s of run %s: %w: it already ended (%s) and cannot become %s again", rec.Name, runID, ErrConflict, old.Status, rec.Status)
+	}
+	return nil
+}

@@ -667,6 +667,9 @@ func (f *fixture) crashDuringWith(rb *runbook.Runbook, step string, as *signing.
 	ctx, cancel := context.WithCancel(f.t.Context())
 	o := f.opts()
 	o.AllowedSigners = as
+	f.calls.mu.Lock()
+	f.calls.block = true // the step is still working when the run stops
+	f.calls.mu.Unlock()
 	o.Observer = ObserverFunc(func(e Event) {
 		if e.Type == EventStepStarted && e.Step == step {
 			cancel()

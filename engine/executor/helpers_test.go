@@ -28,6 +28,9 @@ var epoch = time.Date(2026, 3, 1, 22, 0, 0, 0, time.UTC)
 type calls struct {
 	mu sync.Mutex
 	n  map[string]int
+	// block makes every test kind wait for its context: a step that is
+	// still running when the run stops (crashDuring).
+	block bool
 }
 
 func (c *calls) inc(key string) int {
@@ -38,6 +41,12 @@ func (c *calls) inc(key string) int {
 	}
 	c.n[key]++
 	return c.n[key]
+}
+
+func (c *calls) blocking() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.block
 }
 
 func (c *calls) get(key string) int {
@@ -75,6 +84,10 @@ func (k *testKind) Run(ctx context.Context, req steps.Request) (cty.Value, error
 		key = v.AsString()
 	}
 	n := k.calls.inc(key)
+	if k.calls.blocking() {
+		<-ctx.Done()
+		return cty.NilVal, ctx.Err()
+	}
 	if k.run != nil {
 		return k.run(ctx, req, key, n)
 	}

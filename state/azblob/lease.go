@@ -2,6 +2,7 @@ package azblob
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -83,9 +84,12 @@ func (l *azLease) PutSteps(recs []state.StepRecord, entries []state.JournalEntry
 		defer l.mu.Unlock()
 		return l.fence(l.st)
 	}
-	_, err := l.write(func(*runState) ([]item, error) {
+	_, err := l.write(func(st *runState) ([]item, error) {
 		items := make([]item, len(recs))
 		for i, rec := range recs {
+			if err := checkTransition(st, l.runID, rec, recs[:i]); err != nil {
+				return nil, err
+			}
 			it, err := stepItem(l.runID, rec, entries[i])
 			if err != nil {
 				return nil, err
@@ -211,4 +215,23 @@ func (l *azLease) Release() error {
 	defer cancel()
 	l.s.releaseLease(ctx, l.runID, l.leaseID)
 	return nil
+}
+
+// checkTransition applies state.CheckTransition against the step's last
+// record: one written earlier in the same write, else the stored one.
+func checkTransition(st *runState, runID string, rec state.StepRecord, earlier []state.StepRecord) error {
+	for i := len(earlier) - 1; i >= 0; i-- {
+		if earlier[i].Name == rec.Name {
+			return state.CheckTransition(runID, earlier[i], rec)
+		}
+	}
+	raw, ok := st.steps[rec.Name]
+	if !ok {
+		return nil
+	}
+	var old state.StepRecord
+	if err := json.Unmarshal(raw, &old); err != nil {
+		return nil // an unreadable record is the verifier's to report
+	}
+	return state.CheckTransition(runID, old, rec)
 }

@@ -259,3 +259,21 @@ func (s *suite) testSecrets(t *testing.T) {
 	}
 	verifies(t, b, "r1")
 }
+
+// testFinishedStaysFinished: a step that reached a final state never goes
+// back, whoever writes; the refused write changes nothing.
+func (s *suite) testFinishedStaysFinished(t *testing.T) {
+	for _, done := range []state.StepStatus{state.StepSucceeded, state.StepFailed, state.StepSkipped, state.StepCancelled} {
+		t.Run(string(done), func(t *testing.T) {
+			b := s.open(t)
+			l := create(t, b, newRun("r1"), self("alice"), "a")
+			put(t, l, at(1), state.StepRecord{Name: "a", Status: done})
+			before := snapshot(t, b, "r1")
+			err := l.PutSteps([]state.StepRecord{{Name: "a", Status: state.StepRunning, Attempt: 2}}, []state.JournalEntry{entry("step.running", at(2))})
+			if !errors.Is(err, state.ErrConflict) {
+				t.Fatalf("a %s step written back to running: %v, want ErrConflict", done, err)
+			}
+			unchanged(t, b, before, "a refused transition")
+		})
+	}
+}

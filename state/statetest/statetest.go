@@ -60,6 +60,7 @@ func Run(t *testing.T, h Harness) {
 		{"Ownership", s.testOwnership},
 		{"FencedWrites", s.testFencedWrites},
 		{"PutSteps", s.testPutSteps},
+		{"FinishedStaysFinished", s.testFinishedStaysFinished},
 		{"Answers", s.testAnswers},
 		{"Journal", s.testJournal},
 		{"Locks", s.testLocks},
