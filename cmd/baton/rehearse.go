@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -24,7 +25,8 @@ func cmdRehearse(ctx context.Context, env *cliEnv, args []string) int {
 	af.register(fs, true)
 	all := fs.Bool("all-scenarios", false, "rehearse against every scenario of the fixture and print one line each (--scenario is ignored)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	quiet := fs.Bool("quiet", false, "print only the report, not the live progress")
+	verbose := fs.Bool("v", false, "also stream the live progress to stderr while the rehearsal runs (the report alone by default)")
+	quiet := fs.Bool("quiet", false, "print only the report (the default; kept for scripts)")
 	pos, code := parseChecked(fs, args, func(pos []string) bool { return len(pos) == 1 && sf.site != "" })
 	if code >= 0 {
 		return code
@@ -48,9 +50,12 @@ func cmdRehearse(ctx context.Context, env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	var progress io.Writer = env.io.err
-	if *quiet || *asJSON {
-		progress = io.Discard
+	if *verbose && *quiet {
+		return fail(env, errors.New("-v streams the live progress and --quiet asks for none: give one"))
+	}
+	progress := io.Discard
+	if *verbose {
+		progress = env.io.err
 	}
 	rep, err := rehearseWith(ctx, env, rb, vars, fx, name, sf.scenario, answers, progress, pos[0], *statePath)
 	if err != nil {

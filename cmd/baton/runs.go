@@ -490,26 +490,9 @@ func signOffline(env *cliEnv, kind, by, comment string, pos []string, planFile, 
 	return exitOK
 }
 
-// resolutionFor builds a resolution, signed when asked.
-func resolutionFor(st state.Backend, runID, step, decision, by, reason string, sign *signFlags, signers *signersFlag) (executor.Decision, error) {
-	d := executor.Decision{By: by, Comment: reason, Decision: decision}
-	run, err := st.Run(runID)
-	if err != nil {
-		return d, fmt.Errorf("run %s: %w (list runs with baton runs)", runID, err)
-	}
-	if d.AllowedSigners, err = signers.load(&run); err != nil {
-		return d, err
-	}
-	sg, err := sign.signer()
-	if err != nil || sg == nil {
-		return d, err
-	}
-	d.Signed, err = executor.SignDecision(st, sg, runID, step, "resolve", decision, by, reason, time.Now())
-	return d, err
-}
-
-// decisionFor builds a decision, signed when asked, with the allowed
-// signers the run pinned.
+// decisionFor builds a decision (an approval, a rejection, or with kind
+// "resolve" a resolution), signed when asked, with the allowed signers the
+// run pinned.
 func decisionFor(st state.Backend, runID, step, kind, decision, by, comment string, sign *signFlags, signers *signersFlag) (executor.Decision, error) {
 	d := executor.Decision{By: by, Comment: comment, Decision: decision}
 	run, err := st.Run(runID)
@@ -523,7 +506,11 @@ func decisionFor(st state.Backend, runID, step, kind, decision, by, comment stri
 	if err != nil || sg == nil {
 		return d, err
 	}
-	d.Signed, err = executor.SignDecision(st, sg, runID, step, kind, "", by, comment, time.Now())
+	resolution := ""
+	if kind == "resolve" {
+		resolution = decision
+	}
+	d.Signed, err = executor.SignDecision(st, sg, runID, step, kind, resolution, by, comment, time.Now())
 	return d, err
 }
 
@@ -552,7 +539,7 @@ func cmdResolve(_ context.Context, env *cliEnv, args []string) int {
 			return len(pos) == 2 && n == 1 && *by != "" && *reason != ""
 		}
 	}, func(st state.Backend, pos []string) int {
-		d, err := resolutionFor(st, pos[0], pos[1], decision, *by, *reason, &sign, &signers)
+		d, err := decisionFor(st, pos[0], pos[1], "resolve", decision, *by, *reason, &sign, &signers)
 		if err != nil {
 			return fail(env, stateErr(err))
 		}

@@ -653,16 +653,7 @@ func TestSignedApprovalCLI(t *testing.T) {
 			t.Skipf("%s is needed (apt-get install openssh-client)", tool)
 		}
 	}
-	key := filepath.Join(e.dir, "bob_ed25519")
-	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bob", "-f", key).CombinedOutput(); err != nil {
-		t.Fatalf("ssh-keygen: %v\n%s", err, out)
-	}
-	pub, _ := os.ReadFile(key + ".pub")
-	f := strings.Fields(string(pub))
-	allowed := filepath.Join(e.dir, "allowed_signers")
-	if err := os.WriteFile(allowed, []byte("bob "+f[0]+" "+f[1]+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	key, allowed := e.bobsKey()
 	sock := filepath.Join(e.dir, "agent.sock")
 	agent := exec.Command("ssh-agent", "-D", "-a", sock)
 	if err := agent.Start(); err != nil {
@@ -707,16 +698,7 @@ func TestOfflineSignedApproval(t *testing.T) {
 		}
 		t.Skip("ssh-keygen is needed (apt-get install openssh-client)")
 	}
-	key := filepath.Join(e.dir, "bob_ed25519")
-	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bob", "-f", key).CombinedOutput(); err != nil {
-		t.Fatalf("ssh-keygen: %v\n%s", err, out)
-	}
-	pub, _ := os.ReadFile(key + ".pub")
-	f := strings.Fields(string(pub))
-	allowed := filepath.Join(e.dir, "allowed_signers")
-	if err := os.WriteFile(allowed, []byte("bob "+f[0]+" "+f[1]+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	key, allowed := e.bobsKey()
 	rb := e.runbook("configmgr-site/PS1")
 	planFile := filepath.Join(e.dir, "promo.plan")
 	if code, out := e.run("alice", "plan", rb, "-out", planFile); code != 0 && code != 2 {
@@ -744,4 +726,21 @@ func TestOfflineSignedApproval(t *testing.T) {
 	if n := e.promotions(); n != 1 {
 		t.Fatalf("promoted %d times", n)
 	}
+}
+
+// bobsKey makes bob's ed25519 key with ssh-keygen and an allowed-signers
+// file allowing it for bob.
+func (e *teamEnv) bobsKey() (key, allowed string) {
+	e.t.Helper()
+	key = filepath.Join(e.dir, "bob_ed25519")
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bob", "-f", key).CombinedOutput(); err != nil {
+		e.t.Fatalf("ssh-keygen: %v\n%s", err, out)
+	}
+	pub, _ := os.ReadFile(key + ".pub")
+	f := strings.Fields(string(pub))
+	allowed = filepath.Join(e.dir, "allowed_signers")
+	if err := os.WriteFile(allowed, []byte("bob "+f[0]+" "+f[1]+"\n"), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	return key, allowed
 }

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestRehearseProgress: a rehearsal prints its report once; -v adds the
+// live stream on stderr, at the waits' cadence; -json stays JSON.
+func TestRehearseProgress(t *testing.T) {
+	if testing.Short() {
+		t.Skip("rehearsals")
+	}
+	t.Chdir("../..")
+	base := []string{"rehearse", "runbooks/planned_promotion.hcl", "--site", "contoso", "--scenario", "healthy", "--approve-all"}
+	tests := []struct {
+		name     string
+		flags    []string
+		code     int
+		stdout   []string // in stdout
+		stderr   []string // in stderr
+		waits    int      // "still waiting for switch_complete" lines on stderr
+		jsonOut  bool
+		noStderr bool
+	}{
+		{"report only", nil, exitOK, []string{"WOULD SUCCEED", "T+0s       wait switch_complete: started"}, nil, 0, false, true},
+		{"quiet", []string{"--quiet"}, exitOK, []string{"WOULD SUCCEED"}, nil, 0, false, true},
+		{"live stream", []string{"-v"}, exitOK, []string{"WOULD SUCCEED"},
+			[]string{"[T+0s] waiting for switch_complete: 45m0s left; first poll: condition not yet true",
+				"[T+13m0s] still waiting for switch_complete: 13m0s elapsed, 32m0s left, last: condition not yet true",
+				"[T+14m0s] wait switch_complete: succeeded in 14m0s"}, 13, false, false},
+		{"json with the live stream", []string{"-json", "-v"}, exitOK, nil, []string{"wait switch_complete: started"}, 13, true, false},
+		{"json", []string{"-json"}, exitOK, nil, nil, 0, true, true},
+		{"v and quiet", []string{"-v", "--quiet"}, exitError, nil, []string{"-v streams the live progress and --quiet asks for none"}, 0, false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			args := append(append([]string{base[0]}, tc.flags...), base[1:]...)
+			code := run(context.Background(), args, stdio{in: strings.NewReader(""), out: &out, err: &errb})
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, out.String(), errb.String())
+			}
+			for _, w := range tc.stdout {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("stdout lacks %q:\n%s", w, out.String())
+				}
+			}
+			for _, w := range tc.stderr {
+				if !strings.Contains(errb.String(), w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errb.String())
+				}
+			}
+			if n := strings.Count(errb.String(), "still waiting for switch_complete"); n != tc.waits {
+				t.Errorf("%d still-waiting lines, want %d", n, tc.waits)
+			}
+			if tc.noStderr && errb.Len() > 0 {
+				t.Errorf("stderr:\n%s", errb.String())
+			}
+			if strings.Count(out.String()+errb.String(), "wait switch_complete: started") > 2 {
+				t.Error("the timeline printed more than twice")
+			}
+			if tc.jsonOut && !json.Valid(out.Bytes()) {
+				t.Errorf("stdout is not JSON:\n%s", out.String())
+			}
+		})
+	}
+}
