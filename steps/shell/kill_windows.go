@@ -129,7 +129,7 @@ func assign(h windows.Handle, pid int) error {
 	}
 	defer windows.CloseHandle(p)
 	if err := windows.AssignProcessToJobObject(h, p); err != nil {
-		return fmt.Errorf("putting the program in a job object: %w; run baton on Windows 8 / Server 2012 or later, outside any job object that forbids nested jobs", err)
+		return fmt.Errorf("putting the program in a job object: %w; baton needs Windows 8 / Server 2012 or later, and must not run inside a job object that forbids nested jobs", err)
 	}
 	return nil
 }
