@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/batonhq/baton/internal/inputfile"
 	"os"
 	"path/filepath"
 	"sort"
@@ -33,7 +34,7 @@ func cmdValidate(_ context.Context, env *cliEnv, args []string) int {
 	var all []validateResult
 	for _, p := range paths {
 		fsys, name, _ := source(p)
-		rb, diags := runbook.Load(fsys, name, registry())
+		rb, diags := runbook.LoadContext(env.ctx, fsys, name, registry())
 		logInternalErrors(env, diags)
 		if diags.HasErrors() {
 			result = exitError
@@ -77,7 +78,7 @@ func expandRunbooks(paths []string) []string {
 		sort.Strings(m)
 		var top []string
 		for _, f := range m {
-			b, _ := os.ReadFile(f)
+			b, _ := inputfile.Read(f, inputfile.RunbookLimit, "runbook file")
 			if bytes.Contains(b, []byte("runbook \"")) {
 				top = append(top, f)
 			}
@@ -118,7 +119,7 @@ func cmdFmt(_ context.Context, env *cliEnv, args []string) int {
 	}
 	result := exitOK
 	for _, f := range files {
-		src, err := os.ReadFile(f)
+		src, err := inputfile.Read(f, inputfile.RunbookLimit, "runbook file")
 		if err != nil {
 			return fail(env, err)
 		}

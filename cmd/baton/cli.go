@@ -43,6 +43,8 @@ type command struct {
 type cliEnv struct {
 	io  stdio
 	log hclog.Logger
+	// ctx ends with Ctrl-C or SIGTERM: loading and planning stop too.
+	ctx context.Context
 }
 
 var commands = map[string]*command{}
@@ -61,7 +63,7 @@ func (e *codeError) Unwrap() error { return e.err }
 func withCode(code int, err error) error { return &codeError{code: code, err: err} }
 
 func run(ctx context.Context, args []string, io stdio) (code int) {
-	env := &cliEnv{io: io, log: newLogger(io.err)}
+	env := &cliEnv{io: io, log: newLogger(io.err), ctx: ctx}
 	defer func() {
 		// The last safety net: a bug anywhere below ends with a message
 		// and exit 1, not a Go stack trace. Durable state is consistent at

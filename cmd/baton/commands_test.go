@@ -14,7 +14,7 @@ import (
 func TestNamedCommandsExist(t *testing.T) {
 	// Commands as users are told to type them: in backquotes, or after
 	// "with:", "run", "use" or "try" in a message; not prose ("baton does").
-	named := regexp.MustCompile("(?:`|[Ww]ith:? |[Rr]un |[Uu]se |[Tt]ry )baton ([a-z][a-z-]+)")
+	named := regexp.MustCompile("(?:`|[Ww]ith: |[Rr]un |[Uu]se |[Tt]ry )baton ([a-z][a-z-]+)")
 	seen := map[string][]string{}
 	root := filepath.Join("..", "..")
 	walk := func(dir string, exts ...string) {

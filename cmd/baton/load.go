@@ -46,7 +46,7 @@ func source(path string) (runbook.FS, string, bool) {
 // stderr. It returns nil when there are errors.
 func loadRunbook(env *cliEnv, path string) *runbook.Runbook {
 	fsys, p, _ := source(path)
-	rb, diags := runbook.Load(fsys, p, registry())
+	rb, diags := runbook.LoadContext(env.ctx, fsys, p, registry())
 	logInternalErrors(env, diags)
 	if len(diags) > 0 {
 		var files map[string]*hcl.File
@@ -82,7 +82,7 @@ func resolveInputs(env *cliEnv, rb *runbook.Runbook, f *inputFlags) (map[string]
 // runbook's own (a fixture's inputs), named by source in messages.
 func resolveInputsOver(env *cliEnv, rb *runbook.Runbook, f *inputFlags, defaults map[string]string, source string) (map[string]cty.Value, bool) {
 	vars, diags := runbook.ResolveInputs(rb, runbook.Inputs{
-		Vars: f.vars, VarFiles: f.varFiles, Environ: os.Environ(), ReadFile: os.ReadFile,
+		Vars: f.vars, VarFiles: f.varFiles, Environ: os.Environ(), ReadFile: nil, // the loader's bounded reader: never /dev/zero whole
 		Defaults: defaults, DefaultsSource: source,
 	})
 	if len(diags) > 0 {

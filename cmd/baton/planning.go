@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/batonhq/baton/internal/inputfile"
 	"io"
 	"os"
 	"os/exec"
@@ -205,8 +206,8 @@ func cmdShow(_ context.Context, env *cliEnv, args []string) int {
 
 // isPlanFile reports whether path holds a saved plan.
 func isPlanFile(path string) bool {
-	b, err := os.ReadFile(path)
-	return err == nil && strings.Contains(string(b[:min(len(b), 200)]), `"baton-plan"`)
+	b, err := inputfile.Peek(path, 200, "plan file")
+	return err == nil && strings.Contains(string(b), `"baton-plan"`)
 }
 
 func cmdReview(ctx context.Context, env *cliEnv, args []string) int {

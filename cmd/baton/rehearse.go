@@ -5,8 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/batonhq/baton/internal/inputfile"
 	"io"
-	"os"
 
 	"github.com/batonhq/baton/engine/lang"
 	"github.com/batonhq/baton/engine/rehearse"
@@ -141,7 +141,7 @@ func (a *answerFlags) answers(rb *runbook.Runbook) (rehearse.Answers, error) {
 	}
 	out := rehearse.Answers{All: a.all, Delay: delay}
 	if a.file != "" {
-		b, err := os.ReadFile(a.file)
+		b, err := inputfile.Read(a.file, inputfile.ApprovalsLimit, "approvals file")
 		if err != nil {
 			return out, fmt.Errorf("reading the approvals file: %w", err)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/batonhq/baton/internal/inputfile"
 	"io"
 	"os"
 	"path/filepath"
@@ -444,7 +445,7 @@ func offlineAnswer(env *cliEnv, name, decision string, args []string) int {
 	if *signOnly {
 		return signOffline(env, name, *by, *comment, pos, *planFile, *out, &sign)
 	}
-	b, err := os.ReadFile(*importFile)
+	b, err := inputfile.Read(*importFile, inputfile.DecisionLimit, "signed decision")
 	if err != nil {
 		return fail(env, fmt.Errorf("reading the signed decision: %w", err))
 	}

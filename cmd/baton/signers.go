@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/batonhq/baton/internal/inputfile"
 	"os"
 	"path/filepath"
 
@@ -31,7 +32,7 @@ func (s *signersFlag) load(run *state.Run) (*signing.AllowedSigners, error) {
 	if err != nil {
 		return nil, fmt.Errorf("allowed-signers file %s: %w", path, err)
 	}
-	b, err := os.ReadFile(abs)
+	b, err := inputfile.Read(abs, inputfile.DecisionLimit, "allowed-signers file")
 	if err != nil {
 		return nil, fmt.Errorf("reading the allowed-signers file: %w; it lives in the runbooks' repository (pass --allowed-signers FILE)", err)
 	}

@@ -410,7 +410,7 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 }
 
-// waitRunbook writes a runbook whose wait polls a signal file every 20ms
+// waitRunbook writes a runbook whose wait polls a signal file every second
 // for at most timeout, then records one action in the ledger.
 func (e *teamEnv) waitRunbook(timeout string) (rb, signal string) {
 	e.t.Helper()
@@ -424,7 +424,7 @@ wait "switch_forced" {
   ledger   = %q
   step     = "go"
   until    = self.output.count > 0
-  interval = "20ms"
+  interval = "1s"
   timeout  = %q
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/batonhq/baton/internal/inputfile"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -91,7 +92,10 @@ var (
 // plan, was written in a newer format, or whose content no longer matches
 // its digest.
 func LoadFile(path string) (*Plan, error) {
-	b, err := os.ReadFile(path)
+	b, err := inputfile.Read(path, inputfile.PlanLimit, "plan file")
+	if errors.Is(err, inputfile.ErrNotText) {
+		return nil, fmt.Errorf("%w: %w", ErrNotPlan, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the plan file: %w", err)
 	}

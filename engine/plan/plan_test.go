@@ -277,7 +277,7 @@ func TestLoadFileErrors(t *testing.T) {
 		text    string
 	}{
 		{"truncated", good[:len(good)/2], plan.ErrNotPlan, "not valid JSON"},
-		{"garbage", []byte("\x00\x01binary"), plan.ErrNotPlan, "not valid JSON"},
+		{"garbage", []byte("\x00\x01binary"), plan.ErrNotPlan, "not a text file"},
 		{"foreign", []byte(`{"format_version":"1.2","planned_values":{}}`), plan.ErrNotPlan, `"type": "baton-plan"`},
 		{"newer", []byte(`{"type":"baton-plan","format_version":"2.0"}`), plan.ErrNewerPlan, "upgrade baton"},
 		{"edited", bytes.Replace(good, []byte(`"cm02.contoso.com`), []byte(`"cm09.contoso.com`), 1), plan.ErrPlanModified, "does not match digest"},

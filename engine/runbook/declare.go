@@ -93,16 +93,25 @@ func rangeString(r hcl.Range) string {
 }
 
 func (l *loader) validName(b *hcl.Block, what string) bool {
-	if len(b.Labels) == 0 || hclsyntax.ValidIdentifier(b.Labels[0]) {
+	if len(b.Labels) == 0 {
 		return true
 	}
 	rng := b.DefRange
 	if len(b.LabelRanges) > 0 {
 		rng = b.LabelRanges[0]
 	}
-	l.errorf(rng, "Invalid name",
-		"%q is not a valid %s name: a name starts with a letter or underscore and holds only letters, digits, underscores and dashes.", b.Labels[0], what)
-	return false
+	name := b.Labels[0]
+	switch {
+	case len(name) > MaxNameLen:
+		l.errorf(rng, "Name too long",
+			"This %s name is %d bytes long; a name may hold at most %d (the state store keeps step names as keys of that size).", what, len(name), MaxNameLen)
+		return false
+	case !hclsyntax.ValidIdentifier(name):
+		l.errorf(rng, "Invalid name",
+			"%q is not a valid %s name: a name starts with a letter or underscore and holds only letters, digits, underscores and dashes.", name, what)
+		return false
+	}
+	return true
 }
 
 func (l *loader) declareVariable(b *hcl.Block) {

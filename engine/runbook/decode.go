@@ -70,7 +70,9 @@ func (l *loader) decodeRunbook() {
 		rb.Lock = a.Expr
 		l.checkRefs(a.Expr.Variables(), allowVar|allowLocal, "A lock key")
 		v := l.eval(l.ctx, a.Expr, cty.String)
-		l.notSensitive(v, a.Expr, "The lock key")
+		if l.notSensitive(v, a.Expr, "The lock key") {
+			l.checkLockLen(a.Expr, v)
+		}
 	}
 	var change *hcl.Block
 	for _, cb := range content.Blocks {
@@ -288,8 +290,9 @@ func (l *loader) decodeStep(s *Step, src *stepSource) {
 	if s.Class == ClassWait {
 		s.Interval = 30 * time.Second
 		if d, ok := l.attrDuration(at, "interval", "The wait's interval"); ok {
-			if d <= 0 {
-				l.errorf(at["interval"].Expr.Range(), "Invalid duration", "A wait's interval must be more than zero.")
+			if d < MinWaitInterval {
+				l.errorf(at["interval"].Expr.Range(), "Invalid duration",
+					"A wait polls its step every interval, so the interval must be at least %s, not %s.", MinWaitInterval, d)
 			} else {
 				s.Interval = d
 			}

@@ -1,27 +1,107 @@
 package runbook
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 )
 
-// WriteDiagnostics writes diagnostics as text with source snippets (hcl's
-// writer, 100 columns). Sources come from rb (which may be nil) and files;
-// files wins for a name in both.
+// WriteDiagnostics writes diagnostics as text, as hcl's writer does but
+// in time linear in the diagnostics and the files (each file's lines are
+// indexed once) and with file:line:col: severity and summary, where
+// ("on rb.hcl:12:5, in check "x":"), the source lines, the detail wrapped
+// at 100 columns. It writes at most what LimitDiagnostics keeps. Sources
+// come from files, then rb's parsed files, then rb's sources (rb may be
+// nil).
 func WriteDiagnostics(w io.Writer, rb *Runbook, files map[string]*hcl.File, diags hcl.Diagnostics, color bool) error {
-	all := map[string]*hcl.File{}
-	if rb != nil {
-		for n, f := range rb.HCLFiles {
-			all[n] = f
+	tw := &textWriter{w: bufio.NewWriter(w), rb: rb, files: files, color: color, lines: map[string][]int{}}
+	for _, d := range LimitDiagnostics(diags) {
+		tw.diagnostic(d)
+	}
+	return tw.w.Flush()
+}
+
+// MaxDiagnostics bounds the errors, and apart the warnings, that
+// LimitDiagnostics keeps.
+const MaxDiagnostics = 100
+
+// LimitDiagnostics keeps the first MaxDiagnostics errors and the first
+// MaxDiagnostics warnings of diags, in order, and then one diagnostic that
+// counts the others, located at the first of them (an error when any of
+// them is). It returns diags itself when none is over.
+func LimitDiagnostics(diags hcl.Diagnostics) hcl.Diagnostics {
+	var n [2]int
+	for _, d := range diags {
+		if !isOmission(d) {
+			n[sevIndex(d)]++
 		}
 	}
-	for n, f := range files {
-		all[n] = f
+	if n[0] <= MaxDiagnostics && n[1] <= MaxDiagnostics {
+		return diags
 	}
-	return hcl.NewDiagnosticTextWriter(w, all, 100, color).WriteDiagnostics(diags)
+	out := make(hcl.Diagnostics, 0, 2*MaxDiagnostics+1)
+	var kept, omitted [2]int
+	var first *hcl.Diagnostic
+	for _, d := range diags {
+		switch i := sevIndex(d); {
+		case isOmission(d):
+		case kept[i] < MaxDiagnostics:
+			kept[i]++
+			out = append(out, d)
+		default:
+			omitted[i]++
+			if first == nil {
+				first = d
+			}
+		}
+	}
+	return append(out, omission(first, omitted[0], omitted[1]))
+}
+
+func sevIndex(d *hcl.Diagnostic) int {
+	if d.Severity == hcl.DiagError {
+		return 0
+	}
+	return 1
+}
+
+// omissionExtra marks the diagnostic that counts those LimitDiagnostics left out.
+type omissionExtra struct{}
+
+func isOmission(d *hcl.Diagnostic) bool {
+	_, ok := hcl.DiagnosticExtra[omissionExtra](d)
+	return ok
+}
+
+func omission(first *hcl.Diagnostic, errs, warns int) *hcl.Diagnostic {
+	var parts []string
+	sev := hcl.DiagWarning
+	if errs > 0 {
+		parts, sev = append(parts, plural(errs, "more error", "more errors")), hcl.DiagError
+	}
+	if warns > 0 {
+		parts = append(parts, plural(warns, "more warning", "more warnings"))
+	}
+	return &hcl.Diagnostic{
+		Severity: sev,
+		Summary:  "And " + strings.Join(parts, " and "),
+		Detail: fmt.Sprintf("baton shows the first %d errors and the first %d warnings; the next one not shown is here. Fix these and check again to see the rest.",
+			MaxDiagnostics, MaxDiagnostics),
+		Subject: first.Subject,
+		Extra:   omissionExtra{},
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // JSONDiagnostic is one diagnostic in DiagnosticsJSON's output.

@@ -1,14 +1,20 @@
 package runbook
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/batonhq/baton/internal/inputfile"
 )
 
 // FS is where runbook files are read from. Names are slash-separated.
+// Whatever an FS returns, Load refuses more than inputfile.RunbookLimit
+// bytes and what is not text; DirFS and FromFS also refuse, without
+// reading them, what is not a regular file (a device, a FIFO).
 type FS interface {
 	ReadFile(name string) ([]byte, error)
 }
@@ -44,11 +50,27 @@ func (d DirFS) Abs(name string) (string, error) {
 	return filepath.ToSlash(p), err
 }
 
-// ReadFile reads the named file.
-func (d DirFS) ReadFile(name string) ([]byte, error) { return os.ReadFile(d.path(name)) }
+// ReadFile reads the named file with inputfile.Read: a regular file of
+// text, of at most inputfile.RunbookLimit bytes.
+func (d DirFS) ReadFile(name string) ([]byte, error) {
+	return inputfile.Read(d.path(name), inputfile.RunbookLimit, "runbook file")
+}
 
-// ReadDir lists the named directory.
-func (d DirFS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(d.path(name)) }
+// ReadDir lists the named directory. What is not a directory is not opened
+// (opening a FIFO blocks).
+func (d DirFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	p := d.path(name)
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return nil, &fs.PathError{Op: "readdir", Path: p, Err: errNotDir}
+	}
+	return os.ReadDir(p)
+}
+
+var errNotDir = errors.New("not a directory")
 
 // FromFS adapts an fs.FS (an embed.FS, a fstest.MapFS) to FS. Names are
 // cleaned and a leading "/" or "./" is removed, as fs.FS requires.
@@ -65,13 +87,20 @@ func (f ioFS) ReadFile(name string) ([]byte, error) {
 	if n == "" {
 		n = "."
 	}
-	return fs.ReadFile(f.fsys, n)
+	return inputfile.ReadFS(f.fsys, n, inputfile.RunbookLimit, "runbook file")
 }
 
 func (f ioFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	n := ioName(name)
 	if n == "" {
 		n = "."
+	}
+	st, err := fs.Stat(f.fsys, n)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return nil, &fs.PathError{Op: "readdir", Path: n, Err: errNotDir}
 	}
 	return fs.ReadDir(f.fsys, n)
 }

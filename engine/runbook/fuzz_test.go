@@ -10,7 +10,26 @@ import (
 	"time"
 )
 
+// hostileSeeds are inputs at and over the limits of lang.CheckConfig.
+var hostileSeeds = []string{
+	"a = " + strings.Repeat("[", 300),
+	"a = " + strings.Repeat("[", 256) + strings.Repeat("]", 256) + "\n",
+	strings.Repeat("b {\n", 300),
+	"a = \"" + strings.Repeat("${\"", 200),
+	"a = \"" + strings.Repeat("%{if x}", 300),
+	"a = " + strings.Repeat("1 + ", 1100) + "1\n",
+	"a = (" + strings.Repeat("!\n", 1100) + "true)\n",
+	"a = x" + strings.Repeat("[0]", 1100) + "\n",
+	"a = 1 /* " + strings.Repeat("[", 300),
+	"a = <<EOT\n" + strings.Repeat("{", 1000) + "\nEOT\nb = " + strings.Repeat("(", 300),
+	"a = <<ÉOT\nx\nÉOT\n",
+	"a = \"\xff\"\n",
+}
+
 func seedCorpus(f *testing.F) {
+	for _, s := range hostileSeeds {
+		f.Add([]byte(s))
+	}
 	for _, pattern := range []string{"testdata/invalid/*.hcl", "testdata/valid/*/*.hcl", "testdata/valid/*/lib/*.hcl"} {
 		files, _ := filepath.Glob(pattern)
 		for _, file := range files {

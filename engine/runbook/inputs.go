@@ -2,15 +2,13 @@ package runbook
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
 	"github.com/batonhq/baton/engine/lang"
+	"github.com/batonhq/baton/internal/inputfile"
 	"github.com/batonhq/baton/steps"
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
-	hcljson "github.com/hashicorp/hcl/v2/json"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 )
@@ -29,7 +27,9 @@ type Inputs struct {
 	// Environ is the environment (os.Environ()); BATON_VAR_<name>=value
 	// sets variable <name>, parsed like a -var value.
 	Environ []string
-	// ReadFile reads var files; nil means os.ReadFile.
+	// ReadFile reads var files; nil means inputfile.Read with
+	// inputfile.VarFileLimit. Whatever reads them, files over that limit or
+	// that are not text are refused.
 	ReadFile func(string) ([]byte, error)
 	// Defaults replace the runbook's own defaults and lose to every other
 	// source: a rehearsal fixture's inputs (its server names...). Values
@@ -53,7 +53,8 @@ type inputValue struct {
 // environment, then var files in order, then -var options in order. Values
 // are converted to the declared types; sensitive variables are marked
 // steps.Sensitive; validation rules are checked. Errors name the variable
-// and how to set it; they never show a value.
+// and how to set it; they never show a value. At most MaxDiagnostics
+// errors and as many warnings are returned (see LimitDiagnostics).
 func ResolveInputs(rb *Runbook, in Inputs) (map[string]cty.Value, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	decl := map[string]*Variable{}
@@ -106,24 +107,8 @@ func ResolveInputs(rb *Runbook, in Inputs) (map[string]cty.Value, hcl.Diagnostic
 		}
 	}
 
-	readFile := in.ReadFile
-	if readFile == nil {
-		readFile = os.ReadFile
-	}
 	for _, file := range in.VarFiles {
-		src, err := readFile(file)
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read variables file",
-				Detail: fmt.Sprintf("Cannot read %s: %s.", file, cleanErr(err))})
-			continue
-		}
-		var f *hcl.File
-		var d hcl.Diagnostics
-		if strings.HasSuffix(file, ".json") {
-			f, d = hcljson.Parse(src, file)
-		} else {
-			f, d = hclsyntax.ParseConfig(src, file, hcl.InitialPos)
-		}
+		f, d := readVarFile(in.ReadFile, file)
 		diags = append(diags, d...)
 		if d.HasErrors() || f == nil {
 			continue
@@ -200,7 +185,7 @@ func ResolveInputs(rb *Runbook, in Inputs) (map[string]cty.Value, hcl.Diagnostic
 		out[v.Name] = val
 	}
 	if diags.HasErrors() {
-		return out, diags
+		return out, LimitDiagnostics(diags)
 	}
 
 	scope := &lang.Scope{Vars: out}
@@ -228,7 +213,27 @@ func ResolveInputs(rb *Runbook, in Inputs) (map[string]cty.Value, hcl.Diagnostic
 				Subject: &rng})
 		}
 	}
-	return out, diags
+	return out, LimitDiagnostics(diags)
+}
+
+// readVarFile reads and parses a var file (HCL, or JSON when its name
+// ends in .json), bounded as inputfile and lang.CheckConfig bound input.
+func readVarFile(read func(string) ([]byte, error), file string) (*hcl.File, hcl.Diagnostics) {
+	if read == nil {
+		read = func(p string) ([]byte, error) { return inputfile.Read(p, inputfile.VarFileLimit, "variables file") }
+	}
+	src, err := read(file)
+	if err == nil {
+		err = inputfile.Check(src, inputfile.VarFileLimit, file, "variables file")
+	}
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read variables file",
+			Detail: readFailure(file, err)}}
+	}
+	if strings.HasSuffix(file, ".json") {
+		return lang.ParseJSON(src, file)
+	}
+	return lang.ParseConfig(src, file, hcl.InitialPos)
 }
 
 // parseRawValue turns a -var or environment value into a cty value: the
@@ -241,10 +246,10 @@ func parseRawValue(v *Variable, raw, source string) (cty.Value, hcl.Diagnostics)
 		// Numbers and bools convert from their string form.
 		return cty.StringVal(strings.TrimSpace(raw)), nil
 	}
-	expr, diags := hclsyntax.ParseExpression([]byte(raw), "<value for "+source+">", hcl.InitialPos)
+	expr, diags := lang.ParseExpression([]byte(raw), "<value for "+source+">", hcl.InitialPos)
 	if diags.HasErrors() {
 		return cty.DynamicVal, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid value for variable",
-			Detail: fmt.Sprintf("The value of %s must be an HCL expression of type %s, like %s; it does not parse.", source, typeString(v.Type), typeExample(v.Type))}}
+			Detail: fmt.Sprintf("The value of %s must be an HCL expression of type %s, like %s; it does not parse (%s).", source, typeString(v.Type), typeExample(v.Type), strings.ToLower(diags[0].Summary))}}
 	}
 	val, diags := expr.Value(nil)
 	if diags.HasErrors() {

@@ -1,12 +1,15 @@
 package runbook
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"runtime/debug"
 	"sort"
 	"strings"
 
+	"github.com/batonhq/baton/internal/inputfile"
 	"github.com/batonhq/baton/internal/slashpath"
 	"github.com/batonhq/baton/steps"
 	"github.com/hashicorp/hcl/v2"
@@ -14,26 +17,69 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// Load reads the runbook at path: one .hcl file, or a directory whose *.hcl
-// files (not recursive, sorted by name) together make one runbook. Files
-// named by include are read relative to the including file. Every file is
-// parsed once. Paths follow the rules of the operating system baton runs
-// on: on Windows, drives, shares (\\server\share\...) and \\?\ paths.
-//
-// Load validates the whole runbook and returns every problem at once,
-// sorted by file, line and column, each with a Subject. The Runbook is never
-// nil; when the diagnostics hold errors it may be incomplete and must not
-// be run. Load never panics: an internal failure becomes a diagnostic.
+// Load is LoadContext with a context that is never done.
 func Load(fsys FS, p string, reg *steps.Registry) (rb *Runbook, diags hcl.Diagnostics) {
-	return load(fsys, p, reg, slashpath.Host())
+	return LoadContext(context.Background(), fsys, p, reg)
 }
 
-// load is Load under the given path rules.
-func load(fsys FS, p string, reg *steps.Registry, rules slashpath.Rules) (rb *Runbook, diags hcl.Diagnostics) {
+// LoadContext reads the runbook at path: one .hcl file, or a directory
+// whose *.hcl files (not recursive, sorted by name) together make one
+// runbook. Files named by include are read relative to the including file.
+// Every file is parsed once. Paths follow the rules of the operating system
+// baton runs on: on Windows, drives, shares (\\server\share\...) and \\?\
+// paths. An empty path is an error, never the current directory.
+//
+// Input is bounded before it is parsed: each file is a regular file of text
+// of at most inputfile.RunbookLimit bytes, all of them together at most
+// TotalSourceLimit, and lang.CheckConfig limits nesting and expression size.
+//
+// LoadContext validates the whole runbook and returns every problem at
+// once, sorted by file, line and column, each with a Subject (but for an
+// empty path); at most MaxDiagnostics errors and as many warnings, then one
+// that counts the rest. The Runbook is never nil; when the diagnostics hold
+// errors it may be incomplete and must not be run. LoadContext never
+// panics: an internal failure becomes a diagnostic. When ctx is done it
+// stops at the next file, phase or batch of steps, and returns the one
+// error "Loading interrupted".
+func LoadContext(ctx context.Context, fsys FS, p string, reg *steps.Registry) (rb *Runbook, diags hcl.Diagnostics) {
+	return load(ctx, fsys, p, reg, slashpath.Host())
+}
+
+// TotalSourceLimit bounds the bytes of all of a runbook's files together.
+const TotalSourceLimit = 2 * inputfile.RunbookLimit
+
+// load is LoadContext under the given path rules.
+func load(ctx context.Context, fsys FS, p string, reg *steps.Registry, rules slashpath.Rules) (rb *Runbook, diags hcl.Diagnostics) {
 	if reg == nil {
 		reg = steps.NewRegistry()
 	}
-	l := &loader{
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	l := newLoader(ctx, fsys, reg, rules)
+	if p == "" {
+		return l.rb, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No runbook given",
+			Detail: "The runbook path is empty (an unset variable?); name a runbook file or directory."}}
+	}
+	p = rules.Clean(p)
+	defer func() {
+		if r := recover(); r != nil {
+			rb, diags = l.rb, l.recovered(p, r)
+		}
+	}()
+	l.loadPath(p)
+	for _, phase := range []func(){func() { l.declare(p) }, l.buildContext, l.decode, l.analyze} {
+		l.checkpoint()
+		phase()
+	}
+	diags = LimitDiagnostics(l.finish())
+	attachSnippets(diags, l.rb.Source)
+	return l.rb, diags
+}
+
+func newLoader(ctx context.Context, fsys FS, reg *steps.Registry, rules slashpath.Rules) *loader {
+	return &loader{
+		cx:    ctx,
 		fsys:  fsys,
 		reg:   reg,
 		rules: rules,
@@ -45,27 +91,35 @@ func load(fsys FS, p string, reg *steps.Registry, rules slashpath.Rules) (rb *Ru
 		},
 		state: map[string]int{},
 	}
-	p = rules.Clean(p)
-	defer func() {
-		if r := recover(); r != nil {
-			rng := hcl.Range{Filename: p, Start: hcl.InitialPos, End: hcl.InitialPos}
-			rb, diags = l.rb, append(l.diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Internal error",
-				Detail:   fmt.Sprintf("baton failed while loading this runbook (%v). This is a bug in baton, not in the runbook: please report it with the runbook; with BATON_LOG=debug baton also logs where it happened.", r),
-				Subject:  &rng,
-				Extra:    internalError{stack: string(debug.Stack())},
-			})
-		}
-	}()
-	l.loadPath(p)
-	l.declare(p)
-	l.buildContext()
-	l.decode()
-	l.analyze()
-	diags = l.finish()
-	attachSnippets(diags, l.rb.Source)
-	return l.rb, diags
+}
+
+// interrupted is the panic with which the loader unwinds when its context
+// is done.
+type interrupted struct{}
+
+// checkpoint stops the load when its context is done.
+func (l *loader) checkpoint() {
+	if l.cx.Err() != nil {
+		panic(interrupted{})
+	}
+}
+
+// recovered turns a panic of the load into its diagnostics: an
+// interruption replaces them all, an internal error joins them.
+func (l *loader) recovered(p string, r any) hcl.Diagnostics {
+	rng := hcl.Range{Filename: p, Start: hcl.InitialPos, End: hcl.InitialPos}
+	if _, ok := r.(interrupted); ok {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Loading interrupted",
+			Detail:  fmt.Sprintf("baton stopped loading %s when asked to (%v); nothing was checked or run.", p, context.Cause(l.cx)),
+			Subject: &rng}}
+	}
+	return append(l.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Internal error",
+		Detail:   fmt.Sprintf("baton failed while loading this runbook (%v). This is a bug in baton, not in the runbook: please report it with the runbook; with BATON_LOG=debug baton also logs where it happened.", r),
+		Subject:  &rng,
+		Extra:    internalError{stack: string(debug.Stack())},
+	})
 }
 
 // internalError carries the stack of a panic recovered by Load: for the
@@ -83,6 +137,7 @@ func InternalErrorStack(d *hcl.Diagnostic) string {
 
 // loader holds the state of one Load.
 type loader struct {
+	cx    context.Context
 	fsys  FS
 	reg   *steps.Registry
 	rules slashpath.Rules // the OS's path rules
@@ -91,6 +146,7 @@ type loader struct {
 
 	state map[string]int // file -> 1 loading, 2 loaded
 	stack []string       // include stack, for cycles
+	total int            // bytes read, see TotalSourceLimit
 
 	blocks []fileBlock // every top-level block, in declaration order
 
@@ -155,23 +211,14 @@ func (l *loader) diag(sev hcl.DiagnosticSeverity, rng hcl.Range, summary, detail
 // loadPath reads a file or a directory.
 func (l *loader) loadPath(p string) {
 	l.rb.Root = l.rules.Dir(p)
-	if strings.HasSuffix(p, ".hcl") {
-		l.loadFile(p, false, nil)
-		return
-	}
 	dr, ok := l.fsys.(DirReader)
-	if !ok {
+	if strings.HasSuffix(p, ".hcl") || !ok {
 		l.loadFile(p, false, nil)
 		return
 	}
 	entries, err := dr.ReadDir(p)
 	if err != nil {
-		if _, ferr := l.fsys.ReadFile(p); ferr == nil {
-			l.loadFile(p, false, nil)
-			return
-		}
-		l.errorf(hcl.Range{Filename: p, Start: hcl.InitialPos, End: hcl.InitialPos},
-			"Cannot read runbook", "Cannot read %s: %s.", p, cleanErr(err))
+		l.loadNonDir(p, err)
 		return
 	}
 	var names []string
@@ -192,33 +239,87 @@ func (l *loader) loadPath(p string) {
 	}
 }
 
+// loadNonDir loads p, which could not be listed as a directory (dirErr),
+// as a file; when that fails too it reports the more telling error: the
+// file's ("is a named pipe"), unless p is missing or is a directory.
+func (l *loader) loadNonDir(p string, dirErr error) {
+	src, err := l.fsys.ReadFile(p)
+	if err == nil {
+		l.loadSource(p, src, false, nil)
+		return
+	}
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, inputfile.ErrIsDir) {
+		err = dirErr
+	}
+	l.readError(p, nil, err)
+}
+
+// readError reports that the file name, included from from (nil for a
+// file named on the command line), cannot be read.
+func (l *loader) readError(name string, from *hcl.Range, err error) {
+	rng := hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos}
+	summary := "Cannot read runbook"
+	if from != nil {
+		rng, summary = *from, "Included file not found"
+		if !errors.Is(err, fs.ErrNotExist) {
+			summary = "Cannot read included file"
+		}
+	}
+	l.diag(hcl.DiagError, rng, summary, readFailure(name, err))
+}
+
+// readFailure is the detail of a diagnostic about a file that cannot be
+// read: inputfile's refusals name the file themselves.
+func readFailure(name string, err error) string {
+	if inputfile.Refused(err) {
+		return err.Error() + "."
+	}
+	return fmt.Sprintf("Cannot read %s: %s.", name, cleanErr(err))
+}
+
+// cleanErr is err's text without the path a *fs.PathError repeats.
 func cleanErr(err error) string {
-	if pe, ok := err.(*fs.PathError); ok {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
 		return pe.Err.Error()
 	}
 	return err.Error()
 }
 
-// loadFile parses one file, collects its blocks, then loads its includes.
-// from is the include expression's range when the file is included.
+// loadFile reads and loads one file. from is the include expression's
+// range when the file is included.
 func (l *loader) loadFile(name string, included bool, from *hcl.Range) {
+	if !l.enter(name, from) {
+		return
+	}
+	l.checkpoint()
+	src, err := l.fsys.ReadFile(name)
+	if err != nil {
+		l.readError(name, from, err)
+		return
+	}
+	l.loadSource(name, src, included, from)
+}
+
+// enter reports whether name is still to be loaded; a file being loaded
+// (an include cycle) is reported.
+func (l *loader) enter(name string, from *hcl.Range) bool {
 	switch l.state[name] {
 	case 1:
 		cycle := append([]string{}, l.stack[indexOf(l.stack, name):]...)
 		l.errorf(*from, "Include cycle", "Files include each other in a cycle: %s -> %s.",
 			strings.Join(cycle, " -> "), name)
-		return
+		return false
 	case 2:
-		return // already loaded (included twice, or also listed in the directory)
+		return false // already loaded (included twice, or also listed in the directory)
 	}
-	src, err := l.fsys.ReadFile(name)
-	if err != nil {
-		rng := hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos}
-		summary := "Cannot read runbook"
-		if from != nil {
-			rng, summary = *from, "Included file not found"
-		}
-		l.errorf(rng, summary, "Cannot read %s: %s.", name, cleanErr(err))
+	return true
+}
+
+// loadSource parses one file's source, collects its blocks, then loads
+// its includes.
+func (l *loader) loadSource(name string, src []byte, included bool, from *hcl.Range) {
+	if !l.admit(name, src, from) {
 		return
 	}
 	l.state[name] = 1
@@ -232,7 +333,7 @@ func (l *loader) loadFile(name string, included bool, from *hcl.Range) {
 	key := l.sourceKey(name)
 	l.rb.keys[name] = key
 	l.rb.Sources[key] = src
-	f, diags := parseConfig(src, name)
+	f, diags := parseConfig(src, name, l.cx.Done())
 	l.diags = append(l.diags, diags...)
 	if f == nil {
 		return
@@ -243,6 +344,34 @@ func (l *loader) loadFile(name string, included bool, from *hcl.Range) {
 		// body would only add confusing follow-up errors.
 		return
 	}
+	l.collect(name, f, included)
+}
+
+// admit checks a file's bytes (whatever FS read them) against the limits
+// of a runbook file and of all files together.
+func (l *loader) admit(name string, src []byte, from *hcl.Range) bool {
+	l.checkpoint()
+	if err := inputfile.Check(src, inputfile.RunbookLimit, name, "runbook file"); err != nil {
+		l.readError(name, from, err)
+		return false
+	}
+	if l.total > TotalSourceLimit {
+		return false // reported with the file that went over
+	}
+	if l.total += len(src); l.total > TotalSourceLimit {
+		rng := hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos}
+		if from != nil {
+			rng = *from
+		}
+		l.errorf(rng, "Runbook too large", "With %s the runbook's files hold more than %d MiB together, more than baton reads. Split it into smaller runbooks.",
+			name, TotalSourceLimit>>20)
+		return false
+	}
+	return true
+}
+
+// collect gathers a parsed file's blocks, then loads its includes.
+func (l *loader) collect(name string, f *hcl.File, included bool) {
 	content, diags := f.Body.Content(fileSchema)
 	l.diags = append(l.diags, diags...)
 

@@ -18,11 +18,15 @@ var parallelMin = 512
 // report diagnostics and references freely; they are merged back in index
 // order, exactly as a serial loop would have produced them. fn
 // must write only to its own item. A panic in fn is re-raised on the calling
-// goroutine, where Load turns it into a diagnostic.
+// goroutine, where Load turns it into a diagnostic; so is the loader's
+// checkpoint, every 64 items.
 func (l *loader) forEachParallel(n int, fn func(w *loader, i int)) {
 	workers := min(runtime.GOMAXPROCS(0), n/(parallelMin/2))
 	if n < parallelMin || workers < 2 {
 		for i := range n {
+			if i%64 == 0 {
+				l.checkpoint()
+			}
 			fn(l, i)
 		}
 		return
@@ -40,6 +44,7 @@ func (l *loader) forEachParallel(n int, fn func(w *loader, i int)) {
 	inBatches(n, batch, workers, func(worker, from, to int) {
 		w := &copies[worker]
 		w.diags, w.reported = nil, nil
+		w.checkpoint() // a panic, re-raised on the calling goroutine
 		for i := from; i < to; i++ {
 			fn(w, i)
 		}

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"slices"
 
+	"github.com/batonhq/baton/engine/lang"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
@@ -32,13 +33,23 @@ var (
 	parseChunkSize  = 1 << 10
 )
 
-// parseConfig parses an HCL native-syntax file.
-func parseConfig(src []byte, filename string) (*hcl.File, hcl.Diagnostics) {
+// parseConfig parses an HCL native-syntax file, once lang.CheckConfig has
+// found it within the limits (else the file is nil). A large file is not
+// parsed in one go, and its parse stops early, when done is closed.
+func parseConfig(src []byte, filename string, done <-chan struct{}) (*hcl.File, hcl.Diagnostics) {
+	if diags := lang.CheckConfig(src, filename, hcl.InitialPos); diags.HasErrors() {
+		return nil, diags
+	}
 	if len(src) < chunkedParseMin {
 		return hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	}
-	if f := parseChunked(src, filename, splitTopLevel(src, parseChunkSize)); f != nil {
+	if f := parseChunked(src, filename, splitTopLevel(src, parseChunkSize), done); f != nil {
 		return f, nil
+	}
+	select {
+	case <-done:
+		return nil, nil // the caller stops
+	default:
 	}
 	return hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 }
@@ -46,8 +57,8 @@ func parseConfig(src []byte, filename string) (*hcl.File, hcl.Diagnostics) {
 // parseChunked parses src cut at the given offsets (each the start of a
 // line at the top level) and merges the pieces into one file. It returns
 // nil when a piece has any diagnostic or the pieces conflict, so the caller
-// parses the whole file instead.
-func parseChunked(src []byte, filename string, cuts []int) *hcl.File {
+// parses the whole file instead, and when done is closed.
+func parseChunked(src []byte, filename string, cuts []int, done <-chan struct{}) *hcl.File {
 	if len(cuts) == 0 {
 		return nil
 	}
@@ -66,7 +77,12 @@ func parseChunked(src []byte, filename string, cuts []int) *hcl.File {
 	}
 
 	inBatches(len(pieces), 1, min(runtime.GOMAXPROCS(0), len(pieces)), func(_, i, _ int) {
-		pieces[i], failed[i] = parsePiece(src[bounds[i]:bounds[i+1]], filename, starts[i])
+		select {
+		case <-done:
+			failed[i] = true
+		default:
+			pieces[i], failed[i] = parsePiece(src[bounds[i]:bounds[i+1]], filename, starts[i])
+		}
 	})
 
 	body := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}}
@@ -99,13 +115,17 @@ func parseChunked(src []byte, filename string, cuts []int) *hcl.File {
 
 // parsePiece parses one piece; failed covers diagnostics and a panic in the
 // parser (this goroutine is not Load's: the whole-file parse that follows
-// reproduces the panic where Load turns it into a diagnostic).
+// reproduces the panic where Load turns it into a diagnostic). A piece cut
+// in the wrong place may read text as code, so it is checked again.
 func parsePiece(src []byte, filename string, start hcl.Pos) (f *hcl.File, failed bool) {
 	defer func() {
 		if recover() != nil {
 			f, failed = nil, true
 		}
 	}()
+	if lang.CheckConfig(src, filename, start).HasErrors() {
+		return nil, true
+	}
 	f, diags := hclsyntax.ParseConfig(src, filename, start)
 	return f, len(diags) > 0 || f == nil
 }

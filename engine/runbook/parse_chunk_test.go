@@ -103,7 +103,7 @@ func shape(b *hclsyntax.Body, indent string, out *strings.Builder) {
 func checkChunked(t testing.TB, src []byte, size int) bool {
 	whole, wdiags := hclsyntax.ParseConfig(src, "f.hcl", hcl.InitialPos)
 	cuts := splitTopLevel(src, size)
-	got := parseChunked(src, "f.hcl", cuts)
+	got := parseChunked(src, "f.hcl", cuts, nil)
 	if got == nil {
 		return false
 	}
@@ -175,7 +175,7 @@ func BenchmarkParseChunked10k(b *testing.B) {
 			b.ReportAllocs()
 			cuts := splitTopLevel(src, size)
 			for b.Loop() {
-				if f := parseChunked(src, "big.hcl", cuts); f == nil {
+				if f := parseChunked(src, "big.hcl", cuts, nil); f == nil {
 					b.Fatal("fallback")
 				}
 			}

@@ -1,6 +1,7 @@
 package runbook
 
 import (
+	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -105,7 +106,7 @@ func TestLoadWindowsPaths(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fsys := pathFS{tt.files[0]: includer(tt.include), tt.files[1]: libCheck}
-			rb, diags := load(fsys, tt.main, testRegistry(), tt.rules)
+			rb, diags := load(context.Background(), fsys, tt.main, testRegistry(), tt.rules)
 			if diags.HasErrors() {
 				t.Fatal(diags.Error())
 			}

@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"github.com/batonhq/baton/internal/inputfile"
 	"io/fs"
 	"path"
 	"reflect"
@@ -147,7 +148,7 @@ func readBounded(fsys fs.FS, name string) ([]byte, error) {
 	if st.Size() > maxFixtureSize {
 		return nil, fmt.Errorf("%s is %d bytes; fixtures are limited to %d", name, st.Size(), maxFixtureSize)
 	}
-	return fs.ReadFile(fsys, name)
+	return inputfile.ReadFS(fsys, name, inputfile.FixtureLimit, "fixture file")
 }
 
 // parseFixture parses and checks one fixture file's source. filename is
