@@ -45,8 +45,8 @@ func TestProcessAliveOnHost(t *testing.T) {
 		{"another-host", dead, true}, // cannot tell: assumed alive
 		{host, 0, true},
 	} {
-		if got := ProcessAlive(tt.host, tt.pid); got != tt.want {
-			t.Errorf("ProcessAlive(%q, %d) = %v, want %v", tt.host, tt.pid, got, tt.want)
+		if got := HolderAlive(Holder{Host: tt.host, PID: tt.pid}); got != tt.want {
+			t.Errorf("HolderAlive(%q, %d) = %v, want %v", tt.host, tt.pid, got, tt.want)
 		}
 	}
 }

@@ -15,13 +15,6 @@ func ProcStart(pid int) string { return proc.Start(pid) }
 // only a definite "no such process" counts as dead.
 func processAlive(pid int) bool { return proc.Alive(pid, "") }
 
-// ProcessAlive reports whether process pid on host may still be running.
-// It answers false only when that is provable: the process ran on this
-// host and is gone. A process on another host is assumed alive.
-func ProcessAlive(host string, pid int) bool {
-	return HolderAlive(Holder{Host: host, PID: pid})
-}
-
 // HolderAlive reports whether h's process may still be running: false only
 // when it ran on this host and is provably gone, or its pid now belongs to
 // a process that started at another time (h.ProcStart).
