@@ -576,29 +576,30 @@ func TestOrphanedActionAcrossProcesses(t *testing.T) {
 		fmt.Fprint(w, n)
 	}))
 	defer srv.Close()
+	started := filepath.Join(e.dir, "started")
 	src := fmt.Sprintf(`runbook "orphan" {
   lock = "orphan"
 }
 
 action "promote" {
   uses    = "exec"
-  command = ["sh", "-c", "(sleep 2; echo promoted >> %s) & wait"]
+  command = ["sh", "-c", "(touch %s; sleep 2; echo promoted >> %s) & wait"]
   verify {
     uses      = "http_get"
     url       = %q
     condition = self.output.body == "1"
   }
 }
-`, filepath.ToSlash(e.ledger), srv.URL)
+`, filepath.ToSlash(started), filepath.ToSlash(e.ledger), srv.URL)
 	rb := filepath.Join(e.dir, "orphan.hcl")
 	if err := os.WriteFile(rb, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cmd, _ := e.baton("alice", "apply", rb)
-	waitFor(t, func() bool {
+	waitFor(t, func() bool { // the child that will outlive its shell is at work
 		id := e.anyRunID()
 		rec, err := e.client().Step(id, "promote")
-		return id != "" && err == nil && rec.Process != nil
+		return id != "" && err == nil && rec.Process != nil && fileExists(started)
 	})
 	_ = cmd.Process.Signal(syscall.SIGKILL)
 	_ = cmd.Wait()
