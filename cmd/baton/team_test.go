@@ -150,9 +150,9 @@ func TestConcurrentResumes(t *testing.T) {
 		t.Run("lock="+lock, func(t *testing.T) {
 			e := newTeamEnv(t)
 			rb := e.runbook(lock)
-			id := e.pausedAtCab(rb, "-var", "delay=0.5")
-			a, outA := e.baton("alice", "resume", id, "-var", "delay=0.5")
-			b, outB := e.baton("carol", "resume", id, "-var", "delay=0.5")
+			id := e.pausedAtCab(rb, "-var", "delay=2")
+			a, outA := e.baton("alice", "resume", id, "-var", "delay=2")
+			b, outB := e.baton("carol", "resume", id, "-var", "delay=2")
 			codes := []int{exitCode(a.Wait()), exitCode(b.Wait())}
 			outs := outA.String() + outB.String()
 			if !(codes[0] == 0 && codes[1] == exitLocked || codes[0] == exitLocked && codes[1] == 0) {
