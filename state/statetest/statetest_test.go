@@ -21,7 +21,7 @@ func TestExitedPID(t *testing.T) {
 	if pid <= 0 || pid == os.Getpid() {
 		t.Fatalf("pid %d", pid)
 	}
-	if state.ProcessAlive(host, pid) {
+	if state.HolderAlive(state.Holder{Host: host, PID: pid}) {
 		t.Errorf("process %d is still alive after it exited", pid)
 	}
 	if !state.HolderAlive(self("alice")) {
