@@ -8,10 +8,10 @@ import (
 	"unicode/utf8"
 )
 
-// Limits on names used as bbolt keys.
+// Limits on names used as keys, in every backend.
 const (
-	maxIDLen   = 256
-	maxNameLen = 1024
+	MaxIDLen   = 256
+	MaxNameLen = 1024
 )
 
 // The decode functions turn stored bytes into records. They never panic,
@@ -63,8 +63,8 @@ func seqKey(n uint64) []byte {
 	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), n)
 }
 
-// checkName validates a run id, step name or lock key used as a key.
-func checkName(what, name string, max int) error {
+// CheckName validates a run id, step name or lock key used as a key.
+func CheckName(what, name string, max int) error {
 	switch {
 	case name == "":
 		return fmt.Errorf("%s is empty", what)

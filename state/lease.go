@@ -31,23 +31,23 @@ func (l *boltLease) Token() uint64 { return l.token }
 
 // CreateRun implements Backend.
 func (s *Store) CreateRun(run Run, steps []StepRecord, entry JournalEntry, opts CreateOptions) (Lease, error) {
-	if err := checkName("run id", run.ID, maxIDLen); err != nil {
+	if err := CheckName("run id", run.ID, MaxIDLen); err != nil {
 		return nil, fmt.Errorf("create run: %w", err)
 	}
 	if run.LockKey != "" {
-		if err := checkName("lock key", run.LockKey, maxNameLen); err != nil {
+		if err := CheckName("lock key", run.LockKey, MaxNameLen); err != nil {
 			return nil, fmt.Errorf("create run %s: %w", run.ID, err)
 		}
 	}
 	seen := make(map[string]bool, len(steps))
 	for _, st := range steps {
-		if err := checkName("step name", st.Name, maxNameLen); err != nil {
+		if err := CheckName("step name", st.Name, MaxNameLen); err != nil {
 			return nil, fmt.Errorf("create run %s: %w", run.ID, err)
 		}
 		if seen[st.Name] {
 			return nil, fmt.Errorf("create run %s: step %q is listed twice", run.ID, st.Name)
 		}
-		if !pristine(st) {
+		if !Pristine(st) {
 			return nil, fmt.Errorf("create run %s: step %q must start pending with nothing else recorded", run.ID, st.Name)
 		}
 		seen[st.Name] = true
@@ -179,11 +179,11 @@ func liveRun(tx *bolt.Tx, runID string) (*bolt.Bucket, Run, error) {
 	if err != nil {
 		return nil, Run{}, err
 	}
-	return rb, run, endedError(run)
+	return rb, run, EndedError(run)
 }
 
-// endedError says why a run that ended cannot be owned again.
-func endedError(run Run) error {
+// EndedError says why a run that ended cannot be owned or answered again.
+func EndedError(run Run) error {
 	if sup := run.Superseded; sup != nil {
 		by := ""
 		if sup.ByRun != "" {
@@ -231,7 +231,7 @@ func (l *boltLease) PutSteps(recs []StepRecord, entries []JournalEntry) error {
 		return fmt.Errorf("put steps of run %s: %d records but %d journal entries", l.runID, len(recs), len(entries))
 	}
 	for i, rec := range recs {
-		if err := checkName("step name", rec.Name, maxNameLen); err != nil {
+		if err := CheckName("step name", rec.Name, MaxNameLen); err != nil {
 			return fmt.Errorf("put step of run %s: %w", l.runID, err)
 		}
 		if s := entries[i].Step; s != "" && s != rec.Name {
@@ -409,9 +409,9 @@ func holderMap(h Holder) map[string]string {
 	}
 }
 
-// pristine reports whether rec is a new step's record: pending, nothing
+// Pristine reports whether rec is a new step's record: pending, nothing
 // else recorded.
-func pristine(rec StepRecord) bool {
+func Pristine(rec StepRecord) bool {
 	a, _ := encode(rec)
 	b, _ := encode(StepRecord{Name: rec.Name, Status: StepPending})
 	return string(a) == string(b)

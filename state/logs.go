@@ -19,7 +19,7 @@ const TruncatedMarker = "\n[output truncated]\n"
 // chunk writes nothing.
 func (l *boltLease) AppendLog(step string, chunk []byte) error {
 	runID := l.runID
-	if err := checkName("step name", step, maxNameLen); err != nil {
+	if err := CheckName("step name", step, MaxNameLen); err != nil {
 		return fmt.Errorf("append log of run %s: %w", runID, err)
 	}
 	if len(chunk) == 0 {

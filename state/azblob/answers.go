@@ -44,7 +44,7 @@ func answerFits(st *runState, e state.JournalEntry) error {
 	if !st.exists() {
 		return fmt.Errorf("run %q: %w", st.id, state.ErrNotFound)
 	}
-	if err := endedError(st.run); err != nil {
+	if err := state.EndedError(st.run); err != nil {
 		return err
 	}
 	a := e.Answer

@@ -48,11 +48,11 @@ func (s *store) CreateRun(run state.Run, steps []state.StepRecord, entry state.J
 
 // checkCreate validates CreateRun's arguments before anything is written.
 func (s *store) checkCreate(run state.Run, steps []state.StepRecord, entry state.JournalEntry) error {
-	if err := checkName("run id", run.ID, maxIDLen); err != nil {
+	if err := state.CheckName("run id", run.ID, state.MaxIDLen); err != nil {
 		return fmt.Errorf("create run: %w", err)
 	}
 	if run.LockKey != "" {
-		if err := checkName("lock key", run.LockKey, maxNameLen); err != nil {
+		if err := state.CheckName("lock key", run.LockKey, state.MaxNameLen); err != nil {
 			return fmt.Errorf("create run %s: %w", run.ID, err)
 		}
 		if err := checkBlobName("lock key", s.lockName(run.LockKey)); err != nil {
@@ -64,13 +64,13 @@ func (s *store) checkCreate(run state.Run, steps []state.StepRecord, entry state
 	}
 	seen := make(map[string]bool, len(steps))
 	for _, st := range steps {
-		if err := checkName("step name", st.Name, maxNameLen); err != nil {
+		if err := state.CheckName("step name", st.Name, state.MaxNameLen); err != nil {
 			return fmt.Errorf("create run %s: %w", run.ID, err)
 		}
 		if seen[st.Name] {
 			return fmt.Errorf("create run %s: step %q is listed twice", run.ID, st.Name)
 		}
-		if !pristine(st) {
+		if !state.Pristine(st) {
 			return fmt.Errorf("create run %s: step %q must start pending with nothing else recorded", run.ID, st.Name)
 		}
 		seen[st.Name] = true

@@ -72,7 +72,7 @@ func (l *azLease) PutSteps(recs []state.StepRecord, entries []state.JournalEntry
 		return fmt.Errorf("put steps of run %s: %d records but %d journal entries", l.runID, len(recs), len(entries))
 	}
 	for i, rec := range recs {
-		if err := checkName("step name", rec.Name, maxNameLen); err != nil {
+		if err := state.CheckName("step name", rec.Name, state.MaxNameLen); err != nil {
 			return fmt.Errorf("put step of run %s: %w", l.runID, err)
 		}
 		if s := entries[i].Step; s != "" && s != rec.Name {

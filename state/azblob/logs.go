@@ -22,7 +22,7 @@ import (
 // on another blob, so a takeover landing between the check and the append
 // lets that one chunk of output in.
 func (l *azLease) AppendLog(step string, chunk []byte) error {
-	if err := checkName("step name", step, maxNameLen); err != nil {
+	if err := state.CheckName("step name", step, state.MaxNameLen); err != nil {
 		return fmt.Errorf("append log of run %s: %w", l.runID, err)
 	}
 	name := l.s.logName(l.runID, step)

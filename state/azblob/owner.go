@@ -144,7 +144,7 @@ func (s *store) acquireOnce(ctx context.Context, runID string, h state.Holder, n
 	if err != nil {
 		return nil, err
 	}
-	if err := endedError(v.run); err != nil {
+	if err := state.EndedError(v.run); err != nil {
 		return nil, err
 	}
 	var data map[string]string // the old holder, on a takeover
@@ -188,7 +188,7 @@ func (s *store) journalOwner(ctx context.Context, from *runState, h state.Holder
 		if st.gen != from.gen {
 			return nil, errRedo
 		}
-		if err := endedError(st.run); err != nil {
+		if err := state.EndedError(st.run); err != nil {
 			return nil, err
 		}
 		run := st.run
@@ -237,7 +237,7 @@ func (s *store) supersedeOnce(ctx context.Context, runID string, entry state.Jou
 	if err != nil {
 		return err
 	}
-	if err := endedError(v.run); err != nil {
+	if err := state.EndedError(v.run); err != nil {
 		return err
 	}
 	if o := v.run.Owner; o != nil && !gone(v, now) {
@@ -248,7 +248,7 @@ func (s *store) supersedeOnce(ctx context.Context, runID string, entry state.Jou
 		if st.gen != v.st.gen {
 			return nil, errRedo
 		}
-		if err := endedError(st.run); err != nil {
+		if err := state.EndedError(st.run); err != nil {
 			return nil, err
 		}
 		it, err := mk(st)
