@@ -501,7 +501,7 @@ func (b *builder) describe(s *runbook.Step) *Step {
 		if interval <= 0 {
 			interval = 30 * time.Second
 		}
-		ps.Wait = &Wait{Until: b.rb.ExprText(s.Until), IntervalSeconds: seconds(interval), TimeoutSeconds: seconds(s.Timeout)}
+		ps.Wait = &Wait{Until: b.rb.ExprText(s.Until), IntervalSeconds: seconds(interval), TimeoutSeconds: seconds(s.Timeout), StableForSeconds: seconds(s.StableFor)}
 		if s.FailIf != nil {
 			ps.Wait.FailIf = b.rb.ExprText(s.FailIf)
 		}

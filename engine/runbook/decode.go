@@ -320,6 +320,7 @@ func (l *loader) decodeStep(s *Step, src *stepSource) {
 			l.warnf(at["timeout"].Expr.Range(), "Wait interval longer than its timeout",
 				"The wait polls every %s but times out after %s, so it checks only once.", s.Interval, s.Timeout)
 		}
+		l.decodeStableFor(s, at)
 	}
 	if a := at["undoes"]; a != nil {
 		s.Undoes = l.stepTraversal(a.Expr, "undoes")
@@ -570,4 +571,25 @@ func firstDuplicate(s []string) string {
 		seen[x] = true
 	}
 	return ""
+}
+
+// decodeStableFor reads a wait's stable_for: how long until must hold on
+// every poll before the wait succeeds. It must span at least one interval
+// and leave time before the timeout.
+func (l *loader) decodeStableFor(s *Step, at hcl.Attributes) {
+	d, ok := l.attrDuration(at, "stable_for", "The wait's stable_for")
+	if !ok {
+		return
+	}
+	rng := at["stable_for"].Expr.Range()
+	switch {
+	case d < s.Interval:
+		l.errorf(rng, "Invalid stable_for",
+			"stable_for (%s) is shorter than the wait's interval (%s): the condition would be seen only once; make it at least one interval.", d, s.Interval)
+	case s.Timeout > 0 && d >= s.Timeout:
+		l.errorf(rng, "Invalid stable_for",
+			"stable_for (%s) must be shorter than the wait's timeout (%s), or the wait can never succeed.", d, s.Timeout)
+	default:
+		s.StableFor = d
+	}
 }

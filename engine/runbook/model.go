@@ -189,6 +189,9 @@ type Step struct {
 	// FailMessage explains a fail_if that holds (a string over self).
 	FailMessage hcl.Expression
 	Interval    time.Duration // default 30s
+	// StableFor is how long Until must hold on every poll before the wait
+	// succeeds (0: the first poll where it holds).
+	StableFor time.Duration
 
 	// Approval and manual.
 	Approvers      []string
