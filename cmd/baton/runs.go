@@ -340,7 +340,7 @@ func cmdRuns(_ context.Context, env *cliEnv, args []string) int {
 		if *asJSON {
 			return printJSON(env, runs)
 		}
-		tw := tabwriter.NewWriter(env.io.out, 0, 2, 2, ' ', 0)
+		tw := tabwriter.NewWriter(env.doc(), 0, 2, 2, ' ', 0)
 		fmt.Fprintln(tw, "RUN\tRUNBOOK\tSTATUS\tSTARTED\tBY\tTARGET")
 		for _, r := range runs {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Runbook, r.Status, r.CreatedAt.UTC().Format(time.RFC3339), r.Requester, r.Target)
@@ -362,7 +362,7 @@ func cmdLogs(_ context.Context, env *cliEnv, args []string) int {
 		if err != nil {
 			return fail(env, err)
 		}
-		_, _ = env.io.out.Write(b)
+		_, _ = env.doc().Write(b)
 		return exitOK
 	})
 }
@@ -612,7 +612,7 @@ func cmdLocks(_ context.Context, env *cliEnv, args []string) int {
 		if *asJSON {
 			return printJSON(env, rows)
 		}
-		tw := tabwriter.NewWriter(env.io.out, 0, 2, 2, ' ', 0)
+		tw := tabwriter.NewWriter(env.doc(), 0, 2, 2, ' ', 0)
 		fmt.Fprintln(tw, "LOCK\tRUN\tSTATE\tSINCE\tBY\tHOLDER")
 		for _, r := range rows {
 			holder := "no process (resume it, or supersede it)"
@@ -652,7 +652,7 @@ func cmdJournal(_ context.Context, env *cliEnv, args []string) int {
 			return fail(env, err)
 		}
 		if *asJSON {
-			enc := json.NewEncoder(env.io.out)
+			enc := json.NewEncoder(env.doc())
 			for _, e := range entries {
 				_ = enc.Encode(e)
 			}
@@ -676,7 +676,7 @@ func cmdJournal(_ context.Context, env *cliEnv, args []string) int {
 			if e.Identity != "" {
 				who += " [" + e.Identity + "]"
 			}
-			fmt.Fprintf(env.io.out, "%4d %s %-24s%s by %s %s\n", e.Seq, e.At.UTC().Format(time.RFC3339), e.Type, step, who, oneLine(strings.Join(kv, " "), 140))
+			fmt.Fprintf(env.doc(), "%4d %s %-24s%s by %s %s\n", e.Seq, e.At.UTC().Format(time.RFC3339), e.Type, step, who, oneLine(strings.Join(kv, " "), 140))
 		}
 		return exitOK
 	})
@@ -717,7 +717,7 @@ func verifySignatures(env *cliEnv, st state.Backend, runID string, signers *sign
 }
 
 func printJSON(env *cliEnv, v any) int {
-	enc := json.NewEncoder(env.io.out)
+	enc := json.NewEncoder(env.doc())
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
 		return fail(env, err)

@@ -123,6 +123,9 @@ func Build(ctx context.Context, rb *runbook.Runbook, opts Options) (*Plan, hcl.D
 
 	order := g.Order()
 	for _, name := range order {
+		if d := interrupted(ctx, rb); d != nil {
+			return nil, append(b.diags, d)
+		}
 		s := rb.Step(name)
 		if s == nil || s.Class == runbook.ClassBackout {
 			continue
@@ -142,6 +145,18 @@ func Build(ctx context.Context, rb *runbook.Runbook, opts Options) (*Plan, hcl.D
 	b.summary(p)
 	p.PlanDigest = p.Digest()
 	return p, b.diags
+}
+
+// interrupted is the diagnostic of a plan stopped by its context (Ctrl-C,
+// SIGTERM), nil while it runs on.
+func interrupted(ctx context.Context, rb *runbook.Runbook) *hcl.Diagnostic {
+	if ctx == nil || ctx.Err() == nil {
+		return nil
+	}
+	rng := rb.DeclRange
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Planning interrupted",
+		Detail:  fmt.Sprintf("baton stopped planning when asked to (%v); no plan was made and nothing was run.", context.Cause(ctx)),
+		Subject: &rng}
 }
 
 func (b *builder) identity(p *Plan) {

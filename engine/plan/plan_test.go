@@ -458,3 +458,26 @@ func names(s []*plan.Step) []string {
 }
 
 func slicesEqual(a, b []string) bool { return cmp.Equal(a, b) }
+
+// TestBuildInterrupted: a plan whose context ends (Ctrl-C) stops at the
+// next step with one clear error and no plan, even mid-refresh.
+func TestBuildInterrupted(t *testing.T) {
+	rb := plantest.Load(t, "runbooks/failover")
+	ctx, cancel := context.WithCancel(t.Context())
+	refreshes := 0
+	refresh := func(context.Context, *runbook.Step, cty.Value) (cty.Value, error) {
+		refreshes++
+		cancel() // the operator presses Ctrl-C during the first check
+		return cty.NilVal, nil
+	}
+	p, diags := plan.Build(ctx, rb, plan.Options{Vars: plantest.Vars(), Refresh: refresh})
+	if p != nil {
+		t.Fatal("an interrupted plan returned a plan")
+	}
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "Planning interrupted") {
+		t.Fatalf("diagnostics %v, want Planning interrupted", diags)
+	}
+	if refreshes != 1 {
+		t.Errorf("%d checks ran, want planning to stop after the first", refreshes)
+	}
+}
