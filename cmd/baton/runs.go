@@ -18,8 +18,10 @@ import (
 	"github.com/batonhq/baton/engine/clock"
 	"github.com/batonhq/baton/engine/executor"
 	"github.com/batonhq/baton/engine/plan"
+	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/engine/version"
 	"github.com/batonhq/baton/internal/proc"
+	"github.com/batonhq/baton/internal/signing"
 	"github.com/batonhq/baton/state"
 )
 
@@ -68,14 +70,18 @@ func (f *runFlags) registerApply(fs *flag.FlagSet) {
 }
 
 // options are the executor's options for apply (run nil) or resume.
-func (f *runFlags) options(env *cliEnv, st state.Backend, run *state.Run) (executor.Options, error) {
+func (f *runFlags) options(env *cliEnv, st state.Backend, run *state.Run, rb *runbook.Runbook) (executor.Options, error) {
 	var obs executor.Observer = &humanProgress{w: env.io.out}
 	if f.json {
 		obs = newJSONProgress(env.io.out)
 	}
-	as, err := f.signers.load(run)
-	if err != nil {
-		return executor.Options{}, err
+	var as *signing.AllowedSigners
+	if f.signers.path != "" || rb.AllowedSigners == nil {
+		// A runbook's own allowed_signers comes with the runbook.
+		var err error
+		if as, err = f.signers.load(run); err != nil {
+			return executor.Options{}, err
+		}
 	}
 	return executor.Options{
 		Store: st, Clock: clock.Wall{}, Log: env.log, Observer: obs, Parallelism: f.parallelism,
@@ -151,7 +157,7 @@ func cmdApply(ctx context.Context, env *cliEnv, args []string) int {
 		return fail(env, err)
 	}
 	defer st.Close()
-	opts, err := f.options(env, st, nil)
+	opts, err := f.options(env, st, nil, rb)
 	if err != nil {
 		return fail(env, err)
 	}
@@ -203,7 +209,7 @@ func cmdResume(ctx context.Context, env *cliEnv, args []string) int {
 	if !ok {
 		return exitError
 	}
-	opts, err := f.options(env, st, &run)
+	opts, err := f.options(env, st, &run, rb)
 	if err != nil {
 		return fail(env, err)
 	}

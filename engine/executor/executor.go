@@ -243,6 +243,11 @@ func newRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*run,
 	if opts.Store == nil {
 		return nil, errors.New("executor: no state store")
 	}
+	as, err := runbookSigners(rb, opts.AllowedSigners)
+	if err != nil {
+		return nil, err
+	}
+	opts.AllowedSigners = as
 	r := &run{
 		opts: opts, clk: opts.Clock, log: opts.Log, store: opts.Store, j: newJournal(), rb: rb, vars: vars,
 		em:      &emitter{obs: opts.Observer},
@@ -521,4 +526,18 @@ func (r *run) checkRespend() error {
 		}
 	}
 	return nil
+}
+
+// runbookSigners is the allowed-signers file a run counts decisions
+// against: the runbook's own allowed_signers, else the one given. A
+// runbook that names one cannot be run against another.
+func runbookSigners(rb *runbook.Runbook, given *signing.AllowedSigners) (*signing.AllowedSigners, error) {
+	own := rb.AllowedSigners
+	switch {
+	case own == nil:
+		return given, nil
+	case given != nil && given.Digest() != own.Digest():
+		return nil, fmt.Errorf("runbook %s counts only decisions signed for its allowed_signers %s (digest %s); --allowed-signers %s is another file (digest %s): drop the flag", rb.Name, own.Name(), short(own.Digest()), given.Name(), short(given.Digest()))
+	}
+	return own, nil
 }

@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
+
+	"github.com/batonhq/baton/engine/runbook"
 
 	"github.com/batonhq/baton/internal/signing"
 	"github.com/batonhq/baton/state"
@@ -200,5 +203,51 @@ action "a" {
 	res, err := Resume(t.Context(), rb, f.vars(rb), id, o, ResumeOptions{})
 	if err != nil || res.Status != state.RunSucceeded || f.calls.get("a") != 0 {
 		t.Fatalf("resume: %v %v, a ran %d times", res, err, f.calls.get("a"))
+	}
+}
+
+// TestRunbookAllowedSigners: a runbook that names its allowed_signers file
+// counts only signed decisions without any flag, pins the file's digest,
+// and cannot be run against another file.
+func TestRunbookAllowedSigners(t *testing.T) {
+	dir := t.TempDir()
+	bobKey, bobPub := sshKey(t, dir, "bob")
+	_, carolPub := sshKey(t, dir, "carol")
+	src := strings.Replace(gatedRunbook, `lock    = "site/${var.site}"`, `lock    = "site/${var.site}"
+  allowed_signers = "ops/allowed_signers"`, 1)
+	f := newFixture(t)
+	fsys := fstest.MapFS{
+		"rb.hcl":              &fstest.MapFile{Data: []byte(src)},
+		"ops/allowed_signers": &fstest.MapFile{Data: []byte("bob " + bobPub + "\n")},
+	}
+	rb, diags := runbook.Load(runbook.FromFS(fsys), "rb.hcl", f.reg)
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	o := f.opts()
+	o.AllowedSigners = allowedSigners(t, "bob "+bobPub, "carol "+carolPub)
+	if _, err := Start(t.Context(), rb, f.vars(rb), o, Meta{}); err == nil || !strings.Contains(err.Error(), "drop the flag") {
+		t.Fatalf("start with another allowed-signers file: %v", err)
+	}
+	o.AllowedSigners = nil
+	res, err := Start(t.Context(), rb, f.vars(rb), o, Meta{})
+	if err != nil || res.Status != state.RunPaused {
+		t.Fatalf("start: %v %v", res, err)
+	}
+	run, err := f.store.Run(res.RunID)
+	if err != nil || run.AllowedSignersDigest != rb.AllowedSigners.Digest() {
+		t.Fatalf("run pins %q, want the runbook's file %q (%v)", run.AllowedSignersDigest, rb.AllowedSigners.Digest(), err)
+	}
+	unsigned := Decision{By: "bob", Decision: "approved", AllowedSigners: rb.AllowedSigners}
+	if err := AnswerWith(f.store, res.RunID, "cab", unsigned, f.clk.Now()); !errors.Is(err, ErrUnsigned) {
+		t.Fatalf("unsigned approval: %v, want ErrUnsigned", err)
+	}
+	signed := Decision{By: "bob", Decision: "approved", Signed: f.sign(t, bobKey, res.RunID, "bob"), AllowedSigners: rb.AllowedSigners}
+	if err := AnswerWith(f.store, res.RunID, "cab", signed, f.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Resume(t.Context(), rb, f.vars(rb), res.RunID, o, ResumeOptions{})
+	if err != nil || got.Status != state.RunSucceeded || f.calls.get("change") != 1 {
+		t.Fatalf("resume: %v %v, promoted %d times", got, err, f.calls.get("change"))
 	}
 }

@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"fmt"
+	"github.com/batonhq/baton/internal/signing"
 	"slices"
 	"time"
 
@@ -66,6 +67,7 @@ func (l *loader) decodeRunbook() {
 	rb.Refs = l.attrStrings(at, "refs", "refs")
 	rb.Includes = l.attrStrings(at, "include", "include")
 	rb.RunTimeout, _ = l.attrDuration(at, "timeout", "The run timeout")
+	l.decodeAllowedSigners(at)
 	if a := at["lock"]; a != nil {
 		rb.Lock = a.Expr
 		l.checkRefs(a.Expr.Variables(), allowVar|allowLocal, "A lock key")
@@ -592,4 +594,30 @@ func (l *loader) decodeStableFor(s *Step, at hcl.Attributes) {
 	default:
 		s.StableFor = d
 	}
+}
+
+// decodeAllowedSigners reads the runbook's allowed_signers: the git-style
+// file, in the runbooks' repository, of whose SSH keys may sign decisions
+// for which names. The file becomes one of the runbook's sources, so a
+// change to it changes the source digest and is reviewed like one.
+func (l *loader) decodeAllowedSigners(at hcl.Attributes) {
+	a := at["allowed_signers"]
+	rel := l.attrString(at, "allowed_signers", "allowed_signers")
+	if a == nil || rel == "" {
+		return
+	}
+	rng := a.Expr.Range()
+	name := l.rules.Resolve(l.rules.Dir(rng.Filename), rel)
+	src, err := l.fsys.ReadFile(name)
+	if err != nil {
+		l.errorf(rng, "Cannot read allowed_signers", "%s", readFailure(name, err))
+		return
+	}
+	as, err := signing.ParseAllowedSigners(name, src)
+	if err != nil {
+		l.errorf(rng, "Invalid allowed_signers", "%s: fix the file in the runbooks' repository.", err)
+		return
+	}
+	l.rb.Sources[l.sourceKey(name)] = src
+	l.rb.AllowedSigners = as
 }

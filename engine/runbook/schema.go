@@ -27,7 +27,7 @@ var fileSchema = &hcl.BodySchema{
 var runbookSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "title"}, {Name: "description"}, {Name: "version"}, {Name: "owner"},
-		{Name: "refs"}, {Name: "include"}, {Name: "lock"}, {Name: "timeout"},
+		{Name: "refs"}, {Name: "include"}, {Name: "lock"}, {Name: "timeout"}, {Name: "allowed_signers"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "change"}},
 }
