@@ -222,7 +222,7 @@ func cmdReview(ctx context.Context, env *cliEnv, args []string) int {
 	outPath := fs.String("o", "", "write to FILE instead of stdout")
 	withRehearsal := fs.Bool("rehearsal", false, "rehearse against --site/--scenario and attach the report as test evidence")
 	var af answerFlags
-	af.register(fs, false)
+	af.register(fs, true)
 	pos, code := parseChecked(fs, args, exactly(1))
 	if code >= 0 {
 		return code
