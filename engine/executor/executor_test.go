@@ -975,3 +975,42 @@ wait "ready" {
 		})
 	}
 }
+
+// TestUnreadableWindowFailsClosed: a change window whose bound is not an
+// RFC 3339 time (given as an input, so validate cannot see it) pauses the
+// point of no return; it never lets it pass unchecked.
+func TestUnreadableWindowFailsClosed(t *testing.T) {
+	f := newFixture(t)
+	rb := f.load(`
+runbook "t" {
+  change {
+    window {
+      start = var.window_start
+      end   = var.window_end
+    }
+  }
+}
+variable "window_start" {
+  type    = string
+  default = "2026-03-01T21:00:00Z"
+}
+variable "window_end" { type = string }
+action "promote" {
+  uses = "change"
+  point_of_no_return = true
+  idempotent = true
+}`)
+	res, err := Start(t.Context(), rb, f.vars(rb, "window_end=2026-03-01 23:00"), f.opts(), Meta{})
+	if err != nil || res.Status != state.RunPaused {
+		t.Fatalf("%v %v, want paused", res, err)
+	}
+	if !strings.Contains(res.Reason, `"2026-03-01 23:00"`) || !strings.Contains(res.Reason, "not an RFC 3339 timestamp") {
+		t.Errorf("reason %q does not say what is wrong with the window", res.Reason)
+	}
+	if f.calls.get("change") != 0 {
+		t.Fatal("the point of no return ran with an unreadable window")
+	}
+	if !contains(f.journalTypes(res.RunID), "window.unreadable:promote") {
+		t.Errorf("journal: %v", f.journalTypes(res.RunID))
+	}
+}
