@@ -27,7 +27,7 @@ import (
 
 func init() {
 	register(&command{name: "apply", synopsis: "start a run of a runbook against the live site", usage: "RUNBOOK|PLANFILE [-var name=value] [-var-file FILE] [-json] [-parallelism N] [--wait-approvals]", run: cmdApply})
-	register(&command{name: "resume", synopsis: "continue a paused or interrupted run", usage: "RUN RUNBOOK [-var ...] [--accept-changes] [--override-window --by NAME --reason TEXT]", run: cmdResume})
+	register(&command{name: "resume", synopsis: "continue a paused or interrupted run", usage: "RUN RUNBOOK [-var ...] [--accept-changes] [--override-window --by NAME --reason TEXT] [--sign|--key FILE]", run: cmdResume})
 	register(&command{name: "status", synopsis: "show a run and the state of each step", usage: "RUN [-json]", run: cmdStatus})
 	register(&command{name: "runs", synopsis: "list runs", usage: "[-json]", run: cmdRuns})
 	register(&command{name: "logs", synopsis: "print the captured output of a run's steps", usage: "RUN [STEP]", run: cmdLogs})
@@ -178,6 +178,8 @@ func cmdResume(ctx context.Context, env *cliEnv, args []string) int {
 	fs.BoolVar(&ro.OverrideWindow, "override-window", false, "let a point of no return start although the change window is too short")
 	fs.StringVar(&ro.By, "by", "", "who decides (with --accept-changes or --override-window)")
 	fs.StringVar(&ro.Reason, "reason", "", "why (with --override-window)")
+	var sign signFlags
+	sign.register(fs)
 	pos, code := parseChecked(fs, args, func(pos []string) bool { return len(pos) == 1 || len(pos) == 2 })
 	if code >= 0 {
 		return code
@@ -185,6 +187,11 @@ func cmdResume(ctx context.Context, env *cliEnv, args []string) int {
 	if ro.OverrideWindow && (ro.By == "" || ro.Reason == "") {
 		return fail(env, errors.New("--override-window needs --by NAME and --reason TEXT: the decision is journaled"))
 	}
+	signer, err := sign.signer()
+	if err != nil {
+		return fail(env, err)
+	}
+	ro.Signer = signer
 	if ro.By == "" {
 		ro.By = currentUser()
 	}

@@ -106,6 +106,9 @@ type ResumeOptions struct {
 	// window is too short; By and Reason are journaled.
 	OverrideWindow bool
 	By, Reason     string
+	// Signer, when set, signs the decisions above with the operator's
+	// key. A run that counts only signed decisions requires it.
+	Signer signing.Signer
 }
 
 // Result is how a run ended (or paused).
@@ -171,6 +174,9 @@ type run struct {
 	index  map[string]int // position in order
 	steps  map[string]*runbook.Step
 	resume ResumeOptions
+	// decided are the resume's decisions (accepted changes, a window
+	// override), signed where asked, to journal once the run is owned.
+	decided map[state.AnswerKind]state.JournalEntry
 
 	mu       sync.Mutex // guards recs, outputs, record
 	record   state.Run
@@ -381,6 +387,10 @@ func Resume(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value,
 	if rec.InputsDigest != "" && inDigest != rec.InputsDigest {
 		return Result{RunID: runID, Status: rec.Status}, fmt.Errorf("the inputs differ from the ones run %s started with; pass the same -var, -var-file and BATON_VAR_ values (sensitive ones included)", runID)
 	}
+	total, _ := digest.Sources(rb.Sources)
+	if r.decided, err = r.resumeDecisions(rec, ro, ch, total); err != nil {
+		return Result{RunID: runID, Status: rec.Status}, err
+	}
 	lease, err := r.store.AcquireRun(runID, r.holder(), r.opts.leaseNow())
 	if err != nil {
 		return Result{RunID: runID, Status: rec.Status}, fmt.Errorf("taking run %s over: %w", runID, err)
@@ -402,7 +412,7 @@ func (r *run) resumeOwned(ctx context.Context, ro ResumeOptions, ch *SourcesChan
 	}
 	r.record = rec
 	if ch != nil {
-		_ = r.appendEntry(r.entry("run.changes_accepted", "", map[string]string{"by": ro.By, "changes": ch.Error()}))
+		_ = r.appendEntry(r.decided[state.AnswerAcceptChanges])
 		total, _ := digest.Sources(rb.Sources)
 		r.record.SourceDigest, r.record.SourceFiles = total, files
 	}
@@ -443,7 +453,7 @@ func (r *run) resumeOwned(ctx context.Context, ro ResumeOptions, ch *SourcesChan
 		return Result{}, fmt.Errorf("recording the resume: %w", err)
 	}
 	if ro.OverrideWindow {
-		_ = r.appendEntry(r.entry("window.override", "", map[string]string{"by": ro.By, "reason": ro.Reason}))
+		_ = r.appendEntry(r.decided[state.AnswerOverrideWindow])
 	}
 	r.em.emit(Event{Type: EventRunResumed, RunID: runID, At: now})
 	if err := r.recoverSteps(ctx); err != nil {

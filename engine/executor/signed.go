@@ -3,6 +3,7 @@ package executor
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/batonhq/baton/internal/signing"
@@ -64,8 +65,71 @@ func statementFits(st signing.Statement, run state.Run, e state.JournalEntry) er
 		return bad("signer", st.Signer, a.By)
 	case st.Decision != a.Resolution:
 		return bad("resolution", st.Decision, a.Resolution)
+	case a.Kind == state.AnswerAcceptChanges && st.SourcesDigest != a.SourcesDigest:
+		return bad("sources", st.SourcesDigest, a.SourcesDigest)
+	case (a.Kind == state.AnswerAcceptChanges || a.Kind == state.AnswerOverrideWindow) && st.Comment != a.Comment:
+		return bad("reason", st.Comment, a.Comment)
 	}
 	return nil
+}
+
+// resumeDecisions are the journal entries of what the operator decides by
+// resuming: changed sources accepted, a too-short window overridden. Each
+// is signed with ro.Signer when given; a run that counts only signed
+// decisions refuses them unsigned or signed by a key not allowed for the
+// name given.
+func (r *run) resumeDecisions(rec state.Run, ro ResumeOptions, ch *SourcesChangedError, sources string) (map[state.AnswerKind]state.JournalEntry, error) {
+	out := map[state.AnswerKind]state.JournalEntry{}
+	if ch != nil {
+		e := r.entry("run.changes_accepted", "", map[string]string{"by": ro.By, "changes": ch.Error()})
+		e.Answer = &state.Answer{Kind: state.AnswerAcceptChanges, By: ro.By, Comment: ch.Error(), PlanDigest: rec.PlanDigest, SourcesDigest: sources}
+		out[state.AnswerAcceptChanges] = e
+	}
+	if ro.OverrideWindow {
+		e := r.entry("window.override", "", map[string]string{"by": ro.By, "reason": ro.Reason})
+		e.Answer = &state.Answer{Kind: state.AnswerOverrideWindow, By: ro.By, Comment: ro.Reason, PlanDigest: rec.PlanDigest}
+		out[state.AnswerOverrideWindow] = e
+	}
+	for k, e := range out {
+		if err := r.signResumeDecision(rec, ro.Signer, &e); err != nil {
+			return nil, fmt.Errorf("the %s decision: %w", strings.ReplaceAll(string(k), "_", " "), err)
+		}
+		out[k] = e
+	}
+	return out, nil
+}
+
+// signResumeDecision signs one of the resume's decisions and, when the run
+// counts only signed decisions, verifies it as the engine will.
+func (r *run) signResumeDecision(rec state.Run, sg signing.Signer, e *state.JournalEntry) error {
+	a := e.Answer
+	if sg == nil {
+		if rec.AllowedSignersDigest != "" {
+			return fmt.Errorf("%w (allowed signers %s): resume with --sign (or --key FILE)", ErrUnsigned, rec.AllowedSigners)
+		}
+		return nil
+	}
+	head, err := r.store.VerifyJournal(rec.ID)
+	if err != nil {
+		return frozenError(rec.ID, err)
+	}
+	sources := a.SourcesDigest
+	if sources == "" {
+		sources = rec.SourceDigest
+	}
+	s, err := sg.Sign(signing.Statement{RunID: rec.ID, Kind: string(a.Kind), PlanDigest: rec.PlanDigest, SourcesDigest: sources,
+		JournalHead: head, Signer: a.By, Comment: a.Comment, At: e.At.UTC()})
+	if err != nil {
+		return err
+	}
+	if a.Signed, err = signing.Marshal(s); err != nil {
+		return err
+	}
+	if rec.AllowedSignersDigest == "" {
+		return nil
+	}
+	_, err = verifyDecision(r.opts.AllowedSigners, rec, *e, state.ApprovalPolicy{AllowRequester: true})
+	return err
 }
 
 // checkSigners makes sure a run that pinned an allowed-signers file is

@@ -251,3 +251,64 @@ func TestRunbookAllowedSigners(t *testing.T) {
 		t.Fatalf("resume: %v %v, promoted %d times", got, err, f.calls.get("change"))
 	}
 }
+
+// TestSignedResumeDecisions: in a run that counts only signed decisions, a
+// window override and an acceptance of changed sources count only when
+// signed by a key allowed for the name given, and journal verify checks
+// them again.
+func TestSignedResumeDecisions(t *testing.T) {
+	dir := t.TempDir()
+	erinKey, erinPub := sshKey(t, dir, "erin")
+	malloryKey, _ := sshKey(t, dir, "mallory")
+	as := allowedSigners(t, "erin "+erinPub)
+	src := header + `
+action "promote" {
+  uses               = "change"
+  point_of_no_return = true
+  expected_duration  = "2h"
+  idempotent         = true
+}`
+	windowed := strings.Replace(src, `lock    = "site/${var.site}"`, `lock    = "site/${var.site}"
+  change {
+    window {
+      start = "2026-03-01T21:00:00Z"
+      end   = "2026-03-01T23:00:00Z"
+    }
+  }`, 1)
+	for _, tt := range []struct {
+		name   string
+		signer func(t *testing.T) signing.Signer
+		want   string // in the error; "" for success
+	}{
+		{"unsigned", func(*testing.T) signing.Signer { return nil }, "resume with --sign"},
+		{"mallory's key claiming erin", func(t *testing.T) signing.Signer { return fileSigner(t, malloryKey) }, "not allowed"},
+		{"erin's key", func(t *testing.T) signing.Signer { return fileSigner(t, erinKey) }, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			rb := f.load(windowed)
+			o := f.opts()
+			o.AllowedSigners = as
+			res, err := Start(t.Context(), rb, f.vars(rb), o, Meta{})
+			if err != nil || res.Status != state.RunPaused {
+				t.Fatalf("start: %v %v, want paused by the window", res, err)
+			}
+			changed := f.load(windowed + "\n# reviewed\n")
+			ro := ResumeOptions{AcceptChanges: true, OverrideWindow: true, By: "erin", Reason: "CAB extended the window", Signer: tt.signer(t)}
+			got, err := Resume(t.Context(), changed, f.vars(changed), res.RunID, o, ro)
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.want) || f.calls.get("change") != 0 {
+					t.Fatalf("resume: %v %v (promoted %d times), want refused with %q", got, err, f.calls.get("change"), tt.want)
+				}
+				return
+			}
+			if err != nil || got.Status != state.RunSucceeded || f.calls.get("change") != 1 {
+				t.Fatalf("resume: %v %v, promoted %d times", got, err, f.calls.get("change"))
+			}
+			verified, unsigned, err := VerifyDecisions(f.store, res.RunID, as)
+			if err != nil || verified != 2 || unsigned != 0 {
+				t.Errorf("journal verify: %d verified, %d unsigned, %v; want the override and the acceptance verified", verified, unsigned, err)
+			}
+		})
+	}
+}
