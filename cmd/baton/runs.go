@@ -51,6 +51,7 @@ type runFlags struct {
 	reason      string
 	respend     string
 	signers     signersFlag
+	sign        signFlags // apply: sign the run's start
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -67,6 +68,7 @@ func (f *runFlags) registerApply(fs *flag.FlagSet) {
 	fs.BoolVar(&f.force, "force", false, "supersede the run holding the lock when no live process executes it (paused, or crashed); journaled in both runs")
 	fs.StringVar(&f.reason, "reason", "", "why (with --force; journaled)")
 	fs.StringVar(&f.respend, "respend", "", "apply a saved plan again: the run it started before (which must have ended before any point of no return)")
+	f.sign.register(fs, "the start of the run (the requester becomes a key, not only a name)")
 }
 
 // options are the executor's options for apply (run nil) or resume.
@@ -83,10 +85,17 @@ func (f *runFlags) options(env *cliEnv, st state.Backend, run *state.Run, rb *ru
 			return executor.Options{}, err
 		}
 	}
+	var starter signing.Signer
+	if run == nil {
+		var err error
+		if starter, err = f.sign.signer(); err != nil {
+			return executor.Options{}, err
+		}
+	}
 	return executor.Options{
 		Store: st, Clock: clock.Wall{}, Log: env.log, Observer: obs, Parallelism: f.parallelism,
 		Requester: currentUser(), EngineVersion: version.Version, WaitForApprovals: f.wait, ForceLock: f.force,
-		ForceReason: f.reason, Respend: f.respend, AllowedSigners: as,
+		ForceReason: f.reason, Respend: f.respend, AllowedSigners: as, StartSigner: starter,
 	}, nil
 }
 
@@ -179,7 +188,7 @@ func cmdResume(ctx context.Context, env *cliEnv, args []string) int {
 	fs.StringVar(&ro.By, "by", "", "who decides (with --accept-changes or --override-window)")
 	fs.StringVar(&ro.Reason, "reason", "", "why (with --override-window)")
 	var sign signFlags
-	sign.register(fs)
+	sign.register(fs, "the resume's decisions (--override-window, --accept-changes)")
 	pos, code := parseChecked(fs, args, func(pos []string) bool { return len(pos) == 1 || len(pos) == 2 })
 	if code >= 0 {
 		return code
@@ -266,6 +275,9 @@ func cmdStatus(_ context.Context, env *cliEnv, args []string) int {
 			fmt.Fprintf(w, " (%s)", run.Reason)
 		}
 		fmt.Fprintf(w, "\n  runbook   %s %s (%s)\n  started   %s by %s on %s\n", run.Runbook, run.Version, run.RunbookPath, run.CreatedAt.UTC().Format(time.RFC3339), run.Requester, run.Host)
+		if run.RequesterKey != "" {
+			fmt.Fprintf(w, "  signed    by key %s\n", run.RequesterKey)
+		}
 		if run.LockKey != "" {
 			fmt.Fprintf(w, "  lock      %s\n", run.LockKey)
 		}
@@ -394,7 +406,7 @@ func cmdAnswer(ctx context.Context, env *cliEnv, args []string, decision string)
 	return stateCommand(env, name, args, false, func(fs *flag.FlagSet) func([]string) bool {
 		by = fs.String("by", "", "who answers (required; with a signature, a principal of the allowed-signers file)")
 		comment = fs.String("comment", "", "a comment for the record")
-		sign.register(fs)
+		sign.register(fs, "the decision")
 		signers.register(fs)
 		fs.Bool("sign-only", false, "sign the decision into -o FILE without touching any state (on the approver's own machine; needs --plan)")
 		fs.String("import", "", "record the signed decision in FILE (made with --sign-only)")
@@ -441,7 +453,7 @@ func offlineAnswer(env *cliEnv, name, decision string, args []string) int {
 	planFile := fs.String("plan", "", "the plan file the change board reviewed (with --sign-only)")
 	importFile := fs.String("import", "", "record the signed decision in FILE")
 	var sign signFlags
-	sign.register(fs)
+	sign.register(fs, "the decision")
 	var signers signersFlag
 	signers.register(fs)
 	var sf stateFlag
@@ -535,7 +547,7 @@ func cmdResolve(_ context.Context, env *cliEnv, args []string) int {
 	var signers signersFlag
 	decision := ""
 	return stateCommand(env, "resolve", args, false, func(fs *flag.FlagSet) func([]string) bool {
-		sign.register(fs)
+		sign.register(fs, "the decision")
 		signers.register(fs)
 		succeeded = fs.Bool("succeeded", false, "the action took effect")
 		failed = fs.Bool("failed", false, "the action did not take effect and must not be retried")

@@ -79,6 +79,9 @@ type Options struct {
 	// by a key this file allows for the name they claim; the run pins the
 	// file's digest, and a resume must bring the same file.
 	AllowedSigners *signing.AllowedSigners
+	// StartSigner, when set, signs the run's start with the requester's
+	// key: the run then knows the requester as a key, not only a name.
+	StartSigner signing.Signer
 }
 
 // AutoAnswer is an automatic answer to an approval or manual step.
@@ -321,6 +324,9 @@ func Start(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, 
 	}
 	if as := r.opts.AllowedSigners; as != nil {
 		r.record.AllowedSigners, r.record.AllowedSignersDigest = as.Name(), as.Digest()
+	}
+	if err := signStart(&r.record, r.opts.StartSigner); err != nil {
+		return Result{}, fmt.Errorf("signing the start of the run: %w", err)
 	}
 	recs := make([]state.StepRecord, 0, len(r.order))
 	for _, n := range r.order {

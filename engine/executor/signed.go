@@ -36,6 +36,9 @@ func verifyDecision(as *signing.AllowedSigners, run state.Run, e state.JournalEn
 		return fp, err
 	}
 	if !pol.AllowRequester && a.Kind == state.AnswerApprove {
+		if run.RequesterKey != "" && fp == run.RequesterKey {
+			return fp, fmt.Errorf("key %s signed the start of run %s: the requester cannot approve their own run under any name; the runbook requires another approver's key", fp, run.ID)
+		}
 		for _, p := range as.SignerPrincipals(s) {
 			if state.SameName(p, pol.Requester) {
 				return fp, fmt.Errorf("key %s, which signed as %s, is also allowed for %s, who started run %s: the runbook requires another approver's key", fp, s.Statement.Signer, p, run.ID)
@@ -69,6 +72,48 @@ func statementFits(st signing.Statement, run state.Run, e state.JournalEntry) er
 		return bad("sources", st.SourcesDigest, a.SourcesDigest)
 	case (a.Kind == state.AnswerAcceptChanges || a.Kind == state.AnswerOverrideWindow) && st.Comment != a.Comment:
 		return bad("reason", st.Comment, a.Comment)
+	}
+	return nil
+}
+
+// signStart signs the start of run with sg (nothing when sg is nil): the
+// statement binds the run, its plan and its sources to the requester's
+// name and key.
+func signStart(run *state.Run, sg signing.Signer) error {
+	if sg == nil {
+		return nil
+	}
+	s, err := sg.Sign(signing.Statement{RunID: run.ID, Kind: signing.KindStart, PlanDigest: run.PlanDigest,
+		SourcesDigest: run.SourceDigest, Signer: run.Requester, At: run.CreatedAt.UTC()})
+	if err != nil {
+		return err
+	}
+	if run.StartSigned, err = signing.Marshal(s); err != nil {
+		return err
+	}
+	run.RequesterKey, err = signing.VerifySignature(s)
+	return err
+}
+
+// verifyStart checks a run's signed start: a signature that holds, over
+// this run, plan and requester, by the key the run records.
+func verifyStart(run state.Run) error {
+	if len(run.StartSigned) == 0 {
+		return nil
+	}
+	s, err := signing.Unmarshal(run.StartSigned)
+	if err != nil {
+		return fmt.Errorf("the signed start of run %s: %w", run.ID, err)
+	}
+	fp, err := signing.VerifySignature(s)
+	st := s.Statement
+	switch {
+	case err != nil:
+		return fmt.Errorf("the signed start of run %s: %w", run.ID, err)
+	case fp != run.RequesterKey:
+		return fmt.Errorf("the start of run %s was signed with key %s, but the run records %s: the run record was edited", run.ID, fp, run.RequesterKey)
+	case st.RunID != run.ID || st.Kind != signing.KindStart || st.PlanDigest != run.PlanDigest || !state.SameName(st.Signer, run.Requester):
+		return fmt.Errorf("%w: the signed start is for run %q, plan %q, requester %q; it does not belong to run %s", signing.ErrBadSignature, st.RunID, st.PlanDigest, st.Signer, run.ID)
 	}
 	return nil
 }
@@ -181,6 +226,9 @@ func VerifyDecisions(st state.Backend, runID string, as *signing.AllowedSigners)
 		return 0, 0, err
 	}
 	if err := checkSigners(run, as); err != nil {
+		return 0, 0, err
+	}
+	if err := verifyStart(run); err != nil {
 		return 0, 0, err
 	}
 	entries, err := st.Journal(runID)

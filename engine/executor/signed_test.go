@@ -312,3 +312,47 @@ action "promote" {
 		})
 	}
 }
+
+// TestSignedStart: a run started with the requester's key knows the
+// requester as that key. Where the runbook forbids self-approval, an
+// approval signed with it never counts, even when the allowed-signers file
+// lists the key only for another name; journal verify checks the start.
+func TestSignedStart(t *testing.T) {
+	dir := t.TempDir()
+	opKey, opPub := sshKey(t, dir, "operator")
+	bobKey, bobPub := sshKey(t, dir, "bob")
+	// The requester's key is (wrongly, or by a colleague's mistake)
+	// allowed for bob only: names cannot tell that bob is the requester.
+	as := allowedSigners(t, "bob "+opPub, "bob "+bobPub)
+	src := strings.Replace(gatedRunbook, `approvers = ["bob"]`, `approvers = ["bob"]
+  allow_requester = false`, 1)
+	f := newFixture(t)
+	rb := f.load(src)
+	o := f.opts()
+	o.AllowedSigners = as
+	o.StartSigner = fileSigner(t, opKey)
+	res, err := Start(t.Context(), rb, f.vars(rb), o, Meta{PlanDigest: "sha256:plan"})
+	if err != nil || res.Status != state.RunPaused {
+		t.Fatalf("start: %v %v", res, err)
+	}
+	run, _ := f.store.Run(res.RunID)
+	if run.RequesterKey == "" || len(run.StartSigned) == 0 {
+		t.Fatal("the signed start is not recorded")
+	}
+	self := Decision{By: "bob", Decision: "approved", Signed: f.sign(t, opKey, res.RunID, "bob"), AllowedSigners: as}
+	if err := AnswerWith(f.store, res.RunID, "cab", self, f.clk.Now()); err == nil || !strings.Contains(err.Error(), "signed the start") {
+		t.Fatalf("approval with the requester's key: %v, want refused", err)
+	}
+	bob := Decision{By: "bob", Decision: "approved", Signed: f.sign(t, bobKey, res.RunID, "bob"), AllowedSigners: as}
+	if err := AnswerWith(f.store, res.RunID, "cab", bob, f.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := VerifyDecisions(f.store, res.RunID, as); err != nil {
+		t.Errorf("journal verify: %v", err)
+	}
+	// A record whose requester key was swapped no longer verifies.
+	run.RequesterKey = "SHA256:someone-else"
+	if err := verifyStart(run); err == nil || !strings.Contains(err.Error(), "edited") {
+		t.Errorf("verifyStart of an edited record: %v", err)
+	}
+}
