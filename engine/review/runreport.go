@@ -112,7 +112,7 @@ func runSummary(run state.Run, steps []state.StepRecord, journal []state.Journal
 	}
 	t.para(fmt.Sprintf("baton %s %s of runbook %s %s: %s.", what, run.ID, run.Runbook, orNone(run.Version), run.Status))
 	items := []string{
-		"Plan digest: " + orNone(prefixed(run.PlanDigest)),
+		"Plan digest: " + orText(prefixed(run.PlanDigest), "(none: the run was not started from a saved plan)"),
 		"Journal head hash: " + orNone(head),
 		fmt.Sprintf("Journal: %d entries; %s", len(journal), orText(journalState(journal, head), "the last entry's hash matches the verified head")),
 		"Source digest: " + orNone(prefixed(run.SourceDigest)),
