@@ -14,6 +14,7 @@ import (
 
 	"github.com/batonhq/baton/engine/plan/plantest"
 	"github.com/batonhq/baton/engine/review"
+	"github.com/batonhq/baton/engine/review/adftest"
 	"github.com/batonhq/baton/state"
 )
 
@@ -144,7 +145,7 @@ func checkJiraFields(t *testing.T, f map[string]json.RawMessage, cfg review.Jira
 			t.Errorf("no %s", k)
 		}
 	}
-	if err := decodeADF(f["description"]); err != nil {
+	if err := adftest.Check(f["description"]); err != nil {
 		t.Errorf("description: %v", err)
 	}
 	if !strings.Contains(string(f["description"]), "sha256:"+digest) {
@@ -155,7 +156,7 @@ func checkJiraFields(t *testing.T, f map[string]json.RawMessage, cfg review.Jira
 		if id == "" {
 			continue
 		}
-		if err := decodeADF(f[id]); err != nil {
+		if err := adftest.Check(f[id]); err != nil {
 			t.Errorf("%s: %v", id, err)
 		}
 	}
@@ -436,7 +437,7 @@ func checkJiraReport(t *testing.T, b []byte, transition bool) {
 	} else if len(body.Properties) != 1 || body.Properties[0].Key != "sd.public.comment" || !body.Properties[0].Value["internal"] {
 		t.Errorf("the comment is not internal: %+v", body.Properties)
 	}
-	if err := decodeADF(adf); err != nil {
+	if err := adftest.Check(adf); err != nil {
 		t.Error(err)
 	}
 }
@@ -488,5 +489,18 @@ func TestServiceNowCloseCodes(t *testing.T) {
 				t.Error("the work notes lack the plan digest")
 			}
 		})
+	}
+}
+
+func TestRunReportWithoutPlanDigest(t *testing.T) {
+	run, recs, journal := finishedRun()
+	run.PlanDigest = ""
+	var b bytes.Buffer
+	if err := review.ServiceNowClose(&b, run, recs, journal, "h5"); err != nil {
+		t.Fatal(err)
+	}
+	notes := str(t, decodeObject(t, b.Bytes())["close_notes"])
+	if !strings.Contains(notes, "Plan digest: (none: the run was not started from a saved plan)") || !strings.Contains(notes, "Journal head hash: h5") {
+		t.Errorf("close notes:\n%s", notes)
 	}
 }
