@@ -229,7 +229,7 @@ func cmdReview(ctx context.Context, env *cliEnv, args []string) int {
 	if code >= 0 {
 		return code
 	}
-	f, tc, err := reviewFormat(*format, *ticketPath, *jiraProject)
+	form, tc, err := reviewFormat(*format, *ticketPath, *jiraProject)
 	if err != nil {
 		return fail(env, err)
 	}
@@ -266,7 +266,7 @@ func cmdReview(ctx context.Context, env *cliEnv, args []string) int {
 		if err != nil {
 			return fail(env, err)
 		}
-		if err := f.WriteRun(w, run, recs, j, head, tc); err != nil {
+		if err := form.WriteRun(w, run, recs, j, head, tc); err != nil {
 			if errors.Is(err, review.ErrNoRunHTML) {
 				err = fmt.Errorf("%w: use -format markdown, servicenow or jira for a run", err)
 			}
@@ -274,8 +274,8 @@ func cmdReview(ctx context.Context, env *cliEnv, args []string) int {
 		}
 		return exitOK
 	}
-	if err := tc.Jira.Check(f != review.FormatJira); err != nil {
-		return fail(env, fmt.Errorf("%w: give -jira-project KEY, or \"project\" in the jira section of the -ticket-config file", err))
+	if form == review.FormatJira && tc.Jira.Project == "" {
+		return fail(env, fmt.Errorf("%w: give -jira-project KEY, or \"project\" in the jira section of the -ticket-config file", review.ErrNoJiraProject))
 	}
 	var p *plan.Plan
 	rbPath := arg
@@ -315,7 +315,7 @@ func cmdReview(ctx context.Context, env *cliEnv, args []string) int {
 		}
 		ev.Rehearsal = reviewEvidence(rep, p.PlanDigest)
 	}
-	if err := f.WritePlan(w, p, rb, ev, tc); err != nil {
+	if err := form.WritePlan(w, p, rb, ev, tc); err != nil {
 		return fail(env, err)
 	}
 	return exitOK
