@@ -29,7 +29,7 @@ import (
 func init() {
 	register(&command{name: "plan", synopsis: "show what a run would do (a dry run that says will/may/will not run)", usage: "RUNBOOK [-var ...] [--target live | --site FIXTURE --scenario NAME] [-refresh=false] [-out FILE] [-json] [-detailed-exitcode]", run: cmdPlan})
 	register(&command{name: "show", synopsis: "print a saved plan", usage: "PLANFILE [-json]", run: cmdShow})
-	register(&command{name: "review", synopsis: "write the change-advisory record of a plan, or the post-implementation report of a run", usage: "RUNBOOK|PLANFILE|RUN [-format markdown|html] [-o FILE] [--rehearsal]", run: cmdReview})
+	register(&command{name: "review", synopsis: "write the change-advisory record of a plan, or the post-implementation report of a run", usage: "RUNBOOK|PLANFILE|RUN [-format markdown|html|servicenow|jira] [-ticket-config FILE] [-jira-project KEY] [-o FILE] [--rehearsal]", run: cmdReview})
 	register(&command{name: "rehearse", synopsis: "run a runbook end to end against a simulated site on a virtual clock", usage: "RUNBOOK --site FIXTURE [--scenario NAME] [--approve-all | --approvals FILE] [-json]", run: cmdRehearse})
 }
 
@@ -212,7 +212,9 @@ func cmdReview(ctx context.Context, env *cliEnv, args []string) int {
 	sf.register(fs)
 	var stf stateFlag
 	stf.register(fs)
-	format := fs.String("format", "markdown", "markdown or html")
+	format := fs.String("format", "markdown", "markdown, html (plans only), servicenow or jira")
+	ticketPath := fs.String("ticket-config", "", "JSON file with the ServiceNow category and the Jira project, fields and transition (docs/review.md)")
+	jiraProject := fs.String("jira-project", "", "the Jira project key (overrides -ticket-config)")
 	outPath := fs.String("o", "", "write to FILE instead of stdout")
 	withRehearsal := fs.Bool("rehearsal", false, "rehearse against --site/--scenario and attach the report as test evidence")
 	var af answerFlags
@@ -220,6 +222,10 @@ func cmdReview(ctx context.Context, env *cliEnv, args []string) int {
 	pos, code := parseChecked(fs, args, exactly(1))
 	if code >= 0 {
 		return code
+	}
+	form, tc, err := reviewFormat(*format, *ticketPath, *jiraProject)
+	if err != nil {
+		return fail(env, err)
 	}
 	w := env.doc()
 	if *outPath != "" {
@@ -254,10 +260,16 @@ func cmdReview(ctx context.Context, env *cliEnv, args []string) int {
 		if err != nil {
 			return fail(env, err)
 		}
-		if err := review.PostImplementation(w, run, recs, j, head); err != nil {
+		if err := form.WriteRun(w, run, recs, j, head, tc); err != nil {
+			if errors.Is(err, review.ErrNoRunHTML) {
+				err = fmt.Errorf("%w: use -format markdown, servicenow or jira for a run", err)
+			}
 			return fail(env, err)
 		}
 		return exitOK
+	}
+	if form == review.FormatJira && tc.Jira.Project == "" {
+		return fail(env, fmt.Errorf("%w: give -jira-project KEY, or \"project\" in the jira section of the -ticket-config file", review.ErrNoJiraProject))
 	}
 	var p *plan.Plan
 	rbPath := arg
@@ -297,19 +309,32 @@ func cmdReview(ctx context.Context, env *cliEnv, args []string) int {
 		}
 		ev.Rehearsal = reviewEvidence(rep, p.PlanDigest)
 	}
-	var err error
-	switch *format {
-	case "markdown", "md":
-		err = review.Markdown(w, p, rb, ev)
-	case "html":
-		err = review.HTML(w, p, rb, ev)
-	default:
-		err = fmt.Errorf("unknown -format %q: use markdown or html", *format)
-	}
-	if err != nil {
+	if err := form.WritePlan(w, p, rb, ev, tc); err != nil {
 		return fail(env, err)
 	}
 	return exitOK
+}
+
+// reviewFormat parses -format and reads the ticket configuration a
+// ServiceNow or Jira document takes (-jira-project overriding the file's).
+func reviewFormat(format, ticketPath, jiraProject string) (review.Format, review.TicketConfig, error) {
+	var tc review.TicketConfig
+	f, err := review.ParseFormat(format)
+	if err != nil {
+		return f, tc, fmt.Errorf("-format: %w", err)
+	}
+	if ticketPath != "" {
+		if tc, err = review.LoadTicketConfig(ticketPath); err != nil {
+			return f, tc, fmt.Errorf("-ticket-config: %w", err)
+		}
+	}
+	if jiraProject != "" {
+		tc.Jira.Project = jiraProject
+	}
+	if err := tc.Jira.Check(true); err != nil {
+		return f, tc, fmt.Errorf("-jira-project: %w", err)
+	}
+	return f, tc, nil
 }
 
 func looksLikeRunbook(arg string) bool {

@@ -1,7 +1,8 @@
 // Package review writes the documents a change board reads: the change
 // record of a plan (Markdown, or one self-contained HTML file with the
 // flowchart rendered offline by an embedded Mermaid) and, after the
-// change, the post-implementation report from a run's journal. Everything
+// change, the post-implementation report from a run's journal; and both as
+// the JSON bodies ServiceNow and Jira Service Management take. Everything
 // it writes comes from the plan, the runbook's declared change metadata
 // and recorded evidence; it never shows a sensitive value.
 package review
