@@ -47,7 +47,7 @@ type siteFlags struct {
 func (s *siteFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.target, "target", "", `"live": run the read-only checks against the runbook's targets`)
 	fs.StringVar(&s.site, "site", "", "a simulated site (fixture name such as contoso, or a fixture file)")
-	fs.StringVar(&s.scenario, "scenario", "healthy", "the fixture's scenario")
+	fs.StringVar(&s.scenario, "scenario", "", `the fixture's scenario (default "healthy", or the fixture's only scenario, such as a captured one's)`)
 }
 
 // resolveInputs resolves a runbook's inputs; against a simulated site, the
@@ -68,6 +68,12 @@ func (s *siteFlags) resolveInputs(env *cliEnv, rb *runbook.Runbook, in *inputFla
 func (s *siteFlags) fixture() (*sim.Fixture, string, error) {
 	if s.fx == nil && s.fxErr == nil {
 		s.fx, s.fxName, s.fxErr = loadFixture(s.site)
+		if s.fxErr == nil && s.scenario == "" {
+			s.scenario = "healthy"
+			if sc := s.fx.Scenarios(); len(sc) == 1 {
+				s.scenario = sc[0]
+			}
+		}
 	}
 	return s.fx, s.fxName, s.fxErr
 }
