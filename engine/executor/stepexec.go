@@ -313,6 +313,9 @@ func (r *run) checkApprovals() {
 			if !r.mayApprove(s, a.By) {
 				continue
 			}
+			if a.Decision != "rejected" && !rec.Deadline.IsZero() && !a.At.Before(rec.Deadline) {
+				continue // journaled after the expiry: too late, whatever time it claims
+			}
 			if a.Decision == "rejected" {
 				rejected = fmt.Sprintf("rejected by %s", a.By)
 				if a.Comment != "" {
