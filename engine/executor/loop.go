@@ -397,7 +397,7 @@ func (r *run) schedule(ctx context.Context, parts clock.Participants, virtual bo
 				progress = true
 				continue
 			}
-			if v.IsKnown() && !v.IsNull() && v.False() {
+			if isFalse(v) {
 				r.skip(name, state.SkipWhenFalse, reasonWhenFalse+r.rb.ExprText(s.When))
 				progress = true
 				continue
