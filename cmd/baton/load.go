@@ -85,9 +85,11 @@ func resolveInputsOver(env *cliEnv, rb *runbook.Runbook, f *inputFlags, defaults
 		Vars: f.vars, VarFiles: f.varFiles, Environ: os.Environ(), ReadFile: nil, // the loader's bounded reader: never /dev/zero whole
 		Defaults: defaults, DefaultsSource: source,
 	})
+	env.red.AddValues(vars)
 	if len(diags) > 0 {
 		_ = runbook.WriteDiagnostics(env.io.err, rb, rb.HCLFiles, diags, false)
 	}
+	env.log.Debug("inputs resolved", "inputs", len(vars), "errors", diags.HasErrors())
 	return vars, !diags.HasErrors()
 }
 

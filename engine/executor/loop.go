@@ -25,6 +25,10 @@ const (
 // execute runs the scheduling loop until the run ends or pauses.
 func (r *run) execute(ctx context.Context) (res Result, err error) {
 	defer r.closeTargets()
+	r.log.Debug("run executing", "run", r.id, "steps", len(r.order), "rehearsal", r.opts.Rehearsal)
+	defer func() {
+		r.log.Debug("run stopped", "run", r.id, "status", string(res.Status), "reason", r.red.String(res.Reason))
+	}()
 	defer func() {
 		if p := recover(); p != nil {
 			sf, ok := p.(storeFailure)

@@ -59,6 +59,10 @@ func (r *run) commitPolicy(rec state.StepRecord, typ string, data map[string]str
 }
 
 func (r *run) put(rec state.StepRecord, typ string, data map[string]string, when int) {
+	if r.log.IsDebug() {
+		r.log.Debug("step transition", "run", r.id, "step", rec.Name, "event", typ, "status", string(rec.Status),
+			"attempt", rec.Attempt, "error", r.red.String(rec.Error))
+	}
 	r.putEntry(rec, r.stepEntry(rec, typ, data), when)
 }
 

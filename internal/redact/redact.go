@@ -225,3 +225,15 @@ func utf16le(s string) string {
 	}
 	return string(b)
 }
+
+// Underlying returns the writer a redacting writer (Writer) writes to, or
+// w itself, so that callers can still tell a terminal from a file.
+func Underlying(w io.Writer) io.Writer {
+	for {
+		rw, ok := w.(*writer)
+		if !ok {
+			return w
+		}
+		w = rw.w
+	}
+}
