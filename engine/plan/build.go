@@ -841,7 +841,9 @@ func (b *builder) scrub(s string) string { return b.red.String(s) }
 
 // describeArgs is kind's description of args, after the redactor has learned
 // the secrets args hold.
-func (b *builder) describeArgs(kind interface{ Describe(cty.Value) steps.Description }, args cty.Value) steps.Description {
+func (b *builder) describeArgs(kind interface {
+	Describe(cty.Value) steps.Description
+}, args cty.Value) steps.Description {
 	if args == cty.NilVal {
 		args = cty.DynamicVal
 	}
