@@ -839,11 +839,14 @@ func sortedKeys(m map[string]bool) []string {
 // (sensitive).
 func (b *builder) scrub(s string) string { return b.red.String(s) }
 
+// describer is a step or target type, as far as plans need it.
+type describer interface {
+	Describe(args cty.Value) steps.Description
+}
+
 // describeArgs is kind's description of args, after the redactor has learned
 // the secrets args hold.
-func (b *builder) describeArgs(kind interface {
-	Describe(cty.Value) steps.Description
-}, args cty.Value) steps.Description {
+func (b *builder) describeArgs(kind describer, args cty.Value) steps.Description {
 	if args == cty.NilVal {
 		args = cty.DynamicVal
 	}
