@@ -48,6 +48,9 @@ func loadRunbook(env *cliEnv, path string) *runbook.Runbook {
 	fsys, p, _ := source(path)
 	rb, diags := runbook.LoadContext(env.ctx, fsys, p, registry())
 	logInternalErrors(env, diags)
+	if rb != nil {
+		env.log.Debug("runbook loaded", "path", path, "files", len(rb.Files), "steps", len(rb.Steps), "diagnostics", len(diags), "errors", diags.HasErrors())
+	}
 	if len(diags) > 0 {
 		var files map[string]*hcl.File
 		if rb != nil {

@@ -123,6 +123,9 @@ func buildPlan(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars map[s
 		}
 	}
 	p, diags := plan.Build(ctx, rb, opts)
+	if p != nil {
+		env.log.Debug("plan built", "steps", len(p.Steps), "post", len(p.Post), "refreshed", p.Refreshed, "target", p.Target, "digest", p.PlanDigest)
+	}
 	if len(diags) > 0 {
 		_ = runbook.WriteDiagnostics(env.io.err, rb, rb.HCLFiles, diags, false)
 	}

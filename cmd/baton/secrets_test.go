@@ -324,3 +324,20 @@ func TestSecretFlowsRefused(t *testing.T) {
 		t.Errorf("%d flow errors, want 7:\n%s", n, errs)
 	}
 }
+
+func TestLogArgsHidesVarValues(t *testing.T) {
+	tests := []struct{ in, want []string }{
+		{[]string{"plan", "rb.hcl", "-var", "pw=hunter22"}, []string{"plan", "rb.hcl", "-var", "pw=(hidden)"}},
+		{[]string{"apply", "--var", "pw=hunter22", "-json"}, []string{"apply", "--var", "pw=(hidden)", "-json"}},
+		{[]string{"apply", "-var=pw=hunter22"}, []string{"apply", "-var=pw=(hidden)"}},
+		{[]string{"apply", "--var=pw"}, []string{"apply", "--var=pw=(hidden)"}},
+		{[]string{"plan", "-var-file", "secrets.hcl", "-out", "p.json"}, []string{"plan", "-var-file", "secrets.hcl", "-out", "p.json"}},
+		{[]string{"plan", "-var"}, []string{"plan", "-var"}},
+	}
+	for _, tc := range tests {
+		got := logArgs(tc.in)
+		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("logArgs(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
