@@ -477,3 +477,36 @@ action "use" {
 		}
 	}
 }
+
+// TestRuntimeSecretRefusedInDecision: a decision on a value only the run
+// knows to be secret fails instead of journaling what it decided.
+func TestRuntimeSecretRefusedInDecision(t *testing.T) {
+	f := newFixture(t)
+	rb := f.load(header + `
+check "read" {
+  uses = "vault"
+}
+decision "starts_with_v" {
+  condition = startswith(step.read.output.key, "V")
+}
+`)
+	res, err := Start(t.Context(), rb, f.vars(rb), f.opts(), Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.statuses(res.RunID)["starts_with_v"]; got != state.StepFailed {
+		t.Fatalf("decision: %s, want failed", got)
+	}
+	steps, err := f.store.Steps(res.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range steps {
+		if s.Name == "starts_with_v" && !strings.Contains(s.Error, "depends on a sensitive value") {
+			t.Errorf("error %q", s.Error)
+		}
+		if strings.Contains(s.Reason, "decided") {
+			t.Errorf("step %s journaled a decision on a secret: %q", s.Name, s.Reason)
+		}
+	}
+}

@@ -216,7 +216,12 @@ func (r *run) decide(s *runbook.Step) {
 		r.fail(s.Name, errors.New("the decision's condition is null or unknown: a step it depends on produced no value"))
 		return
 	}
-	v, _ = v.Unmark()
+	if lang.Sensitive(v) {
+		// Validate refuses this; a value only a run knows to be secret (a
+		// step type's sensitive output) gets here.
+		r.fail(s.Name, errors.New("the decision's condition depends on a sensitive value, and a decision's outcome is shown and journaled: decide on something safe to show, or wrap it in nonsensitive(...)"))
+		return
+	}
 	r.succeed(s.Name, v, "decided "+fmt.Sprint(v.True()))
 	r.em.emit(Event{Type: EventStepFinished, RunID: r.id, Step: s.Name, Class: string(s.Class), At: r.clk.Now(), Status: string(state.StepSucceeded), Message: fmt.Sprintf("%s: %v", s.Description, v.True())})
 }

@@ -27,11 +27,28 @@ func (l *loader) checkSecretFlows() {
 		if s.Kind != nil && s.SensitiveOutput {
 			l.checkArgFlows(s, s.Kind, s.Uses, src.block.Body, src.remain)
 		}
-		if v := s.Verify; v != nil && v.Kind != nil && src.verify != nil {
+		if v := s.Verify; v != nil && v.Kind != nil && src.verify != nil && l.usesSecret(src.verify.remain) {
 			l.checkArgFlows(s, v.Kind, v.Uses, nil, src.verify.remain)
 		}
 	}
 	l.warnNonsensitive()
+}
+
+// usesSecret reports whether a verify block's arguments refer to a
+// sensitive value (only then are they decoded again).
+func (l *loader) usesSecret(body hcl.Body) bool {
+	sb, ok := body.(*hclsyntax.Body)
+	if !ok {
+		return true
+	}
+	var ts []hcl.Traversal
+	walkBody(sb, verifyMeta, nil, &ts)
+	for _, t := range ts {
+		if l.sensitiveTraversal(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkArgFlows decodes the arguments of one step type in the final

@@ -149,3 +149,25 @@ runbook "t" {
 		t.Errorf("no warning at nonsensitive(...):\n%s", writeDiags(t, rb, diags))
 	}
 }
+
+// TestVerifyFlows: a verify block's arguments are checked like a step's.
+func TestVerifyFlows(t *testing.T) {
+	src := flowHeader + `action "act" {
+  uses       = "exec"
+  command    = ["true"]
+  verify {
+    uses      = "http_get"
+    url       = "https://api.example/${var.secret}"
+    condition = self.output.status == 200
+  }
+}
+`
+	rb, diags := Load(FromFS(fstest.MapFS{"main.hcl": {Data: []byte(src)}}), "main.hcl", flowRegistry())
+	for _, d := range diags {
+		if d.Summary == "Secret flows into an argument that is not secret" && d.Subject.Start.Line == 15 &&
+			strings.HasPrefix(d.Detail, `var.secret flows into http_get.url via a template (step "act")`) {
+			return
+		}
+	}
+	t.Errorf("no flow error for the verify url:\n%s", writeDiags(t, rb, diags))
+}
