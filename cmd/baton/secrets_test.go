@@ -151,7 +151,7 @@ func batonProc(t *testing.T, dir string, env []string, args ...string) (int, str
 	return code, out.String(), errb.String()
 }
 
-var runIDRE = regexp.MustCompile(`\b(r-[0-9a-z-]+|[0-9]{8}T[0-9]{6}Z?-[0-9a-f]+)\b`)
+var runIDRE = regexp.MustCompile(`\b[0-9]{8}T[0-9]{6}Z-[0-9a-f]+\b`)
 
 // TestSecretsCanary runs every command over the canary runbook, with the
 // secret given by -var, by -var-file and by BATON_VAR_, and scans
@@ -232,6 +232,9 @@ func TestSecretsCanary(t *testing.T) {
 			baton(0, both, with("review", "plan.json")...)
 			baton(0, debug, with("review", "main.hcl", "-format", "html", "-o", "review.html")...)
 			applied := baton(0, jsonLog, with("apply", "main.hcl", "--state", "state.db")...)
+			if last := texts[len(texts)-1]; !strings.Contains(last.text, `"step transition"`) || !strings.Contains(last.text, `"@level":"debug"`) {
+				t.Errorf("the JSON debug log of apply does not show the steps' transitions:\n%s", last.text)
+			}
 			id := runIDRE.FindString(applied)
 			if id == "" {
 				t.Fatalf("no run id in the output of apply:\n%s", applied)
