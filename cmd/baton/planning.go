@@ -98,10 +98,10 @@ func (s *siteFlags) refresher(env *cliEnv, rb *runbook.Runbook, vars map[string]
 		if err != nil {
 			return nil, "", err
 		}
-		r, err := rehearse.Refresher(rb, vars, fx, s.scenario, env.log)
+		r, err := rehearse.Refresher(rb, vars, fx, s.scenario, env.log, env.red)
 		return r, "fixture:" + name + "/" + s.scenario, err
 	case s.target == "live":
-		r, err := executor.NewRefresher(rb, vars, executor.Options{Clock: clock.Wall{}, Log: env.log})
+		r, err := executor.NewRefresher(rb, vars, executor.Options{Clock: clock.Wall{}, Log: env.log, Redactor: env.red})
 		return r, "live", err
 	case s.target != "":
 		return nil, "", fmt.Errorf("unknown --target %q: use live, or --site FIXTURE for a simulated site", s.target)
@@ -110,7 +110,7 @@ func (s *siteFlags) refresher(env *cliEnv, rb *runbook.Runbook, vars map[string]
 }
 
 func buildPlan(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars map[string]cty.Value, sf *siteFlags, refresh bool, path string) (*plan.Plan, error) {
-	opts := plan.Options{Vars: vars, Now: time.Now, EngineVersion: version.Version, RunbookPath: path}
+	opts := plan.Options{Vars: vars, Now: time.Now, EngineVersion: version.Version, RunbookPath: path, Redactor: env.red}
 	if refresh {
 		r, target, err := sf.refresher(env, rb, vars)
 		if err != nil {
@@ -123,6 +123,9 @@ func buildPlan(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars map[s
 		}
 	}
 	p, diags := plan.Build(ctx, rb, opts)
+	if p != nil {
+		env.log.Debug("plan built", "steps", len(p.Steps), "post", len(p.Post), "refreshed", p.Refreshed, "target", p.Target, "digest", p.PlanDigest)
+	}
 	if len(diags) > 0 {
 		_ = runbook.WriteDiagnostics(env.io.err, rb, rb.HCLFiles, diags, false)
 	}
@@ -240,7 +243,7 @@ func cmdReview(ctx context.Context, env *cliEnv, args []string) int {
 			return fail(env, err)
 		}
 		defer f.Close()
-		w = f
+		w = env.red.Writer(f)
 	}
 	arg := pos[0]
 	// A run id: the post-implementation report from its journal.
@@ -420,7 +423,7 @@ func rehearseWith(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars ma
 		obs = &humanProgress{w: progress, virtual: true}
 	}
 	return rehearse.Run(ctx, rb, vars, rehearse.Options{
-		Fixture: fx, FixtureName: name, Scenario: scenario, Store: st, Log: env.log, Observer: obs,
+		Fixture: fx, FixtureName: name, Scenario: scenario, Store: st, Log: env.log, Redactor: env.red, Observer: obs,
 		Answers: answers, Requester: currentUser(), EngineVersion: version.Version,
 		RunbookPath: path, Inputs: displayInputs(vars),
 	})
