@@ -182,8 +182,9 @@ func (l *loader) attrDuration(attrs hcl.Attributes, name, what string) (time.Dur
 	return d, true
 }
 
-// suggest returns the candidate closest to name, or "" when none is close.
-func suggest(name string, candidates []string) string {
+// Suggest returns the candidate closest to name (edit distance under 3,
+// the first of equals in candidates' order), or "" when none is close.
+func Suggest(name string, candidates []string) string {
 	best, bestDist := "", 3
 	for _, c := range candidates {
 		if d := levenshtein.Distance(name, c, nil); d < bestDist {
@@ -194,7 +195,7 @@ func suggest(name string, candidates []string) string {
 }
 
 func didYouMean(name string, candidates []string) string {
-	if s := suggest(name, candidates); s != "" {
+	if s := Suggest(name, candidates); s != "" {
 		return fmt.Sprintf(" Did you mean %q?", s)
 	}
 	return ""
