@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/batonhq/baton/engine/expect"
 	"github.com/batonhq/baton/engine/rehearse"
 	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/fixtures"
 	"github.com/batonhq/baton/internal/inputfile"
 	"github.com/batonhq/baton/steps/configmgr/sim"
 	"github.com/hashicorp/hcl/v2"
@@ -60,7 +62,7 @@ func cmdTest(ctx context.Context, env *cliEnv, args []string) int {
 	}
 	files, ok := loadExpectations(env, pos)
 	if !ok {
-		return exitError
+		return fail(env, errors.New("the expectation files have errors (above): nothing was rehearsed"))
 	}
 	return runTests(ctx, env, files, tf)
 }
@@ -77,7 +79,7 @@ func loadExpectations(env *cliEnv, paths []string) ([]testFile, bool) {
 	var out []testFile
 	ok := true
 	for _, p := range paths {
-		found, err := findExpectations(p)
+		found, err := findExpectations(p, len(paths) > 1)
 		if err != nil {
 			fail(env, err)
 			ok = false
@@ -107,14 +109,19 @@ func loadExpectations(env *cliEnv, paths []string) ([]testFile, bool) {
 
 // findExpectations lists the expectation files at p: p itself, or the
 // *.expect.hcl files below the directory p (hidden directories skipped),
-// named by their path below it.
-func findExpectations(p string) ([]testFile, error) {
+// named by their path below it, or when several paths are tested
+// (whole), by their path as found.
+func findExpectations(p string, whole bool) ([]testFile, error) {
 	st, err := os.Stat(p)
 	if err != nil {
 		return nil, fmt.Errorf("%w: give a directory of expectation files (*%s) or one of them", err, expect.Suffix)
 	}
 	if !st.IsDir() {
-		return []testFile{{suite: strings.TrimSuffix(filepath.Base(p), expect.Suffix), file: &expect.File{Path: p}}}, nil
+		name := filepath.Base(p)
+		if whole {
+			name = filepath.ToSlash(p)
+		}
+		return []testFile{{suite: strings.TrimSuffix(name, expect.Suffix), file: &expect.File{Path: p}}}, nil
 	}
 	var out []testFile
 	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
@@ -127,6 +134,9 @@ func findExpectations(p string) ([]testFile, error) {
 			return nil
 		}
 		rel, _ := filepath.Rel(p, path)
+		if whole {
+			rel = path
+		}
 		out = append(out, testFile{suite: strings.TrimSuffix(filepath.ToSlash(rel), expect.Suffix), file: &expect.File{Path: path}})
 		return nil
 	})
@@ -218,7 +228,7 @@ func writeUpdateSummary(w io.Writer, results []*expect.Result, total time.Durati
 			same++
 		}
 	}
-	fmt.Fprintf(w, "update: %d new, %d changed, %d unchanged, %d could not run (%.2fs)\n", added, changed, same, broken, total.Seconds())
+	fmt.Fprintf(w, "update: %d new, %d changed, %d as expected, %d could not run (%.2fs)\n", added, changed, same, broken, total.Seconds())
 }
 
 // planTests lists the cases of files, loading each fixture once, and for
@@ -247,11 +257,24 @@ func planTests(files []testFile, update bool) []*testJob {
 		}
 		for _, c := range f.Cases {
 			fl := fixtureFor(fixtures, f, c.Fixture)
-			jobs = append(jobs, &testJob{suite: tf.suite, file: f, c: c, fx: fl.fx, fxArg: fl.name, err: fl.err})
+			err := fl.err
+			if err == nil {
+				err = checkScenario(fl.fx, c)
+			}
+			jobs = append(jobs, &testJob{suite: tf.suite, file: f, c: c, fx: fl.fx, fxArg: fl.name, err: err})
 		}
 	}
 	sort.SliceStable(jobs, func(i, k int) bool { return jobs[i].suite < jobs[k].suite })
 	return jobs
+}
+
+// checkScenario says when the case's scenario is none of its fixture's,
+// and which one it may mean.
+func checkScenario(fx *sim.Fixture, c *expect.Case) error {
+	if slices.Contains(fx.Scenarios(), c.Scenario) {
+		return nil
+	}
+	return fmt.Errorf("fixture %s has no scenario %q%s; baton rehearse RUNBOOK --site %s --all-scenarios lists them", c.Fixture, c.Scenario, closest(c.Scenario, fx.Scenarios()), c.Fixture)
 }
 
 type fixtureLoad struct {
@@ -260,19 +283,27 @@ type fixtureLoad struct {
 	err  error
 }
 
-// fixtureFor loads a fixture a file names: a fixture file relative to the
-// expectation file when there is one, else a shipped fixture, as
-// baton rehearse --site loads them.
+// fixtureFor loads a fixture a file names, once per command: the fixture
+// file of that name relative to the expectation file when there is one,
+// else the shipped fixture of that name.
 func fixtureFor(cache map[string]*fixtureLoad, f *expect.File, name string) *fixtureLoad {
-	arg := name
-	if st, err := os.Stat(f.Rel(name)); err == nil && !st.IsDir() {
-		arg = f.Rel(name)
+	arg := f.Rel(name)
+	if st, err := os.Stat(arg); err != nil || st.IsDir() {
+		arg = "shipped:" + name
 	}
 	if fl, ok := cache[arg]; ok {
 		return fl
 	}
 	fl := &fixtureLoad{}
-	fl.fx, fl.name, fl.err = loadFixture(arg)
+	if strings.HasPrefix(arg, "shipped:") {
+		fl.fx, fl.err = sim.Load(fixtures.FS, name)
+		fl.name = name
+		if fl.err != nil {
+			fl.err = fmt.Errorf("fixture %q is no file next to %s and no shipped fixture (%s): %w", name, f.Path, strings.Join(fixtures.Names(), ", "), fl.err)
+		}
+	} else {
+		fl.fx, fl.name, fl.err = loadFixture(arg)
+	}
 	cache[arg] = fl
 	return fl
 }
@@ -334,7 +365,7 @@ func runJob(ctx context.Context, env *cliEnv, j *testJob, timeout time.Duration)
 func rehearseCase(ctx context.Context, env *cliEnv, j *testJob) (*rehearse.Report, error) {
 	var diags bytes.Buffer
 	cenv := &cliEnv{io: stdio{in: env.io.in, out: io.Discard, err: &diags}, log: env.log, ctx: ctx}
-	path := j.file.RunbookPath()
+	path := testRunbook(j.file)
 	rb := loadRunbook(cenv, path)
 	if rb == nil {
 		return nil, fmt.Errorf("runbook %s does not load:\n%s", path, strings.TrimRight(diags.String(), "\n"))
@@ -361,7 +392,7 @@ func caseInputs(rb *runbook.Runbook, j *testJob) (map[string]cty.Value, error) {
 	var given []string
 	for _, k := range sortedNames(j.c.Vars) {
 		if rb.Variable(k) == nil {
-			return nil, fmt.Errorf("vars: %s is not a variable of runbook %s", k, rb.Name)
+			return nil, fmt.Errorf("vars: %s is not a variable of runbook %s%s", k, rb.Name, closest(k, variableNames(rb)))
 		}
 		given = append(given, k+"="+j.c.Vars[k])
 	}
@@ -373,6 +404,36 @@ func caseInputs(rb *runbook.Runbook, j *testJob) (map[string]cty.Value, error) {
 		return nil, fmt.Errorf("the case's inputs do not fit runbook %s:\n%s", rb.Name, strings.TrimRight(b.String(), "\n"))
 	}
 	return vars, nil
+}
+
+// testRunbook is the runbook a file's cases rehearse: the file its
+// runbook attribute names relative to it, or when there is none, a runbook
+// shipped with baton of that name (as baton rehearse takes one).
+func testRunbook(f *expect.File) string {
+	p := f.RunbookPath()
+	if _, err := os.Stat(p); err != nil && f.Runbook != "" {
+		return f.Runbook
+	}
+	return p
+}
+
+// closest suggests the option a misspelt name means: " (did you mean
+// X?)", or "".
+func closest(name string, options []string) string {
+	best, bestD := "", 4
+	for _, o := range options {
+		d := editDistance(name, o)
+		if strings.Contains(o, name) || strings.Contains(name, o) {
+			d = min(d, 3)
+		}
+		if d < bestD {
+			best, bestD = o, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %s?)", best)
 }
 
 func caseAnswers(rb *runbook.Runbook, j *testJob) (rehearse.Answers, error) {
@@ -389,6 +450,14 @@ func caseAnswers(rb *runbook.Runbook, j *testJob) (rehearse.Answers, error) {
 		}
 	}
 	return a.Rehearsal(fromFile)
+}
+
+func variableNames(rb *runbook.Runbook) []string {
+	var out []string
+	for _, v := range rb.Variables {
+		out = append(out, v.Name)
+	}
+	return out
 }
 
 func sortedNames(m map[string]string) []string {

@@ -55,7 +55,7 @@ func Parse(src []byte, filename string) (*File, hcl.Diagnostics) {
 	for _, b := range content.Blocks {
 		c := p.caseBlock(b, f.Fixture)
 		if prev, dup := seen[c.Name]; dup {
-			p.errorf(b.LabelRanges[0], "Duplicate case", "There is already a case %q at %s; give each case of a file its own name.", c.Name, prev)
+			p.errorf(b.LabelRanges[0], "Duplicate case", "There is already a case %q at line %d; give each case of a file its own name.", c.Name, prev.Start.Line)
 			continue
 		}
 		seen[c.Name] = b.DefRange

@@ -132,7 +132,7 @@ type junitProblem struct {
 }
 
 // WriteJUnit writes results as JUnit XML: a testsuite per expectation
-// file (in the order of results), a testcase per case named as in the
+// file (in the order of results, named by Suite), a testcase per case named as in the
 // file and classed by its suite, a failure for a case that did other than
 // expected (the differences in its body), an error for one that could not
 // run; times in seconds, the sums of the cases'.
@@ -140,13 +140,14 @@ func WriteJUnit(w io.Writer, results []*Result) error {
 	doc := junitSuites{Name: "baton test"}
 	var total time.Duration
 	idx := map[string]int{}
-	suiteTime := map[string]time.Duration{}
+	suiteTime := make([]time.Duration, 0, len(results))
 	for _, r := range results {
-		i, ok := idx[r.Suite]
+		i, ok := idx[r.File.Path]
 		if !ok {
 			i = len(doc.Suites)
-			idx[r.Suite] = i
-			doc.Suites = append(doc.Suites, junitSuite{Name: r.Suite, File: r.Case.Range.Filename})
+			idx[r.File.Path] = i
+			doc.Suites = append(doc.Suites, junitSuite{Name: r.Suite, File: r.File.Path})
+			suiteTime = append(suiteTime, 0)
 		}
 		s := &doc.Suites[i]
 		tc := junitCase{Name: r.Case.Name, Classname: r.Suite, Time: secs(r.Time), File: r.Case.Range.Filename, Line: r.Case.Range.Start.Line}
@@ -166,11 +167,11 @@ func WriteJUnit(w io.Writer, results []*Result) error {
 		s.Tests++
 		doc.Tests++
 		s.Cases = append(s.Cases, tc)
-		suiteTime[r.Suite] += r.Time
+		suiteTime[i] += r.Time
 		total += r.Time
 	}
 	for i := range doc.Suites {
-		doc.Suites[i].Time = secs(suiteTime[doc.Suites[i].Name])
+		doc.Suites[i].Time = secs(suiteTime[i])
 	}
 	doc.Time = secs(total)
 	if _, err := io.WriteString(w, xml.Header); err != nil {
