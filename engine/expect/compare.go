@@ -78,8 +78,11 @@ func Compare(want, got Outcome) []Mismatch {
 	case want.Status != got.Status:
 		out = append(out, Mismatch{Field: "outcome", Want: quote(want.Status), Got: quote(got.Status), Note: firstLine(got.Reason)})
 	}
-	if want.Blocked != nil && strings.Join(want.Blocked, "\x00") != strings.Join(got.Blocked, "\x00") {
-		out = append(out, Mismatch{Field: "blocked", Want: listText(want.Blocked), Got: listText(got.Blocked), Note: setDiff(want.Blocked, got.Blocked)})
+	if want.Blocked != nil {
+		w, g := sorted(want.Blocked), sorted(got.Blocked)
+		if strings.Join(w, "\x00") != strings.Join(g, "\x00") {
+			out = append(out, Mismatch{Field: "blocked", Want: listText(w), Got: listText(g), Note: setDiff(w, g)})
+		}
 	}
 	if want.Branches != nil {
 		out = append(out, compareMap("branches", want.Branches, got.Branches, "(did not run)", func(b bool) string { return fmt.Sprint(b) })...)
@@ -181,6 +184,12 @@ func setDiff(want, got []string) string {
 		parts = append(parts, "also blocked: "+strings.Join(extra, ", "))
 	}
 	return strings.Join(parts, "; ")
+}
+
+func sorted(l []string) []string {
+	s := append([]string(nil), l...)
+	sort.Strings(s)
+	return s
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -164,11 +164,13 @@ func factValue(v cty.Value) bool {
 
 func (p *parser) answers(c *Case, at hcl.Attributes, blocks hcl.Blocks) {
 	if a := at["approve_all"]; a != nil {
-		v := p.value(a)
-		if b, err := convert.Convert(v, cty.Bool); v != cty.NilVal && (err != nil || b.IsNull()) {
-			p.errorf(a.Expr.Range(), "Invalid approve_all", "approve_all must be true (answer every approval and manual step not answered otherwise) or false.")
-		} else if err == nil {
-			c.Answers.All = b.True()
+		if v := p.value(a); v != cty.NilVal {
+			b, err := convert.Convert(v, cty.Bool)
+			if err != nil || b.IsNull() {
+				p.errorf(a.Expr.Range(), "Invalid approve_all", "approve_all must be true (answer every approval and manual step not answered otherwise) or false.")
+			} else {
+				c.Answers.All = b.True()
+			}
 		}
 	}
 	if a := at["approval_delay"]; a != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Result is one case checked: what happened and how it differs, or why it
@@ -128,7 +129,7 @@ type junitCase struct {
 type junitProblem struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr"`
-	Body    string `xml:",chardata"`
+	Body    string `xml:",cdata"`
 }
 
 // WriteJUnit writes results as JUnit XML: a testsuite per expectation
@@ -151,7 +152,7 @@ func WriteJUnit(w io.Writer, results []*Result) error {
 		}
 		s := &doc.Suites[i]
 		tc := junitCase{Name: r.Case.Name, Classname: r.Suite, Time: secs(r.Time), File: r.Case.Range.Filename, Line: r.Case.Range.Start.Line}
-		p := &junitProblem{Body: r.Where() + "\n" + strings.Join(r.Detail(), "\n") + "\n"}
+		p := &junitProblem{Body: xmlText(r.Where() + "\n" + strings.Join(r.Detail(), "\n") + "\n")}
 		switch {
 		case r.Err != nil:
 			p.Message, p.Type = firstLine(r.Err.Error()), "error"
@@ -184,6 +185,17 @@ func WriteJUnit(w io.Writer, results []*Result) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// xmlText replaces what XML cannot hold (control characters, invalid
+// UTF-8) with U+FFFD, as encoding/xml does in attributes.
+func xmlText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r != utf8.RuneError && r != 0xFFFE && r != 0xFFFF && !(r >= 0xD800 && r <= 0xDFFF) {
+			return r
+		}
+		return '\uFFFD'
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 }
 
 func secs(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }

@@ -106,13 +106,53 @@ func Rewrite(f *File, got map[string]Outcome) ([]byte, error) {
 			writeNew(body, f, c, o)
 			continue
 		}
-		writeOutcome(body, c.Want, o)
+		if hasAll(body, c.Want) {
+			writeOutcome(body, c.Want, o)
+		} else {
+			answersLast(body, func() { writeOutcome(body, c.Want, o) })
+		}
 	}
 	out := hclwrite.Format(wf.Bytes())
 	if crlf {
 		out = bytes.ReplaceAll(out, []byte("\n"), []byte("\r\n"))
 	}
 	return out, nil
+}
+
+// hasAll reports whether body has every attribute writeOutcome sets.
+func hasAll(body *hclwrite.Body, want Outcome) bool {
+	names := []string{"outcome", "blocked", "branches"}
+	if want.Changes != nil {
+		names = append(names, "changes")
+	}
+	if want.Site != nil {
+		names = append(names, "site")
+	}
+	for _, n := range names {
+		if body.GetAttribute(n) == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// answersLast runs set, which may add attributes to body, and keeps the
+// answer blocks after the attributes (hclwrite appends new attributes at
+// the end of a body).
+func answersLast(body *hclwrite.Body, set func()) {
+	blocks := body.Blocks()
+	if len(blocks) == 0 {
+		set()
+		return
+	}
+	for _, b := range blocks {
+		body.RemoveBlock(b)
+	}
+	set()
+	for _, b := range blocks {
+		body.AppendNewline()
+		body.AppendBlock(b)
+	}
 }
 
 func writeNew(body *hclwrite.Body, f *File, c *Case, o Outcome) {
