@@ -45,8 +45,8 @@ func observed() map[string]Outcome {
 		"post_promotion/client_folder_wrong": cty.False,
 	}
 	return map[string]Outcome{
-		"healthy":  {Status: "succeeded", Blocked: []string{}, Branches: map[string]bool{"promotion_failed": false}, Changes: map[string]string{"promote": "succeeded"}, Site: site},
-		"degraded": {Status: "failed", Blocked: []string{"replication"}, Branches: map[string]bool{}, Changes: map[string]string{}, Site: site},
+		"healthy":          {Status: "succeeded", Blocked: []string{}, Branches: map[string]bool{"promotion_failed": false}, Changes: map[string]string{"promote": "succeeded"}, Site: site},
+		"degraded":         {Status: "failed", Blocked: []string{"replication"}, Branches: map[string]bool{}, Changes: map[string]string{}, Site: site},
 		"contoso/sql-down": {Status: "failed", Blocked: []string{"hierarchy", "site"}, Branches: map[string]bool{}, Changes: map[string]string{}, Site: site},
 	}
 }
