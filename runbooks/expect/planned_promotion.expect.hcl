@@ -1,8 +1,9 @@
-# What the shipped runbook planned_promotion.hcl does against every scenario of the
-# shipped fixtures, with every approval answered at once: the outcome, the
-# steps that block, the branches taken, the changes made and the site
-# afterwards. Written by `baton test -update runbooks/expect`; read the
-# diff of every change as you would a golden file's (docs/testing.md).
+# What the shipped runbook planned_promotion.hcl does against every
+# scenario of the shipped fixtures, with every approval answered at once:
+# the outcome, the steps that block, the branches taken, the changes made
+# and the site afterwards. Written by `baton test -update runbooks/expect`
+# (which also adds a case for a new scenario); read the diff of every
+# change as you would a golden file's (docs/testing.md).
 
 runbook          = "../planned_promotion.hcl"
 all_scenarios_of = ["contoso", "fabrikam-cas"]
