@@ -20,7 +20,7 @@ case "wrong everywhere" {
     promote = "succeeded"
   }
   site = {
-    "site_server/cm02.contoso.com/mode"         = "active"
+    "site_server/cm02.contoso.com/mode"        = "active"
     "replication/SS1->PS1/Secondary Site Data" = "degraded"
     "post_promotion/promoted_at"               = "14m0s"
     "site/code"                                = "PS2"
