@@ -235,12 +235,12 @@ func writeUpdateSummary(w io.Writer, results []*expect.Result, total time.Durati
 // each scenario that all_scenarios_of lacks a case for: a failure, or
 // with update a new case.
 func planTests(files []testFile, update bool) []*testJob {
-	fixtures := map[string]*fixtureLoad{}
+	loaded := map[string]*fixtureLoad{}
 	var jobs []*testJob
 	for _, tf := range files {
 		f := tf.file
 		for _, name := range f.AllScenariosOf {
-			fl := fixtureFor(fixtures, f, name)
+			fl := fixtureFor(loaded, f, name)
 			if fl.err != nil {
 				jobs = append(jobs, &testJob{suite: tf.suite, file: f, c: &expect.Case{Name: name, Range: f.AllRange}, err: fl.err})
 				continue
@@ -256,7 +256,7 @@ func planTests(files []testFile, update bool) []*testJob {
 			}
 		}
 		for _, c := range f.Cases {
-			fl := fixtureFor(fixtures, f, c.Fixture)
+			fl := fixtureFor(loaded, f, c.Fixture)
 			err := fl.err
 			if err == nil {
 				err = checkScenario(fl.fx, c)

@@ -49,7 +49,8 @@ func TestBatonTest(t *testing.T) {
 		code         int
 		stdout       bool // the golden is of stdout, else of stderr
 	}{
-		{"passing", "test.pass.golden", []string{"test", "testdata/test/pass"}, exitOK, true},
+		{"passing", "test.pass.golden", []string{"test", "-parallel", "8", "testdata/test/pass"}, exitOK, true},
+		{"failing, 8 at once", "test.fail.golden", []string{"test", "-parallel", "8", "testdata/test/fail"}, exitError, true},
 		{"failing", "test.fail.golden", []string{"test", "testdata/test/fail"}, exitError, true},
 		{"one parallel", "test.fail.golden", []string{"test", "-parallel", "1", "testdata/test/fail"}, exitError, true},
 		{"bad file", "test.bad.golden", []string{"test", "testdata/test/bad"}, exitError, false},

@@ -88,22 +88,31 @@ func Rewrite(f *File, got map[string]Outcome) ([]byte, error) {
 		return nil, fmt.Errorf("rewriting %s: %w", f.Path, diags)
 	}
 	root := wf.Body()
-	blocks := map[string]*hclwrite.Body{}
+	// The i-th case block is the i-th case of f (Parse keeps the source's
+	// order): matched by place, since hclwrite reads labels with escapes
+	// ("$${") otherwise than the parser.
+	var blocks []*hclwrite.Body
 	for _, b := range root.Blocks() {
-		if b.Type() == "case" && len(b.Labels()) == 1 {
-			blocks[b.Labels()[0]] = b.Body()
+		if b.Type() == "case" {
+			blocks = append(blocks, b.Body())
 		}
 	}
+	i := 0
 	for _, c := range f.Cases {
-		o, ok := got[c.Name]
-		if !ok {
+		if c.New {
+			if o, ok := got[c.Name]; ok {
+				root.AppendNewline()
+				writeNew(root.AppendNewBlock("case", []string{c.Name}).Body(), f, c, o)
+			}
 			continue
 		}
-		body := blocks[c.Name]
-		if c.New || body == nil {
-			root.AppendNewline()
-			body = root.AppendNewBlock("case", []string{c.Name}).Body()
-			writeNew(body, f, c, o)
+		if i >= len(blocks) {
+			return nil, fmt.Errorf("rewriting %s: it has %d case blocks and %d cases were parsed (a bug in baton test)", f.Path, len(blocks), i+1)
+		}
+		body := blocks[i]
+		i++
+		o, ok := got[c.Name]
+		if !ok {
 			continue
 		}
 		if hasAll(body, c.Want) {

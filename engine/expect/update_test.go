@@ -97,6 +97,29 @@ func TestRewrite(t *testing.T) {
 	}
 }
 
+// TestRewriteEscapes: a case whose name has escapes is rewritten in place,
+// not added again.
+func TestRewriteEscapes(t *testing.T) {
+	src := "fixture = \"c\"\ncase \"$${x} %%{y} \\\" \\u00e9\" {\n  scenario = \"s\"\n}\n"
+	f, diags := Parse([]byte(src), "x.expect.hcl")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	name := f.Cases[0].Name
+	if name != "${x} %{y} \" \u00e9" {
+		t.Fatalf("name %q", name)
+	}
+	f.AddCase("c", "t")
+	out, err := Rewrite(f, map[string]Outcome{name: {Status: "failed"}, "c/t": {Status: "paused"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, diags := Parse(out, "x.expect.hcl")
+	if diags.HasErrors() || len(g.Cases) != 2 || g.Cases[0].Name != name || g.Cases[0].Want.Status != "failed" || g.Cases[1].Want.Status != "paused" {
+		t.Fatalf("%v\n%s", diags, out)
+	}
+}
+
 func TestAddCaseNames(t *testing.T) {
 	f := &File{Path: "x.expect.hcl", Cases: []*Case{{Name: "contoso/healthy"}}}
 	if c := f.AddCase("contoso", "healthy"); c.Name != "contoso/healthy 2" || !c.New || !c.Answers.All {
