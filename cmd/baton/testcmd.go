@@ -438,6 +438,9 @@ func closest(name string, options []string) string {
 
 func caseAnswers(rb *runbook.Runbook, j *testJob) (rehearse.Answers, error) {
 	a := j.c.Answers
+	if err := rehearse.CheckAnswers(a.Steps, rb); err != nil {
+		return rehearse.Answers{}, err
+	}
 	var fromFile map[string][]rehearse.Answer
 	if a.File != "" {
 		p := j.file.Rel(a.File)

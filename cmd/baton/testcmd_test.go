@@ -151,8 +151,8 @@ func TestBatonTestJUnit(t *testing.T) {
 	if err := xml.Unmarshal(b, &doc); err != nil {
 		t.Fatalf("the JUnit XML does not parse: %v\n%s", err, b)
 	}
-	if doc.Tests != 10 || doc.Failures != 2 || doc.Errors != 2 || len(doc.Suites) != 2 {
-		t.Fatalf("tests %d failures %d errors %d suites %d; want 10, 2, 2, 2", doc.Tests, doc.Failures, doc.Errors, len(doc.Suites))
+	if doc.Tests != 11 || doc.Failures != 2 || doc.Errors != 3 || len(doc.Suites) != 2 {
+		t.Fatalf("tests %d failures %d errors %d suites %d; want 11, 2, 3, 2", doc.Tests, doc.Failures, doc.Errors, len(doc.Suites))
 	}
 	var sum float64
 	byName := map[string]jCase{}

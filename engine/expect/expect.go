@@ -34,8 +34,10 @@ type File struct {
 	// Path is the file as it was read; Runbook, fixture files and
 	// approvals files are relative to its directory.
 	Path string
-	// Runbook is the runbook the cases rehearse, as written (default: the
-	// file's name without .expect.hcl, plus .hcl, in the same directory).
+	// Runbook is the runbook the cases rehearse, as written: relative to
+	// the file ("" for the runbook next to it of the same name, see
+	// RunbookPath); baton test takes a shipped runbook of that name when
+	// there is no such file.
 	Runbook      string
 	RunbookRange hcl.Range
 	// Fixture is the fixture of every case that names none.

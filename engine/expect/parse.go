@@ -61,7 +61,7 @@ func Parse(src []byte, filename string) (*File, hcl.Diagnostics) {
 		seen[c.Name] = b.DefRange
 		f.Cases = append(f.Cases, c)
 	}
-	if len(content.Blocks) == 0 && f.AllScenariosOf == nil {
+	if len(content.Blocks) == 0 && len(f.AllScenariosOf) == 0 {
 		p.errorf(hf.Body.MissingItemRange(), "No cases", "An expectation file holds case blocks (case \"healthy\" { fixture = \"contoso\" scenario = \"healthy\" outcome = \"succeeded\" }), or all_scenarios_of = [\"FIXTURE\"] for baton test -update to write them.")
 	}
 	if p.diags.HasErrors() {

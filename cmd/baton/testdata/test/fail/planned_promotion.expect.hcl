@@ -42,3 +42,13 @@ case "no such variable" {
   vars     = { quiet_period = "1d" }
   outcome  = "succeeded"
 }
+
+case "answered by a stranger" {
+  scenario = "healthy"
+  outcome  = "succeeded"
+
+  answer "cab" {
+    by       = "mallory"
+    decision = "approved"
+  }
+}
