@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -255,6 +257,7 @@ func TestShippedExpectationsMatchMatrix(t *testing.T) {
 		t.Fatalf("no expectation files: %v", err)
 	}
 	seen := map[string]bool{}
+	covers := map[string][]string{} // runbook -> all_scenarios_of
 	for _, p := range files {
 		src, err := inputfile.Read(p, expect.FileLimit, "expectation file")
 		if err != nil {
@@ -265,6 +268,7 @@ func TestShippedExpectationsMatchMatrix(t *testing.T) {
 			t.Fatal(diags)
 		}
 		rb := strings.TrimSuffix(filepath.Base(f.Runbook), ".hcl")
+		covers[rb] = f.AllScenariosOf
 		for _, c := range f.Cases {
 			name := rb + " × " + c.Fixture + "/" + c.Scenario
 			seen[name] = true
@@ -278,11 +282,36 @@ func TestShippedExpectationsMatchMatrix(t *testing.T) {
 			}
 		}
 	}
-	for name := range matrix {
+	for _, name := range sortedKeys(matrix) {
 		if !seen[name] {
-			t.Errorf("matrix cell %s has no case in runbooks/expect (go run ./cmd/baton test -update runbooks/expect adds it)", name)
+			t.Errorf("matrix cell %s has no case in runbooks/expect: %s", name, howToCover(name, covers))
 		}
 	}
+}
+
+// howToCover says how to add the case of a matrix cell ("RUNBOOK ×
+// FIXTURE/SCENARIO") to runbooks/expect.
+func howToCover(cell string, covers map[string][]string) string {
+	const regen = "go run ./cmd/baton test -update runbooks/expect"
+	rb, rest, _ := strings.Cut(cell, " × ")
+	fixture, _, _ := strings.Cut(rest, "/")
+	all, ok := covers[rb]
+	switch {
+	case !ok:
+		return fmt.Sprintf("write runbooks/expect/%s%s with the lines runbook = \"../%s.hcl\" and all_scenarios_of (the fixtures, as in the other files), then run %s", rb, expect.Suffix, rb, regen)
+	case !slices.Contains(all, fixture):
+		return fmt.Sprintf("add %q to all_scenarios_of in runbooks/expect/%s%s, then run %s", fixture, rb, expect.Suffix, regen)
+	}
+	return regen + " adds it"
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // matrixCells reads the golden matrix: per cell, its outcome, blocked
