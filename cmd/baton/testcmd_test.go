@@ -15,14 +15,18 @@ import (
 	"github.com/batonhq/baton/internal/inputfile"
 )
 
-// times are the real durations baton test prints, which vary run to run.
-var times = regexp.MustCompile(`\(\d+\.\d\ds\)`)
+// times are the real durations baton test prints, which vary run to run;
+// winPaths the testdata paths as Windows writes them.
+var (
+	times    = regexp.MustCompile(`\(\d+\.\d\ds\)`)
+	winPaths = regexp.MustCompile(`testdata\\test\\(\w+)\\`)
+)
 
 // checkGolden compares got, times masked, with testdata/NAME (rewritten
 // with -update).
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	got = times.ReplaceAllString(got, "(T)")
+	got = winPaths.ReplaceAllString(times.ReplaceAllString(got, "(T)"), "testdata/test/$1/")
 	path := filepath.Join("testdata", name)
 	if *updateGolden {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
