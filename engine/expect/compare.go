@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/batonhq/baton/engine/rehearse"
+	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/state"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
@@ -35,8 +36,8 @@ func Observe(rep *rehearse.Report) Outcome {
 		}
 	}
 	for name, st := range rep.Steps {
-		switch classes[name] {
-		case "action", "post", "backout":
+		switch runbook.Class(classes[name]) {
+		case runbook.ClassAction, runbook.ClassPost, runbook.ClassBackout:
 			if st != string(state.StepSkipped) && st != string(state.StepPending) {
 				o.Changes[name] = st
 			}
