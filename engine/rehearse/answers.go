@@ -83,7 +83,24 @@ func ParseAnswers(data []byte, rb *runbook.Runbook) (map[string][]Answer, error)
 	return m, nil
 }
 
+// CheckAnswers checks answers given other than in an approvals file (the
+// answer blocks of an expectation file) against rb, as ParseAnswers checks
+// a file's.
+func CheckAnswers(m map[string][]Answer, rb *runbook.Runbook) error {
+	if problems := answerProblems(m, rb); len(problems) > 0 {
+		return fmt.Errorf("answers: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
 func checkAnswers(m map[string][]Answer, rb *runbook.Runbook) error {
+	if problems := answerProblems(m, rb); len(problems) > 0 {
+		return fmt.Errorf("approvals file: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func answerProblems(m map[string][]Answer, rb *runbook.Runbook) []string {
 	var gated []string
 	for _, s := range rb.Steps {
 		if s.Class == runbook.ClassApproval || s.Class == runbook.ClassManual {
@@ -113,10 +130,7 @@ func checkAnswers(m map[string][]Answer, rb *runbook.Runbook) error {
 			}
 		}
 	}
-	if len(problems) > 0 {
-		return fmt.Errorf("approvals file: %s", strings.Join(problems, "; "))
-	}
-	return nil
+	return problems
 }
 
 func hint(name string, gated []string) string {

@@ -87,3 +87,16 @@ func TestAnswererApproveAll(t *testing.T) {
 		t.Errorf("without answers: %+v", got)
 	}
 }
+
+// TestCheckAnswers: answers given other than in a file are checked as a
+// file's are, and said to be answers.
+func TestCheckAnswers(t *testing.T) {
+	rb := answersRunbook(t)
+	if err := CheckAnswers(map[string][]Answer{"cab": {{By: "alice", Decision: "approved"}}}, rb); err != nil {
+		t.Fatal(err)
+	}
+	err := CheckAnswers(map[string][]Answer{"cab": {{By: "carol", Decision: "approved"}}, "probe": {{By: "alice", Decision: "approved"}}}, rb)
+	if err == nil || err.Error() != `answers: cab[0]: carol is not an approver of cab (approvers: alice, bob); step "probe" is a check; only approval and manual steps take answers` {
+		t.Fatalf("%v", err)
+	}
+}

@@ -1,0 +1,211 @@
+package expect
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/batonhq/baton/engine/rehearse"
+	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/state"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// Observe puts what a rehearsal did in the terms of an expectation: every
+// field set, Site holding all the facts of the final site.
+func Observe(rep *rehearse.Report) Outcome {
+	o := Outcome{Status: rep.Status, Reason: rep.Reason, Blocked: []string{},
+		Branches: map[string]bool{}, Changes: map[string]string{}, Site: Facts(rep.FinalSite)}
+	seen := map[string]bool{}
+	for _, b := range rep.Blocked {
+		if !seen[b.Step] {
+			seen[b.Step] = true
+			o.Blocked = append(o.Blocked, b.Step)
+		}
+	}
+	sort.Strings(o.Blocked)
+	for _, b := range rep.Branches {
+		o.Branches[b.Decision] = b.Taken
+	}
+	classes := map[string]string{}
+	for _, l := range rep.Timeline {
+		if l.Step != "" && l.Class != "" {
+			classes[l.Step] = l.Class
+		}
+	}
+	for name, st := range rep.Steps {
+		switch runbook.Class(classes[name]) {
+		case runbook.ClassAction, runbook.ClassPost, runbook.ClassBackout:
+			if st != string(state.StepSkipped) && st != string(state.StepPending) {
+				o.Changes[name] = st
+			}
+		}
+	}
+	return o
+}
+
+// Mismatch is one way what happened differs from what was expected.
+type Mismatch struct {
+	Field string // outcome, blocked, branches, changes, site
+	Key   string // the decision, step or fact path; "" for outcome and blocked
+	Want  string // as written in an expectation file, or "(absent)", "(not listed)"...
+	Got   string
+	Note  string // what helps to read it: the run's reason, the steps missing
+}
+
+func (m Mismatch) String() string {
+	field := m.Field
+	if m.Key != "" {
+		field += fmt.Sprintf("[%q]", m.Key)
+	}
+	s := fmt.Sprintf("%s: expected %s, got %s", field, m.Want, m.Got)
+	if m.Note != "" {
+		s += " (" + m.Note + ")"
+	}
+	return s
+}
+
+// Compare lists how got differs from want, field by field: the outcome,
+// then the blocked steps, branches, changes and site facts that want
+// lists (a nil field of want is not compared). Keys are in sorted order.
+func Compare(want, got Outcome) []Mismatch {
+	var out []Mismatch
+	switch {
+	case want.Status == "":
+		out = append(out, Mismatch{Field: "outcome", Want: "(not written)", Got: quote(got.Status),
+			Note: "write outcome = " + quote(got.Status) + ", or run baton test -update"})
+	case want.Status != got.Status:
+		out = append(out, Mismatch{Field: "outcome", Want: quote(want.Status), Got: quote(got.Status), Note: firstLine(got.Reason)})
+	}
+	if want.Blocked != nil {
+		w, g := sorted(want.Blocked), sorted(got.Blocked)
+		if strings.Join(w, "\x00") != strings.Join(g, "\x00") {
+			out = append(out, Mismatch{Field: "blocked", Want: listText(w), Got: listText(g), Note: setDiff(w, g)})
+		}
+	}
+	if want.Branches != nil {
+		out = append(out, compareMap("branches", want.Branches, got.Branches, "(did not run)", func(b bool) string { return fmt.Sprint(b) })...)
+	}
+	if want.Changes != nil {
+		out = append(out, compareMap("changes", want.Changes, got.Changes, "(did not run)", quote)...)
+	}
+	for _, k := range sortedKeys(want.Site) {
+		w, g := want.Site[k], got.Site[k]
+		if !sameFact(w, g) {
+			out = append(out, Mismatch{Field: "site", Key: k, Want: wantFactText(w), Got: factText(g)})
+		}
+	}
+	return out
+}
+
+func compareMap[V comparable](field string, want, got map[string]V, missing string, show func(V) string) []Mismatch {
+	keys := map[string]bool{}
+	for k := range want {
+		keys[k] = true
+	}
+	for k := range got {
+		keys[k] = true
+	}
+	var out []Mismatch
+	for _, k := range sortedKeys(keys) {
+		w, wok := want[k]
+		g, gok := got[k]
+		switch {
+		case wok && gok && w == g:
+		case !gok:
+			out = append(out, Mismatch{Field: field, Key: k, Want: show(w), Got: missing})
+		case !wok:
+			out = append(out, Mismatch{Field: field, Key: k, Want: "(not listed)", Got: show(g)})
+		default:
+			out = append(out, Mismatch{Field: field, Key: k, Want: show(w), Got: show(g)})
+		}
+	}
+	return out
+}
+
+// sameFact: an expected null matches an absent fact; otherwise the
+// expected value, converted to the fact's type, equals it.
+func sameFact(want, got cty.Value) bool {
+	if got == cty.NilVal {
+		return want.IsNull()
+	}
+	if want.IsNull() {
+		return false
+	}
+	w, err := convert.Convert(want, got.Type())
+	return err == nil && w.Equals(got).True()
+}
+
+func wantFactText(v cty.Value) string {
+	if v.IsNull() {
+		return "(absent)"
+	}
+	return hclText(v)
+}
+
+// hclText is v as HCL source ("active", true, ["a", "b"]).
+func hclText(v cty.Value) string {
+	return strings.TrimSpace(string(hclwrite.TokensForValue(v).Bytes()))
+}
+
+func quote(s string) string { return hclText(cty.StringVal(s)) }
+
+func listText(l []string) string {
+	if len(l) == 0 {
+		return "[]"
+	}
+	q := make([]string, len(l))
+	for i, s := range l {
+		q[i] = quote(s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// setDiff says what got lacks and has besides want.
+func setDiff(want, got []string) string {
+	in := func(l []string, s string) bool { return contains(l, s) }
+	var missing, extra []string
+	for _, w := range want {
+		if !in(got, w) {
+			missing = append(missing, w)
+		}
+	}
+	for _, g := range got {
+		if !in(want, g) {
+			extra = append(extra, g)
+		}
+	}
+	var parts []string
+	if len(missing) > 0 {
+		parts = append(parts, "did not block: "+strings.Join(missing, ", "))
+	}
+	if len(extra) > 0 {
+		parts = append(parts, "also blocked: "+strings.Join(extra, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func sorted(l []string) []string {
+	s := append([]string(nil), l...)
+	sort.Strings(s)
+	return s
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if r := []rune(s); len(r) > 160 {
+		s = string(r[:157]) + "..."
+	}
+	return s
+}

@@ -1,0 +1,941 @@
+# What the shipped runbook unplanned_failover.hcl does against every
+# scenario of the shipped fixtures, with every approval answered at once:
+# the outcome, the steps that block, the branches taken, the changes made
+# and the site afterwards. Written by `baton test -update runbooks/expect`
+# (which also adds a case for a new scenario); read the diff of every
+# change as you would a golden file's (docs/testing.md).
+
+runbook          = "../unplanned_failover.hcl"
+all_scenarios_of = ["contoso", "fabrikam-cas"]
+
+case "contoso/healthy" {
+  fixture  = "contoso"
+  scenario = "healthy"
+  outcome  = "succeeded"
+  blocked  = []
+  branches = {
+    active_down         = false
+    planned_path_failed = false
+  }
+  changes = {
+    promote = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "14m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm02.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "active"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/recent-site-update" {
+  fixture  = "contoso"
+  scenario = "recent-site-update"
+  outcome  = "succeeded"
+  blocked  = []
+  branches = {
+    active_down         = false
+    planned_path_failed = false
+  }
+  changes = {
+    promote = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "14m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm02.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "active"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/secondary-replication-degraded" {
+  fixture  = "contoso"
+  scenario = "secondary-replication-degraded"
+  outcome  = "succeeded"
+  blocked  = []
+  branches = {
+    active_down         = false
+    planned_path_failed = false
+  }
+  changes = {
+    promote                = "succeeded"
+    reinitialize_secondary = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "14m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "initializing"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "initializing"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm02.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "active"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/dp-on-site-server" {
+  fixture  = "contoso"
+  scenario = "dp-on-site-server"
+  outcome  = "failed"
+  blocked  = ["providers", "site_servers"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/content-library-local" {
+  fixture  = "contoso"
+  scenario = "content-library-local"
+  outcome  = "failed"
+  blocked  = ["providers", "site_servers"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "D:\\SCCMContentLib"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/content-library-share-root" {
+  fixture  = "contoso"
+  scenario = "content-library-share-root"
+  outcome  = "failed"
+  blocked  = ["providers", "site_servers"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "D:\\SCCMContentLib"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/no-passive-yet" {
+  fixture  = "contoso"
+  scenario = "no-passive-yet"
+  outcome  = "failed"
+  blocked  = ["providers", "site_servers"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/passive-already-installed" {
+  fixture  = "contoso"
+  scenario = "passive-already-installed"
+  outcome  = "succeeded"
+  blocked  = []
+  branches = {
+    active_down         = false
+    planned_path_failed = false
+  }
+  changes = {
+    promote = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "14m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm02.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "active"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/secondary-site-target" {
+  fixture  = "contoso"
+  scenario = "secondary-site-target"
+  outcome  = "failed"
+  blocked  = ["providers", "site_servers"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/active-offline-back-in-10m" {
+  fixture  = "contoso"
+  scenario = "active-offline-back-in-10m"
+  outcome  = "succeeded"
+  blocked  = []
+  branches = {
+    active_down = true
+  }
+  changes = {
+    old_active_demoted = "succeeded"
+    promote            = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "24m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm02.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "active"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/active-offline-for-good" {
+  fixture  = "contoso"
+  scenario = "active-offline-for-good"
+  outcome  = "succeeded"
+  blocked  = ["old_active_demoted"]
+  branches = {
+    active_down = true
+  }
+  changes = {
+    old_active_demoted = "failed"
+    promote            = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = ["cm01.contoso.com demotes itself to passive when it is back (PRU-M1)"]
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "38m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = false
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm02.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "Unknown"
+    "site_server/cm02.contoso.com/mode"              = "active"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/active-offline-returns-after-45m" {
+  fixture  = "contoso"
+  scenario = "active-offline-returns-after-45m"
+  outcome  = "succeeded"
+  blocked  = []
+  branches = {
+    active_down = true
+  }
+  changes = {
+    old_active_demoted = "succeeded"
+    promote            = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "38m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm02.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "active"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/promotion-fails-midway" {
+  fixture  = "contoso"
+  scenario = "promotion-fails-midway"
+  outcome  = "succeeded"
+  blocked  = []
+  branches = {
+    active_down         = false
+    planned_path_failed = true
+  }
+  changes = {
+    promote       = "succeeded"
+    promote_again = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "24m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm02.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "active"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/promotion-fails-twice" {
+  fixture  = "contoso"
+  scenario = "promotion-fails-twice"
+  outcome  = "failed"
+  blocked  = ["switch_after_retry"]
+  branches = {
+    active_down         = false
+    planned_path_failed = true
+  }
+  changes = {
+    promote       = "succeeded"
+    promote_again = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "Failed"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/passive-install-prereq-fails" {
+  fixture  = "contoso"
+  scenario = "passive-install-prereq-fails"
+  outcome  = "failed"
+  blocked  = ["providers", "site_servers"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/passive-install-account-not-admin" {
+  fixture  = "contoso"
+  scenario = "passive-install-account-not-admin"
+  outcome  = "failed"
+  blocked  = ["providers", "site_servers"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/content-library-move-in-progress" {
+  fixture  = "contoso"
+  scenario = "content-library-move-in-progress"
+  outcome  = "failed"
+  blocked  = ["providers", "site_servers"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "D:\\SCCMContentLib"
+    "content_library/move_progress"                  = 35
+    "content_library/move_status"                    = "moving"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = ["content library move to \\\\fs01\\cmcontent\\PS1: 35%"]
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/scp-on-site-server" {
+  fixture  = "contoso"
+  scenario = "scp-on-site-server"
+  outcome  = "succeeded"
+  blocked  = []
+  branches = {
+    active_down         = false
+    planned_path_failed = false
+  }
+  changes = {
+    promote = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "14m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm02.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "active"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/content-distribution-in-progress" {
+  fixture  = "contoso"
+  scenario = "content-distribution-in-progress"
+  outcome  = "succeeded"
+  blocked  = []
+  branches = {
+    active_down         = false
+    planned_path_failed = false
+  }
+  changes = {
+    promote                           = "succeeded"
+    redistribute_site_to_site_content = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = ["PS100045 -> dp01.contoso.com", "PS100046 -> site-to-site"]
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "14m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm02.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "active"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/dp-pki-certificates" {
+  fixture  = "contoso"
+  scenario = "dp-pki-certificates"
+  outcome  = "succeeded"
+  blocked  = ["components_after"]
+  branches = {
+    active_down         = false
+    planned_path_failed = false
+  }
+  changes = {
+    promote                 = "succeeded"
+    reimport_dp_certificate = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = ["dp01.contoso.com", "dp02.contoso.com"]
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "14m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm02.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "active"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/store-for-business" {
+  fixture  = "contoso"
+  scenario = "store-for-business"
+  outcome  = "succeeded"
+  blocked  = ["components_after"]
+  branches = {
+    active_down         = false
+    planned_path_failed = false
+  }
+  changes = {
+    promote                      = "succeeded"
+    reconnect_store_for_business = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "14m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = true
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm02.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "active"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/pre-production-client" {
+  fixture  = "contoso"
+  scenario = "pre-production-client"
+  outcome  = "succeeded"
+  blocked  = []
+  branches = {
+    active_down         = false
+    planned_path_failed = false
+  }
+  changes = {
+    promote = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = true
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "14m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm02.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "active"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/sql-down" {
+  fixture  = "contoso"
+  scenario = "sql-down"
+  outcome  = "failed"
+  blocked  = ["features", "providers", "site", "site_servers"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = false
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/provider-only-on-active" {
+  fixture  = "contoso"
+  scenario = "provider-only-on-active"
+  outcome  = "failed"
+  blocked  = ["providers"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = false
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "Unknown"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "fabrikam-cas/healthy" {
+  fixture  = "fabrikam-cas"
+  scenario = "healthy"
+  outcome  = "succeeded"
+  blocked  = []
+  branches = {
+    active_down         = false
+    planned_path_failed = false
+  }
+  changes = {
+    promote = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\CAS"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "14m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/CAS->FB1/Global"                    = "active"
+    "replication/FB1->CAS/Site"                      = "active"
+    "server/cas01.fabrikam.com/online"               = true
+    "server/cas02.fabrikam.com/online"               = true
+    "site/active_server"                             = "cas02.fabrikam.com"
+    "site/code"                                      = "CAS"
+    "site/type"                                      = "cas"
+    "site_server/cas01.fabrikam.com/mode"            = "passive"
+    "site_server/cas01.fabrikam.com/status"          = "OK"
+    "site_server/cas02.fabrikam.com/mode"            = "active"
+    "site_server/cas02.fabrikam.com/status"          = "OK"
+    site_servers                                     = ["cas01.fabrikam.com", "cas02.fabrikam.com"]
+  }
+}
