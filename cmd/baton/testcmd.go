@@ -420,20 +420,15 @@ func testRunbook(f *expect.File) string {
 // closest suggests the option a misspelt name means: " (did you mean
 // X?)", or "".
 func closest(name string, options []string) string {
-	best, bestD := "", 4
-	for _, o := range options {
-		d := editDistance(name, o)
-		if strings.Contains(o, name) || strings.Contains(name, o) {
-			d = min(d, 3)
-		}
-		if d < bestD {
-			best, bestD = o, d
+	if best := runbook.Suggest(name, options); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
+	}
+	for _, o := range options { // a part of the name: "healthy" for "health"
+		if name != "" && (strings.Contains(o, name) || strings.Contains(name, o)) {
+			return fmt.Sprintf(" (did you mean %q?)", o)
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %s?)", best)
+	return ""
 }
 
 func caseAnswers(rb *runbook.Runbook, j *testJob) (rehearse.Answers, error) {

@@ -193,7 +193,7 @@ func TestBatonTestJUnit(t *testing.T) {
 		!strings.Contains(wrong.Body, "planned_promotion.expect.hcl:12:1") {
 		t.Errorf("failure of wrong everywhere: %+v", wrong)
 	}
-	if e := byName["no such scenario"].Error; e == nil || !strings.Contains(e.Message, `no scenario "healthy-ish" (did you mean healthy?)`) {
+	if e := byName["no such scenario"].Error; e == nil || !strings.Contains(e.Message, `no scenario "healthy-ish" (did you mean "healthy"?)`) {
 		t.Errorf("error of no such scenario: %+v", e)
 	}
 	if c := byName["cab rejects"]; c.Failure != nil || c.Error != nil {
