@@ -41,13 +41,18 @@ func (f *fixture) interruptAtPoll(poll int) string {
 	f.t.Helper()
 	ctx, cancel := context.WithCancel(f.t.Context())
 	o := f.opts()
-	o.Observer = ObserverFunc(func(e Event) {
-		if e.Type == EventWaitPolled && e.Step == "poll" && e.Attempt == poll {
-			cancel()
+	f.calls.mu.Lock()
+	f.calls.onCall = func(key string, n int) {
+		if key == "poll" && n == poll {
+			cancel() // Ctrl-C while the poll runs
 		}
-	})
+	}
+	f.calls.mu.Unlock()
 	rb := f.load(waitRunbook)
 	res, err := Start(ctx, rb, f.vars(rb), o, Meta{})
+	f.calls.mu.Lock()
+	f.calls.onCall = nil
+	f.calls.mu.Unlock()
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -40,7 +41,8 @@ const (
 	EventRunFinished      = "run_finished"
 )
 
-// Observer receives events. Calls are serialised by the executor.
+// Observer receives events, in order, one call at a time, from a goroutine
+// of the executor's: a slow observer delays only its own output.
 type Observer interface {
 	Observe(Event)
 }
@@ -51,9 +53,28 @@ type ObserverFunc func(Event)
 // Observe calls f.
 func (f ObserverFunc) Observe(e Event) { f(e) }
 
+// emitter hands events to the observer in order from a goroutine of its
+// own, through a queue that never blocks the sender: an observer that is
+// slow or stuck (stdout piped into a pager nobody reads) never stalls
+// scheduling, heartbeats or cancellation. close delivers what is queued.
 type emitter struct {
-	mu  sync.Mutex
-	obs Observer
+	mu     sync.Mutex
+	more   *sync.Cond
+	queue  []Event
+	obs    Observer
+	closed bool
+	done   chan struct{}
+}
+
+func newEmitter(obs Observer) *emitter {
+	e := &emitter{obs: obs, done: make(chan struct{})}
+	e.more = sync.NewCond(&e.mu)
+	if obs == nil {
+		close(e.done)
+		return e
+	}
+	go e.deliver()
+	return e
 }
 
 func (e *emitter) emit(ev Event) {
@@ -62,5 +83,46 @@ func (e *emitter) emit(ev Event) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.obs.Observe(ev)
+	if e.closed {
+		return // after the run returned: nobody is listening
+	}
+	e.queue = append(e.queue, ev)
+	e.more.Signal()
+}
+
+// deliver passes queued events to the observer until closed and empty.
+func (e *emitter) deliver() {
+	defer close(e.done)
+	for {
+		e.mu.Lock()
+		for len(e.queue) == 0 && !e.closed {
+			e.more.Wait()
+		}
+		batch := e.queue
+		e.queue = nil
+		closed := e.closed
+		e.mu.Unlock()
+		for _, ev := range batch {
+			e.obs.Observe(ev)
+		}
+		if closed && len(batch) == 0 {
+			return
+		}
+	}
+}
+
+// close stops taking events and waits until the observer has had every
+// one sent before, or until ctx ends (an observer stuck for good).
+func (e *emitter) close(ctx context.Context) {
+	if e == nil {
+		return
+	}
+	e.mu.Lock()
+	e.closed = true
+	e.more.Signal()
+	e.mu.Unlock()
+	select {
+	case <-e.done:
+	case <-ctx.Done():
+	}
 }

@@ -265,7 +265,7 @@ func newRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*run,
 	opts.AllowedSigners = as
 	r := &run{
 		opts: opts, clk: opts.Clock, log: opts.Log, store: opts.Store, j: newJournal(), rb: rb, vars: vars,
-		em:      &emitter{obs: opts.Observer},
+		em:      newEmitter(opts.Observer),
 		index:   map[string]int{},
 		steps:   map[string]*runbook.Step{},
 		recs:    map[string]*state.StepRecord{},
@@ -284,6 +284,7 @@ func newRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*run,
 	}
 	g, err := graph.New(names, deps)
 	if err != nil {
+		r.em.close(context.Background())
 		return nil, fmt.Errorf("building the step graph: %w", err)
 	}
 	r.order = g.Order()
@@ -292,6 +293,7 @@ func newRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*run,
 	}
 	locals, diags := runbook.EvalLocals(rb, vars, r.clk.Now)
 	if diags.HasErrors() {
+		r.em.close(context.Background())
 		return nil, fmt.Errorf("evaluating locals: %w", diags)
 	}
 	r.locals = locals
@@ -306,6 +308,7 @@ func Start(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, 
 	if err != nil {
 		return Result{}, err
 	}
+	defer r.em.close(ctx) // every event delivered before the run returns
 	now := r.clk.Now()
 	id := meta.RunID
 	if id == "" {
@@ -372,6 +375,7 @@ func Resume(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value,
 	if err != nil {
 		return Result{}, err
 	}
+	defer r.em.close(ctx) // every event delivered before the run returns
 	r.id = runID
 	r.resume = ro
 	rec, err := r.store.Run(runID)

@@ -1076,3 +1076,52 @@ action "a" {
 		t.Errorf("a: %s, want in doubt", got)
 	}
 }
+
+// TestBlockedObserverNeverStallsTheRun: an observer that cannot keep up
+// (stdout piped into a pager nobody reads) delays only the output: every
+// step runs meanwhile, and the events arrive in order once it reads again.
+func TestBlockedObserverNeverStallsTheRun(t *testing.T) {
+	f := newFixture(t)
+	rb := f.load(header + `
+action "a" {
+  uses = "change"
+  key  = "a"
+  idempotent = true
+}
+action "b" {
+  uses = "change"
+  key  = "b"
+  depends_on = [step.a]
+  idempotent = true
+}`)
+	release := make(chan struct{})
+	var got []string
+	o := f.opts()
+	o.Observer = ObserverFunc(func(e Event) {
+		<-release
+		got = append(got, e.Type+":"+e.Step)
+	})
+	done := make(chan Result)
+	go func() {
+		res, err := Start(t.Context(), rb, f.vars(rb), o, Meta{})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- res
+	}()
+	for f.calls.get("b") == 0 { // both steps run while the observer is stuck
+		select {
+		case <-done:
+			t.Fatal("the run returned before its events were delivered")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	close(release)
+	res := <-done
+	if res.Status != state.RunSucceeded {
+		t.Fatalf("run %s (%s)", res.Status, res.Reason)
+	}
+	if len(got) < 4 || got[0] != EventRunStarted+":" || got[len(got)-1] != EventRunFinished+":" {
+		t.Errorf("events %v, want every one, in order, from run_started to run_finished", got)
+	}
+}

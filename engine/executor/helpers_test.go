@@ -31,6 +31,9 @@ type calls struct {
 	// block makes every test kind wait for its context: a step that is
 	// still running when the run stops (crashDuring).
 	block bool
+	// onCall, when set, is called after each call is counted: a hook
+	// that acts at an exact point of a step (interruptAtPoll).
+	onCall func(key string, n int)
 }
 
 func (c *calls) inc(key string) int {
@@ -87,6 +90,12 @@ func (k *testKind) Run(ctx context.Context, req steps.Request) (cty.Value, error
 		key = v.AsString()
 	}
 	n := k.calls.inc(key)
+	k.calls.mu.Lock()
+	hook := k.calls.onCall
+	k.calls.mu.Unlock()
+	if hook != nil {
+		hook(key, n)
+	}
 	if k.calls.blocking() {
 		<-ctx.Done()
 		return cty.NilVal, ctx.Err()
