@@ -109,19 +109,29 @@ func (s *siteFlags) refresher(env *cliEnv, rb *runbook.Runbook, vars map[string]
 	return nil, "", nil
 }
 
-func buildPlan(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars map[string]cty.Value, sf *siteFlags, refresh bool, path string) (*plan.Plan, error) {
+// planOptions wires the planner: inputs, engine version, the redactor and,
+// when refresh, the read-only checks against --site or --target; done
+// closes what it opened.
+func planOptions(env *cliEnv, rb *runbook.Runbook, vars map[string]cty.Value, sf *siteFlags, refresh bool, path string) (plan.Options, func(), error) {
 	opts := plan.Options{Vars: vars, Now: time.Now, EngineVersion: version.Version, RunbookPath: path, Redactor: env.red}
-	if refresh {
-		r, target, err := sf.refresher(env, rb, vars)
-		if err != nil {
-			return nil, err
-		}
-		if r != nil {
-			defer r.Close()
-			opts.Refresh = r.Refresh
-			opts.Target = target
-		}
+	done := func() {}
+	if !refresh {
+		return opts, done, nil
 	}
+	r, target, err := sf.refresher(env, rb, vars)
+	if err != nil || r == nil {
+		return opts, done, err
+	}
+	opts.Refresh, opts.Target = r.Refresh, target
+	return opts, r.Close, nil
+}
+
+func buildPlan(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars map[string]cty.Value, sf *siteFlags, refresh bool, path string) (*plan.Plan, error) {
+	opts, done, err := planOptions(env, rb, vars, sf, refresh, path)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	p, diags := plan.Build(ctx, rb, opts)
 	if p != nil {
 		env.log.Debug("plan built", "steps", len(p.Steps), "post", len(p.Post), "refreshed", p.Refreshed, "target", p.Target, "digest", p.PlanDigest)

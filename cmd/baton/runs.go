@@ -140,24 +140,20 @@ func cmdApply(ctx context.Context, env *cliEnv, args []string) int {
 		return exitError
 	}
 	if saved != nil {
-		// A saved plan binds what runs: refuse a stale plan, then re-run
-		// the preflight and refuse when a fact that decided a branch changed.
-		if err := saved.CheckStale(rb, vars, version.Version); err != nil {
-			return fail(env, err)
-		}
-		if strings.HasPrefix(saved.Target, "fixture:") {
-			return fail(env, fmt.Errorf("this plan was made against a simulated site (%s); rehearse it with baton rehearse, or plan against the live site with --target live", saved.Target))
-		}
+		// A saved plan binds what runs: the engine refuses a stale plan,
+		// and one whose deciding facts changed since the board saw them.
 		sf := siteFlags{}
 		if saved.Refreshed {
 			sf.target = "live"
 		}
-		fresh, err := buildPlan(ctx, env, rb, vars, &sf, saved.Refreshed, rbPath)
+		popts, done, err := planOptions(env, rb, vars, &sf, saved.Refreshed, rbPath)
 		if err != nil {
 			return fail(env, err)
 		}
-		if changes := saved.CheckFacts(fresh); len(changes) > 0 {
-			return fail(env, plan.FactsError(changes))
+		_, err = saved.Recheck(ctx, rb, popts)
+		done()
+		if err != nil {
+			return fail(env, err)
 		}
 		fmt.Fprintf(env.io.err, "Plan %s is current; applying it.\n", planDigest)
 	}

@@ -525,3 +525,37 @@ check "c" {
 		}
 	}
 }
+
+// TestRecheck: applying a saved plan refuses one made for a simulated
+// site, one whose deciding facts changed, and one that needs checks run
+// again without a target; a plan whose facts hold passes.
+func TestRecheck(t *testing.T) {
+	rb := plantest.Load(t, "runbooks/failover")
+	saved := build(t, rb, plantest.Vars(), plantest.Refresh(plantest.Healthy))
+	saved.Target = "live"
+	down := plantest.Healthy
+	down.Reachable = false
+	opts := func(r func(context.Context, *runbook.Step, cty.Value) (cty.Value, error)) plan.Options {
+		return plan.Options{Vars: plantest.Vars(), Refresh: r, EngineVersion: "0.1.0-test"}
+	}
+	simulated := *saved
+	simulated.Target = "fixture:contoso/healthy"
+	for _, tt := range []struct {
+		name string
+		p    *plan.Plan
+		opts plan.Options
+		want string // "" when the plan holds
+	}{
+		{"facts hold", saved, opts(plantest.Refresh(plantest.Healthy)), ""},
+		{"a deciding fact changed", saved, opts(plantest.Refresh(down)), "step.probe_active.output.reachable"},
+		{"made for a simulated site", &simulated, opts(plantest.Refresh(plantest.Healthy)), "simulated site"},
+		{"no target to check against", saved, opts(nil), "no target"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tt.p.Recheck(t.Context(), rb, tt.opts)
+			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("Recheck: %v, want %q", err, tt.want)
+			}
+		})
+	}
+}

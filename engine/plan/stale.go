@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -225,3 +227,32 @@ func FactsError(changes []FactChange) error {
 
 // ErrFactsChanged is wrapped by FactsError.
 var ErrFactsChanged = fmt.Errorf("the plan no longer holds")
+
+// Recheck is what applying a saved plan checks first: the plan is not
+// stale (same runbook sources, inputs and engine), it was made for the
+// live site rather than a simulated one, and, planned again now with
+// opts (the same refresh against the same targets), every fact that
+// decided a branch or a check still has the value the board saw. It
+// returns the plan made now.
+func (p *Plan) Recheck(ctx context.Context, rb *runbook.Runbook, opts Options) (*Plan, error) {
+	if err := p.CheckStale(rb, opts.Vars, opts.EngineVersion); err != nil {
+		return nil, err
+	}
+	if strings.HasPrefix(p.Target, "fixture:") {
+		return nil, fmt.Errorf("this plan was made against a simulated site (%s); rehearse it with baton rehearse, or plan against the live site", p.Target)
+	}
+	if p.Refreshed && opts.Refresh == nil {
+		return nil, errors.New("this plan ran the read-only checks against the site; applying it runs them again, and no target was given to run them against")
+	}
+	if !p.Refreshed {
+		opts.Refresh = nil
+	}
+	fresh, diags := Build(ctx, rb, opts)
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("planning again to check the saved plan: %w", diags)
+	}
+	if changes := p.CheckFacts(fresh); len(changes) > 0 {
+		return nil, FactsError(changes)
+	}
+	return fresh, nil
+}
