@@ -100,3 +100,19 @@ func TestPlan10kIsFast(t *testing.T) {
 		t.Errorf("summary %+v, %d back-out steps", p.Summary, len(p.Backout.Steps))
 	}
 }
+
+// BenchmarkPlan2000 plans a 2,000-step runbook, the largest a team
+// plausibly writes.
+func BenchmarkPlan2000(b *testing.B) {
+	rb, diags := runbook.Load(memFS{"big.hcl": bigRunbook(2000)}, "big.hcl", plantest.Registry())
+	if diags.HasErrors() {
+		b.Fatal(diags.Error())
+	}
+	vars := map[string]cty.Value{"server": cty.StringVal("cm01.contoso.com")}
+	b.ReportAllocs()
+	for b.Loop() {
+		if p, diags := plan.Build(b.Context(), rb, plan.Options{Vars: vars, EngineVersion: "bench"}); diags.HasErrors() || len(p.Steps) != 2000 {
+			b.Fatalf("%s", diags.Error())
+		}
+	}
+}

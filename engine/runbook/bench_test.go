@@ -98,3 +98,30 @@ func TestBigRunbookLoads(t *testing.T) {
 		t.Errorf("order %v...", got[:3])
 	}
 }
+
+// BenchmarkValidate2000 loads and validates a 2,000-step runbook, the
+// largest a team plausibly writes, with the chunked parser and parallel
+// phases baton uses and with both turned off: whether that machinery
+// earns its keep (issue 13) is read from the difference.
+func BenchmarkValidate2000(b *testing.B) {
+	src := bigRunbook(2000)
+	fsys := FromFS(fstest.MapFS{"big.hcl": {Data: src}})
+	reg := testRegistry()
+	for _, v := range []struct {
+		name             string
+		chunkMin, parMin int
+	}{{"chunked-parallel", chunkedParseMin, parallelMin}, {"serial", 1 << 40, 1 << 40}} {
+		b.Run(v.name, func(b *testing.B) {
+			oldChunk, oldPar := chunkedParseMin, parallelMin
+			chunkedParseMin, parallelMin = v.chunkMin, v.parMin
+			defer func() { chunkedParseMin, parallelMin = oldChunk, oldPar }()
+			b.ReportAllocs()
+			b.SetBytes(int64(len(src)))
+			for b.Loop() {
+				if _, diags := Load(fsys, "big.hcl", reg); diags.HasErrors() {
+					b.Fatal(diags.Error())
+				}
+			}
+		})
+	}
+}
