@@ -3,7 +3,6 @@ package sim
 import (
 	"errors"
 	"fmt"
-	"github.com/batonhq/baton/internal/inputfile"
 	"io/fs"
 	"path"
 	"reflect"
@@ -12,7 +11,9 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/batonhq/baton/engine/lang"
+	"github.com/batonhq/baton/internal/inputfile"
 )
 
 // maxFixtureSize bounds a fixture file; real ones are a few kilobytes.
@@ -164,7 +165,9 @@ func parseFixture(src []byte, filename string) (f *Fixture, err error) {
 	if len(src) > maxFixtureSize {
 		return nil, fmt.Errorf("%s is %d bytes; fixtures are limited to %d", filename, len(src), maxFixtureSize)
 	}
-	file, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	// lang.ParseConfig checks nesting depth and expression size before
+	// hcl parses, so a hostile fixture cannot take the machine.
+	file, diags := lang.ParseConfig(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, &FixtureError{Diags: diags}
 	}

@@ -148,6 +148,9 @@ func TestLoadMalformed(t *testing.T) {
 		{"missing content library", strings.Replace(baseFixture, "content_library {\n  location = \"\\\\\\\\fs\\\\content\\\\AB1\"\n}", "", 1) + scen, []string{"content_library"}},
 		{"variables", baseFixture + "fail_promotion_at = var.x\n" + scen, []string{"bad.hcl:17:", "Variables not allowed"}},
 		{"problem kind in scenario", baseFixture + "scenario \"s\" {\n  description = \"d\"\n  problem \"p\" {\n    kind = \"gremlins\"\n  }\n}\n", []string{"bad.hcl:19:", "gremlins"}},
+		// The nesting limit of lang.ParseConfig answers before hcl parses
+		// (issue 20): 100,000 open brackets would overflow hcl's stack.
+		{"nesting too deep", baseFixture + "inputs = { a = " + strings.Repeat("[", 100000) + "\n" + scen, []string{"bad.hcl:17:", "nest"}},
 		{"remove active in scenario", baseFixture + "scenario \"s\" {\n  description = \"d\"\n  server \"a.example.com\" {\n    remove = true\n  }\n}\n", []string{"bad.hcl:17:", "no server with mode"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
