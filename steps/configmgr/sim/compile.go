@@ -259,12 +259,60 @@ func isUNC(p string) bool { return strings.HasPrefix(normUNC(p), `\\`) }
 // to ds with their source position. It returns nil when it found errors.
 func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 	before := len(ds.Diagnostics)
-	w := &world{durations: DefaultDurations()}
+	c := &compiler{ds: ds, b: b, scen: scen, w: &world{durations: DefaultDurations()}}
+	if !c.site() {
+		return nil
+	}
+	c.related()
+	c.servers()
+	c.library()
+	c.links()
+	c.updates()
+	c.distributions()
+	c.components()
+	c.features()
+	probNames := c.problems()
+	c.timeline(probNames)
+	c.durations()
+	c.promotionFailure()
+	if len(ds.Diagnostics) > before {
+		return nil
+	}
+	return c.w
+}
 
-	// Site.
+// compiler holds what compile's parts share: the diagnostics, the merged
+// body, the world being built, the site codes and the servers by name.
+type compiler struct {
+	ds     *diagSet
+	b      *bodySpec
+	scen   hcl.Range
+	w      *world
+	codes  map[string]bool
+	byName map[string]int
+}
+
+// known tells whether name is a server of the fixture.
+func (c *compiler) known(name string) bool {
+	_, ok := c.byName[strings.ToLower(name)]
+	return ok
+}
+
+// machineNames lists the fixture's servers, for messages.
+func (c *compiler) machineNames() string {
+	m := map[string]bool{}
+	for n := range c.byName {
+		m[n] = true
+	}
+	return knownList(m)
+}
+
+// site checks the site block; false when there is none.
+func (c *compiler) site() bool {
+	ds, w, b, scen := c.ds, c.w, c.b, c.scen
 	if b.Site == nil {
 		ds.add(scen, "Missing site block", `the fixture (or this scenario) needs a site { code = "PS1" type = "primary" ... } block`)
-		return nil
+		return false
 	}
 	s := b.Site
 	w.site = siteDef{
@@ -295,7 +343,13 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 	}
 	codes := map[string]bool{w.site.code: true}
 
-	// Related sites (codes first, so that servers may name them).
+	c.codes = codes
+	return true
+}
+
+// related checks the related sites (codes first, so that servers may name them).
+func (c *compiler) related() {
+	ds, w, b, s, codes := c.ds, c.w, c.b, c.b.Site, c.codes
 	for _, r := range b.RelatedSites {
 		code := strings.ToUpper(r.Code)
 		if !siteCodeRE.MatchString(code) {
@@ -334,8 +388,60 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 	if w.site.parent != "" && !codes[w.site.parent] {
 		ds.add(s.DefRange, "Unknown parent site", fmt.Sprintf("parent %q is not a related_site of this fixture (known: %s)", w.site.parent, knownList(codes)))
 	}
+}
 
-	// Servers.
+// serverMode checks a server's mode ("" for none) and counts the active
+// and passive site servers, of which a site has one each at most.
+func (c *compiler) serverMode(m *serverSpec, md machineDef, actives, passives *int) string {
+	ds, w := c.ds, c.w
+	switch md.mode {
+	case "none":
+		return ""
+	case configmgr.ModeActive, configmgr.ModePassive:
+		if md.site != w.site.code {
+			ds.add(m.DefRange, "Site server of another site", fmt.Sprintf("server %q: only servers of site %s have a mode; describe the other site's server with related_site", m.Name, w.site.code))
+		}
+		if md.mode == configmgr.ModeActive {
+			*actives++
+			if *actives == 2 {
+				ds.add(m.DefRange, "Second active site server", fmt.Sprintf("server %q: site %s already has an active site server; exactly one server has mode = \"active\"", m.Name, w.site.code))
+			}
+		} else {
+			*passives++
+			if *passives == 2 {
+				ds.add(m.DefRange, "Second passive site server", fmt.Sprintf("server %q: a site has at most one passive site server (P03)", m.Name))
+			}
+		}
+	default:
+		ds.add(m.DefRange, "Invalid mode", fmt.Sprintf("server %q: mode %q must be \"active\", \"passive\" or \"none\"", m.Name, md.mode))
+	}
+	return md.mode
+}
+
+// serverRoles checks a server's roles and returns their canonical names.
+func (c *compiler) serverRoles(m *serverSpec) []string {
+	if m.Roles == nil {
+		return nil
+	}
+	var roles []string
+	for _, r := range *m.Roles {
+		n, ok := canonicalRole(r)
+		if !ok {
+			c.ds.add(m.DefRange, "Unknown role", fmt.Sprintf("server %q: role %q; use an alias (%s) or a v_SystemResourceList name such as \"SMS Management Point\"", m.Name, r, aliasList()))
+			continue
+		}
+		if n == configmgr.RoleSiteServer || n == configmgr.RoleSiteSystem {
+			c.ds.add(m.DefRange, "Implied role", fmt.Sprintf("server %q: %q is implied (by mode, or by having any role); remove it from roles", m.Name, n))
+			continue
+		}
+		roles = appendUnique(roles, n)
+	}
+	return roles
+}
+
+// servers checks the servers and adds the implied ones (SQL Server, related site servers).
+func (c *compiler) servers() {
+	ds, w, b, scen, codes := c.ds, c.w, c.b, c.scen, c.codes
 	byName := map[string]int{}
 	actives, passives := 0, 0
 	for _, m := range b.Servers {
@@ -352,44 +458,11 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 		if !codes[md.site] {
 			ds.add(m.DefRange, "Unknown site", fmt.Sprintf("server %q: site %q is not a site of this fixture (known: %s)", m.Name, md.site, knownList(codes)))
 		}
-		switch md.mode {
-		case "none":
-			md.mode = ""
-		case configmgr.ModeActive, configmgr.ModePassive:
-			if md.site != w.site.code {
-				ds.add(m.DefRange, "Site server of another site", fmt.Sprintf("server %q: only servers of site %s have a mode; describe the other site's server with related_site", m.Name, w.site.code))
-			}
-			if md.mode == configmgr.ModeActive {
-				actives++
-				if actives == 2 {
-					ds.add(m.DefRange, "Second active site server", fmt.Sprintf("server %q: site %s already has an active site server; exactly one server has mode = \"active\"", m.Name, w.site.code))
-				}
-			} else {
-				passives++
-				if passives == 2 {
-					ds.add(m.DefRange, "Second passive site server", fmt.Sprintf("server %q: a site has at most one passive site server (P03)", m.Name))
-				}
-			}
-		default:
-			ds.add(m.DefRange, "Invalid mode", fmt.Sprintf("server %q: mode %q must be \"active\", \"passive\" or \"none\"", m.Name, md.mode))
-		}
+		md.mode = c.serverMode(&m, md, &actives, &passives)
 		if !serverStatuses[md.status] {
 			ds.add(m.DefRange, "Invalid status", fmt.Sprintf("server %q: status %q must be one of %s", m.Name, md.status, knownList(serverStatuses)))
 		}
-		if m.Roles != nil {
-			for _, r := range *m.Roles {
-				n, ok := canonicalRole(r)
-				if !ok {
-					ds.add(m.DefRange, "Unknown role", fmt.Sprintf("server %q: role %q; use an alias (%s) or a v_SystemResourceList name such as \"SMS Management Point\"", m.Name, r, aliasList()))
-					continue
-				}
-				if n == configmgr.RoleSiteServer || n == configmgr.RoleSiteSystem {
-					ds.add(m.DefRange, "Implied role", fmt.Sprintf("server %q: %q is implied (by mode, or by having any role); remove it from roles", m.Name, n))
-					continue
-				}
-				md.roles = appendUnique(md.roles, n)
-			}
-		}
+		md.roles = c.serverRoles(&m)
 		byName[name] = len(w.machines)
 		w.machines = append(w.machines, md)
 	}
@@ -412,16 +485,12 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 	for _, r := range w.related {
 		ensure(r.server, r.code, configmgr.RoleSiteServer)
 	}
-	known := func(name string) bool { _, ok := byName[strings.ToLower(name)]; return ok }
-	machineNames := func() string {
-		m := map[string]bool{}
-		for n := range byName {
-			m[n] = true
-		}
-		return knownList(m)
-	}
+	c.byName = byName
+}
 
-	// Content library.
+// library checks the content library.
+func (c *compiler) library() {
+	ds, w, b, scen := c.ds, c.w, c.b, c.scen
 	if b.ContentLibrary == nil {
 		ds.add(scen, "Missing content_library block", `describe the content library: content_library { location = "\\\\fs01\\cmcontent\\PS1" size_gb = 250 }`)
 	} else {
@@ -447,8 +516,11 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 			ds.add(c.DefRange, "Invalid move_progress", "move_progress is the percentage already moved: 0 to 99")
 		}
 	}
+}
 
-	// Replication links.
+// links checks the replication links.
+func (c *compiler) links() {
+	ds, w, b, codes := c.ds, c.w, c.b, c.codes
 	for _, l := range b.Links {
 		ld := linkDef{
 			name: l.Name, from: strings.ToUpper(str(l.From, "")), to: strings.ToUpper(str(l.To, "")),
@@ -463,8 +535,11 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 		ld.updated = offsetAttr(ds, l.Updated, l.UpdatedRange, l.DefRange, "-5m")
 		w.links = append(w.links, ld)
 	}
+}
 
-	// Updates.
+// updates checks the Updates and Servicing history.
+func (c *compiler) updates() {
+	ds, w, b := c.ds, c.w, c.b
 	for _, u := range b.Updates {
 		ud := updateDef{name: u.Name, version: str(u.Version, ""), state: strings.ToLower(str(u.State, "installed"))}
 		if _, ok := updateStates[ud.state]; !ok {
@@ -476,8 +551,11 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 		ud.at = offsetAttr(ds, u.At, u.AtRange, u.DefRange, "0m")
 		w.updates = append(w.updates, ud)
 	}
+}
 
-	// Distributions.
+// distributions checks the content distributions.
+func (c *compiler) distributions() {
+	ds, w, b, known, machineNames, byName := c.ds, c.w, c.b, c.known, c.machineNames, c.byName
 	for _, d := range b.Distributions {
 		dd := distDef{
 			pkg: str(d.Package, d.Name), server: strings.ToLower(str(d.Server, "")),
@@ -500,8 +578,11 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 		}
 		w.dists = append(w.dists, dd)
 	}
+}
 
-	// Component overrides.
+// components checks the component status overrides.
+func (c *compiler) components() {
+	ds, w, b, known, machineNames := c.ds, c.w, c.b, c.known, c.machineNames
 	for _, c := range b.Components {
 		cd := compDef{server: strings.ToLower(c.Server), name: strings.ToUpper(c.Name), status: intv(c.Status, 0), available: boolv(c.Available, true)}
 		if !known(cd.server) {
@@ -512,8 +593,11 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 		}
 		w.comps = append(w.comps, cd)
 	}
+}
 
-	// Features.
+// features reads the site features.
+func (c *compiler) features() {
+	ds, w, b := c.ds, c.w, c.b
 	w.features = configmgr.Features{DPCertificateMode: "self-signed"}
 	if f := b.Features; f != nil {
 		w.features = configmgr.Features{
@@ -531,8 +615,11 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 	if w.features.PreProductionClient && w.site.preProdClient == "" {
 		w.site.preProdClient = w.site.clientVersion + "-preprod"
 	}
+}
 
-	// Problems.
+// problems checks the problems and returns their names.
+func (c *compiler) problems() map[string]bool {
+	ds, w, b, known, machineNames := c.ds, c.w, c.b, c.known, c.machineNames
 	probNames := map[string]bool{}
 	for _, p := range b.Problems {
 		pd := problemDef{name: p.Name, kind: str(p.Kind, ""), server: strings.ToLower(str(p.Server, "")), detail: str(p.Detail, "")}
@@ -546,7 +633,12 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 		w.problems = append(w.problems, pd)
 	}
 
-	// Timeline.
+	return probNames
+}
+
+// timeline checks the timeline events, then sorts them by time.
+func (c *compiler) timeline(probNames map[string]bool) {
+	ds, w, b, known, machineNames := c.ds, c.w, c.b, c.known, c.machineNames
 	linkNames := map[string]bool{}
 	for _, l := range w.links {
 		linkNames[l.name] = true
@@ -586,8 +678,11 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 		w.events = append(w.events, ed)
 	}
 	sort.SliceStable(w.events, func(i, j int) bool { return w.events[i].at < w.events[j].at })
+}
 
-	// Durations.
+// durations reads the simulated durations and bounds the PRU-01 loop.
+func (c *compiler) durations() {
+	ds, w, b, scen := c.ds, c.w, c.b, c.scen
 	if d := b.Durations; d != nil {
 		fields := w.durations.fields()
 		names := make([]string, 0, len(d.Attrs))
@@ -619,7 +714,6 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 		}
 	}
 
-	// The PRU-01 loop schedules one attempt per pru_retry: keep it bounded.
 	if w.durations.PRUWindow/w.durations.PRURetry > maxPRUAttempts {
 		rng := scen
 		if b.Durations != nil {
@@ -628,8 +722,11 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 		ds.add(rng, "Too many PRU-01 attempts", fmt.Sprintf("pru_window / pru_retry is %d; keep it at most %d (the product retries about once a minute for 30 minutes)",
 			w.durations.PRUWindow/w.durations.PRURetry, maxPRUAttempts))
 	}
+}
 
-	// Promotion failure.
+// promotionFailure checks fail_promotion_at and fail_promotion_times.
+func (c *compiler) promotionFailure() {
+	ds, w, b := c.ds, c.w, c.b
 	if b.FailPromotionAt != nil {
 		w.failAt = strings.ToUpper(*b.FailPromotionAt)
 		if !failStages[w.failAt] {
@@ -646,11 +743,6 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 			ds.add(b.FailTimesRange, "fail_promotion_times without fail_promotion_at", "say at which stage the promotion fails: fail_promotion_at = \"PRP-05\"")
 		}
 	}
-
-	if len(ds.Diagnostics) > before {
-		return nil
-	}
-	return w
 }
 
 func offsetAttr(ds *diagSet, p *string, rng, def hcl.Range, dflt string) time.Duration {
