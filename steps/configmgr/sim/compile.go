@@ -45,6 +45,8 @@ type siteDef struct {
 	maintenance   bool
 	clientVersion string
 	preProdClient string
+	hinvCustom    bool // F9: the hardware inventory's configuration.mof was customized on the active server
+	bootImages    bool // F10: the default boot images exist, with the first active server as source
 }
 
 type machineDef struct {
@@ -52,6 +54,15 @@ type machineDef struct {
 	mode, status, detail string
 	roles                []string
 	online               bool
+	host                 hostDef
+	defRange             hcl.Range // where the fixture declares it (zero when implied)
+}
+
+// hostDef is what PowerShell remoting reads on a server (§8).
+type hostDef struct {
+	remoting, nativeClient, smbSigning, clusterNode bool
+	version                                         string   // installed ConfigMgr version, "" for none
+	adminsMissing                                   []string // site servers whose accounts are not local admins here (F7)
 }
 
 type relatedDef struct {
@@ -152,7 +163,7 @@ var updateStates = map[string]int{
 // Several messages are misleading on purpose, as in the product (§7.1,
 // §7.8); the event log names the real cause.
 type problemKind struct {
-	stage   string // "PSV-01" prerequisite, "PSV-02", "PSV-03", "PSV-04", "PSV-05"
+	stage   string // "PSV-01" prerequisite, "PSV-02", "PSV-03", "PSV-04", "PSV-05", "PSV-LATE" (after OK, F3)
 	message string // the console/FailoverMgr.log text
 	cause   string // what is really wrong
 }
@@ -185,6 +196,9 @@ var problemKinds = map[string]problemKind{
 	"wsus_console_missing": {"PSV-04",
 		"Installation failed: site server setup failed on the target; see ConfigMgrSetup.log (WSUS Administration Console not found)",
 		"the WSUS Administration Console is not installed on the target (§7.8)"},
+	"late_stage_blip": {"PSV-LATE",
+		"Installation failed: stage 15, validate access to the remote site systems: SiteComp on the passive site server could not read install.map from the active site server (see hman.log and sitecomp.log on the active server)",
+		"an SMB or content library blip during the asynchronous stages 14/15, after the server showed OK; ConfigMgr does not retry by itself (F3)"},
 	"not_admin_on_site_systems": {"PSV-05",
 		"Completed with warning: the active site server could not validate the passive site server; check FailoverMgr.log on both site servers",
 		"the target's computer account is not a local administrator on every remote site system (P19, §7.2)"},
@@ -326,6 +340,8 @@ func (c *compiler) site() bool {
 		maintenance:   boolv(s.Maintenance, false),
 		clientVersion: str(s.ClientVersion, ""),
 		preProdClient: str(s.PreProductionClient, ""),
+		hinvCustom:    boolv(s.HinvCustomized, false),
+		bootImages:    boolv(s.DefaultBootImages, false),
 	}
 	if !siteCodeRE.MatchString(w.site.code) {
 		ds.add(s.DefRange, "Invalid site code", fmt.Sprintf("site code %q must be three letters or digits, e.g. \"PS1\"", w.site.code))
@@ -459,6 +475,8 @@ func (c *compiler) servers() {
 			ds.add(m.DefRange, "Unknown site", fmt.Sprintf("server %q: site %q is not a site of this fixture (known: %s)", m.Name, md.site, knownList(codes)))
 		}
 		md.mode = c.serverMode(&m, md, &actives, &passives)
+		md.host = c.serverHost(&m, md)
+		md.defRange = m.DefRange
 		if !serverStatuses[md.status] {
 			ds.add(m.DefRange, "Invalid status", fmt.Sprintf("server %q: status %q must be one of %s", m.Name, md.status, knownList(serverStatuses)))
 		}
@@ -477,7 +495,8 @@ func (c *compiler) servers() {
 		if !ok {
 			i = len(w.machines)
 			byName[name] = i
-			w.machines = append(w.machines, machineDef{name: name, site: site, status: configmgr.StatusOK, online: true})
+			w.machines = append(w.machines, machineDef{name: name, site: site, status: configmgr.StatusOK, online: true,
+				host: hostDef{remoting: true, nativeClient: true, smbSigning: true}})
 		}
 		w.machines[i].roles = appendUnique(w.machines[i].roles, role)
 	}
@@ -486,6 +505,37 @@ func (c *compiler) servers() {
 		ensure(r.server, r.code, configmgr.RoleSiteServer)
 	}
 	c.byName = byName
+	c.checkAdminsMissing()
+}
+
+// serverHost reads what PowerShell remoting sees on a server. A site
+// server has the site's version unless the fixture says otherwise.
+func (c *compiler) serverHost(m *serverSpec, md machineDef) hostDef {
+	h := hostDef{
+		remoting: boolv(m.Remoting, true), nativeClient: boolv(m.SQLNativeClient, true),
+		smbSigning: boolv(m.SMBSigning, true), clusterNode: boolv(m.ClusterNode, false),
+		version: str(m.Version, ""),
+	}
+	if m.Version == nil && md.mode != "" && md.status != configmgr.StatusInstalling {
+		h.version = c.w.site.version
+	}
+	if m.AdminsMissing != nil {
+		for _, a := range *m.AdminsMissing {
+			h.adminsMissing = appendUnique(h.adminsMissing, strings.ToLower(strings.TrimSpace(a)))
+		}
+	}
+	return h
+}
+
+// checkAdminsMissing reports admins_missing entries that name no server.
+func (c *compiler) checkAdminsMissing() {
+	for _, md := range c.w.machines {
+		for _, a := range md.host.adminsMissing {
+			if !c.known(a) {
+				c.ds.add(md.defRange, "Unknown server", fmt.Sprintf("server %q: admins_missing names %q, which is not a server of this fixture (known: %s)", md.name, a, c.machineNames()))
+			}
+		}
+	}
 }
 
 // library checks the content library.

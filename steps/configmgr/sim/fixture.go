@@ -302,6 +302,8 @@ type siteSpec struct {
 	Maintenance         *bool     `hcl:"maintenance,optional"`
 	ClientVersion       *string   `hcl:"client_version,optional"`
 	PreProductionClient *string   `hcl:"pre_production_client_version,optional"`
+	HinvCustomized      *bool     `hcl:"hinv_customized,optional"`
+	DefaultBootImages   *bool     `hcl:"default_boot_images,optional"`
 	DefRange            hcl.Range `hcl:",def_range"`
 }
 
@@ -315,6 +317,14 @@ type serverSpec struct {
 	Online   *bool     `hcl:"online,optional"`
 	Remove   *bool     `hcl:"remove,optional"`
 	DefRange hcl.Range `hcl:",def_range"`
+
+	// What PowerShell remoting reads on the server (§8).
+	Remoting        *bool     `hcl:"remoting,optional"`
+	SQLNativeClient *bool     `hcl:"sql_native_client,optional"`
+	SMBSigning      *bool     `hcl:"smb_signing_required,optional"`
+	ClusterNode     *bool     `hcl:"cluster_node,optional"`
+	Version         *string   `hcl:"version,optional"`
+	AdminsMissing   *[]string `hcl:"admins_missing,optional"`
 }
 
 type relatedSiteSpec struct {

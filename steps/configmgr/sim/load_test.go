@@ -84,7 +84,9 @@ func TestContosoScenarioList(t *testing.T) {
 		"active-offline-back-in-10m", "active-offline-for-good", "active-offline-returns-after-45m",
 		"promotion-fails-midway", "promotion-fails-twice", "passive-install-prereq-fails", "passive-install-account-not-admin",
 		"content-library-move-in-progress", "scp-on-site-server", "content-distribution-in-progress",
-		"dp-pki-certificates", "store-for-business", "pre-production-client", "sql-down", "provider-only-on-active"}
+		"dp-pki-certificates", "store-for-business", "pre-production-client", "sql-down", "provider-only-on-active",
+		"passive-install-not-sysadmin", "passive-regresses-after-ready", "passive-lags-site-version", "site-system-admin-missing",
+		"scp-on-passive", "hinv-customized", "default-boot-images", "passive-on-cluster-node", "smb-signing-not-required"}
 	got := contosoFixture(t).Scenarios()
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("scenarios\n got %v\nwant %v", got, want)
