@@ -81,8 +81,8 @@ check "site" {
 # lib/readiness.hcl: checks "site_servers" (R08) and "providers" (R07).
 
 manual "console_on_passive" {
-  description  = "R07, P11, PRU-00: reach the site through the passive server."
-  refs         = ["R07", "P11", "PRU-00"]
+  description  = "R07, P11, PRU-00, F13: reach the site through the passive server."
+  refs         = ["R07", "P11", "PRU-00", "F13"]
   when         = step.active_down.output
   depends_on   = [step.providers]
   instructions = "The console picks an SMS Provider at random and cannot be pinned; with the active server down it may not connect at all. On an admin workstation (the console is not on the passive server unless you installed it there), start it against the passive server: Microsoft.ConfigurationManagement.exe /server=<passive FQDN> from the console's bin folder, or use Connect to a new site. You will watch the promotion there (Administration > Sites > Nodes; Monitoring > Site Server Status). baton itself already uses the provider given in the provider variable. Confirm once connected."
@@ -91,8 +91,8 @@ manual "console_on_passive" {
 
 action "announce_outage" {
   uses        = "notify"
-  description = "Tells the incident channel what works and what does not while the site has no active site server (§6)."
-  refs        = ["§6"]
+  description = "Tells the incident channel what works and what does not while the site has no active site server (§6, F13): no administration is possible and client registration stops."
+  refs        = ["§6", "F13"]
   when        = var.webhook_url != ""
   depends_on  = [step.active_down]
   webhook_url = var.webhook_url
@@ -106,7 +106,7 @@ approval "cab" {
   approvers     = ["configmgr-on-call-lead", "incident-manager", "configmgr-service-owner"]
   min_approvals = 1
   expires_after = "2h"
-  depends_on    = [step.site, step.site_servers, step.providers, step.active_down, step.use_planned_path, step.console_on_passive]
+  depends_on    = [step.site, step.site_servers, step.providers, step.passive_version, step.active_down, step.use_planned_path, step.console_on_passive]
   instructions  = "The active site server is down (or broken, see use_planned_path), the passive server is OK and its SMS Provider answers. Promoting is final: the old server will demote itself if it comes back. Approve once the outage is confirmed and a restore of the old server in the next hour is not realistic."
 }
 
@@ -177,8 +177,8 @@ wait "switch_after_retry" {
 
 wait "switch_forced" {
   uses              = "configmgr_site_servers"
-  description       = "The 30-minute rule (PRU-D1): the promoting server's failover manager keeps trying to reconfigure the old active server (PRU-01) for 30 minutes. If the old server comes back within that time, it is told and the switch proceeds gracefully. After 30 minutes the promotion is forced (PRU-02): the promoted server stops its ConfigMgr services except SMS_EXECUTIVE (PRU-03), changes its registry and the site database (PRU-04), restarts its services (PRU-05) and SiteComp tells every site system about the new site server (PRU-06; FailoverMgr.log and SiteComp.log on the passive server). Expect about 30 minutes of nothing visible followed by about 10 minutes of switch: do not retry the promotion and do not restart services meanwhile. Gives up after 75 minutes (30 + switch + margin)."
-  refs              = ["PRU-01", "PRU-D1", "PRU-02", "PRU-03", "PRU-04", "PRU-05", "PRU-06"]
+  description       = "The 30-minute rule (PRU-D1): the promoting server's failover manager keeps trying to reconfigure the old active server (PRU-01) for 30 minutes. If the old server comes back within that time, it is told and the switch proceeds gracefully. After 30 minutes the promotion is forced (PRU-02): the promoted server stops its ConfigMgr services except SMS_EXECUTIVE (PRU-03), changes its registry and the site database (PRU-04), restarts its services (PRU-05) and SiteComp tells every site system about the new site server (PRU-06; FailoverMgr.log and SiteComp.log on the passive server). Expect about 30 minutes of nothing visible followed by about 10 minutes of switch (F13): no site administration is possible and client registration stops (no OS deployment of new machines); do not retry the promotion and do not restart services meanwhile. Every poll is recorded in the journal as evidence. Gives up after 75 minutes (30 + switch + margin)."
+  refs              = ["PRU-01", "PRU-D1", "PRU-02", "PRU-03", "PRU-04", "PRU-05", "PRU-06", "F13"]
   when              = step.active_down.output
   depends_on        = [step.promote]
   until             = lower(self.output.active) == local.passive_server && anytrue([for s in self.output.servers : s.status == "OK" if lower(s.name) == local.passive_server])
