@@ -169,6 +169,11 @@ const (
 	AnswerReject  AnswerKind = "reject"
 	AnswerResolve AnswerKind = "resolve"
 	AnswerCancel  AnswerKind = "cancel"
+	// AnswerOverrideWindow and AnswerAcceptChanges are decisions the
+	// operator makes when resuming: the resuming owner journals them
+	// (Backend.Answer refuses them).
+	AnswerOverrideWindow AnswerKind = "override_window"
+	AnswerAcceptChanges  AnswerKind = "accept_changes"
 )
 
 // Answer is a decision from anyone, journaled; the run's owner applies it.
@@ -179,6 +184,8 @@ type Answer struct {
 	Resolution string `json:"resolution,omitempty"`
 	Comment    string `json:"comment,omitempty"`
 	PlanDigest string `json:"plan_digest,omitempty"`
+	// SourcesDigest is the source digest an AnswerAcceptChanges accepts.
+	SourcesDigest string `json:"sources_digest,omitempty"`
 	// Signed is the signed decision (internal/signing's file format) when
 	// the answer is signed: the statement and its SSH signature.
 	Signed json.RawMessage `json:"signed,omitempty"`

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -77,6 +78,12 @@ type Run struct {
 	// empty when the run takes unsigned answers.
 	AllowedSigners       string `json:"allowed_signers,omitempty"`
 	AllowedSignersDigest string `json:"allowed_signers_digest,omitempty"`
+	// StartSigned is the requester's signed start of the run (a "start"
+	// statement binding run, plan and sources), and RequesterKey its key's
+	// fingerprint: where a runbook forbids self-approval, no approval
+	// signed with that key counts, whatever name it claims.
+	StartSigned  json.RawMessage `json:"start_signed,omitempty"`
+	RequesterKey string          `json:"requester_key,omitempty"`
 	// Owner is the ownership lease; nil while no process executes the run.
 	Owner *Owner `json:"owner,omitempty"`
 	// Superseded says who superseded the run, when and why.

@@ -132,9 +132,9 @@ func cmdFmt(_ context.Context, env *cliEnv, args []string) int {
 		if bytes.Equal(src, out) {
 			continue
 		}
-		fmt.Fprintln(env.io.out, f)
+		fmt.Fprintln(env.doc(), f)
 		if *diff {
-			fmt.Fprintf(env.io.out, "--- %s (formatted)\n%s\n", f, out)
+			fmt.Fprintf(env.doc(), "--- %s (formatted)\n%s\n", f, out)
 		}
 		if *check {
 			if result == exitOK {
@@ -162,9 +162,9 @@ func cmdGraph(_ context.Context, env *cliEnv, args []string) int {
 	}
 	switch *format {
 	case "dot":
-		fmt.Fprint(env.io.out, draw.Dot(rb))
+		fmt.Fprint(env.doc(), draw.Dot(rb))
 	case "mermaid":
-		fmt.Fprint(env.io.out, draw.Mermaid(rb))
+		fmt.Fprint(env.doc(), draw.Mermaid(rb))
 	default:
 		return fail(env, fmt.Errorf("unknown -format %q: use dot or mermaid", *format))
 	}

@@ -47,6 +47,24 @@ type cliEnv struct {
 	ctx context.Context
 }
 
+// doc is where a command writes a document (a plan, a review, a journal):
+// stdout, until Ctrl-C or SIGTERM, after which every write fails, so
+// rendering stops at its next line instead of finishing a long document.
+func (env *cliEnv) doc() io.Writer { return &interruptibleWriter{ctx: env.ctx, w: env.io.out} }
+
+// interruptibleWriter fails every write once its context is done.
+type interruptibleWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (w *interruptibleWriter) Write(p []byte) (int, error) {
+	if w.ctx != nil && w.ctx.Err() != nil {
+		return 0, fmt.Errorf("output stopped: %w", context.Cause(w.ctx))
+	}
+	return w.w.Write(p)
+}
+
 var commands = map[string]*command{}
 
 func register(c *command) { commands[c.name] = c }

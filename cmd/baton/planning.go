@@ -169,8 +169,8 @@ func cmdPlan(ctx context.Context, env *cliEnv, args []string) int {
 		if err != nil {
 			return fail(env, err)
 		}
-		_, _ = env.io.out.Write(append(b, '\n'))
-	} else if err := p.WriteHuman(env.io.out); err != nil {
+		_, _ = env.doc().Write(append(b, '\n'))
+	} else if err := p.WriteHuman(env.doc()); err != nil {
 		return fail(env, err)
 	}
 	if p.PreflightFailed() {
@@ -198,7 +198,7 @@ func cmdShow(_ context.Context, env *cliEnv, args []string) int {
 		_, _ = env.io.out.Write(append(b, '\n'))
 		return exitOK
 	}
-	if err := p.WriteHuman(env.io.out); err != nil {
+	if err := p.WriteHuman(env.doc()); err != nil {
 		return fail(env, err)
 	}
 	return exitOK
@@ -222,12 +222,12 @@ func cmdReview(ctx context.Context, env *cliEnv, args []string) int {
 	outPath := fs.String("o", "", "write to FILE instead of stdout")
 	withRehearsal := fs.Bool("rehearsal", false, "rehearse against --site/--scenario and attach the report as test evidence")
 	var af answerFlags
-	af.register(fs, false)
+	af.register(fs, true)
 	pos, code := parseChecked(fs, args, exactly(1))
 	if code >= 0 {
 		return code
 	}
-	var w io.Writer = env.io.out
+	w := env.doc()
 	if *outPath != "" {
 		f, err := os.OpenFile(*outPath, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
 		if err != nil {

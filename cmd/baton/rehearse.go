@@ -22,7 +22,7 @@ func cmdRehearse(ctx context.Context, env *cliEnv, args []string) int {
 	sf.register(fs)
 	statePath := fs.String("state", "", "keep the rehearsal's state in FILE (default: a temporary file, removed afterwards; never the live state)")
 	var af answerFlags
-	af.register(fs, true)
+	af.register(fs, false)
 	all := fs.Bool("all-scenarios", false, "rehearse against every scenario of the fixture and print one line each (--scenario is ignored)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	verbose := fs.Bool("v", false, "also stream the live progress to stderr while the rehearsal runs (the report alone by default)")
@@ -119,14 +119,11 @@ type answerFlags struct {
 	file  string
 }
 
-// register adds --approvals and --approval-delay, and --approve-all when
-// withAll (review's evidence rehearsal always answers everything).
-func (a *answerFlags) register(fs *flag.FlagSet, withAll bool) {
-	if withAll {
-		fs.BoolVar(&a.all, "approve-all", false, "answer every approval and manual step (not in --approvals) with its listed approvers")
-	} else {
-		a.all = true
-	}
+// register adds --approvals, --approval-delay and --approve-all. By
+// default --approve-all is off, and on where the rehearsal is evidence
+// that must run to its end (review --rehearsal).
+func (a *answerFlags) register(fs *flag.FlagSet, approveAllByDefault bool) {
+	fs.BoolVar(&a.all, "approve-all", approveAllByDefault, "answer every approval and manual step (not in --approvals) with its listed approvers")
 	fs.StringVar(&a.delay, "approval-delay", "0s", "how long each --approve-all answer takes, in virtual time (\"15m\")")
 	fs.StringVar(&a.file, "approvals", "", `JSON file answering approvals: {"step": [{"by": "alice", "decision": "approved", "after": "20m", "comment": "..."}]}`)
 }

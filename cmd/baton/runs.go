@@ -18,14 +18,16 @@ import (
 	"github.com/batonhq/baton/engine/clock"
 	"github.com/batonhq/baton/engine/executor"
 	"github.com/batonhq/baton/engine/plan"
+	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/engine/version"
 	"github.com/batonhq/baton/internal/proc"
+	"github.com/batonhq/baton/internal/signing"
 	"github.com/batonhq/baton/state"
 )
 
 func init() {
 	register(&command{name: "apply", synopsis: "start a run of a runbook against the live site", usage: "RUNBOOK|PLANFILE [-var name=value] [-var-file FILE] [-json] [-parallelism N] [--wait-approvals]", run: cmdApply})
-	register(&command{name: "resume", synopsis: "continue a paused or interrupted run", usage: "RUN RUNBOOK [-var ...] [--accept-changes] [--override-window --by NAME --reason TEXT]", run: cmdResume})
+	register(&command{name: "resume", synopsis: "continue a paused or interrupted run", usage: "RUN RUNBOOK [-var ...] [--accept-changes] [--override-window --by NAME --reason TEXT] [--sign|--key FILE]", run: cmdResume})
 	register(&command{name: "status", synopsis: "show a run and the state of each step", usage: "RUN [-json]", run: cmdStatus})
 	register(&command{name: "runs", synopsis: "list runs", usage: "[-json]", run: cmdRuns})
 	register(&command{name: "logs", synopsis: "print the captured output of a run's steps", usage: "RUN [STEP]", run: cmdLogs})
@@ -49,6 +51,7 @@ type runFlags struct {
 	reason      string
 	respend     string
 	signers     signersFlag
+	sign        signFlags // apply: sign the run's start
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -65,22 +68,34 @@ func (f *runFlags) registerApply(fs *flag.FlagSet) {
 	fs.BoolVar(&f.force, "force", false, "supersede the run holding the lock when no live process executes it (paused, or crashed); journaled in both runs")
 	fs.StringVar(&f.reason, "reason", "", "why (with --force; journaled)")
 	fs.StringVar(&f.respend, "respend", "", "apply a saved plan again: the run it started before (which must have ended before any point of no return)")
+	f.sign.register(fs, "the start of the run (the requester becomes a key, not only a name)")
 }
 
 // options are the executor's options for apply (run nil) or resume.
-func (f *runFlags) options(env *cliEnv, st state.Backend, run *state.Run) (executor.Options, error) {
+func (f *runFlags) options(env *cliEnv, st state.Backend, run *state.Run, rb *runbook.Runbook) (executor.Options, error) {
 	var obs executor.Observer = &humanProgress{w: env.io.out}
 	if f.json {
 		obs = newJSONProgress(env.io.out)
 	}
-	as, err := f.signers.load(run)
-	if err != nil {
-		return executor.Options{}, err
+	var as *signing.AllowedSigners
+	if f.signers.path != "" || rb.AllowedSigners == nil {
+		// A runbook's own allowed_signers comes with the runbook.
+		var err error
+		if as, err = f.signers.load(run); err != nil {
+			return executor.Options{}, err
+		}
+	}
+	var starter signing.Signer
+	if run == nil {
+		var err error
+		if starter, err = f.sign.signer(); err != nil {
+			return executor.Options{}, err
+		}
 	}
 	return executor.Options{
 		Store: st, Clock: clock.Wall{}, Log: env.log, Observer: obs, Parallelism: f.parallelism,
 		Requester: currentUser(), EngineVersion: version.Version, WaitForApprovals: f.wait, ForceLock: f.force,
-		ForceReason: f.reason, Respend: f.respend, AllowedSigners: as,
+		ForceReason: f.reason, Respend: f.respend, AllowedSigners: as, StartSigner: starter,
 	}, nil
 }
 
@@ -151,7 +166,7 @@ func cmdApply(ctx context.Context, env *cliEnv, args []string) int {
 		return fail(env, err)
 	}
 	defer st.Close()
-	opts, err := f.options(env, st, nil)
+	opts, err := f.options(env, st, nil, rb)
 	if err != nil {
 		return fail(env, err)
 	}
@@ -172,6 +187,8 @@ func cmdResume(ctx context.Context, env *cliEnv, args []string) int {
 	fs.BoolVar(&ro.OverrideWindow, "override-window", false, "let a point of no return start although the change window is too short")
 	fs.StringVar(&ro.By, "by", "", "who decides (with --accept-changes or --override-window)")
 	fs.StringVar(&ro.Reason, "reason", "", "why (with --override-window)")
+	var sign signFlags
+	sign.register(fs, "the resume's decisions (--override-window, --accept-changes)")
 	pos, code := parseChecked(fs, args, func(pos []string) bool { return len(pos) == 1 || len(pos) == 2 })
 	if code >= 0 {
 		return code
@@ -179,6 +196,11 @@ func cmdResume(ctx context.Context, env *cliEnv, args []string) int {
 	if ro.OverrideWindow && (ro.By == "" || ro.Reason == "") {
 		return fail(env, errors.New("--override-window needs --by NAME and --reason TEXT: the decision is journaled"))
 	}
+	signer, err := sign.signer()
+	if err != nil {
+		return fail(env, err)
+	}
+	ro.Signer = signer
 	if ro.By == "" {
 		ro.By = currentUser()
 	}
@@ -203,7 +225,7 @@ func cmdResume(ctx context.Context, env *cliEnv, args []string) int {
 	if !ok {
 		return exitError
 	}
-	opts, err := f.options(env, st, &run)
+	opts, err := f.options(env, st, &run, rb)
 	if err != nil {
 		return fail(env, err)
 	}
@@ -253,6 +275,9 @@ func cmdStatus(_ context.Context, env *cliEnv, args []string) int {
 			fmt.Fprintf(w, " (%s)", run.Reason)
 		}
 		fmt.Fprintf(w, "\n  runbook   %s %s (%s)\n  started   %s by %s on %s\n", run.Runbook, run.Version, run.RunbookPath, run.CreatedAt.UTC().Format(time.RFC3339), run.Requester, run.Host)
+		if run.RequesterKey != "" {
+			fmt.Fprintf(w, "  signed    by key %s\n", run.RequesterKey)
+		}
 		if run.LockKey != "" {
 			fmt.Fprintf(w, "  lock      %s\n", run.LockKey)
 		}
@@ -340,7 +365,7 @@ func cmdRuns(_ context.Context, env *cliEnv, args []string) int {
 		if *asJSON {
 			return printJSON(env, runs)
 		}
-		tw := tabwriter.NewWriter(env.io.out, 0, 2, 2, ' ', 0)
+		tw := tabwriter.NewWriter(env.doc(), 0, 2, 2, ' ', 0)
 		fmt.Fprintln(tw, "RUN\tRUNBOOK\tSTATUS\tSTARTED\tBY\tTARGET")
 		for _, r := range runs {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Runbook, r.Status, r.CreatedAt.UTC().Format(time.RFC3339), r.Requester, r.Target)
@@ -362,7 +387,7 @@ func cmdLogs(_ context.Context, env *cliEnv, args []string) int {
 		if err != nil {
 			return fail(env, err)
 		}
-		_, _ = env.io.out.Write(b)
+		_, _ = env.doc().Write(b)
 		return exitOK
 	})
 }
@@ -381,7 +406,7 @@ func cmdAnswer(ctx context.Context, env *cliEnv, args []string, decision string)
 	return stateCommand(env, name, args, false, func(fs *flag.FlagSet) func([]string) bool {
 		by = fs.String("by", "", "who answers (required; with a signature, a principal of the allowed-signers file)")
 		comment = fs.String("comment", "", "a comment for the record")
-		sign.register(fs)
+		sign.register(fs, "the decision")
 		signers.register(fs)
 		fs.Bool("sign-only", false, "sign the decision into -o FILE without touching any state (on the approver's own machine; needs --plan)")
 		fs.String("import", "", "record the signed decision in FILE (made with --sign-only)")
@@ -428,7 +453,7 @@ func offlineAnswer(env *cliEnv, name, decision string, args []string) int {
 	planFile := fs.String("plan", "", "the plan file the change board reviewed (with --sign-only)")
 	importFile := fs.String("import", "", "record the signed decision in FILE")
 	var sign signFlags
-	sign.register(fs)
+	sign.register(fs, "the decision")
 	var signers signersFlag
 	signers.register(fs)
 	var sf stateFlag
@@ -522,7 +547,7 @@ func cmdResolve(_ context.Context, env *cliEnv, args []string) int {
 	var signers signersFlag
 	decision := ""
 	return stateCommand(env, "resolve", args, false, func(fs *flag.FlagSet) func([]string) bool {
-		sign.register(fs)
+		sign.register(fs, "the decision")
 		signers.register(fs)
 		succeeded = fs.Bool("succeeded", false, "the action took effect")
 		failed = fs.Bool("failed", false, "the action did not take effect and must not be retried")
@@ -612,7 +637,7 @@ func cmdLocks(_ context.Context, env *cliEnv, args []string) int {
 		if *asJSON {
 			return printJSON(env, rows)
 		}
-		tw := tabwriter.NewWriter(env.io.out, 0, 2, 2, ' ', 0)
+		tw := tabwriter.NewWriter(env.doc(), 0, 2, 2, ' ', 0)
 		fmt.Fprintln(tw, "LOCK\tRUN\tSTATE\tSINCE\tBY\tHOLDER")
 		for _, r := range rows {
 			holder := "no process (resume it, or supersede it)"
@@ -652,7 +677,7 @@ func cmdJournal(_ context.Context, env *cliEnv, args []string) int {
 			return fail(env, err)
 		}
 		if *asJSON {
-			enc := json.NewEncoder(env.io.out)
+			enc := json.NewEncoder(env.doc())
 			for _, e := range entries {
 				_ = enc.Encode(e)
 			}
@@ -676,7 +701,7 @@ func cmdJournal(_ context.Context, env *cliEnv, args []string) int {
 			if e.Identity != "" {
 				who += " [" + e.Identity + "]"
 			}
-			fmt.Fprintf(env.io.out, "%4d %s %-24s%s by %s %s\n", e.Seq, e.At.UTC().Format(time.RFC3339), e.Type, step, who, oneLine(strings.Join(kv, " "), 140))
+			fmt.Fprintf(env.doc(), "%4d %s %-24s%s by %s %s\n", e.Seq, e.At.UTC().Format(time.RFC3339), e.Type, step, who, oneLine(strings.Join(kv, " "), 140))
 		}
 		return exitOK
 	})
@@ -717,7 +742,7 @@ func verifySignatures(env *cliEnv, st state.Backend, runID string, signers *sign
 }
 
 func printJSON(env *cliEnv, v any) int {
-	enc := json.NewEncoder(env.io.out)
+	enc := json.NewEncoder(env.doc())
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
 		return fail(env, err)

@@ -39,15 +39,16 @@ func (s *signersFlag) load(run *state.Run) (*signing.AllowedSigners, error) {
 	return signing.ParseAllowedSigners(abs, b)
 }
 
-// signFlags are approve's ways to sign a decision.
+// signFlags are the ways to sign a decision or a run's start.
 type signFlags struct {
 	agent bool
 	key   string
 }
 
-func (s *signFlags) register(fs *flag.FlagSet) {
-	fs.BoolVar(&s.agent, "sign", false, "sign the decision with your key in the ssh-agent")
-	fs.StringVar(&s.key, "key", "", "sign the decision with this private key file instead of the agent")
+// register adds --sign and --key; what names what they sign.
+func (s *signFlags) register(fs *flag.FlagSet, what string) {
+	fs.BoolVar(&s.agent, "sign", false, "sign "+what+" with your key in the ssh-agent")
+	fs.StringVar(&s.key, "key", "", "sign "+what+" with this private key file instead of the agent")
 }
 
 // signer returns the chosen signer, nil when the decision is unsigned.

@@ -79,6 +79,9 @@ type Options struct {
 	// by a key this file allows for the name they claim; the run pins the
 	// file's digest, and a resume must bring the same file.
 	AllowedSigners *signing.AllowedSigners
+	// StartSigner, when set, signs the run's start with the requester's
+	// key: the run then knows the requester as a key, not only a name.
+	StartSigner signing.Signer
 }
 
 // AutoAnswer is an automatic answer to an approval or manual step.
@@ -106,6 +109,9 @@ type ResumeOptions struct {
 	// window is too short; By and Reason are journaled.
 	OverrideWindow bool
 	By, Reason     string
+	// Signer, when set, signs the decisions above with the operator's
+	// key. A run that counts only signed decisions requires it.
+	Signer signing.Signer
 }
 
 // Result is how a run ended (or paused).
@@ -171,6 +177,9 @@ type run struct {
 	index  map[string]int // position in order
 	steps  map[string]*runbook.Step
 	resume ResumeOptions
+	// decided are the resume's decisions (accepted changes, a window
+	// override), signed where asked, to journal once the run is owned.
+	decided map[state.AnswerKind]state.JournalEntry
 
 	mu       sync.Mutex // guards recs, outputs, record
 	record   state.Run
@@ -243,6 +252,11 @@ func newRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*run,
 	if opts.Store == nil {
 		return nil, errors.New("executor: no state store")
 	}
+	as, err := runbookSigners(rb, opts.AllowedSigners)
+	if err != nil {
+		return nil, err
+	}
+	opts.AllowedSigners = as
 	r := &run{
 		opts: opts, clk: opts.Clock, log: opts.Log, store: opts.Store, j: newJournal(), rb: rb, vars: vars,
 		em:      &emitter{obs: opts.Observer},
@@ -311,6 +325,9 @@ func Start(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, 
 	if as := r.opts.AllowedSigners; as != nil {
 		r.record.AllowedSigners, r.record.AllowedSignersDigest = as.Name(), as.Digest()
 	}
+	if err := signStart(&r.record, r.opts.StartSigner); err != nil {
+		return Result{}, fmt.Errorf("signing the start of the run: %w", err)
+	}
 	recs := make([]state.StepRecord, 0, len(r.order))
 	for _, n := range r.order {
 		rec := state.StepRecord{Name: n, Status: state.StepPending}
@@ -376,6 +393,10 @@ func Resume(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value,
 	if rec.InputsDigest != "" && inDigest != rec.InputsDigest {
 		return Result{RunID: runID, Status: rec.Status}, fmt.Errorf("the inputs differ from the ones run %s started with; pass the same -var, -var-file and BATON_VAR_ values (sensitive ones included)", runID)
 	}
+	total, _ := digest.Sources(rb.Sources)
+	if r.decided, err = r.resumeDecisions(rec, ro, ch, total); err != nil {
+		return Result{RunID: runID, Status: rec.Status}, err
+	}
 	lease, err := r.store.AcquireRun(runID, r.holder(), r.opts.leaseNow())
 	if err != nil {
 		return Result{RunID: runID, Status: rec.Status}, fmt.Errorf("taking run %s over: %w", runID, err)
@@ -397,7 +418,7 @@ func (r *run) resumeOwned(ctx context.Context, ro ResumeOptions, ch *SourcesChan
 	}
 	r.record = rec
 	if ch != nil {
-		_ = r.appendEntry(r.entry("run.changes_accepted", "", map[string]string{"by": ro.By, "changes": ch.Error()}))
+		_ = r.appendEntry(r.decided[state.AnswerAcceptChanges])
 		total, _ := digest.Sources(rb.Sources)
 		r.record.SourceDigest, r.record.SourceFiles = total, files
 	}
@@ -438,7 +459,7 @@ func (r *run) resumeOwned(ctx context.Context, ro ResumeOptions, ch *SourcesChan
 		return Result{}, fmt.Errorf("recording the resume: %w", err)
 	}
 	if ro.OverrideWindow {
-		_ = r.appendEntry(r.entry("window.override", "", map[string]string{"by": ro.By, "reason": ro.Reason}))
+		_ = r.appendEntry(r.decided[state.AnswerOverrideWindow])
 	}
 	r.em.emit(Event{Type: EventRunResumed, RunID: runID, At: now})
 	if err := r.recoverSteps(ctx); err != nil {
@@ -521,4 +542,18 @@ func (r *run) checkRespend() error {
 		}
 	}
 	return nil
+}
+
+// runbookSigners is the allowed-signers file a run counts decisions
+// against: the runbook's own allowed_signers, else the one given. A
+// runbook that names one cannot be run against another.
+func runbookSigners(rb *runbook.Runbook, given *signing.AllowedSigners) (*signing.AllowedSigners, error) {
+	own := rb.AllowedSigners
+	switch {
+	case own == nil:
+		return given, nil
+	case given != nil && given.Digest() != own.Digest():
+		return nil, fmt.Errorf("runbook %s counts only decisions signed for its allowed_signers %s (digest %s); --allowed-signers %s is another file (digest %s): drop the flag", rb.Name, own.Name(), short(own.Digest()), given.Name(), short(given.Digest()))
+	}
+	return own, nil
 }

@@ -923,3 +923,94 @@ action "a" {
 		})
 	}
 }
+
+// TestWaitStableFor checks that a wait with stable_for succeeds only after
+// its condition held on every poll for that long, and that a poll where it
+// does not hold starts the streak again.
+func TestWaitStableFor(t *testing.T) {
+	cases := []struct {
+		name     string
+		until    string
+		status   state.RunStatus
+		elapsed  time.Duration // virtual time when the run ended
+		wantText string        // in the reason, when the wait fails
+	}{
+		// Holds from the second poll (30s): done at 30s + 2m.
+		{"holds from the second poll", "self.output.n >= 2", state.RunSucceeded, 150 * time.Second, ""},
+		// Holds at polls 2-3, not at 4 (90s), then from 5 (120s): done at 4m.
+		{"a relapse restarts the streak", "self.output.n >= 2 && self.output.n != 4", state.RunSucceeded, 240 * time.Second, ""},
+		// Holds on every other poll: never two minutes in a row.
+		{"flapping never succeeds", "self.output.n % 2 == 0", state.RunFailed, 10 * time.Minute, "no longer true after 1 consecutive poll;"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			rb := f.load(header + `
+wait "ready" {
+  uses       = "probe"
+  until      = ` + tc.until + `
+  interval   = "30s"
+  stable_for = "2m"
+  timeout    = "10m"
+}`)
+			res, err := Start(t.Context(), rb, f.vars(rb), f.opts(), Meta{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != tc.status {
+				t.Fatalf("status %s (%s), want %s", res.Status, res.Reason, tc.status)
+			}
+			if got := f.clk.Now().Sub(epoch); got != tc.elapsed {
+				t.Errorf("ended after %s of virtual time, want %s", got, tc.elapsed)
+			}
+			if tc.wantText != "" {
+				rec, err := f.store.Step(res.RunID, "ready")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(rec.Error, tc.wantText) {
+					t.Errorf("error %q does not say %q", rec.Error, tc.wantText)
+				}
+			}
+		})
+	}
+}
+
+// TestUnreadableWindowFailsClosed: a change window whose bound is not an
+// RFC 3339 time (given as an input, so validate cannot see it) pauses the
+// point of no return; it never lets it pass unchecked.
+func TestUnreadableWindowFailsClosed(t *testing.T) {
+	f := newFixture(t)
+	rb := f.load(`
+runbook "t" {
+  change {
+    window {
+      start = var.window_start
+      end   = var.window_end
+    }
+  }
+}
+variable "window_start" {
+  type    = string
+  default = "2026-03-01T21:00:00Z"
+}
+variable "window_end" { type = string }
+action "promote" {
+  uses = "change"
+  point_of_no_return = true
+  idempotent = true
+}`)
+	res, err := Start(t.Context(), rb, f.vars(rb, "window_end=2026-03-01 23:00"), f.opts(), Meta{})
+	if err != nil || res.Status != state.RunPaused {
+		t.Fatalf("%v %v, want paused", res, err)
+	}
+	if !strings.Contains(res.Reason, `"2026-03-01 23:00"`) || !strings.Contains(res.Reason, "not an RFC 3339 timestamp") {
+		t.Errorf("reason %q does not say what is wrong with the window", res.Reason)
+	}
+	if f.calls.get("change") != 0 {
+		t.Fatal("the point of no return ran with an unreadable window")
+	}
+	if !contains(f.journalTypes(res.RunID), "window.unreadable:promote") {
+		t.Errorf("journal: %v", f.journalTypes(res.RunID))
+	}
+}

@@ -189,6 +189,8 @@ func (r *run) applyEntries(entries []state.JournalEntry) {
 		case e.Type == "step.in_doubt":
 			delete(j.resolved, e.Step)
 		case e.Answer == nil:
+		case e.Answer.Kind == state.AnswerOverrideWindow, e.Answer.Kind == state.AnswerAcceptChanges:
+			// Decided by the resume that journaled them.
 		case e.Answer.Kind == state.AnswerCancel:
 			if j.cancel == nil {
 				c := e

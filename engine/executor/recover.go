@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"fmt"
+	"github.com/hashicorp/hcl/v2"
 	"time"
 
 	"github.com/batonhq/baton/engine/runbook"
@@ -165,14 +166,16 @@ func (r *run) checkWindow(s *runbook.Step) string {
 	if r.rb.Change.WindowEnd == nil || r.resume.OverrideWindow {
 		return ""
 	}
-	v, diags := r.scope(cty.NilVal).Eval(r.rb.Change.WindowEnd, cty.String)
-	if diags.HasErrors() || !v.IsKnown() || v.IsNull() {
-		return ""
+	end, err := r.windowBound(r.rb.Change.WindowEnd)
+	if err == nil && r.rb.Change.WindowStart != nil {
+		_, err = r.windowBound(r.rb.Change.WindowStart)
 	}
-	v, _ = v.Unmark()
-	end, err := time.Parse(time.RFC3339, v.AsString())
 	if err != nil {
-		return ""
+		// Fail closed: a window nobody can read is not a window that fits.
+		reason := fmt.Sprintf("change window: %v, so baton cannot tell whether %s fits in it; fix the input, or resume with --override-window --by NAME --reason TEXT, or cancel", err, s.Name)
+		_ = r.appendEntry(r.entry("window.unreadable", s.Name, map[string]string{"error": err.Error()}))
+		r.em.emit(Event{Type: EventWindow, RunID: r.id, Step: s.Name, At: r.clk.Now(), Message: reason})
+		return reason
 	}
 	now := r.clk.Now()
 	remaining := r.remainingExpected()
@@ -187,6 +190,24 @@ func (r *run) checkWindow(s *runbook.Step) string {
 		"left": left.String(), "remaining": remaining.String(), "backout": backout.String(), "window_end": end.UTC().Format(time.RFC3339)}))
 	r.em.emit(Event{Type: EventWindow, RunID: r.id, Step: s.Name, At: now, Left: left, Message: reason})
 	return reason
+}
+
+// windowBound evaluates one bound of the change window as an RFC 3339
+// time, saying why when it cannot.
+func (r *run) windowBound(e hcl.Expression) (time.Time, error) {
+	v, diags := r.scope(cty.NilVal).Eval(e, cty.String)
+	switch {
+	case diags.HasErrors():
+		return time.Time{}, fmt.Errorf("the window bound %s cannot be evaluated (%s)", r.rb.ExprText(e), r.red.String(diags.Error()))
+	case !v.IsKnown() || v.IsNull():
+		return time.Time{}, fmt.Errorf("the window bound %s has no value", r.rb.ExprText(e))
+	}
+	v, _ = v.Unmark()
+	t, err := time.Parse(time.RFC3339, v.AsString())
+	if err != nil {
+		return time.Time{}, fmt.Errorf("the window bound %s is %q, not an RFC 3339 timestamp like \"2026-03-14T20:00:00Z\"", r.rb.ExprText(e), r.red.String(v.AsString()))
+	}
+	return t, nil
 }
 
 // remainingExpected is the critical path of expected durations over the

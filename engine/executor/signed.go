@@ -3,6 +3,7 @@ package executor
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/batonhq/baton/internal/signing"
@@ -35,6 +36,9 @@ func verifyDecision(as *signing.AllowedSigners, run state.Run, e state.JournalEn
 		return fp, err
 	}
 	if !pol.AllowRequester && a.Kind == state.AnswerApprove {
+		if run.RequesterKey != "" && fp == run.RequesterKey {
+			return fp, fmt.Errorf("key %s signed the start of run %s: the requester cannot approve their own run under any name; the runbook requires another approver's key", fp, run.ID)
+		}
 		for _, p := range as.SignerPrincipals(s) {
 			if state.SameName(p, pol.Requester) {
 				return fp, fmt.Errorf("key %s, which signed as %s, is also allowed for %s, who started run %s: the runbook requires another approver's key", fp, s.Statement.Signer, p, run.ID)
@@ -64,8 +68,113 @@ func statementFits(st signing.Statement, run state.Run, e state.JournalEntry) er
 		return bad("signer", st.Signer, a.By)
 	case st.Decision != a.Resolution:
 		return bad("resolution", st.Decision, a.Resolution)
+	case a.Kind == state.AnswerAcceptChanges && st.SourcesDigest != a.SourcesDigest:
+		return bad("sources", st.SourcesDigest, a.SourcesDigest)
+	case (a.Kind == state.AnswerAcceptChanges || a.Kind == state.AnswerOverrideWindow) && st.Comment != a.Comment:
+		return bad("reason", st.Comment, a.Comment)
 	}
 	return nil
+}
+
+// signStart signs the start of run with sg (nothing when sg is nil): the
+// statement binds the run, its plan and its sources to the requester's
+// name and key.
+func signStart(run *state.Run, sg signing.Signer) error {
+	if sg == nil {
+		return nil
+	}
+	s, err := sg.Sign(signing.Statement{RunID: run.ID, Kind: signing.KindStart, PlanDigest: run.PlanDigest,
+		SourcesDigest: run.SourceDigest, Signer: run.Requester, At: run.CreatedAt.UTC()})
+	if err != nil {
+		return err
+	}
+	if run.StartSigned, err = signing.Marshal(s); err != nil {
+		return err
+	}
+	run.RequesterKey, err = signing.VerifySignature(s)
+	return err
+}
+
+// verifyStart checks a run's signed start: a signature that holds, over
+// this run, plan and requester, by the key the run records.
+func verifyStart(run state.Run) error {
+	if len(run.StartSigned) == 0 {
+		return nil
+	}
+	s, err := signing.Unmarshal(run.StartSigned)
+	if err != nil {
+		return fmt.Errorf("the signed start of run %s: %w", run.ID, err)
+	}
+	fp, err := signing.VerifySignature(s)
+	st := s.Statement
+	switch {
+	case err != nil:
+		return fmt.Errorf("the signed start of run %s: %w", run.ID, err)
+	case fp != run.RequesterKey:
+		return fmt.Errorf("the start of run %s was signed with key %s, but the run records %s: the run record was edited", run.ID, fp, run.RequesterKey)
+	case st.RunID != run.ID || st.Kind != signing.KindStart || st.PlanDigest != run.PlanDigest || !state.SameName(st.Signer, run.Requester):
+		return fmt.Errorf("%w: the signed start is for run %q, plan %q, requester %q; it does not belong to run %s", signing.ErrBadSignature, st.RunID, st.PlanDigest, st.Signer, run.ID)
+	}
+	return nil
+}
+
+// resumeDecisions are the journal entries of what the operator decides by
+// resuming: changed sources accepted, a too-short window overridden. Each
+// is signed with ro.Signer when given; a run that counts only signed
+// decisions refuses them unsigned or signed by a key not allowed for the
+// name given.
+func (r *run) resumeDecisions(rec state.Run, ro ResumeOptions, ch *SourcesChangedError, sources string) (map[state.AnswerKind]state.JournalEntry, error) {
+	out := map[state.AnswerKind]state.JournalEntry{}
+	if ch != nil {
+		e := r.entry("run.changes_accepted", "", map[string]string{"by": ro.By, "changes": ch.Error()})
+		e.Answer = &state.Answer{Kind: state.AnswerAcceptChanges, By: ro.By, Comment: ch.Error(), PlanDigest: rec.PlanDigest, SourcesDigest: sources}
+		out[state.AnswerAcceptChanges] = e
+	}
+	if ro.OverrideWindow {
+		e := r.entry("window.override", "", map[string]string{"by": ro.By, "reason": ro.Reason})
+		e.Answer = &state.Answer{Kind: state.AnswerOverrideWindow, By: ro.By, Comment: ro.Reason, PlanDigest: rec.PlanDigest}
+		out[state.AnswerOverrideWindow] = e
+	}
+	for k, e := range out {
+		if err := r.signResumeDecision(rec, ro.Signer, &e); err != nil {
+			return nil, fmt.Errorf("the %s decision: %w", strings.ReplaceAll(string(k), "_", " "), err)
+		}
+		out[k] = e
+	}
+	return out, nil
+}
+
+// signResumeDecision signs one of the resume's decisions and, when the run
+// counts only signed decisions, verifies it as the engine will.
+func (r *run) signResumeDecision(rec state.Run, sg signing.Signer, e *state.JournalEntry) error {
+	a := e.Answer
+	if sg == nil {
+		if rec.AllowedSignersDigest != "" {
+			return fmt.Errorf("%w (allowed signers %s): resume with --sign (or --key FILE)", ErrUnsigned, rec.AllowedSigners)
+		}
+		return nil
+	}
+	head, err := r.store.VerifyJournal(rec.ID)
+	if err != nil {
+		return frozenError(rec.ID, err)
+	}
+	sources := a.SourcesDigest
+	if sources == "" {
+		sources = rec.SourceDigest
+	}
+	s, err := sg.Sign(signing.Statement{RunID: rec.ID, Kind: string(a.Kind), PlanDigest: rec.PlanDigest, SourcesDigest: sources,
+		JournalHead: head, Signer: a.By, Comment: a.Comment, At: e.At.UTC()})
+	if err != nil {
+		return err
+	}
+	if a.Signed, err = signing.Marshal(s); err != nil {
+		return err
+	}
+	if rec.AllowedSignersDigest == "" {
+		return nil
+	}
+	_, err = verifyDecision(r.opts.AllowedSigners, rec, *e, state.ApprovalPolicy{AllowRequester: true})
+	return err
 }
 
 // checkSigners makes sure a run that pinned an allowed-signers file is
@@ -117,6 +226,9 @@ func VerifyDecisions(st state.Backend, runID string, as *signing.AllowedSigners)
 		return 0, 0, err
 	}
 	if err := checkSigners(run, as); err != nil {
+		return 0, 0, err
+	}
+	if err := verifyStart(run); err != nil {
 		return 0, 0, err
 	}
 	entries, err := st.Journal(runID)

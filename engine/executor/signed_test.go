@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
+
+	"github.com/batonhq/baton/engine/runbook"
 
 	"github.com/batonhq/baton/internal/signing"
 	"github.com/batonhq/baton/state"
@@ -200,5 +203,156 @@ action "a" {
 	res, err := Resume(t.Context(), rb, f.vars(rb), id, o, ResumeOptions{})
 	if err != nil || res.Status != state.RunSucceeded || f.calls.get("a") != 0 {
 		t.Fatalf("resume: %v %v, a ran %d times", res, err, f.calls.get("a"))
+	}
+}
+
+// TestRunbookAllowedSigners: a runbook that names its allowed_signers file
+// counts only signed decisions without any flag, pins the file's digest,
+// and cannot be run against another file.
+func TestRunbookAllowedSigners(t *testing.T) {
+	dir := t.TempDir()
+	bobKey, bobPub := sshKey(t, dir, "bob")
+	_, carolPub := sshKey(t, dir, "carol")
+	src := strings.Replace(gatedRunbook, `lock    = "site/${var.site}"`, `lock    = "site/${var.site}"
+  allowed_signers = "ops/allowed_signers"`, 1)
+	f := newFixture(t)
+	fsys := fstest.MapFS{
+		"rb.hcl":              &fstest.MapFile{Data: []byte(src)},
+		"ops/allowed_signers": &fstest.MapFile{Data: []byte("bob " + bobPub + "\n")},
+	}
+	rb, diags := runbook.Load(runbook.FromFS(fsys), "rb.hcl", f.reg)
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	o := f.opts()
+	o.AllowedSigners = allowedSigners(t, "bob "+bobPub, "carol "+carolPub)
+	if _, err := Start(t.Context(), rb, f.vars(rb), o, Meta{}); err == nil || !strings.Contains(err.Error(), "drop the flag") {
+		t.Fatalf("start with another allowed-signers file: %v", err)
+	}
+	o.AllowedSigners = nil
+	res, err := Start(t.Context(), rb, f.vars(rb), o, Meta{})
+	if err != nil || res.Status != state.RunPaused {
+		t.Fatalf("start: %v %v", res, err)
+	}
+	run, err := f.store.Run(res.RunID)
+	if err != nil || run.AllowedSignersDigest != rb.AllowedSigners.Digest() {
+		t.Fatalf("run pins %q, want the runbook's file %q (%v)", run.AllowedSignersDigest, rb.AllowedSigners.Digest(), err)
+	}
+	unsigned := Decision{By: "bob", Decision: "approved", AllowedSigners: rb.AllowedSigners}
+	if err := AnswerWith(f.store, res.RunID, "cab", unsigned, f.clk.Now()); !errors.Is(err, ErrUnsigned) {
+		t.Fatalf("unsigned approval: %v, want ErrUnsigned", err)
+	}
+	signed := Decision{By: "bob", Decision: "approved", Signed: f.sign(t, bobKey, res.RunID, "bob"), AllowedSigners: rb.AllowedSigners}
+	if err := AnswerWith(f.store, res.RunID, "cab", signed, f.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Resume(t.Context(), rb, f.vars(rb), res.RunID, o, ResumeOptions{})
+	if err != nil || got.Status != state.RunSucceeded || f.calls.get("change") != 1 {
+		t.Fatalf("resume: %v %v, promoted %d times", got, err, f.calls.get("change"))
+	}
+}
+
+// TestSignedResumeDecisions: in a run that counts only signed decisions, a
+// window override and an acceptance of changed sources count only when
+// signed by a key allowed for the name given, and journal verify checks
+// them again.
+func TestSignedResumeDecisions(t *testing.T) {
+	dir := t.TempDir()
+	erinKey, erinPub := sshKey(t, dir, "erin")
+	malloryKey, _ := sshKey(t, dir, "mallory")
+	as := allowedSigners(t, "erin "+erinPub)
+	src := header + `
+action "promote" {
+  uses               = "change"
+  point_of_no_return = true
+  expected_duration  = "2h"
+  idempotent         = true
+}`
+	windowed := strings.Replace(src, `lock    = "site/${var.site}"`, `lock    = "site/${var.site}"
+  change {
+    window {
+      start = "2026-03-01T21:00:00Z"
+      end   = "2026-03-01T23:00:00Z"
+    }
+  }`, 1)
+	for _, tt := range []struct {
+		name   string
+		signer func(t *testing.T) signing.Signer
+		want   string // in the error; "" for success
+	}{
+		{"unsigned", func(*testing.T) signing.Signer { return nil }, "resume with --sign"},
+		{"mallory's key claiming erin", func(t *testing.T) signing.Signer { return fileSigner(t, malloryKey) }, "not allowed"},
+		{"erin's key", func(t *testing.T) signing.Signer { return fileSigner(t, erinKey) }, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			rb := f.load(windowed)
+			o := f.opts()
+			o.AllowedSigners = as
+			res, err := Start(t.Context(), rb, f.vars(rb), o, Meta{})
+			if err != nil || res.Status != state.RunPaused {
+				t.Fatalf("start: %v %v, want paused by the window", res, err)
+			}
+			changed := f.load(windowed + "\n# reviewed\n")
+			ro := ResumeOptions{AcceptChanges: true, OverrideWindow: true, By: "erin", Reason: "CAB extended the window", Signer: tt.signer(t)}
+			got, err := Resume(t.Context(), changed, f.vars(changed), res.RunID, o, ro)
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.want) || f.calls.get("change") != 0 {
+					t.Fatalf("resume: %v %v (promoted %d times), want refused with %q", got, err, f.calls.get("change"), tt.want)
+				}
+				return
+			}
+			if err != nil || got.Status != state.RunSucceeded || f.calls.get("change") != 1 {
+				t.Fatalf("resume: %v %v, promoted %d times", got, err, f.calls.get("change"))
+			}
+			verified, unsigned, err := VerifyDecisions(f.store, res.RunID, as)
+			if err != nil || verified != 2 || unsigned != 0 {
+				t.Errorf("journal verify: %d verified, %d unsigned, %v; want the override and the acceptance verified", verified, unsigned, err)
+			}
+		})
+	}
+}
+
+// TestSignedStart: a run started with the requester's key knows the
+// requester as that key. Where the runbook forbids self-approval, an
+// approval signed with it never counts, even when the allowed-signers file
+// lists the key only for another name; journal verify checks the start.
+func TestSignedStart(t *testing.T) {
+	dir := t.TempDir()
+	opKey, opPub := sshKey(t, dir, "operator")
+	bobKey, bobPub := sshKey(t, dir, "bob")
+	// The requester's key is (wrongly, or by a colleague's mistake)
+	// allowed for bob only: names cannot tell that bob is the requester.
+	as := allowedSigners(t, "bob "+opPub, "bob "+bobPub)
+	src := strings.Replace(gatedRunbook, `approvers = ["bob"]`, `approvers = ["bob"]
+  allow_requester = false`, 1)
+	f := newFixture(t)
+	rb := f.load(src)
+	o := f.opts()
+	o.AllowedSigners = as
+	o.StartSigner = fileSigner(t, opKey)
+	res, err := Start(t.Context(), rb, f.vars(rb), o, Meta{PlanDigest: "sha256:plan"})
+	if err != nil || res.Status != state.RunPaused {
+		t.Fatalf("start: %v %v", res, err)
+	}
+	run, _ := f.store.Run(res.RunID)
+	if run.RequesterKey == "" || len(run.StartSigned) == 0 {
+		t.Fatal("the signed start is not recorded")
+	}
+	self := Decision{By: "bob", Decision: "approved", Signed: f.sign(t, opKey, res.RunID, "bob"), AllowedSigners: as}
+	if err := AnswerWith(f.store, res.RunID, "cab", self, f.clk.Now()); err == nil || !strings.Contains(err.Error(), "signed the start") {
+		t.Fatalf("approval with the requester's key: %v, want refused", err)
+	}
+	bob := Decision{By: "bob", Decision: "approved", Signed: f.sign(t, bobKey, res.RunID, "bob"), AllowedSigners: as}
+	if err := AnswerWith(f.store, res.RunID, "cab", bob, f.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := VerifyDecisions(f.store, res.RunID, as); err != nil {
+		t.Errorf("journal verify: %v", err)
+	}
+	// A record whose requester key was swapped no longer verifies.
+	run.RequesterKey = "SHA256:someone-else"
+	if err := verifyStart(run); err == nil || !strings.Contains(err.Error(), "edited") {
+		t.Errorf("verifyStart of an edited record: %v", err)
 	}
 }

@@ -631,6 +631,7 @@ func (r *run) waitStep(ctx context.Context, s *runbook.Step) (res result) {
 		interval = 30 * time.Second
 	}
 	var last string
+	streak := stableStreak{need: s.StableFor}
 	for polls := 1; ; polls++ {
 		pollCtx, cancel := clock.WithTimeout(ctx, r.clk, max(deadline.Sub(r.clk.Now()), time.Second))
 		out, err := r.invoke(pollCtx, s, s.Kind, s.Body, s.Target, polls, nil)
@@ -657,11 +658,14 @@ func (r *run) waitStep(ctx context.Context, s *runbook.Step) (res result) {
 			if diags.HasErrors() {
 				return result{err: fmt.Errorf("evaluating until: %s", r.red.String(diags.Error()))}
 			}
-			if v.IsKnown() && !v.IsNull() && v.True() {
+			held := v.IsKnown() && !v.IsNull() && v.True()
+			done, why := streak.observe(held, r.clk.Now())
+			if done {
 				return result{output: out}
 			}
-			last = "condition not yet true"
+			last = why
 		} else {
+			streak.observe(false, r.clk.Now())
 			last = err.Error()
 		}
 		now := r.clk.Now()
@@ -674,6 +678,36 @@ func (r *run) waitStep(ctx context.Context, s *runbook.Step) (res result) {
 			return result{err: err}
 		}
 	}
+}
+
+// stableStreak tracks how long a wait's until has held on every poll, for
+// stable_for. A resumed wait starts a new streak: the polls before the
+// interruption are not evidence of what happened while nobody looked.
+type stableStreak struct {
+	need  time.Duration
+	since time.Time // first poll of the current streak; zero: none
+	polls int       // polls in the current streak
+}
+
+// observe records one poll and says whether the wait is done, or why not.
+func (s *stableStreak) observe(held bool, now time.Time) (bool, string) {
+	if !held {
+		why := "condition not yet true"
+		if s.polls > 0 {
+			why = fmt.Sprintf("condition no longer true after %d consecutive %s; it must hold for %s", s.polls, plural(s.polls, "poll", "polls"), s.need)
+		}
+		s.since, s.polls = time.Time{}, 0
+		return false, why
+	}
+	if s.polls == 0 {
+		s.since = now
+	}
+	s.polls++
+	heldFor := now.Sub(s.since)
+	if heldFor >= s.need {
+		return true, ""
+	}
+	return false, fmt.Sprintf("condition true for %s of the %s it must hold", heldFor, s.need)
 }
 
 // failIfError says why a wait's fail_if stopped it: its fail_message, else
@@ -751,4 +785,11 @@ func (r *run) recp(name string) *state.StepRecord {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.recs[name]
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

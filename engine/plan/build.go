@@ -123,6 +123,9 @@ func Build(ctx context.Context, rb *runbook.Runbook, opts Options) (*Plan, hcl.D
 
 	order := g.Order()
 	for _, name := range order {
+		if d := interrupted(ctx, rb); d != nil {
+			return nil, append(b.diags, d)
+		}
 		s := rb.Step(name)
 		if s == nil || s.Class == runbook.ClassBackout {
 			continue
@@ -142,6 +145,18 @@ func Build(ctx context.Context, rb *runbook.Runbook, opts Options) (*Plan, hcl.D
 	b.summary(p)
 	p.PlanDigest = p.Digest()
 	return p, b.diags
+}
+
+// interrupted is the diagnostic of a plan stopped by its context (Ctrl-C,
+// SIGTERM), nil while it runs on.
+func interrupted(ctx context.Context, rb *runbook.Runbook) *hcl.Diagnostic {
+	if ctx == nil || ctx.Err() == nil {
+		return nil
+	}
+	rng := rb.DeclRange
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Planning interrupted",
+		Detail:  fmt.Sprintf("baton stopped planning when asked to (%v); no plan was made and nothing was run.", context.Cause(ctx)),
+		Subject: &rng}
 }
 
 func (b *builder) identity(p *Plan) {
@@ -501,7 +516,7 @@ func (b *builder) describe(s *runbook.Step) *Step {
 		if interval <= 0 {
 			interval = 30 * time.Second
 		}
-		ps.Wait = &Wait{Until: b.rb.ExprText(s.Until), IntervalSeconds: seconds(interval), TimeoutSeconds: seconds(s.Timeout)}
+		ps.Wait = &Wait{Until: b.rb.ExprText(s.Until), IntervalSeconds: seconds(interval), TimeoutSeconds: seconds(s.Timeout), StableForSeconds: seconds(s.StableFor)}
 		if s.FailIf != nil {
 			ps.Wait.FailIf = b.rb.ExprText(s.FailIf)
 		}
@@ -657,17 +672,8 @@ func (b *builder) window(p *Plan) {
 	if ch.WindowStart == nil || ch.WindowEnd == nil {
 		return
 	}
-	sc := b.ectx(cty.NilVal)
-	parse := func(e hcl.Expression) (time.Time, bool) {
-		v, diags := lang.EvalIn(sc, e, cty.String)
-		if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.HasMark(steps.Sensitive) {
-			return time.Time{}, false
-		}
-		t, err := time.Parse(time.RFC3339, v.AsString())
-		return t, err == nil
-	}
-	start, ok1 := parse(ch.WindowStart)
-	end, ok2 := parse(ch.WindowEnd)
+	start, ok1 := b.windowBound(ch.WindowStart, "start")
+	end, ok2 := b.windowBound(ch.WindowEnd, "end")
 	if !ok1 || !ok2 {
 		return
 	}
@@ -677,6 +683,34 @@ func (b *builder) window(p *Plan) {
 		FitsExpected:  p.Duration.ExpectedSeconds+p.Backout.ExpectedSeconds <= seconds(length),
 		FitsWorstCase: p.Duration.WorstCaseSeconds+p.Backout.WorstCaseSeconds <= seconds(length),
 	}
+}
+
+// windowBound evaluates one bound of the change window. One that has no
+// value or is not an RFC 3339 time is an error: the plan fails closed
+// rather than leaving the window out of what the board reads.
+func (b *builder) windowBound(e hcl.Expression, which string) (time.Time, bool) {
+	v, diags := lang.EvalIn(b.ectx(cty.NilVal), e, cty.String)
+	b.diags = append(b.diags, diags...)
+	if diags.HasErrors() {
+		return time.Time{}, false
+	}
+	rng := e.Range()
+	bad := func(detail string) (time.Time, bool) {
+		b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid change window",
+			Detail: fmt.Sprintf("The window %s %s; give it as an RFC 3339 timestamp like \"2026-03-14T20:00:00Z\".", which, detail), Subject: &rng})
+		return time.Time{}, false
+	}
+	if !v.IsKnown() || v.IsNull() {
+		return bad("has no value")
+	}
+	if v.HasMark(steps.Sensitive) {
+		return bad("is sensitive, and a window is shown in plans and reviews")
+	}
+	t, err := time.Parse(time.RFC3339, v.AsString())
+	if err != nil {
+		return bad(fmt.Sprintf("is %q, which is not a timestamp baton can read", v.AsString()))
+	}
+	return t, true
 }
 
 func (b *builder) summary(p *Plan) {

@@ -335,7 +335,11 @@ func writeStep(t *textWriter, num string, s *Step) {
 		t.f("%sdecides: %s = %s\n", in, c.Condition, v)
 	}
 	if wt := s.Wait; wt != nil {
-		t.f("%swaits until: %s (every %s, up to %s)\n", in, wt.Until, FormatDuration(wt.IntervalSeconds), FormatDuration(wt.TimeoutSeconds))
+		stable := ""
+		if wt.StableForSeconds > 0 {
+			stable = "; must hold on every poll for " + FormatDuration(wt.StableForSeconds)
+		}
+		t.f("%swaits until: %s (every %s, up to %s%s)\n", in, wt.Until, FormatDuration(wt.IntervalSeconds), FormatDuration(wt.TimeoutSeconds), stable)
 		if wt.FailIf != "" {
 			t.f("%sfails early if: %s\n", in, wt.FailIf)
 		}

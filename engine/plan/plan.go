@@ -180,6 +180,9 @@ type Wait struct {
 	FailIf          string `json:"fail_if,omitempty"`
 	IntervalSeconds int64  `json:"interval_seconds"`
 	TimeoutSeconds  int64  `json:"timeout_seconds"`
+	// StableForSeconds is how long until must hold on every poll (0: the
+	// first poll where it holds ends the wait).
+	StableForSeconds int64 `json:"stable_for_seconds,omitempty"`
 }
 
 // Gate is an approval (or the confirmation of a manual step).

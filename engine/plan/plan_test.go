@@ -458,3 +458,66 @@ func names(s []*plan.Step) []string {
 }
 
 func slicesEqual(a, b []string) bool { return cmp.Equal(a, b) }
+
+// TestBuildInterrupted: a plan whose context ends (Ctrl-C) stops at the
+// next step with one clear error and no plan, even mid-refresh.
+func TestBuildInterrupted(t *testing.T) {
+	rb := plantest.Load(t, "runbooks/failover")
+	ctx, cancel := context.WithCancel(t.Context())
+	refreshes := 0
+	refresh := func(context.Context, *runbook.Step, cty.Value) (cty.Value, error) {
+		refreshes++
+		cancel() // the operator presses Ctrl-C during the first check
+		return cty.NilVal, nil
+	}
+	p, diags := plan.Build(ctx, rb, plan.Options{Vars: plantest.Vars(), Refresh: refresh})
+	if p != nil {
+		t.Fatal("an interrupted plan returned a plan")
+	}
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "Planning interrupted") {
+		t.Fatalf("diagnostics %v, want Planning interrupted", diags)
+	}
+	if refreshes != 1 {
+		t.Errorf("%d checks ran, want planning to stop after the first", refreshes)
+	}
+}
+
+// TestUnreadableWindowIsAnError: a change window bound given as an input
+// that is not an RFC 3339 time fails the plan instead of silently leaving
+// the window out of what the board reads.
+func TestUnreadableWindowIsAnError(t *testing.T) {
+	fsys := memFS{"rb.hcl": `
+runbook "t" {
+  change {
+    window {
+      start = "2026-01-05T22:00:00Z"
+      end   = var.window_end
+    }
+  }
+}
+variable "window_end" { type = string }
+check "c" {
+  uses = "probe"
+  host = "cm01"
+}`}
+	rb, diags := runbook.Load(fsys, "rb.hcl", plantest.Registry())
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	for _, tt := range []struct{ value, want string }{
+		{"2026-01-06 02:00", `is "2026-01-06 02:00", which is not a timestamp`},
+		{"2026-01-06T02:00:00Z", ""},
+	} {
+		vars := map[string]cty.Value{"window_end": cty.StringVal(tt.value)}
+		p, diags := plan.Build(t.Context(), rb, plan.Options{Vars: vars})
+		if tt.want == "" {
+			if diags.HasErrors() || p.Window == nil {
+				t.Errorf("%s: %v, window %v", tt.value, diags, p.Window)
+			}
+			continue
+		}
+		if !diags.HasErrors() || !strings.Contains(diags.Error(), tt.want) {
+			t.Errorf("%s: diagnostics %v, want %q", tt.value, diags, tt.want)
+		}
+	}
+}

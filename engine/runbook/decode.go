@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"fmt"
+	"github.com/batonhq/baton/internal/signing"
 	"slices"
 	"time"
 
@@ -66,6 +67,7 @@ func (l *loader) decodeRunbook() {
 	rb.Refs = l.attrStrings(at, "refs", "refs")
 	rb.Includes = l.attrStrings(at, "include", "include")
 	rb.RunTimeout, _ = l.attrDuration(at, "timeout", "The run timeout")
+	l.decodeAllowedSigners(at)
 	if a := at["lock"]; a != nil {
 		rb.Lock = a.Expr
 		l.checkRefs(a.Expr.Variables(), allowVar|allowLocal, "A lock key")
@@ -320,6 +322,7 @@ func (l *loader) decodeStep(s *Step, src *stepSource) {
 			l.warnf(at["timeout"].Expr.Range(), "Wait interval longer than its timeout",
 				"The wait polls every %s but times out after %s, so it checks only once.", s.Interval, s.Timeout)
 		}
+		l.decodeStableFor(s, at)
 	}
 	if a := at["undoes"]; a != nil {
 		s.Undoes = l.stepTraversal(a.Expr, "undoes")
@@ -570,4 +573,51 @@ func firstDuplicate(s []string) string {
 		seen[x] = true
 	}
 	return ""
+}
+
+// decodeStableFor reads a wait's stable_for: how long until must hold on
+// every poll before the wait succeeds. It must span at least one interval
+// and leave time before the timeout.
+func (l *loader) decodeStableFor(s *Step, at hcl.Attributes) {
+	d, ok := l.attrDuration(at, "stable_for", "The wait's stable_for")
+	if !ok {
+		return
+	}
+	rng := at["stable_for"].Expr.Range()
+	switch {
+	case d < s.Interval:
+		l.errorf(rng, "Invalid stable_for",
+			"stable_for (%s) is shorter than the wait's interval (%s): the condition would be seen only once; make it at least one interval.", d, s.Interval)
+	case s.Timeout > 0 && d >= s.Timeout:
+		l.errorf(rng, "Invalid stable_for",
+			"stable_for (%s) must be shorter than the wait's timeout (%s), or the wait can never succeed.", d, s.Timeout)
+	default:
+		s.StableFor = d
+	}
+}
+
+// decodeAllowedSigners reads the runbook's allowed_signers: the git-style
+// file, in the runbooks' repository, of whose SSH keys may sign decisions
+// for which names. The file becomes one of the runbook's sources, so a
+// change to it changes the source digest and is reviewed like one.
+func (l *loader) decodeAllowedSigners(at hcl.Attributes) {
+	a := at["allowed_signers"]
+	rel := l.attrString(at, "allowed_signers", "allowed_signers")
+	if a == nil || rel == "" {
+		return
+	}
+	rng := a.Expr.Range()
+	name := l.rules.Resolve(l.rules.Dir(rng.Filename), rel)
+	src, err := l.fsys.ReadFile(name)
+	if err != nil {
+		l.errorf(rng, "Cannot read allowed_signers", "%s", readFailure(name, err))
+		return
+	}
+	as, err := signing.ParseAllowedSigners(name, src)
+	if err != nil {
+		l.errorf(rng, "Invalid allowed_signers", "%s: fix the file in the runbooks' repository.", err)
+		return
+	}
+	l.rb.Sources[l.sourceKey(name)] = src
+	l.rb.AllowedSigners = as
 }

@@ -6,6 +6,7 @@
 package runbook
 
 import (
+	"github.com/batonhq/baton/internal/signing"
 	"sort"
 	"strings"
 	"time"
@@ -51,6 +52,10 @@ type Runbook struct {
 	keys    map[string]string // Files -> Sources
 	// HCLFiles are the parsed files, for the diagnostic writer.
 	HCLFiles map[string]*hcl.File
+
+	// AllowedSigners is the runbook's allowed_signers file, parsed: when
+	// set, its runs count only signed decisions. nil when not declared.
+	AllowedSigners *signing.AllowedSigners
 
 	// Graph is the step graph (every step, edges from Step.Deps); nil when
 	// the dependencies have a cycle or name undeclared steps.
@@ -189,6 +194,9 @@ type Step struct {
 	// FailMessage explains a fail_if that holds (a string over self).
 	FailMessage hcl.Expression
 	Interval    time.Duration // default 30s
+	// StableFor is how long Until must hold on every poll before the wait
+	// succeeds (0: the first poll where it holds).
+	StableFor time.Duration
 
 	// Approval and manual.
 	Approvers      []string

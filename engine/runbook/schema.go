@@ -27,7 +27,7 @@ var fileSchema = &hcl.BodySchema{
 var runbookSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "title"}, {Name: "description"}, {Name: "version"}, {Name: "owner"},
-		{Name: "refs"}, {Name: "include"}, {Name: "lock"}, {Name: "timeout"},
+		{Name: "refs"}, {Name: "include"}, {Name: "lock"}, {Name: "timeout"}, {Name: "allowed_signers"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "change"}},
 }
@@ -136,7 +136,7 @@ func init() {
 	add(ClassAction, nil, [][]string{common, kindedAttrs, actionAttrs}, "retry", "assert", "verify")
 	add(ClassBackout, nil, [][]string{common, kindedAttrs, actionAttrs, {"undoes"}}, "retry", "assert", "verify")
 	add(ClassPost, nil, [][]string{common, kindedAttrs, actionAttrs}, "retry", "assert", "verify")
-	add(ClassWait, []string{"until"}, [][]string{common, kindedAttrs, {"fail_if", "fail_message", "interval"}}, "assert")
+	add(ClassWait, []string{"until"}, [][]string{common, kindedAttrs, {"fail_if", "fail_message", "interval", "stable_for"}}, "assert")
 	add(ClassApproval, nil, [][]string{common, {"approvers", "min_approvals", "allow_requester", "expires_after", "instructions"}})
 	add(ClassManual, []string{"instructions"}, [][]string{common, {"reason", "approvers", "min_approvals", "allow_requester", "expires_after"}})
 	add(ClassDecision, []string{"condition"}, [][]string{common})

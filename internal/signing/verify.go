@@ -46,6 +46,18 @@ func (a *AllowedSigners) Verify(s Signed) (fingerprint string, err error) {
 	return fp, nil
 }
 
+// VerifySignature checks that the signature over s.Statement holds and
+// returns the key's fingerprint, without asking whether the key is allowed
+// for anyone: for statements that bind a key rather than a name (the
+// requester's start of a run).
+func VerifySignature(s Signed) (fingerprint string, err error) {
+	key, err := checkSignature(s)
+	if err != nil {
+		return "", err
+	}
+	return ssh.FingerprintSHA256(key), nil
+}
+
 // checkSignature verifies the signature over the statement and returns
 // the key it was made with.
 func checkSignature(s Signed) (ssh.PublicKey, error) {

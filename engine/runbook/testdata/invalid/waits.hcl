@@ -42,3 +42,25 @@ wait "message_type" {
   fail_message = self.output # ERROR: Incorrect value type
   timeout      = "10m"
 }
+
+wait "stable_short" {
+  uses       = "site_fact"
+  until      = self.output.healthy
+  interval   = "1m"
+  stable_for = "30s" # ERROR: Invalid stable_for
+  timeout    = "10m"
+}
+
+wait "stable_long" {
+  uses       = "site_fact"
+  until      = self.output.healthy
+  stable_for = "10m" # ERROR: Invalid stable_for
+  timeout    = "10m"
+}
+
+wait "stable_ok" {
+  uses       = "site_fact"
+  until      = self.output.healthy
+  stable_for = "5m"
+  timeout    = "10m"
+}
