@@ -323,6 +323,7 @@ wait "passive_install_settled" {
   when              = anytrue([for s in step.passive_install_finished.output.servers : s.status == "OK" if lower(s.name) == local.passive_server])
   until             = anytrue([for s in self.output.servers : contains(["OK", "PrereqFailed", "InstallFailed", "Failed"], s.status) if lower(s.name) == local.passive_server])
   interval          = "1m"
+  stable_for        = "10m"
   expected_duration = "10m"
   timeout           = "40m"
 }
@@ -393,6 +394,7 @@ wait "passive_install_retried" {
   fail_if           = anytrue([for s in self.output.servers : contains(["PrereqFailed", "InstallFailed", "Failed"], s.status) if lower(s.name) == local.passive_server])
   fail_message      = format("The retried installation failed again: %s. The passive role is removed (back-out); the logs stay on the server (C:\\ConfigMgrSetup.log, FailoverMgr.log on the active server).", join("; ", [for s in self.output.servers : format("%s %s: %s", s.name, s.status, s.detail) if lower(s.name) == local.passive_server]))
   interval          = "1m"
+  stable_for        = "10m"
   expected_duration = "40m"
   timeout           = "2h"
   on_failure        = "backout"

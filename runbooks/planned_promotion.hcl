@@ -280,11 +280,12 @@ action "promote" {
 
 wait "switch_complete" {
   uses              = "configmgr_site_servers"
-  description       = "Follows the switch in Monitoring > Site Server Status until the promoted server is active and both servers show OK, or a server shows Failed. Behind it the failover manager of the promoted server (FailoverMgr.log on both servers) stops the ConfigMgr services on the old active server (PRP-01), changes its registry (PRP-02) and restarts it in passive mode (PRP-03); then stops its own services except SMS_EXECUTIVE (PRP-04), changes its registry and the site database (PRP-05), restarts its services (PRP-06) and has SiteComp tell every site system about the new site server (PRP-07, SiteComp.log). Microsoft documents no duration; 10 to 20 minutes is typical, so the wait gives up after 45 minutes and the run backs out."
-  refs              = ["PRP-01", "PRP-02", "PRP-03", "PRP-04", "PRP-05", "PRP-06", "PRP-07"]
+  description       = "Follows the switch in Monitoring > Site Server Status until the promoted server is active and both servers show OK, or a server shows Failed. Behind it the failover manager of the promoted server (FailoverMgr.log on both servers) stops the ConfigMgr services on the old active server (PRP-01), changes its registry (PRP-02) and restarts it in passive mode (PRP-03); then stops its own services except SMS_EXECUTIVE (PRP-04), changes its registry and the site database (PRP-05), restarts its services (PRP-06) and has SiteComp tell every site system about the new site server (PRP-07, SiteComp.log). Microsoft documents no duration; 10 to 20 minutes is typical, so the wait gives up after 45 minutes and the run backs out. The first good answer is not trusted (F3): the end state must hold on every poll for 5 minutes."
+  refs              = ["PRP-01", "PRP-02", "PRP-03", "PRP-04", "PRP-05", "PRP-06", "PRP-07", "F3"]
   depends_on        = [step.promote]
   until             = (lower(self.output.active) == local.passive_server && self.output.all_ok) || anytrue([for s in self.output.servers : s.status == "Failed"])
   interval          = "30s"
+  stable_for        = "5m"
   expected_duration = "15m"
   timeout           = "45m"
   on_failure        = "backout"
@@ -315,13 +316,14 @@ action "promote_again" {
 
 wait "switch_complete_after_retry" {
   uses              = "configmgr_site_servers"
-  description       = "Follows the second promotion attempt until the promoted server is active and both servers show OK (PRP-01 to PRP-07 again). Failing again, or after 45 minutes, the run backs out."
+  description       = "Follows the second promotion attempt until the promoted server is active and both servers show OK (PRP-01 to PRP-07 again), for 5 minutes of polls in a row (F3). Failing again, or after 45 minutes, the run backs out."
   refs              = ["PRP-01", "PRP-07"]
   depends_on        = [step.promote_again]
   until             = lower(self.output.active) == local.passive_server && self.output.all_ok
   fail_if           = anytrue([for s in self.output.servers : s.status == "Failed"])
   fail_message      = format("The second promotion attempt failed too: %s. The run backs out; read FailoverMgr.log on both servers.", join("; ", [for s in self.output.servers : format("%s %s %s: %s", s.name, s.mode, s.status, s.detail)]))
   interval          = "30s"
+  stable_for        = "5m"
   expected_duration = "15m"
   timeout           = "45m"
   on_failure        = "backout"
