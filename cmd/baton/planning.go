@@ -22,7 +22,6 @@ import (
 	"github.com/batonhq/baton/engine/version"
 	"github.com/batonhq/baton/fixtures"
 	"github.com/batonhq/baton/state"
-	"github.com/batonhq/baton/steps"
 	"github.com/batonhq/baton/steps/configmgr/sim"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -93,12 +92,7 @@ func (s *siteFlags) refresher(env *cliEnv, rb *runbook.Runbook, vars map[string]
 		if err != nil {
 			return nil, "", err
 		}
-		vc := clock.NewVirtual(rehearse.Epoch)
-		site, err := sim.New(fx, s.scenario, vc)
-		if err != nil {
-			return nil, "", err
-		}
-		r, err := executor.NewRefresher(rb, vars, executor.Options{Clock: vc, Log: env.log, Rehearsal: true, Targets: map[string]steps.Target{"configmgr": site}})
+		r, err := rehearse.Refresher(rb, vars, fx, s.scenario, env.log)
 		return r, "fixture:" + name + "/" + s.scenario, err
 	case s.target == "live":
 		r, err := executor.NewRefresher(rb, vars, executor.Options{Clock: clock.Wall{}, Log: env.log})

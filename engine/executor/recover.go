@@ -170,6 +170,9 @@ func (r *run) checkWindow(s *runbook.Step) string {
 	if err == nil && r.rb.Change.WindowStart != nil {
 		_, err = r.windowBound(r.rb.Change.WindowStart)
 	}
+	if err == nil && end.IsZero() {
+		return "" // no window declared (null)
+	}
 	if err != nil {
 		// Fail closed: a window nobody can read is not a window that fits.
 		reason := fmt.Sprintf("change window: %v, so baton cannot tell whether %s fits in it; fix the input, or resume with --override-window --by NAME --reason TEXT, or cancel", err, s.Name)
@@ -193,14 +196,16 @@ func (r *run) checkWindow(s *runbook.Step) string {
 }
 
 // windowBound evaluates one bound of the change window as an RFC 3339
-// time, saying why when it cannot.
+// time (zero when null: no window), saying why when it cannot.
 func (r *run) windowBound(e hcl.Expression) (time.Time, error) {
 	v, diags := r.scope(cty.NilVal).Eval(e, cty.String)
 	switch {
 	case diags.HasErrors():
 		return time.Time{}, fmt.Errorf("the window bound %s cannot be evaluated (%s)", r.rb.ExprText(e), r.red.String(diags.Error()))
-	case !v.IsKnown() || v.IsNull():
+	case !v.IsKnown():
 		return time.Time{}, fmt.Errorf("the window bound %s has no value", r.rb.ExprText(e))
+	case v.IsNull():
+		return time.Time{}, nil // no window declared
 	}
 	v, _ = v.Unmark()
 	t, err := time.Parse(time.RFC3339, v.AsString())

@@ -674,7 +674,13 @@ func (b *builder) window(p *Plan) {
 	}
 	start, ok1 := b.windowBound(ch.WindowStart, "start")
 	end, ok2 := b.windowBound(ch.WindowEnd, "end")
-	if !ok1 || !ok2 {
+	if !ok1 || !ok2 || start.IsZero() && end.IsZero() {
+		return // an error, or no window declared (both null)
+	}
+	if start.IsZero() || end.IsZero() {
+		rng := ch.WindowStart.Range()
+		b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid change window",
+			Detail: "The window has a start or an end but not both; give both bounds, or neither (null) when no window is declared.", Subject: &rng})
 		return
 	}
 	length := end.Sub(start)
@@ -685,9 +691,10 @@ func (b *builder) window(p *Plan) {
 	}
 }
 
-// windowBound evaluates one bound of the change window. One that has no
-// value or is not an RFC 3339 time is an error: the plan fails closed
-// rather than leaving the window out of what the board reads.
+// windowBound evaluates one bound of the change window: the zero time when
+// it is null (no window declared). One that is unknown or not an RFC 3339
+// time is an error: the plan fails closed rather than leaving the window
+// out of what the board reads.
 func (b *builder) windowBound(e hcl.Expression, which string) (time.Time, bool) {
 	v, diags := lang.EvalIn(b.ectx(cty.NilVal), e, cty.String)
 	b.diags = append(b.diags, diags...)
@@ -700,8 +707,11 @@ func (b *builder) windowBound(e hcl.Expression, which string) (time.Time, bool) 
 			Detail: fmt.Sprintf("The window %s %s; give it as an RFC 3339 timestamp like \"2026-03-14T20:00:00Z\".", which, detail), Subject: &rng})
 		return time.Time{}, false
 	}
-	if !v.IsKnown() || v.IsNull() {
-		return bad("has no value")
+	if v.IsKnown() && v.IsNull() {
+		return time.Time{}, true
+	}
+	if !v.IsKnown() {
+		return bad("is not known when planning")
 	}
 	if v.HasMark(steps.Sensitive) {
 		return bad("is sensitive, and a window is shown in plans and reviews")

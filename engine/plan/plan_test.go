@@ -507,8 +507,12 @@ check "c" {
 	for _, tt := range []struct{ value, want string }{
 		{"2026-01-06 02:00", `is "2026-01-06 02:00", which is not a timestamp`},
 		{"2026-01-06T02:00:00Z", ""},
+		{"(null)", "not both"},
 	} {
 		vars := map[string]cty.Value{"window_end": cty.StringVal(tt.value)}
+		if tt.value == "(null)" {
+			vars["window_end"] = cty.NullVal(cty.String)
+		}
 		p, diags := plan.Build(t.Context(), rb, plan.Options{Vars: vars})
 		if tt.want == "" {
 			if diags.HasErrors() || p.Window == nil {

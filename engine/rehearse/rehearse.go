@@ -189,3 +189,15 @@ func firstNonEmpty(s ...string) string {
 	}
 	return ""
 }
+
+// Refresher runs a runbook's read-only checks against the simulated site
+// of fx's scenario at the rehearsal's start: what `plan --site` observes,
+// and what a rehearsal of the same cell starts from.
+func Refresher(rb *runbook.Runbook, vars map[string]cty.Value, fx *sim.Fixture, scenario string, log hclog.Logger) (*executor.Refresher, error) {
+	vc := clock.NewVirtual(Epoch)
+	site, err := sim.New(fx, scenario, vc)
+	if err != nil {
+		return nil, err
+	}
+	return executor.NewRefresher(rb, vars, executor.Options{Clock: vc, Log: log, Rehearsal: true, Targets: map[string]steps.Target{"configmgr": site}})
+}
