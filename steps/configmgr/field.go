@@ -142,7 +142,7 @@ func fieldFactKinds() []steps.Kind {
 			spec: hcldec.ObjectSpec{"accounts": reqStringList("accounts")},
 			doc:  "Checks that every account (the HA site servers' computer accounts) is in the local Administrators group of every remote site system of the site; failing lists the systems where one is missing or that cannot be read (F7, P19).",
 			desc: func(args cty.Value) steps.Description {
-				d := describeQuery("list the remote site systems of the target site (v_SystemResourceList), then read their local Administrators through PowerShell remoting", QueryRoles)
+				d := describeQuery("list the remote site systems of the target site (its code from v_Site, as configmgr_site reads it; the roles from v_SystemResourceList), then read their local Administrators through PowerShell remoting", QueryRoles)
 				sc := describeScript("", ScriptServerConfig, map[string]string{ParamServers: "every server of the target site with a role, except its HA site servers"})
 				d.Details = append(d.Details, sc.Details...)
 				d.Details = append(d.Details, steps.Detail{Label: "evaluation", Text: fmt.Sprintf(`remote site systems = servers of this site with a role, minus those with "SMS Site Server"

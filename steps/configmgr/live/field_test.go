@@ -92,3 +92,23 @@ func TestServerConfigsFailures(t *testing.T) {
 		t.Errorf("runner failure: %v", err)
 	}
 }
+
+// FuzzDecodeServerConfigs: whatever the script prints after the result
+// marker, decoding returns entries or an error, never a panic.
+func FuzzDecodeServerConfigs(f *testing.F) {
+	for _, seed := range []string{
+		`[{"Server":"m1","SqlNativeClient":true,"Administrators":["A\\B$"]}]`,
+		`{"Server":"m1","Error":"denied"}`, `null`, ``, `[1,2]`, `{"Administrators":"x"}`, `[{"Server":null}]`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		entries, err := decodeServerConfigs(raw)
+		if err != nil && entries != nil {
+			t.Fatalf("entries %v with error %v", entries, err)
+		}
+		for _, e := range entries {
+			_ = serverConfigOf("m1.contoso.com", e)
+		}
+	})
+}
