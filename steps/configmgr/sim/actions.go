@@ -111,6 +111,11 @@ func (s *Site) MoveContentLibrary(ctx context.Context, destination string) error
 	if s.lib.status == "moving" {
 		return fmt.Errorf("%s: %w: a content library move to %s is already in progress; wait until ContentLibrary().MoveStatus is done", action, ErrRefused, s.lib.moveTo)
 	}
+	if a := s.active(); a != nil && hasRole(a.roles, configmgr.RoleDistributionPoint) {
+		// The console greys out Manage Content Library and says nothing (F5).
+		s.event("P05", "content library: Manage Content Library is unavailable: the site server %s has the distribution point role (F5)", a.name)
+		return fmt.Errorf("%s: %w: Manage Content Library is unavailable while the site server %s has the distribution point role (P05, F5); move the DP to another server first", action, ErrRefused, a.name)
+	}
 	if strings.EqualFold(strings.TrimRight(dest, `\`), strings.TrimRight(s.lib.location, `\`)) {
 		s.event("P04", "content library: already at %s; nothing to move", dest)
 		return nil

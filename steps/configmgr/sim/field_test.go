@@ -113,3 +113,14 @@ func TestServerConfigUnreadable(t *testing.T) {
 		t.Errorf("%+v", cfgs)
 	}
 }
+
+// TestMoveRefusedWithDPOnSiteServer: F5. The console greys out Manage
+// Content Library while the site server has the DP role.
+func TestMoveRefusedWithDPOnSiteServer(t *testing.T) {
+	r := newRig(t, "dp-on-site-server")
+	err := r.s.MoveContentLibrary(r.ctx, `\\fs01\cmcontent\PS1b`)
+	refusedWith(t, err, sim.ErrRefused, "distribution point role", "F5")
+	r.must(r.s.RemoveRole(r.ctx, cm01, configmgr.RoleDistributionPoint))
+	r.to(10 * m)
+	r.must(r.s.MoveContentLibrary(r.ctx, `\\fs01\cmcontent\PS1b`))
+}
