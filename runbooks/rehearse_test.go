@@ -226,6 +226,12 @@ func TestRehearsals(t *testing.T) {
 			answers: &rehearse.Answers{All: true, Steps: map[string][]rehearse.Answer{
 				"fix_install_failure": {{By: "alice", Decision: "approved", After: 45 * time.Minute}}}},
 			steps: map[string]string{"fix_install_failure": "succeeded", "retry_install": "succeeded", "passive_install_retried": "succeeded", "remove_failed_passive": "skipped"}},
+		// F11: the provider is removed through Site Maintenance at 30m; a
+		// confirmation after that is verified and the server may go.
+		{runbook: "remove_passive.hcl", scenario: "provider-removed-by-hand", status: "succeeded",
+			answers: &rehearse.Answers{All: true, Steps: map[string][]rehearse.Answer{
+				"remove_leftover_provider": {{By: "alice", Decision: "approved", After: 35 * time.Minute}}}},
+			steps: map[string]string{"remove_leftover_provider": "succeeded", "provider_removed": "succeeded", "delete_server": "succeeded"}},
 		// ...and a change board that answers after 9 hours lets the 8-hour
 		// approval expire: nothing is promoted.
 		{runbook: "planned_promotion.hcl", scenario: "healthy", status: "failed",

@@ -208,6 +208,7 @@ var problemKinds = map[string]problemKind{
 var eventKinds = map[string]bool{
 	"server_offline": true, "server_online": true, "fix_problem": true,
 	"sql_down": true, "sql_up": true, "link_state": true,
+	"provider_removed": true, // an administrator removed the server's SMS Provider (Setup > Site Maintenance, F11)
 }
 
 // Promotion stages a fixture may fail.
@@ -706,7 +707,7 @@ func (c *compiler) timeline(probNames map[string]bool) {
 			ds.add(e.AtRange, "Event before the start", fmt.Sprintf("event %q: at must be >= 0; describe the initial state in the blocks instead (e.g. online = false)", e.Name))
 		}
 		switch ed.kind {
-		case "server_offline", "server_online":
+		case "server_offline", "server_online", "provider_removed":
 			if !known(ed.server) {
 				ds.add(e.DefRange, "Unknown server", fmt.Sprintf("event %q: server %q is not a server of this fixture (known: %s)", e.Name, ed.server, machineNames()))
 			}

@@ -348,6 +348,14 @@ func TestFactsPerScenario(t *testing.T) {
 				t.Errorf("cluster nodes: cm01 %v, cm02 %v", f.configs[cm01].ClusterNode, f.configs[cm02].ClusterNode)
 			}
 		},
+		"provider-removed-by-hand": func(t *testing.T, f facts) {
+			if diff := cmp.Diff(healthyServers, servers(f)); diff != "" {
+				t.Errorf("servers %s", diff)
+			}
+			if up, ok := f.provider(cm02); !ok || !up {
+				t.Errorf("cm02's provider is there until 30m: %+v", f.providers)
+			}
+		},
 		"smb-signing-not-required": func(t *testing.T, f facts) {
 			if f.configs[cm01].SMBSigningRequired || !f.configs[cm02].SMBSigningRequired {
 				t.Errorf("SMB signing: cm01 %v, cm02 %v", f.configs[cm01].SMBSigningRequired, f.configs[cm02].SMBSigningRequired)
@@ -401,7 +409,7 @@ func activeOffline(t *testing.T, f facts) {
 
 func TestScenarioCoverage(t *testing.T) {
 	// Every contoso scenario has a facts check above.
-	if n := len(contosoFixture(t).Scenarios()); n != 33 {
+	if n := len(contosoFixture(t).Scenarios()); n != 34 {
 		t.Fatalf("%d scenarios; add the new ones to TestFactsPerScenario", n)
 	}
 }

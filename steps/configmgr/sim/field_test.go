@@ -114,6 +114,32 @@ func TestServerConfigUnreadable(t *testing.T) {
 	}
 }
 
+// TestProviderRemovedByHand: F11. The provider setup put on the passive
+// server stays after the role is removed, until Site Maintenance removes
+// it (a timeline event).
+func TestProviderRemovedByHand(t *testing.T) {
+	r := newRig(t, "provider-removed-by-hand")
+	r.must(r.s.RemoveSiteServerRole(r.ctx, cm02))
+	r.to(20 * m)
+	hasProvider := func() bool {
+		roles, err := r.s.Roles(r.ctx)
+		r.must(err)
+		for _, x := range roles {
+			if x.Server == cm02 && x.Role == configmgr.RoleProvider {
+				return true
+			}
+		}
+		return false
+	}
+	if !hasProvider() {
+		t.Fatalf("the provider must stay after the role is removed:\n%s", r.dump())
+	}
+	r.to(30 * m)
+	if hasProvider() {
+		t.Errorf("Site Maintenance removed it at 30m:\n%s", r.dump())
+	}
+}
+
 // TestMoveRefusedWithDPOnSiteServer: F5. The console greys out Manage
 // Content Library while the site server has the DP role.
 func TestMoveRefusedWithDPOnSiteServer(t *testing.T) {

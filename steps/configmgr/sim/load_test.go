@@ -86,7 +86,7 @@ func TestContosoScenarioList(t *testing.T) {
 		"content-library-move-in-progress", "scp-on-site-server", "content-distribution-in-progress",
 		"dp-pki-certificates", "store-for-business", "pre-production-client", "sql-down", "provider-only-on-active",
 		"passive-install-not-sysadmin", "passive-regresses-after-ready", "passive-lags-site-version", "site-system-admin-missing",
-		"scp-on-passive", "hinv-customized", "default-boot-images", "passive-on-cluster-node", "smb-signing-not-required"}
+		"scp-on-passive", "hinv-customized", "default-boot-images", "passive-on-cluster-node", "smb-signing-not-required", "provider-removed-by-hand"}
 	got := contosoFixture(t).Scenarios()
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("scenarios\n got %v\nwant %v", got, want)

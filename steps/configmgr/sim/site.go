@@ -894,6 +894,19 @@ func (s *Site) applyTimeline(e eventDef) {
 		if m.demotePending {
 			s.startDemotion(m)
 		}
+	case "provider_removed":
+		m := s.machine(e.server)
+		if m == nil || !hasRole(m.roles, configmgr.RoleProvider) {
+			return
+		}
+		var keep []string
+		for _, r := range m.roles {
+			if r != configmgr.RoleProvider {
+				keep = append(keep, r)
+			}
+		}
+		m.roles = keep
+		s.event("RMV", "timeline: the SMS Provider on %s was removed through Setup > Site Maintenance (%s, F11)", m.name, e.name)
 	case "fix_problem":
 		if p := s.problems[e.problem]; p != nil && !p.fixed {
 			p.fixed = true
