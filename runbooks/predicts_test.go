@@ -61,7 +61,7 @@ func predictionErrors(t *testing.T, c cell, fx *sim.Fixture) []string {
 	if diags.HasErrors() {
 		t.Fatalf("inputs: %s", diags.Error())
 	}
-	r, err := rehearse.Refresher(rb, vars, fx, c.scenario, nil)
+	r, err := rehearse.Refresher(rb, vars, fx, c.scenario, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

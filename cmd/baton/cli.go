@@ -10,8 +10,10 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/batonhq/baton/engine/version"
+	"github.com/batonhq/baton/internal/redact"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -43,6 +45,10 @@ type command struct {
 type cliEnv struct {
 	io  stdio
 	log hclog.Logger
+	// red hides every secret baton learns (the inputs, then what the
+	// engine derives from them) in stdout, stderr and the log; the engine
+	// shares it (executor.Options.Redactor, plan.Options.Redactor).
+	red *redact.Redactor
 	// ctx ends with Ctrl-C or SIGTERM: loading and planning stop too.
 	ctx context.Context
 }
@@ -81,7 +87,14 @@ func (e *codeError) Unwrap() error { return e.err }
 func withCode(code int, err error) error { return &codeError{code: code, err: err} }
 
 func run(ctx context.Context, args []string, io stdio) (code int) {
-	env := &cliEnv{io: io, log: newLogger(io.err), ctx: ctx}
+	red := redact.New()
+	io.out, io.err = red.Writer(io.out), red.Writer(io.err)
+	env := &cliEnv{io: io, log: newLogger(io.err, red), red: red, ctx: ctx}
+	start := time.Now()
+	env.log.Debug("command started", "args", logArgs(args), "pid", os.Getpid())
+	defer func() {
+		env.log.Debug("command finished", "args", logArgs(args), "exit_code", code, "elapsed", time.Since(start).String())
+	}()
 	defer func() {
 		// The last safety net: a bug anywhere below ends with a message
 		// and exit 1, not a Go stack trace. Durable state is consistent at
@@ -227,7 +240,10 @@ func fail(env *cliEnv, err error) int {
 	return exitError
 }
 
-func newLogger(w io.Writer) hclog.Logger {
+// newLogger is the logger of BATON_LOG (a level, or json: debug as JSON
+// lines) writing to w, or to the file BATON_LOG_PATH (appended), always
+// through red.
+func newLogger(w io.Writer, red *redact.Redactor) hclog.Logger {
 	spec := strings.ToLower(os.Getenv("BATON_LOG"))
 	opts := &hclog.LoggerOptions{Name: "baton", Output: w, Level: hclog.Warn, Color: hclog.ColorOff}
 	switch spec {
@@ -243,11 +259,47 @@ func newLogger(w io.Writer) hclog.Logger {
 		}
 	}
 	if p := os.Getenv("BATON_LOG_PATH"); p != "" {
-		if f, err := os.OpenFile(p, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600); err == nil {
-			opts.Output = f
+		f, err := os.OpenFile(p, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			fmt.Fprintf(w, "baton: BATON_LOG_PATH: %v; logging to stderr\n", err)
+		} else {
+			opts.Output = red.Writer(f) // w is redacted already
 		}
 	}
+	if spec == "" && os.Getenv("BATON_LOG_PATH") != "" {
+		opts.Level = hclog.Debug // a log file asked for is a debug log
+	}
 	return hclog.New(opts)
+}
+
+// logArgs is a command line fit for the log: the values of -var options
+// are hidden (they may be secrets the redactor has not learned yet).
+func logArgs(args []string) []string {
+	out := make([]string, len(args))
+	hideNext := false
+	for i, a := range args {
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		isVar := strings.HasPrefix(a, "-") && name == "var"
+		switch {
+		case hideNext:
+			out[i] = hideValue(a)
+			hideNext = false
+		case isVar && hasVal:
+			out[i] = a[:len(a)-len(val)] + hideValue(val)
+		case isVar:
+			out[i] = a
+			hideNext = true
+		default:
+			out[i] = a
+		}
+	}
+	return out
+}
+
+// hideValue keeps the name of a name=value option.
+func hideValue(opt string) string {
+	name, _, _ := strings.Cut(opt, "=")
+	return name + "=(hidden)"
 }
 
 // listFlag collects repeated string flags (-var a=1 -var b=2).

@@ -14,7 +14,7 @@ type flagDoc struct{ kind, usage string }
 func helpFlags(t *testing.T, name string) map[string]flagDoc {
 	t.Helper()
 	var out strings.Builder
-	env := &cliEnv{io: stdio{in: strings.NewReader(""), out: &out, err: &out}, log: newLogger(&out), ctx: context.Background()}
+	env := &cliEnv{io: stdio{in: strings.NewReader(""), out: &out, err: &out}, log: newLogger(&out, nil), ctx: context.Background()}
 	commands[name].run(context.Background(), env, []string{"-help"})
 	flags := map[string]flagDoc{}
 	var cur string

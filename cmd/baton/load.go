@@ -48,6 +48,9 @@ func loadRunbook(env *cliEnv, path string) *runbook.Runbook {
 	fsys, p, _ := source(path)
 	rb, diags := runbook.LoadContext(env.ctx, fsys, p, registry())
 	logInternalErrors(env, diags)
+	if rb != nil {
+		env.log.Debug("runbook loaded", "path", path, "files", len(rb.Files), "steps", len(rb.Steps), "diagnostics", len(diags), "errors", diags.HasErrors())
+	}
 	if len(diags) > 0 {
 		var files map[string]*hcl.File
 		if rb != nil {
@@ -85,9 +88,11 @@ func resolveInputsOver(env *cliEnv, rb *runbook.Runbook, f *inputFlags, defaults
 		Vars: f.vars, VarFiles: f.varFiles, Environ: os.Environ(), ReadFile: nil, // the loader's bounded reader: never /dev/zero whole
 		Defaults: defaults, DefaultsSource: source,
 	})
+	env.red.AddValues(vars)
 	if len(diags) > 0 {
 		_ = runbook.WriteDiagnostics(env.io.err, rb, rb.HCLFiles, diags, false)
 	}
+	env.log.Debug("inputs resolved", "inputs", len(vars), "errors", diags.HasErrors())
 	return vars, !diags.HasErrors()
 }
 

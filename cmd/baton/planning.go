@@ -29,7 +29,7 @@ import (
 func init() {
 	register(&command{name: "plan", synopsis: "show what a run would do (a dry run that says will/may/will not run)", usage: "RUNBOOK [-var ...] [--target live | --site FIXTURE --scenario NAME] [-refresh=false] [-out FILE] [-json] [-detailed-exitcode]", run: cmdPlan})
 	register(&command{name: "show", synopsis: "print a saved plan", usage: "PLANFILE [-json]", run: cmdShow})
-	register(&command{name: "review", synopsis: "write the change-advisory record of a plan, or the post-implementation report of a run", usage: "RUNBOOK|PLANFILE|RUN [-format markdown|html] [-o FILE] [--rehearsal]", run: cmdReview})
+	register(&command{name: "review", synopsis: "write the change-advisory record of a plan, or the post-implementation report of a run", usage: "RUNBOOK|PLANFILE|RUN [-format markdown|html|servicenow|jira] [-ticket-config FILE] [-jira-project KEY] [-o FILE] [--rehearsal]", run: cmdReview})
 	register(&command{name: "rehearse", synopsis: "run a runbook end to end against a simulated site on a virtual clock", usage: "RUNBOOK --site FIXTURE [--scenario NAME] [--approve-all | --approvals FILE] [-json]", run: cmdRehearse})
 }
 
@@ -47,7 +47,7 @@ type siteFlags struct {
 func (s *siteFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.target, "target", "", `"live": run the read-only checks against the runbook's targets`)
 	fs.StringVar(&s.site, "site", "", "a simulated site (fixture name such as contoso, or a fixture file)")
-	fs.StringVar(&s.scenario, "scenario", "healthy", "the fixture's scenario")
+	fs.StringVar(&s.scenario, "scenario", "", `the fixture's scenario (default "healthy", or the fixture's only scenario, such as a captured one's)`)
 }
 
 // resolveInputs resolves a runbook's inputs; against a simulated site, the
@@ -68,6 +68,12 @@ func (s *siteFlags) resolveInputs(env *cliEnv, rb *runbook.Runbook, in *inputFla
 func (s *siteFlags) fixture() (*sim.Fixture, string, error) {
 	if s.fx == nil && s.fxErr == nil {
 		s.fx, s.fxName, s.fxErr = loadFixture(s.site)
+		if s.fxErr == nil && s.scenario == "" {
+			s.scenario = "healthy"
+			if sc := s.fx.Scenarios(); len(sc) == 1 {
+				s.scenario = sc[0]
+			}
+		}
 	}
 	return s.fx, s.fxName, s.fxErr
 }
@@ -92,10 +98,10 @@ func (s *siteFlags) refresher(env *cliEnv, rb *runbook.Runbook, vars map[string]
 		if err != nil {
 			return nil, "", err
 		}
-		r, err := rehearse.Refresher(rb, vars, fx, s.scenario, env.log)
+		r, err := rehearse.Refresher(rb, vars, fx, s.scenario, env.log, env.red)
 		return r, "fixture:" + name + "/" + s.scenario, err
 	case s.target == "live":
-		r, err := executor.NewRefresher(rb, vars, executor.Options{Clock: clock.Wall{}, Log: env.log})
+		r, err := executor.NewRefresher(rb, vars, executor.Options{Clock: clock.Wall{}, Log: env.log, Redactor: env.red})
 		return r, "live", err
 	case s.target != "":
 		return nil, "", fmt.Errorf("unknown --target %q: use live, or --site FIXTURE for a simulated site", s.target)
@@ -104,7 +110,7 @@ func (s *siteFlags) refresher(env *cliEnv, rb *runbook.Runbook, vars map[string]
 }
 
 func buildPlan(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars map[string]cty.Value, sf *siteFlags, refresh bool, path string) (*plan.Plan, error) {
-	opts := plan.Options{Vars: vars, Now: time.Now, EngineVersion: version.Version, RunbookPath: path}
+	opts := plan.Options{Vars: vars, Now: time.Now, EngineVersion: version.Version, RunbookPath: path, Redactor: env.red}
 	if refresh {
 		r, target, err := sf.refresher(env, rb, vars)
 		if err != nil {
@@ -117,6 +123,9 @@ func buildPlan(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars map[s
 		}
 	}
 	p, diags := plan.Build(ctx, rb, opts)
+	if p != nil {
+		env.log.Debug("plan built", "steps", len(p.Steps), "post", len(p.Post), "refreshed", p.Refreshed, "target", p.Target, "digest", p.PlanDigest)
+	}
 	if len(diags) > 0 {
 		_ = runbook.WriteDiagnostics(env.io.err, rb, rb.HCLFiles, diags, false)
 	}
@@ -212,7 +221,9 @@ func cmdReview(ctx context.Context, env *cliEnv, args []string) int {
 	sf.register(fs)
 	var stf stateFlag
 	stf.register(fs)
-	format := fs.String("format", "markdown", "markdown or html")
+	format := fs.String("format", "markdown", "markdown, html (plans only), servicenow or jira")
+	ticketPath := fs.String("ticket-config", "", "JSON file with the ServiceNow category and the Jira project, fields and transition (docs/review.md)")
+	jiraProject := fs.String("jira-project", "", "the Jira project key (overrides -ticket-config)")
 	outPath := fs.String("o", "", "write to FILE instead of stdout")
 	withRehearsal := fs.Bool("rehearsal", false, "rehearse against --site/--scenario and attach the report as test evidence")
 	var af answerFlags
@@ -221,6 +232,10 @@ func cmdReview(ctx context.Context, env *cliEnv, args []string) int {
 	if code >= 0 {
 		return code
 	}
+	form, tc, err := reviewFormat(*format, *ticketPath, *jiraProject)
+	if err != nil {
+		return fail(env, err)
+	}
 	w := env.doc()
 	if *outPath != "" {
 		f, err := os.OpenFile(*outPath, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
@@ -228,7 +243,7 @@ func cmdReview(ctx context.Context, env *cliEnv, args []string) int {
 			return fail(env, err)
 		}
 		defer f.Close()
-		w = f
+		w = env.red.Writer(f)
 	}
 	arg := pos[0]
 	// A run id: the post-implementation report from its journal.
@@ -254,10 +269,16 @@ func cmdReview(ctx context.Context, env *cliEnv, args []string) int {
 		if err != nil {
 			return fail(env, err)
 		}
-		if err := review.PostImplementation(w, run, recs, j, head); err != nil {
+		if err := form.WriteRun(w, run, recs, j, head, tc); err != nil {
+			if errors.Is(err, review.ErrNoRunHTML) {
+				err = fmt.Errorf("%w: use -format markdown, servicenow or jira for a run", err)
+			}
 			return fail(env, err)
 		}
 		return exitOK
+	}
+	if form == review.FormatJira && tc.Jira.Project == "" {
+		return fail(env, fmt.Errorf("%w: give -jira-project KEY, or \"project\" in the jira section of the -ticket-config file", review.ErrNoJiraProject))
 	}
 	var p *plan.Plan
 	rbPath := arg
@@ -297,19 +318,32 @@ func cmdReview(ctx context.Context, env *cliEnv, args []string) int {
 		}
 		ev.Rehearsal = reviewEvidence(rep, p.PlanDigest)
 	}
-	var err error
-	switch *format {
-	case "markdown", "md":
-		err = review.Markdown(w, p, rb, ev)
-	case "html":
-		err = review.HTML(w, p, rb, ev)
-	default:
-		err = fmt.Errorf("unknown -format %q: use markdown or html", *format)
-	}
-	if err != nil {
+	if err := form.WritePlan(w, p, rb, ev, tc); err != nil {
 		return fail(env, err)
 	}
 	return exitOK
+}
+
+// reviewFormat parses -format and reads the ticket configuration a
+// ServiceNow or Jira document takes (-jira-project overriding the file's).
+func reviewFormat(format, ticketPath, jiraProject string) (review.Format, review.TicketConfig, error) {
+	var tc review.TicketConfig
+	f, err := review.ParseFormat(format)
+	if err != nil {
+		return f, tc, fmt.Errorf("-format: %w", err)
+	}
+	if ticketPath != "" {
+		if tc, err = review.LoadTicketConfig(ticketPath); err != nil {
+			return f, tc, fmt.Errorf("-ticket-config: %w", err)
+		}
+	}
+	if jiraProject != "" {
+		tc.Jira.Project = jiraProject
+	}
+	if err := tc.Jira.Check(true); err != nil {
+		return f, tc, fmt.Errorf("-jira-project: %w", err)
+	}
+	return f, tc, nil
 }
 
 func looksLikeRunbook(arg string) bool {
@@ -389,7 +423,7 @@ func rehearseWith(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars ma
 		obs = &humanProgress{w: progress, virtual: true}
 	}
 	return rehearse.Run(ctx, rb, vars, rehearse.Options{
-		Fixture: fx, FixtureName: name, Scenario: scenario, Store: st, Log: env.log, Observer: obs,
+		Fixture: fx, FixtureName: name, Scenario: scenario, Store: st, Log: env.log, Redactor: env.red, Observer: obs,
 		Answers: answers, Requester: currentUser(), EngineVersion: version.Version,
 		RunbookPath: path, Inputs: displayInputs(vars),
 	})

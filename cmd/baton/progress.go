@@ -11,6 +11,7 @@ import (
 
 	"github.com/batonhq/baton/engine/executor"
 	"github.com/batonhq/baton/engine/version"
+	"github.com/batonhq/baton/internal/redact"
 )
 
 // uiVersion is the version of the -json event stream.
@@ -329,7 +330,7 @@ type display struct {
 // unless NO_COLOR is set (https://no-color.org) or TERM is "dumb", which
 // also gets plain lines.
 func detectDisplay(w io.Writer) display {
-	f, ok := w.(*os.File)
+	f, ok := redact.Underlying(w).(*os.File)
 	if !ok || os.Getenv("TERM") == "dumb" {
 		return display{}
 	}

@@ -93,7 +93,7 @@ func (f *runFlags) options(env *cliEnv, st state.Backend, run *state.Run, rb *ru
 		}
 	}
 	return executor.Options{
-		Store: st, Clock: clock.Wall{}, Log: env.log, Observer: obs, Parallelism: f.parallelism,
+		Store: st, Clock: clock.Wall{}, Log: env.log, Redactor: env.red, Observer: obs, Parallelism: f.parallelism,
 		Requester: currentUser(), EngineVersion: version.Version, WaitForApprovals: f.wait, ForceLock: f.force,
 		ForceReason: f.reason, Respend: f.respend, AllowedSigners: as, StartSigner: starter,
 	}, nil

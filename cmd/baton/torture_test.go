@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -106,7 +107,7 @@ func torture(t *testing.T, bin string, racers, targetKills int, stPath string) {
 		if id != "" {
 			n = racers
 		}
-		codes, killed := race(t, baton, args, n, kills < targetKills, time.Duration(10+rnd.IntN(100))*time.Millisecond)
+		codes, killed := race(t, baton, args, n, kills < targetKills, time.Duration(rnd.IntN(80))*time.Millisecond)
 		if killed {
 			kills++
 			continue
@@ -159,8 +160,16 @@ finished:
 		}
 	}
 	for i := range n {
-		if c := count[fmt.Sprintf("a%03d", i)]; c != 1 {
-			t.Errorf("action a%03d took effect %d times, want exactly once", i, c)
+		name := fmt.Sprintf("a%03d", i)
+		if c := count[name]; c != 1 {
+			j, _ := baton("journal", id).Output()
+			var evidence []string
+			for _, l := range strings.Split(string(data)+"\n"+string(j), "\n") {
+				if strings.Contains(l, name) {
+					evidence = append(evidence, l)
+				}
+			}
+			t.Errorf("action %s took effect %d times, want exactly once; its ledger lines and journal entries:\n%s", name, c, strings.Join(evidence, "\n"))
 		}
 	}
 	if out, err := baton("journal", "verify", id).CombinedOutput(); err != nil {
@@ -210,14 +219,33 @@ func resolveInDoubt(t *testing.T, baton func(...string) *exec.Cmd, id, ledger st
 func race(t *testing.T, baton func(...string) *exec.Cmd, args []string, n int, kill bool, delay time.Duration) ([]int, bool) {
 	t.Helper()
 	done := make(chan int, n)
+	// The kill is timed from the first progress line any racer prints (it
+	// owns the run and acts), not from the start of the processes, whose
+	// start-up takes longer than the delay on a loaded machine.
+	acting := make(chan struct{})
+	var once sync.Once
 	var cmds []*exec.Cmd
 	for range n {
 		cmd := baton(args...)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		cmds = append(cmds, cmd)
 		go func() {
+			buf := make([]byte, 4096)
+			for {
+				k, err := out.Read(buf)
+				if k > 0 {
+					once.Do(func() { close(acting) })
+				}
+				if err != nil {
+					break
+				}
+			}
 			err := cmd.Wait()
 			code := 0
 			if ee, ok := err.(*exec.ExitError); ok {
@@ -227,14 +255,17 @@ func race(t *testing.T, baton func(...string) *exec.Cmd, args []string, n int, k
 		}()
 	}
 	var timer <-chan time.Time
+	var start <-chan struct{}
 	if kill {
-		timer = time.After(delay)
+		start = acting
 	}
 	var codes []int
 	for len(codes) < n {
 		select {
 		case c := <-done:
 			codes = append(codes, c)
+		case <-start:
+			start, timer = nil, time.After(delay)
 		case <-timer:
 			for _, c := range cmds {
 				_ = c.Process.Signal(syscall.SIGKILL)

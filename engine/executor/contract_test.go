@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/batonhq/baton/internal/redact"
 	"os"
 	"os/exec"
 	"strings"
@@ -378,5 +379,134 @@ action "a" {
 	}
 	if j := f.journalTypes(id); !contains(j, "step.orphan_found:a") || !contains(j, "step.orphan_ended:a") {
 		t.Errorf("journal lacks the orphan: %v", j)
+	}
+}
+
+// TestDerivedSecretsStayMarked: a step's sensitive output reaches the
+// next step as a secret (not as clear text), and every value derived from
+// it is learned by the redactor, so neither the captured output nor the
+// state holds it, in any encoding.
+func TestDerivedSecretsStayMarked(t *testing.T) {
+	const canary = "CANARY-derived-5e2b"
+	f := newFixture(t)
+	rb := f.load(header + `
+variable "token" {
+  type      = string
+  sensitive = true
+}
+action "first" {
+  uses       = "echo_secret"
+  secret     = var.token
+  idempotent = true
+}
+action "second" {
+  uses       = "echo_secret"
+  secret     = "${upper(step.first.output.key)}/${strrev(step.first.output.key)}"
+  idempotent = true
+}
+`)
+	res, err := Start(t.Context(), rb, f.vars(rb, "token="+canary), f.opts(), Meta{})
+	if err != nil || res.Status != state.RunSucceeded {
+		t.Fatalf("run: %v %v", res, err)
+	}
+	logs, err := f.store.Logs(res.RunID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev := []rune(canary)
+	for i, j := 0, len(rev)-1; i < j; i, j = i+1, j-1 {
+		rev[i], rev[j] = rev[j], rev[i]
+	}
+	for _, secret := range []string{canary, strings.ToUpper(canary), string(rev)} {
+		for _, form := range redact.Forms(secret) {
+			if len(form) < redact.MinLen {
+				continue
+			}
+			if strings.Contains(string(logs), form) {
+				t.Errorf("the captured output holds %q (a form of %q): %q", form, secret, logs)
+			}
+			if strings.Contains(f.rawState(), form) {
+				t.Errorf("the state file holds %q (a form of %q)", form, secret)
+			}
+		}
+	}
+}
+
+// TestRuntimeSecretRefusedOutsideSinks: a secret only known at run time (a
+// step type returning a sensitive value) that reaches an argument which is
+// not a secret sink stops the step, and is never printed.
+func TestRuntimeSecretRefusedOutsideSinks(t *testing.T) {
+	f := newFixture(t)
+	rb := f.load(header + `
+check "read" {
+  uses = "vault"
+}
+action "use" {
+  uses       = "leaky"
+  key        = lower(step.read.output.key)
+  secret     = "x"
+  idempotent = true
+}
+`)
+	res, err := Start(t.Context(), rb, f.vars(rb), f.opts(), Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != state.RunFailed {
+		t.Fatalf("status %s, want failed", res.Status)
+	}
+	if f.calls.get(strings.ToLower(vaultSecret)) != 0 {
+		t.Error("the step ran with a secret in a plain argument")
+	}
+	steps, err := f.store.Steps(res.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, s := range steps {
+		if s.Name == "use" && strings.Contains(s.Error, "argument key of step use holds a sensitive value") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no refusal recorded: %+v", steps)
+	}
+	for _, form := range redact.Forms(strings.ToLower(vaultSecret)) {
+		if len(form) >= redact.MinLen && strings.Contains(f.rawState(), form) {
+			t.Errorf("the state file holds %q", form)
+		}
+	}
+}
+
+// TestRuntimeSecretRefusedInDecision: a decision on a value only the run
+// knows to be secret fails instead of journaling what it decided.
+func TestRuntimeSecretRefusedInDecision(t *testing.T) {
+	f := newFixture(t)
+	rb := f.load(header + `
+check "read" {
+  uses = "vault"
+}
+decision "starts_with_v" {
+  condition = startswith(step.read.output.key, "V")
+}
+`)
+	res, err := Start(t.Context(), rb, f.vars(rb), f.opts(), Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.statuses(res.RunID)["starts_with_v"]; got != state.StepFailed {
+		t.Fatalf("decision: %s, want failed", got)
+	}
+	steps, err := f.store.Steps(res.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range steps {
+		if s.Name == "starts_with_v" && !strings.Contains(s.Error, "depends on a sensitive value") {
+			t.Errorf("error %q", s.Error)
+		}
+		if strings.Contains(s.Reason, "decided") {
+			t.Errorf("step %s journaled a decision on a secret: %q", s.Name, s.Reason)
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/batonhq/baton/engine/digest"
 	"github.com/batonhq/baton/engine/graph"
 	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/internal/redact"
 	"github.com/batonhq/baton/internal/signing"
 	"github.com/batonhq/baton/state"
 	"github.com/batonhq/baton/steps"
@@ -30,6 +31,11 @@ type Options struct {
 	// and renewed by, also in rehearsals (default: clock.Wall{}).
 	LeaseClock clock.Clock
 	Log        hclog.Logger
+	// Redactor is the run's redactor (internal/redact), shared with
+	// whoever writes the run's log, so that secrets learned during the run
+	// (a step's sensitive output, an argument derived from a secret) are
+	// hidden there too. nil: the run makes its own.
+	Redactor *redact.Redactor
 	// Observer receives progress events (optional).
 	Observer Observer
 	// Parallelism bounds the steps running at once (default 4).
@@ -168,7 +174,7 @@ type run struct {
 	rb     *runbook.Runbook
 	vars   map[string]cty.Value
 	locals map[string]cty.Value
-	red    *redactor
+	red    *redact.Redactor
 	em     *emitter
 	rnd    *rand.Rand
 
@@ -289,7 +295,7 @@ func newRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*run,
 		return nil, fmt.Errorf("evaluating locals: %w", diags)
 	}
 	r.locals = locals
-	r.red = newRedactor(vars, locals)
+	r.red = runRedactor(opts, vars, locals)
 	return r, nil
 }
 
@@ -439,6 +445,9 @@ func (r *run) resumeOwned(ctx context.Context, ro ResumeOptions, ch *SourcesChan
 			if err != nil {
 				return Result{}, fmt.Errorf("step %s: %w", s.Name, err)
 			}
+			if st := r.steps[s.Name]; st != nil && st.SensitiveOutput {
+				v = v.Mark(steps.Sensitive) // its secrets were not stored (null)
+			}
 			r.outputs[s.Name] = v
 		}
 		if s.Status == state.StepSkipped && s.Cause == state.SkipDependencyFailed {
@@ -556,4 +565,15 @@ func runbookSigners(rb *runbook.Runbook, given *signing.AllowedSigners) (*signin
 		return nil, fmt.Errorf("runbook %s counts only decisions signed for its allowed_signers %s (digest %s); --allowed-signers %s is another file (digest %s): drop the flag", rb.Name, own.Name(), short(own.Digest()), given.Name(), short(given.Digest()))
 	}
 	return own, nil
+}
+
+// runRedactor is opts.Redactor (or a new one), taught the inputs' and
+// locals' secrets.
+func runRedactor(opts Options, vars, locals map[string]cty.Value) *redact.Redactor {
+	red := opts.Redactor
+	if red == nil {
+		red = redact.New()
+	}
+	red.AddValues(vars, locals)
+	return red
 }

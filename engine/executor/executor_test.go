@@ -681,6 +681,15 @@ func (f *fixture) crashDuringWith(rb *runbook.Runbook, step string, as *signing.
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	f.leaveCrashed(res.RunID, step)
+	return res.RunID
+}
+
+// leaveCrashed rewrites a run stopped while step ran as a crash leaves
+// it: the step running, the run owned by a process that is gone.
+func (f *fixture) leaveCrashed(runID, step string) {
+	f.t.Helper()
+	res := Result{RunID: runID}
 	rec, err := f.store.Step(res.RunID, step)
 	if err != nil {
 		f.t.Fatal(err)
@@ -708,7 +717,6 @@ func (f *fixture) crashDuringWith(rb *runbook.Runbook, step string, as *signing.
 			}
 		}
 	}
-	return res.RunID
 }
 
 func TestCancelAndInterrupt(t *testing.T) {
@@ -1012,5 +1020,59 @@ action "promote" {
 	}
 	if !contains(f.journalTypes(res.RunID), "window.unreadable:promote") {
 		t.Errorf("journal: %v", f.journalTypes(res.RunID))
+	}
+}
+
+// TestResolutionAnswersOneDoubt: an operator's resolution settles the
+// doubt it answered, never a later one. A run resolved as "retry" whose
+// retry is killed again is held again; the old answer does not send the
+// action a third time (the torture test found it doing so).
+func TestResolutionAnswersOneDoubt(t *testing.T) {
+	f := newFixture(t)
+	rb := f.load(header + `
+action "a" {
+  uses = "change"
+  key  = "a"
+}`)
+	runID := f.crashDuring(rb, "a")
+	res, err := Resume(t.Context(), rb, f.vars(rb), runID, f.opts(), ResumeOptions{})
+	if err != nil || res.Status != state.RunPaused {
+		t.Fatalf("first resume: %v %v, want held in doubt", res, err)
+	}
+	if err := Resolve(f.store, runID, "a", "carol", "retry", "the console shows nothing happened", f.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// The retry is killed (SIGKILL) while it runs: the journal then ends
+	// with the resolution taken and the second attempt's intent, and no
+	// in_doubt entry in between.
+	lease, err := f.store.AcquireRun(runID, deadHolder(t), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := f.store.Step(runID, "a")
+	pending := rec
+	pending.Status, pending.Resolution, pending.Error = state.StepPending, nil, ""
+	running := pending
+	running.Status, running.Attempt = state.StepRunning, rec.Attempt+1
+	if err := lease.PutSteps([]state.StepRecord{pending}, []state.JournalEntry{{At: f.clk.Now(), Type: "step.resolved", Step: "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := lease.PutSteps([]state.StepRecord{running}, []state.JournalEntry{{At: f.clk.Now(), Type: "step.intent", Step: "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	run, _ := f.store.Run(runID)
+	run.Status = state.RunRunning
+	if err := lease.UpdateRun(run, state.JournalEntry{At: f.clk.Now(), Type: "test.crash"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err = Resume(t.Context(), rb, f.vars(rb), runID, f.opts(), ResumeOptions{})
+	if err != nil || res.Status != state.RunPaused {
+		t.Fatalf("resume after the second crash: %v %v, want held in doubt again", res, err)
+	}
+	if n := f.calls.get("a"); n != 0 {
+		t.Fatalf("a ran %d times after the second crash on the strength of the first resolution", n)
+	}
+	if got := f.statuses(runID)["a"]; got != state.StepInDoubt {
+		t.Errorf("a: %s, want in doubt", got)
 	}
 }

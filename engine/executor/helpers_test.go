@@ -72,6 +72,9 @@ func (k *testKind) OutputType() cty.Type {
 	return cty.Object(map[string]cty.Type{"n": cty.Number, "key": cty.String})
 }
 func (k *testKind) Describe(cty.Value) steps.Description { return steps.Description{Summary: k.name} }
+
+// SecretSink declares the secret argument a secret sink.
+func (k *testKind) SecretSink(p cty.Path) bool { return len(p) == 1 && steps.PathAttr(p) == "secret" }
 func (k *testKind) Spec() hcldec.Spec {
 	return hcldec.ObjectSpec{
 		"key":    &hcldec.AttrSpec{Name: "key", Type: cty.String},
@@ -104,6 +107,9 @@ type fixture struct {
 	events []Event
 	mu     sync.Mutex
 }
+
+// vaultSecret is what the vault step type reads.
+const vaultSecret = "VAULT-CANARY-9c1d"
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
@@ -142,6 +148,11 @@ func newFixture(t *testing.T) *fixture {
 			s := req.Args.GetAttr("secret").AsString()
 			fmt.Fprintf(req.Output, "token=%s\n", s)
 			return cty.ObjectVal(map[string]cty.Value{"n": cty.NumberIntVal(1), "key": cty.StringVal(s)}), nil
+		}},
+		// vault returns a secret it read (marked sensitive) as its key,
+		// and derived forms of it.
+		&testKind{name: "vault", effect: steps.ReadOnly, calls: f.calls, run: func(context.Context, steps.Request, string, int) (cty.Value, error) {
+			return cty.ObjectVal(map[string]cty.Value{"n": cty.NumberIntVal(1), "key": cty.StringVal(vaultSecret).Mark(steps.Sensitive)}), nil
 		}},
 		// leaky prints its secret argument to its output and error.
 		&testKind{name: "leaky", effect: steps.Mutating, calls: f.calls, run: func(_ context.Context, req steps.Request, _ string, _ int) (cty.Value, error) {

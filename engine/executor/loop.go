@@ -25,6 +25,10 @@ const (
 // execute runs the scheduling loop until the run ends or pauses.
 func (r *run) execute(ctx context.Context) (res Result, err error) {
 	defer r.closeTargets()
+	r.log.Debug("run executing", "run", r.id, "steps", len(r.order), "rehearsal", r.opts.Rehearsal)
+	defer func() {
+		r.log.Debug("run stopped", "run", r.id, "status", string(res.Status), "reason", r.red.String(res.Reason))
+	}()
 	defer func() {
 		if p := recover(); p != nil {
 			sf, ok := p.(storeFailure)
@@ -397,7 +401,7 @@ func (r *run) schedule(ctx context.Context, parts clock.Participants, virtual bo
 				progress = true
 				continue
 			}
-			if v.IsKnown() && !v.IsNull() && v.False() {
+			if isFalse(v) {
 				r.skip(name, state.SkipWhenFalse, reasonWhenFalse+r.rb.ExprText(s.When))
 				progress = true
 				continue

@@ -186,7 +186,10 @@ func (r *run) applyEntries(entries []state.JournalEntry) {
 		switch {
 		case e.Type == "approval.requested":
 			delete(j.given, e.Step)
-		case e.Type == "step.in_doubt":
+		case e.Type == "step.in_doubt", e.Type == "step.resolved", e.Type == "step.intent":
+			// A resolution answers one doubt: the one before it. Taken
+			// (step.resolved), or overtaken by a new attempt or a new
+			// doubt, it answers nothing more.
 			delete(j.resolved, e.Step)
 		case e.Answer == nil:
 		case e.Answer.Kind == state.AnswerOverrideWindow, e.Answer.Kind == state.AnswerAcceptChanges:

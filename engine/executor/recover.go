@@ -34,6 +34,7 @@ func (r *run) recoverSteps(ctx context.Context) error {
 			rec.Status = state.StepInDoubt
 			rec.Error = "the process stopped while this action was running; its effect is unknown"
 			r.commit(rec, "step.in_doubt", map[string]string{"reason": "process stopped during the action"})
+			delete(r.j.resolved, name) // a new doubt needs a new answer
 			r.em.emit(Event{Type: EventInDoubt, RunID: r.id, Step: name, At: r.clk.Now(), Status: string(state.StepInDoubt), Message: rec.Error})
 			fallthrough
 		case state.StepInDoubt:

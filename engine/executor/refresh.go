@@ -30,7 +30,7 @@ func NewRefresher(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) 
 		return nil, fmt.Errorf("evaluating locals: %w", diags)
 	}
 	r.locals = locals
-	r.red = newRedactor(vars, locals)
+	r.red = runRedactor(opts, vars, locals)
 	return &Refresher{r: r}, nil
 }
 

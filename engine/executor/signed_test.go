@@ -2,11 +2,15 @@ package executor
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/batonhq/baton/engine/clock"
 	"testing/fstest"
 
 	"github.com/batonhq/baton/engine/runbook"
@@ -355,4 +359,58 @@ func TestSignedStart(t *testing.T) {
 	if err := verifyStart(run); err == nil || !strings.Contains(err.Error(), "edited") {
 		t.Errorf("verifyStart of an edited record: %v", err)
 	}
+}
+
+// TestLateApprovalExpired: an approval that reaches the journal after the
+// step's expiry counts for nothing, even when its signer dated it in
+// time: the time that counts is when it arrived, which the signer cannot
+// choose. The run fails with the expiry instead of acting on a stale "go".
+func TestLateApprovalExpired(t *testing.T) {
+	dir := t.TempDir()
+	bobKey, bobPub := sshKey(t, dir, "bob")
+	as := allowedSigners(t, "bob "+bobPub)
+	src := strings.Replace(gatedRunbook, `approvers = ["bob"]`, `approvers     = ["bob"]
+  expires_after = "1h"`, 1)
+	for _, signed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("signed=%v", signed), func(t *testing.T) {
+			f := newFixture(t)
+			rb := f.load(src)
+			o := f.opts()
+			if signed {
+				o.AllowedSigners = as
+			}
+			res, err := Start(t.Context(), rb, f.vars(rb), o, Meta{PlanDigest: "sha256:plan"})
+			if err != nil || res.Status != state.RunPaused {
+				t.Fatalf("start: %v %v", res, err)
+			}
+			d := Decision{By: "bob", Decision: "approved", AllowedSigners: o.AllowedSigners}
+			if signed {
+				// Signed on bob's laptop within the hour...
+				run, _ := f.store.Run(res.RunID)
+				b, err := SignOffline(fileSigner(t, bobKey), res.RunID, "cab", "approve", "bob", "go", run.PlanDigest, run.SourceDigest, f.clk.Now().Add(10*time.Minute))
+				if err != nil {
+					t.Fatal(err)
+				}
+				d.Signed = b
+			}
+			// ...and journaled two hours after the request.
+			f.clk = clock.NewVirtual(epoch.Add(2 * time.Hour))
+			if err := AnswerWith(f.store, res.RunID, "cab", d, f.clk.Now()); err != nil {
+				t.Fatal(err)
+			}
+			got, err := Resume(t.Context(), rb, f.vars(rb), res.RunID, f.opts2(o), ResumeOptions{})
+			if err != nil || got.Status != state.RunFailed || !strings.Contains(got.Reason, "expired") {
+				t.Fatalf("resume: %v %v, want failed by the expiry", got, err)
+			}
+			if f.calls.get("change") != 0 {
+				t.Fatal("the change ran on an approval that arrived after its expiry")
+			}
+		})
+	}
+}
+
+// opts2 is o with the fixture's current clock.
+func (f *fixture) opts2(o Options) Options {
+	o.Clock = f.clk
+	return o
 }

@@ -59,6 +59,10 @@ func (r *run) commitPolicy(rec state.StepRecord, typ string, data map[string]str
 }
 
 func (r *run) put(rec state.StepRecord, typ string, data map[string]string, when int) {
+	if r.log.IsDebug() {
+		r.log.Debug("step transition", "run", r.id, "step", rec.Name, "event", typ, "status", string(rec.Status),
+			"attempt", rec.Attempt, "error", r.red.String(rec.Error))
+	}
 	r.putEntry(rec, r.stepEntry(rec, typ, data), when)
 }
 
@@ -113,11 +117,13 @@ func (r *run) succeed(name string, out cty.Value, note string) {
 	data := map[string]string{}
 	if out != cty.NilVal {
 		stored := out
-		if s := r.steps[name]; s != nil && s.SensitiveOutput {
+		if s := r.steps[name]; s != nil && s.SensitiveOutput && !out.IsMarked() {
 			// Its arguments use a secret, so its output is one: it never
-			// reaches the store (a resumed run sees null).
+			// reaches the store (a resumed run sees null), and the steps
+			// that use it see a secret.
 			stored = out.Mark(steps.Sensitive)
 		}
+		r.red.AddValue(stored)
 		b, err := encodeOutput(stored)
 		if err != nil {
 			r.log.Warn("step output could not be stored", "step", name, "error", err)
@@ -127,7 +133,7 @@ func (r *run) succeed(name string, out cty.Value, note string) {
 			data["output_digest"] = rec.OutputDigest
 		}
 		r.mu.Lock()
-		r.outputs[name] = out
+		r.outputs[name] = stored
 		r.mu.Unlock()
 	}
 	r.commit(rec, "step.succeeded", data)
@@ -210,7 +216,12 @@ func (r *run) decide(s *runbook.Step) {
 		r.fail(s.Name, errors.New("the decision's condition is null or unknown: a step it depends on produced no value"))
 		return
 	}
-	v, _ = v.Unmark()
+	if lang.Sensitive(v) {
+		// Validate refuses this; a value only a run knows to be secret (a
+		// step type's sensitive output) gets here.
+		r.fail(s.Name, errors.New("the decision's condition depends on a sensitive value, and a decision's outcome is shown and journaled: decide on something safe to show, or wrap it in nonsensitive(...)"))
+		return
+	}
 	r.succeed(s.Name, v, "decided "+fmt.Sprint(v.True()))
 	r.em.emit(Event{Type: EventStepFinished, RunID: r.id, Step: s.Name, Class: string(s.Class), At: r.clk.Now(), Status: string(state.StepSucceeded), Message: fmt.Sprintf("%s: %v", s.Description, v.True())})
 }
@@ -312,6 +323,9 @@ func (r *run) checkApprovals() {
 		for _, a := range rec.Approvals {
 			if !r.mayApprove(s, a.By) {
 				continue
+			}
+			if a.Decision != "rejected" && !rec.Deadline.IsZero() && !a.At.Before(rec.Deadline) {
+				continue // journaled after the expiry: too late, whatever time it claims
 			}
 			if a.Decision == "rejected" {
 				rejected = fmt.Sprintf("rejected by %s", a.By)
@@ -475,6 +489,12 @@ func (r *run) invokeArgs(ctx context.Context, s *runbook.Step, kind steps.Kind, 
 	if !args.IsWhollyKnown() {
 		return cty.NilVal, errors.New("some arguments are not known: a step they refer to was skipped or produced no value")
 	}
+	// Every secret the arguments hold, derived ones included (upper of a
+	// password), is hidden from now on wherever the run writes.
+	r.red.AddValue(args)
+	if err := checkSinks(s, kind, args); err != nil {
+		return cty.NilVal, err
+	}
 	un, _ := args.UnmarkDeep()
 	tgt, err := r.target(ctx, target, kind)
 	if err != nil {
@@ -518,6 +538,11 @@ func (r *run) invokeArgs(ctx context.Context, s *runbook.Step, kind steps.Kind, 
 	if out == cty.NilVal {
 		out = cty.NullVal(kind.OutputType())
 	}
+	if lang.Sensitive(args) {
+		// A step whose arguments use a secret has a sensitive output.
+		out = out.Mark(steps.Sensitive)
+		r.red.AddValue(out)
+	}
 	for _, a := range asserts {
 		self := stepSelf(out)
 		sc := r.scopeFor(s, self)
@@ -525,7 +550,7 @@ func (r *run) invokeArgs(ctx context.Context, s *runbook.Step, kind steps.Kind, 
 		if diags.HasErrors() {
 			return out, fmt.Errorf("evaluating assertion: %s", r.red.String(diags.Error()))
 		}
-		if ok.IsKnown() && !ok.IsNull() && ok.False() {
+		if isFalse(ok) {
 			msg, mdiags := sc.Eval(a.Message, cty.String)
 			text := "assertion failed"
 			if !mdiags.HasErrors() && msg.IsKnown() && !msg.IsNull() {
@@ -650,7 +675,7 @@ func (r *run) waitStep(ctx context.Context, s *runbook.Step) (res result) {
 				if diags.HasErrors() {
 					return result{err: fmt.Errorf("evaluating fail_if: %s", r.red.String(diags.Error()))}
 				}
-				if v.IsKnown() && !v.IsNull() && v.True() {
+				if isTrue(v) {
 					return result{output: out, err: r.failIfError(s, sc)}
 				}
 			}
@@ -658,7 +683,7 @@ func (r *run) waitStep(ctx context.Context, s *runbook.Step) (res result) {
 			if diags.HasErrors() {
 				return result{err: fmt.Errorf("evaluating until: %s", r.red.String(diags.Error()))}
 			}
-			held := v.IsKnown() && !v.IsNull() && v.True()
+			held := isTrue(v)
 			done, why := streak.observe(held, r.clk.Now())
 			if done {
 				return result{output: out}
@@ -738,7 +763,7 @@ func (e *stepPanic) Error() string {
 func (r *run) runKind(ctx context.Context, kind steps.Kind, req steps.Request) (out cty.Value, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			r.log.Debug("step type panicked", "step", req.Step, "type", kind.Name(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			r.log.Debug("step type panicked", "step", req.Step, "type", kind.Name(), "panic", r.red.String(fmt.Sprint(p)), "stack", string(debug.Stack()))
 			out, err = cty.NilVal, &stepPanic{kind: kind.Name(), value: p}
 		}
 	}()
@@ -792,4 +817,41 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// checkSinks refuses arguments holding a secret where the step's type
+// does not declare a secret sink (validate reports the flow first; this
+// is the guard for what validation could not see).
+func checkSinks(s *runbook.Step, kind steps.Kind, args cty.Value) error {
+	bad := steps.SensitiveOutsideSinks(declaredKind(s, kind), args)
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("argument %s of step %s holds a sensitive value, and step type %s shows, sends or logs it as it is: pass the secret in an argument the type keeps secret, or wrap what is safe to show in nonsensitive(...); baton validate shows where it comes from",
+		steps.PathString(bad[0]), s.Name, kind.Name())
+}
+
+// declaredKind is the step type the runbook declared for kind (a
+// rehearsal's stand-in runs in its place, with its name).
+func declaredKind(s *runbook.Step, kind steps.Kind) steps.Kind {
+	if v := s.Verify; v != nil && v.Kind != nil && v.Kind.Name() == kind.Name() {
+		return v.Kind
+	}
+	if s.Kind != nil && s.Kind.Name() == kind.Name() {
+		return s.Kind
+	}
+	return kind
+}
+
+// isTrue and isFalse read a condition's result, which may be sensitive
+// (a condition on a secret only says pass or fail); unknown or null is
+// neither.
+func isTrue(v cty.Value) bool {
+	v, _ = v.Unmark()
+	return v.IsKnown() && !v.IsNull() && v.True()
+}
+
+func isFalse(v cty.Value) bool {
+	v, _ = v.Unmark()
+	return v.IsKnown() && !v.IsNull() && v.False()
 }

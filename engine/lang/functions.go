@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/steps"
-	"github.com/hashicorp/hcl/v2/ext/tryfunc"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
@@ -32,7 +31,9 @@ func Functions(now func() time.Time) map[string]function.Function {
 		"abs":             stdlib.AbsoluteFunc,
 		"alltrue":         allTrueFunc,
 		"anytrue":         anyTrueFunc,
-		"can":             tryfunc.CanFunc,
+		"base64decode":    base64DecodeFunc,
+		"base64encode":    base64EncodeFunc,
+		"can":             canFunc,
 		"ceil":            stdlib.CeilFunc,
 		"chomp":           stdlib.ChompFunc,
 		"chunklist":       stdlib.ChunklistFunc,
@@ -101,8 +102,9 @@ func Functions(now func() time.Time) map[string]function.Function {
 		"trimprefix":      stdlib.TrimPrefixFunc,
 		"trimspace":       stdlib.TrimSpaceFunc,
 		"trimsuffix":      stdlib.TrimSuffixFunc,
-		"try":             tryfunc.TryFunc,
+		"try":             tryFunc,
 		"upper":           stdlib.UpperFunc,
+		"urlencode":       urlEncodeFunc,
 		"values":          stdlib.ValuesFunc,
 		"zipmap":          stdlib.ZipmapFunc,
 	}

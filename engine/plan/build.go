@@ -12,6 +12,7 @@ import (
 	"github.com/batonhq/baton/engine/graph"
 	"github.com/batonhq/baton/engine/lang"
 	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/internal/redact"
 	"github.com/batonhq/baton/steps"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -38,6 +39,10 @@ type Options struct {
 	// RunbookPath is the path the runbook was loaded from; default: its
 	// first file.
 	RunbookPath string
+	// Redactor hides secrets in every text of the plan (internal/redact);
+	// shared with the caller's log and output. nil: the build makes its
+	// own. It learns the inputs, the locals and every argument planned.
+	Redactor *redact.Redactor
 }
 
 // maxInherited bounds the facts a step inherits from the dependencies it
@@ -62,7 +67,7 @@ type builder struct {
 	locals map[string]cty.Value
 	st     map[string]*stepState
 	diags  hcl.Diagnostics
-	secret []string // clear-text secrets, to scrub from error text
+	red    *redact.Redactor // hides secrets in every text of the plan
 	// decides maps a fact path to the steps it decides.
 	decides map[string]map[string]bool
 	facts   map[string]Fact
@@ -101,7 +106,11 @@ func Build(ctx context.Context, rb *runbook.Runbook, opts Options) (*Plan, hcl.D
 	locals, diags := runbook.EvalLocals(rb, opts.Vars, nil)
 	b.diags = append(b.diags, diags...)
 	b.locals = locals
-	b.secret = collectSecrets(opts.Vars, locals)
+	b.red = opts.Redactor
+	if b.red == nil {
+		b.red = redact.New()
+	}
+	b.red.AddValues(opts.Vars, locals)
 
 	p := &Plan{
 		Type:          FileType,
@@ -199,10 +208,7 @@ func (b *builder) targets(p *Plan) {
 		pt := Target{Name: t.Name, Type: t.Type}
 		if t.Kind != nil {
 			args, _ := lang.DecodeBodyIn(ctx, t.Body, t.Kind.Spec())
-			if args == cty.NilVal {
-				args = cty.DynamicVal
-			}
-			d := t.Kind.Describe(args)
+			d := b.describeArgs(t.Kind, args)
 			pt.Summary, pt.Details = b.scrub(d.Summary), b.details(d.Details)
 		}
 		p.Targets = append(p.Targets, pt)
@@ -417,6 +423,7 @@ func (b *builder) refresh(s *runbook.Step, ps *Step, st *stepState) {
 	if diags.HasErrors() || !args.IsWhollyKnown() {
 		return
 	}
+	b.red.AddValue(args)
 	out, err := b.opts.Refresh(b.ctx, s, args)
 	blocks := s.OnFailure != runbook.OnFailureContinue
 	if err != nil {
@@ -428,9 +435,10 @@ func (b *builder) refresh(s *runbook.Step, ps *Step, st *stepState) {
 	if out == cty.NilVal {
 		out = cty.NullVal(s.OutputType())
 	}
-	if s.SensitiveOutput {
+	if s.SensitiveOutput || lang.Sensitive(args) {
 		out = out.Mark(steps.Sensitive)
 	}
+	b.red.AddValue(out)
 	ps.Check = &Check{Status: CheckPassed, Observation: b.scrub(steps.Show(out))}
 	self := cty.ObjectVal(map[string]cty.Value{"output": out})
 	for _, a := range s.Asserts {
@@ -440,6 +448,7 @@ func (b *builder) refresh(s *runbook.Step, ps *Step, st *stepState) {
 			ps.Check.Status, ps.Check.Message, ps.Check.Blocks = CheckError, "the assertion cannot be evaluated: "+b.rb.ExprText(a.Condition), blocks
 			break
 		}
+		ok, _ = ok.Unmark() // a condition on a secret only says pass or fail
 		if ok.IsKnown() && !ok.IsNull() && ok.False() {
 			ps.Check.Status, ps.Check.Blocks = CheckFailed, blocks
 			ps.Check.Message = "assertion failed: " + b.rb.ExprText(a.Condition)
@@ -482,10 +491,7 @@ func (b *builder) describe(s *runbook.Step) *Step {
 			ps.OnFailure = runbook.OnFailureAbort
 		}
 		args, _ := lang.DecodeBodyIn(b.ectx(cty.NilVal), s.Body, s.Kind.Spec())
-		if args == cty.NilVal {
-			args = cty.DynamicVal
-		}
-		d := s.Kind.Describe(args)
+		d := b.describeArgs(s.Kind, args)
 		ps.Summary, ps.Details = b.scrub(d.Summary), b.details(d.Details)
 	}
 	if s.Retry.Attempts > 1 {
@@ -498,10 +504,7 @@ func (b *builder) describe(s *runbook.Step) *Step {
 		pv := &Verify{Uses: v.Uses, Target: v.Target, Condition: b.rb.ExprText(v.Condition)}
 		if v.Kind != nil {
 			args, _ := lang.DecodeBodyIn(b.ectx(cty.NilVal), v.Body, v.Kind.Spec())
-			if args == cty.NilVal {
-				args = cty.DynamicVal
-			}
-			d := v.Kind.Describe(args)
+			d := b.describeArgs(v.Kind, args)
 			pv.Summary, pv.Details = b.scrub(d.Summary), b.details(d.Details)
 		}
 		ps.Verify = pv
@@ -876,48 +879,21 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
-// collectSecrets gathers the clear text of every sensitive string, so
-// that error messages from refreshed checks can be scrubbed.
-func collectSecrets(maps ...map[string]cty.Value) []string {
-	var out []string
-	for _, m := range maps {
-		for _, v := range m {
-			walkSecrets(v, false, &out)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
-	return out
+// scrub replaces every known secret in s, and its encodings, with
+// (sensitive).
+func (b *builder) scrub(s string) string { return b.red.String(s) }
+
+// describer is a step or target type, as far as plans need it.
+type describer interface {
+	Describe(args cty.Value) steps.Description
 }
 
-func walkSecrets(v cty.Value, marked bool, out *[]string) {
-	if v == cty.NilVal {
-		return
+// describeArgs is kind's description of args, after the redactor has learned
+// the secrets args hold.
+func (b *builder) describeArgs(kind describer, args cty.Value) steps.Description {
+	if args == cty.NilVal {
+		args = cty.DynamicVal
 	}
-	if v.HasMark(steps.Sensitive) {
-		marked = true
-	}
-	v, _ = v.Unmark()
-	if !v.IsKnown() || v.IsNull() {
-		return
-	}
-	t := v.Type()
-	switch {
-	case t == cty.String:
-		if marked && len(v.AsString()) >= 4 {
-			*out = append(*out, v.AsString())
-		}
-	case t.IsListType() || t.IsSetType() || t.IsTupleType() || t.IsMapType() || t.IsObjectType():
-		for it := v.ElementIterator(); it.Next(); {
-			_, e := it.Element()
-			walkSecrets(e, marked, out)
-		}
-	}
-}
-
-// scrub replaces any clear-text secret in s with (sensitive).
-func (b *builder) scrub(s string) string {
-	for _, sec := range b.secret {
-		s = strings.ReplaceAll(s, sec, "(sensitive)")
-	}
-	return s
+	b.red.AddValue(args)
+	return kind.Describe(args)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/batonhq/baton/engine/clock"
 	"github.com/batonhq/baton/engine/executor"
 	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/internal/redact"
 	"github.com/batonhq/baton/state"
 	"github.com/batonhq/baton/steps"
 	"github.com/batonhq/baton/steps/configmgr/sim"
@@ -34,7 +35,9 @@ type Options struct {
 	Scenario    string
 	Store       state.Backend
 	Log         hclog.Logger
-	Observer    executor.Observer
+	// Redactor is shared with the run (executor.Options.Redactor).
+	Redactor *redact.Redactor
+	Observer executor.Observer
 	// Answers answer the approval and manual steps.
 	Answers       Answers
 	Parallelism   int
@@ -109,7 +112,7 @@ func Run(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, op
 	rep := &Report{Runbook: rb.Name, Version: rb.Version, Fixture: opts.FixtureName, Scenario: opts.Scenario, Steps: map[string]string{}}
 	rec := &recorder{start: Epoch, next: opts.Observer, rep: rep}
 	xo := executor.Options{
-		Store: opts.Store, Clock: vclock, Log: opts.Log, Observer: rec, Parallelism: opts.Parallelism,
+		Store: opts.Store, Clock: vclock, Log: opts.Log, Redactor: opts.Redactor, Observer: rec, Parallelism: opts.Parallelism,
 		Targets:   map[string]steps.Target{"configmgr": site},
 		Rehearsal: true, Requester: firstNonEmpty(opts.Requester, "rehearsal"), EngineVersion: opts.EngineVersion,
 		Heartbeat: -1, AutoApprove: opts.Answers.answerer(), StandIns: standIns(rb),
@@ -193,11 +196,11 @@ func firstNonEmpty(s ...string) string {
 // Refresher runs a runbook's read-only checks against the simulated site
 // of fx's scenario at the rehearsal's start: what `plan --site` observes,
 // and what a rehearsal of the same cell starts from.
-func Refresher(rb *runbook.Runbook, vars map[string]cty.Value, fx *sim.Fixture, scenario string, log hclog.Logger) (*executor.Refresher, error) {
+func Refresher(rb *runbook.Runbook, vars map[string]cty.Value, fx *sim.Fixture, scenario string, log hclog.Logger, red *redact.Redactor) (*executor.Refresher, error) {
 	vc := clock.NewVirtual(Epoch)
 	site, err := sim.New(fx, scenario, vc)
 	if err != nil {
 		return nil, err
 	}
-	return executor.NewRefresher(rb, vars, executor.Options{Clock: vc, Log: log, Rehearsal: true, Targets: map[string]steps.Target{"configmgr": site}})
+	return executor.NewRefresher(rb, vars, executor.Options{Clock: vc, Log: log, Redactor: red, Rehearsal: true, Targets: map[string]steps.Target{"configmgr": site}})
 }

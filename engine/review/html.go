@@ -182,7 +182,8 @@ pre.mermaid { background: #fafafa; border: 1px solid #ddd; padding: 1rem; }
 {{range .Approvals}}<tr><td><code>{{.Step}}</code></td><td>{{.Kind}}</td><td>{{.Approvers}}</td><td>{{.Min}}</td><td>{{.Requester}}</td><td>{{.Expires}}</td><td>{{dash .Instructions}}</td></tr>
 {{end}}</table>{{else}}<p>None declared in the runbook.</p>{{end}}
 <p>Approvals are recorded with the plan digest sha256:{{.PlanDigest}}.</p>
-
+{{if .Signing}}<p>{{.Signing}}</p>
+{{end}}
 <h2>Back-out plan</h2>
 <ul>
 <li><strong>Who:</strong> {{none .Implementers}}</li>

@@ -186,6 +186,9 @@ func Markdown(w io.Writer, p *plan.Plan, rb *runbook.Runbook, ev Evidence) error
 		}
 	}
 	m.f("\nApprovals are recorded with the plan digest sha256:%s.\n", p.PlanDigest)
+	if d.Signing != "" {
+		m.f("\n%s\n", mdText(d.Signing))
+	}
 
 	m.section("Back-out plan")
 	bo := d.Backout

@@ -1,7 +1,8 @@
 // Package review writes the documents a change board reads: the change
 // record of a plan (Markdown, or one self-contained HTML file with the
 // flowchart rendered offline by an embedded Mermaid) and, after the
-// change, the post-implementation report from a run's journal. Everything
+// change, the post-implementation report from a run's journal; and both as
+// the JSON bodies ServiceNow and Jira Service Management take. Everything
 // it writes comes from the plan, the runbook's declared change metadata
 // and recorded evidence; it never shows a sensitive value.
 package review
@@ -89,6 +90,7 @@ type doc struct {
 	Refreshed    bool
 	Preflight    []*plan.Step
 	Approvals    []approvalRow
+	Signing      string // who may sign decisions, when the runbook requires signatures
 	Backout      plan.Backout
 	BackoutSteps []implStep
 	PostChecks   []implStep
@@ -125,6 +127,7 @@ func build(p *plan.Plan, rb *runbook.Runbook, ev Evidence) *doc {
 	if p.Runbook.Title != "" {
 		d.Title = p.Runbook.Title
 	}
+	d.Signing = signing(rb)
 	commit := ev.GitCommit
 	if commit == "" {
 		commit = "(not in a git repository)"
@@ -359,4 +362,19 @@ func gateRow(s *plan.Step) approvalRow {
 		exp = plan.FormatDuration(g.ExpiresAfterSeconds)
 	}
 	return approvalRow{Step: s.Name, Kind: kind, Approvers: who, Min: fmt.Sprint(g.MinApprovals), Requester: req, Expires: exp, Instructions: instr}
+}
+
+// signing says who may sign decisions when the runbook names an
+// allowed-signers file: the file, its digest and each line's names and key.
+func signing(rb *runbook.Runbook) string {
+	if rb == nil || rb.AllowedSigners == nil {
+		return ""
+	}
+	as := rb.AllowedSigners
+	var lines []string
+	for _, l := range as.Lines() {
+		lines = append(lines, strings.Join(l.Principals, ", ")+" (key "+l.Fingerprint+")")
+	}
+	return fmt.Sprintf("Approvals, resolutions and window overrides count only when signed with a key that the allowed-signers file %s (sha256:%s) allows for the name they claim: %s. The requester's own key never counts where the requester may not approve.",
+		as.Name(), as.Digest(), strings.Join(lines, "; "))
 }

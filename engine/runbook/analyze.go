@@ -133,6 +133,7 @@ func (l *loader) analyze() {
 		}
 	}
 	refresh()
+	l.checkSecretFlows()
 
 	// Conditions evaluated against self only type-check and find sensitive
 	// leaks. They may reference only their own dependencies, whose values

@@ -16,6 +16,7 @@ type fakeKind struct {
 	target string
 	spec   hcldec.Spec
 	out    cty.Type
+	sinks  []string // arguments declared secret sinks
 }
 
 func (k *fakeKind) Name() string                                          { return k.name }
@@ -26,6 +27,7 @@ func (k *fakeKind) Spec() hcldec.Spec                                     { retu
 func (k *fakeKind) OutputType() cty.Type                                  { return k.out }
 func (k *fakeKind) Describe(cty.Value) steps.Description                  { return steps.Description{Summary: k.name} }
 func (k *fakeKind) Run(context.Context, steps.Request) (cty.Value, error) { return cty.NilVal, nil }
+func (k *fakeKind) SecretSink(p cty.Path) bool                            { return steps.SinkAttrs(k.sinks...)(p) }
 
 type fakeTarget struct {
 	name string
@@ -64,7 +66,7 @@ func testRegistry() *steps.Registry {
 			}},
 		&fakeKind{name: "probe", effect: steps.ReadOnly, target: "", out: cty.Object(map[string]cty.Type{"reachable": cty.Bool}),
 			spec: hcldec.ObjectSpec{"host": &hcldec.AttrSpec{Name: "host", Type: cty.String, Required: true}}},
-		&fakeKind{name: "site_action", effect: steps.Mutating, target: "fake_site",
+		&fakeKind{name: "site_action", effect: steps.Mutating, target: "fake_site", sinks: []string{"password"},
 			out: cty.Object(map[string]cty.Type{"job": cty.String}),
 			spec: hcldec.ObjectSpec{
 				"server":   &hcldec.AttrSpec{Name: "server", Type: cty.String},

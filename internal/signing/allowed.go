@@ -77,6 +77,23 @@ func (a *AllowedSigners) Name() string { return a.name }
 // file it started with.
 func (a *AllowedSigners) Digest() string { return a.digest }
 
+// Allowed is one line of an allowed-signers file as a reviewer reads it:
+// the names it allows and its key's fingerprint.
+type Allowed struct {
+	Principals  []string
+	Fingerprint string
+}
+
+// Lines returns the file's lines in order, for documents that show who
+// may sign.
+func (a *AllowedSigners) Lines() []Allowed {
+	out := make([]Allowed, 0, len(a.entries))
+	for _, e := range a.entries {
+		out = append(out, Allowed{Principals: e.principals, Fingerprint: fingerprint(e.key)})
+	}
+	return out
+}
+
 // Principals returns the principals a key is allowed as, on any line and
 // whatever its options (to detect the requester's key approving under
 // another name), in file order.

@@ -69,6 +69,9 @@ func (k *Kind) Run(context.Context, steps.Request) (cty.Value, error) {
 	return cty.NilVal, errors.New("test kinds never run")
 }
 
+// SecretSink declares an argument named password a secret sink.
+func (k *Kind) SecretSink(p cty.Path) bool { return len(p) == 1 && steps.PathAttr(p) == "password" }
+
 // TargetKind is a fake target type.
 type TargetKind struct{}
 

@@ -15,7 +15,7 @@ variable "sql_password" {
 
 locals {
   conn = "Server=db;Password=${var.sql_password}"
-  safe = nonsensitive(length(var.sql_password) > 0)
+  safe = nonsensitive(length(var.sql_password) > 0) # WARNING: Secret declared safe to show
 }
 
 target "site" {
@@ -26,7 +26,7 @@ target "site" {
 
 check "login" {
   uses   = "site_fact"
-  server = local.conn
+  server = local.conn # ERROR: Secret flows into an argument that is not secret
   when   = local.conn != "" # ERROR: Sensitive value not allowed here
 
   assert {

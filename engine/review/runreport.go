@@ -1,0 +1,295 @@
+package review
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/batonhq/baton/engine/plan"
+	"github.com/batonhq/baton/state"
+)
+
+// runReport is a run's post-implementation report as a ticketing tool
+// takes it: a summary (ServiceNow close notes, the head of a Jira comment)
+// and the details (work notes), both carrying the plan digest and the
+// journal head hash so that the ticket anchors the hash chain.
+type runReport struct {
+	// Ended is true once the run has ended for good.
+	Ended bool
+	// CloseCode is successful, successful_issues or unsuccessful; "" while
+	// the run has not ended.
+	CloseCode string
+	// Issues say why a successful run closes with issues.
+	Issues  []string
+	Summary text
+	Details text
+}
+
+func newRunReport(run state.Run, steps []state.StepRecord, journal []state.JournalEntry, head string) *runReport {
+	rr := &runReport{Ended: run.Status.Done()}
+	rr.Issues = runIssues(run, steps, journal, head)
+	switch {
+	case !rr.Ended:
+	case run.Status == state.RunSucceeded && len(rr.Issues) == 0:
+		rr.CloseCode = snSuccessful
+	case run.Status == state.RunSucceeded:
+		rr.CloseCode = snSuccessfulIssues
+	default:
+		rr.CloseCode = snUnsuccessful
+	}
+	rr.Summary = runSummary(run, steps, journal, head, rr)
+	rr.Details = runDetails(run, steps, journal)
+	return rr
+}
+
+// runIssues lists what makes a successful run successful with issues.
+func runIssues(run state.Run, steps []state.StepRecord, journal []state.JournalEntry, head string) []string {
+	var issues []string
+	for _, s := range steps {
+		if s.Resolution != nil {
+			issues = append(issues, fmt.Sprintf("step %s was in doubt and resolved by %s as %s", s.Name, s.Resolution.By, s.Resolution.Decision))
+		}
+		if s.Attempt > 1 {
+			issues = append(issues, fmt.Sprintf("step %s took %d attempts", s.Name, s.Attempt))
+		}
+		for _, a := range s.Approvals {
+			if a.PlanDigest != "" && run.PlanDigest != "" && a.PlanDigest != run.PlanDigest {
+				issues = append(issues, fmt.Sprintf("%s's approval of %s names another plan (%s)", a.By, s.Name, prefixed(a.PlanDigest)))
+			}
+		}
+	}
+	for _, e := range journal {
+		if strings.HasPrefix(e.Type, "window.") {
+			issues = append(issues, windowText(e))
+		}
+	}
+	if j := journalState(journal, head); j != "" {
+		issues = append(issues, j)
+	}
+	return issues
+}
+
+// journalState is "" when the journal given ends with the verified head,
+// else what is wrong.
+func journalState(journal []state.JournalEntry, head string) string {
+	last := ""
+	if len(journal) > 0 {
+		last = journal[len(journal)-1].Hash
+	}
+	switch {
+	case head == "":
+		return "the journal's head was not verified"
+	case last != head:
+		return fmt.Sprintf("the last journal entry's hash (%s) does not match the verified head: the journal given is incomplete or was altered", orNone(last))
+	}
+	return ""
+}
+
+func windowText(e state.JournalEntry) string {
+	s := stamp(e.At) + " window too short"
+	if e.Type == "window.override" {
+		s = stamp(e.At) + " window overridden"
+	}
+	if e.Step != "" {
+		s += " before " + e.Step
+	}
+	if e.Actor != "" {
+		s += " by " + e.Actor
+	}
+	if d := dataText(e.Data); d != "" {
+		s += " (" + d + ")"
+	}
+	return s
+}
+
+// runSummary is the short account of the run: outcome, digests, journal
+// head, step counts, approvals and the close code's reasons.
+func runSummary(run state.Run, steps []state.StepRecord, journal []state.JournalEntry, head string, rr *runReport) text {
+	var t text
+	what := "run"
+	if run.Rehearsal {
+		what = "rehearsal run (virtual clock, simulated site)"
+	}
+	t.para(fmt.Sprintf("baton %s %s of runbook %s %s: %s.", what, run.ID, run.Runbook, orNone(run.Version), run.Status))
+	items := []string{
+		"Plan digest: " + orText(prefixed(run.PlanDigest), "(none: the run was not started from a saved plan)"),
+		"Journal head hash: " + orNone(head),
+		fmt.Sprintf("Journal: %d entries; %s", len(journal), orText(journalState(journal, head), "the last entry's hash matches the verified head")),
+		"Source digest: " + orNone(prefixed(run.SourceDigest)),
+		"Inputs digest: " + orNone(prefixed(run.InputsDigest)),
+		"Target: " + orNone(run.Target),
+		"Requester: " + orNone(run.Requester),
+		"Started: " + stamp(run.CreatedAt),
+		"Finished: " + stamp(run.FinishedAt),
+	}
+	if !run.FinishedAt.IsZero() && !run.CreatedAt.IsZero() {
+		items = append(items, "Duration: "+plan.FormatDuration(int64(run.FinishedAt.Sub(run.CreatedAt).Seconds())))
+	}
+	if run.Reason != "" {
+		items = append(items, "Reason: "+run.Reason)
+	}
+	items = append(items, "Steps: "+stepCounts(steps))
+	t.bullets(items)
+	if rr.CloseCode != "" {
+		t.para("Close code: " + rr.CloseCode + ".")
+	}
+	if len(rr.Issues) > 0 {
+		t.para("Issues:")
+		t.bullets(rr.Issues)
+	}
+	return t
+}
+
+// stepCounts counts step outcomes: "3 succeeded, 1 skipped".
+func stepCounts(steps []state.StepRecord) string {
+	n := map[state.StepStatus]int{}
+	for _, s := range steps {
+		n[s.Status]++
+	}
+	keys := make([]string, 0, len(n))
+	for k := range n {
+		keys = append(keys, string(k))
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%d %s", n[state.StepStatus(k)], k)
+	}
+	return joinOr(parts, ", ", "none recorded")
+}
+
+func orText(s, none string) string {
+	if s == "" {
+		return none
+	}
+	return s
+}
+
+// runDetails is the full account of the run, as the Markdown report has
+// it: inputs, timeline, step outcomes, approvals, in-doubt resolutions
+// and change-window events.
+func runDetails(run state.Run, steps []state.StepRecord, journal []state.JournalEntry) text {
+	var t text
+	if len(run.Inputs) > 0 {
+		names := make([]string, 0, len(run.Inputs))
+		for n := range run.Inputs {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for i, n := range names {
+			names[i] = n + " = " + run.Inputs[n]
+		}
+		t.heading("Inputs")
+		t.bullets(names)
+	}
+	t.heading("Timeline")
+	if len(journal) == 0 {
+		t.para("The journal is empty.")
+	}
+	t.bullets(timelineLines(journal))
+	t.heading("Step outcomes")
+	if len(steps) == 0 {
+		t.para("No step records.")
+	}
+	t.bullets(outcomeLines(steps))
+	t.heading("Approvals")
+	ap := approvalLines(run, steps, journal)
+	if len(ap) == 0 {
+		t.para("No approvals were given in this run.")
+	}
+	t.bullets(ap)
+	t.heading("In-doubt resolutions")
+	var res []string
+	for _, s := range steps {
+		if r := s.Resolution; r != nil {
+			res = append(res, fmt.Sprintf("%s: %s by %s at %s. Reason: %s", s.Name, r.Decision, r.By, stamp(r.At), orDash(r.Reason)))
+		}
+	}
+	if len(res) == 0 {
+		t.para("No step was in doubt.")
+	}
+	t.bullets(res)
+	t.heading("Change window")
+	var win []string
+	for _, e := range journal {
+		if strings.HasPrefix(e.Type, "window.") {
+			win = append(win, windowText(e))
+		}
+	}
+	if len(win) == 0 {
+		t.para("The change window was never short and never overridden.")
+	}
+	t.bullets(win)
+	return t
+}
+
+func timelineLines(journal []state.JournalEntry) []string {
+	var lines []string
+	for _, e := range journal {
+		s := fmt.Sprintf("#%d %s (+%s) %s", e.Seq, stamp(e.At), plan.FormatDuration(int64(e.At.Sub(journal[0].At).Seconds())), e.Type)
+		if e.Step != "" {
+			s += " " + e.Step
+		}
+		if e.Actor != "" {
+			s += " by " + e.Actor
+		}
+		if d := dataText(e.Data); d != "" {
+			s += " (" + d + ")"
+		}
+		lines = append(lines, s)
+	}
+	return lines
+}
+
+func outcomeLines(steps []state.StepRecord) []string {
+	var lines []string
+	for _, s := range steps {
+		line := s.Name + ": " + string(s.Status)
+		if s.Attempt > 0 {
+			line += ", " + count(s.Attempt, "attempt", "attempts")
+		}
+		if !s.StartedAt.IsZero() {
+			line += ", started " + stamp(s.StartedAt)
+		}
+		if !s.FinishedAt.IsZero() {
+			line += ", finished " + stamp(s.FinishedAt)
+		}
+		if !s.StartedAt.IsZero() && !s.FinishedAt.IsZero() {
+			line += ", took " + plan.FormatDuration(int64(s.FinishedAt.Sub(s.StartedAt).Seconds()))
+		}
+		note := s.Error
+		if note == "" {
+			note = s.Reason
+		}
+		if note != "" {
+			line += ". " + note
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+func approvalLines(run state.Run, steps []state.StepRecord, journal []state.JournalEntry) []string {
+	var lines []string
+	for _, s := range steps {
+		for _, a := range s.Approvals {
+			pd := prefixed(a.PlanDigest)
+			switch {
+			case a.PlanDigest == "":
+				pd = "(none recorded)"
+			case run.PlanDigest != "" && a.PlanDigest != run.PlanDigest:
+				pd += " (DIFFERS from the run's plan)"
+			}
+			ev := evidence(journal, s.Name, a.By)
+			if ev == "-" {
+				ev = "no journal entry"
+			}
+			line := fmt.Sprintf("%s: %s by %s at %s; plan digest approved %s; evidence: %s", s.Name, a.Decision, a.By, stamp(a.At), pd, ev)
+			if a.Comment != "" {
+				line += ". Comment: " + a.Comment
+			}
+			lines = append(lines, line)
+		}
+	}
+	return lines
+}
