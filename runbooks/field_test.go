@@ -28,7 +28,7 @@ func humanPlan(t *testing.T, name, scenario string) string {
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	r, err := rehearse.Refresher(rb, vars, fx, scenario, nil)
+	r, err := rehearse.Refresher(rb, vars, fx, scenario, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -733,9 +733,11 @@ func (s *Site) components() []configmgr.Component {
 				}
 				add(m, "SMS_CLOUD_SERVICES_MANAGER", cs)
 			}
-			if m.mode == configmgr.ModeActive {
-				// F7: it cannot reach a remote site system that lacks its account.
-				add(m, "SMS_SITE_SYSTEM_STATUS_SUMMARIZER", map[bool]int{false: 0, true: 2}[s.siteSystemsMissing(m)])
+			if m.mode == configmgr.ModeActive && s.siteSystemsMissing(m) {
+				// F7: it cannot reach a remote site system that lacks its
+				// account (listed only then, like the other generated
+				// components, which are those a runbook looks at).
+				add(m, "SMS_SITE_SYSTEM_STATUS_SUMMARIZER", 2)
 			}
 		}
 		if hasRole(m.roles, configmgr.RoleProvider) {
