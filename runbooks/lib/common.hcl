@@ -62,12 +62,12 @@ variable "webhook_url" {
 
 variable "ad_domain" {
   type        = string
-  description = "NetBIOS name of the Active Directory domain of the site servers (\"CONTOSO\"): their computer accounts are <ad_domain>\\<HOST>$, looked for in the local Administrators group of every remote site system (F7, P19)."
-  default     = "CONTOSO"
+  description = "NetBIOS name of the Active Directory domain of the site servers (\"CONTOSO\"): their computer accounts are <ad_domain>\\<HOST>$, looked for in the local Administrators group of every remote site system (F7, P19). Empty: the first label of the active server's DNS domain (cm01.contoso.com: CONTOSO); set it when the NetBIOS name differs."
+  default     = ""
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9-]{1,15}$", var.ad_domain))
-    error_message = "ad_domain is the domain's NetBIOS name, 1 to 15 letters, digits or dashes, e.g. \"CONTOSO\"."
+    condition     = var.ad_domain == "" || can(regex("^[A-Za-z0-9-]{1,15}$", var.ad_domain))
+    error_message = "ad_domain is the domain's NetBIOS name, 1 to 15 letters, digits or dashes, e.g. \"CONTOSO\" (or empty for the first label of the DNS domain)."
   }
 }
 
@@ -85,7 +85,8 @@ locals {
   site_servers   = [lower(var.active_server), lower(var.passive_server)]
 
   # Their computer accounts (DOMAIN\HOST$), as local Administrators list them.
-  computer_accounts = [for s in [var.active_server, var.passive_server] : format("%s\\%s$", upper(var.ad_domain), upper(split(".", s)[0]))]
+  netbios_domain    = upper(var.ad_domain != "" ? var.ad_domain : split(".", var.active_server)[1])
+  computer_accounts = [for s in [var.active_server, var.passive_server] : format("%s\\%s$", local.netbios_domain, upper(split(".", s)[0]))]
 
   # The recommended source for a passive installation: the active server's
   # own CD.Latest, which is always the site's exact version (P17).
