@@ -80,6 +80,20 @@ check "ha_roles" {
   roles       = ["SMS Distribution Point", "SMS Dmp Connector"]
 }
 
+check "hosts" {
+  uses        = "configmgr_server_config"
+  description = "Reads both site servers through PowerShell remoting: installed ConfigMgr version (F2), SMB signing (F14) and the hash of configuration.mof (F9). Unreadable servers are reported by the rules below."
+  refs        = ["F2", "F9", "F14"]
+  servers     = local.site_servers
+}
+
+check "site_system_admins" {
+  uses        = "configmgr_site_system_admins"
+  description = "Reads the local Administrators of every remote site system for both site servers' computer accounts (F7, P19). Nothing shows a missing one until a promotion, when Site System Status Summarizer of the new active server cannot reach that system."
+  refs        = ["F7", "P19"]
+  accounts    = local.computer_accounts
+}
+
 # ---------------------------------------------------------------------------
 # Rules. A rule that fails fails the run (exit code 1, for the scheduler),
 # and every other rule still runs: all problems are reported at once.
@@ -143,7 +157,7 @@ check "providers_reachable" {
 check "role_placement" {
   uses        = "assert"
   description = "Nobody added a distribution point or service connection point to a site server (P05, P06, PF-04, PF-05)."
-  refs        = ["P05", "P06", "PF-04", "PF-05"]
+  refs        = ["P05", "P06", "PF-04", "PF-05", "F5", "F8"]
   condition   = step.ha_roles.output.count == 0
   message     = format("Unsupported roles on the HA site servers: %s. Move them to another server.", join(", ", [for r in step.ha_roles.output.roles : format("%s on %s", r.role, r.server)]))
 }
@@ -154,6 +168,38 @@ check "passive_after_update" {
   refs        = ["R05", "PF-01", "R08"]
   condition   = (length(step.updates.output.recent) == 0 && length(step.updates.output.in_progress) == 0) || step.site_servers.output.all_ok
   message     = format("Site update activity (%s) and not every site server is OK: the passive server may not have been updated. Check Updates and Servicing > Show Status and Monitoring > Site Server Status.", join(", ", concat([for u in step.updates.output.recent : format("%s installed %s", u.name, u.updated_at)], [for u in step.updates.output.in_progress : format("%s %s", u.name, u.state_name)])))
+}
+
+check "versions_match" {
+  uses        = "assert"
+  description = "Both site servers run the site's ConfigMgr version (F2): a site update also updates the passive server, and that can fail while its status shows OK; a lagging passive server must not be promoted."
+  refs        = ["F2", "R05"]
+  condition   = alltrue([for s in step.hosts.output.servers : s.readable && s.configmgr_version == step.site.output.version if contains([for x in step.site_servers.output.servers : lower(x.name)], lower(s.server))])
+  message     = format("ConfigMgr versions: %s; the site runs %s. Update the lagging server (release notes: the passive server failed to update, siteserver.pkg workaround) before any promotion.", join(", ", [for s in step.hosts.output.servers : format("%s %s", s.server, s.readable ? s.configmgr_version : format("unreadable (%s)", s.error)) if contains([for x in step.site_servers.output.servers : lower(x.name)], lower(s.server))]), step.site.output.version)
+}
+
+check "smb_signing" {
+  uses        = "assert"
+  description = "Both site servers require SMB signing (F14): their computer accounts are admins on each other, and NTLM relay to SMB between them is a known takeover path."
+  refs        = ["F14"]
+  condition   = alltrue([for s in step.hosts.output.servers : s.smb_signing_required if s.readable])
+  message     = format("SMB signing is not required on %s: Set-SmbServerConfiguration -RequireSecuritySignature $true there (or by group policy).", join(", ", [for s in step.hosts.output.servers : s.server if s.readable && !s.smb_signing_required]))
+}
+
+check "configuration_mof_in_sync" {
+  uses        = "assert"
+  description = "configuration.mof is the same on both site servers (F9): the site does not sync it, so a hardware inventory customization on the active server is lost at a promotion. A difference is reported so that a backup is kept and the passive server's copy updated."
+  refs        = ["F9"]
+  condition   = length(distinct([for s in step.hosts.output.servers : s.configuration_mof if s.readable && contains([for x in step.site_servers.output.servers : lower(x.name)], lower(s.server))])) <= 1
+  message     = format("configuration.mof differs between the site servers: %s. Keep a backup of the active server's file and copy it to <install dir>\\inboxes\\clifiles.src\\hinv on the passive one.", join(", ", [for s in step.hosts.output.servers : format("%s %s", s.server, s.configuration_mof) if s.readable]))
+}
+
+check "site_systems_reachable_after_switch" {
+  uses        = "assert"
+  description = "Both site servers' computer accounts are local administrators on every remote site system (F7, P19): otherwise, after a promotion, the new active server cannot reach that system."
+  refs        = ["F7", "P19"]
+  condition   = var.site_system_installation_account || length(step.site_system_admins.output.failing) == 0
+  message     = format("Remote site systems without both site servers' accounts in local Administrators: %s.", join("; ", [for s in step.site_system_admins.output.systems : s.readable ? format("%s lacks %s", s.server, join(", ", s.missing)) : format("%s cannot be read (%s)", s.server, s.error) if contains(step.site_system_admins.output.failing, s.server)]))
 }
 
 # ---------------------------------------------------------------------------
@@ -180,6 +226,10 @@ action "daily_report" {
     alltrue([for s in local.site_servers : anytrue([for p in step.providers.output.providers : p.reachable if lower(p.server) == s])]) ? "" : "an SMS Provider does not answer",
     step.ha_roles.output.count == 0 ? "" : "DP or SCP on a site server",
     (length(step.updates.output.recent) == 0 && length(step.updates.output.in_progress) == 0) || step.site_servers.output.all_ok ? "" : "passive server not OK after a site update",
+    alltrue([for s in step.hosts.output.servers : s.readable && s.configmgr_version == step.site.output.version if contains([for x in step.site_servers.output.servers : lower(x.name)], lower(s.server))]) ? "" : "a site server lags the site version",
+    alltrue([for s in step.hosts.output.servers : s.smb_signing_required if s.readable]) ? "" : "SMB signing not required",
+    length(distinct([for s in step.hosts.output.servers : s.configuration_mof if s.readable && contains([for x in step.site_servers.output.servers : lower(x.name)], lower(s.server))])) <= 1 ? "" : "configuration.mof differs",
+    var.site_system_installation_account || length(step.site_system_admins.output.failing) == 0 ? "" : "a remote site system lacks a site server's account",
   ])), "^$", "OK")), format("ConfigMgr site %s high availability: could not be checked, the site could not be read (see the run's log: baton logs RUN).", var.site_code))
   fields = {
     active  = try(step.site_servers.output.active, "unknown")

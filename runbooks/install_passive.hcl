@@ -145,38 +145,24 @@ check "same_domain" {
   message     = format("%s and %s are in different DNS domains. Both site servers must be members of the same AD domain (P12).", var.active_server, var.passive_server)
 }
 
-check "site_systems" {
-  uses        = "configmgr_roles"
-  description = "Lists every site system role of the site, for the next manual step: the servers on which the new server's computer account needs local admin rights (P19)."
-  refs        = ["P19"]
-}
-
-manual "remote_site_systems_admin" {
-  description  = "P19: local admin on every remote site system."
-  refs         = ["P19"]
-  depends_on   = [step.site_systems]
-  instructions = "If site systems are installed with the site server's computer account (not with a site system installation account): add the new server's computer account (DOMAIN\\<passive>$) to the local Administrators group of every remote site system listed by the site_systems step (distribution points, management points, SUPs...), typically through the same group policy or group that holds the active server's account. Without it, post-installation ends with a warning and, after a promotion, Site System Status Summarizer cannot reach them. Confirm when done, or when a site system installation account is used."
-  reason       = "Local group membership on remote Windows servers is not visible to the site; checking it needs remote administration rights baton's runner does not hold."
-}
-
 manual "ad_permissions" {
-  description  = "P13: System Management container."
-  refs         = ["P13"]
-  instructions = "If the Active Directory schema is extended for ConfigMgr: give the new server's computer account Full Control on CN=System Management,CN=System,<domain> and all descendant objects, like the active server's account (Active Directory Users and Computers > Advanced Features > System > System Management > Properties > Security > Advanced). Check with: (Get-Acl \"AD:CN=System Management,CN=System,DC=...\").Access | ? IdentityReference -like '*<passive>$'. Confirm."
+  description  = "P13, F7: System Management container."
+  refs         = ["P13", "F7"]
+  instructions = "If the Active Directory schema is extended for ConfigMgr: give both site servers' computer accounts (the new server's too, F7: the docs long omitted it) Full Control on CN=System Management,CN=System,<domain> and all descendant objects, like the active server's account (Active Directory Users and Computers > Advanced Features > System > System Management > Properties > Security > Advanced). Check with: (Get-Acl \"AD:CN=System Management,CN=System,DC=...\").Access | ? IdentityReference -like '*<passive>$'. Confirm."
   reason       = "An Active Directory ACL, outside the site; reading it needs the AD PowerShell module and directory rights, and no configmgr fact reports it."
 }
 
 manual "passive_server_prerequisites" {
   description  = "P15, P14, P11: the new server itself."
   refs         = ["P15", "P14", "P11"]
-  instructions = "On the new server, install what a primary site server needs: .NET Framework, Remote Differential Compression, the Windows ADK (and WinPE add-on) of the version the site uses, the SQL Server Native Client (without it the prerequisite check reports a misleading SQL sysadmin error), and the WSUS Administration Console if the site has a software update point. Its Windows version may differ from the active server's, as long as it is supported (P14). The ConfigMgr console is not installed on it automatically (P11): install it if you want to administer from there. If the SQL sysadmin check later fails anyway, check that TLS 1.2 works between the server and SQL (Schannel event 10013). Confirm."
+  instructions = "On the new server, install what a primary site server needs: .NET Framework, Remote Differential Compression, the Windows ADK (and WinPE add-on) of the version the site uses, the SQL Server 2012 Native Client (without it the prerequisite check reports a misleading SQL sysadmin error, F1; site_server_hosts checks it), and the WSUS Administration Console if the site has a software update point. Its Windows version may differ from the active server's, as long as it is supported (P14). The ConfigMgr console is not installed on it automatically (P11): install it if you want to administer from there. If the SQL sysadmin check later fails anyway, check that TLS 1.2 works between the server and SQL (Schannel event 10013). Confirm."
   reason       = "Windows features and installed products of a server that is not a site system yet; the failover manager checks them after submission (PSV-01), and this step avoids a failed first attempt."
 }
 
 manual "local_admin_rights" {
   description  = "P16: the two site servers administer each other."
   refs         = ["P16", "P04"]
-  instructions = "1. Add the new server's computer account (DOMAIN\\<passive>$) to the local Administrators group of the active site server, and the active server's account (DOMAIN\\<active>$) to the local Administrators group of the new server (without the latter, the prerequisite check reports a misleading \"OS version not supported\"). 2. Allow SMB (File and Printer Sharing) inbound on the new server. 3. Require SMB signing on both servers (Set-SmbServerConfiguration -RequireSecuritySignature $true): the two accounts are high-value and an NTLM relay between them is a known takeover path. 4. Give both computer accounts Full Control on the content library share and its NTFS folder (P04), and the active server's account admin rights on the file server if it asks. Confirm."
+  instructions = "1. Add the new server's computer account (DOMAIN\\<passive>$) to the local Administrators group of the active site server, and the active server's account (DOMAIN\\<active>$) to the local Administrators group of the new server (without the latter, the prerequisite check reports a misleading \"OS version not supported\"). 2. Allow SMB (File and Printer Sharing) inbound on the new server. 3. SMB signing on both servers is checked by site_server_hosts (F14). 4. Give both computer accounts Full Control on the content library share and its NTFS folder (P04), and the active server's account admin rights on the file server if it asks. Confirm."
   reason       = "Local groups, firewall and SMB settings of Windows servers and file-share ACLs; none is visible through the site database or the SMS Provider."
 }
 
@@ -237,11 +223,11 @@ decision "library_needs_move" {
 
 check "library_destination" {
   uses        = "assert"
-  description = "Checks the move destination: a UNC path with at least one folder below the share (moving to a share's root fails with CContentDefinition::SyncFolder failed; 0x800700a1), which should be reserved for this site (never share a content library between sites)."
-  refs        = ["P04"]
+  description = "Checks the move destination: a UNC path with at least one folder below the share (moving to a share's root fails with CContentDefinition::SyncFolder failed; 0x800700a1 in distmgr.log, F6), which should be reserved for this site (never share a content library between sites)."
+  refs        = ["P04", "F6"]
   when        = step.library_needs_move.output
   condition   = can(regex("^\\\\\\\\[^\\\\]+\\\\[^\\\\]+\\\\[^\\\\]+", var.content_library_destination))
-  message     = format("content_library_destination %s is not a sub-folder of a share. Use \\\\<server>\\<share>\\<folder>, e.g. \\\\fs01\\cmcontent\\%s: the root of a share fails with 0x800700a1.", var.content_library_destination, var.site_code)
+  message     = format("content_library_destination %s is not a sub-folder of a share. Use \\\\<server>\\<share>\\<folder>, e.g. \\\\fs01\\cmcontent\\%s: the root of a share fails with 0x800700a1 (F6).", var.content_library_destination, var.site_code)
 }
 
 # ---------------------------------------------------------------------------
@@ -252,7 +238,7 @@ approval "cab" {
   approvers     = ["configmgr-service-owner", "infrastructure-change-manager"]
   min_approvals = 1
   expires_after = "24h"
-  depends_on    = [step.site, step.site_server_roles, step.site_database_placement, step.reporting_point_placement, step.hierarchy_target, step.site_servers_before, step.target_roles, step.same_domain, step.remote_site_systems_admin, step.ad_permissions, step.passive_server_prerequisites, step.local_admin_rights, step.package_source_rights, step.sql_rights, step.source_settings, step.confirm_source_version, step.content_library, step.library_destination]
+  depends_on    = [step.site, step.site_server_roles, step.site_database_placement, step.reporting_point_placement, step.site_server_hosts, step.site_system_admins, step.hierarchy_target, step.site_servers_before, step.target_roles, step.same_domain, step.ad_permissions, step.passive_server_prerequisites, step.local_admin_rights, step.package_source_rights, step.sql_rights, step.source_settings, step.confirm_source_version, step.content_library, step.library_destination]
   instructions  = "Review the preflight results and the manual confirmations. After approval baton moves the content library if it is still local (this can take hours for a large library) and adds the passive site server."
 }
 
@@ -321,8 +307,8 @@ action "add_passive" {
 
 wait "passive_install_finished" {
   uses              = "configmgr_site_servers"
-  description       = "Follows the installation in Monitoring > Site Server Status (the new server shows Installing; Show Status has the stages) until it ends, well or badly. The failover manager on the active server checks the prerequisites on the new server (PSV-01, FailoverMgr.log), prepares the install job (PSV-02, Scheduler.log, Sender.log), sends the compressed CD.Latest (PSV-03a) or hands over the path (PSV-03b); setup runs on the new server (PSV-04, C:\\ConfigMgrSetup.log there) and post-installation finishes (PSV-05, SiteComp.log, FailoverMgr.log). About 40 minutes is usual; Microsoft documents no limit, so the wait gives up after 2 hours. If nothing moves for long, restarting SMS_EXECUTIVE on the active server makes the failover manager re-read its work."
-  refs              = ["PSV-01", "PSV-02", "PSV-03a", "PSV-03b", "PSV-04", "PSV-05"]
+  description       = "Follows the installation in Monitoring > Site Server Status (the new server shows Installing; Show Status has the stages) until it ends, well or badly. The failover manager on the active server checks the prerequisites on the new server (PSV-01, FailoverMgr.log), prepares the install job (PSV-02, Scheduler.log, Sender.log), sends the compressed CD.Latest (PSV-03a) or hands over the path (PSV-03b); setup runs on the new server (PSV-04, C:\\ConfigMgrSetup.log there) and post-installation finishes (PSV-05, SiteComp.log, FailoverMgr.log). Post Installation ending \"Completed with warning\" (\"Validate if the passive site server can be validated by the active site server\") is expected and not a failure: a fresh passive server cannot decrypt site secrets until it is promoted (F4). About 40 minutes is usual; Microsoft documents no limit, so the wait gives up after 2 hours. If nothing moves for long, restarting SMS_EXECUTIVE on the active server makes the failover manager re-read its work."
+  refs              = ["PSV-01", "PSV-02", "PSV-03a", "PSV-03b", "PSV-04", "PSV-05", "F4"]
   depends_on        = [step.add_passive]
   until             = anytrue([for s in self.output.servers : contains(["OK", "PrereqFailed", "InstallFailed", "Failed"], s.status) if lower(s.name) == local.passive_server])
   interval          = "1m"
@@ -330,26 +316,66 @@ wait "passive_install_finished" {
   timeout           = "2h"
 }
 
+wait "passive_install_settled" {
+  uses              = "configmgr_site_servers"
+  description       = "The first OK is not trusted (F3): after it, the asynchronous stages 14 (install SMS_FAILOVER_MANAGER on the passive server) and 15 (validate access to the remote site systems) still run, and a passive server can regress from OK to InstallFailed (ServerState 0x0003xxxx to 0x0001FFFF), e.g. when SiteComp on it cannot read install.map from the active server during an SMB or content library blip (hman.log, sitecomp.log on the active server). ConfigMgr does not retry by itself. So the status is polled every minute and must stay the same for 10 minutes before the installation counts as finished; a regression then takes the retry path. Expected, not a failure (F4): Show Status shows Post Installation \"Completed with warning\" (\"Validate if the passive site server can be validated by the active site server. Check failovermgr.log on both passive and active site server for details.\"), because a fresh passive server cannot decrypt site secrets until it is promoted."
+  refs              = ["F3", "F4", "PSV-05"]
+  when              = anytrue([for s in step.passive_install_finished.output.servers : s.status == "OK" if lower(s.name) == local.passive_server])
+  until             = anytrue([for s in self.output.servers : contains(["OK", "PrereqFailed", "InstallFailed", "Failed"], s.status) if lower(s.name) == local.passive_server])
+  interval          = "1m"
+  stable_for        = "10m"
+  expected_duration = "10m"
+  timeout           = "40m"
+}
+
 decision "install_failed" {
-  description = "Did the prerequisite check (PSV-D2) or the installation fail? Then the cause is fixed by a person and the installation retried once."
-  refs        = ["PSV-D2"]
-  condition   = !anytrue([for s in step.passive_install_finished.output.servers : s.status == "OK" if lower(s.name) == local.passive_server])
+  description = "Did the prerequisite check (PSV-D2) or the installation fail, or did the server regress after showing OK (F3)? Then the cause is fixed by a person and the installation retried once."
+  refs        = ["PSV-D2", "F3"]
+  condition   = !anytrue([for s in coalesce(step.passive_install_settled.output, step.passive_install_finished.output).servers : s.status == "OK" if lower(s.name) == local.passive_server])
+}
+
+check "classify_install_failure" {
+  uses        = "configmgr_server_config"
+  description = "F1: after a failed installation, reads FailoverMgr.log on the active server and the passive server's SQL Server Native Client. \"CheckAdminOnSQL has failed\" reads like a missing SQL sysadmin right (P22), but with the SQL Server 2012 Native Client missing on the passive server that is the real cause. Reported with the cause named; the run goes on to the fix."
+  refs        = ["F1", "P22", "PSV-D2"]
+  when        = step.install_failed.output
+  servers     = local.site_servers
+  on_failure  = "continue"
+
+  assert {
+    condition = !(anytrue([for s in self.output.servers : anytrue([for g in s.signals : g.id == "CheckAdminOnSQL"])]) && anytrue([for s in self.output.servers : s.readable && !s.sql_native_client if lower(s.server) == local.passive_server]))
+    message   = format("F1, not a SQL permission fault: FailoverMgr.log says \"CheckAdminOnSQL has failed\", and the SQL Server 2012 Native Client is missing on %s. Install it there (sqlncli.msi, 11.4.7001 or later), then confirm fix_install_failure.", var.passive_server)
+  }
+
+  assert {
+    condition = !(anytrue([for s in self.output.servers : anytrue([for g in s.signals : g.id == "CheckAdminOnSQL"])]) && anytrue([for s in self.output.servers : s.readable && s.sql_native_client if lower(s.server) == local.passive_server]))
+    message   = format("P22: FailoverMgr.log says \"CheckAdminOnSQL has failed\" and the SQL Server Native Client is installed on %s, so the SQL permission really is missing: make %s a sysadmin on the site database's SQL Server (see sql_rights), then confirm fix_install_failure.", var.passive_server, local.computer_accounts[1])
+  }
 }
 
 manual "fix_install_failure" {
   description  = "PSV-D2: fix what made the prerequisite check or the installation fail."
   refs         = ["PSV-D2", "PSV-01", "P15", "P16"]
   when         = step.install_failed.output
-  instructions = "The passive installation failed (see the passive_install_finished step's output: status and detail). Find the cause: Monitoring > Site Server Status > select the server > Show Status (failed stage); FailoverMgr.log on the active server for the prerequisite check; C:\\ConfigMgrSetup.log on the new server for setup. Known causes: SQL Server Native Client missing (reported as a SQL sysadmin error); the active server's account not local admin on the new server (reported as \"OS version not supported\"); File and Printer Sharing blocked on the new server; the SMS_SiteToSiteConnection_<site> group empty; WSUS Administration Console missing; TLS 1.2 between the new server and SQL. Fix it, then confirm: baton retries the installation once."
+  instructions = "The passive installation failed (see the passive_install_finished step's output: status and detail). Find the cause: Monitoring > Site Server Status > select the server > Show Status (failed stage); FailoverMgr.log on the active server for the prerequisite check; C:\\ConfigMgrSetup.log on the new server for setup. Known causes: SQL Server Native Client missing (reported as a SQL sysadmin error); the active server's account not local admin on the new server (reported as \"OS version not supported\"); File and Printer Sharing blocked on the new server; the SMS_SiteToSiteConnection_<site> group empty; WSUS Administration Console missing; TLS 1.2 between the new server and SQL. If the server had shown OK and then regressed to InstallFailed (F3, see passive_install_settled), the usual cause is a blip in SMB or content library access from the new server to the active one: check that it can read \\\\<active>\\SMS_<site> and the content library share. Fix it, then confirm: baton retries the installation once (after restart_executive)."
   reason       = "The failing check names a Windows, Active Directory or SQL Server setting outside the site that a person must correct."
+}
+
+manual "restart_executive" {
+  description  = "F3: make the failover manager on the active server re-read its work."
+  refs         = ["F3", "PSV-01"]
+  when         = step.install_failed.output
+  depends_on   = [step.fix_install_failure]
+  instructions = "SMS_FAILOVER_MANAGER re-reads its configuration only when SMS_EXECUTIVE starts, and after a failed or regressed passive installation it often sits idle. On the active site server, restart the SMS_EXECUTIVE service: Invoke-Command -ComputerName <active> { Restart-Service SMS_EXECUTIVE }. Verify: Invoke-Command -ComputerName <active> { (Get-Service SMS_EXECUTIVE).Status } returns Running, and Monitoring > Component Status shows SMS_FAILOVER_MANAGER on the active server without new errors (FailoverMgr.log shows it starting). Confirm; baton then retries the installation."
+  reason       = "Restarting SMS_EXECUTIVE stops every site component of the production site server for a minute; the engineer chooses the moment, and baton has no step type that restarts a Windows service."
 }
 
 action "retry_install" {
   uses              = "configmgr_retry_passive_install"
   description       = "Retries the passive installation (console: Site Server Status > Retry installation; Set-CMSite -RetryInstallPassiveSite)."
-  refs              = ["PSV-D2", "PSV-01"]
+  refs              = ["PSV-D2", "PSV-01", "F3"]
   when              = step.install_failed.output
-  depends_on        = [step.fix_install_failure]
+  depends_on        = [step.fix_install_failure, step.restart_executive]
   expected_duration = "1m"
   timeout           = "10m"
 
@@ -361,13 +387,14 @@ action "retry_install" {
 
 wait "passive_install_retried" {
   uses              = "configmgr_site_servers"
-  description       = "Follows the retried installation until the new server is OK (PSV-01 to PSV-05 again). A second failure backs the change out: the passive role is removed and the logs stay on the server for diagnosis."
-  refs              = ["PSV-01", "PSV-02", "PSV-04", "PSV-05"]
+  description       = "Follows the retried installation until the new server is OK (PSV-01 to PSV-05 again), and OK for 10 minutes in a row, so that a regression after the late stages (F3) is seen; \"Completed with warning\" at Post Installation is expected (F4). A second failure backs the change out: the passive role is removed and the logs stay on the server for diagnosis."
+  refs              = ["PSV-01", "PSV-02", "PSV-04", "PSV-05", "F3", "F4"]
   depends_on        = [step.retry_install]
   until             = anytrue([for s in self.output.servers : s.status == "OK" if lower(s.name) == local.passive_server])
   fail_if           = anytrue([for s in self.output.servers : contains(["PrereqFailed", "InstallFailed", "Failed"], s.status) if lower(s.name) == local.passive_server])
   fail_message      = format("The retried installation failed again: %s. The passive role is removed (back-out); the logs stay on the server (C:\\ConfigMgrSetup.log, FailoverMgr.log on the active server).", join("; ", [for s in self.output.servers : format("%s %s: %s", s.name, s.status, s.detail) if lower(s.name) == local.passive_server]))
   interval          = "1m"
+  stable_for        = "10m"
   expected_duration = "40m"
   timeout           = "2h"
   on_failure        = "backout"
@@ -378,9 +405,9 @@ wait "passive_install_retried" {
 
 check "passive_ready" {
   uses        = "configmgr_site_servers"
-  description = "Verifies the end state: exactly one passive site server, the new one, and both servers OK in Monitoring > Site Server Status (PSV-05, PF-06, R08). Post-installation may have ended \"Completed with warning\" because a fresh passive server cannot decrypt site secrets before it is promoted: that is expected when the status is OK."
-  refs        = ["PSV-05", "PF-06", "R08", "P03"]
-  depends_on  = [step.passive_install_finished, step.passive_install_retried]
+  description = "Verifies the end state: exactly one passive site server, the new one, and both servers OK in Monitoring > Site Server Status (PSV-05, PF-06, R08). Post-installation may have ended \"Completed with warning\" because a fresh passive server cannot decrypt site secrets before it is promoted: that is expected when the status is OK (F4)."
+  refs        = ["PSV-05", "PF-06", "R08", "P03", "F4"]
+  depends_on  = [step.passive_install_finished, step.passive_install_settled, step.passive_install_retried]
 
   assert {
     condition = self.output.passive_count == 1 && lower(self.output.passive) == local.passive_server && self.output.all_ok
@@ -390,8 +417,8 @@ check "passive_ready" {
 
 check "passive_provider" {
   uses        = "configmgr_providers"
-  description = "Checks that the SMS Provider setup installed on the new server answers. When the active server fails, it is the provider through which the site is promoted (R07). Known problem: it can install without registering, and is then missing from the list (§7.3)."
-  refs        = ["R07"]
+  description = "Checks that the SMS Provider setup installed on the new server answers. When the active server fails, it is the provider through which the site is promoted (R07). Known problem: it can install without registering, and is then missing from the list (§7.3, F11)."
+  refs        = ["R07", "F11"]
   depends_on  = [step.passive_ready]
   on_failure  = "continue"
 

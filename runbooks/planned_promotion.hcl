@@ -195,7 +195,7 @@ approval "cab" {
   approvers     = ["cab-chair", "configmgr-service-owner", "infrastructure-change-manager"]
   min_approvals = 2
   expires_after = "8h"
-  depends_on    = [step.active_answers, step.site, step.site_server_roles, step.site_database_placement, step.reporting_point_placement, step.site_servers, step.providers, step.content_library, step.updates, step.replication, step.hierarchy, step.distributions, step.components, step.pre_production_client, step.no_maintenance_elsewhere]
+  depends_on    = [step.active_answers, step.site, step.site_server_roles, step.site_database_placement, step.reporting_point_placement, step.site_servers, step.providers, step.passive_version, step.site_server_hosts, step.site_system_admins, step.content_library, step.updates, step.replication, step.hierarchy, step.distributions, step.components, step.pre_production_client, step.no_maintenance_elsewhere]
   instructions  = "Review the plan and the preflight results: every check passed (reporting_point_placement may warn). Approve only inside the change window, with the service desk informed. After approval baton re-checks replication, distribution, updates and the passive server, then promotes: from then on the only way back is promoting the original server again."
 }
 
@@ -234,6 +234,30 @@ action "announce_start" {
   on_failure  = "continue"
 }
 
+# configuration.mof is not synced to the passive server (F9): its hash is
+# recorded before the switch and compared on the new active server after.
+
+check "configuration_mof_before" {
+  uses        = "configmgr_server_config"
+  description = "Records, right before the promotion, the SHA-256 of the active server's configuration.mof (<install dir>\\inboxes\\clifiles.src\\hinv, the hardware inventory classes): the site does not copy it to the passive server (F9, release notes 1910), so a customization is lost with the switch unless it is restored. The hash is in this step's output and the journal."
+  refs        = ["F9"]
+  servers     = [local.active_server]
+  depends_on  = [step.cab]
+
+  assert {
+    condition = alltrue([for s in self.output.servers : s.readable && s.configuration_mof != ""])
+    message   = format("baton cannot read configuration.mof on %s (%s). Back it up by hand before the promotion (F9), or fix PowerShell remoting and run this again.", var.active_server, join("; ", [for s in self.output.servers : s.readable ? "no configuration.mof found" : s.error]))
+  }
+}
+
+manual "backup_configuration_mof" {
+  description  = "F9: back up configuration.mof before the switch."
+  refs         = ["F9"]
+  depends_on   = [step.configuration_mof_before]
+  instructions = "Copy configuration.mof from <install dir>\\inboxes\\clifiles.src\\hinv on the active server to the change record (or a share the team keeps). Verify the copy: (Get-FileHash -Algorithm SHA256 <copy>).Hash equals the configuration_mof the configuration_mof_before step recorded. After the switch baton compares it with the new active server's file (configuration_mof_after). Confirm."
+  reason       = "Where the change record and its attachments live is the team's choice; baton only records and compares the hash."
+}
+
 # ---------------------------------------------------------------------------
 # The promotion.
 
@@ -241,7 +265,7 @@ action "promote" {
   uses               = "configmgr_promote"
   description        = "Promotes the passive site server to active (console: Sites > Nodes > Promote to active; Set-CMSite -PromotePassiveSiteToActive). Promotion is always started by a person or a runbook: there is no automatic failover (P09). The failover manager on the passive server then stops the services on the active server, changes its registry and restarts it in passive mode, and only then reconfigures itself and the site database."
   refs               = ["PRP-00", "P09"]
-  depends_on         = [step.still_clear, step.passive_still_ready, step.snapshot_distributions, step.snapshot_replication, step.snapshot_hierarchy, step.snapshot_updates]
+  depends_on         = [step.still_clear, step.passive_still_ready, step.snapshot_distributions, step.snapshot_replication, step.snapshot_hierarchy, step.snapshot_updates, step.configuration_mof_before, step.backup_configuration_mof]
   server             = var.passive_server
   point_of_no_return = true
   expected_duration  = "1m"
@@ -256,11 +280,12 @@ action "promote" {
 
 wait "switch_complete" {
   uses              = "configmgr_site_servers"
-  description       = "Follows the switch in Monitoring > Site Server Status until the promoted server is active and both servers show OK, or a server shows Failed. Behind it the failover manager of the promoted server (FailoverMgr.log on both servers) stops the ConfigMgr services on the old active server (PRP-01), changes its registry (PRP-02) and restarts it in passive mode (PRP-03); then stops its own services except SMS_EXECUTIVE (PRP-04), changes its registry and the site database (PRP-05), restarts its services (PRP-06) and has SiteComp tell every site system about the new site server (PRP-07, SiteComp.log). Microsoft documents no duration; 10 to 20 minutes is typical, so the wait gives up after 45 minutes and the run backs out."
-  refs              = ["PRP-01", "PRP-02", "PRP-03", "PRP-04", "PRP-05", "PRP-06", "PRP-07"]
+  description       = "Follows the switch in Monitoring > Site Server Status until the promoted server is active and both servers show OK, or a server shows Failed. Behind it the failover manager of the promoted server (FailoverMgr.log on both servers) stops the ConfigMgr services on the old active server (PRP-01), changes its registry (PRP-02) and restarts it in passive mode (PRP-03); then stops its own services except SMS_EXECUTIVE (PRP-04), changes its registry and the site database (PRP-05), restarts its services (PRP-06) and has SiteComp tell every site system about the new site server (PRP-07, SiteComp.log). Microsoft documents no duration; 10 to 20 minutes is typical, so the wait gives up after 45 minutes and the run backs out. The first good answer is not trusted (F3): the end state must hold on every poll for 5 minutes."
+  refs              = ["PRP-01", "PRP-02", "PRP-03", "PRP-04", "PRP-05", "PRP-06", "PRP-07", "F3"]
   depends_on        = [step.promote]
   until             = (lower(self.output.active) == local.passive_server && self.output.all_ok) || anytrue([for s in self.output.servers : s.status == "Failed"])
   interval          = "30s"
+  stable_for        = "5m"
   expected_duration = "15m"
   timeout           = "45m"
   on_failure        = "backout"
@@ -291,13 +316,14 @@ action "promote_again" {
 
 wait "switch_complete_after_retry" {
   uses              = "configmgr_site_servers"
-  description       = "Follows the second promotion attempt until the promoted server is active and both servers show OK (PRP-01 to PRP-07 again). Failing again, or after 45 minutes, the run backs out."
+  description       = "Follows the second promotion attempt until the promoted server is active and both servers show OK (PRP-01 to PRP-07 again), for 5 minutes of polls in a row (F3). Failing again, or after 45 minutes, the run backs out."
   refs              = ["PRP-01", "PRP-07"]
   depends_on        = [step.promote_again]
   until             = lower(self.output.active) == local.passive_server && self.output.all_ok
   fail_if           = anytrue([for s in self.output.servers : s.status == "Failed"])
   fail_message      = format("The second promotion attempt failed too: %s. The run backs out; read FailoverMgr.log on both servers.", join("; ", [for s in self.output.servers : format("%s %s %s: %s", s.name, s.mode, s.status, s.detail)]))
   interval          = "30s"
+  stable_for        = "5m"
   expected_duration = "15m"
   timeout           = "45m"
   on_failure        = "backout"
@@ -329,10 +355,24 @@ check "promotion_verified" {
   }
 }
 
+check "configuration_mof_after" {
+  uses        = "configmgr_server_config"
+  description = "Compares the new active server's configuration.mof with the hash recorded before the switch (F9). A difference means the hardware inventory customization stayed on the old server: restore the backup. Reported, not backed out."
+  refs        = ["F9"]
+  servers     = [local.passive_server]
+  depends_on  = [step.promotion_verified]
+  on_failure  = "continue"
+
+  assert {
+    condition = alltrue([for s in self.output.servers : s.readable && contains([for b in step.configuration_mof_before.output.servers : b.configuration_mof], s.configuration_mof)])
+    message   = format("F9: configuration.mof on %s (%s) differs from the one recorded on %s before the switch (%s): the site did not sync it. Copy the backup (backup_configuration_mof) into <install dir>\\inboxes\\clifiles.src\\hinv on %s and check dataldr.log for its compilation.", var.passive_server, join(", ", [for s in self.output.servers : s.readable ? s.configuration_mof : s.error]), var.active_server, join(", ", [for b in step.configuration_mof_before.output.servers : b.configuration_mof]), var.passive_server)
+  }
+}
+
 check "components_after" {
   uses        = "configmgr_components"
-  description = "Component status after the switch. A component critical now that was not before usually means the new active server lacks a right the old one had: local Administrators on the remote site systems (P19, Site System Status Summarizer cannot reach them) or rights on package source shares (P18). Reported, not backed out: fix the right and the component recovers."
-  refs        = ["R01", "PF-09", "P18", "P19"]
+  description = "Component status after the switch. A component critical now that was not before usually means the new active server lacks a right the old one had: local Administrators on the remote site systems (P19, F7: SMS_SITE_SYSTEM_STATUS_SUMMARIZER cannot reach them) or rights on package source shares (P18). Reported, not backed out: fix the right and the component recovers."
+  refs        = ["R01", "PF-09", "P18", "P19", "F7"]
   depends_on  = [step.promotion_verified]
   on_failure  = "continue"
 

@@ -160,8 +160,44 @@ func TestRehearsals(t *testing.T) {
 			steps: map[string]string{"site_server_roles": "failed", "add_passive": "skipped"}},
 		{runbook: "install_passive.hcl", scenario: "secondary-site-target", status: "failed",
 			steps: map[string]string{"hierarchy_target": "failed", "add_passive": "skipped"}},
-		{runbook: "install_passive.hcl", scenario: "passive-install-prereq-fails", status: "backed_out",
-			steps: map[string]string{"fix_install_failure": "succeeded", "retry_install": "succeeded", "passive_install_retried": "failed", "remove_failed_passive": "succeeded"}},
+		{runbook: "install_passive.hcl", scenario: "passive-install-account-not-admin", status: "backed_out",
+			steps: map[string]string{"fix_install_failure": "succeeded", "restart_executive": "succeeded", "retry_install": "succeeded", "passive_install_retried": "failed", "remove_failed_passive": "succeeded"}},
+
+		// The field failure modes (§8).
+		// F1 prevented: remoting sees the missing Native Client before
+		// anything changes.
+		{runbook: "install_passive.hcl", scenario: "passive-install-prereq-fails", status: "failed",
+			steps: map[string]string{"site_server_hosts": "failed", "cab": "skipped", "add_passive": "skipped"}},
+		// F1 classified: CheckAdminOnSQL with the Native Client present is
+		// the real SQL permission (P22); reported, and the retry path runs.
+		{runbook: "install_passive.hcl", scenario: "passive-install-not-sysadmin", status: "backed_out",
+			steps: map[string]string{"site_server_hosts": "succeeded", "install_failed": "succeeded", "classify_install_failure": "failed", "fix_install_failure": "succeeded", "remove_failed_passive": "succeeded"}},
+		// F3: the first OK regresses; the settled wait sees it and the
+		// retry, after the blip, succeeds.
+		{runbook: "install_passive.hcl", scenario: "passive-regresses-after-ready", status: "succeeded",
+			steps: map[string]string{"passive_install_settled": "succeeded", "fix_install_failure": "succeeded", "restart_executive": "succeeded", "retry_install": "succeeded", "passive_install_retried": "succeeded", "passive_ready": "succeeded"}},
+		{runbook: "install_passive.hcl", scenario: "passive-on-cluster-node", status: "failed",
+			steps: map[string]string{"site_server_hosts": "failed", "add_passive": "skipped"}},
+		{runbook: "planned_promotion.hcl", scenario: "passive-lags-site-version", status: "failed",
+			steps: map[string]string{"update_passive_by_hand": "succeeded", "passive_version": "failed", "promote": "skipped"}},
+		{runbook: "unplanned_failover.hcl", scenario: "passive-lags-site-version", status: "failed",
+			steps: map[string]string{"passive_version": "failed", "promote": "skipped"}},
+		{runbook: "planned_promotion.hcl", scenario: "site-system-admin-missing", status: "failed",
+			steps: map[string]string{"site_system_admins": "failed", "promote": "skipped"}},
+		{runbook: "planned_promotion.hcl", scenario: "smb-signing-not-required", status: "failed",
+			steps: map[string]string{"site_server_hosts": "failed", "promote": "skipped"}},
+		{runbook: "planned_promotion.hcl", scenario: "scp-on-passive", status: "failed",
+			steps: map[string]string{"site_server_roles": "failed", "promote": "skipped"}},
+		{runbook: "planned_promotion.hcl", scenario: "hinv-customized", status: "succeeded",
+			steps: map[string]string{"configuration_mof_before": "succeeded", "backup_configuration_mof": "succeeded", "promote": "succeeded", "configuration_mof_after": "failed"}},
+		{runbook: "planned_promotion.hcl", scenario: "default-boot-images", status: "succeeded",
+			steps: map[string]string{"promote": "succeeded", "boot_image_sources": "failed"}},
+		{runbook: "unplanned_failover.hcl", scenario: "default-boot-images", status: "succeeded",
+			steps: map[string]string{"promote": "succeeded", "boot_image_sources": "failed"}},
+		{runbook: "daily_monitoring.hcl", scenario: "hinv-customized", status: "failed",
+			steps: map[string]string{"configuration_mof_in_sync": "failed", "versions_match": "succeeded"}},
+		{runbook: "daily_monitoring.hcl", scenario: "passive-lags-site-version", status: "failed",
+			steps: map[string]string{"versions_match": "failed", "both_servers_ok": "succeeded"}},
 
 		{runbook: "daily_monitoring.hcl", scenario: "healthy", status: "succeeded",
 			steps: map[string]string{"both_servers_ok": "succeeded", "one_passive": "succeeded", "role_placement": "succeeded"}},
@@ -178,16 +214,24 @@ func TestRehearsals(t *testing.T) {
 			steps: map[string]string{"site": "failed", "site_servers": "failed", "both_servers_ok": "skipped", "daily_report": "succeeded"},
 			notes: []string{"could not be checked"}},
 
+		// F11: nobody really removed the provider in a rehearsal, so the
+		// verification reports it and the server is not offered for deletion.
 		{runbook: "remove_passive.hcl", scenario: "healthy", status: "succeeded",
-			steps: map[string]string{"remove_site_server": "succeeded", "removed": "succeeded"}},
+			steps: map[string]string{"remove_site_server": "succeeded", "removed": "succeeded", "remove_leftover_provider": "succeeded", "provider_removed": "failed", "delete_server": "skipped"}},
 
 		// Timed answers: when people answer changes what happens.
-		// The SQL Server Native Client is installed at 40m: an admin who
-		// confirms the fix after 45m gets a retry that works...
-		{runbook: "install_passive.hcl", scenario: "passive-install-prereq-fails", status: "succeeded",
+		// The active server's account is made admin on cm02 at 30m: an
+		// admin who confirms the fix after 45m gets a retry that works...
+		{runbook: "install_passive.hcl", scenario: "passive-install-account-not-admin", status: "succeeded",
 			answers: &rehearse.Answers{All: true, Steps: map[string][]rehearse.Answer{
 				"fix_install_failure": {{By: "alice", Decision: "approved", After: 45 * time.Minute}}}},
 			steps: map[string]string{"fix_install_failure": "succeeded", "retry_install": "succeeded", "passive_install_retried": "succeeded", "remove_failed_passive": "skipped"}},
+		// F11: the provider is removed through Site Maintenance at 30m; a
+		// confirmation after that is verified and the server may go.
+		{runbook: "remove_passive.hcl", scenario: "provider-removed-by-hand", status: "succeeded",
+			answers: &rehearse.Answers{All: true, Steps: map[string][]rehearse.Answer{
+				"remove_leftover_provider": {{By: "alice", Decision: "approved", After: 35 * time.Minute}}}},
+			steps: map[string]string{"remove_leftover_provider": "succeeded", "provider_removed": "succeeded", "delete_server": "succeeded"}},
 		// ...and a change board that answers after 9 hours lets the 8-hour
 		// approval expire: nothing is promoted.
 		{runbook: "planned_promotion.hcl", scenario: "healthy", status: "failed",

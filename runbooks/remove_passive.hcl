@@ -128,8 +128,8 @@ wait "removed" {
 
 check "leftover_provider" {
   uses        = "configmgr_roles"
-  description = "Looks for the SMS Provider that setup installed on the passive server: it is not removed with the site server role (§7.3, memdocs PR #3929)."
-  refs        = ["RMV", "R07"]
+  description = "Looks for the SMS Provider that setup installed on the passive server: it is not removed with the site server role (§7.3, F11, memdocs PR #3929)."
+  refs        = ["RMV", "R07", "F11"]
   depends_on  = [step.removed]
   servers     = [local.passive_server]
   roles       = ["SMS Provider"]
@@ -142,17 +142,33 @@ decision "provider_left_behind" {
 }
 
 manual "remove_leftover_provider" {
-  description  = "§7.3: remove the SMS Provider left on the old passive server."
-  refs         = ["RMV", "R07"]
+  description  = "§7.3, F11: remove the SMS Provider left on the old passive server."
+  refs         = ["RMV", "R07", "F11"]
   when         = step.provider_left_behind.output
-  instructions = "The SMS Provider that setup installed on the passive server is still registered there. Until it is removed, the server cannot be deleted from the site and tenant attach (and consoles picking it at random) may keep using it. On the active site server run ConfigMgr Setup (<install dir>\\bin\\X64\\setup.exe) > Perform site maintenance or reset this site > Modify SMS Provider configuration, and remove the provider on this server. Check smsprov.log and that Administration > Site Configuration > Sites > Properties no longer lists it. Confirm."
+  instructions = "The SMS Provider that setup installed on the passive server is still registered there. Until it is removed, the server cannot be deleted from the site and tenant attach (and consoles picking it at random) may keep using it. On the active site server run ConfigMgr Setup (<install dir>\\bin\\X64\\setup.exe) > Perform site maintenance or reset this site > Modify SMS Provider configuration, and remove the provider on this server. Check smsprov.log and that Administration > Site Configuration > Sites > Properties no longer lists it; the query SELECT ServerName FROM v_SystemResourceList WHERE RoleName = 'SMS Provider' AND ServerName = '<passive>' returns no row. Confirm: baton runs that query next (provider_removed)."
   reason       = "SMS Provider configuration is changed only through ConfigMgr Setup's site maintenance wizard; no cmdlet or API removes a provider."
+}
+
+check "provider_removed" {
+  uses        = "configmgr_roles"
+  description = "Verifies the Site Maintenance step: no SMS Provider is registered on the removed server any more (F11). While one is, the server cannot be deleted and tenant attach may keep using it; the run reports it and does not offer to delete the server."
+  refs        = ["F11", "RMV"]
+  when        = step.provider_left_behind.output
+  depends_on  = [step.remove_leftover_provider]
+  servers     = [local.passive_server]
+  roles       = ["SMS Provider"]
+  on_failure  = "continue"
+
+  assert {
+    condition = self.output.count == 0
+    message   = format("F11: an SMS Provider is still registered on %s after the Site Maintenance step was confirmed. Remove it (Setup > Site Maintenance > Modify SMS Provider configuration) before deleting the server; check smsprov.log.", var.passive_server)
+  }
 }
 
 manual "delete_server" {
   description  = "Retire the server (optional)."
   refs         = ["RMV", "PP-08"]
-  depends_on   = [step.removed, step.remove_leftover_provider]
+  depends_on   = [step.removed, step.remove_leftover_provider, step.provider_removed]
   instructions = "If the server is retired: remove its remaining roles (see passive_roles), then delete it in Administration > Servers and Site System Roles, remove its computer account from SQL Server (login and CM_<site> user), from the local Administrators groups of the site systems and from the content library share. To restore high availability, add a new passive server with install_passive.hcl. Confirm (or confirm that the server stays)."
   reason       = "Whether the server is retired or kept for other roles is the team's decision."
 }

@@ -146,8 +146,8 @@ func firstDiffLine(a, b []byte) int {
 
 // domainIDs are the ids of the domain reference (shared/domain/configmgr-ha.md)
 // that the runbooks must cover: the three flowcharts, the preconditions,
-// the promotion readiness items, the preflight checks of §4.9 and the
-// post-promotion tasks.
+// the promotion readiness items, the preflight checks of §4.9, the
+// post-promotion tasks and the field failure modes of §8 (F1-F14).
 func domainIDs() []string {
 	ids := []string{
 		"PSV-00", "PSV-D1", "PSV-01", "PSV-D2", "PSV-02", "PSV-D3", "PSV-03a", "PSV-03b", "PSV-04", "PSV-05",
@@ -167,6 +167,10 @@ func domainIDs() []string {
 	}
 	for i := 1; i <= 8; i++ {
 		ids = append(ids, fmt.Sprintf("PP-%02d", i))
+	}
+	// The failure modes seen in the field (§8).
+	for i := 1; i <= 14; i++ {
+		ids = append(ids, fmt.Sprintf("F%d", i))
 	}
 	return ids
 }
@@ -215,7 +219,7 @@ func TestCoverage(t *testing.T) {
 	for _, id := range domainIDs() {
 		known[id] = true
 	}
-	idLike := regexp.MustCompile(`^(PSV|PRP|PRU|P|R|PF|PP)-?[0-9D]`)
+	idLike := regexp.MustCompile(`^(PSV|PRP|PRU|P|R|PF|PP|F)-?[0-9D]`)
 	var unknown []string
 	for id := range automated {
 		if idLike.MatchString(id) && !known[id] {

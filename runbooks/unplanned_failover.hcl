@@ -81,8 +81,8 @@ check "site" {
 # lib/readiness.hcl: checks "site_servers" (R08) and "providers" (R07).
 
 manual "console_on_passive" {
-  description  = "R07, P11, PRU-00: reach the site through the passive server."
-  refs         = ["R07", "P11", "PRU-00"]
+  description  = "R07, P11, PRU-00, F13: reach the site through the passive server."
+  refs         = ["R07", "P11", "PRU-00", "F13"]
   when         = step.active_down.output
   depends_on   = [step.providers]
   instructions = "The console picks an SMS Provider at random and cannot be pinned; with the active server down it may not connect at all. On an admin workstation (the console is not on the passive server unless you installed it there), start it against the passive server: Microsoft.ConfigurationManagement.exe /server=<passive FQDN> from the console's bin folder, or use Connect to a new site. You will watch the promotion there (Administration > Sites > Nodes; Monitoring > Site Server Status). baton itself already uses the provider given in the provider variable. Confirm once connected."
@@ -91,8 +91,8 @@ manual "console_on_passive" {
 
 action "announce_outage" {
   uses        = "notify"
-  description = "Tells the incident channel what works and what does not while the site has no active site server (§6)."
-  refs        = ["§6"]
+  description = "Tells the incident channel what works and what does not while the site has no active site server (§6, F13): no administration is possible and client registration stops."
+  refs        = ["§6", "F13"]
   when        = var.webhook_url != ""
   depends_on  = [step.active_down]
   webhook_url = var.webhook_url
@@ -106,7 +106,7 @@ approval "cab" {
   approvers     = ["configmgr-on-call-lead", "incident-manager", "configmgr-service-owner"]
   min_approvals = 1
   expires_after = "2h"
-  depends_on    = [step.site, step.site_servers, step.providers, step.active_down, step.use_planned_path, step.console_on_passive]
+  depends_on    = [step.site, step.site_servers, step.providers, step.passive_version, step.active_down, step.use_planned_path, step.console_on_passive]
   instructions  = "The active site server is down (or broken, see use_planned_path), the passive server is OK and its SMS Provider answers. Promoting is final: the old server will demote itself if it comes back. Approve once the outage is confirmed and a restore of the old server in the next hour is not realistic."
 }
 
@@ -130,12 +130,13 @@ action "promote" {
 
 wait "switch_planned_path" {
   uses              = "configmgr_site_servers"
-  description       = "The active server answered, so the failover manager demotes it gracefully, as in a planned promotion (PRU-01 \"successful connection\", then PRP-01 to PRP-07): both servers end OK with the roles swapped, or a server shows Failed (then planned_path_failed starts the promotion once more). Gives up after 45 minutes."
+  description       = "The active server answered, so the failover manager demotes it gracefully, as in a planned promotion (PRU-01 \"successful connection\", then PRP-01 to PRP-07): both servers end OK with the roles swapped, or a server shows Failed (then planned_path_failed starts the promotion once more); the end state must hold on every poll for 5 minutes (F3). Gives up after 45 minutes."
   refs              = ["PRU-01", "PRP-01", "PRP-02", "PRP-03", "PRP-04", "PRP-05", "PRP-06", "PRP-07"]
   when              = !step.active_down.output
   depends_on        = [step.promote]
   until             = (lower(self.output.active) == local.passive_server && self.output.all_ok) || anytrue([for s in self.output.servers : contains(["Failed", "InstallFailed"], s.status)])
   interval          = "30s"
+  stable_for        = "5m"
   expected_duration = "15m"
   timeout           = "45m"
 }
@@ -164,25 +165,27 @@ action "promote_again" {
 
 wait "switch_after_retry" {
   uses              = "configmgr_site_servers"
-  description       = "Follows the second promotion attempt until the promoted server is active and both servers show OK (PRP-01 to PRP-07 again). Failing again, or after 45 minutes, the run stops."
+  description       = "Follows the second promotion attempt until the promoted server is active and both servers show OK (PRP-01 to PRP-07 again), for 5 minutes of polls in a row (F3). Failing again, or after 45 minutes, the run stops."
   refs              = ["PRP-01", "PRP-07"]
   depends_on        = [step.promote_again]
   until             = lower(self.output.active) == local.passive_server && self.output.all_ok
   fail_if           = anytrue([for s in self.output.servers : contains(["Failed", "InstallFailed"], s.status)])
   fail_message      = format("The second promotion attempt failed too: %s. The site may have no active site server: read FailoverMgr.log on both servers and call Microsoft support.", join("; ", [for s in self.output.servers : format("%s %s %s: %s", s.name, s.mode, s.status, s.detail)]))
   interval          = "30s"
+  stable_for        = "5m"
   expected_duration = "15m"
   timeout           = "45m"
 }
 
 wait "switch_forced" {
   uses              = "configmgr_site_servers"
-  description       = "The 30-minute rule (PRU-D1): the promoting server's failover manager keeps trying to reconfigure the old active server (PRU-01) for 30 minutes. If the old server comes back within that time, it is told and the switch proceeds gracefully. After 30 minutes the promotion is forced (PRU-02): the promoted server stops its ConfigMgr services except SMS_EXECUTIVE (PRU-03), changes its registry and the site database (PRU-04), restarts its services (PRU-05) and SiteComp tells every site system about the new site server (PRU-06; FailoverMgr.log and SiteComp.log on the passive server). Expect about 30 minutes of nothing visible followed by about 10 minutes of switch: do not retry the promotion and do not restart services meanwhile. Gives up after 75 minutes (30 + switch + margin)."
-  refs              = ["PRU-01", "PRU-D1", "PRU-02", "PRU-03", "PRU-04", "PRU-05", "PRU-06"]
+  description       = "The 30-minute rule (PRU-D1): the promoting server's failover manager keeps trying to reconfigure the old active server (PRU-01) for 30 minutes. If the old server comes back within that time, it is told and the switch proceeds gracefully. After 30 minutes the promotion is forced (PRU-02): the promoted server stops its ConfigMgr services except SMS_EXECUTIVE (PRU-03), changes its registry and the site database (PRU-04), restarts its services (PRU-05) and SiteComp tells every site system about the new site server (PRU-06; FailoverMgr.log and SiteComp.log on the passive server). Expect about 30 minutes of nothing visible followed by about 10 minutes of switch (F13): no site administration is possible and client registration stops (no OS deployment of new machines); do not retry the promotion and do not restart services meanwhile. Every poll is recorded in the journal as evidence, and the promoted server must stay active and OK for 5 minutes of polls (F3). Gives up after 75 minutes (30 + switch + margin)."
+  refs              = ["PRU-01", "PRU-D1", "PRU-02", "PRU-03", "PRU-04", "PRU-05", "PRU-06", "F13"]
   when              = step.active_down.output
   depends_on        = [step.promote]
   until             = lower(self.output.active) == local.passive_server && anytrue([for s in self.output.servers : s.status == "OK" if lower(s.name) == local.passive_server])
   interval          = "1m"
+  stable_for        = "5m"
   expected_duration = "40m"
   timeout           = "75m"
 }
@@ -211,10 +214,24 @@ check "promotion_verified" {
   }
 }
 
+check "configuration_mof_compare" {
+  uses        = "configmgr_server_config"
+  description = "Compares configuration.mof on both site servers after the promotion (F9): the site does not sync it, so a hardware inventory customization on the old active server is missing on the new one. When the old server cannot be read (it is down), restore from your last backup (post_promotion_known_issues). Reported only."
+  refs        = ["F9"]
+  servers     = local.site_servers
+  depends_on  = [step.promotion_verified]
+  on_failure  = "continue"
+
+  assert {
+    condition = length(distinct([for s in self.output.servers : s.configuration_mof if s.readable])) <= 1
+    message   = format("F9: configuration.mof differs: %s. The new active server %s lacks the old server's hardware inventory customization: copy the old file (or your backup) into <install dir>\\inboxes\\clifiles.src\\hinv on %s.", join(", ", [for s in self.output.servers : format("%s %s", s.server, s.configuration_mof) if s.readable]), var.passive_server, var.passive_server)
+  }
+}
+
 check "components_after" {
   uses        = "configmgr_components"
-  description = "Component status on the new active server. Critical components usually mean it lacks a right the old one had: local admin on remote site systems (P19) or package source shares (P18). Reported only."
-  refs        = ["R01", "PF-09", "P18", "P19"]
+  description = "Component status on the new active server. Critical components usually mean it lacks a right the old one had: local admin on remote site systems (P19, F7: SMS_SITE_SYSTEM_STATUS_SUMMARIZER cannot reach them) or package source shares (P18). Reported only."
+  refs        = ["R01", "PF-09", "P18", "P19", "F7"]
   depends_on  = [step.promotion_verified]
   on_failure  = "continue"
 

@@ -60,12 +60,33 @@ variable "webhook_url" {
   default     = ""
 }
 
+variable "ad_domain" {
+  type        = string
+  description = "NetBIOS name of the Active Directory domain of the site servers (\"CONTOSO\"): their computer accounts are <ad_domain>\\<HOST>$, looked for in the local Administrators group of every remote site system (F7, P19). Empty: the first label of the active server's DNS domain (cm01.contoso.com: CONTOSO); set it when the NetBIOS name differs."
+  default     = ""
+
+  validation {
+    condition     = var.ad_domain == "" || can(regex("^[A-Za-z0-9-]{1,15}$", var.ad_domain))
+    error_message = "ad_domain is the domain's NetBIOS name, 1 to 15 letters, digits or dashes, e.g. \"CONTOSO\" (or empty for the first label of the DNS domain)."
+  }
+}
+
+variable "site_system_installation_account" {
+  type        = bool
+  description = "Are the site systems installed with a site system installation account instead of the site server's computer account? Then the site servers' accounts need not be local administrators on the remote site systems (P19) and that check is skipped."
+  default     = false
+}
+
 locals {
   # The two HA site servers, in lower case: ConfigMgr stores server names
   # in the case they were typed, so every comparison lower-cases both sides.
   active_server  = lower(var.active_server)
   passive_server = lower(var.passive_server)
   site_servers   = [lower(var.active_server), lower(var.passive_server)]
+
+  # Their computer accounts (DOMAIN\HOST$), as local Administrators list them.
+  netbios_domain    = upper(var.ad_domain != "" ? var.ad_domain : split(".", var.active_server)[1])
+  computer_accounts = [for s in [var.active_server, var.passive_server] : format("%s\\%s$", local.netbios_domain, upper(split(".", s)[0]))]
 
   # The recommended source for a passive installation: the active server's
   # own CD.Latest, which is always the site's exact version (P17).

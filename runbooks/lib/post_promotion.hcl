@@ -191,10 +191,23 @@ manual "fix_pre_production_client_folder" {
   reason       = "Fixing the Client folder means copying files on the site server and deciding whether the pre-production client is ready for production: a person's judgement."
 }
 
+check "boot_image_sources" {
+  uses        = "configmgr_boot_images"
+  description = "Looks for boot images whose package source is still on the old active server (F10, known since 1810: the default boot images keep the original site server as source). Reported, the run goes on: change their source to a share that survives the old server (Software Library > Boot Images > Properties > Data Source)."
+  refs        = ["F10"]
+  depends_on  = [step.promotion_verified]
+  on_failure  = "continue"
+
+  assert {
+    condition = length([for b in self.output.images : b if b.source_server == local.active_server]) == 0
+    message   = format("F10: boot images still use the old active server %s as package source: %s. Change each source to a share that does not depend on %s (Properties > Data Source), then update the distribution points.", var.active_server, join(", ", [for b in self.output.images : format("%s %s (%s)", b.package_id, b.name, b.source_path) if b.source_server == local.active_server]), var.active_server)
+  }
+}
+
 manual "post_promotion_known_issues" {
-  description  = "Known issues after any promotion (domain reference §5): boot image sources and configuration.mof."
-  refs         = ["§5"]
+  description  = "Known issues after any promotion (domain reference §5, §8): configuration.mof, boot image sources, bulk registration."
+  refs         = ["§5", "F9", "F10"]
   depends_on   = [step.promotion_verified]
-  instructions = "1. Default boot images may still use the old active server as package source (known since 1810): if the old server is gone, change their source to a share that exists. 2. The passive server does not keep configuration.mof in sync (known since 1910): if you customized hardware inventory, restore your copy into <install dir>\\inboxes\\clifiles.src\\hinv on the new active server. 3. While the site has a passive server, no bulk registration token can be created. Confirm once checked."
-  reason       = "Each item is a file or console setting that differs per site; baton has no step type for them."
+  instructions = "1. The passive server does not keep configuration.mof in sync (F9, known since 1910): if hardware inventory was customized, restore your copy into <install dir>\\inboxes\\clifiles.src\\hinv on the new active server (a planned promotion records and compares its hash: configuration_mof_before and _after; after an unplanned one use your last backup). 2. Boot images whose source is on the old server (F10) are listed by boot_image_sources: change their source. 3. While the site has a passive server, no bulk registration token can be created. Confirm once checked."
+  reason       = "Restoring an inventory customization and choosing a new boot image source are decisions about files that differ per site."
 }

@@ -32,19 +32,19 @@ check "site" {
 
 check "site_server_roles" {
   uses        = "configmgr_roles"
-  description = "Lists the distribution point and service connection point roles on the two HA site servers. A distribution point cannot use a remote content library, and once the library is moved no DP can be added to a site server (P05); the service connection point must not be on either HA site server (P06). Both block the passive installation and make a promotion unsupported."
-  refs        = ["P05", "P06", "PF-04", "PF-05"]
+  description = "Lists the distribution point and service connection point roles on the two HA site servers. A distribution point cannot use a remote content library, and once the library is moved no DP can be added to a site server (P05; it is also why Manage Content Library is greyed out, F5); the service connection point must not be on either HA site server (P06): beside the passive server SMS_CLOUD_SERVICES_MANAGER stays stopped and the cloud management gateway never deploys (F8). Both block the passive installation and make a promotion unsupported."
+  refs        = ["P05", "P06", "PF-04", "PF-05", "F5", "F8"]
   servers     = local.site_servers
   roles       = ["SMS Distribution Point", "SMS Dmp Connector"]
 
   assert {
     condition = length([for r in self.output.roles : r if r.role == "SMS Distribution Point"]) == 0
-    message   = format("A distribution point is installed on %s (P05). Add a distribution point on another server and let content reach it first, then remove the DP role from the site server (Administration > Servers and Site System Roles); otherwise the site may be left with no distribution point at all. Then run this again.", join(", ", distinct([for r in self.output.roles : r.server if r.role == "SMS Distribution Point"])))
+    message   = format("A distribution point is installed on %s (P05). This is also why Administration > Sites > Manage Content Library is greyed out (F5). Add a distribution point on another server and let content reach it first, then remove the DP role from the site server (Administration > Servers and Site System Roles); otherwise the site may be left with no distribution point at all. Then run this again.", join(", ", distinct([for r in self.output.roles : r.server if r.role == "SMS Distribution Point"])))
   }
 
   assert {
     condition = length([for r in self.output.roles : r if r.role == "SMS Dmp Connector"]) == 0
-    message   = format("The service connection point is on %s (P06). Move it to another site system (install a new SCP there, then remove this one) and run this again.", join(", ", distinct([for r in self.output.roles : r.server if r.role == "SMS Dmp Connector"])))
+    message   = format("The service connection point is on %s (P06). On the passive server its SMS_CLOUD_SERVICES_MANAGER stays stopped, and cloud management gateway deployment and monitoring never start (F8). Move it to another site system (install a new SCP there, then remove this one) and run this again.", join(", ", distinct([for r in self.output.roles : r.server if r.role == "SMS Dmp Connector"])))
   }
 }
 
@@ -72,5 +72,45 @@ check "reporting_point_placement" {
   assert {
     condition = self.output.count == 0
     message   = format("A reporting services point runs on %s (P10). It keeps working, but it is down whenever that server is; consider moving it to a server remote from both site servers.", join(", ", distinct([for r in self.output.roles : r.server])))
+  }
+}
+
+check "site_server_hosts" {
+  uses        = "configmgr_server_config"
+  description = "Reads both site servers through PowerShell remoting (WinRM) for what the site database does not show. The SQL Server 2012 Native Client must be on the passive server: without it the failover manager's prerequisite check fails with \"CheckAdminOnSQL has failed\", reported as a SQL permission error, which it is not (F1, P15). The passive server must not be a node of a Windows failover cluster, such as an Always On availability group node: unsupported, documented only in 2022 (F12, P08). Both servers must require SMB signing: their computer accounts are admins on each other, and an NTLM relay to SMB between them is a known takeover path (F14, Misconfiguration Manager TAKEOVER-7)."
+  refs        = ["F1", "F12", "F14", "P15", "P08"]
+  servers     = local.site_servers
+
+  assert {
+    condition = self.output.all_readable
+    message   = format("baton cannot read %s through PowerShell remoting, so the Native Client (F1), cluster membership (F12) and SMB signing (F14) are unchecked. Enable WinRM (Enable-PSRemoting) and give the runner's account local admin rights there, then run this again.", join("; ", [for s in self.output.servers : format("%s: %s", s.server, s.error) if !s.readable]))
+  }
+
+  assert {
+    condition = alltrue([for s in self.output.servers : s.sql_native_client || !s.readable if lower(s.server) == local.passive_server])
+    message   = format("F1: the SQL Server 2012 Native Client is not installed on %s. Without it the prerequisite check fails with \"CheckAdminOnSQL has failed\" in FailoverMgr.log, reported as a missing SQL sysadmin right: it is not a permission problem. Install the Native Client (sqlncli.msi, 11.4.7001 or later for TLS 1.2) on %s, then run this again.", var.passive_server, var.passive_server)
+  }
+
+  assert {
+    condition = !anytrue([for s in self.output.servers : s.cluster_node if lower(s.server) == local.passive_server])
+    message   = format("F12: %s is a node of a Windows Server failover cluster (the cluster service is installed), e.g. of an Always On availability group. A site server in passive mode on such a node is not supported. Use a standalone server.", var.passive_server)
+  }
+
+  assert {
+    condition = alltrue([for s in self.output.servers : s.smb_signing_required || !s.readable])
+    message   = format("F14: SMB signing is not required on %s. The HA site servers' computer accounts are admins on each other; without signing, NTLM relay to SMB between them is a known takeover path. Run Set-SmbServerConfiguration -RequireSecuritySignature $true there (or by group policy) and run this again.", join(", ", [for s in self.output.servers : s.server if s.readable && !s.smb_signing_required]))
+  }
+}
+
+check "site_system_admins" {
+  uses        = "configmgr_site_system_admins"
+  description = "Checks that both site servers' computer accounts are in the local Administrators group of every remote site system of the site (F7, P19): the passive server needs it for its post-installation validation, and after a promotion Site System Status Summarizer cannot reach a system without it. Skipped when site systems are installed with a site system installation account (site_system_installation_account)."
+  refs        = ["F7", "P19"]
+  when        = !var.site_system_installation_account
+  accounts    = local.computer_accounts
+
+  assert {
+    condition = length(self.output.failing) == 0
+    message   = format("F7: not every remote site system has both site servers' computer accounts in its local Administrators group: %s. Add them (usually through the group policy or group that holds the active server's account), or set site_system_installation_account = true if site systems use an installation account.", join("; ", [for s in self.output.systems : s.readable ? format("%s lacks %s", s.server, join(", ", s.missing)) : format("%s cannot be read (%s)", s.server, s.error) if contains(self.output.failing, s.server)]))
   }
 }

@@ -38,3 +38,41 @@ check "providers" {
     message   = format("The SMS Provider on the passive site server %s is missing or does not answer (R07). When the active server is down it is the only way into the site. If it is missing from the list, it did not register (§7.3): check smsprov.log and SMSProviderSetup on %s, or run Setup > Site Maintenance > Modify SMS Provider configuration.", var.passive_server, var.passive_server)
   }
 }
+
+# The passive server keeps up with the site (F2): a site update also
+# updates the passive server, and that can fail (2006/2010: the Defender
+# ATP agent's files were not copied) while its status still shows OK.
+
+check "passive_version_read" {
+  uses        = "configmgr_server_config"
+  description = "Reads the ConfigMgr version installed on the passive site server through PowerShell remoting, to compare it with the site's version (F2). A site update also updates the passive server; when that fails its status can still show OK."
+  refs        = ["F2", "R05"]
+  servers     = [local.passive_server]
+}
+
+decision "passive_lags" {
+  description = "Does the passive server run another ConfigMgr version than the site (F2)? Then it must be updated by hand before any promotion."
+  refs        = ["F2"]
+  condition   = !anytrue([for s in step.passive_version_read.output.servers : s.readable && s.configmgr_version == step.site.output.version])
+}
+
+manual "update_passive_by_hand" {
+  description  = "F2: bring the passive server to the site's version."
+  refs         = ["F2"]
+  when         = step.passive_lags.output
+  instructions = "The passive site server does not run the site's version (see passive_version_read and the site step's version). Known cause (release notes, version 2010): the update of the passive server fails because files of the MMA (Defender ATP) agent were not copied. Workaround: on the active server copy <install dir>\\CMUStaging\\<update GUID>\\Redist\\MMASetup-*.exe into <install dir>\\cd.latest\\redist (and the client folders the release note lists), delete <install dir>\\inboxes\\failovermgr.box\\siteserver.pkg, then Updates and Servicing > the update > Retry installation, and watch FailoverMgr.log on both servers. Verify before you confirm: Invoke-Command -ComputerName <passive> { (Get-ItemProperty 'HKLM:\\SOFTWARE\\Microsoft\\SMS\\Setup').'Full Version' } equals the Version column of SELECT Version FROM v_Site WHERE SiteCode = '<site>'. baton reads it again after you confirm."
+  reason       = "The workaround copies files between the update's staging folders and retries the update in the console; which files depends on the update, and a person must judge it."
+}
+
+check "passive_version" {
+  uses        = "configmgr_server_config"
+  description = "Refuses the promotion while the passive site server lags the site's version (F2): a promotion would make a server of another version the site server. Read again after update_passive_by_hand, when that applied."
+  refs        = ["F2", "R08"]
+  servers     = [local.passive_server]
+  depends_on  = [step.update_passive_by_hand]
+
+  assert {
+    condition = alltrue([for s in self.output.servers : s.readable && s.configmgr_version == step.site.output.version])
+    message   = format("F2: the passive site server %s runs ConfigMgr %s, the site %s. Never promote a passive server that lags the site: update it (update_passive_by_hand) and run this again.", var.passive_server, join(", ", [for s in self.output.servers : s.readable ? (s.configmgr_version == "" ? "no version" : s.configmgr_version) : format("(unreadable: %s)", s.error)]), step.site.output.version)
+  }
+}

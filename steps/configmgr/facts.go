@@ -33,7 +33,7 @@ GET https://<server>/AdminService/wmi/SMS_Site (3s; any HTTP answer counts, even
 reachable = at least one probe answered; detail lists each probe's result.`
 
 func factKinds() []steps.Kind {
-	return []steps.Kind{
+	return append([]steps.Kind{
 		&kind{
 			name: "configmgr_site", effect: steps.ReadOnly, spec: hcldec.ObjectSpec{}, out: siteType,
 			doc: "Reads the target's site: type, status, active site server, version, maintenance mode.",
@@ -294,7 +294,7 @@ store_for_business, pre_production_client, boot_media_in_use: not read from the 
 				return reachableValue(r), nil
 			},
 		},
-	}
+	}, fieldFactKinds()...)
 }
 
 var featureNames = []string{"dp_certificate_mode", "pki_clients", "store_for_business", "pre_production_client", "pxe_distribution", "boot_media_in_use"}

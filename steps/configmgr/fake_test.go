@@ -23,6 +23,8 @@ type fakeSite struct {
 	components  []Component
 	features    Features
 	reachable   Reachability
+	configs     map[string]ServerConfig // by lower-case server name
+	bootImages  []BootImage
 	err         error
 	calls       []string
 	lastPassive AddPassive
@@ -68,6 +70,20 @@ func (f *fakeSite) Features(ctx context.Context) (Features, error) {
 }
 func (f *fakeSite) Reachable(ctx context.Context, server string) (Reachability, error) {
 	return f.reachable, f.record("Reachable", server)
+}
+func (f *fakeSite) ServerConfigs(ctx context.Context, servers []string) ([]ServerConfig, error) {
+	out := make([]ServerConfig, 0, len(servers))
+	for _, s := range servers {
+		c, ok := f.configs[s]
+		if !ok {
+			c = ServerConfig{Server: s, Error: "WinRM cannot reach " + s}
+		}
+		out = append(out, c)
+	}
+	return out, f.record("ServerConfigs", servers...)
+}
+func (f *fakeSite) BootImages(ctx context.Context) ([]BootImage, error) {
+	return f.bootImages, f.record("BootImages")
 }
 func (f *fakeSite) MoveContentLibrary(ctx context.Context, destination string) error {
 	return f.record("MoveContentLibrary", destination)
@@ -155,5 +171,18 @@ func populatedSite() *fakeSite {
 		},
 		features:  Features{DPCertificateMode: "self-signed", PXEDistribution: true},
 		reachable: Reachability{Server: "m1.contoso.com", Reachable: true, Detail: "smb 445: open"},
+		configs: map[string]ServerConfig{
+			"m1.contoso.com": {Server: "m1.contoso.com", Readable: true, SQLNativeClient: true, SMBSigningRequired: true,
+				ConfigMgrVersion: "5.00.9128.1000", Administrators: []string{`BUILTIN\Administrators`, `CONTOSO\M2$`}, ConfigurationMOF: "AA11"},
+			"m2.contoso.com": {Server: "m2.contoso.com", Readable: true, ClusterNode: true, ConfigMgrVersion: "5.00.9122.1000",
+				Administrators: []string{`CONTOSO\M1$`}, ConfigurationMOF: "BB22",
+				Signals: []LogSignal{{ID: "CheckAdminOnSQL", Log: "FailoverMgr.log", Pattern: "CheckAdminOnSQL has failed"}}},
+			"dp1.contoso.com": {Server: "dp1.contoso.com", Readable: true, Administrators: []string{`contoso\m1$`, `CONTOSO\M2$`}},
+		},
+		bootImages: []BootImage{
+			{PackageID: "ABC00004", Name: "Boot image (x64)", SourcePath: `\\M1.contoso.com\SMS_ABC\osd\boot\x64\boot.wim`},
+			{PackageID: "ABC00020", Name: "Custom WinPE", SourcePath: `\\fs01\osd\winpe.wim`},
+			{PackageID: "ABC00021", Name: "Local", SourcePath: `D:\osd\winpe.wim`},
+		},
 	}
 }

@@ -37,6 +37,9 @@ var examples = map[string]string{
 	"configmgr_components":                   ``,
 	"configmgr_features":                     `store_for_business = true`,
 	"configmgr_reachable":                    `server = "m1.contoso.com"`,
+	"configmgr_server_config":                `servers = ["m1.contoso.com", "m2.contoso.com"]`,
+	"configmgr_site_system_admins":           `accounts = ["CONTOSO\\M1$", "CONTOSO\\M2$"]`,
+	"configmgr_boot_images":                  ``,
 	"configmgr_move_content_library":         `destination = "\\\\files.contoso.com\\SCCMContentLib$\\ABC"`,
 	"configmgr_add_passive":                  "server = \"m2.contoso.com\"\ninstall_directory = \"C:\\\\Program Files\\\\Configuration Manager\"\nsource_option = \"network\"\nsource_path = \"\\\\\\\\m1.contoso.com\\\\SMS_ABC\\\\CD.Latest\"",
 	"configmgr_retry_passive_install":        ``,
@@ -572,6 +575,73 @@ func TestParseDuration(t *testing.T) {
 	for _, in := range []string{"", "d", "xd", "7days", "soon", "-5m", "1d-5m", "999999999d"} {
 		if _, err := ParseDuration(in); err == nil {
 			t.Errorf("ParseDuration(%q): no error", in)
+		}
+	}
+}
+
+// TestFieldFacts: the facts behind the field failure modes (§8).
+func TestFieldFacts(t *testing.T) {
+	site := populatedSite()
+
+	v := run(t, "configmgr_server_config", examples["configmgr_server_config"], site)
+	m1, m2 := v.GetAttr("servers").Index(cty.NumberIntVal(0)), v.GetAttr("servers").Index(cty.NumberIntVal(1))
+	if !getB(v, "all_readable") || !getB(m1, "smb_signing_required") || getB(m2, "sql_native_client") || !getB(m2, "cluster_node") ||
+		getS(m2, "configmgr_version") != "5.00.9122.1000" || getS(m2.GetAttr("signals").Index(cty.NumberIntVal(0)), "id") != "CheckAdminOnSQL" {
+		t.Errorf("server config: %s", steps.Show(v))
+	}
+	v = run(t, "configmgr_server_config", `servers = ["m9.contoso.com"]`, site)
+	if getB(v, "all_readable") || getS(v.GetAttr("servers").Index(cty.NumberIntVal(0)), "error") == "" {
+		t.Errorf("unreadable server: %s", steps.Show(v))
+	}
+
+	// Remote site systems of ABC: dp1 (not m1, m2: site servers).
+	v = run(t, "configmgr_site_system_admins", examples["configmgr_site_system_admins"], site)
+	if getN(v, "checked") != 1 || v.GetAttr("failing").LengthInt() != 0 {
+		t.Errorf("site system admins: %s", steps.Show(v))
+	}
+	if got := site.lastArgs; strings.Join(got, ",") != "dp1.contoso.com" {
+		t.Errorf("ServerConfigs asked for %v, want the remote site systems only", got)
+	}
+	v = run(t, "configmgr_site_system_admins", `accounts = ["CONTOSO\\M1$", "CONTOSO\\M3$"]`, site)
+	if steps.Show(v.GetAttr("failing")) != `["dp1.contoso.com"]` ||
+		steps.Show(v.GetAttr("systems").Index(cty.NumberIntVal(0)).GetAttr("missing")) != `["CONTOSO\\M3$"]` {
+		t.Errorf("missing account: %s", steps.Show(v))
+	}
+	unreadable := populatedSite()
+	delete(unreadable.configs, "dp1.contoso.com")
+	v = run(t, "configmgr_site_system_admins", examples["configmgr_site_system_admins"], unreadable)
+	if steps.Show(v.GetAttr("failing")) != `["dp1.contoso.com"]` {
+		t.Errorf("an unreadable system must fail: %s", steps.Show(v))
+	}
+
+	v = run(t, "configmgr_boot_images", "", site)
+	imgs := v.GetAttr("images")
+	if imgs.LengthInt() != 3 || getS(imgs.Index(cty.NumberIntVal(0)), "source_server") != "m1.contoso.com" ||
+		getS(imgs.Index(cty.NumberIntVal(1)), "source_server") != "fs01" || getS(imgs.Index(cty.NumberIntVal(2)), "source_server") != "" {
+		t.Errorf("boot images: %s", steps.Show(v))
+	}
+}
+
+func TestFieldFactArguments(t *testing.T) {
+	k := kindsByName(t)
+	for _, tc := range []struct{ kind, src, want string }{
+		{"configmgr_server_config", `servers = []`, "servers is empty"},
+		{"configmgr_server_config", `servers = ["not a host"]`, "not a host name"},
+		{"configmgr_site_system_admins", `accounts = []`, "accounts is empty"},
+	} {
+		_, err := k[tc.kind].Run(context.Background(), request(decode(t, k[tc.kind].Spec(), tc.src), populatedSite()))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s %s: err = %v, want %q", tc.kind, tc.src, err, tc.want)
+		}
+	}
+}
+
+func TestUNCHost(t *testing.T) {
+	for in, want := range map[string]string{
+		`\\CM01.contoso.com\SMS_PS1\osd`: "cm01.contoso.com", `//fs01/share`: "fs01", `D:\osd`: "", ``: "", `\\host`: "host",
+	} {
+		if got := UNCHost(in); got != want {
+			t.Errorf("UNCHost(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -211,8 +211,24 @@ ORDER BY 1, 2, 3;`,
 Not detected from the database (always false from the live backend; declare them with the step's arguments): store_for_business, pre_production_client, boot_media_in_use.`,
 }
 
+// QueryBootImages reads the boot image packages and their sources
+// (configmgr_boot_images, F10: after a promotion the default boot images
+// still name the old active server as their package source).
+var QueryBootImages = Query{
+	Name: "boot_images",
+	Text: `SELECT p.PackageID, p.Name, ISNULL(p.PkgSourcePath, N'') AS PkgSourcePath
+FROM v_Package p
+WHERE p.PackageType = 258 AND p.SourceSite = @site
+ORDER BY p.PackageID;`,
+	Params: []QueryParam{siteParam},
+	Notes: `source: domain reference §2.3 P18 (v_Package.PkgSourcePath), §8 F10 ([DOC] release notes 1810: default boot images keep the old site server as source).
+[COMMUNITY] PackageType 258 = boot image package (the SMS_PackageBaseclass PackageType values community reports use: 0 package, 3 driver, 4 task sequence, 257 OS image, 258 boot image, 259 OS upgrade).
+[UNVERIFIED] v_Package.SourceSite as the site that owns the package (the column exists in the SDK's SMS_Package; its view name is assumed).`,
+}
+
 // Queries lists every query of the live backend, for tests and docs.
 var Queries = []Query{
 	QuerySite, QueryHierarchy, QuerySiteServers, QueryRoles, QueryReplication,
 	QueryUpdates, QueryDistributions, QueryProviders, QueryComponents, QueryFeatures,
+	QueryBootImages,
 }

@@ -206,3 +206,48 @@ var ScriptContentLibraryFallback = Script{
 $response.value | Select-Object -First 1 -Property SiteCode, ContentLibraryLocation, ContentLibraryMoveProgress, ContentLibraryStatus`,
 	Params: []ScriptParam{{Name: "Uri", Doc: "the AdminService request above"}},
 }
+
+// ParamServers is the comma-separated server list of ScriptServerConfig.
+const ParamServers = "Servers"
+
+// ScriptServerConfig reads each server's own configuration through
+// PowerShell remoting (configmgr_server_config, configmgr_site_system_admins;
+// domain reference §8). It runs on the runner without the ConfigurationManager
+// module; a server that cannot be reached gives an entry with Error set.
+var ScriptServerConfig = Script{
+	Name: "server_config",
+	Text: `$results = foreach ($server in ($BatonParams.Servers -split ',')) {
+    try {
+        $r = Invoke-Command -ComputerName $server -ErrorAction Stop -ScriptBlock {
+            $ident = Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\SMS\Identification' -ErrorAction SilentlyContinue
+            $setup = Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\SMS\Setup' -ErrorAction SilentlyContinue
+            $dir = if ($ident) { $ident.'Installation Directory' } else { $null }
+            $mof = if ($dir) { Join-Path $dir 'inboxes\clifiles.src\hinv\configuration.mof' } else { $null }
+            $log = if ($dir) { Join-Path $dir 'Logs\FailoverMgr.log' } else { $null }
+            [pscustomobject]@{
+                SqlNativeClient    = [bool](Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\SQLNCLI11' -ErrorAction SilentlyContinue)
+                SmbSigningRequired = [bool](Get-SmbServerConfiguration).RequireSecuritySignature
+                ClusterNode        = [bool](Get-Service -Name ClusSvc -ErrorAction SilentlyContinue)
+                ConfigMgrVersion   = if ($setup) { [string]$setup.'Full Version' } else { '' }
+                Administrators     = @(Get-LocalGroupMember -SID 'S-1-5-32-544' -ErrorAction SilentlyContinue | ForEach-Object { [string]$_.Name })
+                ConfigurationMof   = if ($mof -and (Test-Path -LiteralPath $mof)) { (Get-FileHash -Algorithm SHA256 -LiteralPath $mof).Hash } else { '' }
+                CheckAdminOnSQL    = [bool]($log -and (Test-Path -LiteralPath $log) -and (Select-String -LiteralPath $log -SimpleMatch -Pattern 'CheckAdminOnSQL has failed' -Quiet))
+            }
+        }
+        [pscustomobject]@{ Server = $server; Error = ''; SqlNativeClient = $r.SqlNativeClient; SmbSigningRequired = $r.SmbSigningRequired;
+            ClusterNode = $r.ClusterNode; ConfigMgrVersion = $r.ConfigMgrVersion; Administrators = @($r.Administrators);
+            ConfigurationMof = $r.ConfigurationMof; CheckAdminOnSQL = $r.CheckAdminOnSQL }
+    } catch {
+        [pscustomobject]@{ Server = $server; Error = [string]$_.Exception.Message }
+    }
+}
+@($results)`,
+	Params: []ScriptParam{{Name: ParamServers, Doc: "the servers, comma-separated"}},
+	Notes: `Runs as the runner's account, which needs WinRM access and local admin rights on each server. Source: domain reference §8.
+[UNVERIFIED] SQL Server 2012 Native Client detected by the registry key HKLM\SOFTWARE\Microsoft\SQLNCLI11 (F1, P15).
+[COMMUNITY] SMB signing: Get-SmbServerConfiguration RequireSecuritySignature (F14, Misconfiguration Manager TAKEOVER-7).
+[UNVERIFIED] cluster node: the ClusSvc service exists (every WSFC node, so every Always On AG or FCI node, has it) (F12).
+[UNVERIFIED] installed version: HKLM\SOFTWARE\Microsoft\SMS\Setup "Full Version"; install directory: HKLM\SOFTWARE\Microsoft\SMS\Identification "Installation Directory" (F2, F9).
+[COMMUNITY] configuration.mof at <install dir>\inboxes\clifiles.src\hinv (F9, release notes 1910).
+[ISSUE] "CheckAdminOnSQL has failed" in FailoverMgr.log (SCCMdocs#2290): a SQL permission failure, or the missing Native Client (F1).`,
+}

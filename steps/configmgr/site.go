@@ -45,6 +45,13 @@ type Site interface {
 	Features(ctx context.Context) (Features, error)
 	// Reachable probes a server from the runner (SMB, RPC, AdminService).
 	Reachable(ctx context.Context, server string) (Reachability, error)
+	// ServerConfigs reads each server's own configuration through
+	// PowerShell remoting (§8: F1, F2, F7, F9, F12, F14), one entry per
+	// server in order; a server that cannot be read has Readable false
+	// and Error set, and only a failure of the runner itself is an error.
+	ServerConfigs(ctx context.Context, servers []string) ([]ServerConfig, error)
+	// BootImages returns the boot image packages and their sources (F10).
+	BootImages(ctx context.Context) ([]BootImage, error)
 
 	// Actions. Each returns once the site accepted the request.
 

@@ -16,6 +16,9 @@ type install struct {
 	gen     int
 	running bool
 	stage   string
+	// setupProvider: setup (PSV-04) installed the SMS Provider on the
+	// target, so a retry's prerequisite check does not count it (P07).
+	setupProvider bool
 }
 
 // promotion is a promotion of the passive server (PRP or PRU).
@@ -107,6 +110,11 @@ func (s *Site) MoveContentLibrary(ctx context.Context, destination string) error
 	}
 	if s.lib.status == "moving" {
 		return fmt.Errorf("%s: %w: a content library move to %s is already in progress; wait until ContentLibrary().MoveStatus is done", action, ErrRefused, s.lib.moveTo)
+	}
+	if a := s.active(); a != nil && hasRole(a.roles, configmgr.RoleDistributionPoint) {
+		// The console greys out Manage Content Library and says nothing (F5).
+		s.event("P05", "content library: Manage Content Library is unavailable: the site server %s has the distribution point role (F5)", a.name)
+		return fmt.Errorf("%s: %w: Manage Content Library is unavailable while the site server %s has the distribution point role (P05, F5); move the DP to another server first", action, ErrRefused, a.name)
 	}
 	if strings.EqualFold(strings.TrimRight(dest, `\`), strings.TrimRight(s.lib.location, `\`)) {
 		s.event("P04", "content library: already at %s; nothing to move", dest)
@@ -294,6 +302,9 @@ func (s *Site) runInstall(in *install) {
 	stageFail := func(id string) string {
 		if p, ok := s.problemAt(id, t.name); ok {
 			s.event(id, "install: sim: real cause of the failure: %s (problem %q)", problemKinds[p.kind].cause, p.name)
+			if checkAdminOnSQLKinds[p.kind] {
+				s.logSignal(s.active(), "CheckAdminOnSQL")
+			}
 			return p.message()
 		}
 		return ""
@@ -354,6 +365,9 @@ func (s *Site) runInstall(in *install) {
 				if msg := stageFail("PSV-04"); msg != "" {
 					return msg
 				}
+				if !hasRole(t.roles, configmgr.RoleProvider) {
+					in.setupProvider = true
+				}
 				t.roles = appendUnique(t.roles, configmgr.RoleProvider)
 				s.event("PSV-04", "install: site server setup finished on %s; setup also installed an SMS Provider there (PSV-04, §7.3)", t.name)
 				return ""
@@ -391,19 +405,28 @@ func (s *Site) runInstall(in *install) {
 			in.stage = "done"
 			t.status = configmgr.StatusOK
 			t.components = true
-			t.detail = "Completed: the site server is in passive mode; its components are in standby"
+			t.host.version = s.w.site.version
+			// By design a fresh passive server cannot decrypt site secrets
+			// before it is promoted, so post-installation ends with this
+			// warning (F4).
+			t.detail = "Completed with warning: Validate if the passive site server can be validated by the active site server. Check failovermgr.log on both passive and active site server for details."
 			if p, ok := s.problemAt("PSV-05", t.name); ok {
 				t.detail = p.message()
 				s.event("PSV-05", "install: sim: post-installation warning cause: %s (problem %q)", problemKinds[p.kind].cause, p.name)
 			}
 			s.event("PSV-05", "install: %s is the passive site server, status OK (PSV-05)", t.name)
+			s.lateStages(in)
 		})
 }
 
 // builtinPrereq checks P07, P05 and P06 as the failover manager does.
 func (s *Site) builtinPrereq(t *machine) string {
 	var other []string
+	bySetup := s.install != nil && s.install.target == t && s.install.setupProvider
 	for _, r := range t.roles {
+		if r == configmgr.RoleProvider && bySetup {
+			continue // setup put it there in an earlier attempt
+		}
 		if r != configmgr.RoleSiteServer && r != configmgr.RoleSiteSystem {
 			other = append(other, r)
 		}

@@ -45,6 +45,8 @@ type siteDef struct {
 	maintenance   bool
 	clientVersion string
 	preProdClient string
+	hinvCustom    bool // F9: the hardware inventory's configuration.mof was customized on the active server
+	bootImages    bool // F10: the default boot images exist, with the first active server as source
 }
 
 type machineDef struct {
@@ -52,6 +54,15 @@ type machineDef struct {
 	mode, status, detail string
 	roles                []string
 	online               bool
+	host                 hostDef
+	defRange             hcl.Range // where the fixture declares it (zero when implied)
+}
+
+// hostDef is what PowerShell remoting reads on a server (§8).
+type hostDef struct {
+	remoting, nativeClient, smbSigning, clusterNode bool
+	version                                         string   // installed ConfigMgr version, "" for none
+	adminsMissing                                   []string // site servers whose accounts are not local admins here (F7)
 }
 
 type relatedDef struct {
@@ -152,7 +163,7 @@ var updateStates = map[string]int{
 // Several messages are misleading on purpose, as in the product (§7.1,
 // §7.8); the event log names the real cause.
 type problemKind struct {
-	stage   string // "PSV-01" prerequisite, "PSV-02", "PSV-03", "PSV-04", "PSV-05"
+	stage   string // "PSV-01" prerequisite, "PSV-02", "PSV-03", "PSV-04", "PSV-05", "PSV-LATE" (after OK, F3)
 	message string // the console/FailoverMgr.log text
 	cause   string // what is really wrong
 }
@@ -185,6 +196,9 @@ var problemKinds = map[string]problemKind{
 	"wsus_console_missing": {"PSV-04",
 		"Installation failed: site server setup failed on the target; see ConfigMgrSetup.log (WSUS Administration Console not found)",
 		"the WSUS Administration Console is not installed on the target (§7.8)"},
+	"late_stage_blip": {"PSV-LATE",
+		"Installation failed: stage 15, validate access to the remote site systems: SiteComp on the passive site server could not read install.map from the active site server (see hman.log and sitecomp.log on the active server)",
+		"an SMB or content library blip during the asynchronous stages 14/15, after the server showed OK; ConfigMgr does not retry by itself (F3)"},
 	"not_admin_on_site_systems": {"PSV-05",
 		"Completed with warning: the active site server could not validate the passive site server; check FailoverMgr.log on both site servers",
 		"the target's computer account is not a local administrator on every remote site system (P19, §7.2)"},
@@ -194,6 +208,7 @@ var problemKinds = map[string]problemKind{
 var eventKinds = map[string]bool{
 	"server_offline": true, "server_online": true, "fix_problem": true,
 	"sql_down": true, "sql_up": true, "link_state": true,
+	"provider_removed": true, // an administrator removed the server's SMS Provider (Setup > Site Maintenance, F11)
 }
 
 // Promotion stages a fixture may fail.
@@ -259,12 +274,60 @@ func isUNC(p string) bool { return strings.HasPrefix(normUNC(p), `\\`) }
 // to ds with their source position. It returns nil when it found errors.
 func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 	before := len(ds.Diagnostics)
-	w := &world{durations: DefaultDurations()}
+	c := &compiler{ds: ds, b: b, scen: scen, w: &world{durations: DefaultDurations()}}
+	if !c.site() {
+		return nil
+	}
+	c.related()
+	c.servers()
+	c.library()
+	c.links()
+	c.updates()
+	c.distributions()
+	c.components()
+	c.features()
+	probNames := c.problems()
+	c.timeline(probNames)
+	c.durations()
+	c.promotionFailure()
+	if len(ds.Diagnostics) > before {
+		return nil
+	}
+	return c.w
+}
 
-	// Site.
+// compiler holds what compile's parts share: the diagnostics, the merged
+// body, the world being built, the site codes and the servers by name.
+type compiler struct {
+	ds     *diagSet
+	b      *bodySpec
+	scen   hcl.Range
+	w      *world
+	codes  map[string]bool
+	byName map[string]int
+}
+
+// known tells whether name is a server of the fixture.
+func (c *compiler) known(name string) bool {
+	_, ok := c.byName[strings.ToLower(name)]
+	return ok
+}
+
+// machineNames lists the fixture's servers, for messages.
+func (c *compiler) machineNames() string {
+	m := map[string]bool{}
+	for n := range c.byName {
+		m[n] = true
+	}
+	return knownList(m)
+}
+
+// site checks the site block; false when there is none.
+func (c *compiler) site() bool {
+	ds, w, b, scen := c.ds, c.w, c.b, c.scen
 	if b.Site == nil {
 		ds.add(scen, "Missing site block", `the fixture (or this scenario) needs a site { code = "PS1" type = "primary" ... } block`)
-		return nil
+		return false
 	}
 	s := b.Site
 	w.site = siteDef{
@@ -278,6 +341,8 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 		maintenance:   boolv(s.Maintenance, false),
 		clientVersion: str(s.ClientVersion, ""),
 		preProdClient: str(s.PreProductionClient, ""),
+		hinvCustom:    boolv(s.HinvCustomized, false),
+		bootImages:    boolv(s.DefaultBootImages, false),
 	}
 	if !siteCodeRE.MatchString(w.site.code) {
 		ds.add(s.DefRange, "Invalid site code", fmt.Sprintf("site code %q must be three letters or digits, e.g. \"PS1\"", w.site.code))
@@ -295,7 +360,13 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 	}
 	codes := map[string]bool{w.site.code: true}
 
-	// Related sites (codes first, so that servers may name them).
+	c.codes = codes
+	return true
+}
+
+// related checks the related sites (codes first, so that servers may name them).
+func (c *compiler) related() {
+	ds, w, b, s, codes := c.ds, c.w, c.b, c.b.Site, c.codes
 	for _, r := range b.RelatedSites {
 		code := strings.ToUpper(r.Code)
 		if !siteCodeRE.MatchString(code) {
@@ -334,8 +405,60 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 	if w.site.parent != "" && !codes[w.site.parent] {
 		ds.add(s.DefRange, "Unknown parent site", fmt.Sprintf("parent %q is not a related_site of this fixture (known: %s)", w.site.parent, knownList(codes)))
 	}
+}
 
-	// Servers.
+// serverMode checks a server's mode ("" for none) and counts the active
+// and passive site servers, of which a site has one each at most.
+func (c *compiler) serverMode(m *serverSpec, md machineDef, actives, passives *int) string {
+	ds, w := c.ds, c.w
+	switch md.mode {
+	case "none":
+		return ""
+	case configmgr.ModeActive, configmgr.ModePassive:
+		if md.site != w.site.code {
+			ds.add(m.DefRange, "Site server of another site", fmt.Sprintf("server %q: only servers of site %s have a mode; describe the other site's server with related_site", m.Name, w.site.code))
+		}
+		if md.mode == configmgr.ModeActive {
+			*actives++
+			if *actives == 2 {
+				ds.add(m.DefRange, "Second active site server", fmt.Sprintf("server %q: site %s already has an active site server; exactly one server has mode = \"active\"", m.Name, w.site.code))
+			}
+		} else {
+			*passives++
+			if *passives == 2 {
+				ds.add(m.DefRange, "Second passive site server", fmt.Sprintf("server %q: a site has at most one passive site server (P03)", m.Name))
+			}
+		}
+	default:
+		ds.add(m.DefRange, "Invalid mode", fmt.Sprintf("server %q: mode %q must be \"active\", \"passive\" or \"none\"", m.Name, md.mode))
+	}
+	return md.mode
+}
+
+// serverRoles checks a server's roles and returns their canonical names.
+func (c *compiler) serverRoles(m *serverSpec) []string {
+	if m.Roles == nil {
+		return nil
+	}
+	var roles []string
+	for _, r := range *m.Roles {
+		n, ok := canonicalRole(r)
+		if !ok {
+			c.ds.add(m.DefRange, "Unknown role", fmt.Sprintf("server %q: role %q; use an alias (%s) or a v_SystemResourceList name such as \"SMS Management Point\"", m.Name, r, aliasList()))
+			continue
+		}
+		if n == configmgr.RoleSiteServer || n == configmgr.RoleSiteSystem {
+			c.ds.add(m.DefRange, "Implied role", fmt.Sprintf("server %q: %q is implied (by mode, or by having any role); remove it from roles", m.Name, n))
+			continue
+		}
+		roles = appendUnique(roles, n)
+	}
+	return roles
+}
+
+// servers checks the servers and adds the implied ones (SQL Server, related site servers).
+func (c *compiler) servers() {
+	ds, w, b, scen, codes := c.ds, c.w, c.b, c.scen, c.codes
 	byName := map[string]int{}
 	actives, passives := 0, 0
 	for _, m := range b.Servers {
@@ -352,44 +475,13 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 		if !codes[md.site] {
 			ds.add(m.DefRange, "Unknown site", fmt.Sprintf("server %q: site %q is not a site of this fixture (known: %s)", m.Name, md.site, knownList(codes)))
 		}
-		switch md.mode {
-		case "none":
-			md.mode = ""
-		case configmgr.ModeActive, configmgr.ModePassive:
-			if md.site != w.site.code {
-				ds.add(m.DefRange, "Site server of another site", fmt.Sprintf("server %q: only servers of site %s have a mode; describe the other site's server with related_site", m.Name, w.site.code))
-			}
-			if md.mode == configmgr.ModeActive {
-				actives++
-				if actives == 2 {
-					ds.add(m.DefRange, "Second active site server", fmt.Sprintf("server %q: site %s already has an active site server; exactly one server has mode = \"active\"", m.Name, w.site.code))
-				}
-			} else {
-				passives++
-				if passives == 2 {
-					ds.add(m.DefRange, "Second passive site server", fmt.Sprintf("server %q: a site has at most one passive site server (P03)", m.Name))
-				}
-			}
-		default:
-			ds.add(m.DefRange, "Invalid mode", fmt.Sprintf("server %q: mode %q must be \"active\", \"passive\" or \"none\"", m.Name, md.mode))
-		}
+		md.mode = c.serverMode(&m, md, &actives, &passives)
+		md.host = c.serverHost(&m, md)
+		md.defRange = m.DefRange
 		if !serverStatuses[md.status] {
 			ds.add(m.DefRange, "Invalid status", fmt.Sprintf("server %q: status %q must be one of %s", m.Name, md.status, knownList(serverStatuses)))
 		}
-		if m.Roles != nil {
-			for _, r := range *m.Roles {
-				n, ok := canonicalRole(r)
-				if !ok {
-					ds.add(m.DefRange, "Unknown role", fmt.Sprintf("server %q: role %q; use an alias (%s) or a v_SystemResourceList name such as \"SMS Management Point\"", m.Name, r, aliasList()))
-					continue
-				}
-				if n == configmgr.RoleSiteServer || n == configmgr.RoleSiteSystem {
-					ds.add(m.DefRange, "Implied role", fmt.Sprintf("server %q: %q is implied (by mode, or by having any role); remove it from roles", m.Name, n))
-					continue
-				}
-				md.roles = appendUnique(md.roles, n)
-			}
-		}
+		md.roles = c.serverRoles(&m)
 		byName[name] = len(w.machines)
 		w.machines = append(w.machines, md)
 	}
@@ -404,7 +496,8 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 		if !ok {
 			i = len(w.machines)
 			byName[name] = i
-			w.machines = append(w.machines, machineDef{name: name, site: site, status: configmgr.StatusOK, online: true})
+			w.machines = append(w.machines, machineDef{name: name, site: site, status: configmgr.StatusOK, online: true,
+				host: hostDef{remoting: true, nativeClient: true, smbSigning: true}})
 		}
 		w.machines[i].roles = appendUnique(w.machines[i].roles, role)
 	}
@@ -412,16 +505,43 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 	for _, r := range w.related {
 		ensure(r.server, r.code, configmgr.RoleSiteServer)
 	}
-	known := func(name string) bool { _, ok := byName[strings.ToLower(name)]; return ok }
-	machineNames := func() string {
-		m := map[string]bool{}
-		for n := range byName {
-			m[n] = true
-		}
-		return knownList(m)
-	}
+	c.byName = byName
+	c.checkAdminsMissing()
+}
 
-	// Content library.
+// serverHost reads what PowerShell remoting sees on a server. A site
+// server has the site's version unless the fixture says otherwise.
+func (c *compiler) serverHost(m *serverSpec, md machineDef) hostDef {
+	h := hostDef{
+		remoting: boolv(m.Remoting, true), nativeClient: boolv(m.SQLNativeClient, true),
+		smbSigning: boolv(m.SMBSigning, true), clusterNode: boolv(m.ClusterNode, false),
+		version: str(m.Version, ""),
+	}
+	if m.Version == nil && md.mode != "" && md.status != configmgr.StatusInstalling {
+		h.version = c.w.site.version
+	}
+	if m.AdminsMissing != nil {
+		for _, a := range *m.AdminsMissing {
+			h.adminsMissing = appendUnique(h.adminsMissing, strings.ToLower(strings.TrimSpace(a)))
+		}
+	}
+	return h
+}
+
+// checkAdminsMissing reports admins_missing entries that name no server.
+func (c *compiler) checkAdminsMissing() {
+	for _, md := range c.w.machines {
+		for _, a := range md.host.adminsMissing {
+			if !c.known(a) {
+				c.ds.add(md.defRange, "Unknown server", fmt.Sprintf("server %q: admins_missing names %q, which is not a server of this fixture (known: %s)", md.name, a, c.machineNames()))
+			}
+		}
+	}
+}
+
+// library checks the content library.
+func (c *compiler) library() {
+	ds, w, b, scen := c.ds, c.w, c.b, c.scen
 	if b.ContentLibrary == nil {
 		ds.add(scen, "Missing content_library block", `describe the content library: content_library { location = "\\\\fs01\\cmcontent\\PS1" size_gb = 250 }`)
 	} else {
@@ -447,8 +567,11 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 			ds.add(c.DefRange, "Invalid move_progress", "move_progress is the percentage already moved: 0 to 99")
 		}
 	}
+}
 
-	// Replication links.
+// links checks the replication links.
+func (c *compiler) links() {
+	ds, w, b, codes := c.ds, c.w, c.b, c.codes
 	for _, l := range b.Links {
 		ld := linkDef{
 			name: l.Name, from: strings.ToUpper(str(l.From, "")), to: strings.ToUpper(str(l.To, "")),
@@ -463,8 +586,11 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 		ld.updated = offsetAttr(ds, l.Updated, l.UpdatedRange, l.DefRange, "-5m")
 		w.links = append(w.links, ld)
 	}
+}
 
-	// Updates.
+// updates checks the Updates and Servicing history.
+func (c *compiler) updates() {
+	ds, w, b := c.ds, c.w, c.b
 	for _, u := range b.Updates {
 		ud := updateDef{name: u.Name, version: str(u.Version, ""), state: strings.ToLower(str(u.State, "installed"))}
 		if _, ok := updateStates[ud.state]; !ok {
@@ -476,8 +602,11 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 		ud.at = offsetAttr(ds, u.At, u.AtRange, u.DefRange, "0m")
 		w.updates = append(w.updates, ud)
 	}
+}
 
-	// Distributions.
+// distributions checks the content distributions.
+func (c *compiler) distributions() {
+	ds, w, b, known, machineNames, byName := c.ds, c.w, c.b, c.known, c.machineNames, c.byName
 	for _, d := range b.Distributions {
 		dd := distDef{
 			pkg: str(d.Package, d.Name), server: strings.ToLower(str(d.Server, "")),
@@ -500,8 +629,11 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 		}
 		w.dists = append(w.dists, dd)
 	}
+}
 
-	// Component overrides.
+// components checks the component status overrides.
+func (c *compiler) components() {
+	ds, w, b, known, machineNames := c.ds, c.w, c.b, c.known, c.machineNames
 	for _, c := range b.Components {
 		cd := compDef{server: strings.ToLower(c.Server), name: strings.ToUpper(c.Name), status: intv(c.Status, 0), available: boolv(c.Available, true)}
 		if !known(cd.server) {
@@ -512,8 +644,11 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 		}
 		w.comps = append(w.comps, cd)
 	}
+}
 
-	// Features.
+// features reads the site features.
+func (c *compiler) features() {
+	ds, w, b := c.ds, c.w, c.b
 	w.features = configmgr.Features{DPCertificateMode: "self-signed"}
 	if f := b.Features; f != nil {
 		w.features = configmgr.Features{
@@ -531,8 +666,11 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 	if w.features.PreProductionClient && w.site.preProdClient == "" {
 		w.site.preProdClient = w.site.clientVersion + "-preprod"
 	}
+}
 
-	// Problems.
+// problems checks the problems and returns their names.
+func (c *compiler) problems() map[string]bool {
+	ds, w, b, known, machineNames := c.ds, c.w, c.b, c.known, c.machineNames
 	probNames := map[string]bool{}
 	for _, p := range b.Problems {
 		pd := problemDef{name: p.Name, kind: str(p.Kind, ""), server: strings.ToLower(str(p.Server, "")), detail: str(p.Detail, "")}
@@ -546,7 +684,12 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 		w.problems = append(w.problems, pd)
 	}
 
-	// Timeline.
+	return probNames
+}
+
+// timeline checks the timeline events, then sorts them by time.
+func (c *compiler) timeline(probNames map[string]bool) {
+	ds, w, b, known, machineNames := c.ds, c.w, c.b, c.known, c.machineNames
 	linkNames := map[string]bool{}
 	for _, l := range w.links {
 		linkNames[l.name] = true
@@ -564,7 +707,7 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 			ds.add(e.AtRange, "Event before the start", fmt.Sprintf("event %q: at must be >= 0; describe the initial state in the blocks instead (e.g. online = false)", e.Name))
 		}
 		switch ed.kind {
-		case "server_offline", "server_online":
+		case "server_offline", "server_online", "provider_removed":
 			if !known(ed.server) {
 				ds.add(e.DefRange, "Unknown server", fmt.Sprintf("event %q: server %q is not a server of this fixture (known: %s)", e.Name, ed.server, machineNames()))
 			}
@@ -586,8 +729,11 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 		w.events = append(w.events, ed)
 	}
 	sort.SliceStable(w.events, func(i, j int) bool { return w.events[i].at < w.events[j].at })
+}
 
-	// Durations.
+// durations reads the simulated durations and bounds the PRU-01 loop.
+func (c *compiler) durations() {
+	ds, w, b, scen := c.ds, c.w, c.b, c.scen
 	if d := b.Durations; d != nil {
 		fields := w.durations.fields()
 		names := make([]string, 0, len(d.Attrs))
@@ -619,7 +765,6 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 		}
 	}
 
-	// The PRU-01 loop schedules one attempt per pru_retry: keep it bounded.
 	if w.durations.PRUWindow/w.durations.PRURetry > maxPRUAttempts {
 		rng := scen
 		if b.Durations != nil {
@@ -628,8 +773,11 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 		ds.add(rng, "Too many PRU-01 attempts", fmt.Sprintf("pru_window / pru_retry is %d; keep it at most %d (the product retries about once a minute for 30 minutes)",
 			w.durations.PRUWindow/w.durations.PRURetry, maxPRUAttempts))
 	}
+}
 
-	// Promotion failure.
+// promotionFailure checks fail_promotion_at and fail_promotion_times.
+func (c *compiler) promotionFailure() {
+	ds, w, b := c.ds, c.w, c.b
 	if b.FailPromotionAt != nil {
 		w.failAt = strings.ToUpper(*b.FailPromotionAt)
 		if !failStages[w.failAt] {
@@ -646,11 +794,6 @@ func compile(ds *diagSet, b *bodySpec, scen hcl.Range) *world {
 			ds.add(b.FailTimesRange, "fail_promotion_times without fail_promotion_at", "say at which stage the promotion fails: fail_promotion_at = \"PRP-05\"")
 		}
 	}
-
-	if len(ds.Diagnostics) > before {
-		return nil
-	}
-	return w
 }
 
 func offsetAttr(ds *diagSet, p *string, rng, def hcl.Range, dflt string) time.Duration {

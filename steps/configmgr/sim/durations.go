@@ -19,6 +19,7 @@ type Durations struct {
 	SourceNetwork time.Duration // source_network: PSV-03b, UNC (or local) source handed to M2
 	Install       time.Duration // install: PSV-04, site server setup on M2
 	PostInstall   time.Duration // post_install: PSV-05
+	LateStages    time.Duration // late_stages: asynchronous stages 14/15 after OK, where F3 regresses
 
 	// Content library move.
 	ContentMovePerGB time.Duration // content_move_per_gb: move time per GB (at least 1m in all)
@@ -55,6 +56,7 @@ func DefaultDurations() Durations {
 		SourceNetwork:      1 * time.Minute,
 		Install:            25 * time.Minute,
 		PostInstall:        5 * time.Minute,
+		LateStages:         8 * time.Minute,
 		ContentMovePerGB:   20 * time.Second,
 		ContentMoveFail:    1 * time.Minute,
 		PRP:                [7]time.Duration{2 * time.Minute, 1 * time.Minute, 3 * time.Minute, 1 * time.Minute, 3 * time.Minute, 2 * time.Minute, 2 * time.Minute},
@@ -81,6 +83,7 @@ func (d *Durations) fields() map[string]*time.Duration {
 		"source_network":       &d.SourceNetwork,
 		"install":              &d.Install,
 		"post_install":         &d.PostInstall,
+		"late_stages":          &d.LateStages,
 		"content_move_per_gb":  &d.ContentMovePerGB,
 		"content_move_fail":    &d.ContentMoveFail,
 		"pru_retry":            &d.PRURetry,

@@ -3,6 +3,8 @@ package sim_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,6 +30,8 @@ type facts struct {
 	providers  []configmgr.Provider
 	components []configmgr.Component
 	features   configmgr.Features
+	configs    map[string]configmgr.ServerConfig // cm01, cm02, dp02, sql01
+	bootImages []configmgr.BootImage
 	errs       []error
 }
 
@@ -57,7 +61,24 @@ func readFacts(ctx context.Context, s configmgr.Site) facts {
 	add(err)
 	f.features, err = s.Features(ctx)
 	add(err)
+	f.bootImages, err = s.BootImages(ctx)
+	add(err)
+	cfgs, err := s.ServerConfigs(ctx, []string{cm01, cm02, "dp02.contoso.com", "sql01.contoso.com"})
+	add(err)
+	f.configs = map[string]configmgr.ServerConfig{}
+	for _, c := range cfgs {
+		f.configs[c.Server] = c
+	}
 	return f
+}
+
+func (f facts) component(server, name string) (configmgr.Component, bool) {
+	for _, c := range f.components {
+		if c.Server == server && c.Name == name {
+			return c, true
+		}
+	}
+	return configmgr.Component{}, false
 }
 
 func (f facts) hasRole(site, server, role string) bool {
@@ -269,10 +290,75 @@ func TestFactsPerScenario(t *testing.T) {
 			}
 		},
 		"sql-down": func(t *testing.T, f facts) {
-			for i, err := range f.errs {
+			// Every fact of the site database fails; PowerShell remoting
+			// (the last read) does not need it.
+			for i, err := range f.errs[:len(f.errs)-1] {
 				if !errors.Is(err, sim.ErrDatabaseUnavailable) {
 					t.Errorf("fact %d: %v", i, err)
 				}
+			}
+			if err := f.errs[len(f.errs)-1]; err != nil || !f.configs[cm02].Readable {
+				t.Errorf("server configuration without the database: %v, %+v", err, f.configs[cm02])
+			}
+		},
+		"passive-install-not-sysadmin": func(t *testing.T, f facts) {
+			if c := f.configs[cm02]; !c.Readable || !c.SQLNativeClient || len(c.Signals) != 0 {
+				t.Errorf("cm02 before the install: %+v", c)
+			}
+		},
+		"passive-regresses-after-ready": func(t *testing.T, f facts) {
+			if diff := cmp.Diff(onlyActive, servers(f)); diff != "" {
+				t.Errorf("servers %s", diff)
+			}
+		},
+		"passive-lags-site-version": func(t *testing.T, f facts) {
+			if diff := cmp.Diff(healthyServers, servers(f)); diff != "" {
+				t.Errorf("a lagging passive still shows OK: %s", diff)
+			}
+			if f.configs[cm02].ConfigMgrVersion != "5.00.9128.1000" || f.configs[cm01].ConfigMgrVersion != f.site.Version {
+				t.Errorf("versions: cm01 %q, cm02 %q, site %q", f.configs[cm01].ConfigMgrVersion, f.configs[cm02].ConfigMgrVersion, f.site.Version)
+			}
+		},
+		"site-system-admin-missing": func(t *testing.T, f facts) {
+			admins := f.configs["dp02.contoso.com"].Administrators
+			if !slices.Contains(admins, `CONTOSO\CM01$`) || slices.Contains(admins, `CONTOSO\CM02$`) {
+				t.Errorf("dp02 administrators %v", admins)
+			}
+			if c, ok := f.component(cm01, "SMS_SITE_SYSTEM_STATUS_SUMMARIZER"); ok && c.Status == 2 {
+				t.Errorf("cm01 has its rights: %+v", c)
+			}
+		},
+		"scp-on-passive": func(t *testing.T, f facts) {
+			if c, ok := f.component(cm02, "SMS_CLOUD_SERVICES_MANAGER"); !ok || c.Status != 2 || c.Available {
+				t.Errorf("SMS_CLOUD_SERVICES_MANAGER on the passive with the SCP: %+v", c)
+			}
+		},
+		"hinv-customized": func(t *testing.T, f facts) {
+			if a, p := f.configs[cm01].ConfigurationMOF, f.configs[cm02].ConfigurationMOF; a == "" || p == "" || a == p {
+				t.Errorf("configuration.mof: cm01 %q, cm02 %q", a, p)
+			}
+		},
+		"default-boot-images": func(t *testing.T, f facts) {
+			if len(f.bootImages) != 2 || !strings.HasPrefix(f.bootImages[0].SourcePath, `\\cm01.contoso.com\SMS_PS1\`) {
+				t.Errorf("boot images %+v", f.bootImages)
+			}
+		},
+		"passive-on-cluster-node": func(t *testing.T, f facts) {
+			if !f.configs[cm02].ClusterNode || f.configs[cm01].ClusterNode {
+				t.Errorf("cluster nodes: cm01 %v, cm02 %v", f.configs[cm01].ClusterNode, f.configs[cm02].ClusterNode)
+			}
+		},
+		"provider-removed-by-hand": func(t *testing.T, f facts) {
+			if diff := cmp.Diff(healthyServers, servers(f)); diff != "" {
+				t.Errorf("servers %s", diff)
+			}
+			if up, ok := f.provider(cm02); !ok || !up {
+				t.Errorf("cm02's provider is there until 30m: %+v", f.providers)
+			}
+		},
+		"smb-signing-not-required": func(t *testing.T, f facts) {
+			if f.configs[cm01].SMBSigningRequired || !f.configs[cm02].SMBSigningRequired {
+				t.Errorf("SMB signing: cm01 %v, cm02 %v", f.configs[cm01].SMBSigningRequired, f.configs[cm02].SMBSigningRequired)
 			}
 		},
 		"provider-only-on-active": func(t *testing.T, f facts) {
@@ -323,7 +409,7 @@ func activeOffline(t *testing.T, f facts) {
 
 func TestScenarioCoverage(t *testing.T) {
 	// Every contoso scenario has a facts check above.
-	if n := len(contosoFixture(t).Scenarios()); n != 24 {
+	if n := len(contosoFixture(t).Scenarios()); n != 34 {
 		t.Fatalf("%d scenarios; add the new ones to TestFactsPerScenario", n)
 	}
 }

@@ -3,7 +3,6 @@ package sim
 import (
 	"errors"
 	"fmt"
-	"github.com/batonhq/baton/internal/inputfile"
 	"io/fs"
 	"path"
 	"reflect"
@@ -12,7 +11,9 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/batonhq/baton/engine/lang"
+	"github.com/batonhq/baton/internal/inputfile"
 )
 
 // maxFixtureSize bounds a fixture file; real ones are a few kilobytes.
@@ -164,7 +165,9 @@ func parseFixture(src []byte, filename string) (f *Fixture, err error) {
 	if len(src) > maxFixtureSize {
 		return nil, fmt.Errorf("%s is %d bytes; fixtures are limited to %d", filename, len(src), maxFixtureSize)
 	}
-	file, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	// lang.ParseConfig checks nesting depth and expression size before
+	// hcl parses, so a hostile fixture cannot take the machine.
+	file, diags := lang.ParseConfig(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, &FixtureError{Diags: diags}
 	}
@@ -299,6 +302,8 @@ type siteSpec struct {
 	Maintenance         *bool     `hcl:"maintenance,optional"`
 	ClientVersion       *string   `hcl:"client_version,optional"`
 	PreProductionClient *string   `hcl:"pre_production_client_version,optional"`
+	HinvCustomized      *bool     `hcl:"hinv_customized,optional"`
+	DefaultBootImages   *bool     `hcl:"default_boot_images,optional"`
 	DefRange            hcl.Range `hcl:",def_range"`
 }
 
@@ -312,6 +317,14 @@ type serverSpec struct {
 	Online   *bool     `hcl:"online,optional"`
 	Remove   *bool     `hcl:"remove,optional"`
 	DefRange hcl.Range `hcl:",def_range"`
+
+	// What PowerShell remoting reads on the server (§8).
+	Remoting        *bool     `hcl:"remoting,optional"`
+	SQLNativeClient *bool     `hcl:"sql_native_client,optional"`
+	SMBSigning      *bool     `hcl:"smb_signing_required,optional"`
+	ClusterNode     *bool     `hcl:"cluster_node,optional"`
+	Version         *string   `hcl:"version,optional"`
+	AdminsMissing   *[]string `hcl:"admins_missing,optional"`
 }
 
 type relatedSiteSpec struct {

@@ -36,7 +36,7 @@ func TestAddPassiveInstallsStageByStage(t *testing.T) {
 				{7 * m, cm02, "passive", "Installing", tc.stage3},
 				{7*m + src, cm02, "passive", "Installing", "PSV-04"},
 				{tc.done - time.Second, cm02, "passive", "Installing", "PSV-05"},
-				{tc.done, cm02, "passive", "OK", "passive mode"},
+				{tc.done, cm02, "passive", "OK", "Completed with warning"},
 				{tc.done, cm01, "active", "OK", ""},
 			})
 			r.eventAt("PSV-D2", 4*m)

@@ -84,7 +84,9 @@ func TestContosoScenarioList(t *testing.T) {
 		"active-offline-back-in-10m", "active-offline-for-good", "active-offline-returns-after-45m",
 		"promotion-fails-midway", "promotion-fails-twice", "passive-install-prereq-fails", "passive-install-account-not-admin",
 		"content-library-move-in-progress", "scp-on-site-server", "content-distribution-in-progress",
-		"dp-pki-certificates", "store-for-business", "pre-production-client", "sql-down", "provider-only-on-active"}
+		"dp-pki-certificates", "store-for-business", "pre-production-client", "sql-down", "provider-only-on-active",
+		"passive-install-not-sysadmin", "passive-regresses-after-ready", "passive-lags-site-version", "site-system-admin-missing",
+		"scp-on-passive", "hinv-customized", "default-boot-images", "passive-on-cluster-node", "smb-signing-not-required", "provider-removed-by-hand"}
 	got := contosoFixture(t).Scenarios()
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("scenarios\n got %v\nwant %v", got, want)
@@ -148,6 +150,9 @@ func TestLoadMalformed(t *testing.T) {
 		{"missing content library", strings.Replace(baseFixture, "content_library {\n  location = \"\\\\\\\\fs\\\\content\\\\AB1\"\n}", "", 1) + scen, []string{"content_library"}},
 		{"variables", baseFixture + "fail_promotion_at = var.x\n" + scen, []string{"bad.hcl:17:", "Variables not allowed"}},
 		{"problem kind in scenario", baseFixture + "scenario \"s\" {\n  description = \"d\"\n  problem \"p\" {\n    kind = \"gremlins\"\n  }\n}\n", []string{"bad.hcl:19:", "gremlins"}},
+		// The nesting limit of lang.ParseConfig answers before hcl parses
+		// (issue 20): 100,000 open brackets would overflow hcl's stack.
+		{"nesting too deep", baseFixture + "inputs = { a = " + strings.Repeat("[", 100000) + "\n" + scen, []string{"bad.hcl:17:", "nest"}},
 		{"remove active in scenario", baseFixture + "scenario \"s\" {\n  description = \"d\"\n  server \"a.example.com\" {\n    remove = true\n  }\n}\n", []string{"bad.hcl:17:", "no server with mode"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -76,6 +76,8 @@ type Server struct {
 	Status string // console status, "" for other systems
 	Detail string
 	Roles  []string
+	// Version is the installed ConfigMgr version, "" when none (F2).
+	Version string
 }
 
 // PostPromotion is what a promotion left to do (§5).
@@ -130,6 +132,7 @@ type Site struct {
 	closed   bool
 
 	serverName    string // v_Site.ServerName
+	firstActive   string // the active site server at the start (F9, F10)
 	sqlDown       bool
 	machines      []*machine
 	byName        map[string]*machine
@@ -158,6 +161,8 @@ type machine struct {
 	demotePending        bool // old active after a forced promotion
 	demoteGen            int
 	removing             bool
+	host                 hostDef               // what PowerShell remoting reads (§8)
+	signals              []configmgr.LogSignal // known lines in its ConfigMgr logs
 }
 
 type library struct {
@@ -245,6 +250,7 @@ func New(f *Fixture, scenario string, clk steps.Clock) (*Site, error) {
 		m := &machine{
 			name: md.name, site: md.site, online: md.online, mode: md.mode,
 			status: md.status, detail: md.detail, roles: append([]string(nil), md.roles...),
+			host: md.host,
 		}
 		if m.mode == "" {
 			m.status = ""
@@ -257,6 +263,7 @@ func New(f *Fixture, scenario string, clk steps.Clock) (*Site, error) {
 		s.machines = append(s.machines, m)
 		s.byName[m.name] = m
 	}
+	s.firstActive = s.serverName
 	s.lib = library{location: w.library.location, sizeGB: w.library.sizeGB}
 	if w.library.moveTo != "" {
 		total := s.moveDuration()
@@ -726,9 +733,20 @@ func (s *Site) components() []configmgr.Component {
 				}
 				add(m, "SMS_CLOUD_SERVICES_MANAGER", cs)
 			}
+			if m.mode == configmgr.ModeActive && s.siteSystemsMissing(m) {
+				// F7: it cannot reach a remote site system that lacks its
+				// account (listed only then, like the other generated
+				// components, which are those a runbook looks at).
+				add(m, "SMS_SITE_SYSTEM_STATUS_SUMMARIZER", 2)
+			}
 		}
 		if hasRole(m.roles, configmgr.RoleProvider) {
 			add(m, "SMS_REST_PROVIDER", 0)
+		}
+		if m.mode == configmgr.ModePassive && hasRole(m.roles, configmgr.RoleServiceConnection) {
+			// F8: the service connection point beside the passive server
+			// never starts (1806 release note).
+			out = append(out, configmgr.Component{Server: m.name, Name: "SMS_CLOUD_SERVICES_MANAGER", Status: 2})
 		}
 		if hasRole(m.roles, configmgr.RoleManagementPoint) {
 			add(m, "SMS_MP_CONTROL_MANAGER", 0)
@@ -803,7 +821,7 @@ func (s *Site) Snapshot() State {
 		Providers: s.providers(), Components: s.components(), Features: s.w.features,
 	}
 	for _, m := range s.machines {
-		st.Servers = append(st.Servers, Server{Name: m.name, Site: m.site, Online: m.online, Mode: m.mode, Status: m.status, Detail: m.detail, Roles: m.allRoles()})
+		st.Servers = append(st.Servers, Server{Name: m.name, Site: m.site, Online: m.online, Mode: m.mode, Status: m.status, Detail: m.detail, Roles: m.allRoles(), Version: m.host.version})
 	}
 	if in := s.install; in != nil && in.running {
 		st.Operations = append(st.Operations, fmt.Sprintf("passive install of %s: %s", in.target.name, in.stage))
@@ -878,6 +896,19 @@ func (s *Site) applyTimeline(e eventDef) {
 		if m.demotePending {
 			s.startDemotion(m)
 		}
+	case "provider_removed":
+		m := s.machine(e.server)
+		if m == nil || !hasRole(m.roles, configmgr.RoleProvider) {
+			return
+		}
+		var keep []string
+		for _, r := range m.roles {
+			if r != configmgr.RoleProvider {
+				keep = append(keep, r)
+			}
+		}
+		m.roles = keep
+		s.event("RMV", "timeline: the SMS Provider on %s was removed through Setup > Site Maintenance (%s, F11)", m.name, e.name)
 	case "fix_problem":
 		if p := s.problems[e.problem]; p != nil && !p.fixed {
 			p.fixed = true
