@@ -44,7 +44,7 @@ func TestRehearseCLI(t *testing.T) {
 		contains []string // in stdout+stderr
 	}{
 		{"healthy", []string{"runbooks/planned_promotion.hcl", "--site", "contoso", "--approve-all"}, exitOK,
-			[]string{"WOULD SUCCEED", "14m0s of virtual time"}},
+			[]string{"WOULD SUCCEED", "19m0s of virtual time"}},
 		{"timed answers", []string{"runbooks/planned_promotion.hcl", "--site", "contoso", "--approve-all", "--approval-delay", "5m", "--approvals", timed}, exitOK,
 			[]string{"T+5m0s", "T+1h15m0s  cab: approved by cab-chair, configmgr-service-owner"}},
 		{"answers after the expiry", []string{"runbooks/planned_promotion.hcl", "--site", "contoso", "--approve-all", "--approvals", late}, exitError,

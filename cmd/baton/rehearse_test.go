@@ -31,8 +31,8 @@ func TestRehearseProgress(t *testing.T) {
 		{"live stream", []string{"-v"}, exitOK, []string{"WOULD SUCCEED"},
 			[]string{"[T+0s] waiting for switch_complete: 45m0s left; first poll: condition not yet true",
 				"[T+13m0s] still waiting for switch_complete: 13m0s elapsed, 32m0s left, last: condition not yet true",
-				"[T+14m0s] wait switch_complete: succeeded in 14m0s"}, 13, false, false},
-		{"json with the live stream", []string{"-json", "-v"}, exitOK, nil, []string{"wait switch_complete: started"}, 13, true, false},
+				"[T+19m0s] wait switch_complete: succeeded in 19m0s"}, 18, false, false},
+		{"json with the live stream", []string{"-json", "-v"}, exitOK, nil, []string{"wait switch_complete: started"}, 18, true, false},
 		{"json", []string{"-json"}, exitOK, nil, nil, 0, true, true},
 		{"v and quiet", []string{"-v", "--quiet"}, exitError, nil, []string{"-v streams the live progress and --quiet asks for none"}, 0, false, false},
 	}

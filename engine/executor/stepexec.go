@@ -732,7 +732,9 @@ func (s *stableStreak) observe(held bool, now time.Time) (bool, string) {
 	if heldFor >= s.need {
 		return true, ""
 	}
-	return false, fmt.Sprintf("condition true for %s of the %s it must hold", heldFor, s.need)
+	// The same words on every poll of the streak, so progress shows the
+	// streak once rather than every poll.
+	return false, fmt.Sprintf("condition true since %s; it must hold for %s", s.since.UTC().Format(time.RFC3339), s.need)
 }
 
 // failIfError says why a wait's fail_if stopped it: its fail_message, else

@@ -280,7 +280,7 @@ case "contoso/secondary-site-target" {
   fixture  = "contoso"
   scenario = "secondary-site-target"
   outcome  = "failed"
-  blocked  = ["both_servers_ok", "one_passive", "providers_reachable", "role_placement"]
+  blocked  = ["both_servers_ok", "one_passive", "providers_reachable", "role_placement", "site_systems_reachable_after_switch"]
   branches = {}
   changes  = {}
   site = {
@@ -312,7 +312,7 @@ case "contoso/active-offline-back-in-10m" {
   fixture  = "contoso"
   scenario = "active-offline-back-in-10m"
   outcome  = "failed"
-  blocked  = ["both_servers_ok", "failover_manager", "providers_reachable", "site_health"]
+  blocked  = ["both_servers_ok", "failover_manager", "providers_reachable", "site_health", "versions_match"]
   branches = {}
   changes  = {}
   site = {
@@ -347,7 +347,7 @@ case "contoso/active-offline-for-good" {
   fixture  = "contoso"
   scenario = "active-offline-for-good"
   outcome  = "failed"
-  blocked  = ["both_servers_ok", "failover_manager", "providers_reachable", "site_health"]
+  blocked  = ["both_servers_ok", "failover_manager", "providers_reachable", "site_health", "versions_match"]
   branches = {}
   changes  = {}
   site = {
@@ -382,7 +382,7 @@ case "contoso/active-offline-returns-after-45m" {
   fixture  = "contoso"
   scenario = "active-offline-returns-after-45m"
   outcome  = "failed"
-  blocked  = ["both_servers_ok", "failover_manager", "providers_reachable", "site_health"]
+  blocked  = ["both_servers_ok", "failover_manager", "providers_reachable", "site_health", "versions_match"]
   branches = {}
   changes  = {}
   site = {
@@ -760,7 +760,7 @@ case "contoso/sql-down" {
   fixture  = "contoso"
   scenario = "sql-down"
   outcome  = "failed"
-  blocked  = ["components", "content_library", "ha_roles", "providers", "replication", "site", "site_servers", "updates"]
+  blocked  = ["components", "content_library", "ha_roles", "providers", "replication", "site", "site_servers", "site_system_admins", "updates"]
   branches = {}
   changes  = {}
   site = {
@@ -795,7 +795,7 @@ case "contoso/provider-only-on-active" {
   fixture  = "contoso"
   scenario = "provider-only-on-active"
   outcome  = "failed"
-  blocked  = ["both_servers_ok", "failover_manager", "providers_reachable", "site_health"]
+  blocked  = ["both_servers_ok", "failover_manager", "providers_reachable", "site_health", "versions_match"]
   branches = {}
   changes  = {}
   site = {
@@ -856,5 +856,346 @@ case "fabrikam-cas/healthy" {
     "site_server/cas02.fabrikam.com/mode"            = "passive"
     "site_server/cas02.fabrikam.com/status"          = "OK"
     site_servers                                     = ["cas01.fabrikam.com", "cas02.fabrikam.com"]
+  }
+}
+
+case "contoso/passive-install-not-sysadmin" {
+  fixture  = "contoso"
+  scenario = "passive-install-not-sysadmin"
+  outcome  = "failed"
+  blocked  = ["both_servers_ok", "one_passive", "providers_reachable"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/passive-regresses-after-ready" {
+  fixture  = "contoso"
+  scenario = "passive-regresses-after-ready"
+  outcome  = "failed"
+  blocked  = ["both_servers_ok", "one_passive", "providers_reachable"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/passive-lags-site-version" {
+  fixture  = "contoso"
+  scenario = "passive-lags-site-version"
+  outcome  = "failed"
+  blocked  = ["configuration_mof_in_sync", "versions_match"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/site-system-admin-missing" {
+  fixture  = "contoso"
+  scenario = "site-system-admin-missing"
+  outcome  = "failed"
+  blocked  = ["site_systems_reachable_after_switch"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/scp-on-passive" {
+  fixture  = "contoso"
+  scenario = "scp-on-passive"
+  outcome  = "failed"
+  blocked  = ["role_placement", "site_health"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/hinv-customized" {
+  fixture  = "contoso"
+  scenario = "hinv-customized"
+  outcome  = "failed"
+  blocked  = ["configuration_mof_in_sync"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/default-boot-images" {
+  fixture  = "contoso"
+  scenario = "default-boot-images"
+  outcome  = "succeeded"
+  blocked  = []
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/passive-on-cluster-node" {
+  fixture  = "contoso"
+  scenario = "passive-on-cluster-node"
+  outcome  = "failed"
+  blocked  = ["both_servers_ok", "one_passive", "providers_reachable"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/smb-signing-not-required" {
+  fixture  = "contoso"
+  scenario = "smb-signing-not-required"
+  outcome  = "failed"
+  blocked  = ["smb_signing"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/provider-removed-by-hand" {
+  fixture  = "contoso"
+  scenario = "provider-removed-by-hand"
+  outcome  = "succeeded"
+  blocked  = []
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
   }
 }

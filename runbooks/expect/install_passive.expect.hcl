@@ -13,8 +13,10 @@ case "contoso/healthy" {
   scenario = "healthy"
   outcome  = "failed"
   blocked  = ["site_servers_before", "target_roles"]
-  branches = {}
-  changes  = {}
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
   site = {
     "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
     "database/up"                                    = true
@@ -48,8 +50,10 @@ case "contoso/recent-site-update" {
   scenario = "recent-site-update"
   outcome  = "failed"
   blocked  = ["site_servers_before", "target_roles"]
-  branches = {}
-  changes  = {}
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
   site = {
     "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
     "database/up"                                    = true
@@ -83,8 +87,10 @@ case "contoso/secondary-replication-degraded" {
   scenario = "secondary-replication-degraded"
   outcome  = "failed"
   blocked  = ["site_servers_before", "target_roles"]
-  branches = {}
-  changes  = {}
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
   site = {
     "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
     "database/up"                                    = true
@@ -119,8 +125,7 @@ case "contoso/dp-on-site-server" {
   outcome  = "failed"
   blocked  = ["site_server_roles"]
   branches = {
-    library_needs_move = false
-    push_from_active   = false
+    push_from_active = false
   }
   changes = {}
   site = {
@@ -273,8 +278,10 @@ case "contoso/passive-already-installed" {
   scenario = "passive-already-installed"
   outcome  = "failed"
   blocked  = ["site_servers_before", "target_roles"]
-  branches = {}
-  changes  = {}
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
   site = {
     "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
     "database/up"                                    = true
@@ -307,9 +314,11 @@ case "contoso/secondary-site-target" {
   fixture  = "contoso"
   scenario = "secondary-site-target"
   outcome  = "failed"
-  blocked  = ["hierarchy_target", "site_server_roles", "target_roles"]
-  branches = {}
-  changes  = {}
+  blocked  = ["hierarchy_target", "site_server_roles", "site_system_admins", "target_roles"]
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
   site = {
     "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
     "database/up"                                    = true
@@ -339,9 +348,11 @@ case "contoso/active-offline-back-in-10m" {
   fixture  = "contoso"
   scenario = "active-offline-back-in-10m"
   outcome  = "failed"
-  blocked  = ["site", "site_servers_before", "target_roles"]
-  branches = {}
-  changes  = {}
+  blocked  = ["site", "site_server_hosts", "site_servers_before", "target_roles"]
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
   site = {
     "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
     "database/up"                                    = true
@@ -374,9 +385,11 @@ case "contoso/active-offline-for-good" {
   fixture  = "contoso"
   scenario = "active-offline-for-good"
   outcome  = "failed"
-  blocked  = ["site", "site_servers_before", "target_roles"]
-  branches = {}
-  changes  = {}
+  blocked  = ["site", "site_server_hosts", "site_servers_before", "target_roles"]
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
   site = {
     "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
     "database/up"                                    = true
@@ -409,9 +422,11 @@ case "contoso/active-offline-returns-after-45m" {
   fixture  = "contoso"
   scenario = "active-offline-returns-after-45m"
   outcome  = "failed"
-  blocked  = ["site", "site_servers_before", "target_roles"]
-  branches = {}
-  changes  = {}
+  blocked  = ["site", "site_server_hosts", "site_servers_before", "target_roles"]
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
   site = {
     "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
     "database/up"                                    = true
@@ -445,8 +460,10 @@ case "contoso/promotion-fails-midway" {
   scenario = "promotion-fails-midway"
   outcome  = "failed"
   blocked  = ["site_servers_before", "target_roles"]
-  branches = {}
-  changes  = {}
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
   site = {
     "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
     "database/up"                                    = true
@@ -480,8 +497,10 @@ case "contoso/promotion-fails-twice" {
   scenario = "promotion-fails-twice"
   outcome  = "failed"
   blocked  = ["site_servers_before", "target_roles"]
-  branches = {}
-  changes  = {}
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
   site = {
     "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
     "database/up"                                    = true
@@ -513,19 +532,13 @@ case "contoso/promotion-fails-twice" {
 case "contoso/passive-install-prereq-fails" {
   fixture  = "contoso"
   scenario = "passive-install-prereq-fails"
-  outcome  = "backed_out"
-  blocked  = ["passive_install_retried"]
+  outcome  = "failed"
+  blocked  = ["site_server_hosts"]
   branches = {
-    install_failed     = true
     library_needs_move = false
     push_from_active   = false
   }
-  changes = {
-    add_passive            = "succeeded"
-    failed_passive_removed = "succeeded"
-    remove_failed_passive  = "succeeded"
-    retry_install          = "succeeded"
-  }
+  changes = {}
   site = {
     "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
     "database/up"                                    = true
@@ -640,8 +653,10 @@ case "contoso/scp-on-site-server" {
   scenario = "scp-on-site-server"
   outcome  = "failed"
   blocked  = ["site_server_roles", "site_servers_before", "target_roles"]
-  branches = {}
-  changes  = {}
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
   site = {
     "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
     "database/up"                                    = true
@@ -675,8 +690,10 @@ case "contoso/content-distribution-in-progress" {
   scenario = "content-distribution-in-progress"
   outcome  = "failed"
   blocked  = ["site_servers_before", "target_roles"]
-  branches = {}
-  changes  = {}
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
   site = {
     "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
     "database/up"                                    = true
@@ -710,8 +727,10 @@ case "contoso/dp-pki-certificates" {
   scenario = "dp-pki-certificates"
   outcome  = "failed"
   blocked  = ["site_servers_before", "target_roles"]
-  branches = {}
-  changes  = {}
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
   site = {
     "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
     "database/up"                                    = true
@@ -745,8 +764,10 @@ case "contoso/store-for-business" {
   scenario = "store-for-business"
   outcome  = "failed"
   blocked  = ["site_servers_before", "target_roles"]
-  branches = {}
-  changes  = {}
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
   site = {
     "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
     "database/up"                                    = true
@@ -780,8 +801,10 @@ case "contoso/pre-production-client" {
   scenario = "pre-production-client"
   outcome  = "failed"
   blocked  = ["site_servers_before", "target_roles"]
-  branches = {}
-  changes  = {}
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
   site = {
     "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
     "database/up"                                    = true
@@ -814,9 +837,11 @@ case "contoso/sql-down" {
   fixture  = "contoso"
   scenario = "sql-down"
   outcome  = "failed"
-  blocked  = ["content_library", "hierarchy_target", "reporting_point_placement", "site", "site_database_placement", "site_server_roles", "site_servers_before", "site_systems", "target_roles"]
-  branches = {}
-  changes  = {}
+  blocked  = ["content_library", "hierarchy_target", "reporting_point_placement", "site", "site_database_placement", "site_server_roles", "site_servers_before", "site_system_admins", "target_roles"]
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
   site = {
     "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
     "database/up"                                    = false
@@ -849,9 +874,11 @@ case "contoso/provider-only-on-active" {
   fixture  = "contoso"
   scenario = "provider-only-on-active"
   outcome  = "failed"
-  blocked  = ["site", "site_servers_before", "target_roles"]
-  branches = {}
-  changes  = {}
+  blocked  = ["site", "site_server_hosts", "site_servers_before", "target_roles"]
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
   site = {
     "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
     "database/up"                                    = true
@@ -885,8 +912,10 @@ case "fabrikam-cas/healthy" {
   scenario = "healthy"
   outcome  = "failed"
   blocked  = ["site_servers_before", "target_roles"]
-  branches = {}
-  changes  = {}
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
   site = {
     "content_library/location"                       = "\\\\fs01\\cmcontent\\CAS"
     "database/up"                                    = true
@@ -910,5 +939,382 @@ case "fabrikam-cas/healthy" {
     "site_server/cas02.fabrikam.com/mode"            = "passive"
     "site_server/cas02.fabrikam.com/status"          = "OK"
     site_servers                                     = ["cas01.fabrikam.com", "cas02.fabrikam.com"]
+  }
+}
+
+case "contoso/passive-install-not-sysadmin" {
+  fixture  = "contoso"
+  scenario = "passive-install-not-sysadmin"
+  outcome  = "backed_out"
+  blocked  = ["classify_install_failure", "passive_install_retried"]
+  branches = {
+    install_failed     = true
+    library_needs_move = false
+    push_from_active   = false
+  }
+  changes = {
+    add_passive            = "succeeded"
+    failed_passive_removed = "succeeded"
+    remove_failed_passive  = "succeeded"
+    retry_install          = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/passive-regresses-after-ready" {
+  fixture  = "contoso"
+  scenario = "passive-regresses-after-ready"
+  outcome  = "succeeded"
+  blocked  = []
+  branches = {
+    install_failed     = true
+    library_needs_move = false
+    push_from_active   = false
+  }
+  changes = {
+    add_passive   = "succeeded"
+    retry_install = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/passive-lags-site-version" {
+  fixture  = "contoso"
+  scenario = "passive-lags-site-version"
+  outcome  = "failed"
+  blocked  = ["site_servers_before", "target_roles"]
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/site-system-admin-missing" {
+  fixture  = "contoso"
+  scenario = "site-system-admin-missing"
+  outcome  = "failed"
+  blocked  = ["site_servers_before", "site_system_admins", "target_roles"]
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/scp-on-passive" {
+  fixture  = "contoso"
+  scenario = "scp-on-passive"
+  outcome  = "failed"
+  blocked  = ["site_server_roles", "site_servers_before", "target_roles"]
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/hinv-customized" {
+  fixture  = "contoso"
+  scenario = "hinv-customized"
+  outcome  = "failed"
+  blocked  = ["site_servers_before", "target_roles"]
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/default-boot-images" {
+  fixture  = "contoso"
+  scenario = "default-boot-images"
+  outcome  = "failed"
+  blocked  = ["site_servers_before", "target_roles"]
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/passive-on-cluster-node" {
+  fixture  = "contoso"
+  scenario = "passive-on-cluster-node"
+  outcome  = "failed"
+  blocked  = ["site_server_hosts"]
+  branches = {
+    library_needs_move = false
+    push_from_active   = false
+  }
+  changes = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/smb-signing-not-required" {
+  fixture  = "contoso"
+  scenario = "smb-signing-not-required"
+  outcome  = "failed"
+  blocked  = ["site_server_hosts", "site_servers_before", "target_roles"]
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/provider-removed-by-hand" {
+  fixture  = "contoso"
+  scenario = "provider-removed-by-hand"
+  outcome  = "failed"
+  blocked  = ["site_servers_before", "target_roles"]
+  branches = {
+    push_from_active = false
+  }
+  changes = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
   }
 }

@@ -14,6 +14,7 @@ case "contoso/healthy" {
   outcome  = "succeeded"
   blocked  = []
   branches = {
+    passive_lags     = false
     promotion_failed = false
   }
   changes = {
@@ -251,6 +252,7 @@ case "contoso/passive-already-installed" {
   outcome  = "succeeded"
   blocked  = []
   branches = {
+    passive_lags     = false
     promotion_failed = false
   }
   changes = {
@@ -288,7 +290,7 @@ case "contoso/secondary-site-target" {
   fixture  = "contoso"
   scenario = "secondary-site-target"
   outcome  = "failed"
-  blocked  = ["providers", "site_server_roles", "site_servers"]
+  blocked  = ["providers", "site_server_roles", "site_servers", "site_system_admins"]
   branches = {}
   changes  = {}
   site = {
@@ -320,7 +322,7 @@ case "contoso/active-offline-back-in-10m" {
   fixture  = "contoso"
   scenario = "active-offline-back-in-10m"
   outcome  = "failed"
-  blocked  = ["active_answers", "components", "site"]
+  blocked  = ["active_answers", "components", "site", "site_server_hosts"]
   branches = {}
   changes  = {}
   site = {
@@ -355,7 +357,7 @@ case "contoso/active-offline-for-good" {
   fixture  = "contoso"
   scenario = "active-offline-for-good"
   outcome  = "failed"
-  blocked  = ["active_answers", "components", "site"]
+  blocked  = ["active_answers", "components", "site", "site_server_hosts"]
   branches = {}
   changes  = {}
   site = {
@@ -390,7 +392,7 @@ case "contoso/active-offline-returns-after-45m" {
   fixture  = "contoso"
   scenario = "active-offline-returns-after-45m"
   outcome  = "failed"
-  blocked  = ["active_answers", "components", "site"]
+  blocked  = ["active_answers", "components", "site", "site_server_hosts"]
   branches = {}
   changes  = {}
   site = {
@@ -427,6 +429,7 @@ case "contoso/promotion-fails-midway" {
   outcome  = "succeeded"
   blocked  = []
   branches = {
+    passive_lags     = false
     promotion_failed = true
   }
   changes = {
@@ -441,7 +444,7 @@ case "contoso/promotion-fails-midway" {
     "post_promotion/client_folder_wrong"             = false
     "post_promotion/dp_certificates_to_reimport"     = []
     "post_promotion/packages_to_redistribute"        = []
-    "post_promotion/promoted_at"                     = "24m0s"
+    "post_promotion/promoted_at"                     = "29m0s"
     "post_promotion/secondaries_to_reinitialize"     = []
     "post_promotion/store_for_business_disconnected" = false
     "replication/PS1->SS1/Global"                    = "active"
@@ -467,6 +470,7 @@ case "contoso/promotion-fails-twice" {
   outcome  = "backed_out"
   blocked  = ["switch_complete_after_retry"]
   branches = {
+    passive_lags     = false
     promotion_failed = true
   }
   changes = {
@@ -484,7 +488,7 @@ case "contoso/promotion-fails-twice" {
     "post_promotion/client_folder_wrong"             = false
     "post_promotion/dp_certificates_to_reimport"     = []
     "post_promotion/packages_to_redistribute"        = []
-    "post_promotion/promoted_at"                     = "34m0s"
+    "post_promotion/promoted_at"                     = "39m0s"
     "post_promotion/secondaries_to_reinitialize"     = []
     "post_promotion/store_for_business_disconnected" = false
     "replication/PS1->SS1/Global"                    = "active"
@@ -508,7 +512,7 @@ case "contoso/passive-install-prereq-fails" {
   fixture  = "contoso"
   scenario = "passive-install-prereq-fails"
   outcome  = "failed"
-  blocked  = ["providers", "site_servers"]
+  blocked  = ["providers", "site_server_hosts", "site_servers"]
   branches = {}
   changes  = {}
   site = {
@@ -678,6 +682,7 @@ case "contoso/dp-pki-certificates" {
   outcome  = "succeeded"
   blocked  = ["components_after"]
   branches = {
+    passive_lags     = false
     promotion_failed = false
   }
   changes = {
@@ -718,6 +723,7 @@ case "contoso/store-for-business" {
   outcome  = "succeeded"
   blocked  = ["components_after"]
   branches = {
+    passive_lags     = false
     promotion_failed = false
   }
   changes = {
@@ -791,7 +797,7 @@ case "contoso/sql-down" {
   fixture  = "contoso"
   scenario = "sql-down"
   outcome  = "failed"
-  blocked  = ["components", "content_library", "distributions", "features", "hierarchy", "providers", "replication", "reporting_point_placement", "site", "site_database_placement", "site_server_roles", "site_servers", "updates"]
+  blocked  = ["components", "content_library", "distributions", "features", "hierarchy", "providers", "replication", "reporting_point_placement", "site", "site_database_placement", "site_server_roles", "site_servers", "site_system_admins", "updates"]
   branches = {}
   changes  = {}
   site = {
@@ -826,7 +832,7 @@ case "contoso/provider-only-on-active" {
   fixture  = "contoso"
   scenario = "provider-only-on-active"
   outcome  = "failed"
-  blocked  = ["active_answers", "components", "providers", "site"]
+  blocked  = ["active_answers", "components", "providers", "site", "site_server_hosts"]
   branches = {}
   changes  = {}
   site = {
@@ -863,6 +869,7 @@ case "fabrikam-cas/healthy" {
   outcome  = "succeeded"
   blocked  = []
   branches = {
+    passive_lags     = false
     promotion_failed = false
   }
   changes = {
@@ -891,5 +898,363 @@ case "fabrikam-cas/healthy" {
     "site_server/cas02.fabrikam.com/mode"            = "active"
     "site_server/cas02.fabrikam.com/status"          = "OK"
     site_servers                                     = ["cas01.fabrikam.com", "cas02.fabrikam.com"]
+  }
+}
+
+case "contoso/passive-install-not-sysadmin" {
+  fixture  = "contoso"
+  scenario = "passive-install-not-sysadmin"
+  outcome  = "failed"
+  blocked  = ["providers", "site_servers"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/passive-regresses-after-ready" {
+  fixture  = "contoso"
+  scenario = "passive-regresses-after-ready"
+  outcome  = "failed"
+  blocked  = ["providers", "site_servers"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/passive-lags-site-version" {
+  fixture  = "contoso"
+  scenario = "passive-lags-site-version"
+  outcome  = "failed"
+  blocked  = ["passive_version"]
+  branches = {
+    passive_lags = true
+  }
+  changes = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/site-system-admin-missing" {
+  fixture  = "contoso"
+  scenario = "site-system-admin-missing"
+  outcome  = "failed"
+  blocked  = ["site_system_admins"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/scp-on-passive" {
+  fixture  = "contoso"
+  scenario = "scp-on-passive"
+  outcome  = "failed"
+  blocked  = ["components", "site_server_roles"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/hinv-customized" {
+  fixture  = "contoso"
+  scenario = "hinv-customized"
+  outcome  = "succeeded"
+  blocked  = ["configuration_mof_after"]
+  branches = {
+    passive_lags     = false
+    promotion_failed = false
+  }
+  changes = {
+    promote = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "14m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm02.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "active"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/default-boot-images" {
+  fixture  = "contoso"
+  scenario = "default-boot-images"
+  outcome  = "succeeded"
+  blocked  = ["boot_image_sources"]
+  branches = {
+    passive_lags     = false
+    promotion_failed = false
+  }
+  changes = {
+    promote = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "14m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm02.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "active"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/passive-on-cluster-node" {
+  fixture  = "contoso"
+  scenario = "passive-on-cluster-node"
+  outcome  = "failed"
+  blocked  = ["providers", "site_server_hosts", "site_servers"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/smb-signing-not-required" {
+  fixture  = "contoso"
+  scenario = "smb-signing-not-required"
+  outcome  = "failed"
+  blocked  = ["site_server_hosts"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/provider-removed-by-hand" {
+  fixture  = "contoso"
+  scenario = "provider-removed-by-hand"
+  outcome  = "succeeded"
+  blocked  = []
+  branches = {
+    passive_lags     = false
+    promotion_failed = false
+  }
+  changes = {
+    promote = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "14m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm02.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "active"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
   }
 }

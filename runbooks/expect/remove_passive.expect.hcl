@@ -12,7 +12,7 @@ case "contoso/healthy" {
   fixture  = "contoso"
   scenario = "healthy"
   outcome  = "succeeded"
-  blocked  = []
+  blocked  = ["provider_removed"]
   branches = {
     provider_left_behind = true
   }
@@ -48,7 +48,7 @@ case "contoso/recent-site-update" {
   fixture  = "contoso"
   scenario = "recent-site-update"
   outcome  = "succeeded"
-  blocked  = []
+  blocked  = ["provider_removed"]
   branches = {
     provider_left_behind = true
   }
@@ -84,7 +84,7 @@ case "contoso/secondary-replication-degraded" {
   fixture  = "contoso"
   scenario = "secondary-replication-degraded"
   outcome  = "succeeded"
-  blocked  = []
+  blocked  = ["provider_removed"]
   branches = {
     provider_left_behind = true
   }
@@ -248,7 +248,7 @@ case "contoso/passive-already-installed" {
   fixture  = "contoso"
   scenario = "passive-already-installed"
   outcome  = "succeeded"
-  blocked  = []
+  blocked  = ["provider_removed"]
   branches = {
     provider_left_behind = true
   }
@@ -421,7 +421,7 @@ case "contoso/promotion-fails-midway" {
   fixture  = "contoso"
   scenario = "promotion-fails-midway"
   outcome  = "succeeded"
-  blocked  = []
+  blocked  = ["provider_removed"]
   branches = {
     provider_left_behind = true
   }
@@ -457,7 +457,7 @@ case "contoso/promotion-fails-twice" {
   fixture  = "contoso"
   scenario = "promotion-fails-twice"
   outcome  = "succeeded"
-  blocked  = []
+  blocked  = ["provider_removed"]
   branches = {
     provider_left_behind = true
   }
@@ -591,7 +591,7 @@ case "contoso/scp-on-site-server" {
   fixture  = "contoso"
   scenario = "scp-on-site-server"
   outcome  = "succeeded"
-  blocked  = []
+  blocked  = ["provider_removed"]
   branches = {
     provider_left_behind = true
   }
@@ -627,7 +627,7 @@ case "contoso/content-distribution-in-progress" {
   fixture  = "contoso"
   scenario = "content-distribution-in-progress"
   outcome  = "succeeded"
-  blocked  = []
+  blocked  = ["provider_removed"]
   branches = {
     provider_left_behind = true
   }
@@ -663,7 +663,7 @@ case "contoso/dp-pki-certificates" {
   fixture  = "contoso"
   scenario = "dp-pki-certificates"
   outcome  = "succeeded"
-  blocked  = []
+  blocked  = ["provider_removed"]
   branches = {
     provider_left_behind = true
   }
@@ -699,7 +699,7 @@ case "contoso/store-for-business" {
   fixture  = "contoso"
   scenario = "store-for-business"
   outcome  = "succeeded"
-  blocked  = []
+  blocked  = ["provider_removed"]
   branches = {
     provider_left_behind = true
   }
@@ -735,7 +735,7 @@ case "contoso/pre-production-client" {
   fixture  = "contoso"
   scenario = "pre-production-client"
   outcome  = "succeeded"
-  blocked  = []
+  blocked  = ["provider_removed"]
   branches = {
     provider_left_behind = true
   }
@@ -841,7 +841,7 @@ case "fabrikam-cas/healthy" {
   fixture  = "fabrikam-cas"
   scenario = "healthy"
   outcome  = "succeeded"
-  blocked  = []
+  blocked  = ["provider_removed"]
   branches = {
     provider_left_behind = true
   }
@@ -868,5 +868,353 @@ case "fabrikam-cas/healthy" {
     "site_server/cas01.fabrikam.com/mode"            = "active"
     "site_server/cas01.fabrikam.com/status"          = "OK"
     site_servers                                     = ["cas01.fabrikam.com"]
+  }
+}
+
+case "contoso/passive-install-not-sysadmin" {
+  fixture  = "contoso"
+  scenario = "passive-install-not-sysadmin"
+  outcome  = "failed"
+  blocked  = ["site_servers"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/passive-regresses-after-ready" {
+  fixture  = "contoso"
+  scenario = "passive-regresses-after-ready"
+  outcome  = "failed"
+  blocked  = ["site_servers"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/passive-lags-site-version" {
+  fixture  = "contoso"
+  scenario = "passive-lags-site-version"
+  outcome  = "succeeded"
+  blocked  = ["provider_removed"]
+  branches = {
+    provider_left_behind = true
+  }
+  changes = {
+    remove_site_server = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/site-system-admin-missing" {
+  fixture  = "contoso"
+  scenario = "site-system-admin-missing"
+  outcome  = "succeeded"
+  blocked  = ["provider_removed"]
+  branches = {
+    provider_left_behind = true
+  }
+  changes = {
+    remove_site_server = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/scp-on-passive" {
+  fixture  = "contoso"
+  scenario = "scp-on-passive"
+  outcome  = "succeeded"
+  blocked  = ["provider_removed"]
+  branches = {
+    provider_left_behind = true
+  }
+  changes = {
+    remove_site_server = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/hinv-customized" {
+  fixture  = "contoso"
+  scenario = "hinv-customized"
+  outcome  = "succeeded"
+  blocked  = ["provider_removed"]
+  branches = {
+    provider_left_behind = true
+  }
+  changes = {
+    remove_site_server = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/default-boot-images" {
+  fixture  = "contoso"
+  scenario = "default-boot-images"
+  outcome  = "succeeded"
+  blocked  = ["provider_removed"]
+  branches = {
+    provider_left_behind = true
+  }
+  changes = {
+    remove_site_server = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/passive-on-cluster-node" {
+  fixture  = "contoso"
+  scenario = "passive-on-cluster-node"
+  outcome  = "failed"
+  blocked  = ["site_servers"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/smb-signing-not-required" {
+  fixture  = "contoso"
+  scenario = "smb-signing-not-required"
+  outcome  = "succeeded"
+  blocked  = ["provider_removed"]
+  branches = {
+    provider_left_behind = true
+  }
+  changes = {
+    remove_site_server = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/provider-removed-by-hand" {
+  fixture  = "contoso"
+  scenario = "provider-removed-by-hand"
+  outcome  = "succeeded"
+  blocked  = ["provider_removed"]
+  branches = {
+    provider_left_behind = true
+  }
+  changes = {
+    remove_site_server = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
   }
 }

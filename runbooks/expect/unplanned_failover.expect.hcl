@@ -15,6 +15,7 @@ case "contoso/healthy" {
   blocked  = []
   branches = {
     active_down         = false
+    passive_lags        = false
     planned_path_failed = false
   }
   changes = {
@@ -55,6 +56,7 @@ case "contoso/recent-site-update" {
   blocked  = []
   branches = {
     active_down         = false
+    passive_lags        = false
     planned_path_failed = false
   }
   changes = {
@@ -95,6 +97,7 @@ case "contoso/secondary-replication-degraded" {
   blocked  = []
   branches = {
     active_down         = false
+    passive_lags        = false
     planned_path_failed = false
   }
   changes = {
@@ -264,6 +267,7 @@ case "contoso/passive-already-installed" {
   blocked  = []
   branches = {
     active_down         = false
+    passive_lags        = false
     planned_path_failed = false
   }
   changes = {
@@ -335,7 +339,8 @@ case "contoso/active-offline-back-in-10m" {
   outcome  = "succeeded"
   blocked  = []
   branches = {
-    active_down = true
+    active_down  = true
+    passive_lags = false
   }
   changes = {
     old_active_demoted = "succeeded"
@@ -375,7 +380,8 @@ case "contoso/active-offline-for-good" {
   outcome  = "succeeded"
   blocked  = ["old_active_demoted"]
   branches = {
-    active_down = true
+    active_down  = true
+    passive_lags = false
   }
   changes = {
     old_active_demoted = "failed"
@@ -415,7 +421,8 @@ case "contoso/active-offline-returns-after-45m" {
   outcome  = "succeeded"
   blocked  = []
   branches = {
-    active_down = true
+    active_down  = true
+    passive_lags = false
   }
   changes = {
     old_active_demoted = "succeeded"
@@ -456,6 +463,7 @@ case "contoso/promotion-fails-midway" {
   blocked  = []
   branches = {
     active_down         = false
+    passive_lags        = false
     planned_path_failed = true
   }
   changes = {
@@ -470,7 +478,7 @@ case "contoso/promotion-fails-midway" {
     "post_promotion/client_folder_wrong"             = false
     "post_promotion/dp_certificates_to_reimport"     = []
     "post_promotion/packages_to_redistribute"        = []
-    "post_promotion/promoted_at"                     = "24m0s"
+    "post_promotion/promoted_at"                     = "29m0s"
     "post_promotion/secondaries_to_reinitialize"     = []
     "post_promotion/store_for_business_disconnected" = false
     "replication/PS1->SS1/Global"                    = "active"
@@ -497,6 +505,7 @@ case "contoso/promotion-fails-twice" {
   blocked  = ["switch_after_retry"]
   branches = {
     active_down         = false
+    passive_lags        = false
     planned_path_failed = true
   }
   changes = {
@@ -636,6 +645,7 @@ case "contoso/scp-on-site-server" {
   blocked  = []
   branches = {
     active_down         = false
+    passive_lags        = false
     planned_path_failed = false
   }
   changes = {
@@ -676,6 +686,7 @@ case "contoso/content-distribution-in-progress" {
   blocked  = []
   branches = {
     active_down         = false
+    passive_lags        = false
     planned_path_failed = false
   }
   changes = {
@@ -717,6 +728,7 @@ case "contoso/dp-pki-certificates" {
   blocked  = ["components_after"]
   branches = {
     active_down         = false
+    passive_lags        = false
     planned_path_failed = false
   }
   changes = {
@@ -758,6 +770,7 @@ case "contoso/store-for-business" {
   blocked  = ["components_after"]
   branches = {
     active_down         = false
+    passive_lags        = false
     planned_path_failed = false
   }
   changes = {
@@ -799,6 +812,7 @@ case "contoso/pre-production-client" {
   blocked  = []
   branches = {
     active_down         = false
+    passive_lags        = false
     planned_path_failed = false
   }
   changes = {
@@ -909,6 +923,7 @@ case "fabrikam-cas/healthy" {
   blocked  = []
   branches = {
     active_down         = false
+    passive_lags        = false
     planned_path_failed = false
   }
   changes = {
@@ -937,5 +952,385 @@ case "fabrikam-cas/healthy" {
     "site_server/cas02.fabrikam.com/mode"            = "active"
     "site_server/cas02.fabrikam.com/status"          = "OK"
     site_servers                                     = ["cas01.fabrikam.com", "cas02.fabrikam.com"]
+  }
+}
+
+case "contoso/passive-install-not-sysadmin" {
+  fixture  = "contoso"
+  scenario = "passive-install-not-sysadmin"
+  outcome  = "failed"
+  blocked  = ["providers", "site_servers"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/passive-regresses-after-ready" {
+  fixture  = "contoso"
+  scenario = "passive-regresses-after-ready"
+  outcome  = "failed"
+  blocked  = ["providers", "site_servers"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/passive-lags-site-version" {
+  fixture  = "contoso"
+  scenario = "passive-lags-site-version"
+  outcome  = "failed"
+  blocked  = ["passive_version"]
+  branches = {
+    active_down  = false
+    passive_lags = true
+  }
+  changes = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "passive"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/site-system-admin-missing" {
+  fixture  = "contoso"
+  scenario = "site-system-admin-missing"
+  outcome  = "succeeded"
+  blocked  = ["components_after"]
+  branches = {
+    active_down         = false
+    passive_lags        = false
+    planned_path_failed = false
+  }
+  changes = {
+    promote = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "14m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm02.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "active"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/scp-on-passive" {
+  fixture  = "contoso"
+  scenario = "scp-on-passive"
+  outcome  = "succeeded"
+  blocked  = []
+  branches = {
+    active_down         = false
+    passive_lags        = false
+    planned_path_failed = false
+  }
+  changes = {
+    promote = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "14m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm02.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "active"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/hinv-customized" {
+  fixture  = "contoso"
+  scenario = "hinv-customized"
+  outcome  = "succeeded"
+  blocked  = ["configuration_mof_compare"]
+  branches = {
+    active_down         = false
+    passive_lags        = false
+    planned_path_failed = false
+  }
+  changes = {
+    promote = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "14m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm02.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "active"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/default-boot-images" {
+  fixture  = "contoso"
+  scenario = "default-boot-images"
+  outcome  = "succeeded"
+  blocked  = ["boot_image_sources"]
+  branches = {
+    active_down         = false
+    passive_lags        = false
+    planned_path_failed = false
+  }
+  changes = {
+    promote = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "14m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm02.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "active"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/passive-on-cluster-node" {
+  fixture  = "contoso"
+  scenario = "passive-on-cluster-node"
+  outcome  = "failed"
+  blocked  = ["providers", "site_servers"]
+  branches = {}
+  changes  = {}
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = null
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "site/active_server"                             = "cm01.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "active"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com"]
+  }
+}
+
+case "contoso/smb-signing-not-required" {
+  fixture  = "contoso"
+  scenario = "smb-signing-not-required"
+  outcome  = "succeeded"
+  blocked  = []
+  branches = {
+    active_down         = false
+    passive_lags        = false
+    planned_path_failed = false
+  }
+  changes = {
+    promote = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "14m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm02.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "active"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
+  }
+}
+
+case "contoso/provider-removed-by-hand" {
+  fixture  = "contoso"
+  scenario = "provider-removed-by-hand"
+  outcome  = "succeeded"
+  blocked  = []
+  branches = {
+    active_down         = false
+    passive_lags        = false
+    planned_path_failed = false
+  }
+  changes = {
+    promote = "succeeded"
+  }
+  site = {
+    "content_library/location"                       = "\\\\fs01\\cmcontent\\PS1"
+    "database/up"                                    = true
+    distributions                                    = []
+    operations                                       = []
+    "post_promotion/client_folder_wrong"             = false
+    "post_promotion/dp_certificates_to_reimport"     = []
+    "post_promotion/packages_to_redistribute"        = []
+    "post_promotion/promoted_at"                     = "14m0s"
+    "post_promotion/secondaries_to_reinitialize"     = []
+    "post_promotion/store_for_business_disconnected" = false
+    "replication/PS1->SS1/Global"                    = "active"
+    "replication/PS1->SS2/Global"                    = "active"
+    "replication/SS1->PS1/Secondary Site Data"       = "active"
+    "replication/SS2->PS1/Secondary Site Data"       = "active"
+    "server/cm01.contoso.com/online"                 = true
+    "server/cm02.contoso.com/online"                 = true
+    "site/active_server"                             = "cm02.contoso.com"
+    "site/code"                                      = "PS1"
+    "site/type"                                      = "primary"
+    "site_server/cm01.contoso.com/mode"              = "passive"
+    "site_server/cm01.contoso.com/status"            = "OK"
+    "site_server/cm02.contoso.com/mode"              = "active"
+    "site_server/cm02.contoso.com/status"            = "OK"
+    site_servers                                     = ["cm01.contoso.com", "cm02.contoso.com"]
   }
 }

@@ -11,6 +11,7 @@ case "healthy" {
   outcome  = "succeeded"
   blocked  = []
   branches = {
+    passive_lags     = false
     promotion_failed = false
   }
 }
@@ -26,9 +27,11 @@ case "cab rejects" {
     comment  = "not this week"
   }
 
-  outcome  = "failed"
-  blocked  = ["cab"]
-  branches = {}
+  outcome = "failed"
+  blocked = ["cab"]
+  branches = {
+    passive_lags = false
+  }
 }
 
 # Nobody answers: the run waits where a real one would.
@@ -37,7 +40,9 @@ case "nobody answers" {
   approve_all = false
   outcome     = "paused"
   blocked     = []
-  branches    = {}
+  branches = {
+    passive_lags = false
+  }
 }
 
 # The approvals come after the approval's 8h expiry.
@@ -46,7 +51,9 @@ case "approval expires" {
   approvals = "late.json"
   outcome   = "failed"
   blocked   = ["cab"]
-  branches  = {}
+  branches = {
+    passive_lags = false
+  }
 }
 
 # A pre-production client, accepted: the promotion goes ahead and leaves
@@ -60,6 +67,7 @@ case "pre-production client accepted" {
   outcome = "succeeded"
   blocked = []
   branches = {
+    passive_lags     = false
     promotion_failed = false
   }
   # Only the facts listed are compared.
