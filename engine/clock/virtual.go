@@ -166,23 +166,6 @@ func (v *Virtual) Idle() { v.Exit() }
 // Wake implements Participants.
 func (v *Virtual) Wake() { v.Enter() }
 
-// Kick fires the next pending timer even though a participant counts as
-// running. The executor calls it only after a long real-time stall, as a
-// guard against a participant that was counted but is blocked elsewhere;
-// it returns whether a timer fired.
-func (v *Virtual) Kick() bool {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	for len(v.timers) > 0 {
-		if !v.timers[0].dead {
-			v.fireNextLocked()
-			return true
-		}
-		heap.Pop(&v.timers)
-	}
-	return false
-}
-
 // Active reports how many participants are running (neither asleep nor
 // idle).
 func (v *Virtual) Active() int {

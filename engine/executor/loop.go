@@ -125,11 +125,12 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 		if progress && len(r.running) == 0 {
 			continue
 		}
-		var tick, stall <-chan time.Time
+		// On the virtual clock, time moves only when every participant is
+		// idle or asleep: no real-time timer here, so a rehearsal's
+		// timeline never depends on the machine's speed.
+		var tick <-chan time.Time
 		if !virtual {
 			tick = time.After(r.opts.PollInterval)
-		} else {
-			stall = time.After(2 * time.Second)
 		}
 		answer, stopAnswer := r.answerAlarm()
 		r.flush()
@@ -142,7 +143,6 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 			gotResult = iota + 1
 			gotAnswer
 			gotTick
-			gotStall
 			gotCancel
 			gotRunDone
 		)
@@ -153,8 +153,6 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 			event = gotAnswer
 		case <-tick:
 			event = gotTick
-		case <-stall:
-			event = gotStall
 		case <-ctx.Done():
 			event = gotCancel
 		case <-runCtx.Done():
@@ -172,14 +170,6 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 			r.checkApprovals()
 		case gotTick:
 			r.heartbeat()
-		case gotStall:
-			if v, ok := r.clk.(*clock.Virtual); ok {
-				a, sl, tm := v.Counts()
-				r.log.Warn("virtual clock stalled", "active", a, "asleep", sl, "timers", tm, "running", len(r.running))
-				if v.Kick() {
-					r.log.Warn("virtual clock stalled for 2s of real time; advanced it to the next timer")
-				}
-			}
 		case gotCancel:
 			cancelRun()
 		}
@@ -187,7 +177,7 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 }
 
 // awaitResult takes the next step result on the virtual clock (see
-// execute), with the same stall guard as the main wait.
+// execute).
 func (r *run) awaitResult(ctx, runCtx context.Context, parts clock.Participants) {
 	r.flush()
 	r.idle(parts, true)
@@ -195,11 +185,6 @@ func (r *run) awaitResult(ctx, runCtx context.Context, parts clock.Participants)
 	case res := <-r.results:
 		r.wake(parts, true)
 		r.finish(res)
-	case <-time.After(2 * time.Second):
-		r.wake(parts, true)
-		if v := r.clk.(*clock.Virtual); v.Kick() {
-			r.log.Warn("virtual clock stalled for 2s of real time while a step was busy; advanced it to the next timer")
-		}
 	case <-ctx.Done():
 		r.wake(parts, true)
 	case <-runCtx.Done():
