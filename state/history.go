@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // History is everything a store holds of one run: what `baton state copy`
@@ -131,4 +134,177 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Import implements Importer: the whole history in one transaction, checked
+// again by the store's own verification before it commits.
+func (s *Store) Import(h History) error {
+	if err := CheckHistory(h); err != nil {
+		return err
+	}
+	id := h.Run.ID
+	run := h.Run
+	run.Owner = nil // nobody executes a run that ended
+	return s.update(func(tx *bolt.Tx) error {
+		runs, err := tx.CreateBucketIfNotExists(bucketRuns)
+		if err != nil {
+			return err
+		}
+		rb, err := runs.CreateBucket([]byte(id))
+		if errors.Is(err, berrors.ErrBucketExists) {
+			return fmt.Errorf("import run %s: %w in this store", id, ErrExists)
+		} else if err != nil {
+			return err
+		}
+		if err := importRecords(rb, run, h.Steps); err != nil {
+			return err
+		}
+		j, err := rb.CreateBucket(bucketJournal)
+		if err != nil {
+			return err
+		}
+		for _, e := range h.Journal {
+			b, err := encode(e)
+			if err != nil {
+				return err
+			}
+			if err := j.Put(seqKey(e.Seq), b); err != nil {
+				return err
+			}
+		}
+		if err := j.SetSequence(uint64(len(h.Journal))); err != nil {
+			return err
+		}
+		if err := importLogs(rb, h.Logs); err != nil {
+			return err
+		}
+		if err := importPlan(tx, run); err != nil {
+			return err
+		}
+		if _, err := verifyChain(j, id); err != nil {
+			return err
+		}
+		return verifyRecords(rb, id)
+	})
+}
+
+// importRecords writes the run record and the step records as they were.
+func importRecords(rb *bolt.Bucket, run Run, steps []StepRecord) error {
+	raw, err := encode(run)
+	if err != nil {
+		return err
+	}
+	if err := rb.Put(keyRun, raw); err != nil {
+		return err
+	}
+	sb, err := rb.CreateBucket(bucketSteps)
+	if err != nil {
+		return err
+	}
+	for _, st := range steps {
+		b, err := encode(st)
+		if err != nil {
+			return err
+		}
+		if err := sb.Put([]byte(st.Name), b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// importLogs writes each step's captured output as one chunk.
+func importLogs(rb *bolt.Bucket, logs map[string][]byte) error {
+	lbs, err := rb.CreateBucket(bucketLogs)
+	if err != nil {
+		return err
+	}
+	for step, out := range logs {
+		lb, err := lbs.CreateBucket([]byte(step))
+		if err != nil {
+			return err
+		}
+		if err := lb.Put(seqKey(0), out); err != nil {
+			return err
+		}
+		if err := lb.SetSequence(uint64(len(out))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// importPlan records that the run spent its plan, unless another run of
+// this store already did: the plan stays spent by that one.
+func importPlan(tx *bolt.Tx, run Run) error {
+	if run.PlanDigest == "" || run.Rehearsal {
+		return nil
+	}
+	plans, err := tx.CreateBucketIfNotExists(bucketPlans)
+	if err != nil {
+		return err
+	}
+	if plans.Get([]byte(run.PlanDigest)) != nil {
+		return nil
+	}
+	return plans.Put([]byte(run.PlanDigest), []byte(run.ID))
+}
+
+// CopyReport is what Copy did with each run.
+type CopyReport struct {
+	Copied     []string // moved, and verified in the target
+	Already    []string // the target holds the same history (same journal head)
+	Unfinished []string // not ended: copy them once they end
+}
+
+// Copy moves the ended runs ids (every run of from when ids is empty) into
+// to, verifying each copy's journal head against the original's. A run
+// the target already holds with the same head counts as copied before;
+// with another head it is an error, as is any failure (the runs before it
+// stay copied: Copy can be run again).
+func Copy(from Reader, to Backend, ids []string) (CopyReport, error) {
+	var rep CopyReport
+	imp, ok := to.(Importer)
+	if !ok {
+		return rep, errors.New("the target store cannot take copied runs (it implements no state.Importer)")
+	}
+	if len(ids) == 0 {
+		runs, err := from.Runs()
+		if err != nil {
+			return rep, err
+		}
+		for _, r := range runs {
+			ids = append(ids, r.ID)
+		}
+	}
+	for _, id := range ids {
+		h, err := ReadHistory(from, id)
+		if err != nil {
+			return rep, fmt.Errorf("run %s: %w", id, err)
+		}
+		if !h.Run.Status.Done() {
+			rep.Unfinished = append(rep.Unfinished, id)
+			continue
+		}
+		head := ""
+		if n := len(h.Journal); n > 0 {
+			head = h.Journal[n-1].Hash
+		}
+		err = imp.Import(h)
+		if errors.Is(err, ErrExists) {
+			if got, verr := to.VerifyJournal(id); verr == nil && got == head {
+				rep.Already = append(rep.Already, id)
+				continue
+			}
+			return rep, fmt.Errorf("run %s: the target holds another run with this id: %w", id, err)
+		}
+		if err != nil {
+			return rep, fmt.Errorf("run %s: %w", id, err)
+		}
+		if got, err := to.VerifyJournal(id); err != nil || got != head {
+			return rep, fmt.Errorf("run %s: the copy does not verify (head %s, want %s): %w", id, got, head, err)
+		}
+		rep.Copied = append(rep.Copied, id)
+	}
+	return rep, nil
 }

@@ -13,16 +13,21 @@ import (
 )
 
 func init() {
-	register(&command{name: "state", synopsis: "the state file: check its consistency, or serve it to other baton processes", usage: "check | serve [--state FILE]", run: cmdState})
+	register(&command{name: "state", synopsis: "the state store: check a file's consistency, serve it to other baton processes, or copy ended runs between stores", usage: "check | serve [--state FILE] | copy FROM TO [RUN...]", run: cmdState})
 }
 
 func cmdState(ctx context.Context, env *cliEnv, args []string) int {
 	fs := newFlags(commands["state"], env)
 	var sf stateFlag
 	sf.register(fs)
-	pos, code := parseChecked(fs, args, func(pos []string) bool { return len(pos) == 1 && (pos[0] == "check" || pos[0] == "serve") })
+	pos, code := parseChecked(fs, args, func(pos []string) bool {
+		return len(pos) == 1 && (pos[0] == "check" || pos[0] == "serve") || len(pos) >= 3 && pos[0] == "copy"
+	})
 	if code >= 0 {
 		return code
+	}
+	if pos[0] == "copy" {
+		return copyState(env, pos[1], pos[2], pos[3:])
 	}
 	if err := checkScheme(sf.resolved()); err != nil {
 		return fail(env, err)
@@ -79,4 +84,36 @@ func spawnServer(path string) error {
 		return fmt.Errorf("finding the baton executable to start a state server: %w", err)
 	}
 	return served.Spawn(exe, []string{"state", "serve", "--state", path}, nil)
+}
+
+// copyState copies the ended runs of one store into another (a file into
+// a team container, to adopt it without losing history).
+func copyState(env *cliEnv, from, to string, runs []string) int {
+	src, err := openState(&stateFlag{path: from}, true)
+	if err != nil {
+		return fail(env, fmt.Errorf("the store to copy from: %w", err))
+	}
+	defer src.Close()
+	dst, err := openState(&stateFlag{path: to}, false)
+	if err != nil {
+		return fail(env, fmt.Errorf("the store to copy into: %w", err))
+	}
+	defer dst.Close()
+	rep, err := state.Copy(src, dst, runs)
+	for _, id := range rep.Copied {
+		fmt.Fprintf(env.io.out, "copied %s (journal verifies)\n", id)
+	}
+	for _, id := range rep.Already {
+		fmt.Fprintf(env.io.out, "%s is already in %s with the same journal\n", id, to)
+	}
+	for _, id := range rep.Unfinished {
+		fmt.Fprintf(env.io.out, "not copied: %s has not ended; finish or cancel it where it runs, then copy it\n", id)
+	}
+	if err != nil {
+		return fail(env, err)
+	}
+	if len(rep.Unfinished) > 0 {
+		return exitError
+	}
+	return exitOK
 }

@@ -133,3 +133,11 @@ func (l *clientLease) write(op string, args any) error {
 	_, err := call[struct{}](l.c, op, args)
 	return err
 }
+
+var _ state.Importer = (*client)(nil)
+
+// Import implements state.Importer.
+func (c *client) Import(h state.History) error {
+	_, err := call[struct{}](c, opImport, h)
+	return err
+}

@@ -78,6 +78,7 @@ var handlers = map[string]handler{
 	opRelease: with(func(st *state.Store, a leaseRef) (any, error) {
 		return nil, lease(st, a).Release()
 	}),
+	opImport: with(func(st *state.Store, h state.History) (any, error) { return nil, st.Import(h) }),
 }
 
 // handle executes req and builds its response.

@@ -49,6 +49,7 @@ const (
 	opAppendLog     = "lease.append_log"
 	opRenew         = "lease.renew"
 	opRelease       = "lease.release"
+	opImport        = "import"
 )
 
 // repeatable reports whether executing op twice has the effect of
@@ -57,7 +58,7 @@ const (
 func repeatable(op string) bool {
 	switch op {
 	case opCreateRun, opAcquireRun, opAnswer, opSupersede,
-		opPutSteps, opUpdateRun, opAppend, opAppendLog:
+		opPutSteps, opUpdateRun, opAppend, opAppendLog, opImport:
 		return false
 	}
 	return true
@@ -183,6 +184,7 @@ var sentinels = []struct {
 	{"read_only", state.ErrReadOnly},
 	{"closed", state.ErrClosed},
 	{"remote", state.ErrRemote},
+	{"not_ended", state.ErrNotEnded},
 }
 
 // encodeError turns err into its wire form; nil stays nil.

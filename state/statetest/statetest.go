@@ -68,6 +68,7 @@ func Run(t *testing.T, h Harness) {
 		{"Plans", s.testPlans},
 		{"Logs", s.testLogs},
 		{"Secrets", s.testSecrets},
+		{"Import", s.testImport},
 	} {
 		t.Run(g.name, g.fn)
 	}
