@@ -559,3 +559,33 @@ func TestRecheck(t *testing.T) {
 		})
 	}
 }
+
+// TestAllowedSignersBindThePlan: a runbook's allowed-signers file is one of
+// its sources, so a plan approved with one file is stale once who may sign
+// changes: applying it is refused, naming the file.
+func TestAllowedSignersBindThePlan(t *testing.T) {
+	const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK0wmN/Cr3JXqmLW7u+g9pTh+wyqDHpSQEQQ5hpyhzFB"
+	src := `
+runbook "t" {
+  allowed_signers = "ops/allowed_signers"
+}
+check "c" {
+  uses = "probe"
+  host = "cm01"
+}`
+	load := func(signers string) *runbook.Runbook {
+		rb, diags := runbook.Load(memFS{"rb.hcl": src, "ops/allowed_signers": signers}, "rb.hcl", plantest.Registry())
+		if diags.HasErrors() {
+			t.Fatal(diags.Error())
+		}
+		return rb
+	}
+	p := build(t, load("cab-chair "+key+"\n"), nil, nil)
+	if err := p.CheckStale(load("cab-chair "+key+"\n"), nil, "0.1.0-test"); err != nil {
+		t.Fatalf("the same file: %v", err)
+	}
+	err := p.CheckStale(load("cab-chair,mallory "+key+"\n"), nil, "0.1.0-test")
+	if err == nil || !strings.Contains(err.Error(), "allowed_signers") {
+		t.Fatalf("a changed allowed-signers file: %v, want the plan refused naming the file", err)
+	}
+}
