@@ -3,7 +3,8 @@ package state
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -119,21 +120,12 @@ func checkHistoryRecords(h History) error {
 			return edited("the record of step " + s.Name)
 		}
 	}
-	for _, name := range sortedKeys(stepWant) {
+	for _, name := range slices.Sorted(maps.Keys(stepWant)) {
 		if !names[name] {
 			return &TamperedError{RunID: h.Run.ID, Reason: "the record of step " + name + " is missing: its journal entry holds its digest"}
 		}
 	}
 	return nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // Import implements Importer: the whole history in one transaction, checked
@@ -197,20 +189,7 @@ func importRecords(rb *bolt.Bucket, run Run, steps []StepRecord) error {
 	if err := rb.Put(keyRun, raw); err != nil {
 		return err
 	}
-	sb, err := rb.CreateBucket(bucketSteps)
-	if err != nil {
-		return err
-	}
-	for _, st := range steps {
-		b, err := encode(st)
-		if err != nil {
-			return err
-		}
-		if err := sb.Put([]byte(st.Name), b); err != nil {
-			return err
-		}
-	}
-	return nil
+	return putStepRecords(rb, run.ID, steps)
 }
 
 // importLogs writes each step's captured output as one chunk.

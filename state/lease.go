@@ -72,18 +72,8 @@ func (s *Store) CreateRun(run Run, steps []StepRecord, entry JournalEntry, opts 
 		} else if err != nil {
 			return fmt.Errorf("create run %s: %w", run.ID, err)
 		}
-		sb, err := rb.CreateBucket(bucketSteps)
-		if err != nil {
+		if err := putStepRecords(rb, run.ID, steps); err != nil {
 			return err
-		}
-		for _, st := range steps {
-			b, err := encode(st)
-			if err != nil {
-				return fmt.Errorf("create run %s: step %s: %w", run.ID, st.Name, err)
-			}
-			if err := sb.Put([]byte(st.Name), b); err != nil {
-				return err
-			}
 		}
 		if _, err := rb.CreateBucket(bucketLogs); err != nil {
 			return err
@@ -415,4 +405,22 @@ func Pristine(rec StepRecord) bool {
 	a, _ := encode(rec)
 	b, _ := encode(StepRecord{Name: rec.Name, Status: StepPending})
 	return string(a) == string(b)
+}
+
+// putStepRecords creates the steps bucket of a new run bucket with recs.
+func putStepRecords(rb *bolt.Bucket, runID string, recs []StepRecord) error {
+	sb, err := rb.CreateBucket(bucketSteps)
+	if err != nil {
+		return err
+	}
+	for _, st := range recs {
+		b, err := encode(st)
+		if err != nil {
+			return fmt.Errorf("run %s: step %s: %w", runID, st.Name, err)
+		}
+		if err := sb.Put([]byte(st.Name), b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
