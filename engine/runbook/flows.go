@@ -1,6 +1,7 @@
 package runbook
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 	"strings"
@@ -203,6 +204,13 @@ func sinkHint(kind steps.Kind) string {
 // warnNonsensitive warns at every call of nonsensitive: each is a place
 // where a value derived from a secret may be shown.
 func (l *loader) warnNonsensitive() {
+	used := false
+	for _, src := range l.rb.Sources {
+		used = used || bytes.Contains(src, []byte("nonsensitive"))
+	}
+	if !used {
+		return // the common case: no walk over every expression
+	}
 	for _, fb := range l.blocks {
 		body, ok := fb.block.Body.(*hclsyntax.Body)
 		if !ok {
