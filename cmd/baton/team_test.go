@@ -96,6 +96,48 @@ func (e *teamEnv) baton(user string, args ...string) (*exec.Cmd, *bytes.Buffer) 
 	return cmd, &out
 }
 
+// watchedOutput is a process's output that the test may read while the
+// process still writes it.
+type watchedOutput struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (w *watchedOutput) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+func (w *watchedOutput) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// waitFor returns once the output holds s, or after limit (the process may
+// have ended without it: the caller's checks say what that means).
+func (w *watchedOutput) waitFor(t *testing.T, s string, limit time.Duration) {
+	t.Helper()
+	for end := time.Now().Add(limit); time.Now().Before(end); time.Sleep(2 * time.Millisecond) {
+		if strings.Contains(w.String(), s) {
+			return
+		}
+	}
+}
+
+// batonWatched starts baton with output the test may read as it comes.
+func (e *teamEnv) batonWatched(user string, args ...string) (*exec.Cmd, *watchedOutput) {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "BATON_USER="+user, "NO_COLOR=1")
+	out := &watchedOutput{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	return cmd, out
+}
+
 // run runs baton to its end and returns its exit code and output.
 func (e *teamEnv) run(user string, args ...string) (int, string) {
 	cmd, out := e.baton(user, args...)
@@ -457,9 +499,12 @@ func TestWaitTorture(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		cmd, out := e.baton("alice", args...)
+		cmd, out := e.batonWatched("alice", args...)
 		if round < 20 {
-			time.Sleep(time.Duration(20+round*7%60) * time.Millisecond)
+			// Timed from the wait's first progress line, not from the
+			// start of a process whose start-up a loaded machine slows.
+			out.waitFor(t, "switch_forced", 10*time.Second)
+			time.Sleep(time.Duration(round*7%60) * time.Millisecond)
 			sig := os.Signal(syscall.SIGKILL)
 			if round%2 == 1 {
 				sig = os.Interrupt
@@ -472,7 +517,7 @@ func TestWaitTorture(t *testing.T) {
 			break
 		}
 		if round > 40 {
-			t.Fatalf("the run never finished; last exit %d\n%s", code, out)
+			t.Fatalf("the run never finished; last exit %d\n%s", code, out.String())
 		}
 		if args[0] == "apply" {
 			if id := e.anyRunID(); id != "" {
@@ -626,7 +671,7 @@ action "promote" {
 
 // wait waits for a baton process, at most 30 seconds, then kills it and
 // fails with its output.
-func (e *teamEnv) wait(cmd *exec.Cmd, out *bytes.Buffer) int {
+func (e *teamEnv) wait(cmd *exec.Cmd, out fmt.Stringer) int {
 	e.t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
