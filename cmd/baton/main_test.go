@@ -2,6 +2,9 @@ package main
 
 import (
 	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -13,5 +16,46 @@ func TestMain(m *testing.M) {
 		os.Exit(batonMain())
 	}
 	os.Setenv("BATON_TEST_AS_BATON", "1") // for the processes tests start
-	os.Exit(m.Run())
+	code := m.Run()
+	if plainDir != "" {
+		os.RemoveAll(plainDir)
+	}
+	os.Exit(code)
 }
+
+// plainBaton is a baton binary built without the test binary's
+// instrumentation: tests that start many baton processes (tortures,
+// canaries, team scenarios) start it, so that under -race each process
+// runs at the speed users see. The race detector still covers everything
+// the tests run in process.
+var (
+	plainOnce sync.Once
+	plainDir  string
+	plainPath string
+	plainErr  error
+)
+
+func plainBaton(t *testing.T) string {
+	t.Helper()
+	plainOnce.Do(func() {
+		if plainDir, plainErr = os.MkdirTemp("", "baton-test-bin"); plainErr != nil {
+			return
+		}
+		plainPath = filepath.Join(plainDir, "baton")
+		out, err := exec.Command("go", "build", "-o", plainPath, ".").CombinedOutput()
+		if err != nil {
+			plainErr = &buildError{err: err, out: string(out)}
+		}
+	})
+	if plainErr != nil {
+		t.Fatalf("building baton for the processes this test starts: %v", plainErr)
+	}
+	return plainPath
+}
+
+type buildError struct {
+	err error
+	out string
+}
+
+func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }

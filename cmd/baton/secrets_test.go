@@ -136,7 +136,7 @@ func derived(secret, pin string, pinTimes7 string) map[string]string {
 // returns its exit code, stdout and stderr.
 func batonProc(t *testing.T, dir string, env []string, args ...string) (int, string, string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
+	cmd := exec.Command(plainBaton(t), args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	var out, errb bytes.Buffer

@@ -86,7 +86,7 @@ action "promote" {
 
 // baton starts baton (this test binary acting as it) as a process.
 func (e *teamEnv) baton(user string, args ...string) (*exec.Cmd, *bytes.Buffer) {
-	cmd := exec.Command(os.Args[0], args...)
+	cmd := exec.Command(plainBaton(e.t), args...)
 	cmd.Env = append(os.Environ(), "BATON_USER="+user, "NO_COLOR=1")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -128,7 +128,7 @@ func (w *watchedOutput) waitFor(t *testing.T, s string, limit time.Duration) {
 
 // batonWatched starts baton with output the test may read as it comes.
 func (e *teamEnv) batonWatched(user string, args ...string) (*exec.Cmd, *watchedOutput) {
-	cmd := exec.Command(os.Args[0], args...)
+	cmd := exec.Command(plainBaton(e.t), args...)
 	cmd.Env = append(os.Environ(), "BATON_USER="+user, "NO_COLOR=1")
 	out := &watchedOutput{}
 	cmd.Stdout, cmd.Stderr = out, out
@@ -755,7 +755,7 @@ func TestOfflineSignedApproval(t *testing.T) {
 	}
 	id := e.lastRunID()
 	decision := filepath.Join(e.dir, "cab.sig")
-	laptop := exec.Command(os.Args[0], "approve", id, "cab", "--by", "bob", "--sign-only", "--key", key, "--plan", planFile, "-o", decision)
+	laptop := exec.Command(plainBaton(t), "approve", id, "cab", "--by", "bob", "--sign-only", "--key", key, "--plan", planFile, "-o", decision)
 	laptop.Env = append(os.Environ(), "BATON_STATE="+filepath.Join(e.dir, "no-such-dir", "state.db"))
 	if out, err := laptop.CombinedOutput(); err != nil {
 		t.Fatalf("sign-only: %v\n%s", err, out)

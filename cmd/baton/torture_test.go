@@ -35,11 +35,7 @@ func TestCrashTorture(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "baton")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building baton: %v\n%s", err, out)
-	}
+	bin := plainBaton(t)
 	for _, racers := range []int{1, 2} {
 		t.Run(fmt.Sprintf("%d resumers", racers), func(t *testing.T) {
 			torture(t, bin, racers, *tortureKills, filepath.Join(t.TempDir(), "state.db"))
@@ -110,6 +106,9 @@ func torture(t *testing.T, bin string, racers, targetKills int, stPath string) {
 		codes, killed := race(t, baton, args, n, kills < targetKills, time.Duration(rnd.IntN(80))*time.Millisecond)
 		if killed {
 			kills++
+			if runStatus(baton, runID()) == "succeeded" {
+				goto finished // the kill landed after the run's last commit
+			}
 			continue
 		}
 		switch best := bestCode(codes); best {
@@ -297,4 +296,18 @@ func bestCode(codes []int) int {
 		return exitPaused // both refused each other's stale view: resume again
 	}
 	return best
+}
+
+// runStatus is the status baton status reports for run id ("" if none).
+func runStatus(baton func(...string) *exec.Cmd, id string) string {
+	if id == "" {
+		return ""
+	}
+	out, err := baton("status", id, "-json").Output()
+	if err != nil {
+		return ""
+	}
+	var st struct{ Run struct{ Status string } }
+	_ = json.Unmarshal(out, &st)
+	return st.Run.Status
 }
