@@ -123,6 +123,9 @@ type StepRecord struct {
 	// Process is the child process the current attempt started, so that
 	// a resume can tell whether it still runs.
 	Process *ChildProcess `json:"process,omitempty"`
+	// Instances are the steps a for_each step expanded into, in order,
+	// recorded when it expands; the step ends when all of them have.
+	Instances []string `json:"instances,omitempty"`
 }
 
 // SkipCause is why a step was skipped.

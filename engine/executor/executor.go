@@ -463,6 +463,9 @@ func (r *run) resumeOwned(ctx context.Context, ro ResumeOptions, ch *SourcesChan
 			r.recs[n] = &state.StepRecord{Name: n, Status: state.StepPending}
 		}
 	}
+	if err := r.restoreInstances(); err != nil {
+		return Result{RunID: runID, Status: rec.Status}, err
+	}
 	now := r.clk.Now()
 	r.record.Status = state.RunRunning
 	r.record.Reason = ""

@@ -364,6 +364,7 @@ func (r *run) schedule(ctx context.Context, parts clock.Participants, virtual bo
 		}
 		return false, ""
 	}
+	progress = r.settleTemplates()
 	for _, name := range r.order {
 		s := r.steps[name]
 		rec := r.recp(name)
@@ -379,7 +380,7 @@ func (r *run) schedule(ctx context.Context, parts clock.Participants, virtual bo
 			progress = true
 			continue
 		}
-		if s.When != nil {
+		if s.When != nil && !(s.IsTemplate() && runbook.UsesEach(s.When)) {
 			v, diags := r.scopeFor(s, cty.NilVal).Eval(s.When, cty.Bool)
 			if diags.HasErrors() {
 				r.fail(name, fmt.Errorf("evaluating when: %s", r.red.String(diags.Error())))
@@ -391,6 +392,11 @@ func (r *run) schedule(ctx context.Context, parts clock.Participants, virtual bo
 				progress = true
 				continue
 			}
+		}
+		if s.IsTemplate() {
+			r.expand(s)
+			progress = true
+			continue
 		}
 		if r.opts.Rehearsal && s.Kind != nil && !r.simulated(s) {
 			r.skip(name, state.SkipNotSimulated, reasonNotSimulated+"step type "+s.Uses+" has no simulation")
@@ -500,6 +506,7 @@ func (r *run) finishReady() {
 
 // settle decides whether the run is over: every step that can run has.
 func (r *run) settle() (bool, state.RunStatus, string) {
+	r.settleTemplates()
 	for _, name := range r.order {
 		s := r.steps[name]
 		rec := r.recp(name)
@@ -561,7 +568,7 @@ func (r *run) hasClass(c runbook.Class) bool {
 func (r *run) failedSteps() []string {
 	var out []string
 	for _, n := range r.order {
-		if r.recp(n).Status == state.StepFailed {
+		if r.recp(n).Status == state.StepFailed && !r.steps[n].IsTemplate() {
 			out = append(out, n)
 		}
 	}
@@ -585,6 +592,7 @@ func (r *run) skipRemaining() {
 			r.skip(n, state.SkipRunStopped, reasonRunStopped+by+" failed")
 		}
 	}
+	r.settleTemplates()
 }
 
 // queueBackout makes the back-out steps runnable, in reverse order of the
@@ -681,7 +689,11 @@ func (r *run) scopeFor(step *runbook.Step, self cty.Value) *lang.Scope {
 	for _, t := range r.rb.Targets {
 		targets[t.Name] = cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(t.Name), "type": cty.StringVal(t.Type)})
 	}
-	return &lang.Scope{Vars: r.vars, Locals: r.locals, Steps: stepVals, Targets: targets, Self: self, Now: r.clk.Now}
+	sc := &lang.Scope{Vars: r.vars, Locals: r.locals, Steps: stepVals, Targets: targets, Self: self, Now: r.clk.Now}
+	if step != nil && step.Each != nil {
+		sc.Each = step.Each.Object()
+	}
+	return sc
 }
 
 func outputType(s *runbook.Step) cty.Type {

@@ -19,6 +19,9 @@ func (r *run) recoverSteps(ctx context.Context) error {
 	for _, name := range r.order {
 		rec := r.rec(name)
 		s := r.steps[name]
+		if s.IsTemplate() && len(rec.Instances) > 0 {
+			continue // expanded: its instances are recovered as steps of their own
+		}
 		switch rec.Status {
 		case state.StepWaiting:
 			// Polled again at once, against the deadline stored when it

@@ -21,6 +21,9 @@ type Scope struct {
 	// Self is the current step's result, object({output = ...}), inside
 	// assert, verify.condition, until and fail_if; cty.NilVal elsewhere.
 	Self cty.Value
+	// Each is each = object({key = string, value = any}) inside an
+	// instance of a for_each step; cty.NilVal elsewhere.
+	Each cty.Value
 	// Now is the clock behind now(); nil makes now() unknown (plans).
 	Now func() time.Time
 }
@@ -64,6 +67,9 @@ func (s *Scope) EvalContext() *hcl.EvalContext {
 	}
 	if s.Self != cty.NilVal {
 		vars["self"] = s.Self
+	}
+	if s.Each != cty.NilVal {
+		vars["each"] = s.Each
 	}
 	return &hcl.EvalContext{Variables: vars, Functions: Functions(s.Now)}
 }

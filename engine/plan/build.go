@@ -139,11 +139,16 @@ func Build(ctx context.Context, rb *runbook.Runbook, opts Options) (*Plan, hcl.D
 		if s == nil || s.Class == runbook.ClassBackout {
 			continue
 		}
-		ps := b.planStep(s)
-		if s.Class == runbook.ClassPost {
-			p.Post = append(p.Post, ps)
+		pss := []*Step{}
+		if s.IsTemplate() {
+			pss = b.planForEach(s)
 		} else {
-			p.Steps = append(p.Steps, ps)
+			pss = append(pss, b.planStep(s))
+		}
+		if s.Class == runbook.ClassPost {
+			p.Post = append(p.Post, pss...)
+		} else {
+			p.Steps = append(p.Steps, pss...)
 		}
 	}
 	b.backout(p, order)
@@ -245,6 +250,28 @@ func (b *builder) ectx(self cty.Value) *hcl.EvalContext {
 	return c
 }
 
+// stepCtx is the context of s's own expressions: the base one, with self
+// when given and each in an instance (unknown in a for_each step planned
+// as one).
+func (b *builder) stepCtx(s *runbook.Step, self cty.Value) *hcl.EvalContext {
+	vars := map[string]cty.Value{}
+	if self != cty.NilVal {
+		vars["self"] = self
+	}
+	switch {
+	case s.Each != nil:
+		vars["each"] = s.Each.Object()
+	case s.IsTemplate():
+		vars["each"] = runbook.UnknownEach
+	}
+	if len(vars) == 0 {
+		return b.ectx(cty.NilVal)
+	}
+	c := b.ectx(cty.NilVal).NewChild()
+	c.Variables = vars
+	return c
+}
+
 func unknownStep(s *runbook.Step) cty.Value {
 	return cty.ObjectVal(map[string]cty.Value{
 		"output": s.UnknownOutput(),
@@ -309,7 +336,7 @@ func (b *builder) planStep(s *runbook.Step) *Step {
 	if s.When != nil {
 		ps.Condition = b.rb.ExprText(s.When)
 		facts := b.factsOf(s.When, map[string]bool{})
-		v, diags := lang.EvalIn(b.ectx(cty.NilVal), s.When, cty.Bool)
+		v, diags := lang.EvalIn(b.stepCtx(s, cty.NilVal), s.When, cty.Bool)
 		b.diags = append(b.diags, diags...)
 		switch {
 		case diags.HasErrors():
@@ -419,7 +446,7 @@ func (b *builder) refresh(s *runbook.Step, ps *Step, st *stepState) {
 			return // depends on something not known at plan time
 		}
 	}
-	args, diags := lang.DecodeBodyIn(b.ectx(cty.NilVal), s.Body, s.Kind.Spec())
+	args, diags := lang.DecodeBodyIn(b.stepCtx(s, cty.NilVal), s.Body, s.Kind.Spec())
 	if diags.HasErrors() || !args.IsWhollyKnown() {
 		return
 	}
@@ -442,7 +469,7 @@ func (b *builder) refresh(s *runbook.Step, ps *Step, st *stepState) {
 	ps.Check = &Check{Status: CheckPassed, Observation: b.scrub(steps.Show(out))}
 	self := cty.ObjectVal(map[string]cty.Value{"output": out})
 	for _, a := range s.Asserts {
-		sc := b.ectx(self)
+		sc := b.stepCtx(s, self)
 		ok, diags := lang.EvalIn(sc, a.Condition, cty.Bool)
 		if diags.HasErrors() {
 			ps.Check.Status, ps.Check.Message, ps.Check.Blocks = CheckError, "the assertion cannot be evaluated: "+b.rb.ExprText(a.Condition), blocks
@@ -490,7 +517,7 @@ func (b *builder) describe(s *runbook.Step) *Step {
 		} else {
 			ps.OnFailure = runbook.OnFailureAbort
 		}
-		args, _ := lang.DecodeBodyIn(b.ectx(cty.NilVal), s.Body, s.Kind.Spec())
+		args, _ := lang.DecodeBodyIn(b.stepCtx(s, cty.NilVal), s.Body, s.Kind.Spec())
 		d := b.describeArgs(s.Kind, args)
 		ps.Summary, ps.Details = b.scrub(d.Summary), b.details(d.Details)
 	}
@@ -503,7 +530,7 @@ func (b *builder) describe(s *runbook.Step) *Step {
 	if v := s.Verify; v != nil {
 		pv := &Verify{Uses: v.Uses, Target: v.Target, Condition: b.rb.ExprText(v.Condition)}
 		if v.Kind != nil {
-			args, _ := lang.DecodeBodyIn(b.ectx(cty.NilVal), v.Body, v.Kind.Spec())
+			args, _ := lang.DecodeBodyIn(b.stepCtx(s, cty.NilVal), v.Body, v.Kind.Spec())
 			d := b.describeArgs(v.Kind, args)
 			pv.Summary, pv.Details = b.scrub(d.Summary), b.details(d.Details)
 		}

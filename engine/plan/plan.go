@@ -155,7 +155,17 @@ type Step struct {
 	Decision         *Choice  `json:"decision,omitempty"`
 	Undoes           string   `json:"undoes,omitempty"`
 	Check            *Check   `json:"check,omitempty"`
+	ForEach          *ForEach `json:"for_each,omitempty"`
 	WorstCaseSeconds int64    `json:"worst_case_seconds"`
+}
+
+// ForEach is what a plan says of a for_each step: the list it iterates
+// over and, on an instance planned from a list known at plan time, its
+// step and key. A step planned without Of stands for every instance.
+type ForEach struct {
+	Over string `json:"over"`
+	Of   string `json:"of,omitempty"`
+	Key  string `json:"key,omitempty"`
 }
 
 // Retry is a step's retry policy.

@@ -19,13 +19,14 @@ const (
 	allowStep
 	allowTarget
 	allowSelf
+	allowEach
 )
 
-var rootBits = map[string]int{"var": allowVar, "local": allowLocal, "step": allowStep, "target": allowTarget, "self": allowSelf}
+var rootBits = map[string]int{"var": allowVar, "local": allowLocal, "step": allowStep, "target": allowTarget, "self": allowSelf, "each": allowEach}
 
 func allowedList(allow int) string {
 	var names []string
-	for _, r := range []string{"var", "local", "step", "target", "self"} {
+	for _, r := range []string{"var", "local", "step", "target", "self", "each"} {
 		if allow&rootBits[r] != 0 {
 			names = append(names, r)
 		}
@@ -69,6 +70,7 @@ func (l *loader) buildContext() {
 			"local":  cty.EmptyObjectVal,
 			"step":   l.stepObject(nil),
 			"target": objectOf(targets),
+			"each":   UnknownEach, // only steps with for_each may use it (checkEachUse)
 		},
 		Functions: validationFunctions(),
 	}
@@ -215,6 +217,10 @@ func (l *loader) checkRefs(ts []hcl.Traversal, allow int, where string) []stepRe
 			continue
 		}
 		if root == "self" {
+			continue
+		}
+		if root == "each" {
+			l.checkEachAttr(t)
 			continue
 		}
 		var name string

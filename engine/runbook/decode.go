@@ -216,7 +216,9 @@ var metaNames = map[Class][2]map[string]bool{}
 
 var verifyMeta = map[string]bool{"uses": true, "condition": true, "target": true}
 
-const exprRoots = allowVar | allowLocal | allowStep | allowTarget
+// exprRoots are what a step's expressions may refer to; each only in a
+// step with for_each (checkEachUse).
+const exprRoots = allowVar | allowLocal | allowStep | allowTarget | allowEach
 
 func (l *loader) decodeStep(s *Step, src *stepSource) {
 	at := src.content.Attributes
@@ -233,6 +235,7 @@ func (l *loader) decodeStep(s *Step, src *stepSource) {
 		s.When = a.Expr
 		src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots, "A when condition")...)
 	}
+	l.decodeForEach(s, src)
 
 	switch s.Class {
 	case ClassApproval, ClassManual:

@@ -212,6 +212,13 @@ type Step struct {
 	// Backout: the step this one undoes ("" when it always runs on backout).
 	Undoes string
 
+	// ForEach makes the step a template with one instance per item of its
+	// value (see Items); nil for an ordinary step. Template and Each are
+	// set on an instance: its template's name and its item.
+	ForEach  hcl.Expression
+	Template string
+	Each     *Each
+
 	DeclRange hcl.Range
 }
 
@@ -297,8 +304,20 @@ var ApprovalOutputType = cty.Object(map[string]cty.Type{
 
 // OutputType is the type of step.<name>.output: the kind's output type for
 // checks, actions, waits (the last observation), back-out and post steps;
-// bool for decisions; ApprovalOutputType for approvals and manual steps.
+// bool for decisions; ApprovalOutputType for approvals and manual steps; a
+// map of those by key for a for_each step.
 func (s *Step) OutputType() cty.Type {
+	if s.ForEach != nil {
+		if t := s.instanceOutputType(); t != cty.DynamicPseudoType {
+			return cty.Map(t)
+		}
+		return cty.DynamicPseudoType
+	}
+	return s.instanceOutputType()
+}
+
+// instanceOutputType is the output type of one run of the step.
+func (s *Step) instanceOutputType() cty.Type {
 	switch s.Class {
 	case ClassDecision:
 		return cty.Bool

@@ -114,7 +114,7 @@ func kinded(c Class) bool {
 }
 
 func init() {
-	common := []string{"description", "refs", "depends_on", "when", "expected_duration", "timeout"}
+	common := []string{"description", "refs", "depends_on", "when", "for_each", "expected_duration", "timeout"}
 	kindedAttrs := []string{"uses", "target", "on_failure", "always"}
 	actionAttrs := []string{"point_of_no_return", "idempotent"}
 	add := func(c Class, required []string, attrs [][]string, blocks ...string) {

@@ -1,0 +1,106 @@
+package plan
+
+import (
+	"fmt"
+
+	"github.com/batonhq/baton/engine/lang"
+	"github.com/batonhq/baton/engine/runbook"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// planForEach plans a for_each step. When its items are known at plan time
+// (from inputs, locals or refreshed checks) each instance is planned as a
+// step of its own, named as the run will name it; otherwise the step is
+// planned once: it may run, one instance per item of the list.
+func (b *builder) planForEach(t *runbook.Step) []*Step {
+	tps := b.planStep(t)
+	if tps.Action == WillNotRun {
+		return []*Step{tps}
+	}
+	over := b.rb.ExprText(t.ForEach)
+	facts := b.factsOf(t.ForEach, map[string]bool{})
+	for _, f := range facts {
+		b.decide(f, t.Name)
+	}
+	v, diags := lang.EvalIn(b.ectx(cty.NilVal), t.ForEach, cty.DynamicPseudoType)
+	if diags.HasErrors() || !v.IsWhollyKnown() {
+		b.diags = append(b.diags, diags...)
+		return []*Step{b.mayRunEach(t, tps, over, facts)}
+	}
+	items, err := runbook.Items(v)
+	if err != nil {
+		rng := t.ForEach.Range()
+		b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid for_each",
+			Detail: fmt.Sprintf("Step %s cannot run: %s.", t.Name, err.Error()), Subject: &rng})
+		return []*Step{tps}
+	}
+	if len(items) == 0 {
+		tps.ForEach = &ForEach{Over: over}
+		tps.Reason = joinReason(tps.Reason, "for_each has no items"+givenFacts(b, facts)+": nothing to do")
+		if tps.Action == WillRun {
+			st := b.st[t.Name]
+			st.output, st.status = runbook.Aggregate(t, nil), lang.StatusSucceeded
+			b.dirty = true
+		}
+		return []*Step{tps}
+	}
+	var out []*Step
+	inst := runbook.Instances(t, items)
+	for _, in := range inst {
+		ps := b.planStep(in)
+		ps.ForEach = &ForEach{Over: over, Of: t.Name, Key: in.Each.Key}
+		out = append(out, ps)
+	}
+	b.aggregate(t, inst)
+	return out
+}
+
+// mayRunEach is the plan of a for_each step whose items are known only at
+// run time.
+func (b *builder) mayRunEach(t *runbook.Step, ps *Step, over string, facts []string) *Step {
+	ps.ForEach = &ForEach{Over: over}
+	ps.Action = MayRun
+	ps.Reason = joinReason(ps.Reason, "may run, one per item of "+over+describeFacts(facts))
+	ps.DecidedBy = uniq(append(ps.DecidedBy, facts...))
+	st := b.st[t.Name]
+	st.action, st.facts = MayRun, uniq(append(st.facts, facts...))
+	return ps
+}
+
+// aggregate is what the template's dependents see once its instances are
+// planned, as the run will settle it: failed when an instance failed at
+// plan time, will not run when none will, may run when none surely will.
+func (b *builder) aggregate(t *runbook.Step, inst []*runbook.Step) {
+	st := &stepState{action: WillNotRun, status: lang.StatusSucceeded}
+	outs := map[string]cty.Value{}
+	for _, in := range inst {
+		is := b.st[in.Name]
+		switch {
+		case is.failed || is.failSkip:
+			st.failed = true
+		case is.action == WillRun:
+			st.action = WillRun
+		case is.action == MayRun && st.action != WillRun:
+			st.action = MayRun
+		}
+		st.facts = append(st.facts, is.facts...)
+		if is.status != lang.StatusSucceeded {
+			st.status = ""
+		}
+		outs[in.Each.Key] = is.output
+	}
+	st.facts = uniq(st.facts)
+	switch {
+	case st.failed:
+		st.status = lang.StatusFailed
+	case st.action == WillNotRun:
+		st.status = lang.StatusSkipped
+	}
+	st.output = t.UnknownOutput()
+	if st.status == lang.StatusSucceeded {
+		st.output = runbook.Aggregate(t, outs)
+	}
+	b.st[t.Name] = st
+	b.dirty = true
+}

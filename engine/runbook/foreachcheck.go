@@ -1,0 +1,72 @@
+package runbook
+
+import (
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// decodeForEach reads a step's for_each: which classes may have one, what
+// it may refer to (inputs, locals, targets and earlier steps, never self
+// or each), and, when it is known at load time, whether its items are
+// valid. A step without for_each may not use each.
+func (l *loader) decodeForEach(s *Step, src *stepSource) {
+	a := src.content.Attributes["for_each"]
+	if a == nil {
+		l.checkNoEach(s, src)
+		return
+	}
+	switch s.Class {
+	case ClassDecision, ClassApproval, ClassBackout:
+		l.errorf(a.NameRange, "for_each not allowed here",
+			"A %s step runs once: for_each is for checks, actions, waits, manual steps and post-tasks, one step per item.", s.Class)
+		return
+	}
+	s.ForEach = a.Expr
+	src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots&^allowEach, "A for_each")...)
+	v := l.eval(l.ctx, a.Expr, cty.DynamicPseudoType)
+	if !l.notSensitive(v, a.Expr, "for_each (its items name steps)") || !v.IsWhollyKnown() {
+		return
+	}
+	if _, err := Items(v); err != nil {
+		l.errorf(a.Expr.Range(), "Invalid for_each", "%s.", capitalize(err.Error()))
+	}
+}
+
+// checkNoEach reports each used in a step that has no for_each.
+func (l *loader) checkNoEach(s *Step, src *stepSource) {
+	sb, ok := src.block.Body.(*hclsyntax.Body)
+	if !ok {
+		return
+	}
+	var ts []hcl.Traversal
+	walkBody(sb, nil, nil, &ts)
+	for _, t := range ts {
+		if t.RootName() == "each" {
+			l.errorf(t.SourceRange(), "Invalid use of each",
+				"each is the item of a for_each; step %q has no for_each. Add for_each = LIST to run it once per item.", s.Name)
+			l.reported = append(l.reported, t.SourceRange())
+			return
+		}
+	}
+}
+
+// checkEachAttr reports each.<anything but key or value>.
+func (l *loader) checkEachAttr(t hcl.Traversal) {
+	if len(t) >= 2 {
+		if a, ok := t[1].(hcl.TraverseAttr); ok && (a.Name == "key" || a.Name == "value") {
+			return
+		}
+	}
+	l.errorf(t.SourceRange(), "Invalid reference", "each has two attributes: each.key (the item's name) and each.value (the item).")
+	l.reported = append(l.reported, t.SourceRange())
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
