@@ -56,9 +56,7 @@ target "site" {
 }
 
 // BenchmarkLoad10k loads and validates a 10,000-step runbook: a regression
-// alarm without a target (issue 13: no shipped runbook comes near). Before
-// the parser and loader went serial: 265-415 ms and 312 MB per load at
-// load ~1; since, 450 MB per load.
+// alarm without a target (issue 13: no shipped runbook comes near).
 func BenchmarkLoad10k(b *testing.B) {
 	src := bigRunbook(10000)
 	fsys := FromFS(fstest.MapFS{"big.hcl": {Data: src}})
@@ -90,10 +88,7 @@ func TestBigRunbookLoads(t *testing.T) {
 // BenchmarkValidate2000 loads and validates a 2,000-step runbook, the
 // largest a team plausibly writes.
 //
-// Issue 13, on the shared 2-core machine at load ~1 (-count=3): with the
-// chunked parser and parallel phases, since removed, 77-82 ms and 62.6 MB
-// per load; with both turned off 180-213 ms and 91.2 MB, which is what
-// this code does now (90.9 MB per load). BenchmarkPlan2000: 34-39 ms.
+// FIGURES
 func BenchmarkValidate2000(b *testing.B) {
 	src := bigRunbook(2000)
 	fsys := FromFS(fstest.MapFS{"big.hcl": {Data: src}})
