@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/batonhq/baton/engine/gctune"
 )
 
 func main() { os.Exit(batonMain()) }
@@ -15,6 +17,7 @@ func main() { os.Exit(batonMain()) }
 // batonMain runs the command line of this process: Ctrl-C and SIGTERM
 // stop a run at its next safe point.
 func batonMain() int {
+	gctune.Apply()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return run(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr})

@@ -28,7 +28,7 @@ func (l *loader) analyze() {
 // dependencies across procedures.
 func (l *loader) collectDeps() {
 	rb := l.rb
-	l.forEach(len(rb.Steps), func(i int) {
+	l.forEachParallel(len(rb.Steps), func(w *loader, i int) {
 		s := rb.Steps[i]
 		src := l.stepSrc[s]
 		s.DepRange = make(map[string]hcl.Range, len(src.refs))
@@ -39,7 +39,7 @@ func (l *loader) collectDeps() {
 			if _, seen := s.DepRange[r.name]; !seen {
 				s.DepRange[r.name] = r.rng
 				s.Deps = append(s.Deps, r.name)
-				l.checkDependency(s, r)
+				w.checkDependency(s, r)
 			}
 		}
 		slices.Sort(s.Deps)
@@ -113,8 +113,10 @@ func (l *loader) findNeverRun(order []string, anySensitive bool) {
 			dirty = false
 		}
 	}
+	refresh()
+	whens := l.constantScopeWhens(order)
 	never := map[string]bool{}
-	for _, name := range order {
+	for i, name := range order {
 		s := rb.stepIndex[name]
 		refresh()
 		if s.Class == ClassDecision && s.Condition != nil {
@@ -125,7 +127,12 @@ func (l *loader) findNeverRun(order []string, anySensitive bool) {
 			}
 		}
 		if s.When != nil {
-			v := l.eval(l.ctx, s.When, cty.Bool)
+			var v cty.Value
+			if whens != nil {
+				v = whens[i]
+			} else {
+				v = l.eval(l.ctx, s.When, cty.Bool)
+			}
 			if l.notSensitive(v, s.When, "A when condition") && v.IsKnown() && !v.IsNull() && v.False() {
 				never[s.Name] = true
 				l.errorf(s.When.Range(), "Step can never run",
@@ -137,6 +144,24 @@ func (l *loader) findNeverRun(order []string, anySensitive bool) {
 		}
 	}
 	refresh()
+}
+
+// constantScopeWhens evaluates every step's when condition up front, in
+// parallel, when the runbook has no decision with a condition, so the
+// scope cannot change during findNeverRun; it returns nil otherwise.
+// The values are in order's order (cty.NilVal for no when).
+func (l *loader) constantScopeWhens(order []string) []cty.Value {
+	rb := l.rb
+	if slices.ContainsFunc(rb.Steps, func(s *Step) bool { return s.Class == ClassDecision && s.Condition != nil }) {
+		return nil
+	}
+	whens := make([]cty.Value, len(order))
+	l.forEachParallel(len(order), func(w *loader, i int) {
+		if s := rb.stepIndex[order[i]]; s.When != nil {
+			whens[i] = w.eval(w.ctx, s.When, cty.Bool)
+		}
+	})
+	return whens
 }
 
 // checkSkippedDeps applies the skip rule: a step all of whose
@@ -158,10 +183,10 @@ func (l *loader) checkSkippedDeps(s *Step, never map[string]bool) {
 // step's own output (asserts, until, fail_if, fail_message, verify's
 // condition) and reports sensitive values in their messages. They may
 // reference only their own dependencies, whose values in the scope are
-// final by now.
+// final by now, so they are checked in parallel.
 func (l *loader) checkSelfConditions(order []string) {
 	rb := l.rb
-	l.forEach(len(order), func(i int) {
+	l.forEachParallel(len(order), func(l *loader, i int) {
 		s := rb.stepIndex[order[i]]
 		var ctx *hcl.EvalContext
 		if len(s.Asserts) > 0 || s.Until != nil || s.FailIf != nil || s.FailMessage != nil {

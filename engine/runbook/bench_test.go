@@ -2,9 +2,13 @@ package runbook
 
 import (
 	"fmt"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/batonhq/baton/engine/gctune"
 )
 
 // bigRunbook generates a runbook of n steps: checks, actions and waits, each
@@ -55,22 +59,32 @@ target "site" {
 	return []byte(b.String())
 }
 
-// BenchmarkLoad10k loads and validates a 10,000-step runbook: a regression
-// alarm without a target (issue 13: no shipped runbook comes near).
+// BenchmarkLoad10k loads and validates a 10,000-step runbook, with the
+// garbage collector set as the baton command sets it (engine/gctune) and
+// with Go's default, for comparison.
 func BenchmarkLoad10k(b *testing.B) {
 	src := bigRunbook(10000)
 	fsys := FromFS(fstest.MapFS{"big.hcl": {Data: src}})
 	reg := testRegistry()
-	b.ReportAllocs()
-	b.SetBytes(int64(len(src)))
-	for b.Loop() {
-		rb, diags := Load(fsys, "big.hcl", reg)
-		if diags.HasErrors() {
-			b.Fatal(diags.Error())
-		}
-		if len(rb.Steps) != 10000 {
-			b.Fatal("steps")
-		}
+	for _, gc := range []struct {
+		name    string
+		percent int
+	}{{"baton-gc", gctune.Percent}, {"go-default-gc", 100}} {
+		b.Run(gc.name, func(b *testing.B) {
+			defer debug.SetGCPercent(debug.SetGCPercent(gc.percent))
+			runtime.GC()
+			b.ReportAllocs()
+			b.SetBytes(int64(len(src)))
+			for b.Loop() {
+				rb, diags := Load(fsys, "big.hcl", reg)
+				if diags.HasErrors() {
+					b.Fatal(diags.Error())
+				}
+				if len(rb.Steps) != 10000 {
+					b.Fatal("steps")
+				}
+			}
+		})
 	}
 }
 
@@ -86,18 +100,28 @@ func TestBigRunbookLoads(t *testing.T) {
 }
 
 // BenchmarkValidate2000 loads and validates a 2,000-step runbook, the
-// largest a team plausibly writes.
-//
-// FIGURES
+// largest a team plausibly writes, with the chunked parser and parallel
+// phases baton uses and with both turned off: whether that machinery
+// earns its keep (issue 13) is read from the difference.
 func BenchmarkValidate2000(b *testing.B) {
 	src := bigRunbook(2000)
 	fsys := FromFS(fstest.MapFS{"big.hcl": {Data: src}})
 	reg := testRegistry()
-	b.ReportAllocs()
-	b.SetBytes(int64(len(src)))
-	for b.Loop() {
-		if _, diags := Load(fsys, "big.hcl", reg); diags.HasErrors() {
-			b.Fatal(diags.Error())
-		}
+	for _, v := range []struct {
+		name             string
+		chunkMin, parMin int
+	}{{"chunked-parallel", chunkedParseMin, parallelMin}, {"serial", 1 << 40, 1 << 40}} {
+		b.Run(v.name, func(b *testing.B) {
+			oldChunk, oldPar := chunkedParseMin, parallelMin
+			chunkedParseMin, parallelMin = v.chunkMin, v.parMin
+			defer func() { chunkedParseMin, parallelMin = oldChunk, oldPar }()
+			b.ReportAllocs()
+			b.SetBytes(int64(len(src)))
+			for b.Loop() {
+				if _, diags := Load(fsys, "big.hcl", reg); diags.HasErrors() {
+					b.Fatal(diags.Error())
+				}
+			}
+		})
 	}
 }

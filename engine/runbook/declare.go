@@ -23,7 +23,20 @@ func (l *loader) declare(p string) {
 	l.targetIndex = map[string]*Target{}
 	hadErrors := l.diags.HasErrors()
 
-	for _, fb := range l.blocks {
+	// Reading step blocks (name, body against the class schema, step type)
+	// is the costly part and independent per block, so it is done first, in
+	// parallel; the loop below registers them in order.
+	bodies := make([]stepBody, len(l.blocks))
+	l.forEachParallel(len(l.blocks), func(w *loader, i int) {
+		b := l.blocks[i].block
+		switch b.Type {
+		case "runbook", "variable", "locals", "target":
+			return
+		}
+		bodies[i] = w.readStep(b)
+	})
+
+	for i, fb := range l.blocks {
 		b := fb.block
 		switch b.Type {
 		case "runbook":
@@ -62,7 +75,7 @@ func (l *loader) declare(p string) {
 		case "target":
 			l.declareTarget(b)
 		default:
-			l.declareStep(b, l.readStep(b))
+			l.declareStep(b, bodies[i])
 		}
 	}
 	if l.runbookBlock == nil && !hadErrors {

@@ -24,9 +24,12 @@ func (l *loader) decode() {
 	for _, t := range l.rb.Targets {
 		l.decodeTarget(t)
 	}
-	l.forEach(len(l.rb.Steps), func(i int) {
-		s := l.rb.Steps[i]
-		l.decodeStep(s, l.stepSrc[s])
+	srcs := make([]*stepSource, len(l.rb.Steps))
+	for i, s := range l.rb.Steps {
+		srcs[i] = l.stepSrc[s]
+	}
+	l.forEachParallel(len(l.rb.Steps), func(w *loader, i int) {
+		w.decodeStep(l.rb.Steps[i], srcs[i])
 	})
 }
 

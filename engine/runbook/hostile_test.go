@@ -167,7 +167,7 @@ func (c cancelFS) ReadFile(name string) ([]byte, error) {
 }
 
 // TestLoadContextInterrupted: a done context stops loading at the next
-// file, phase or batch of steps, with one clear error.
+// file or phase, with one clear error, also in parallel phases.
 func TestLoadContextInterrupted(t *testing.T) {
 	big := bigRunbook(3000)
 	files := fstest.MapFS{
@@ -183,14 +183,19 @@ func TestLoadContextInterrupted(t *testing.T) {
 	files["many.hcl"] = &fstest.MapFile{Data: []byte(many.String())}
 	tests := []struct {
 		name, main, cancelAt string
+		parallel             bool
 	}{
-		{"before loading", "main.hcl", ""},
-		{"between includes", "main.hcl", "a.hcl"},
-		{"before parsing a large file", "big.hcl", "big.hcl"},
-		{"in a phase", "many.hcl", "kind"},
+		{"before loading", "main.hcl", "", false},
+		{"between includes", "main.hcl", "a.hcl", false},
+		{"before parsing a large file", "big.hcl", "big.hcl", true},
+		{"in a phase", "many.hcl", "kind", false},
+		{"in a parallel phase", "many.hcl", "kind", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.parallel {
+				forceParallel(t, 64)
+			}
 			ctx, cancel := context.WithCancelCause(context.Background())
 			var once sync.Once
 			stop := func() { once.Do(func() { cancel(errors.New("interrupt")) }) }

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/batonhq/baton/engine/lang"
 	"github.com/batonhq/baton/internal/inputfile"
 	"github.com/batonhq/baton/internal/slashpath"
 	"github.com/batonhq/baton/steps"
@@ -334,7 +333,7 @@ func (l *loader) loadSource(name string, src []byte, included bool, from *hcl.Ra
 	key := l.sourceKey(name)
 	l.rb.keys[name] = key
 	l.rb.Sources[key] = src
-	f, diags := parseConfig(src, name)
+	f, diags := parseConfig(src, name, l.cx.Done())
 	l.diags = append(l.diags, diags...)
 	if f == nil {
 		return
@@ -346,26 +345,6 @@ func (l *loader) loadSource(name string, src []byte, included bool, from *hcl.Ra
 		return
 	}
 	l.collect(name, f, included)
-}
-
-// parseConfig parses an HCL native-syntax file, once lang.CheckConfig has
-// found it within the limits (else the file is nil).
-func parseConfig(src []byte, filename string) (*hcl.File, hcl.Diagnostics) {
-	if diags := lang.CheckConfig(src, filename, hcl.InitialPos); diags.HasErrors() {
-		return nil, diags
-	}
-	return hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
-}
-
-// forEach calls fn for every index in [0, n), in order, stopping the load
-// every 64 items when its context is done.
-func (l *loader) forEach(n int, fn func(i int)) {
-	for i := range n {
-		if i%64 == 0 {
-			l.checkpoint()
-		}
-		fn(i)
-	}
 }
 
 // admit checks a file's bytes (whatever FS read them) against the limits
