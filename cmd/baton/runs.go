@@ -288,7 +288,7 @@ func cmdStatus(_ context.Context, env *cliEnv, args []string) int {
 		for _, r := range recs {
 			detail := firstOf(r.Error, r.Reason)
 			if r.Status == state.StepAwaitingApproval {
-				detail = fmt.Sprintf("%d approval(s) so far; baton approve %s %s --by NAME", len(r.Approvals), run.ID, r.Name)
+				detail = fmt.Sprintf("%d approval(s) so far; baton approve %s %s --by NAME", len(r.Approvals), run.ID, runbook.CommandWord(r.Name))
 				if !r.Deadline.IsZero() {
 					detail += "; expires " + r.Deadline.UTC().Format(time.RFC3339)
 				}
@@ -297,7 +297,7 @@ func cmdStatus(_ context.Context, env *cliEnv, args []string) int {
 				detail = "deadline " + r.Deadline.UTC().Format(time.RFC3339)
 			}
 			if r.Status == state.StepInDoubt {
-				detail += fmt.Sprintf("; baton resolve %s %s --succeeded|--failed|--retry --by NAME --reason TEXT", run.ID, r.Name)
+				detail += fmt.Sprintf("; baton resolve %s %s --succeeded|--failed|--retry --by NAME --reason TEXT", run.ID, runbook.CommandWord(r.Name))
 			}
 			if p := r.Process; p != nil && (run.Owner == nil || run.Owner.Gone(time.Now())) && p.Host == hostName() && proc.TreeAlive(p.PID, p.Start) {
 				detail = fmt.Sprintf("its process (pid %d on %s, started %s) is still running with no baton attached; baton resume waits for it before verifying; ", p.PID, p.Host, p.Since.UTC().Format(time.RFC3339)) + detail

@@ -618,9 +618,9 @@ func (r *run) heldReason() (reason, awaiting string) {
 		rec := r.recp(n)
 		switch rec.Status {
 		case state.StepInDoubt:
-			return fmt.Sprintf("step %s is in doubt: its outcome is unknown; decide with: baton resolve %s %s --succeeded|--failed|--retry --by NAME --reason TEXT", n, r.id, n), ""
+			return fmt.Sprintf("step %s is in doubt: its outcome is unknown; decide with: baton resolve %s %s --succeeded|--failed|--retry --by NAME --reason TEXT", n, r.id, runbook.CommandWord(n)), ""
 		case state.StepAwaitingApproval:
-			return fmt.Sprintf("awaiting approval of %s; answer with: baton approve %s %s --by NAME", n, r.id, n), n
+			return fmt.Sprintf("awaiting approval of %s; answer with: baton approve %s %s --by NAME", n, r.id, runbook.CommandWord(n)), n
 		}
 	}
 	return "", ""

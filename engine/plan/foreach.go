@@ -26,7 +26,7 @@ func (b *builder) planForEach(t *runbook.Step) []*Step {
 	v, diags := lang.EvalIn(b.ectx(cty.NilVal), t.ForEach, cty.DynamicPseudoType)
 	if diags.HasErrors() || !v.IsWhollyKnown() {
 		b.diags = append(b.diags, diags...)
-		return []*Step{b.mayRunEach(t, tps, over, facts)}
+		return []*Step{b.mayRunEach(tps, over, facts)}
 	}
 	items, err := runbook.Items(v)
 	if err != nil {
@@ -50,6 +50,9 @@ func (b *builder) planForEach(t *runbook.Step) []*Step {
 	for _, in := range inst {
 		ps := b.planStep(in)
 		ps.ForEach = &ForEach{Over: over, Of: t.Name, Key: in.Each.Key}
+		if len(facts) > 0 { // the items came from what the checks observed
+			ps.DecidedBy = uniq(append(ps.DecidedBy, facts...))
+		}
 		out = append(out, ps)
 	}
 	b.aggregate(t, inst)
@@ -57,14 +60,14 @@ func (b *builder) planForEach(t *runbook.Step) []*Step {
 }
 
 // mayRunEach is the plan of a for_each step whose items are known only at
-// run time.
-func (b *builder) mayRunEach(t *runbook.Step, ps *Step, over string, facts []string) *Step {
+// run time: its instances may run, one per item. For its dependents the
+// step itself runs as its dependencies and condition say: with no items
+// it succeeds at once.
+func (b *builder) mayRunEach(ps *Step, over string, facts []string) *Step {
 	ps.ForEach = &ForEach{Over: over}
 	ps.Action = MayRun
-	ps.Reason = joinReason(ps.Reason, "may run, one per item of "+over+describeFacts(facts))
+	ps.Reason = joinReason(ps.Reason, "one per item of "+over+describeFacts(facts))
 	ps.DecidedBy = uniq(append(ps.DecidedBy, facts...))
-	st := b.st[t.Name]
-	st.action, st.facts = MayRun, uniq(append(st.facts, facts...))
 	return ps
 }
 

@@ -314,6 +314,13 @@ func writeStep(t *textWriter, num string, s *Step) {
 	if s.Condition != "" {
 		t.f("%swhen: %s\n", in, s.Condition)
 	}
+	if fe := s.ForEach; fe != nil {
+		if fe.Of != "" {
+			t.f("%sfor each: %s (this instance: %s)\n", in, fe.Over, fe.Key)
+		} else {
+			t.f("%sfor each: %s (one step per item)\n", in, fe.Over)
+		}
+	}
 	if len(s.DecidedBy) > 0 {
 		t.f("%sdecided by: %s\n", in, strings.Join(s.DecidedBy, ", "))
 	}

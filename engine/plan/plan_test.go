@@ -87,11 +87,15 @@ func cases() []planCase {
 	cas.Type = "secondary"
 	unhealthy := plantest.Healthy
 	unhealthy.Healthy = false
+	dps := map[string]cty.Value{"site_code": cty.StringVal("PS1"),
+		"distribution_points": cty.ListVal([]cty.Value{cty.StringVal("dp01.contoso.com"), cty.StringVal("dp02.contoso.com")})}
 	return []planCase{
 		{name: "failover", path: "runbooks/failover", vars: plantest.Vars()},
 		{name: "failover_refresh", path: "runbooks/failover", vars: plantest.Vars(), refresh: plantest.Refresh(plantest.Healthy)},
 		{name: "failover_refresh_down", path: "runbooks/failover", vars: plantest.Vars(), refresh: plantest.Refresh(down)},
 		{name: "failover_refresh_failed", path: "runbooks/failover", vars: plantest.Vars(), refresh: plantest.Refresh(cas, "passive_ok")},
+		{name: "foreach", path: "runbooks/foreach/main.hcl", vars: dps},
+		{name: "foreach_refresh", path: "runbooks/foreach/main.hcl", vars: dps, refresh: plantest.Refresh(plantest.Healthy)},
 		{name: "checksonly", path: "runbooks/checksonly/main.hcl", vars: map[string]cty.Value{}},
 		{name: "checksonly_refresh", path: "runbooks/checksonly/main.hcl", vars: map[string]cty.Value{}, refresh: plantest.Refresh(unhealthy)},
 	}
@@ -587,5 +591,53 @@ check "c" {
 	err := p.CheckStale(load("cab-chair,mallory "+key+"\n"), nil, "0.1.0-test")
 	if err == nil || !strings.Contains(err.Error(), "allowed_signers") {
 		t.Fatalf("a changed allowed-signers file: %v, want the plan refused naming the file", err)
+	}
+}
+
+// TestForEachPlanned: a for_each over a list known at plan time plans one
+// step per item, named as the run names them; over a list known only at
+// run time, one step that may run once per item, decided by the facts
+// the list comes from.
+func TestForEachPlanned(t *testing.T) {
+	rb := plantest.Load(t, "runbooks/foreach/main.hcl")
+	vars := map[string]cty.Value{"site_code": cty.StringVal("PS1"),
+		"distribution_points": cty.ListVal([]cty.Value{cty.StringVal("dp01.contoso.com"), cty.StringVal("dp01.contoso.com")})}
+	if _, diags := plan.Build(t.Context(), rb, plan.Options{Vars: vars}); !diags.HasErrors() || !strings.Contains(diags.Error(), `lists "dp01.contoso.com" twice`) {
+		t.Errorf("repeated items: %v, want an error naming the repeated item", diags)
+	}
+	vars["distribution_points"] = cty.ListVal([]cty.Value{cty.StringVal("dp02.contoso.com"), cty.StringVal("dp01.contoso.com")})
+	tests := []struct {
+		name    string
+		refresh func(context.Context, *runbook.Step, cty.Value) (cty.Value, error)
+		want    map[string]string // step -> action
+		mayRun  string            // the step planned once, for every item
+	}{
+		{"list known at run time", nil, map[string]string{"roles": plan.WillRun, "reach_system": plan.MayRun,
+			"set_dp[dp01.contoso.com]": plan.WillRun, "set_dp[dp02.contoso.com]": plan.WillRun, "done": plan.WillRun}, "reach_system"},
+		{"list observed at plan time", plantest.Refresh(plantest.Healthy), map[string]string{"roles": plan.WillRun,
+			"reach_system[cm02.contoso.com]": plan.WillRun, "reach_system[dp01.contoso.com]": plan.WillRun,
+			"set_dp[dp01.contoso.com]": plan.WillRun, "set_dp[dp02.contoso.com]": plan.WillRun, "done": plan.WillRun}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := build(t, rb, vars, tt.refresh)
+			got := map[string]string{}
+			for _, s := range p.Steps {
+				got[s.Name] = s.Action
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("actions (-want +got):\n%s", diff)
+			}
+			if tt.mayRun != "" {
+				s := p.Step(tt.mayRun)
+				if s.ForEach == nil || s.ForEach.Of != "" || !strings.HasPrefix(s.Reason, "one per item of { for r in step.roles.output.roles") ||
+					!slicesEqual(s.DecidedBy, []string{"step.roles.output.roles"}) {
+					t.Errorf("%s: %+v %q %v; want one step per item of the roles, decided by them", tt.mayRun, s.ForEach, s.Reason, s.DecidedBy)
+				}
+			}
+			if s := p.Step("set_dp[dp02.contoso.com]"); s.ForEach == nil || s.ForEach.Of != "set_dp" || s.ForEach.Key != "dp02.contoso.com" || !strings.Contains(s.Summary, `on "dp02.contoso.com"`) {
+				t.Errorf("instance: %+v %q", s.ForEach, s.Summary)
+			}
+		})
 	}
 }

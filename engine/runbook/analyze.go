@@ -14,13 +14,22 @@ import (
 // sensitivity through step outputs, evaluates conditions and finds steps
 // that can never run.
 func (l *loader) analyze() {
-	rb := l.rb
 	l.checkLock()
-	names := make([]string, len(rb.Steps))
-	deps := make(map[string][]string, len(rb.Steps))
+	l.collectDeps()
+	order := l.buildGraph()
+	anySensitive := l.markSensitiveOutputs(order)
+	l.findNeverRun(order, anySensitive)
+	l.checkSecretFlows()
+	l.checkSelfConditions(order)
+}
+
+// collectDeps sets each step's Deps (sorted, without undoes) and DepRange
+// (where each dependency is first named) from its references, rejecting
+// dependencies across procedures.
+func (l *loader) collectDeps() {
+	rb := l.rb
 	l.forEachParallel(len(rb.Steps), func(w *loader, i int) {
 		s := rb.Steps[i]
-		names[i] = s.Name
 		src := l.stepSrc[s]
 		s.DepRange = make(map[string]hcl.Range, len(src.refs))
 		for _, r := range src.refs {
@@ -35,36 +44,49 @@ func (l *loader) analyze() {
 		}
 		slices.Sort(s.Deps)
 	})
-	for _, s := range rb.Steps {
+}
+
+// buildGraph sets the runbook's step graph and returns the steps in its
+// order; on a dependency cycle it reports the cycle, leaves Graph nil and
+// returns the steps in declaration order.
+func (l *loader) buildGraph() []string {
+	rb := l.rb
+	names := make([]string, len(rb.Steps))
+	deps := make(map[string][]string, len(rb.Steps))
+	for i, s := range rb.Steps {
+		names[i] = s.Name
 		deps[s.Name] = s.Deps
 	}
-	order := names
 	g, err := graph.New(names, deps)
-	if err != nil {
-		if ce, ok := err.(*graph.CycleError); ok {
-			from := rb.stepIndex[ce.Path[0]]
-			rng := from.DepRange[ce.Path[1]]
-			path := make([]string, len(ce.Path))
-			for i, n := range ce.Path {
-				path[i] = "step." + n
-			}
-			l.errorf(rng, "Dependency cycle", "These steps depend on each other in a cycle, so none of them can run: %s.", strings.Join(path, " -> "))
-			l.reported = append(l.reported, rng)
-		}
-	} else {
+	if err == nil {
 		rb.Graph = g
-		order = g.Order()
+		return g.Order()
 	}
+	if ce, ok := err.(*graph.CycleError); ok {
+		from := rb.stepIndex[ce.Path[0]]
+		rng := from.DepRange[ce.Path[1]]
+		path := make([]string, len(ce.Path))
+		for i, n := range ce.Path {
+			path[i] = "step." + n
+		}
+		l.errorf(rng, "Dependency cycle", "These steps depend on each other in a cycle, so none of them can run: %s.", strings.Join(path, " -> "))
+		l.reported = append(l.reported, rng)
+	}
+	return names
+}
 
-	// A step whose arguments use a sensitive value has a sensitive output.
+// markSensitiveOutputs sets SensitiveOutput on every step whose arguments
+// use a sensitive value, directly or through an earlier step's output,
+// and reports whether any step has one.
+func (l *loader) markSensitiveOutputs(order []string) bool {
 	anySensitive := false
 	for _, name := range order {
-		s := rb.stepIndex[name]
+		s := l.rb.stepIndex[name]
 		src := l.stepSrc[s]
 		sens := src.argsSensitive
 		for _, r := range src.refs {
 			if r.inArgs {
-				if d := rb.stepIndex[r.name]; d != nil && d.SensitiveOutput {
+				if d := l.rb.stepIndex[r.name]; d != nil && d.SensitiveOutput {
 					sens = true
 				}
 			}
@@ -72,6 +94,17 @@ func (l *loader) analyze() {
 		s.SensitiveOutput = sens
 		anySensitive = anySensitive || sens
 	}
+	return anySensitive
+}
+
+// findNeverRun evaluates, in graph order, decision conditions (whose
+// constant results enter the scope as the decisions' outputs) and when
+// conditions, and reports steps that can never run: a when that is
+// always false, or dependencies that all never run. The scope's step
+// object is rebuilt when it changed (initially, when a step output is
+// sensitive) and is final when it returns.
+func (l *loader) findNeverRun(order []string, anySensitive bool) {
+	rb := l.rb
 	known := map[string]cty.Value{}
 	dirty := anySensitive
 	refresh := func() {
@@ -80,19 +113,8 @@ func (l *loader) analyze() {
 			dirty = false
 		}
 	}
-
-	// Without decisions the scope never changes below, so the when
-	// conditions are evaluated up front, in parallel.
 	refresh()
-	var whens []cty.Value
-	if !slices.ContainsFunc(rb.Steps, func(s *Step) bool { return s.Class == ClassDecision && s.Condition != nil }) {
-		whens = make([]cty.Value, len(order))
-		l.forEachParallel(len(order), func(w *loader, i int) {
-			if s := rb.stepIndex[order[i]]; s.When != nil {
-				whens[i] = w.eval(w.ctx, s.When, cty.Bool)
-			}
-		})
-	}
+	whens := l.constantScopeWhens(order)
 	never := map[string]bool{}
 	for i, name := range order {
 		s := rb.stepIndex[name]
@@ -118,26 +140,52 @@ func (l *loader) analyze() {
 			}
 		}
 		if !never[s.Name] && len(s.Deps) > 0 && !s.Always {
-			// The skip rule: a step all of whose dependencies are skipped is
-			// skipped too (its branch was not taken).
-			all := true
-			for _, d := range s.Deps {
-				all = all && never[d]
-			}
-			if all {
-				d := s.Deps[0]
-				never[s.Name] = true
-				l.errorf(s.DepRange[d], "Step can never run",
-					"Step %q depends only on steps that can never run (step.%s...), so it would always be skipped too.", s.Name, d)
-			}
+			l.checkSkippedDeps(s, never)
 		}
 	}
 	refresh()
-	l.checkSecretFlows()
+}
 
-	// Conditions evaluated against self only type-check and find sensitive
-	// leaks. They may reference only their own dependencies, whose values
-	// in the scope are final by now, so they are checked in parallel.
+// constantScopeWhens evaluates every step's when condition up front, in
+// parallel, when the runbook has no decision with a condition, so the
+// scope cannot change during findNeverRun; it returns nil otherwise.
+// The values are in order's order (cty.NilVal for no when).
+func (l *loader) constantScopeWhens(order []string) []cty.Value {
+	rb := l.rb
+	if slices.ContainsFunc(rb.Steps, func(s *Step) bool { return s.Class == ClassDecision && s.Condition != nil }) {
+		return nil
+	}
+	whens := make([]cty.Value, len(order))
+	l.forEachParallel(len(order), func(w *loader, i int) {
+		if s := rb.stepIndex[order[i]]; s.When != nil {
+			whens[i] = w.eval(w.ctx, s.When, cty.Bool)
+		}
+	})
+	return whens
+}
+
+// checkSkippedDeps applies the skip rule: a step all of whose
+// dependencies never run never runs either (its branch is not taken). It
+// records and reports such a step.
+func (l *loader) checkSkippedDeps(s *Step, never map[string]bool) {
+	for _, d := range s.Deps {
+		if !never[d] {
+			return
+		}
+	}
+	d := s.Deps[0]
+	never[s.Name] = true
+	l.errorf(s.DepRange[d], "Step can never run",
+		"Step %q depends only on steps that can never run (step.%s...), so it would always be skipped too.", s.Name, d)
+}
+
+// checkSelfConditions type-checks the conditions evaluated against the
+// step's own output (asserts, until, fail_if, fail_message, verify's
+// condition) and reports sensitive values in their messages. They may
+// reference only their own dependencies, whose values in the scope are
+// final by now, so they are checked in parallel.
+func (l *loader) checkSelfConditions(order []string) {
+	rb := l.rb
 	l.forEachParallel(len(order), func(l *loader, i int) {
 		s := rb.stepIndex[order[i]]
 		var ctx *hcl.EvalContext

@@ -2,11 +2,11 @@ package runbook
 
 import (
 	"fmt"
-	"github.com/batonhq/baton/internal/signing"
 	"slices"
 	"time"
 
 	"github.com/batonhq/baton/engine/lang"
+	"github.com/batonhq/baton/internal/signing"
 	"github.com/batonhq/baton/steps"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
@@ -51,6 +51,7 @@ func (l *loader) notSensitive(v cty.Value, expr hcl.Expression, what string) boo
 	return false
 }
 
+// decodeRunbook reads the runbook block: its header, lock and change block.
 func (l *loader) decodeRunbook() {
 	b := l.runbookBlock
 	if b == nil {
@@ -87,6 +88,8 @@ func (l *loader) decodeRunbook() {
 	}
 }
 
+// decodeChange reads the change block: the change record and its window
+// and back-out plan blocks.
 func (l *loader) decodeChange(b *hcl.Block) {
 	content, diags := b.Body.Content(changeSchema)
 	l.diags = append(l.diags, diags...)
@@ -118,27 +121,7 @@ func (l *loader) decodeChange(b *hcl.Block) {
 		seen[nb.Type] = nb
 		switch nb.Type {
 		case "window":
-			wc, diags := nb.Body.Content(windowSchema)
-			l.diags = append(l.diags, diags...)
-			for _, name := range []string{"start", "end"} {
-				a := wc.Attributes[name]
-				if a == nil {
-					continue
-				}
-				if name == "start" {
-					c.WindowStart = a.Expr
-				} else {
-					c.WindowEnd = a.Expr
-				}
-				l.checkRefs(a.Expr.Variables(), allowVar|allowLocal, "A change window")
-				v := l.eval(l.ctx, a.Expr, cty.String)
-				if l.notSensitive(v, a.Expr, "The change window") && v.IsKnown() && !v.IsNull() {
-					if _, err := time.Parse(time.RFC3339, v.AsString()); err != nil {
-						l.errorf(a.Expr.Range(), "Invalid timestamp",
-							"The window %s must be an RFC 3339 timestamp like \"2026-03-14T20:00:00Z\": %s.", name, err.Error())
-					}
-				}
-			}
+			l.decodeWindow(c, nb)
 		case "backout":
 			bc, diags := nb.Body.Content(backoutPlanSchema)
 			l.diags = append(l.diags, diags...)
@@ -149,6 +132,33 @@ func (l *loader) decodeChange(b *hcl.Block) {
 	}
 }
 
+// decodeWindow reads a change's window block: start and end, each an
+// RFC 3339 timestamp once evaluated.
+func (l *loader) decodeWindow(c *Change, b *hcl.Block) {
+	wc, diags := b.Body.Content(windowSchema)
+	l.diags = append(l.diags, diags...)
+	for _, name := range []string{"start", "end"} {
+		a := wc.Attributes[name]
+		if a == nil {
+			continue
+		}
+		if name == "start" {
+			c.WindowStart = a.Expr
+		} else {
+			c.WindowEnd = a.Expr
+		}
+		l.checkRefs(a.Expr.Variables(), allowVar|allowLocal, "A change window")
+		v := l.eval(l.ctx, a.Expr, cty.String)
+		if l.notSensitive(v, a.Expr, "The change window") && v.IsKnown() && !v.IsNull() {
+			if _, err := time.Parse(time.RFC3339, v.AsString()); err != nil {
+				l.errorf(a.Expr.Range(), "Invalid timestamp",
+					"The window %s must be an RFC 3339 timestamp like \"2026-03-14T20:00:00Z\": %s.", name, err.Error())
+			}
+		}
+	}
+}
+
+// decodeVariable reads a variable's description and validation blocks.
 func (l *loader) decodeVariable(v *Variable, content *hcl.BodyContent) {
 	v.Description = l.attrString(content.Attributes, "description", "A variable's description")
 	for _, b := range content.Blocks {
@@ -172,6 +182,8 @@ func (l *loader) decodeVariable(v *Variable, content *hcl.BodyContent) {
 	}
 }
 
+// decodeTarget checks a target's references and decodes its arguments
+// against its target type's spec.
 func (l *loader) decodeTarget(t *Target) {
 	if sb, ok := t.Body.(*hclsyntax.Body); ok {
 		var ts []hcl.Traversal
@@ -220,48 +232,18 @@ var verifyMeta = map[string]bool{"uses": true, "condition": true, "target": true
 // step with for_each (checkEachUse).
 const exprRoots = allowVar | allowLocal | allowStep | allowTarget | allowEach
 
+// decodeStep reads a step's attributes and blocks in the validation scope,
+// one attribute group at a time: those of every step, those of its class,
+// then for classes that run a step type, their run options, blocks and
+// the step type's arguments.
 func (l *loader) decodeStep(s *Step, src *stepSource) {
 	at := src.content.Attributes
 	what := fmt.Sprintf("The %s's", s.Class)
-	s.Description = l.attrString(at, "description", what+" description")
-	s.Refs = l.attrStrings(at, "refs", "refs")
-	s.ExpectedDuration, _ = l.attrDuration(at, "expected_duration", what+" expected_duration")
-	s.Timeout, _ = l.attrDuration(at, "timeout", what+" timeout")
-
-	if a := at["depends_on"]; a != nil {
-		l.decodeDependsOn(s, src, a)
-	}
-	if a := at["when"]; a != nil {
-		s.When = a.Expr
-		src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots, "A when condition")...)
-	}
+	l.decodeStepCommon(s, src, at, what)
 	l.decodeForEach(s, src)
-
 	switch s.Class {
 	case ClassApproval, ClassManual:
-		s.Approvers = l.attrStrings(at, "approvers", "approvers")
-		if n, ok := l.attrInt(at, "min_approvals", "min_approvals", 1, 1000); ok {
-			s.MinApprovals = n
-		}
-		s.AllowRequester, _ = l.attrBool(at, "allow_requester", "allow_requester")
-		s.ExpiresAfter, _ = l.attrDuration(at, "expires_after", what+" expires_after")
-		s.Instructions = l.attrString(at, "instructions", what+" instructions")
-		s.ManualReason = l.attrString(at, "reason", "The reason")
-		if s.Class == ClassApproval && at["approvers"] != nil && len(s.Approvers) == 0 || s.Class == ClassApproval && at["approvers"] == nil {
-			l.errorf(s.DeclRange, "Approval without approvers",
-				"An approval must name who may approve: approvers = [\"alice\", \"bob\"].")
-		}
-		if len(s.Approvers) > 0 && s.MinApprovals > len(s.Approvers) {
-			l.errorf(at["min_approvals"].Expr.Range(), "Not enough approvers",
-				"min_approvals is %d but only %d approvers are listed, so the %s can never be approved.", s.MinApprovals, len(s.Approvers), s.Class)
-		}
-		if s.Class == ClassManual && at["min_approvals"] != nil && len(s.Approvers) == 0 {
-			l.errorf(at["min_approvals"].Expr.Range(), "Not enough approvers",
-				"min_approvals needs approvers: list who may confirm this manual step.")
-		}
-		if dup := firstDuplicate(s.Approvers); dup != "" {
-			l.errorf(at["approvers"].Expr.Range(), "Duplicate approver", "%q is listed twice.", dup)
-		}
+		l.decodeApprovers(s, at, what)
 	case ClassDecision:
 		if a := at["condition"]; a != nil {
 			s.Condition = a.Expr
@@ -271,8 +253,67 @@ func (l *loader) decodeStep(s *Step, src *stepSource) {
 	if !kinded(s.Class) {
 		return
 	}
+	l.decodeRunOptions(s, at)
+	if s.Class == ClassWait {
+		l.decodeWait(s, src, at)
+	}
+	l.decodeUndoes(s, src, at)
+	if a := at["target"]; a != nil {
+		s.Target = l.targetTraversal(a.Expr)
+	}
+	l.decodeStepBlocks(s, src)
+	l.decodeStepArgs(s, src, at)
+}
 
-	// Classes that run a step type.
+// decodeStepCommon reads the attributes every step class has: description,
+// refs, durations, depends_on and when.
+func (l *loader) decodeStepCommon(s *Step, src *stepSource, at hcl.Attributes, what string) {
+	s.Description = l.attrString(at, "description", what+" description")
+	s.Refs = l.attrStrings(at, "refs", "refs")
+	s.ExpectedDuration, _ = l.attrDuration(at, "expected_duration", what+" expected_duration")
+	s.Timeout, _ = l.attrDuration(at, "timeout", what+" timeout")
+	if a := at["depends_on"]; a != nil {
+		l.decodeDependsOn(s, src, a)
+	}
+	if a := at["when"]; a != nil {
+		s.When = a.Expr
+		src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots, "A when condition")...)
+	}
+}
+
+// decodeApprovers reads what an approval or a manual step asks of people:
+// who may approve, how many must, when the request expires, and the
+// instructions; it reports a request nobody could ever grant.
+func (l *loader) decodeApprovers(s *Step, at hcl.Attributes, what string) {
+	s.Approvers = l.attrStrings(at, "approvers", "approvers")
+	if n, ok := l.attrInt(at, "min_approvals", "min_approvals", 1, 1000); ok {
+		s.MinApprovals = n
+	}
+	s.AllowRequester, _ = l.attrBool(at, "allow_requester", "allow_requester")
+	s.ExpiresAfter, _ = l.attrDuration(at, "expires_after", what+" expires_after")
+	s.Instructions = l.attrString(at, "instructions", what+" instructions")
+	s.ManualReason = l.attrString(at, "reason", "The reason")
+	if s.Class == ClassApproval && at["approvers"] != nil && len(s.Approvers) == 0 || s.Class == ClassApproval && at["approvers"] == nil {
+		l.errorf(s.DeclRange, "Approval without approvers",
+			"An approval must name who may approve: approvers = [\"alice\", \"bob\"].")
+	}
+	if len(s.Approvers) > 0 && s.MinApprovals > len(s.Approvers) {
+		l.errorf(at["min_approvals"].Expr.Range(), "Not enough approvers",
+			"min_approvals is %d but only %d approvers are listed, so the %s can never be approved.", s.MinApprovals, len(s.Approvers), s.Class)
+	}
+	if s.Class == ClassManual && at["min_approvals"] != nil && len(s.Approvers) == 0 {
+		l.errorf(at["min_approvals"].Expr.Range(), "Not enough approvers",
+			"min_approvals needs approvers: list who may confirm this manual step.")
+	}
+	if dup := firstDuplicate(s.Approvers); dup != "" {
+		l.errorf(at["approvers"].Expr.Range(), "Duplicate approver", "%q is listed twice.", dup)
+	}
+}
+
+// decodeRunOptions reads how a step that runs a step type behaves around
+// its run: on_failure, point_of_no_return, idempotent and always. It also
+// sets the default of one attempt, which a retry block may raise.
+func (l *loader) decodeRunOptions(s *Step, at hcl.Attributes) {
 	if a := at["on_failure"]; a != nil {
 		p := l.attrString(at, "on_failure", "on_failure")
 		switch p {
@@ -292,54 +333,66 @@ func (l *loader) decodeStep(s *Step, src *stepSource) {
 			"always = true is for steps of the main procedure (reports, verdicts); %s steps run in their own phase.", s.Class)
 	}
 	s.Retry.Attempts = 1
-	if s.Class == ClassWait {
-		s.Interval = 30 * time.Second
-		if d, ok := l.attrDuration(at, "interval", "The wait's interval"); ok {
-			if d < MinWaitInterval {
-				l.errorf(at["interval"].Expr.Range(), "Invalid duration",
-					"A wait polls its step every interval, so the interval must be at least %s, not %s.", MinWaitInterval, d)
-			} else {
-				s.Interval = d
-			}
-		}
-		if a := at["until"]; a != nil {
-			s.Until = a.Expr
-			src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots|allowSelf, "until")...)
-		}
-		if a := at["fail_if"]; a != nil {
-			s.FailIf = a.Expr
-			src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots|allowSelf, "fail_if")...)
-		}
-		if a := at["fail_message"]; a != nil {
-			s.FailMessage = a.Expr
-			src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots|allowSelf, "fail_message")...)
-			if s.FailIf == nil {
-				l.warnf(a.NameRange, "fail_message without fail_if",
-					"fail_message explains why fail_if stopped the wait; without a fail_if it is never shown.")
-			}
-		}
-		if at["timeout"] == nil {
-			l.errorf(s.DeclRange, "Wait without timeout",
-				"A wait must say how long it may wait, like timeout = \"45m\"; otherwise it could wait forever.")
-		} else if s.Timeout > 0 && s.Interval > s.Timeout {
-			l.warnf(at["timeout"].Expr.Range(), "Wait interval longer than its timeout",
-				"The wait polls every %s but times out after %s, so it checks only once.", s.Interval, s.Timeout)
-		}
-		l.decodeStableFor(s, at)
-	}
-	if a := at["undoes"]; a != nil {
-		s.Undoes = l.stepTraversal(a.Expr, "undoes")
-		if s.Undoes != "" {
-			src.refs = append(src.refs, stepRef{name: s.Undoes, rng: a.Expr.Range(), undoes: true})
-			if u := l.rb.stepIndex[s.Undoes]; u != nil && !u.IsMain() {
-				l.errorf(a.Expr.Range(), "Invalid undoes", "undoes must name a step of the main procedure; step.%s is a %s step.", s.Undoes, u.Class)
-			}
-		}
-	}
-	if a := at["target"]; a != nil {
-		s.Target = l.targetTraversal(a.Expr)
-	}
+}
 
+// decodeWait reads a wait's polling: interval, until, fail_if,
+// fail_message, the timeout it must have, and stable_for.
+func (l *loader) decodeWait(s *Step, src *stepSource, at hcl.Attributes) {
+	s.Interval = 30 * time.Second
+	if d, ok := l.attrDuration(at, "interval", "The wait's interval"); ok {
+		if d < MinWaitInterval {
+			l.errorf(at["interval"].Expr.Range(), "Invalid duration",
+				"A wait polls its step every interval, so the interval must be at least %s, not %s.", MinWaitInterval, d)
+		} else {
+			s.Interval = d
+		}
+	}
+	if a := at["until"]; a != nil {
+		s.Until = a.Expr
+		src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots|allowSelf, "until")...)
+	}
+	if a := at["fail_if"]; a != nil {
+		s.FailIf = a.Expr
+		src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots|allowSelf, "fail_if")...)
+	}
+	if a := at["fail_message"]; a != nil {
+		s.FailMessage = a.Expr
+		src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots|allowSelf, "fail_message")...)
+		if s.FailIf == nil {
+			l.warnf(a.NameRange, "fail_message without fail_if",
+				"fail_message explains why fail_if stopped the wait; without a fail_if it is never shown.")
+		}
+	}
+	if at["timeout"] == nil {
+		l.errorf(s.DeclRange, "Wait without timeout",
+			"A wait must say how long it may wait, like timeout = \"45m\"; otherwise it could wait forever.")
+	} else if s.Timeout > 0 && s.Interval > s.Timeout {
+		l.warnf(at["timeout"].Expr.Range(), "Wait interval longer than its timeout",
+			"The wait polls every %s but times out after %s, so it checks only once.", s.Interval, s.Timeout)
+	}
+	l.decodeStableFor(s, at)
+}
+
+// decodeUndoes reads undoes = step.<name>, which must name a step of the
+// main procedure; it is a reference but not a dependency.
+func (l *loader) decodeUndoes(s *Step, src *stepSource, at hcl.Attributes) {
+	a := at["undoes"]
+	if a == nil {
+		return
+	}
+	s.Undoes = l.stepTraversal(a.Expr, "undoes")
+	if s.Undoes == "" {
+		return
+	}
+	src.refs = append(src.refs, stepRef{name: s.Undoes, rng: a.Expr.Range(), undoes: true})
+	if u := l.rb.stepIndex[s.Undoes]; u != nil && !u.IsMain() {
+		l.errorf(a.Expr.Range(), "Invalid undoes", "undoes must name a step of the main procedure; step.%s is a %s step.", s.Undoes, u.Class)
+	}
+}
+
+// decodeStepBlocks reads a step's retry, assert and verify blocks; a step
+// has at most one retry and one verify block.
+func (l *loader) decodeStepBlocks(s *Step, src *stepSource) {
 	var retry *hcl.Block
 	for _, b := range src.content.Blocks {
 		switch b.Type {
@@ -360,9 +413,12 @@ func (l *loader) decodeStep(s *Step, src *stepSource) {
 			l.decodeVerify(s, src, b)
 		}
 	}
+}
 
-	// Arguments of the step type: every attribute and block the class did
-	// not claim.
+// decodeStepArgs checks the references in the step type's arguments (every
+// attribute and block the class did not claim), resolves the step's
+// target and decodes the arguments against the step type's spec.
+func (l *loader) decodeStepArgs(s *Step, src *stepSource, at hcl.Attributes) {
 	var ts []hcl.Traversal
 	if sb, ok := src.block.Body.(*hclsyntax.Body); ok {
 		walkBody(sb, metaNames[s.Class][0], metaNames[s.Class][1], &ts)

@@ -173,3 +173,14 @@ func Aggregate(template *Step, outputs map[string]cty.Value) cty.Value {
 	}
 	return cty.MapVal(m)
 }
+
+// CommandWord is a step name as it must be typed in a command that a
+// message suggests: as it is when it is one plain word, single-quoted
+// otherwise (an instance name's brackets, a quoted key), which POSIX
+// shells and PowerShell both read literally.
+func CommandWord(name string) string {
+	if plainKey(name) {
+		return name
+	}
+	return "'" + strings.ReplaceAll(name, "'", "''") + "'"
+}

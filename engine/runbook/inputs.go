@@ -56,111 +56,152 @@ type inputValue struct {
 // and how to set it; they never show a value. At most MaxDiagnostics
 // errors and as many warnings are returned (see LimitDiagnostics).
 func ResolveInputs(rb *Runbook, in Inputs) (map[string]cty.Value, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
-	decl := map[string]*Variable{}
-	var names []string
-	for _, v := range rb.Variables {
-		decl[v.Name] = v
-		names = append(names, v.Name)
+	r := newInputResolver(rb)
+	r.applyDefaults(in.Defaults, in.DefaultsSource)
+	r.applyEnviron(in.Environ)
+	for _, file := range in.VarFiles {
+		r.applyVarFile(in.ReadFile, file)
 	}
-	vals := map[string]inputValue{}
+	for _, opt := range in.Vars {
+		r.applyVarOption(opt)
+	}
+	out := r.convert()
+	if !r.diags.HasErrors() {
+		r.validate(out)
+	}
+	return out, LimitDiagnostics(r.diags)
+}
+
+// inputResolver gathers the values given to a runbook's variables, each
+// source overriding the ones applied before it, and what they reported.
+type inputResolver struct {
+	vars  []*Variable
+	decl  map[string]*Variable
+	names []string // the declared variables' names, for suggestions
+	vals  map[string]inputValue
+	diags hcl.Diagnostics
+}
+
+// newInputResolver starts from the runbook's own defaults.
+func newInputResolver(rb *Runbook) *inputResolver {
+	r := &inputResolver{vars: rb.Variables, decl: map[string]*Variable{}, vals: map[string]inputValue{}}
+	for _, v := range rb.Variables {
+		r.decl[v.Name] = v
+		r.names = append(r.names, v.Name)
+	}
 	for _, v := range rb.Variables {
 		if v.Default != cty.NilVal {
-			vals[v.Name] = inputValue{val: v.Default, source: "the default"}
+			r.vals[v.Name] = inputValue{val: v.Default, source: "the default"}
 		}
 	}
+	return r
+}
 
-	defNames := make([]string, 0, len(in.Defaults))
-	for name := range in.Defaults {
-		defNames = append(defNames, name)
+// applyDefaults applies Inputs.Defaults, by name; names the runbook does
+// not declare are ignored.
+func (r *inputResolver) applyDefaults(defaults map[string]string, source string) {
+	if source == "" {
+		source = "the defaults given"
 	}
-	sort.Strings(defNames)
-	for _, name := range defNames {
-		v := decl[name]
+	names := make([]string, 0, len(defaults))
+	for name := range defaults {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v := r.decl[name]
 		if v == nil {
 			continue // a fixture serves several runbooks
 		}
-		src := in.DefaultsSource
-		if src == "" {
-			src = "the defaults given"
-		}
-		val, d := parseRawValue(v, in.Defaults[name], src+" ("+name+")")
-		diags = append(diags, d...)
+		val, d := parseRawValue(v, defaults[name], source+" ("+name+")")
+		r.diags = append(r.diags, d...)
 		if !d.HasErrors() {
-			vals[name] = inputValue{val: val, source: src}
+			r.vals[name] = inputValue{val: val, source: source}
 		}
 	}
+}
 
-	for _, kv := range in.Environ {
+// applyEnviron applies the BATON_VAR_<name> environment variables of
+// declared variables; other environment variables are ignored.
+func (r *inputResolver) applyEnviron(environ []string) {
+	for _, kv := range environ {
 		if !strings.HasPrefix(kv, EnvPrefix) {
 			continue
 		}
 		name, raw, _ := strings.Cut(strings.TrimPrefix(kv, EnvPrefix), "=")
-		v := decl[name]
+		v := r.decl[name]
 		if v == nil {
 			continue // the environment holds many things; not an error
 		}
 		val, d := parseRawValue(v, raw, EnvPrefix+name)
-		diags = append(diags, d...)
+		r.diags = append(r.diags, d...)
 		if !d.HasErrors() {
-			vals[name] = inputValue{val: val, source: "environment variable " + EnvPrefix + name}
+			r.vals[name] = inputValue{val: val, source: "environment variable " + EnvPrefix + name}
 		}
 	}
+}
 
-	for _, file := range in.VarFiles {
-		f, d := readVarFile(in.ReadFile, file)
-		diags = append(diags, d...)
-		if d.HasErrors() || f == nil {
-			continue
-		}
-		attrs, d := f.Body.JustAttributes()
-		diags = append(diags, d...)
-		for _, a := range sortedAttrs(attrs) {
-			v := decl[a.Name]
-			if v == nil {
-				rng := a.NameRange
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Value for undeclared variable",
-					Detail:  fmt.Sprintf("The runbook declares no variable named %q, so this value is ignored.%s", a.Name, didYouMean(a.Name, names)),
-					Subject: &rng})
-				continue
-			}
-			val, d := a.Expr.Value(nil)
-			diags = append(diags, d...)
-			if d.HasErrors() {
-				continue
-			}
-			rng := a.Expr.Range()
-			vals[a.Name] = inputValue{val: val, source: file, rng: &rng}
-		}
+// applyVarFile applies one var file's values, in source order; a value
+// for an undeclared variable is a warning.
+func (r *inputResolver) applyVarFile(read func(string) ([]byte, error), file string) {
+	f, d := readVarFile(read, file)
+	r.diags = append(r.diags, d...)
+	if d.HasErrors() || f == nil {
+		return
 	}
-
-	for _, opt := range in.Vars {
-		name, raw, ok := strings.Cut(opt, "=")
-		name = strings.TrimSpace(name)
-		if !ok || name == "" {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid -var option",
-				Detail: fmt.Sprintf("The option %q is not of the form name=value.", redactOpt(opt))})
+	attrs, d := f.Body.JustAttributes()
+	r.diags = append(r.diags, d...)
+	for _, a := range sortedAttrs(attrs) {
+		if r.decl[a.Name] == nil {
+			rng := a.NameRange
+			r.diags = append(r.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Value for undeclared variable",
+				Detail:  fmt.Sprintf("The runbook declares no variable named %q, so this value is ignored.%s", a.Name, didYouMean(a.Name, r.names)),
+				Subject: &rng})
 			continue
 		}
-		v := decl[name]
-		if v == nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Value for undeclared variable",
-				Detail: fmt.Sprintf("A -var option sets %q, but the runbook declares no variable of that name.%s", name, didYouMean(name, names))})
+		val, d := a.Expr.Value(nil)
+		r.diags = append(r.diags, d...)
+		if d.HasErrors() {
 			continue
 		}
-		val, d := parseRawValue(v, raw, "-var "+name)
-		diags = append(diags, d...)
-		if !d.HasErrors() {
-			vals[name] = inputValue{val: val, source: "-var " + name}
-		}
+		rng := a.Expr.Range()
+		r.vals[a.Name] = inputValue{val: val, source: file, rng: &rng}
 	}
+}
 
-	out := make(map[string]cty.Value, len(rb.Variables))
-	for _, v := range rb.Variables {
-		iv, ok := vals[v.Name]
+// applyVarOption applies one -var name=value option; a malformed option
+// or an undeclared name is an error.
+func (r *inputResolver) applyVarOption(opt string) {
+	name, raw, ok := strings.Cut(opt, "=")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" {
+		r.diags = append(r.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid -var option",
+			Detail: fmt.Sprintf("The option %q is not of the form name=value.", redactOpt(opt))})
+		return
+	}
+	v := r.decl[name]
+	if v == nil {
+		r.diags = append(r.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Value for undeclared variable",
+			Detail: fmt.Sprintf("A -var option sets %q, but the runbook declares no variable of that name.%s", name, didYouMean(name, r.names))})
+		return
+	}
+	val, d := parseRawValue(v, raw, "-var "+name)
+	r.diags = append(r.diags, d...)
+	if !d.HasErrors() {
+		r.vals[name] = inputValue{val: val, source: "-var " + name}
+	}
+}
+
+// convert returns every variable's value converted to its type and marked
+// when sensitive. A variable without a value, or whose value does not
+// convert, is reported and gets an unknown value.
+func (r *inputResolver) convert() map[string]cty.Value {
+	out := make(map[string]cty.Value, len(r.vars))
+	for _, v := range r.vars {
+		iv, ok := r.vals[v.Name]
 		if !ok {
 			rng := v.DeclRange
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No value for required variable",
+			r.diags = append(r.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No value for required variable",
 				Detail: fmt.Sprintf("The variable %q has no default, so it must be set: with -var '%s=...', in a var file (%s = ...), or with the environment variable %s%s.",
 					v.Name, v.Name, v.Name, EnvPrefix, v.Name),
 				Subject: &rng})
@@ -173,7 +214,7 @@ func ResolveInputs(rb *Runbook, in Inputs) (map[string]cty.Value, hcl.Diagnostic
 			if iv.rng != nil {
 				rng = *iv.rng
 			}
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for variable",
+			r.diags = append(r.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for variable",
 				Detail:  fmt.Sprintf("The value of var.%s from %s is not of the variable's type (%s): %s.", v.Name, iv.source, typeString(v.Type), err.Error()),
 				Subject: &rng})
 			out[v.Name] = unknownVar(v)
@@ -184,16 +225,18 @@ func ResolveInputs(rb *Runbook, in Inputs) (map[string]cty.Value, hcl.Diagnostic
 		}
 		out[v.Name] = val
 	}
-	if diags.HasErrors() {
-		return out, LimitDiagnostics(diags)
-	}
+	return out
+}
 
-	scope := &lang.Scope{Vars: out}
-	ctx := scope.EvalContext()
-	for _, v := range rb.Variables {
+// validate checks every variable's validation rules against the values
+// out, reporting each broken rule with its error message (unless that is
+// sensitive) and where the value came from.
+func (r *inputResolver) validate(out map[string]cty.Value) {
+	ctx := (&lang.Scope{Vars: out}).EvalContext()
+	for _, v := range r.vars {
 		for _, rule := range v.Validations {
 			ok, d := lang.EvalIn(ctx, rule.Condition, cty.Bool)
-			diags = append(diags, d...)
+			r.diags = append(r.diags, d...)
 			if d.HasErrors() || !ok.IsKnown() || ok.IsNull() {
 				continue
 			}
@@ -202,18 +245,17 @@ func ResolveInputs(rb *Runbook, in Inputs) (map[string]cty.Value, hcl.Diagnostic
 				continue
 			}
 			msg, d := lang.EvalIn(ctx, rule.ErrorMessage, cty.String)
-			diags = append(diags, d...)
+			r.diags = append(r.diags, d...)
 			text := "The value does not satisfy the validation rule."
 			if !d.HasErrors() && msg.IsKnown() && !msg.IsNull() && !msg.IsMarked() {
 				text = msg.AsString()
 			}
 			rng := rule.Condition.Range()
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for variable",
-				Detail:  fmt.Sprintf("%s\n\nThe value of var.%s came from %s.", text, v.Name, vals[v.Name].source),
+			r.diags = append(r.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for variable",
+				Detail:  fmt.Sprintf("%s\n\nThe value of var.%s came from %s.", text, v.Name, r.vals[v.Name].source),
 				Subject: &rng})
 		}
 	}
-	return out, LimitDiagnostics(diags)
 }
 
 // readVarFile reads and parses a var file (HCL, or JSON when its name
