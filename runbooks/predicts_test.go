@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,12 +92,42 @@ func predictionErrors(t *testing.T, c cell, fx *sim.Fixture) []string {
 		byName[rec.Name] = rec
 	}
 	var out []string
-	for _, ps := range append(append([]*plan.Step{}, p.Steps...), p.Post...) {
+	planned := append(append([]*plan.Step{}, p.Steps...), p.Post...)
+	for _, ps := range planned {
 		if d := disagreement(ps, byName[ps.Name]); d != "" {
 			out = append(out, fmt.Sprintf("step %s: %s (run %s: %s)", ps.Name, d, rep.Status, firstLine(rep.Reason)))
 		}
 	}
+	for _, rec := range recs {
+		if d := unplanned(rb, planned, p.Backout.Steps, rec); d != "" {
+			out = append(out, fmt.Sprintf("step %s: %s", rec.Name, d))
+		}
+	}
 	return out
+}
+
+// unplanned says how a step the run recorded is missing from the plan, or
+// "": every step is planned by name, except a for_each step planned as its
+// instances and the instances of one planned as a whole (which may run,
+// one per item).
+func unplanned(rb *runbook.Runbook, planned, backout []*plan.Step, rec state.StepRecord) string {
+	for _, ps := range append(append([]*plan.Step{}, planned...), backout...) {
+		switch {
+		case ps.Name == rec.Name:
+			return ""
+		case ps.ForEach != nil && ps.ForEach.Of == rec.Name:
+			return "" // the step itself, planned as its instances
+		case ps.ForEach != nil && ps.ForEach.Of == "" && strings.HasPrefix(rec.Name, ps.Name+"["):
+			if ps.Action != plan.MayRun {
+				return fmt.Sprintf("an instance of %s, which the plan says %s, not may run one per item", ps.Name, ps.Action)
+			}
+			return ""
+		}
+	}
+	if s := rb.Step(rec.Name); s != nil && s.Class == runbook.ClassBackout {
+		return ""
+	}
+	return fmt.Sprintf("the run recorded it (%s) but the plan never names it", rec.Status)
 }
 
 // disagreement says how a step's record contradicts its prediction, or "".

@@ -104,7 +104,7 @@ func TestRehearsals(t *testing.T) {
 	}
 	cases := []rehearsal{
 		{runbook: "planned_promotion.hcl", scenario: "healthy", status: "succeeded",
-			steps: map[string]string{"promote": "succeeded", "switch_complete": "succeeded", "promote_again": "skipped", "promotion_verified": "succeeded", "old_active_is_passive": "skipped"}},
+			steps: map[string]string{"promote": "succeeded", "switch_complete": "succeeded", "promote_again": "skipped", "promotion_verified": "succeeded", "old_active_is_passive": "skipped", "repoint_boot_image": "succeeded", "boot_image_sources": "succeeded"}},
 		{runbook: "planned_promotion.hcl", scenario: "recent-site-update", status: "failed",
 			steps: map[string]string{"updates": "failed", "promote": "skipped"}},
 		{runbook: "planned_promotion.hcl", scenario: "secondary-replication-degraded", status: "failed",
@@ -191,9 +191,9 @@ func TestRehearsals(t *testing.T) {
 		{runbook: "planned_promotion.hcl", scenario: "hinv-customized", status: "succeeded",
 			steps: map[string]string{"configuration_mof_before": "succeeded", "backup_configuration_mof": "succeeded", "promote": "succeeded", "configuration_mof_after": "failed"}},
 		{runbook: "planned_promotion.hcl", scenario: "default-boot-images", status: "succeeded",
-			steps: map[string]string{"promote": "succeeded", "boot_image_sources": "failed"}},
+			steps: map[string]string{"promote": "succeeded", "repoint_boot_image[PS100004]": "succeeded", "repoint_boot_image[PS100005]": "succeeded", "boot_image_sources": "failed"}},
 		{runbook: "unplanned_failover.hcl", scenario: "default-boot-images", status: "succeeded",
-			steps: map[string]string{"promote": "succeeded", "boot_image_sources": "failed"}},
+			steps: map[string]string{"promote": "succeeded", "repoint_boot_image[PS100004]": "succeeded", "repoint_boot_image[PS100005]": "succeeded", "boot_image_sources": "failed"}},
 		{runbook: "daily_monitoring.hcl", scenario: "hinv-customized", status: "failed",
 			steps: map[string]string{"configuration_mof_in_sync": "failed", "versions_match": "succeeded"}},
 		{runbook: "daily_monitoring.hcl", scenario: "passive-lags-site-version", status: "failed",

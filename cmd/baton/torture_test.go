@@ -103,7 +103,7 @@ func torture(t *testing.T, bin string, racers, targetKills int, stPath string) {
 		if id != "" {
 			n = racers
 		}
-		codes, killed := race(t, baton, args, n, kills < targetKills, time.Duration(rnd.IntN(80))*time.Millisecond)
+		codes, killed := race(t, baton, args, n, kills < targetKills, time.Duration(rnd.IntN(30))*time.Millisecond)
 		if killed {
 			kills++
 			if runStatus(baton, runID()) == "succeeded" {

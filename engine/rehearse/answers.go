@@ -109,7 +109,7 @@ func answerProblems(m map[string][]Answer, rb *runbook.Runbook) []string {
 	}
 	var problems []string
 	for _, n := range slices.Sorted(maps.Keys(m)) {
-		s := rb.Step(n)
+		s := rb.StepOrTemplate(n) // an instance's answers, or every instance's
 		switch {
 		case s == nil:
 			problems = append(problems, fmt.Sprintf("%q is not a step of runbook %s%s", n, rb.Name, hint(n, gated)))
@@ -143,7 +143,11 @@ func hint(name string, gated []string) string {
 // answerer gives the executor the rehearsal's answers for a step.
 func (a Answers) answerer() func(s *runbook.Step) []executor.AutoAnswer {
 	return func(s *runbook.Step) []executor.AutoAnswer {
-		if given, ok := a.Steps[s.Name]; ok {
+		given, ok := a.Steps[s.Name]
+		if !ok && s.Template != "" {
+			given, ok = a.Steps[s.Template] // answers for every instance
+		}
+		if ok {
 			out := make([]executor.AutoAnswer, len(given))
 			for i, g := range given {
 				out[i] = executor.AutoAnswer{After: g.After, Approval: state.Approval{By: g.By, Decision: g.Decision, Comment: g.Comment}}

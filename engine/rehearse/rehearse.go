@@ -137,9 +137,9 @@ func Run(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, op
 	}
 	for _, r := range recs {
 		rep.Steps[r.Name] = string(r.Status)
-		s := rb.Step(r.Name)
-		if s == nil {
-			continue
+		s := rb.StepOrTemplate(r.Name)
+		if s == nil || len(r.Instances) > 0 {
+			continue // an expanded for_each step is reported through its instances
 		}
 		if s.Uses == "notify" && r.Status == state.StepSucceeded {
 			if out, err := opts.Store.Logs(res.RunID, r.Name); err == nil && len(out) > 0 {

@@ -184,3 +184,25 @@ func CommandWord(name string) string {
 	}
 	return "'" + strings.ReplaceAll(name, "'", "''") + "'"
 }
+
+// TemplateOf is the name of the for_each step whose instance is name, or
+// "" when name is not an instance's.
+func TemplateOf(name string) string {
+	i := strings.IndexByte(name, '[')
+	if i <= 0 || !strings.HasSuffix(name, "]") {
+		return ""
+	}
+	return name[:i]
+}
+
+// StepOrTemplate is the runbook step called name, or, for an instance,
+// its for_each step; nil when there is none.
+func (r *Runbook) StepOrTemplate(name string) *Step {
+	if s := r.Step(name); s != nil {
+		return s
+	}
+	if s := r.Step(TemplateOf(name)); s != nil && s.IsTemplate() {
+		return s
+	}
+	return nil
+}

@@ -191,11 +191,26 @@ manual "fix_pre_production_client_folder" {
   reason       = "Fixing the Client folder means copying files on the site server and deciding whether the pre-production client is ready for production: a person's judgement."
 }
 
-check "boot_image_sources" {
+check "boot_images" {
   uses        = "configmgr_boot_images"
-  description = "Looks for boot images whose package source is still on the old active server (F10, known since 1810: the default boot images keep the original site server as source). Reported, the run goes on: change their source to a share that survives the old server (Software Library > Boot Images > Properties > Data Source)."
+  description = "Reads the boot images and their package sources after the promotion (F10, known since 1810: the default boot images keep the original site server as source)."
   refs        = ["F10"]
   depends_on  = [step.promotion_verified]
+}
+
+manual "repoint_boot_image" {
+  description  = "F10: one step per boot image whose package source is still on the old active server; the list is known once boot_images has run."
+  refs         = ["F10"]
+  for_each     = { for b in step.boot_images.output.images : b.package_id => b if b.source_server == local.active_server }
+  instructions = "The boot image whose package ID this step names (repoint_boot_image[PACKAGE ID]; boot_images shows its name and source path) takes its package source from the old active server. In the console: Software Library > Operating Systems > Boot Images > the image > Properties > Data Source: choose a source on a share that does not depend on the old active server, then Update Distribution Points. Confirm once done: boot_image_sources then reads every source again."
+  reason       = "Which share holds boot image sources is a decision per site, and changing the data source re-stages the image on every distribution point."
+}
+
+check "boot_image_sources" {
+  uses        = "configmgr_boot_images"
+  description = "Verifies that no boot image takes its package source from the old active server any more (F10), after each one found was repointed. Reported, the run goes on: change their source to a share that survives the old server (Software Library > Boot Images > Properties > Data Source)."
+  refs        = ["F10"]
+  depends_on  = [step.repoint_boot_image]
   on_failure  = "continue"
 
   assert {
@@ -208,6 +223,6 @@ manual "post_promotion_known_issues" {
   description  = "Known issues after any promotion (domain reference §5, §8): configuration.mof, boot image sources, bulk registration."
   refs         = ["§5", "F9", "F10"]
   depends_on   = [step.promotion_verified]
-  instructions = "1. The passive server does not keep configuration.mof in sync (F9, known since 1910): if hardware inventory was customized, restore your copy into <install dir>\\inboxes\\clifiles.src\\hinv on the new active server (a planned promotion records and compares its hash: configuration_mof_before and _after; after an unplanned one use your last backup). 2. Boot images whose source is on the old server (F10) are listed by boot_image_sources: change their source. 3. While the site has a passive server, no bulk registration token can be created. Confirm once checked."
+  instructions = "1. The passive server does not keep configuration.mof in sync (F9, known since 1910): if hardware inventory was customized, restore your copy into <install dir>\\inboxes\\clifiles.src\\hinv on the new active server (a planned promotion records and compares its hash: configuration_mof_before and _after; after an unplanned one use your last backup). 2. Each boot image whose source is on the old server (F10) has its own step, repoint_boot_image[PACKAGE ID], and boot_image_sources verifies them all. 3. While the site has a passive server, no bulk registration token can be created. Confirm once checked."
   reason       = "Restoring an inventory customization and choosing a new boot image source are decisions about files that differ per site."
 }
