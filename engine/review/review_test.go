@@ -144,6 +144,17 @@ func TestMermaidEscapesNames(t *testing.T) {
 	if strings.Contains(got, `"javascript`) || strings.Contains(got, `"]; click`) {
 		t.Errorf("a step name broke out of its label:\n%s", got)
 	}
+	p.Steps[0].Name = `check_dp["dp1.contoso.com"]`
+	p.Steps[1].Deps = []string{p.Steps[0].Name}
+	got = review.Mermaid(p, nil)
+	for _, want := range []string{
+		`n_check_dp__dp1_contoso_com__(["check: check_dp#91;#quot;dp1.contoso.com#quot;#93;"])`,
+		`n_check_dp__dp1_contoso_com__ --> n_a_b`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("graph lacks %q:\n%s", want, got)
+		}
+	}
 }
 
 func TestCanaryNeverShown(t *testing.T) {
