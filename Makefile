@@ -40,10 +40,11 @@ bench:
 demo: build
 	@./scripts/demo.sh
 
-## golden: rewrite every golden file (review the diff before committing):
-## only the packages whose tests define -update get it.
+## golden: rewrite every golden file (review the diff before committing).
+## -update is internal/golden's flag, so only the packages whose tests
+## import it get it (any other test binary would reject the flag).
 golden:
-	$(GO) test -count=1 $$(grep -rl --include='*_test.go' 'flag.Bool("update"' . | xargs -n1 dirname | sort -u) -update
+	$(GO) test -count=1 $$(grep -rl --include='*_test.go' '"github.com/batonhq/baton/internal/golden"' . | xargs -n1 dirname | sort -u) -update
 
 test-integration:
 	@if [ -z "$$BATON_TEST_MSSQL_DSN" ]; then echo "set BATON_TEST_MSSQL_DSN to a ConfigMgr site database to run the integration suite"; exit 1; fi

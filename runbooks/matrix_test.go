@@ -1,7 +1,6 @@
 package runbooks
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,12 +13,11 @@ import (
 	"github.com/batonhq/baton/engine/rehearse"
 	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/fixtures"
+	"github.com/batonhq/baton/internal/golden"
 	"github.com/batonhq/baton/state"
 	"github.com/batonhq/baton/steps/configmgr/sim"
 	"github.com/zclconf/go-cty/cty"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/matrix.golden")
 
 // cell is one runbook rehearsed against one scenario.
 type cell struct {
@@ -76,17 +74,8 @@ func TestMatrix(t *testing.T) {
 	}
 	out := matrixHeader + strings.Join(got, "\n")
 	path := filepath.Join("testdata", "matrix.golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./runbooks -run TestMatrix -update to write it)", err)
-	}
-	if string(want) != out {
+	if want, err := os.ReadFile(path); err == nil && !golden.Update() && string(want) != out {
+		// Name the cells that differ, beyond golden.Check's first line.
 		wantCells := strings.Split(strings.TrimPrefix(string(want), matrixHeader), "\n\n")
 		gotCells := strings.Split(strings.TrimPrefix(out, matrixHeader), "\n\n")
 		for i := range max(len(wantCells), len(gotCells)) {
@@ -102,6 +91,7 @@ func TestMatrix(t *testing.T) {
 			}
 		}
 	}
+	golden.Check(t, path, []byte(out))
 }
 
 const matrixHeader = `# Every shipped runbook rehearsed against every scenario of every fixture,

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,47 +13,8 @@ import (
 
 	"github.com/batonhq/baton/engine/executor"
 	"github.com/batonhq/baton/engine/version"
+	"github.com/batonhq/baton/internal/golden"
 )
-
-var updateGolden = flag.Bool("update", false, "rewrite the golden files of cmd/baton/testdata")
-
-// progressGolden compares got with testdata/name, or rewrites it under
-// -update.
-func progressGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *updateGolden {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./cmd/baton/ -run '%s' -update creates it)", err, t.Name())
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (go test ./cmd/baton/ -run '%s' -update rewrites it):\n%s", path, t.Name(), firstDiff(string(want), got))
-	}
-}
-
-// firstDiff shows the first line where want and got differ.
-func firstDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := range max(len(w), len(g)) {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return fmt.Sprintf("line %d:\n  want: %q\n  got:  %q", i+1, wl, gl)
-		}
-	}
-	return "(same lines, different bytes)"
-}
 
 // script builds the events of a scripted run on its own clock.
 type script struct {
@@ -179,7 +139,7 @@ func TestProgressJSON(t *testing.T) {
 	if n := strings.Count(b.String(), "\n"); n != len(events)+1 {
 		t.Errorf("%d lines for %d events and the version line", n, len(events))
 	}
-	progressGolden(t, "progress.json.golden", strings.Replace(b.String(), `"baton":"`+version.Version+`"`, `"baton":"VERSION"`, 1))
+	golden.Check(t, filepath.Join("testdata", "progress.json.golden"), []byte(strings.Replace(b.String(), `"baton":"`+version.Version+`"`, `"baton":"VERSION"`, 1)))
 }
 
 // render feeds events to a humanProgress showing on d.
@@ -223,7 +183,7 @@ func TestProgressHuman(t *testing.T) {
 			if tc.disp.tty {
 				out = visible(out)
 			}
-			progressGolden(t, tc.golden, out)
+			golden.Check(t, filepath.Join("testdata", tc.golden), []byte(out))
 		})
 	}
 }
@@ -279,7 +239,7 @@ func TestProgressTerminalScreen(t *testing.T) {
 		t.Run(fmt.Sprint("ansi=", ansi), func(t *testing.T) {
 			rows, widest := screen(render(runScript(), display{tty: true, ansi: ansi, width: width(60)}, false))
 			if got := strings.Join(rows, "\n"); got != strings.Join(want, "\n") {
-				t.Errorf("screen differs from the lines of what happened:\n%s", firstDiff(strings.Join(want, "\n"), got))
+				t.Errorf("screen differs from the lines of what happened:\n%s", golden.FirstDiff([]byte(strings.Join(want, "\n")), []byte(got)))
 			}
 			if widest > 59 {
 				t.Errorf("a status line of %d columns on a terminal of 60", widest)

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/batonhq/baton/engine/expect"
+	"github.com/batonhq/baton/internal/golden"
 	"github.com/batonhq/baton/internal/inputfile"
 )
 
@@ -27,20 +28,7 @@ var (
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
 	got = winPaths.ReplaceAllString(times.ReplaceAllString(got, "(T)"), "testdata/test/$1/")
-	path := filepath.Join("testdata", name)
-	if *updateGolden {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./cmd/baton -run %s -update writes it)", err, t.Name())
-	}
-	if string(want) != got {
-		t.Errorf("output differs from %s:\n--- want\n%s\n--- got\n%s", path, want, got)
-	}
+	golden.Check(t, filepath.Join("testdata", name), []byte(got))
 }
 
 // TestBatonTest: baton test passing, failing with a diff per field, and

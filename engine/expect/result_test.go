@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batonhq/baton/internal/golden"
 	"github.com/hashicorp/hcl/v2"
+	"path/filepath"
 )
 
 func results() []*Result {
@@ -34,7 +36,7 @@ func TestWriteText(t *testing.T) {
 	}
 	WriteSummary(&b, rs, 2*time.Second)
 	WriteSummary(&b, rs[:1], time.Second)
-	golden(t, "text.golden", b.Bytes())
+	golden.Check(t, filepath.Join("testdata", "text.golden"), b.Bytes())
 }
 
 // The JUnit schema's elements, parsed back apart from what writes them.
@@ -72,7 +74,7 @@ func TestWriteJUnit(t *testing.T) {
 	if err := WriteJUnit(&b, results()); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "junit.golden.xml", b.Bytes())
+	golden.Check(t, filepath.Join("testdata", "junit.golden.xml"), b.Bytes())
 	var doc jSuites
 	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatal(err)

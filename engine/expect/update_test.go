@@ -2,33 +2,13 @@ package expect
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/batonhq/baton/internal/golden"
 	"github.com/zclconf/go-cty/cty"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files of testdata/")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./engine/expect -update writes it)", err)
-	}
-	if !bytes.Equal(want, got) {
-		t.Errorf("differs from %s:\n--- want\n%s\n--- got\n%s", path, want, got)
-	}
-}
 
 // observed are outcomes as Observe gives them: every field, every fact.
 func observed() map[string]Outcome {
@@ -74,7 +54,7 @@ func TestRewrite(t *testing.T) {
 			t.Fatal(err)
 		}
 		if eol == "\n" {
-			golden(t, "rewrite.golden", out)
+			golden.Check(t, filepath.Join("testdata", "rewrite.golden"), out)
 		} else if n, crlf := bytes.Count(out, []byte("\n")), bytes.Count(out, []byte("\r\n")); n != crlf {
 			t.Errorf("%d of %d line ends are CRLF", crlf, n)
 		}

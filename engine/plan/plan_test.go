@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,34 +14,11 @@ import (
 	"github.com/batonhq/baton/engine/plan"
 	"github.com/batonhq/baton/engine/plan/plantest"
 	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/internal/golden"
 	"github.com/batonhq/baton/steps"
 	"github.com/google/go-cmp/cmp"
 	"github.com/zclconf/go-cty/cty"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading golden file (run go test ./engine/plan -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got); run go test ./engine/plan -update if the change is intended:\n%s", path, diff)
-	}
-}
 
 func build(t *testing.T, rb *runbook.Runbook, vars map[string]cty.Value, refresh func(context.Context, *runbook.Step, cty.Value) (cty.Value, error)) *plan.Plan {
 	t.Helper()
@@ -107,8 +83,8 @@ func TestGolden(t *testing.T) {
 			rb := plantest.Load(t, c.path)
 			p := build(t, rb, c.vars, c.refresh)
 			h, j := human(t, p), jsonOf(t, p)
-			golden(t, c.name+".txt", h)
-			golden(t, c.name+".json", j)
+			golden.Check(t, filepath.Join("testdata", c.name+".txt"), h)
+			golden.Check(t, filepath.Join("testdata", c.name+".json"), j)
 			for what, b := range map[string][]byte{"human": h, "json": j} {
 				if plantest.ContainsCanary(b) {
 					t.Errorf("the %s rendering holds the canary secret", what)

@@ -15,6 +15,7 @@ import (
 	"github.com/batonhq/baton/engine/plan/plantest"
 	"github.com/batonhq/baton/engine/review"
 	"github.com/batonhq/baton/engine/review/adftest"
+	"github.com/batonhq/baton/internal/golden"
 	"github.com/batonhq/baton/state"
 )
 
@@ -67,7 +68,7 @@ func TestServiceNowGolden(t *testing.T) {
 			if err := review.ServiceNow(&b, p, rb, ev, review.ServiceNowConfig{}); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, c.name+".servicenow.json", b.Bytes())
+			golden.Check(t, filepath.Join("testdata", c.name+".servicenow.json"), b.Bytes())
 			m := decodeObject(t, b.Bytes())
 			keys := make([]string, 0, len(m))
 			for k := range m {
@@ -122,7 +123,7 @@ func TestJiraGolden(t *testing.T) {
 			if err := review.Jira(&b, p, rb, evidenceFor(c, p.PlanDigest), cfg); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, c.name+".jira.json", b.Bytes())
+			golden.Check(t, filepath.Join("testdata", c.name+".jira.json"), b.Bytes())
 			var body struct {
 				Fields map[string]json.RawMessage `json:"fields"`
 			}
@@ -389,7 +390,7 @@ func TestRunReportGolden(t *testing.T) {
 			if f == review.FormatJira {
 				file = "postimpl.jira_" + name + ".json"
 			}
-			golden(t, file, b.Bytes())
+			golden.Check(t, filepath.Join("testdata", file), b.Bytes())
 			for _, want := range []string{"sha256:" + run.PlanDigest, "Journal head hash: h5"} {
 				if !strings.Contains(b.String(), want) {
 					t.Errorf("%s lacks %q", file, want)

@@ -3,7 +3,6 @@ package review_test
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,36 +15,14 @@ import (
 	"github.com/batonhq/baton/engine/plan/plantest"
 	"github.com/batonhq/baton/engine/review"
 	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/internal/golden"
 	"github.com/batonhq/baton/state"
 	"github.com/google/go-cmp/cmp"
 	"github.com/zclconf/go-cty/cty"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
 // jsPlaceholder replaces the embedded mermaid.min.js in HTML goldens.
 const jsPlaceholder = "/* mermaid.min.js (embedded; replaced in golden files) */"
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading golden file (run go test ./engine/review -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got); run go test ./engine/review -update if the change is intended:\n%s", path, diff)
-	}
-}
 
 func rehearsal(digest string) *review.Rehearsal {
 	return &review.Rehearsal{
@@ -108,11 +85,11 @@ func TestGolden(t *testing.T) {
 				ev = review.Evidence{GitCommit: "3f1c2d4e5f60718293a4b5c6d7e8f90112233445", Rehearsal: rehearsal(p.PlanDigest)}
 			}
 			md, html := render(t, p, rb, ev)
-			golden(t, c.name+".md", md)
+			golden.Check(t, filepath.Join("testdata", c.name+".md"), md)
 			if !bytes.Contains(html, []byte(review.MermaidJS())) {
 				t.Fatal("the HTML review does not embed mermaid.min.js")
 			}
-			golden(t, c.name+".html", bytes.Replace(html, []byte(review.MermaidJS()), []byte(jsPlaceholder), 1))
+			golden.Check(t, filepath.Join("testdata", c.name+".html"), bytes.Replace(html, []byte(review.MermaidJS()), []byte(jsPlaceholder), 1))
 		})
 	}
 }
@@ -166,6 +143,17 @@ func TestMermaidEscapesNames(t *testing.T) {
 	got = review.Mermaid(p, nil)
 	if strings.Contains(got, `"javascript`) || strings.Contains(got, `"]; click`) {
 		t.Errorf("a step name broke out of its label:\n%s", got)
+	}
+	p.Steps[0].Name = `check_dp["dp1.contoso.com"]`
+	p.Steps[1].Deps = []string{p.Steps[0].Name}
+	got = review.Mermaid(p, nil)
+	for _, want := range []string{
+		`n_check_dp__dp1_contoso_com__(["check: check_dp#91;#quot;dp1.contoso.com#quot;#93;"])`,
+		`n_check_dp__dp1_contoso_com__ --> n_a_b`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("graph lacks %q:\n%s", want, got)
+		}
 	}
 }
 
@@ -237,7 +225,7 @@ func TestPostImplementation(t *testing.T) {
 	if err := review.PostImplementation(&b, run, recs, journal, "h5"); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "postimpl.md", b.Bytes())
+	golden.Check(t, filepath.Join("testdata", "postimpl.md"), b.Bytes())
 	var bad bytes.Buffer
 	if err := review.PostImplementation(&bad, run, recs, journal[:4], "h5"); err != nil {
 		t.Fatal(err)

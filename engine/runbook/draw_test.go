@@ -6,6 +6,7 @@ import (
 
 	"github.com/batonhq/baton/engine/draw"
 	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/internal/golden"
 )
 
 func TestDrawGolden(t *testing.T) {
@@ -14,8 +15,8 @@ func TestDrawGolden(t *testing.T) {
 		t.Fatal(diags.Error())
 	}
 	dot, mmd := draw.Dot(rb), draw.Mermaid(rb)
-	runbook.CheckGolden(t, "golden/promotion.dot", []byte(dot))
-	runbook.CheckGolden(t, "golden/promotion.mmd", []byte(mmd))
+	golden.Check(t, "testdata/golden/promotion.dot", []byte(dot))
+	golden.Check(t, "testdata/golden/promotion.mmd", []byte(mmd))
 	for _, want := range []string{"shape=diamond", "label=\"yes\"", "label=\"no\"", "cluster_backout", "cluster_post", "penwidth=3", "timeout 45m"} {
 		if !strings.Contains(dot, want) {
 			t.Errorf("dot lacks %q", want)

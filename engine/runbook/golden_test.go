@@ -7,30 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/batonhq/baton/internal/golden"
 )
-
-// checkGolden compares got with testdata/<name>, rewriting it with -update.
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
-	}
-}
 
 func TestDiagnosticsGolden(t *testing.T) {
 	for _, name := range []string{"cycle", "undeclared_references", "sensitive", "unknown_attribute", "step_arguments", "targets"} {
@@ -40,12 +18,12 @@ func TestDiagnosticsGolden(t *testing.T) {
 			if err := WriteDiagnostics(&buf, rb, nil, diags, false); err != nil {
 				t.Fatal(err)
 			}
-			checkGolden(t, "golden/"+name+".txt", buf.Bytes())
+			golden.Check(t, filepath.Join("testdata", "golden", name+".txt"), buf.Bytes())
 			js, err := DiagnosticsJSON(diags)
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkGolden(t, "golden/"+name+".json", append(js, '\n'))
+			golden.Check(t, filepath.Join("testdata", "golden", name+".json"), append(js, '\n'))
 		})
 	}
 }
@@ -67,7 +45,7 @@ func TestFormatGolden(t *testing.T) {
 				_ = WriteDiagnostics(&buf, nil, nil, diags, false)
 				out = buf.Bytes()
 			}
-			checkGolden(t, "fmt/"+strings.TrimSuffix(filepath.Base(in), ".input")+".golden", out)
+			golden.Check(t, filepath.Join("testdata", "fmt", strings.TrimSuffix(filepath.Base(in), ".input")+".golden"), out)
 			if !diags.HasErrors() {
 				again, _ := Format(out, in)
 				if !bytes.Equal(again, out) {

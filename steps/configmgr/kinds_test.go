@@ -3,8 +3,6 @@ package configmgr
 import (
 	"context"
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,10 +16,9 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
+	"github.com/batonhq/baton/internal/golden"
 	"github.com/batonhq/baton/steps"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // examples are arguments for every kind, as a runbook writes them.
 var examples = map[string]string{
@@ -423,7 +420,7 @@ func TestDescribeGolden(t *testing.T) {
 				b.WriteString("\n# with every argument unknown at plan time\n\n")
 				b.WriteString(render(k.Describe(unknown)))
 			}
-			golden(t, filepath.Join("testdata", name+".golden"), b.String())
+			golden.Check(t, filepath.Join("testdata", name+".golden"), []byte(b.String()))
 		})
 	}
 }
@@ -441,7 +438,7 @@ func TestTargetDescribeGolden(t *testing.T) {
 	if strings.Contains(b.String(), "Sql-S3cret!") {
 		t.Fatal("password in the target description")
 	}
-	golden(t, filepath.Join("testdata", "target_configmgr.golden"), b.String())
+	golden.Check(t, filepath.Join("testdata", "target_configmgr.golden"), []byte(b.String()))
 }
 
 // TestDescribeNeverShowsSecrets: the certificate password is hidden even
@@ -493,26 +490,6 @@ func render(d steps.Description) string {
 		b.WriteString(strings.TrimRight(det.Text, "\n") + "\n")
 	}
 	return b.String()
-}
-
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./steps/configmgr -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs (-want +got); rerun with -update if intended:\n%s", path, diff)
-	}
 }
 
 // TestDescribeShowsTheLiveText: the T-SQL and the scripts in the

@@ -4,22 +4,19 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/batonhq/baton/internal/golden"
 	"github.com/batonhq/baton/steps"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden files")
 
 var vars = map[string]cty.Value{
 	"site":     cty.StringVal("ABC"),
@@ -50,24 +47,6 @@ func runKind(t *testing.T, k steps.Kind, src string) (cty.Value, string, error) 
 }
 
 var known = map[string]cty.Value{"site": cty.StringVal("ABC"), "password": cty.StringVal("s3cret-pw").Mark(steps.Sensitive), "later": cty.StringVal("x")}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (go test -update, then review):\n--- got\n%s--- want\n%s", path, got, want)
-	}
-}
 
 func describe(d steps.Description) string {
 	var b strings.Builder
@@ -249,7 +228,7 @@ executable = "pwsh"`},
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := describe(tt.kind.Describe(decode(t, tt.kind.Spec(), tt.src, vars)))
-			golden(t, tt.name, got)
+			golden.Check(t, filepath.Join("testdata", tt.name+".golden"), []byte(got))
 			if strings.Contains(got, "s3cret") {
 				t.Error("secret leaked into Describe")
 			}

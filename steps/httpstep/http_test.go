@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/pem"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,14 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batonhq/baton/internal/golden"
 	"github.com/batonhq/baton/steps"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden files")
 
 func decode(t *testing.T, spec hcldec.Spec, src string, vars map[string]cty.Value) cty.Value {
 	t.Helper()
@@ -288,14 +286,7 @@ fields      = { run = "r1", secret = var.token }`},
 				t.Errorf("secret leaked:\n%s", got)
 			}
 			path := filepath.Join("testdata", tt.name+".golden")
-			if *update {
-				os.WriteFile(path, []byte(got), 0o644)
-				return
-			}
-			want, _ := os.ReadFile(path)
-			if got != string(want) {
-				t.Errorf("%s differs (go test -update):\n--- got\n%s--- want\n%s", path, got, want)
-			}
+			golden.Check(t, path, []byte(got))
 		})
 	}
 }

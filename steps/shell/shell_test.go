@@ -3,16 +3,13 @@ package shell
 import (
 	"context"
 	"errors"
-	"flag"
-	"os"
+	"github.com/batonhq/baton/internal/golden"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden files")
 
 func TestRun(t *testing.T) {
 	if runtime.GOOS == "windows" {
@@ -148,7 +145,7 @@ func TestPowerShellGolden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := RenderPowerShell(script, tt.params, tt.opts)
-			golden(t, filepath.Join("testdata", tt.name+".golden"), got)
+			golden.Check(t, filepath.Join("testdata", tt.name+".golden"), []byte(got))
 			for _, v := range tt.params {
 				if strings.Contains(got, v) && v != "ABC" {
 					t.Errorf("parameter value %q appears in the script text", v)
@@ -219,22 +216,5 @@ func TestPowerShellJSON(t *testing.T) {
 				t.Errorf("got %s, %q, %v; want %s, %q", got, host, err, tt.want, tt.host)
 			}
 		})
-	}
-}
-
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (run go test -update and review the diff):\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"flag"
 	"net"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	"github.com/DATA-DOG/go-sqlmock"
+	"github.com/batonhq/baton/internal/golden"
 	"github.com/batonhq/baton/steps"
 	"github.com/batonhq/baton/steps/mssql"
 	"github.com/hashicorp/hcl/v2"
@@ -22,8 +21,6 @@ import (
 	mssqldrv "github.com/microsoft/go-mssqldb"
 	"github.com/zclconf/go-cty/cty"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden files")
 
 // decode decodes HCL with spec; vars become var.<name>, and names listed
 // in sensitive are marked as the engine marks sensitive variables.
@@ -51,24 +48,6 @@ func describe(d steps.Description) string {
 		b.WriteString("--- " + det.Label + "\n" + det.Text + "\n")
 	}
 	return b.String()
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (go test -update, then review):\n--- got\n%s--- want\n%s", path, got, want)
-	}
 }
 
 var vars = map[string]cty.Value{
@@ -108,7 +87,7 @@ scalar = var.server == "x"
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := describe(tt.kind.Describe(decode(t, tt.kind.Spec(), tt.src, vars)))
-			golden(t, tt.name, got)
+			golden.Check(t, filepath.Join("testdata", tt.name+".golden"), []byte(got))
 			if strings.Contains(got, "s3cret") {
 				t.Error("the password leaked into Describe")
 			}
@@ -137,7 +116,7 @@ password = var.password
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := describe(tk.Describe(decode(t, tk.Spec(), tt.src, vars)))
-			golden(t, tt.name, got)
+			golden.Check(t, filepath.Join("testdata", tt.name+".golden"), []byte(got))
 			if strings.Contains(got, "s3cret") {
 				t.Errorf("password leaked:\n%s", got)
 			}

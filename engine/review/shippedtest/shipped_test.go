@@ -3,7 +3,6 @@ package shippedtest
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,35 +13,12 @@ import (
 	"github.com/batonhq/baton/engine/plan"
 	"github.com/batonhq/baton/engine/review"
 	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/internal/golden"
 	"github.com/batonhq/baton/runbooks"
 	"github.com/batonhq/baton/steps"
 	"github.com/batonhq/baton/steps/all"
-	"github.com/google/go-cmp/cmp"
 	"github.com/zclconf/go-cty/cty"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading golden file (run go test ./engine/review/shippedtest -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got); run go test ./engine/review/shippedtest -update if the change is intended:\n%s", path, diff)
-	}
-}
 
 // inputs gives every variable its default, or an unknown value of its
 // type when it has none (the plan shows it as known at run time); a
@@ -90,8 +66,8 @@ func TestShippedRunbooks(t *testing.T) {
 				t.Fatal(err)
 			}
 			base := strings.TrimSuffix(name, ".hcl")
-			golden(t, base+".plan.txt", h.Bytes())
-			golden(t, base+".review.md", md.Bytes())
+			golden.Check(t, filepath.Join("testdata", base+".plan.txt"), h.Bytes())
+			golden.Check(t, filepath.Join("testdata", base+".review.md"), md.Bytes())
 			if len(p.Steps) == 0 {
 				t.Error("the plan has no steps")
 			}
