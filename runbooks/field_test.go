@@ -7,6 +7,7 @@ import (
 
 	"github.com/batonhq/baton/engine/plan"
 	"github.com/batonhq/baton/engine/rehearse"
+	"github.com/batonhq/baton/engine/rehearse/simsite"
 	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/fixtures"
 	"github.com/batonhq/baton/steps/configmgr/sim"
@@ -28,7 +29,7 @@ func humanPlan(t *testing.T, name, scenario string) string {
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	r, err := rehearse.Refresher(rb, vars, fx, scenario, nil, nil)
+	r, err := rehearse.Refresher(rb, vars, simsite.Factory(fx), scenario, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

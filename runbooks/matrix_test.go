@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/engine/rehearse"
+	"github.com/batonhq/baton/engine/rehearse/simsite"
 	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/fixtures"
 	"github.com/batonhq/baton/internal/golden"
@@ -166,7 +167,7 @@ func summarize(c cell, v []string, rep *rehearse.Report) string {
 	}
 	sort.Strings(changes)
 	list(&b, "changes:", changes)
-	list(&b, "site:", siteSummary(rep.FinalSite))
+	list(&b, "site:", siteSummary(simsite.State(rep)))
 	return b.String()
 }
 

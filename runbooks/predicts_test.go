@@ -10,6 +10,7 @@ import (
 
 	"github.com/batonhq/baton/engine/plan"
 	"github.com/batonhq/baton/engine/rehearse"
+	"github.com/batonhq/baton/engine/rehearse/simsite"
 	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/fixtures"
 	"github.com/batonhq/baton/state"
@@ -62,7 +63,7 @@ func predictionErrors(t *testing.T, c cell, fx *sim.Fixture) []string {
 	if diags.HasErrors() {
 		t.Fatalf("inputs: %s", diags.Error())
 	}
-	r, err := rehearse.Refresher(rb, vars, fx, c.scenario, nil, nil)
+	r, err := rehearse.Refresher(rb, vars, simsite.Factory(fx), c.scenario, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +79,7 @@ func predictionErrors(t *testing.T, c cell, fx *sim.Fixture) []string {
 	defer store.Close()
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	rep, err := rehearse.Run(ctx, rb, vars, rehearse.Options{Fixture: fx, FixtureName: fx.Name, Scenario: c.scenario,
+	rep, err := rehearse.Run(ctx, rb, vars, rehearse.Options{Site: simsite.Factory(fx), FixtureName: fx.Name, Scenario: c.scenario,
 		Store: store, Answers: rehearse.Answers{All: true}, RunbookPath: c.runbook})
 	if err != nil {
 		t.Fatalf("rehearse: %v", err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/engine/rehearse"
+	"github.com/batonhq/baton/engine/rehearse/simsite"
 	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/fixtures"
 	"github.com/batonhq/baton/state"
@@ -68,7 +69,7 @@ func rehearseWith(t *testing.T, rb *runbook.Runbook, vars map[string]cty.Value, 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	rep, err := rehearse.Run(ctx, rb, vars, rehearse.Options{
-		Fixture: fx, FixtureName: fx.Name, Scenario: scenario, Store: store,
+		Site: simsite.Factory(fx), FixtureName: fx.Name, Scenario: scenario, Store: store,
 		Answers: answers, RunbookPath: path,
 	})
 	if ctx.Err() != nil {

@@ -2,6 +2,23 @@
 // output type, how it describes itself in a plan and how it runs. Step
 // types and target types live in sub-packages and are collected in a
 // Registry; the engine knows them only through these interfaces.
+//
+// # Rehearsal capabilities
+//
+// A rehearsal runs a runbook without touching the world. Whether a step
+// may run in one is a capability of its type, declared by implementing a
+// small optional interface; the engine asks the capability, never a name:
+//
+//   - [Pure]: the type touches nothing outside the run (assert, sleep,
+//     noop), so a rehearsal runs it as it is.
+//   - [StandIn]: the type reaches outside (notify posts over HTTP) but
+//     offers a kind that shows what it would do instead of doing it; a
+//     rehearsal runs that kind in its place.
+//   - Simulated: the type acts through a target (TargetType is not "")
+//     and the rehearsal supplies a simulated target of that type (a
+//     simulated ConfigMgr site); no interface is needed.
+//
+// Any other step is skipped in a rehearsal as "not simulated".
 package steps
 
 import (
@@ -136,6 +153,22 @@ type TargetKind interface {
 	// Open connects. args is wholly known and unmarked. Open must respect
 	// ctx even where a driver does not.
 	Open(ctx context.Context, args cty.Value, log hclog.Logger) (Target, error)
+}
+
+// Pure is implemented by step types that touch nothing outside the run
+// (assert, sleep, noop): a rehearsal runs them as they are. Pure is a
+// marker; its method does nothing.
+type Pure interface {
+	Pure()
+}
+
+// StandIn is implemented by step types that reach outside the run but can
+// be shown instead of done (a notify that writes its message to the step's
+// captured output instead of posting it). RehearsalStandIn returns the
+// kind a rehearsal runs in the type's place: same arguments, same output
+// type, acting on nothing.
+type StandIn interface {
+	RehearsalStandIn() Kind
 }
 
 // TypedOutput is implemented by step types whose output type depends on

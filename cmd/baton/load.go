@@ -23,8 +23,9 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// registry is every step and target type this build knows.
-func registry() *steps.Registry { return all.Registry() }
+// registry is every step and target type this build knows. The package's
+// tests add the test-only types (steps/steptest) to it.
+var registry = func() *steps.Registry { return all.Registry() }
 
 // source says where a runbook path is read from: the disk, or the
 // runbooks embedded in the binary when the path does not exist on disk.

@@ -6,7 +6,23 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/batonhq/baton/steps"
+	"github.com/batonhq/baton/steps/steptest"
 )
+
+// The in-process commands, and this test binary acting as baton, know the
+// test-only step types too (a -tags batontest build has them already).
+func init() {
+	prod := registry
+	registry = func() *steps.Registry {
+		reg := prod()
+		if _, ok := reg.Kind("noop_action"); !ok {
+			reg.Register(steptest.Kinds()...)
+		}
+		return reg
+	}
+}
 
 // TestMain lets the test binary act as baton when it starts itself, as
 // commands do to start a state server (os.Executable is then the test
@@ -42,7 +58,9 @@ func plainBaton(t *testing.T) string {
 			return
 		}
 		plainPath = filepath.Join(plainDir, "baton")
-		out, err := exec.Command("go", "build", "-o", plainPath, ".").CombinedOutput()
+		// batontest: the binary knows the test-only step types
+		// (noop_action, ledger_count) the spawned runbooks use.
+		out, err := exec.Command("go", "build", "-tags", "batontest", "-o", plainPath, ".").CombinedOutput()
 		if err != nil {
 			plainErr = &buildError{err: err, out: string(out)}
 		}

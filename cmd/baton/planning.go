@@ -17,6 +17,7 @@ import (
 	"github.com/batonhq/baton/engine/executor"
 	"github.com/batonhq/baton/engine/plan"
 	"github.com/batonhq/baton/engine/rehearse"
+	"github.com/batonhq/baton/engine/rehearse/simsite"
 	"github.com/batonhq/baton/engine/review"
 	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/engine/version"
@@ -98,7 +99,7 @@ func (s *siteFlags) refresher(env *cliEnv, rb *runbook.Runbook, vars map[string]
 		if err != nil {
 			return nil, "", err
 		}
-		r, err := rehearse.Refresher(rb, vars, fx, s.scenario, env.log, env.red)
+		r, err := rehearse.Refresher(rb, vars, simsite.Factory(fx), s.scenario, env.log, env.red)
 		return r, "fixture:" + name + "/" + s.scenario, err
 	case s.target == "live":
 		r, err := executor.NewRefresher(rb, vars, executor.Options{Clock: clock.Wall{}, Log: env.log, Redactor: env.red})
@@ -433,7 +434,7 @@ func rehearseWith(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars ma
 		obs = &humanProgress{w: progress, virtual: true}
 	}
 	return rehearse.Run(ctx, rb, vars, rehearse.Options{
-		Fixture: fx, FixtureName: name, Scenario: scenario, Store: st, Log: env.log, Redactor: env.red, Observer: obs,
+		Site: simsite.Factory(fx), FixtureName: name, Scenario: scenario, Store: st, Log: env.log, Redactor: env.red, Observer: obs,
 		Answers: answers, Requester: currentUser(), EngineVersion: version.Version,
 		RunbookPath: path, Inputs: displayInputs(vars),
 	})

@@ -23,6 +23,22 @@ type Participants interface {
 	Wake()
 }
 
+// Discrete is a clock whose time advances only through its event queue
+// (sleeps, timers and alarms), when every participant is asleep or idle.
+// The executor then takes step results one at a time in virtual-time
+// order, so that a run on it is deterministic. Virtual implements it.
+type Discrete interface {
+	Clock
+	Participants
+	// Alarm closes ch d from now and counts the caller as running again
+	// (see Virtual.Alarm).
+	Alarm(d time.Duration) (ch <-chan struct{}, stop func() (fired bool))
+	// Active reports how many participants are running.
+	Active() int
+}
+
+var _ Discrete = (*Virtual)(nil)
+
 // Virtual is a clock whose time only moves when every participant is
 // sleeping or idle: it then jumps to the earliest pending deadline. A
 // rehearsal's 30-minute wait therefore takes microseconds.

@@ -43,16 +43,12 @@ type Options struct {
 	// Targets replaces the runbook's targets, by target name or by target
 	// type, with already opened ones (a simulated site in rehearsals).
 	Targets map[string]steps.Target
-	// Rehearsal: only simulated targets and pure step types run; any other
-	// step is skipped as "not simulated", never run against the world.
+	// Rehearsal: only steps whose type can run without touching the world
+	// run: pure types (steps.Pure), types with a stand-in (steps.StandIn,
+	// which runs in their place) and types acting through a target of
+	// Targets. Any other step is skipped as "not simulated", never run
+	// against the world.
 	Rehearsal bool
-	// PureKinds are the step types that touch nothing and may run in a
-	// rehearsal (default: assert, sleep, noop).
-	PureKinds map[string]bool
-	// StandIns replace step types in a rehearsal, by name, with kinds that
-	// take the same arguments and act on nothing (a notify that records
-	// the message it would post).
-	StandIns map[string]steps.Kind
 
 	Requester     string
 	Host          string
@@ -241,9 +237,6 @@ func (o *Options) defaults() {
 	}
 	if o.Heartbeat == 0 {
 		o.Heartbeat = 10 * time.Second
-	}
-	if o.PureKinds == nil {
-		o.PureKinds = map[string]bool{"assert": true, "sleep": true, "noop": true}
 	}
 	if o.Host == "" {
 		o.Host, _ = os.Hostname()

@@ -53,11 +53,7 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 		runCtx, cancelDeadline = clock.WithTimeout(runCtx, r.clk, r.record.Deadline.Sub(r.clk.Now()))
 		defer cancelDeadline()
 	}
-	parts, virtual := r.clk.(clock.Participants)
-	_, isVirtual := r.clk.(*clock.Virtual)
-	if !isVirtual {
-		virtual = false
-	}
+	parts, virtual := r.clk.(clock.Discrete)
 	cancelled := false
 	for {
 		if ctx.Err() != nil || cancelled || runCtx.Err() != nil {
@@ -86,7 +82,7 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 			cancelRun()
 			continue
 		}
-		if virtual && len(r.running) > 0 && r.clk.(*clock.Virtual).Active() > 1 {
+		if virtual && len(r.running) > 0 && parts.Active() > 1 {
 			// Another step is still working at this virtual instant: take
 			// its result before deciding anything, so that what runs next
 			// depends on virtual time only, never on goroutine timing.
@@ -208,7 +204,7 @@ func (r *run) answerAlarm() (<-chan struct{}, func() bool) {
 		return nil, noAlarm
 	}
 	d := at.Sub(r.clk.Now())
-	if v, ok := r.clk.(*clock.Virtual); ok {
+	if v, ok := r.clk.(clock.Discrete); ok {
 		return v.Alarm(d)
 	}
 	ch := make(chan struct{})
@@ -460,7 +456,7 @@ func (r *run) finish(res result) {
 	if cancel, ok := r.running[res.step]; ok {
 		cancel()
 		delete(r.running, res.step)
-		if p, ok := r.clk.(*clock.Virtual); ok {
+		if p, ok := r.clk.(clock.Discrete); ok {
 			p.Exit()
 		}
 	}
@@ -491,7 +487,7 @@ func (r *run) finish(res result) {
 // clock only: on the virtual clock results are taken one at a time, in
 // virtual-time order).
 func (r *run) finishReady() {
-	if _, virtual := r.clk.(*clock.Virtual); virtual {
+	if _, virtual := r.clk.(clock.Discrete); virtual {
 		return
 	}
 	for {

@@ -405,9 +405,11 @@ func (r *run) mayApprove(s *runbook.Step, by string) bool {
 	return false
 }
 
-// simulated reports whether s may run in a rehearsal.
+// simulated reports whether s may run in a rehearsal: its type is pure,
+// offers a stand-in, or acts through a simulated target.
 func (r *run) simulated(s *runbook.Step) bool {
-	if r.opts.PureKinds[s.Uses] || r.opts.StandIns[s.Uses] != nil {
+	switch s.Kind.(type) {
+	case steps.Pure, steps.StandIn:
 		return true
 	}
 	tt := s.Kind.TargetType()
@@ -474,8 +476,8 @@ func (r *run) closeTargets() {
 // invoke runs a step type once with the step's current arguments and
 // checks its assertions.
 func (r *run) invoke(ctx context.Context, s *runbook.Step, kind steps.Kind, body hcl.Body, target string, attempt int, asserts []*runbook.Assert) (cty.Value, error) {
-	if stand, ok := r.opts.StandIns[kind.Name()]; ok && r.opts.Rehearsal {
-		kind = stand
+	if si, ok := kind.(steps.StandIn); ok && r.opts.Rehearsal {
+		kind = si.RehearsalStandIn()
 	}
 	args, diags := r.scopeFor(s, cty.NilVal).DecodeBody(body, kind.Spec())
 	if diags.HasErrors() {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/batonhq/baton/engine/rehearse"
+	"github.com/batonhq/baton/engine/rehearse/simsite"
 	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/state"
 	"github.com/hashicorp/hcl/v2/hclwrite"
@@ -17,7 +18,7 @@ import (
 // field set, Site holding all the facts of the final site.
 func Observe(rep *rehearse.Report) Outcome {
 	o := Outcome{Status: rep.Status, Reason: rep.Reason, Blocked: []string{},
-		Branches: map[string]bool{}, Changes: map[string]string{}, Site: Facts(rep.FinalSite)}
+		Branches: map[string]bool{}, Changes: map[string]string{}, Site: Facts(simsite.State(rep))}
 	seen := map[string]bool{}
 	for _, b := range rep.Blocked {
 		if !seen[b.Step] {

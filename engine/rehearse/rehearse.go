@@ -1,9 +1,14 @@
-// Package rehearse runs a runbook end to end against a simulated
-// ConfigMgr site on a virtual clock (a 30-minute wait takes milliseconds)
-// and reports what happened: the timeline in virtual time, the branches
-// taken, the checks that blocked and why, and the final state of the
-// simulated site. The run is journaled like a real one, so the report is
-// evidence a change board can attach.
+// Package rehearse runs a runbook end to end against a simulated site on
+// a virtual clock (a 30-minute wait takes milliseconds) and reports what
+// happened: the timeline in virtual time, the branches taken, the checks
+// that blocked and why, and the final state of the simulated site. The
+// run is journaled like a real one, so the report is evidence a change
+// board can attach.
+//
+// The package knows no concrete step or target type. The caller injects
+// the simulated site (Options.Site, a SiteFactory; simsite.Factory makes
+// one from a ConfigMgr fixture), and whether a step runs is a capability
+// of its type (steps.Pure, steps.StandIn; see package steps).
 package rehearse
 
 import (
@@ -19,7 +24,6 @@ import (
 	"github.com/batonhq/baton/internal/redact"
 	"github.com/batonhq/baton/state"
 	"github.com/batonhq/baton/steps"
-	"github.com/batonhq/baton/steps/configmgr/sim"
 	"github.com/hashicorp/go-hclog"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -28,9 +32,29 @@ import (
 // are reproducible.
 var Epoch = time.Date(2026, 1, 5, 22, 0, 0, 0, time.UTC)
 
+// Site is a simulated world a rehearsal acts on: the rehearsal supplies
+// it as the target of every step of its target type.
+type Site interface {
+	steps.Target
+	// TargetType is the type of target the site stands in for
+	// ("configmgr").
+	TargetType() string
+	// Events are what happened on the site so far, in order: String is
+	// the report's line, the value itself its JSON. nil when none.
+	Events() []fmt.Stringer
+	// State is the site's state now, for the report's final_site.
+	State() any
+}
+
+// SiteFactory opens a fresh simulated site in the given scenario, whose
+// time is clk (the rehearsal's virtual clock). It knows its fixture.
+type SiteFactory func(scenario string, clk steps.Clock) (Site, error)
+
 // Options configure a rehearsal.
 type Options struct {
-	Fixture     *sim.Fixture
+	// Site opens the simulated site the rehearsal runs against.
+	Site SiteFactory
+	// FixtureName and Scenario name the site for the report.
 	FixtureName string
 	Scenario    string
 	Store       state.Backend
@@ -73,24 +97,28 @@ type Blocked struct {
 
 // Report is what a rehearsal shows.
 type Report struct {
-	Runbook    string            `json:"runbook"`
-	Version    string            `json:"version,omitempty"`
-	Fixture    string            `json:"fixture"`
-	Scenario   string            `json:"scenario"`
-	RunID      string            `json:"run_id"`
-	Status     string            `json:"status"`
-	Reason     string            `json:"reason,omitempty"`
-	Duration   time.Duration     `json:"virtual_duration"`
-	Timeline   []Line            `json:"timeline"`
-	Branches   []Branch          `json:"branches"`
-	Blocked    []Blocked         `json:"blocked"`
-	Skipped    []Blocked         `json:"skipped"`
-	Steps      map[string]string `json:"steps"` // step -> final status
-	SiteEvents []sim.Event       `json:"site_events"`
-	// Notifications are what notify steps would have posted (not sent).
+	Runbook  string            `json:"runbook"`
+	Version  string            `json:"version,omitempty"`
+	Fixture  string            `json:"fixture"`
+	Scenario string            `json:"scenario"`
+	RunID    string            `json:"run_id"`
+	Status   string            `json:"status"`
+	Reason   string            `json:"reason,omitempty"`
+	Duration time.Duration     `json:"virtual_duration"`
+	Timeline []Line            `json:"timeline"`
+	Branches []Branch          `json:"branches"`
+	Blocked  []Blocked         `json:"blocked"`
+	Skipped  []Blocked         `json:"skipped"`
+	Steps    map[string]string `json:"steps"` // step -> final status
+	// SiteEvents are what the simulated site did (Site.Events).
+	SiteEvents []fmt.Stringer `json:"site_events"`
+	// Notifications are what steps run by a stand-in would have done (a
+	// notify's message, not sent).
 	Notifications []Notification `json:"notifications,omitempty"`
-	FinalSite     sim.State      `json:"final_site"`
-	JournalHead   string         `json:"journal_head"`
+	// FinalSite is the simulated site's state at the end (Site.State;
+	// simsite.State reads a ConfigMgr site's).
+	FinalSite   any    `json:"final_site"`
+	JournalHead string `json:"journal_head"`
 }
 
 // Succeeded reports whether the runbook would succeed.
@@ -98,14 +126,14 @@ func (r *Report) Succeeded() bool { return r.Status == string(state.RunSucceeded
 
 // Run rehearses rb with vars.
 func Run(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*Report, error) {
-	if opts.Fixture == nil {
-		return nil, fmt.Errorf("rehearse: no fixture site given")
+	if opts.Site == nil {
+		return nil, fmt.Errorf("rehearse: no simulated site given; load a fixture and pass its site (simsite.Factory)")
 	}
 	if err := checkAnswers(opts.Answers.Steps, rb); err != nil {
 		return nil, err
 	}
 	vclock := clock.NewVirtual(Epoch)
-	site, err := sim.New(opts.Fixture, opts.Scenario, vclock)
+	site, err := opts.Site(opts.Scenario, vclock)
 	if err != nil {
 		return nil, err
 	}
@@ -113,9 +141,9 @@ func Run(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, op
 	rec := &recorder{start: Epoch, next: opts.Observer, rep: rep}
 	xo := executor.Options{
 		Store: opts.Store, Clock: vclock, Log: opts.Log, Redactor: opts.Redactor, Observer: rec, Parallelism: opts.Parallelism,
-		Targets:   map[string]steps.Target{"configmgr": site},
+		Targets:   map[string]steps.Target{site.TargetType(): site},
 		Rehearsal: true, Requester: firstNonEmpty(opts.Requester, "rehearsal"), EngineVersion: opts.EngineVersion,
-		Heartbeat: -1, AutoApprove: opts.Answers.answerer(), StandIns: standIns(rb),
+		Heartbeat: -1, AutoApprove: opts.Answers.answerer(),
 	}
 	res, err := executor.Start(ctx, rb, vars, xo, executor.Meta{
 		RunbookPath: opts.RunbookPath, Target: "fixture:" + opts.FixtureName + "/" + opts.Scenario, Inputs: opts.Inputs,
@@ -130,7 +158,7 @@ func Run(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, op
 	}
 	rep.Duration = vclock.Now().Sub(Epoch)
 	rep.SiteEvents = site.Events()
-	rep.FinalSite = site.Snapshot()
+	rep.FinalSite = site.State()
 	recs, err := opts.Store.Steps(res.RunID)
 	if err != nil {
 		return nil, err
@@ -141,7 +169,7 @@ func Run(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, op
 		if s == nil || len(r.Instances) > 0 {
 			continue // an expanded for_each step is reported through its instances
 		}
-		if s.Uses == "notify" && r.Status == state.StepSucceeded {
+		if _, shown := s.Kind.(steps.StandIn); shown && r.Status == state.StepSucceeded {
 			if out, err := opts.Store.Logs(res.RunID, r.Name); err == nil && len(out) > 0 {
 				rep.Notifications = append(rep.Notifications, Notification{Step: r.Name, Message: strings.TrimSpace(string(out))})
 			}
@@ -194,13 +222,16 @@ func firstNonEmpty(s ...string) string {
 }
 
 // Refresher runs a runbook's read-only checks against the simulated site
-// of fx's scenario at the rehearsal's start: what `plan --site` observes,
+// of a scenario at the rehearsal's start: what `plan --site` observes,
 // and what a rehearsal of the same cell starts from.
-func Refresher(rb *runbook.Runbook, vars map[string]cty.Value, fx *sim.Fixture, scenario string, log hclog.Logger, red *redact.Redactor) (*executor.Refresher, error) {
+func Refresher(rb *runbook.Runbook, vars map[string]cty.Value, site SiteFactory, scenario string, log hclog.Logger, red *redact.Redactor) (*executor.Refresher, error) {
+	if site == nil {
+		return nil, fmt.Errorf("rehearse: no simulated site given; load a fixture and pass its site (simsite.Factory)")
+	}
 	vc := clock.NewVirtual(Epoch)
-	site, err := sim.New(fx, scenario, vc)
+	st, err := site(scenario, vc)
 	if err != nil {
 		return nil, err
 	}
-	return executor.NewRefresher(rb, vars, executor.Options{Clock: vc, Log: log, Redactor: red, Rehearsal: true, Targets: map[string]steps.Target{"configmgr": site}})
+	return executor.NewRefresher(rb, vars, executor.Options{Clock: vc, Log: log, Redactor: red, Rehearsal: true, Targets: map[string]steps.Target{st.TargetType(): st}})
 }

@@ -12,10 +12,18 @@ import (
 	"github.com/batonhq/baton/steps/sqlstep"
 )
 
+// testKinds, when set, returns step types only the engine's tests use
+// (steps/steptest); testkinds.go sets it in builds with the batontest tag,
+// so that a production binary refuses them as unknown.
+var testKinds func() []steps.Kind
+
 // Registry returns a new registry holding every step and target type.
 func Registry() *steps.Registry {
 	reg := steps.NewRegistry()
 	reg.Register(basic.Kinds()...)
+	if testKinds != nil {
+		reg.Register(testKinds()...)
+	}
 	reg.Register(sqlstep.Kinds()...)
 	reg.Register(execstep.Kinds()...)
 	reg.Register(httpstep.Kinds()...)

@@ -1,5 +1,5 @@
 // Package basic holds the step types that need no target and no external
-// program: assert, sleep, tcp, noop and noop_action.
+// program: assert, sleep, tcp and noop.
 package basic
 
 import (
@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"strconv"
 	"time"
 
@@ -18,7 +17,7 @@ import (
 
 // Kinds returns every step type of this package.
 func Kinds() []steps.Kind {
-	return []steps.Kind{Assert{}, Sleep{}, TCP{}, Noop{}, NoopAction{}, LedgerCount{}}
+	return []steps.Kind{Assert{}, Sleep{}, TCP{}, Noop{}}
 }
 
 // Assert fails the step with a message when a condition is false.
@@ -28,6 +27,9 @@ func (Assert) Name() string         { return "assert" }
 func (Assert) Doc() string          { return "fail with message unless condition is true" }
 func (Assert) Effect() steps.Effect { return steps.ReadOnly }
 func (Assert) TargetType() string   { return "" }
+
+// Pure implements steps.Pure: assert touches nothing.
+func (Assert) Pure()                {}
 func (Assert) OutputType() cty.Type { return cty.EmptyObject }
 func (Assert) Spec() hcldec.Spec {
 	return hcldec.ObjectSpec{
@@ -66,6 +68,9 @@ func (Sleep) Name() string         { return "sleep" }
 func (Sleep) Doc() string          { return "wait for a duration (e.g. \"30s\") on the run's clock" }
 func (Sleep) Effect() steps.Effect { return steps.ReadOnly }
 func (Sleep) TargetType() string   { return "" }
+
+// Pure implements steps.Pure: sleep only waits, on the run's clock.
+func (Sleep) Pure()                {}
 func (Sleep) OutputType() cty.Type { return cty.EmptyObject }
 func (Sleep) Spec() hcldec.Spec {
 	return hcldec.ObjectSpec{
@@ -163,56 +168,12 @@ func (Noop) Name() string         { return "noop" }
 func (Noop) Doc() string          { return "do nothing (read-only)" }
 func (Noop) Effect() steps.Effect { return steps.ReadOnly }
 func (Noop) TargetType() string   { return "" }
+
+// Pure implements steps.Pure.
+func (Noop) Pure()                {}
 func (Noop) OutputType() cty.Type { return cty.EmptyObject }
 func (Noop) Spec() hcldec.Spec    { return hcldec.ObjectSpec{} }
 func (Noop) Describe(cty.Value) steps.Description {
 	return steps.Description{Summary: "do nothing"}
 }
 func (Noop) Run(context.Context, steps.Request) (cty.Value, error) { return cty.EmptyObjectVal, nil }
-
-// NoopAction is a mutating step that does nothing but, when ledger is set,
-// append "<idempotency key> <step> <attempt>" as a line to that file and
-// sync it. Crash-torture tests of the engine count its lines.
-type NoopAction struct{}
-
-func (NoopAction) Name() string { return "noop_action" }
-func (NoopAction) Doc() string {
-	return "do nothing, as a mutating step; optionally append the idempotency key to a ledger file"
-}
-func (NoopAction) Effect() steps.Effect { return steps.Mutating }
-func (NoopAction) TargetType() string   { return "" }
-func (NoopAction) OutputType() cty.Type { return cty.EmptyObject }
-func (NoopAction) Spec() hcldec.Spec {
-	return hcldec.ObjectSpec{
-		"ledger": &hcldec.AttrSpec{Name: "ledger", Type: cty.String},
-	}
-}
-
-func (NoopAction) Describe(args cty.Value) steps.Description {
-	if l := steps.Attr(args, "ledger"); !l.IsNull() {
-		return steps.Description{Summary: "do nothing but record the idempotency key in ledger " + steps.Show(l)}
-	}
-	return steps.Description{Summary: "do nothing (an action)"}
-}
-
-func (NoopAction) Run(ctx context.Context, req steps.Request) (cty.Value, error) {
-	args, err := steps.RunArgs(req)
-	if err != nil {
-		return cty.NilVal, err
-	}
-	path := steps.ArgString(args, "ledger", "")
-	if path == "" {
-		return cty.EmptyObjectVal, nil
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return cty.NilVal, fmt.Errorf("opening ledger: check that its directory exists and is writable: %w", err)
-	}
-	_, werr := fmt.Fprintf(f, "%s %s %d\n", req.IdempotencyKey, req.Step, req.Attempt)
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		return cty.NilVal, fmt.Errorf("writing ledger %s: %w", path, err)
-	}
-	return cty.EmptyObjectVal, nil
-}

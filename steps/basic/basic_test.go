@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -174,28 +172,7 @@ func TestTCP(t *testing.T) {
 	}
 }
 
-func TestNoopAction(t *testing.T) {
-	ledger := filepath.Join(t.TempDir(), "ledger")
-	args := decode(t, NoopAction{}, `ledger = "`+ledger+`"`)
-	for range 2 {
-		if _, err := run(t, NoopAction{}, args, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b, err := os.ReadFile(ledger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := string(b), "run1/s s 1\nrun1/s s 1\n"; got != want {
-		t.Errorf("ledger %q, want %q", got, want)
-	}
-	if _, err := run(t, NoopAction{}, decode(t, NoopAction{}, ``), nil); err != nil {
-		t.Errorf("without ledger: %v", err)
-	}
-	_, err = run(t, NoopAction{}, decode(t, NoopAction{}, `ledger = "/nonexistent/dir/ledger"`), nil)
-	if err == nil || !strings.Contains(err.Error(), "directory exists") {
-		t.Errorf("err = %v", err)
-	}
+func TestNoop(t *testing.T) {
 	if out, err := run(t, Noop{}, decode(t, Noop{}, ``), nil); err != nil || !out.RawEquals(cty.EmptyObjectVal) {
 		t.Errorf("noop: %#v %v", out, err)
 	}
@@ -220,8 +197,6 @@ func TestDescribe(t *testing.T) {
 		{TCP{}, obj(map[string]cty.Value{"host": secret, "port": cty.NumberIntVal(1433), "connect_timeout": cty.StringVal("1s")}).Mark(steps.Sensitive),
 			`probe TCP (sensitive) port (sensitive) (timeout (sensitive))`},
 		{Noop{}, cty.EmptyObjectVal, "do nothing"},
-		{NoopAction{}, obj(map[string]cty.Value{"ledger": cty.StringVal("/tmp/l")}), `do nothing but record the idempotency key in ledger "/tmp/l"`},
-		{NoopAction{}, obj(map[string]cty.Value{"ledger": cty.NullVal(cty.String)}), `do nothing (an action)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.kind.Name(), func(t *testing.T) {
@@ -242,7 +217,7 @@ func TestDescribe(t *testing.T) {
 
 func TestKinds(t *testing.T) {
 	reg := steps.NewRegistry().Register(Kinds()...)
-	want := []string{"assert", "ledger_count", "noop", "noop_action", "sleep", "tcp"}
+	want := []string{"assert", "noop", "sleep", "tcp"}
 	if got := reg.KindNames(); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("kinds %v", got)
 	}
@@ -250,12 +225,30 @@ func TestKinds(t *testing.T) {
 		if k.Doc() == "" {
 			t.Errorf("%s has no Doc", k.Name())
 		}
-		wantEffect := steps.ReadOnly
-		if k.Name() == "noop_action" {
-			wantEffect = steps.Mutating
-		}
-		if k.Effect() != wantEffect {
+		if k.Effect() != steps.ReadOnly {
 			t.Errorf("%s effect %v", k.Name(), k.Effect())
+		}
+	}
+}
+
+// TestPure: the types that touch nothing say so (a rehearsal runs them);
+// tcp reaches the network and does not.
+func TestPure(t *testing.T) {
+	tests := []struct {
+		kind steps.Kind
+		pure bool
+	}{
+		{Assert{}, true},
+		{Sleep{}, true},
+		{Noop{}, true},
+		{TCP{}, false},
+	}
+	for _, tt := range tests {
+		if _, ok := tt.kind.(steps.Pure); ok != tt.pure {
+			t.Errorf("%s: Pure %v, want %v", tt.kind.Name(), ok, tt.pure)
+		}
+		if _, ok := tt.kind.(steps.StandIn); ok {
+			t.Errorf("%s: offers a rehearsal stand-in", tt.kind.Name())
 		}
 	}
 }
