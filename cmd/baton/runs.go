@@ -310,7 +310,7 @@ func cmdStatus(_ context.Context, env *cliEnv, args []string) int {
 }
 
 func hostName() string {
-	h, _ := os.Hostname()
+	h, _ := state.HostID()
 	return h
 }
 

@@ -246,7 +246,7 @@ func (o *Options) defaults() {
 		o.PureKinds = map[string]bool{"assert": true, "sleep": true, "noop": true}
 	}
 	if o.Host == "" {
-		o.Host, _ = os.Hostname()
+		o.Host, _ = state.HostID()
 	}
 	if o.PID == 0 {
 		o.PID = os.Getpid()

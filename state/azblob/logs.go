@@ -9,6 +9,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
@@ -35,25 +36,36 @@ func (l *azLease) AppendLog(step string, chunk []byte) error {
 	if err := l.s.checkOpen(); err != nil {
 		return err
 	}
-	ctx, cancel := l.s.ctx()
-	defer cancel()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if err := l.refresh(ctx); err != nil {
-		return err
-	}
-	for range 3 {
-		done, err := l.appendLogOnce(ctx, step, name, chunk)
-		if done || err != nil {
+	return l.outlast("append log of step "+step, func(ctx context.Context, at *attempt) error {
+		// Until the log's length is known the chunk is kept at position
+		// -1, which a replay never writes.
+		at.rec = l.logRec(step, name, -1, chunk)
+		if err := l.refresh(ctx); err != nil {
 			return err
 		}
+		for range 3 {
+			done, err := l.appendLogOnce(ctx, step, name, chunk, at)
+			if done || err != nil {
+				return err
+			}
+		}
+		return fmt.Errorf("append log of step %s of run %s: the log kept changing; retry (%w)", step, l.runID, state.ErrBusy)
+	})
+}
+
+// logRec is the spool entry of a log chunk about to be sent at pos.
+func (l *azLease) logRec(step, name string, pos int64, chunk []byte) *spooled {
+	return &spooled{
+		Store: l.s.url, Run: l.runID, Kind: spoolLog, Blob: name, Step: step,
+		Pos: pos, Block: chunk, Token: l.token, Holder: l.holder, Spooled: time.Now().UTC(),
 	}
-	return fmt.Errorf("append log of step %s of run %s: the log kept changing; retry (%w)", step, l.runID, state.ErrBusy)
 }
 
 // appendLogOnce appends at the log's known length; done is false when it
 // moved (and the length is read again next time).
-func (l *azLease) appendLogOnce(ctx context.Context, step, name string, chunk []byte) (done bool, err error) {
+func (l *azLease) appendLogOnce(ctx context.Context, step, name string, chunk []byte, at *attempt) (done bool, err error) {
 	total, err := l.logSize(ctx, step, name)
 	if err != nil {
 		return false, err
@@ -64,6 +76,7 @@ func (l *azLease) appendLogOnce(ctx context.Context, step, name string, chunk []
 	if room := state.MaxLogBytes - total; int64(len(chunk)) > room {
 		chunk = append(chunk[:room:room], state.TruncatedMarker...)
 	}
+	at.rec = l.logRec(step, name, total, chunk)
 	_, err = l.s.appendAt(ctx, name, chunk, total)
 	if errors.Is(err, errMoved) {
 		delete(l.logs, step)
