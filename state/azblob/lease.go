@@ -26,6 +26,8 @@ type azLease struct {
 	st      *runState
 	renewed time.Time
 	logs    map[string]int64 // bytes stored per step log, once known
+	// pendingLogs is output kept in the spool, by step (see keepLog).
+	pendingLogs map[string]*spooled
 }
 
 func (l *azLease) RunID() string { return l.runID }
@@ -54,6 +56,9 @@ func (l *azLease) write(what string, build func(st *runState) ([]item, error)) (
 		return nil, err
 	}
 	err := l.outlast(what, func(ctx context.Context, at *attempt) error {
+		if len(l.pendingLogs) > 0 {
+			l.flushLogs(ctx) // output first, while the lease still owns the run
+		}
 		st, _, err := l.s.commitSeen(ctx, l.st, func(st *runState) ([]item, error) {
 			if err := l.fence(st); err != nil {
 				return nil, err

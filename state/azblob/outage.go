@@ -240,6 +240,14 @@ func (s *store) replayOne(ctx context.Context, st *runState, r *spooled) (ok, wr
 	if r.Pos < 0 {
 		return false, false, nil // its position was never known
 	}
+	if r.Pos >= state.MaxLogBytes {
+		return true, false, nil // the log is full: the chunk is dropped, as when written
+	}
+	block := r.Block
+	if room := state.MaxLogBytes - r.Pos; int64(len(block)) > room {
+		block = append(block[:room:room], state.TruncatedMarker...)
+	}
+	r = &spooled{Blob: r.Blob, Pos: r.Pos, Block: block}
 	size, err := s.blobSize(ctx, r.Blob)
 	if err != nil {
 		return false, false, err
