@@ -2,7 +2,6 @@ package state
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -11,7 +10,7 @@ import (
 
 // Seams for tests.
 var (
-	hostname  = os.Hostname
+	hostname  = HostID
 	isAlive   = processAlive
 	procStart = ProcStart
 )

@@ -33,9 +33,25 @@ func HolderAlive(h Holder) bool {
 	return now == "" || now == h.ProcStart
 }
 
+// HostIDEnv overrides the host identity (see HostID).
+const HostIDEnv = "BATON_HOST_ID"
+
+// HostID is this host's identity as recorded in a lease's holder and
+// compared with it: $BATON_HOST_ID when set (containers whose host names
+// are not stable, tests that play two hosts on one machine), else the
+// host name. It is a name, not an authentication: a process that claims
+// another host's identity makes baton judge that host's processes by its
+// own process table.
+func HostID() (string, error) {
+	if h := os.Getenv(HostIDEnv); h != "" {
+		return h, nil
+	}
+	return os.Hostname()
+}
+
 // Self is the Holder for this process, acting for user since since.
 func Self(user string, since time.Time) Holder {
-	host, _ := os.Hostname()
+	host, _ := HostID()
 	pid := os.Getpid()
 	return Holder{Host: host, PID: pid, ProcStart: ProcStart(pid), User: user, Since: since}
 }

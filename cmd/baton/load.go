@@ -135,12 +135,19 @@ func (s *stateFlag) resolved() string {
 // Every command reaches the file through the state server that holds it
 // (started on demand), so that no command ever blocks a live run.
 func openState(s *stateFlag, readOnly bool) (state.Backend, error) {
+	return openStateFor(nil, s, readOnly)
+}
+
+// openStateFor is openState for a command that executes a run (apply,
+// resume): a team store then logs to env's log (an outage of the service
+// is reported there) and stops waiting out an outage at Ctrl-C.
+func openStateFor(env *cliEnv, s *stateFlag, readOnly bool) (state.Backend, error) {
 	path := s.resolved()
 	if err := checkScheme(path); err != nil {
 		return nil, err
 	}
 	if strings.HasPrefix(path, "azblob://") {
-		return openTeamState(path)
+		return openTeamState(env, path)
 	}
 	if err := state.CheckLocal(path); err != nil {
 		return nil, err // before a state server is started for it
@@ -190,10 +197,26 @@ var knownSchemes = []string{"azblob"}
 // openTeamState opens the team store on Azure Blob Storage: credentials
 // from AZURE_STORAGE_CONNECTION_STRING when set (Azurite's development
 // string works), else azidentity's DefaultAzureCredential.
-func openTeamState(loc string) (state.Backend, error) {
+//
+// An owner write the service does not answer waits in the spool
+// (azblob.DefaultSpoolPath, $BATON_SPOOL). $BATON_AZBLOB_LEASE ("15s" to
+// "60s") sets the owner's blob lease, for tests and for teams that want
+// a takeover sooner than the default 30 s.
+func openTeamState(env *cliEnv, loc string) (state.Backend, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	st, err := azblob.Open(ctx, loc, azblob.Options{ConnectionString: os.Getenv("AZURE_STORAGE_CONNECTION_STRING")})
+	opts := azblob.Options{ConnectionString: os.Getenv("AZURE_STORAGE_CONNECTION_STRING")}
+	if v := os.Getenv("BATON_AZBLOB_LEASE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return nil, fmt.Errorf("BATON_AZBLOB_LEASE=%q: %w; write a duration from 15s to 60s", v, err)
+		}
+		opts.LeaseDuration = d
+	}
+	if env != nil {
+		opts.Log, opts.Context = env.log, env.ctx
+	}
+	st, err := azblob.Open(ctx, loc, opts)
 	if err != nil {
 		return nil, stateErr(err)
 	}

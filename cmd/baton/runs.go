@@ -157,7 +157,7 @@ func cmdApply(ctx context.Context, env *cliEnv, args []string) int {
 		}
 		fmt.Fprintf(env.io.err, "Plan %s is current; applying it.\n", planDigest)
 	}
-	st, err := openState(&f.st, false)
+	st, err := openStateFor(env, &f.st, false)
 	if err != nil {
 		return fail(env, err)
 	}
@@ -200,7 +200,7 @@ func cmdResume(ctx context.Context, env *cliEnv, args []string) int {
 	if ro.By == "" {
 		ro.By = currentUser()
 	}
-	st, err := openState(&f.st, false)
+	st, err := openStateFor(env, &f.st, false)
 	if err != nil {
 		return fail(env, err)
 	}
@@ -310,7 +310,7 @@ func cmdStatus(_ context.Context, env *cliEnv, args []string) int {
 }
 
 func hostName() string {
-	h, _ := os.Hostname()
+	h, _ := state.HostID()
 	return h
 }
 

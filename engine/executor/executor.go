@@ -239,7 +239,7 @@ func (o *Options) defaults() {
 		o.Heartbeat = 10 * time.Second
 	}
 	if o.Host == "" {
-		o.Host, _ = os.Hostname()
+		o.Host, _ = state.HostID()
 	}
 	if o.PID == 0 {
 		o.PID = os.Getpid()

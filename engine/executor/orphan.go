@@ -3,7 +3,6 @@ package executor
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/batonhq/baton/engine/runbook"
@@ -71,7 +70,7 @@ func (r *run) settleOrphan(ctx context.Context, s *runbook.Step) {
 }
 
 func (r *run) sameHost(host string) bool {
-	h, err := os.Hostname()
+	h, err := state.HostID()
 	return err == nil && h == host
 }
 

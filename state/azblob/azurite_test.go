@@ -51,6 +51,14 @@ func shared(tb testing.TB) *azurite {
 }
 
 func TestMain(m *testing.M) {
+	// No test writes to the user's spool.
+	if os.Getenv(SpoolEnv) == "" {
+		dir, err := os.MkdirTemp("", "baton-spool")
+		if err == nil {
+			defer os.RemoveAll(dir)
+			os.Setenv(SpoolEnv, dir+"/spool.db")
+		}
+	}
 	code := m.Run()
 	if sharedAz != nil {
 		sharedAz.Stop()

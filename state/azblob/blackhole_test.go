@@ -82,7 +82,7 @@ func (b *blackHole) forward(c net.Conn) {
 	c.Close()
 }
 
-// TestBlackHoledService: while the service swallows every request, each
+// TestBlackHoledService (without a spool): while the service swallows every request, each
 // kind of call gives up within its retry budget with ErrBusy saying it
 // cannot reach the store, never ErrLeaseLost and never a hang; when the
 // route comes back the owner carries on with its lease, and the journal
@@ -93,7 +93,7 @@ func TestBlackHoledService(t *testing.T) {
 	proxied := *a
 	proxied.Port = hole.port()
 	retry := &policy.RetryOptions{MaxRetries: 1, RetryDelay: 50 * time.Millisecond, TryTimeout: 300 * time.Millisecond}
-	s := openFresh(t, &proxied, Options{}, pipeline{retry: retry})
+	s := openFresh(t, &proxied, Options{NoSpool: true}, pipeline{retry: retry})
 	run := newRun("r1")
 	run.LockKey = "site:BH1"
 	l, err := s.CreateRun(run, pending("a", "gate"), ev("run.created", t0), state.CreateOptions{Owner: state.Self("alice", t0)})

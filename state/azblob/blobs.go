@@ -35,6 +35,11 @@ type store struct {
 	trips  atomic.Uint64 // HTTP requests sent (every attempt)
 	moved  atomic.Uint64 // appends refused because the journal moved (412)
 	closed atomic.Bool
+	spool  *spool // nil: owner writes do not wait out an outage
+	// stop ends when Options.Context does or at Close: an owner write
+	// waiting out an outage gives up.
+	stop context.Context
+	halt context.CancelFunc
 }
 
 // Internal outcomes of conditional requests; callers turn them into the
@@ -260,16 +265,32 @@ func (s *store) wrap(err error, what string) error {
 		case re.ErrorCode == string(bloberror.ContainerNotFound):
 			return fmt.Errorf("%s: the container of %s does not exist (%s): it was deleted, or the URL names another account; restore it, or point baton at the right store", what, s.url, desc)
 		case re.StatusCode == 408 || re.StatusCode == 429 || re.StatusCode >= 500:
-			return fmt.Errorf("%s: %s is busy or failing (%s, after %d retries); retry in a minute (%w)", what, s.url, desc, maxRetries, state.ErrBusy)
+			return &outageError{fmt.Errorf("%s: %s is busy or failing (%s, after %d retries); retry in a minute (%w)", what, s.url, desc, maxRetries, state.ErrBusy)}
 		}
 		return fmt.Errorf("%s: %s answered %s", what, s.url, desc)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%s: %s did not answer in time; check the network, then retry (%w)", what, s.url, state.ErrBusy)
+		return &outageError{fmt.Errorf("%s: %s did not answer in time; check the network, then retry (%w)", what, s.url, state.ErrBusy)}
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err // the URL can carry a SAS token
 	}
-	return fmt.Errorf("%s: cannot reach %s (%v); check the network and the account name, and that the storage service (or Azurite) is running, then retry (%w)", what, s.url, err, state.ErrBusy)
+	return &outageError{fmt.Errorf("%s: cannot reach %s (%v); check the network and the account name, and that the storage service (or Azurite) is running, then retry (%w)", what, s.url, err, state.ErrBusy)}
+}
+
+// outageError marks a failure where the service did not answer, or
+// answered that it is failing (408, 429, 5xx), after azcore's retries: an
+// owner write that fails so waits in the spool and is tried again. Any
+// other answer (412, 409, 404, 403...) is the service's decision and
+// final. The message is the wrapped error's.
+type outageError struct{ err error }
+
+func (e *outageError) Error() string { return e.err.Error() }
+func (e *outageError) Unwrap() error { return e.err }
+
+// isOutage reports whether err is an outage (see outageError).
+func isOutage(err error) bool {
+	var o *outageError
+	return errors.As(err, &o)
 }

@@ -29,6 +29,13 @@ var errRedo = errors.New("the run changed meanwhile")
 // what is there, so every write is checked against the state it lands on.
 // It returns the state after the write and the entries as stored.
 func (s *store) commit(ctx context.Context, st *runState, build func(*runState) ([]item, error)) (*runState, []state.JournalEntry, error) {
+	return s.commitSeen(ctx, st, build, nil)
+}
+
+// commitSeen is commit telling seen about each append it sends: the
+// journal state it is conditioned on, the block and its items (what the
+// spool keeps when the service does not answer).
+func (s *store) commitSeen(ctx context.Context, st *runState, build func(*runState) ([]item, error), seen func(st *runState, block []byte, items []item)) (*runState, []state.JournalEntry, error) {
 	name := s.journalName(st.id)
 	for attempt := 1; ; attempt++ {
 		items, err := build(st)
@@ -42,6 +49,9 @@ func (s *store) commit(ctx context.Context, st *runState, build func(*runState) 
 		block, err := encodeBlock(items)
 		if err != nil {
 			return nil, nil, err
+		}
+		if seen != nil {
+			seen(st, block, items)
 		}
 		etag, err := s.appendAt(ctx, name, block, st.size())
 		if err == nil {

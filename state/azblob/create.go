@@ -150,7 +150,7 @@ func (s *store) commitCreate(ctx context.Context, st *runState, run state.Run, s
 		definite := errors.Is(err, state.ErrExists) || errors.Is(err, state.ErrNotFound)
 		return nil, !definite, err
 	}
-	return &azLease{s: s, runID: run.ID, token: 1, leaseID: leaseID, st: next}, false, nil
+	return &azLease{s: s, runID: run.ID, token: 1, leaseID: leaseID, holder: h, st: next}, false, nil
 }
 
 // firstItem is the first block's item: the run, its entry and its new

@@ -54,6 +54,15 @@
 // lease id, so they never break each other's lease: the journal append
 // decides.
 //
+// # Outages
+//
+// An owner write the service does not answer is kept in a local bbolt
+// spool and sent again until it lands, the Lease call blocking meanwhile;
+// retries are idempotent (append-position conditions, bytes recognised at
+// their position); a crashed owner's spooled write is replayed by the
+// next AcquireRun on the same machine if the journal is unchanged, else
+// discarded and journaled as "run.spool_discarded". See outage.go.
+//
 // # What was verified, and where
 //
 // Everything here was tested against Azurite 3.35.0 (in memory, and on
@@ -68,5 +77,6 @@
 // An append blob holds 50,000 blocks, so a run takes at most 50,000
 // writes, each at most 4 MiB. Runs reads every run: fine for tens to
 // hundreds. A write that fails with ErrBusy may have landed all the same
-// (its answer was lost): read the run before acting on the failure.
+// (its answer was lost): read the run before acting on the failure (owner
+// writes with the spool on do not fail so: they wait, see Outages).
 package azblob

@@ -20,11 +20,14 @@ type azLease struct {
 	runID   string
 	token   uint64
 	leaseID string
+	holder  state.Holder
 
 	mu      sync.Mutex
 	st      *runState
 	renewed time.Time
 	logs    map[string]int64 // bytes stored per step log, once known
+	// pendingLogs is output kept in the spool, by step (see keepLog).
+	pendingLogs map[string]*spooled
 }
 
 func (l *azLease) RunID() string { return l.runID }
@@ -41,29 +44,36 @@ func (l *azLease) fence(st *runState) error {
 	return nil
 }
 
-// write commits what build makes from the current state, fenced.
-func (l *azLease) write(build func(st *runState) ([]item, error)) (*runState, error) {
+// write commits what build makes from the current state, fenced; while
+// the service does not answer it waits in the spool (see outlast).
+func (l *azLease) write(what string, build func(st *runState) ([]item, error)) (*runState, error) {
 	if err := l.s.checkOpen(); err != nil {
 		return nil, err
 	}
-	ctx, cancel := l.s.ctx()
-	defer cancel()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.fence(l.st); err != nil {
 		return nil, err
 	}
-	st, _, err := l.s.commit(ctx, l.st, func(st *runState) ([]item, error) {
-		if err := l.fence(st); err != nil {
-			return nil, err
+	err := l.outlast(what, func(ctx context.Context, at *attempt) error {
+		if len(l.pendingLogs) > 0 {
+			l.flushLogs(ctx) // output first, while the lease still owns the run
 		}
-		return build(st)
+		st, _, err := l.s.commitSeen(ctx, l.st, func(st *runState) ([]item, error) {
+			if err := l.fence(st); err != nil {
+				return nil, err
+			}
+			return build(st)
+		}, func(st *runState, block []byte, items []item) { at.rec = l.journalRec(st, block, items) })
+		if err == nil {
+			l.st = st
+		}
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	l.st = st
-	return st, nil
+	return l.st, nil
 }
 
 // PutSteps implements state.Lease: one block, so all or nothing.
@@ -84,7 +94,7 @@ func (l *azLease) PutSteps(recs []state.StepRecord, entries []state.JournalEntry
 		defer l.mu.Unlock()
 		return l.fence(l.st)
 	}
-	_, err := l.write(func(st *runState) ([]item, error) {
+	_, err := l.write("put steps", func(st *runState) ([]item, error) {
 		items := make([]item, len(recs))
 		for i, rec := range recs {
 			if err := checkTransition(st, l.runID, rec, recs[:i]); err != nil {
@@ -108,7 +118,7 @@ func (l *azLease) UpdateRun(run state.Run, entry state.JournalEntry) error {
 	if run.ID != l.runID {
 		return fmt.Errorf("update run %s through the lease of run %s", run.ID, l.runID)
 	}
-	_, err := l.write(func(st *runState) ([]item, error) {
+	_, err := l.write("update the run record", func(st *runState) ([]item, error) {
 		run.Owner, run.Superseded = st.run.Owner, st.run.Superseded
 		if o := run.Owner; o != nil && l.renewed.After(o.Renewed) {
 			cp := *o
@@ -137,7 +147,7 @@ func (l *azLease) UpdateRun(run state.Run, entry state.JournalEntry) error {
 
 // Append implements state.Lease.
 func (l *azLease) Append(entry state.JournalEntry) error {
-	_, err := l.write(func(*runState) ([]item, error) {
+	_, err := l.write("journal "+entry.Type, func(*runState) ([]item, error) {
 		e := entry
 		e.RunRecord, e.StepRecord = "", "" // it writes no record
 		return []item{{Entry: &e}}, nil
@@ -199,7 +209,7 @@ func (l *azLease) refresh(ctx context.Context) error {
 
 // Release implements state.Lease; a lease already lost releases nothing.
 func (l *azLease) Release() error {
-	_, err := l.write(func(st *runState) ([]item, error) {
+	_, err := l.write("release the run", func(st *runState) ([]item, error) {
 		run := st.run
 		run.Owner = nil
 		it, err := runItem(run, state.JournalEntry{At: run.UpdatedAt, Type: "run.owner_released"})

@@ -9,6 +9,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
@@ -35,15 +36,85 @@ func (l *azLease) AppendLog(step string, chunk []byte) error {
 	if err := l.s.checkOpen(); err != nil {
 		return err
 	}
-	ctx, cancel := l.s.ctx()
-	defer cancel()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	ctx, cancel := l.s.ctx()
+	defer cancel()
+	if p := l.pendingLogs[step]; p != nil {
+		// Output waiting in the spool goes first; this chunk joins it
+		// while the service does not answer.
+		l.flushLogs(ctx)
+		if p := l.pendingLogs[step]; p != nil {
+			merged := *p
+			merged.Block = append(append([]byte(nil), p.Block...), chunk...)
+			return l.keepLog(&merged, nil)
+		}
+	}
+	var at attempt
+	err := l.appendLogAttempt(ctx, step, name, chunk, &at)
+	if err == nil || !isOutage(err) || l.s.spool == nil {
+		return err
+	}
+	return l.keepLog(at.rec, err)
+}
+
+// keepLog keeps output the service did not take in the spool, to be
+// written before the lease's next journal write (flushLogs) or by the
+// next resume on this machine: output never holds a run up, its step's
+// outcome is what waits for the service (outlast).
+func (l *azLease) keepLog(rec *spooled, cause error) error {
+	if err := l.s.spool.put(rec); err != nil {
+		if cause == nil {
+			cause = errors.New("the state store did not answer")
+		}
+		return fmt.Errorf("%w; and keeping the output in the local spool failed too: %v", cause, err)
+	}
+	if l.pendingLogs == nil {
+		l.pendingLogs = map[string]*spooled{}
+	}
+	if l.pendingLogs[rec.Step] == nil {
+		l.s.log.Warn(fmt.Sprintf("state store unreachable: %s is kept in %s and written once the store answers", rec.what(), l.s.spool.path), "run", l.runID, "error", cause)
+	}
+	l.pendingLogs[rec.Step] = rec
+	return nil
+}
+
+// flushLogs tries once to write the output waiting in the spool.
+func (l *azLease) flushLogs(ctx context.Context) {
+	for step, rec := range l.pendingLogs {
+		var at attempt
+		err := l.appendLogAttempt(ctx, step, rec.Blob, rec.Block, &at)
+		switch {
+		case err == nil:
+			delete(l.pendingLogs, step)
+			if derr := l.s.spool.drop(rec); derr != nil {
+				l.s.log.Warn("output from the spool was written but its entry could not be deleted", "run", l.runID, "error", derr)
+			}
+		case isOutage(err):
+			if at.rec != nil && at.rec.Pos != rec.Pos {
+				rec.Pos = at.rec.Pos
+				_ = l.s.spool.put(rec)
+			}
+		default:
+			delete(l.pendingLogs, step)
+			l.s.log.Warn(fmt.Sprintf("%s could not be written from the spool %s, where it stays", rec.what(), l.s.spool.path), "run", l.runID, "error", err)
+		}
+	}
+}
+
+// appendLogAttempt is one try of a chunk: a fenced append at the log's
+// length; at.rec is what it sent (position -1 while the length is not
+// known, which a replay never writes).
+func (l *azLease) appendLogAttempt(ctx context.Context, step, name string, chunk []byte, at *attempt) error {
+	at.rec = l.logRec(step, name, -1, chunk)
+	if n, ok := l.logs[step]; ok {
+		at.rec.Pos = n
+	}
 	if err := l.refresh(ctx); err != nil {
 		return err
 	}
 	for range 3 {
-		done, err := l.appendLogOnce(ctx, step, name, chunk)
+		done, err := l.appendLogOnce(ctx, step, name, chunk, at)
 		if done || err != nil {
 			return err
 		}
@@ -51,9 +122,17 @@ func (l *azLease) AppendLog(step string, chunk []byte) error {
 	return fmt.Errorf("append log of step %s of run %s: the log kept changing; retry (%w)", step, l.runID, state.ErrBusy)
 }
 
+// logRec is the spool entry of a log chunk about to be sent at pos.
+func (l *azLease) logRec(step, name string, pos int64, chunk []byte) *spooled {
+	return &spooled{
+		Store: l.s.url, Run: l.runID, Kind: spoolLog, Blob: name, Step: step,
+		Pos: pos, Block: chunk, Token: l.token, Holder: l.holder, Spooled: time.Now().UTC(),
+	}
+}
+
 // appendLogOnce appends at the log's known length; done is false when it
 // moved (and the length is read again next time).
-func (l *azLease) appendLogOnce(ctx context.Context, step, name string, chunk []byte) (done bool, err error) {
+func (l *azLease) appendLogOnce(ctx context.Context, step, name string, chunk []byte, at *attempt) (done bool, err error) {
 	total, err := l.logSize(ctx, step, name)
 	if err != nil {
 		return false, err
@@ -64,6 +143,7 @@ func (l *azLease) appendLogOnce(ctx context.Context, step, name string, chunk []
 	if room := state.MaxLogBytes - total; int64(len(chunk)) > room {
 		chunk = append(chunk[:room:room], state.TruncatedMarker...)
 	}
+	at.rec.Pos = total
 	_, err = l.s.appendAt(ctx, name, chunk, total)
 	if errors.Is(err, errMoved) {
 		delete(l.logs, step)

@@ -33,6 +33,17 @@ type Options struct {
 	// seconds; zero means DefaultLeaseDuration. It is also the TTL
 	// recorded in Run.Owner.
 	LeaseDuration time.Duration
+	// Spool is the local file where an owner write the service does not
+	// answer waits until it does (see the package doc, Outages); "" means
+	// DefaultSpoolPath(). NoSpool turns the spool off: such a write then
+	// fails with state.ErrBusy after the pipeline's retries.
+	Spool   string
+	NoSpool bool
+	// Context, when done (the CLI's Ctrl-C), makes an owner write that
+	// waits out an outage give up after its current attempt, its batch
+	// kept in the spool for `baton resume`; Close does the same. It does
+	// not cancel requests otherwise: writes after Ctrl-C still land.
+	Context context.Context
 }
 
 // DefaultLeaseDuration is the owner lease when Options.LeaseDuration is 0.
@@ -96,6 +107,17 @@ func open(ctx context.Context, u string, opts Options, p pipeline) (*store, erro
 	if s.log == nil {
 		s.log = hclog.NewNullLogger()
 	}
+	if !opts.NoSpool {
+		s.spool = &spool{path: opts.Spool}
+		if s.spool.path == "" {
+			s.spool.path = DefaultSpoolPath()
+		}
+	}
+	base := opts.Context
+	if base == nil {
+		base = context.Background()
+	}
+	s.stop, s.halt = context.WithCancel(base)
 	retry := defaultRetry
 	if p.retry != nil {
 		retry = *p.retry

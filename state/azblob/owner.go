@@ -124,13 +124,19 @@ func (s *store) AcquireRun(runID string, h state.Holder, now time.Time) (state.L
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
+	var discarded []*spooled
 	for range maxAttempts {
-		l, err := s.acquireOnce(ctx, runID, h, now)
+		l, err := s.acquireOnce(ctx, runID, h, now, &discarded)
 		if errors.Is(err, errRedo) {
 			continue
 		}
 		if err != nil {
 			return nil, err
+		}
+		for _, r := range discarded {
+			if err := l.Append(discardedEntry(r, now, h.User)); err != nil {
+				s.log.Warn("journaling what the spool held that could not be written", "run", runID, "error", err)
+			}
 		}
 		return l, nil
 	}
@@ -139,10 +145,19 @@ func (s *store) AcquireRun(runID string, h state.Holder, now time.Time) (state.L
 
 // acquireOnce decides on the run as read, takes the blob lease and
 // journals the new owner; errRedo when the owner changed meanwhile.
-func (s *store) acquireOnce(ctx context.Context, runID string, h state.Holder, now time.Time) (*azLease, error) {
+func (s *store) acquireOnce(ctx context.Context, runID string, h state.Holder, now time.Time, discarded *[]*spooled) (*azLease, error) {
 	v, err := s.loadRun(ctx, runID)
 	if err != nil {
 		return nil, err
+	}
+	// What a crashed owner on this machine kept in the spool comes first.
+	replayed, disc, err := s.replaySpool(ctx, v)
+	*discarded = append(*discarded, disc...)
+	if err != nil {
+		return nil, err
+	}
+	if replayed {
+		return nil, errRedo
 	}
 	if err := state.EndedError(v.run); err != nil {
 		return nil, err
@@ -172,7 +187,7 @@ func (s *store) acquireOnce(ctx context.Context, runID string, h state.Holder, n
 	if err := s.writeOwner(ctx, runID, leaseID, owner); err != nil {
 		s.log.Warn("recording the new owner in the owner blob (the journal has it; the next Renew writes it)", "run", runID, "error", err)
 	}
-	return &azLease{s: s, runID: runID, token: owner.Token, leaseID: leaseID, st: st}, nil
+	return &azLease{s: s, runID: runID, token: owner.Token, leaseID: leaseID, holder: h, st: st}, nil
 }
 
 // journalOwner appends the new owner's run record, unless the ownership

@@ -259,6 +259,9 @@ func (s *store) VerifyJournal(runID string) (string, error) {
 // Close implements state.Backend. Later calls fail with state.ErrClosed.
 func (s *store) Close() error {
 	s.closed.Store(true)
+	if s.halt != nil {
+		s.halt()
+	}
 	return nil
 }
 

@@ -10,7 +10,7 @@ import (
 	"github.com/batonhq/baton/state"
 )
 
-// TestAzuriteRestart: with the service gone every call fails with an
+// TestAzuriteRestart (without a spool): with the service gone every call fails with an
 // error wrapping ErrBusy that says what to do, and writes nothing; once
 // it is back (same data directory) the run verifies, holds every
 // acknowledged write, and its owner carries on with the same lease.
@@ -21,7 +21,7 @@ func TestAzuriteRestart(t *testing.T) {
 	a := startAzurite(t, exe, 0, dir)
 	t.Cleanup(a.Stop)
 	// One quick retry, so that the calls made while it is down fail fast.
-	s := openFresh(t, a, Options{}, pipeline{retry: &policy.RetryOptions{MaxRetries: 1, RetryDelay: 50 * time.Millisecond, TryTimeout: 5 * time.Second}})
+	s := openFresh(t, a, Options{NoSpool: true}, pipeline{retry: &policy.RetryOptions{MaxRetries: 1, RetryDelay: 50 * time.Millisecond, TryTimeout: 5 * time.Second}})
 	run := newRun("r1")
 	run.LockKey = "site:P01"
 	l, err := s.CreateRun(run, pending("a", "gate"), ev("run.created", t0), state.CreateOptions{Owner: state.Self("alice", t0)})
