@@ -291,3 +291,33 @@ func TestRehearsals(t *testing.T) {
 		})
 	}
 }
+
+// TestRehearsalRepeats: a shipped runbook rehearsed twice against the same
+// scenario with the same answers gives the same report byte for byte, in
+// text and JSON, run id and journal head included (parallel checks that
+// end at the same virtual instant included).
+func TestRehearsalRepeats(t *testing.T) {
+	for _, c := range []rehearsal{
+		{runbook: "planned_promotion.hcl", scenario: "healthy"},
+		{runbook: "unplanned_failover.hcl", scenario: "default-boot-images"},
+		{runbook: "install_passive.hcl", scenario: "passive-regresses-after-ready"},
+	} {
+		t.Run(c.runbook+"/"+c.scenario, func(t *testing.T) {
+			render := func(rep *rehearse.Report) string {
+				var b strings.Builder
+				if err := rep.WriteText(&b); err != nil {
+					t.Fatal(err)
+				}
+				js, err := json.Marshal(rep)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return b.String() + string(js)
+			}
+			first := render(rehearseOne(t, c))
+			if again := render(rehearseOne(t, c)); again != first {
+				t.Errorf("the second rehearsal differs from the first:\n%s\n---\n%s", first, again)
+			}
+		})
+	}
+}

@@ -1,8 +1,10 @@
 package clock
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -11,10 +13,11 @@ import (
 // that they can tell when everybody is waiting. The executor calls it; steps
 // never do. Wall ignores it.
 type Participants interface {
-	// Enter registers one more running goroutine (call before starting it).
-	Enter()
-	// Exit removes a running goroutine (call after it finished, from the
-	// goroutine that received its result).
+	// Go runs fn as one more participant. On Virtual it runs only when
+	// its turn comes (see Virtual).
+	Go(fn func())
+	// Exit removes a participant whose fn has returned (call from the
+	// goroutine that received its result, once it has taken it).
 	Exit()
 	// Idle marks the calling participant as blocked on something other than
 	// the clock (a channel); Wake undoes it.
@@ -25,13 +28,13 @@ type Participants interface {
 
 // Discrete is a clock whose time advances only through its event queue
 // (sleeps, timers and alarms), when every participant is asleep or idle.
-// The executor then takes step results one at a time in virtual-time
-// order, so that a run on it is deterministic. Virtual implements it.
+// Its participants run one at a time, in an order fixed by the run itself,
+// so that a run on it is deterministic. Virtual implements it.
 type Discrete interface {
 	Clock
 	Participants
-	// Alarm closes ch d from now and counts the caller as running again
-	// (see Virtual.Alarm).
+	// Alarm closes ch d from now and holds time there until stop is
+	// called (see Virtual.Alarm).
 	Alarm(d time.Duration) (ch <-chan struct{}, stop func() (fired bool))
 	// Active reports how many participants are running.
 	Active() int
@@ -39,22 +42,32 @@ type Discrete interface {
 
 var _ Discrete = (*Virtual)(nil)
 
-// Virtual is a clock whose time only moves when every participant is
-// sleeping or idle: it then jumps to the earliest pending deadline. A
-// rehearsal's 30-minute wait therefore takes microseconds.
+// Virtual is a discrete-event clock: its time only moves when every
+// participant is sleeping or idle, and then jumps to the earliest pending
+// deadline, so a rehearsal's 30-minute wait takes microseconds. Its
+// participants take turns: one runs at a time and the others queue in the
+// order they became runnable (started, in the order Go was called, or
+// woken, in deadline order), so the same run gives the same timeline
+// every time, whatever the machine's speed or the Go scheduler does.
 type Virtual struct {
 	mu     sync.Mutex
 	now    time.Time
-	active int
+	active int // participants running, queued for their turn, or finished but not yet taken
+	hold   int // fired alarms not yet stopped: time stays
 	timers timerHeap
 	seq    uint64
 	asleep map[*sleeper]struct{}
+	busy   bool            // a participant has the turn
+	queue  []chan struct{} // participants waiting for their turn, first first
 }
 
 type sleeper struct {
 	ctx   context.Context
+	seq   uint64
 	wake  chan struct{}
+	turn  chan struct{} // closed when the woken sleeper may run
 	woken bool
+	slept bool // woken by its own deadline
 }
 
 type timer struct {
@@ -85,7 +98,7 @@ func (h *timerHeap) Pop() any {
 // NewVirtual returns a virtual clock at start with one participant: the
 // caller.
 func NewVirtual(start time.Time) *Virtual {
-	return &Virtual{now: start, active: 1, asleep: map[*sleeper]struct{}{}}
+	return &Virtual{now: start, active: 1, busy: true, asleep: map[*sleeper]struct{}{}}
 }
 
 // Now returns the virtual time.
@@ -95,7 +108,8 @@ func (v *Virtual) Now() time.Time {
 	return v.now
 }
 
-// Sleep blocks the calling participant until d of virtual time has passed.
+// Sleep blocks the calling participant until d of virtual time has passed
+// (or ctx is done), giving its turn to the next one meanwhile.
 func (v *Virtual) Sleep(ctx context.Context, d time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -103,25 +117,29 @@ func (v *Virtual) Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}
-	s := &sleeper{ctx: ctx, wake: make(chan struct{})}
 	v.mu.Lock()
+	v.seq++
+	s := &sleeper{ctx: ctx, seq: v.seq, wake: make(chan struct{})}
 	v.asleep[s] = struct{}{}
-	v.addTimer(v.now.Add(d), func() { v.wakeLocked(s) })
+	v.addTimer(v.now.Add(d), func() { s.slept = true; v.wakeLocked(s) })
 	v.active--
-	v.advanceLocked()
+	v.releaseLocked()
 	v.mu.Unlock()
 
 	select {
 	case <-s.wake:
-		return nil
 	case <-ctx.Done():
 		v.mu.Lock()
-		if !s.woken {
-			v.wakeLocked(s)
-		}
+		v.wakeLocked(s)
 		v.mu.Unlock()
-		return ctx.Err()
 	}
+	<-s.turn
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !s.slept {
+		return ctx.Err() // woken by its context, before the time had passed
+	}
+	return nil
 }
 
 // WithTimeout returns a context cancelled after d on clock c.
@@ -143,17 +161,17 @@ func WithTimeout(parent context.Context, c Clock, d time.Duration) (context.Cont
 }
 
 // Alarm is for a participant about to go idle (see Participants) that
-// must wake at a time: the channel is closed d from now, and the clock then
-// counts the participant as running again, so time stops there. stop
-// cancels the alarm and reports whether it had fired; when it had, the
-// participant is already awake and must not call Wake.
+// must wake at a time: the channel is closed d from now, and time then
+// stays at that moment until stop is called, so nothing runs past it.
+// stop cancels the alarm and reports whether it had fired. The
+// participant calls Wake before stop.
 func (v *Virtual) Alarm(d time.Duration) (ch <-chan struct{}, stop func() (fired bool)) {
 	c := make(chan struct{})
-	fired := false
+	fired, stopped := false, false
 	v.mu.Lock()
 	t := v.addTimer(v.now.Add(max(d, 0)), func() {
 		fired = true
-		v.active++
+		v.hold++
 		close(c)
 	})
 	v.mu.Unlock()
@@ -161,12 +179,33 @@ func (v *Virtual) Alarm(d time.Duration) (ch <-chan struct{}, stop func() (fired
 		v.mu.Lock()
 		defer v.mu.Unlock()
 		t.dead = true
+		if fired && !stopped {
+			stopped = true
+			v.hold--
+			v.advanceLocked()
+		}
 		return fired
 	}
 }
 
-// Enter implements Participants.
-func (v *Virtual) Enter() { v.mu.Lock(); v.active++; v.mu.Unlock() }
+// Go implements Participants: fn runs once its turn comes; when it
+// returns, the turn passes on, and the participant counts as running until
+// Exit, so that time does not move before its result is taken.
+func (v *Virtual) Go(fn func()) {
+	v.mu.Lock()
+	v.active++
+	turn := v.enqueueLocked()
+	v.mu.Unlock()
+	go func() {
+		<-turn
+		defer func() {
+			v.mu.Lock()
+			v.releaseLocked()
+			v.mu.Unlock()
+		}()
+		fn()
+	}()
+}
 
 // Exit implements Participants.
 func (v *Virtual) Exit() {
@@ -176,11 +215,48 @@ func (v *Virtual) Exit() {
 	v.mu.Unlock()
 }
 
-// Idle implements Participants.
-func (v *Virtual) Idle() { v.Exit() }
+// Idle implements Participants: the caller gives its turn away.
+func (v *Virtual) Idle() {
+	v.mu.Lock()
+	v.active--
+	v.releaseLocked()
+	v.mu.Unlock()
+}
 
-// Wake implements Participants.
-func (v *Virtual) Wake() { v.Enter() }
+// Wake implements Participants: the caller waits for its turn.
+func (v *Virtual) Wake() {
+	v.mu.Lock()
+	v.active++
+	turn := v.enqueueLocked()
+	v.mu.Unlock()
+	<-turn
+}
+
+// enqueueLocked returns a channel closed when the caller's turn comes:
+// at once when nobody has it.
+func (v *Virtual) enqueueLocked() chan struct{} {
+	ch := make(chan struct{})
+	if !v.busy {
+		v.busy = true
+		close(ch)
+		return ch
+	}
+	v.queue = append(v.queue, ch)
+	return ch
+}
+
+// releaseLocked passes the turn to the first in the queue, or, when none
+// waits, lets time move.
+func (v *Virtual) releaseLocked() {
+	if len(v.queue) > 0 {
+		next := v.queue[0]
+		v.queue = v.queue[1:]
+		close(next)
+		return
+	}
+	v.busy = false
+	v.advanceLocked()
+}
 
 // Active reports how many participants are running (neither asleep nor
 // idle).
@@ -222,8 +298,9 @@ func (v *Virtual) wakeLocked(s *sleeper) {
 	}
 	s.woken = true
 	delete(v.asleep, s)
-	close(s.wake)
 	v.active++
+	s.turn = v.enqueueLocked()
+	close(s.wake)
 }
 
 func (v *Virtual) fireNextLocked() {
@@ -236,17 +313,23 @@ func (v *Virtual) fireNextLocked() {
 	}
 	t.fire()
 	// A fired timeout cancels contexts synchronously: wake their sleepers
-	// now, so that time does not run past them.
+	// now, in the order they fell asleep, so that time does not run past
+	// them.
+	var cancelled []*sleeper
 	for s := range v.asleep {
 		if s.ctx.Err() != nil {
-			v.wakeLocked(s)
+			cancelled = append(cancelled, s)
 		}
+	}
+	slices.SortFunc(cancelled, func(a, b *sleeper) int { return cmp.Compare(a.seq, b.seq) })
+	for _, s := range cancelled {
+		v.wakeLocked(s)
 	}
 }
 
 // advanceLocked jumps to the next deadline while nobody is running.
 func (v *Virtual) advanceLocked() {
-	for v.active <= 0 && len(v.timers) > 0 {
+	for v.active <= 0 && v.hold == 0 && !v.busy && len(v.timers) > 0 {
 		v.fireNextLocked()
 	}
 }

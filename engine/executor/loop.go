@@ -154,9 +154,8 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 		case <-runCtx.Done():
 			event = gotRunDone
 		}
-		if !stopAnswer() {
-			r.wake(parts, virtual) // a fired alarm has woken us already
-		}
+		r.wake(parts, virtual)
+		stopAnswer() // after wake: a fired alarm holds time until then
 		switch event {
 		case gotResult:
 			r.finish(res)
@@ -433,10 +432,7 @@ func (r *run) launch(ctx context.Context, s *runbook.Step, parts clock.Participa
 	now := r.clk.Now()
 	r.started[s.Name], r.beats[s.Name] = now, now
 	r.em.emit(Event{Type: EventStepStarted, RunID: r.id, Step: s.Name, Class: string(s.Class), At: now, Message: s.Description})
-	if virtual {
-		parts.Enter()
-	}
-	go func() {
+	work := func() {
 		var res result
 		if s.Class == runbook.ClassWait {
 			res = r.waitStep(stepCtx, s)
@@ -448,7 +444,12 @@ func (r *run) launch(ctx context.Context, s *runbook.Step, parts clock.Participa
 			res.interrupted = true
 		}
 		r.results <- res
-	}()
+	}
+	if virtual {
+		parts.Go(work) // its turn comes when the loop waits
+		return
+	}
+	go work()
 }
 
 // finish records a worker's result.

@@ -12,13 +12,17 @@
 package rehearse
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/batonhq/baton/engine/clock"
+	"github.com/batonhq/baton/engine/digest"
 	"github.com/batonhq/baton/engine/executor"
 	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/internal/redact"
@@ -146,6 +150,7 @@ func Run(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, op
 		Heartbeat: -1, AutoApprove: opts.Answers.answerer(),
 	}
 	res, err := executor.Start(ctx, rb, vars, xo, executor.Meta{
+		RunID:       runID(rb, vars, opts),
 		RunbookPath: opts.RunbookPath, Target: "fixture:" + opts.FixtureName + "/" + opts.Scenario, Inputs: opts.Inputs,
 	})
 	if err != nil {
@@ -234,4 +239,20 @@ func Refresher(rb *runbook.Runbook, vars map[string]cty.Value, site SiteFactory,
 		return nil, err
 	}
 	return executor.NewRefresher(rb, vars, executor.Options{Clock: vc, Log: log, Redactor: red, Rehearsal: true, Targets: map[string]steps.Target{st.TargetType(): st}})
+}
+
+// runID is the rehearsal's run id: the same for the same runbook sources,
+// inputs, site and answers, so that a rehearsal repeated gives the same
+// report byte for byte; a random one when the state already holds that
+// run (a kept --state file).
+func runID(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) string {
+	sources, _ := digest.Sources(rb.Sources)
+	inputs, _ := digest.Inputs(vars)
+	answers, _ := json.Marshal(opts.Answers)
+	sum := sha256.Sum256([]byte(strings.Join([]string{sources, inputs, opts.FixtureName, opts.Scenario, string(answers)}, "\x00")))
+	id := state.NewRunID(Epoch, bytes.NewReader(sum[:]))
+	if _, err := opts.Store.Run(id); err == nil {
+		return state.NewRunID(Epoch, nil)
+	}
+	return id
 }
