@@ -107,7 +107,7 @@ const matrixHeader = `# Every shipped runbook rehearsed against every scenario o
 // rehearseCell rehearses one cell with the fixture's inputs for the
 // scenario, as baton rehearse does; it returns the report and the inputs
 // that differ from the runbook's defaults.
-func rehearseCell(t *testing.T, c cell, fx *sim.Fixture) (*rehearse.Report, []string) {
+func rehearseCell(t testing.TB, c cell, fx *sim.Fixture) (*rehearse.Report, []string) {
 	t.Helper()
 	rb, diags := load(t, c.runbook)
 	if diags.HasErrors() {

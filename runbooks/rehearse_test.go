@@ -56,7 +56,7 @@ func rehearseOne(t *testing.T, c rehearsal) *rehearse.Report {
 
 // rehearseWith rehearses rb against a fixture scenario with a fresh state
 // file.
-func rehearseWith(t *testing.T, rb *runbook.Runbook, vars map[string]cty.Value, fx *sim.Fixture, scenario string, answers rehearse.Answers, path string) *rehearse.Report {
+func rehearseWith(t testing.TB, rb *runbook.Runbook, vars map[string]cty.Value, fx *sim.Fixture, scenario string, answers rehearse.Answers, path string) *rehearse.Report {
 	t.Helper()
 	store, err := state.Open(filepath.Join(t.TempDir(), "state.db"), state.Options{})
 	if err != nil {

@@ -28,7 +28,7 @@ func registry() *steps.Registry {
 	return reg
 }
 
-func load(t *testing.T, name string) (*runbook.Runbook, hcl.Diagnostics) {
+func load(t testing.TB, name string) (*runbook.Runbook, hcl.Diagnostics) {
 	t.Helper()
 	rb, diags := runbook.Load(runbook.FromFS(FS), name, registry())
 	if rb == nil {
