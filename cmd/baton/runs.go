@@ -23,6 +23,7 @@ import (
 	"github.com/batonhq/baton/internal/proc"
 	"github.com/batonhq/baton/internal/signing"
 	"github.com/batonhq/baton/state"
+	"github.com/zclconf/go-cty/cty"
 )
 
 func init() {
@@ -139,24 +140,6 @@ func cmdApply(ctx context.Context, env *cliEnv, args []string) int {
 	if !ok {
 		return exitError
 	}
-	if saved != nil {
-		// A saved plan binds what runs: the engine refuses a stale plan,
-		// and one whose deciding facts changed since the board saw them.
-		sf := siteFlags{}
-		if saved.Refreshed {
-			sf.target = "live"
-		}
-		popts, done, err := planOptions(env, rb, vars, &sf, saved.Refreshed, rbPath)
-		if err != nil {
-			return fail(env, err)
-		}
-		_, err = saved.Recheck(ctx, rb, popts)
-		done()
-		if err != nil {
-			return fail(env, err)
-		}
-		fmt.Fprintf(env.io.err, "Plan %s is current; applying it.\n", planDigest)
-	}
 	st, err := openStateFor(env, &f.st, false)
 	if err != nil {
 		return fail(env, err)
@@ -166,11 +149,32 @@ func cmdApply(ctx context.Context, env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	res, err := executor.Start(ctx, rb, vars, opts, executor.Meta{RunbookPath: rbPath, PlanDigest: planDigest, Target: "live", Inputs: displayInputs(vars)})
+	meta := executor.Meta{RunbookPath: rbPath, PlanDigest: planDigest, Target: "live", Inputs: displayInputs(vars)}
+	var res executor.Result
+	if saved == nil {
+		res, err = executor.Start(ctx, rb, vars, opts, meta)
+	} else {
+		res, err = applySaved(ctx, env, rb, vars, saved, rbPath, opts, meta)
+	}
 	if err != nil {
 		return fail(env, stateErr(err))
 	}
 	return resultCode(res)
+}
+
+// applySaved applies a saved plan, its checks observed as it was made
+// (the live site when it was refreshed).
+func applySaved(ctx context.Context, env *cliEnv, rb *runbook.Runbook, vars map[string]cty.Value, saved *plan.Plan, rbPath string, opts executor.Options, meta executor.Meta) (executor.Result, error) {
+	sf := siteFlags{}
+	if saved.Refreshed {
+		sf.target = "live"
+	}
+	popts, done, err := planOptions(env, rb, vars, &sf, saved.Refreshed, rbPath)
+	if err != nil {
+		return executor.Result{}, err
+	}
+	defer done()
+	return executor.Apply(ctx, rb, vars, saved, popts, opts, meta)
 }
 
 func cmdResume(ctx context.Context, env *cliEnv, args []string) int {

@@ -14,6 +14,7 @@ import (
 	"github.com/batonhq/baton/engine/clock"
 	"github.com/batonhq/baton/engine/digest"
 	"github.com/batonhq/baton/engine/graph"
+	"github.com/batonhq/baton/engine/plan"
 	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/internal/redact"
 	"github.com/batonhq/baton/internal/signing"
@@ -97,6 +98,9 @@ type AutoAnswer struct {
 type Meta struct {
 	RunbookPath string
 	PlanDigest  string // when started from a saved plan
+	// Plan is the saved plan being applied (see Apply): the run keeps to
+	// what it decided.
+	Plan *plan.Plan
 	Target      string // "live" or "fixture:NAME/SCENARIO"
 	RunID       string // optional; generated when empty
 	// Inputs are display values for `baton status` (sensitive: "(sensitive)").
@@ -323,6 +327,9 @@ func Start(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, 
 	}
 	if rb.RunTimeout > 0 {
 		r.record.Deadline = now.Add(rb.RunTimeout)
+	}
+	if meta.Plan != nil {
+		r.record.PlanDigest, r.record.Planned = meta.Plan.PlanDigest, plannedActions(meta.Plan)
 	}
 	if as := r.opts.AllowedSigners; as != nil {
 		r.record.AllowedSigners, r.record.AllowedSignersDigest = as.Name(), as.Digest()

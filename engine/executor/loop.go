@@ -388,6 +388,12 @@ func (r *run) schedule(ctx context.Context, parts clock.Participants, virtual bo
 				continue
 			}
 		}
+		if reason := r.offPlan(s); reason != "" {
+			if len(r.running) == 0 {
+				return progress, reason
+			}
+			continue
+		}
 		if s.IsTemplate() {
 			r.expand(s)
 			progress = true
