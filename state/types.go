@@ -51,17 +51,17 @@ func (s StepStatus) Done() bool {
 
 // Run is one execution of a runbook.
 type Run struct {
-	ID            string            `json:"id"` // sorts by creation time
-	Runbook       string            `json:"runbook"`
-	RunbookPath   string            `json:"runbook_path"`
-	Version       string            `json:"version,omitempty"`
-	SourceDigest  string            `json:"source_digest"`           // digest of every source file
-	SourceFiles   map[string]string `json:"source_files,omitempty"`  // file -> digest
-	PlanDigest    string            `json:"plan_digest,omitempty"`   // when started from a saved plan
+	ID           string            `json:"id"` // sorts by creation time
+	Runbook      string            `json:"runbook"`
+	RunbookPath  string            `json:"runbook_path"`
+	Version      string            `json:"version,omitempty"`
+	SourceDigest string            `json:"source_digest"`          // digest of every source file
+	SourceFiles  map[string]string `json:"source_files,omitempty"` // file -> digest
+	PlanDigest   string            `json:"plan_digest,omitempty"`  // when started from a saved plan
 	// Planned is what that plan said of each step it names (will_run,
 	// may_run, will_not_run): the run never starts a step the plan said
 	// will not run, nor one it does not name.
-	Planned map[string]string `json:"planned,omitempty"`
+	Planned       map[string]string `json:"planned,omitempty"`
 	InputsDigest  string            `json:"inputs_digest,omitempty"` // sensitive inputs enter only as digests
 	Inputs        map[string]string `json:"inputs,omitempty"`        // display values; sensitive ones "(sensitive)"
 	Target        string            `json:"target,omitempty"`        // "live" or "fixture:NAME[/scenario]"

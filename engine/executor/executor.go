@@ -100,9 +100,9 @@ type Meta struct {
 	PlanDigest  string // when started from a saved plan
 	// Plan is the saved plan being applied (see Apply): the run keeps to
 	// what it decided.
-	Plan *plan.Plan
-	Target      string // "live" or "fixture:NAME/SCENARIO"
-	RunID       string // optional; generated when empty
+	Plan   *plan.Plan
+	Target string // "live" or "fixture:NAME/SCENARIO"
+	RunID  string // optional; generated when empty
 	// Inputs are display values for `baton status` (sensitive: "(sensitive)").
 	Inputs map[string]string
 }
