@@ -221,6 +221,9 @@ type result struct {
 	err         error
 	interrupted bool
 	panicked    bool // the step type panicked (a bug): an action's effect is unknown
+	// storeErr: the store could not record the step's transition, so the
+	// step stopped before acting on it; its record stays as it was.
+	storeErr error
 }
 
 func (o *Options) defaults() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -29,15 +30,6 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 	defer func() {
 		r.log.Debug("run stopped", "run", r.id, "status", string(res.Status), "reason", r.red.String(res.Reason))
 	}()
-	defer func() {
-		if p := recover(); p != nil {
-			sf, ok := p.(storeFailure)
-			if !ok {
-				panic(p)
-			}
-			res, err = Result{RunID: r.id, Status: state.RunPaused}, fmt.Errorf("the state store could not record a transition; the run stopped and can be resumed once the state file is writable: %w", sf.err)
-		}
-	}()
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
 	leaseCtx, stopLease := context.WithCancel(context.Background())
@@ -56,6 +48,10 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 	parts, virtual := r.clk.(clock.Discrete)
 	cancelled := false
 	for {
+		storeErr := r.storeFailed()
+		if storeErr != nil {
+			cancelRun() // nothing acts on what the store did not record
+		}
 		if ctx.Err() != nil || cancelled || runCtx.Err() != nil {
 			// Wait for the running steps to notice, then settle.
 			for len(r.running) > 0 {
@@ -66,6 +62,11 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 				r.finish(res)
 			}
 			switch lost := r.lostLease(); {
+			case storeErr != nil:
+				if err := r.j.lease.Release(); err != nil { // best effort: else it lapses
+					r.log.Warn("releasing the run's ownership failed", "error", err)
+				}
+				return Result{RunID: r.id, Status: state.RunPaused}, fmt.Errorf("the state store could not record a transition; the run stopped, every step it had started has ended, and it can be resumed once the state store is writable: %w", storeErr)
 			case lost != nil:
 				r.log.Error("this process lost the run's ownership and stopped acting on it", "error", lost)
 				return Result{RunID: r.id, Status: state.RunRunning}, fmt.Errorf("run %s: %w", r.id, lost)
@@ -432,19 +433,16 @@ func (r *run) schedule(ctx context.Context, parts clock.Participants, virtual bo
 }
 
 func (r *run) launch(ctx context.Context, s *runbook.Step, parts clock.Participants, virtual bool) {
-	r.flush() // what the loop decided is durable before a step acts on it
+	if r.flush() != nil {
+		return // what the loop decided is durable before a step acts on it, or nothing starts
+	}
 	stepCtx, cancel := context.WithCancel(ctx)
 	r.running[s.Name] = cancel
 	now := r.clk.Now()
 	r.started[s.Name], r.beats[s.Name] = now, now
 	r.em.emit(Event{Type: EventStepStarted, RunID: r.id, Step: s.Name, Class: string(s.Class), At: now, Message: s.Description})
 	work := func() {
-		var res result
-		if s.Class == runbook.ClassWait {
-			res = r.waitStep(stepCtx, s)
-		} else {
-			res = r.runStep(stepCtx, s)
-		}
+		res := r.guarded(stepCtx, s)
 		res.step = s.Name
 		if errors.Is(res.err, context.Canceled) && ctx.Err() != nil {
 			res.interrupted = true
@@ -456,6 +454,22 @@ func (r *run) launch(ctx context.Context, s *runbook.Step, parts clock.Participa
 		return
 	}
 	go work()
+}
+
+// guarded runs a step in its worker: a panic anywhere in it (opening its
+// target, decoding its arguments, the step type) is a bug, reported as the
+// step's failure (an action's: in doubt), never a crash of the run.
+func (r *run) guarded(ctx context.Context, s *runbook.Step) (res result) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.log.Debug("step panicked", "step", s.Name, "panic", r.red.String(fmt.Sprint(p)), "stack", string(debug.Stack()))
+			res = result{err: &stepPanic{kind: s.Uses, value: p}, panicked: true}
+		}
+	}()
+	if s.Class == runbook.ClassWait {
+		return r.waitStep(ctx, s)
+	}
+	return r.runStep(ctx, s)
 }
 
 // finish records a worker's result.
@@ -470,6 +484,9 @@ func (r *run) finish(res result) {
 	started := r.started[res.step]
 	delete(r.started, res.step)
 	delete(r.beats, res.step)
+	if res.storeErr != nil {
+		return // it stopped before acting: its record stays as it was
+	}
 	s := r.steps[res.step]
 	now := r.clk.Now()
 	r.mu.Lock()

@@ -32,17 +32,27 @@ func (r *run) commit(rec state.StepRecord, typ string, data map[string]string) {
 
 // commitNow records a transition of a running step (from its worker)
 // and returns once it, and everything queued before it, is durable.
-func (r *run) commitNow(rec state.StepRecord, typ string, data map[string]string) {
+func (r *run) commitNow(rec state.StepRecord, typ string, data map[string]string) error {
 	r.put(rec, typ, data, writeNow)
+	return r.storeFailed()
 }
 
 // flush makes the queued transitions that must be durable before the loop
 // acts durable; the run stops if it cannot.
-func (r *run) flush() {
-	if err := r.j.flushUrgent(); err != nil {
+func (r *run) flush() error {
+	err := r.j.flushUrgent()
+	if err != nil {
 		r.log.Error("recording step transitions failed", "error", err)
-		panicStore(err)
 	}
+	return err
+}
+
+// storeFailed is the first transition the store could not record: from
+// then on the run starts nothing and stops (see execute).
+func (r *run) storeFailed() error {
+	r.j.mu.Lock()
+	defer r.j.mu.Unlock()
+	return r.j.failed
 }
 
 // commitLazy records a transition that need not be durable before the
@@ -84,20 +94,14 @@ func (r *run) putEntry(rec state.StepRecord, e state.JournalEntry, when int) {
 	r.recs[rec.Name] = &cp
 	r.mu.Unlock()
 	if err := r.j.put(rec, e, when); err != nil {
-		// The transition could not be made durable: stop acting.
+		// The transition could not be made durable: the run stops acting
+		// (storeFailed).
 		r.log.Error("recording a step transition failed", "step", rec.Name, "error", err)
-		panicStore(err)
 	}
 }
 
 // appendLog stores captured output through the run's lease.
 func (r *run) appendLog(step string, b []byte) error { return r.j.lease.AppendLog(step, b) }
-
-// storeFailure aborts the run when the state store cannot record a
-// transition: acting without a record would break the guarantee.
-type storeFailure struct{ err error }
-
-func panicStore(err error) { panic(storeFailure{err}) }
 
 func (r *run) rec(name string) state.StepRecord {
 	r.mu.Lock()
@@ -270,7 +274,7 @@ func (r *run) giveDueAnswers() {
 			continue // settled meanwhile (rejected, expired)
 		}
 		if err := r.j.flush(); err != nil {
-			panicStore(err)
+			return // the run stops: storeFailed
 		}
 		if _, err := r.store.Answer(r.id, answerEntry(now, sa.step, sa.a, r.record.PlanDigest)); err != nil {
 			r.log.Warn("automatic approval failed", "step", sa.step, "error", err)
@@ -571,7 +575,6 @@ func (e *assertError) Error() string { return e.msg }
 
 // runStep runs a check, action, back-out or post step with its retries.
 func (r *run) runStep(ctx context.Context, s *runbook.Step) (res result) {
-	defer r.recoverStore(&res)
 	attempts := max(1, s.Retry.Attempts)
 	rec := r.rec(s.Name)
 	for attempt := rec.Attempt + 1; ; attempt++ {
@@ -583,7 +586,9 @@ func (r *run) runStep(ctx context.Context, s *runbook.Step) (res result) {
 		rec.NextAttemptAt = time.Time{}
 		data := map[string]string{"idempotency_key": rec.IdempotencyKey}
 		if s.Mutating() {
-			r.commitNow(rec, "step.intent", data) // durable before the side effect
+			if err := r.commitNow(rec, "step.intent", data); err != nil {
+				return result{storeErr: err} // durable before the side effect, or no side effect
+			}
 		} else {
 			r.commitLazy(rec, "step.running", data)
 		}
@@ -605,21 +610,13 @@ func (r *run) runStep(ctx context.Context, s *runbook.Step) (res result) {
 		rec = r.rec(s.Name)
 		rec.Error = r.red.String(err.Error())
 		rec.NextAttemptAt = r.clk.Now().Add(delay)
-		r.commitNow(rec, "step.retry", map[string]string{"error": rec.Error, "delay": delay.String()})
+		if err := r.commitNow(rec, "step.retry", map[string]string{"error": rec.Error, "delay": delay.String()}); err != nil {
+			return result{storeErr: err}
+		}
 		r.em.emit(Event{Type: EventStepRetry, RunID: r.id, Step: s.Name, Class: string(s.Class), At: r.clk.Now(), Attempt: attempt, Message: rec.Error, Left: delay})
 		if err := r.clk.Sleep(ctx, delay); err != nil {
 			return result{err: err}
 		}
-	}
-}
-
-func (r *run) recoverStore(res *result) {
-	if p := recover(); p != nil {
-		sf, ok := p.(storeFailure)
-		if !ok {
-			panic(p)
-		}
-		*res = result{err: fmt.Errorf("the state store could not record a transition, so the step was stopped: %w", sf.err)}
 	}
 }
 
@@ -642,7 +639,6 @@ func (r *run) backoffDelay(s *runbook.Step, attempt int) time.Duration {
 // waitStep polls a read-only step until its condition holds, failing at
 // the durable deadline.
 func (r *run) waitStep(ctx context.Context, s *runbook.Step) (res result) {
-	defer r.recoverStore(&res)
 	rec := r.rec(s.Name)
 	now := r.clk.Now()
 	if rec.Deadline.IsZero() {
@@ -651,7 +647,9 @@ func (r *run) waitStep(ctx context.Context, s *runbook.Step) (res result) {
 	}
 	rec.Status = state.StepWaiting
 	rec.Attempt++
-	r.commitNow(rec, "step.waiting", map[string]string{"deadline": rec.Deadline.UTC().Format(time.RFC3339)})
+	if err := r.commitNow(rec, "step.waiting", map[string]string{"deadline": rec.Deadline.UTC().Format(time.RFC3339)}); err != nil {
+		return result{storeErr: err}
+	}
 	deadline := rec.Deadline
 	interval := s.Interval
 	if interval <= 0 {
