@@ -53,30 +53,7 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 			cancelRun() // nothing acts on what the store did not record
 		}
 		if ctx.Err() != nil || cancelled || runCtx.Err() != nil {
-			// Wait for the running steps to notice, then settle.
-			for len(r.running) > 0 {
-				r.flush()
-				r.idle(parts, virtual)
-				res := <-r.results
-				r.wake(parts, virtual)
-				r.finish(res)
-			}
-			switch lost := r.lostLease(); {
-			case storeErr != nil:
-				if err := r.j.lease.Release(); err != nil { // best effort: else it lapses
-					r.log.Warn("releasing the run's ownership failed", "error", err)
-				}
-				return Result{RunID: r.id, Status: state.RunPaused}, fmt.Errorf("the state store could not record a transition; the run stopped, every step it had started has ended, and it can be resumed once the state store is writable: %w", storeErr)
-			case lost != nil:
-				r.log.Error("this process lost the run's ownership and stopped acting on it", "error", lost)
-				return Result{RunID: r.id, Status: state.RunRunning}, fmt.Errorf("run %s: %w", r.id, lost)
-			case cancelled:
-				return r.end(state.RunCancelled, "cancelled by "+r.record.CancelledBy)
-			case ctx.Err() != nil:
-				return r.pause("interrupted; resume with: baton resume " + r.id)
-			default:
-				return r.end(state.RunFailed, "the run timed out (runbook timeout)")
-			}
+			return r.stop(ctx, storeErr, cancelled, parts, virtual)
 		}
 		if !virtual && r.pollStore() {
 			cancelled = true
@@ -122,53 +99,79 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 		if progress && len(r.running) == 0 {
 			continue
 		}
-		// On the virtual clock, time moves only when every participant is
-		// idle or asleep: no real-time timer here, so a rehearsal's
-		// timeline never depends on the machine's speed.
-		var tick <-chan time.Time
-		if !virtual {
-			tick = time.After(r.opts.PollInterval)
-		}
-		answer, stopAnswer := r.answerAlarm()
+		r.awaitEvent(ctx, runCtx, cancelRun, parts, virtual)
+	}
+}
+
+// stop ends the loop once the run was interrupted, cancelled, timed out,
+// lost its lease or could not record a transition: it waits for the
+// running steps to notice, settles them, and says how the run ended.
+func (r *run) stop(ctx context.Context, storeErr error, cancelled bool, parts clock.Participants, virtual bool) (Result, error) {
+	for len(r.running) > 0 {
 		r.flush()
 		r.idle(parts, virtual)
-		var (
-			res   result
-			event int
-		)
-		const (
-			gotResult = iota + 1
-			gotAnswer
-			gotTick
-			gotCancel
-			gotRunDone
-		)
-		select {
-		case res = <-r.results:
-			event = gotResult
-		case <-answer:
-			event = gotAnswer
-		case <-tick:
-			event = gotTick
-		case <-ctx.Done():
-			event = gotCancel
-		case <-runCtx.Done():
-			event = gotRunDone
-		}
+		res := <-r.results
 		r.wake(parts, virtual)
-		stopAnswer() // after wake: a fired alarm holds time until then
-		switch event {
-		case gotResult:
-			r.finish(res)
-			r.finishReady() // results that arrived meanwhile share the commit
-		case gotAnswer:
-			r.giveDueAnswers()
-			r.checkApprovals()
-		case gotTick:
-			r.heartbeat()
-		case gotCancel:
-			cancelRun()
+		r.finish(res)
+	}
+	switch lost := r.lostLease(); {
+	case storeErr != nil:
+		if err := r.j.lease.Release(); err != nil { // best effort: else it lapses
+			r.log.Warn("releasing the run's ownership failed", "error", err)
 		}
+		return Result{RunID: r.id, Status: state.RunPaused}, fmt.Errorf("the state store could not record a transition; the run stopped, every step it had started has ended, and it can be resumed once the state store is writable: %w", storeErr)
+	case lost != nil:
+		r.log.Error("this process lost the run's ownership and stopped acting on it", "error", lost)
+		return Result{RunID: r.id, Status: state.RunRunning}, fmt.Errorf("run %s: %w", r.id, lost)
+	case cancelled:
+		return r.end(state.RunCancelled, "cancelled by "+r.record.CancelledBy)
+	case ctx.Err() != nil:
+		return r.pause("interrupted; resume with: baton resume " + r.id)
+	default:
+		return r.end(state.RunFailed, "the run timed out (runbook timeout)")
+	}
+}
+
+// awaitEvent blocks until something the loop acts on happens: a step's
+// result, an automatic answer or expiry that is due, the poll tick (wall
+// clock: answers, heartbeats), or the run's end. On the virtual clock,
+// time moves only when every participant is idle or asleep: no real-time
+// timer here, so a rehearsal's timeline never depends on the machine's
+// speed.
+func (r *run) awaitEvent(ctx, runCtx context.Context, cancelRun context.CancelFunc, parts clock.Participants, virtual bool) {
+	var tick <-chan time.Time
+	if !virtual {
+		tick = time.After(r.opts.PollInterval)
+	}
+	answer, stopAnswer := r.answerAlarm()
+	r.flush()
+	r.idle(parts, virtual)
+	var res result
+	got := ""
+	select {
+	case res = <-r.results:
+		got = "result"
+	case <-answer:
+		got = "answer"
+	case <-tick:
+		got = "tick"
+	case <-ctx.Done():
+		got = "cancel"
+	case <-runCtx.Done():
+	}
+	r.wake(parts, virtual)
+	stopAnswer() // after wake: a fired alarm holds time until then
+	switch got {
+	case "result":
+		r.finish(res)
+		r.finishReady() // results that arrived meanwhile share the commit
+	case "answer":
+		r.giveDueAnswers()
+		r.checkApprovals()
+	case "tick":
+		r.heartbeat()
+	case "cancel":
+		cancelRun()
 	}
 }
 
