@@ -61,20 +61,26 @@ type Store struct {
 // (on Linux $XDG_CONFIG_HOME or ~/.config, on macOS ~/Library/Application
 // Support). When no such directory can be found it is baton-state.db in
 // the current directory.
-func DefaultPath() string {
-	if p := os.Getenv("BATON_STATE"); p != "" {
+func DefaultPath() string { return LocalPath("BATON_STATE", "state.db") }
+
+// LocalPath is where baton keeps its local file name: $env when set, else
+// %LOCALAPPDATA%\baton\name on Windows (local: it never roams), else
+// os.UserConfigDir()/baton/name, or baton-name in the current directory
+// when there is no such directory.
+func LocalPath(env, name string) string {
+	if p := os.Getenv(env); p != "" {
 		return p
 	}
 	if runtime.GOOS == "windows" {
 		if dir := os.Getenv("LOCALAPPDATA"); dir != "" {
-			return filepath.Join(dir, "baton", "state.db")
+			return filepath.Join(dir, "baton", name)
 		}
 	}
 	dir, err := os.UserConfigDir()
 	if err != nil || dir == "" {
-		return "baton-state.db"
+		return "baton-" + name
 	}
-	return filepath.Join(dir, "baton", "state.db")
+	return filepath.Join(dir, "baton", name)
 }
 
 // Open opens the state file at path, creating it (mode 0600, parent

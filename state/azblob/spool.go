@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -21,21 +20,7 @@ const SpoolEnv = "BATON_SPOOL"
 // DefaultSpoolPath is the spool used when Options.Spool is "": $BATON_SPOOL
 // if set, else, on Windows, %LOCALAPPDATA%\baton\spool.db, elsewhere
 // os.UserConfigDir()/baton/spool.db, beside the CLI's default state file.
-func DefaultSpoolPath() string {
-	if p := os.Getenv(SpoolEnv); p != "" {
-		return p
-	}
-	if runtime.GOOS == "windows" {
-		if dir := os.Getenv("LOCALAPPDATA"); dir != "" {
-			return filepath.Join(dir, "baton", "spool.db")
-		}
-	}
-	dir, err := os.UserConfigDir()
-	if err != nil || dir == "" {
-		return "baton-spool.db"
-	}
-	return filepath.Join(dir, "baton", "spool.db")
-}
+func DefaultSpoolPath() string { return state.LocalPath(SpoolEnv, "spool.db") }
 
 // spool is the local bbolt file where an owner write waits out an outage
 // of the service. It is opened for each operation and closed at once, so
