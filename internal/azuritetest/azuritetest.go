@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -108,13 +109,31 @@ func Start(tb testing.TB, exe string, port int, dir string) *Instance {
 // Launch starts azurite-blob and waits (at most 30 s) until it
 // accepts connections.
 func Launch(exe string, port int, dir string) (*Instance, error) {
-	a := &Instance{exe: exe, Port: port, dir: dir, out: &syncBuffer{}, waited: make(chan error, 1)}
-	args := []string{"--blobHost", "127.0.0.1", "--blobPort", strconv.Itoa(port), "--disableTelemetry", "--skipApiVersionCheck", "--silent"}
+	args := []string{"--blobHost", "127.0.0.1", "--disableTelemetry", "--skipApiVersionCheck", "--silent"}
 	if dir == "" {
 		args = append(args, "--inMemoryPersistence")
 	} else {
 		args = append(args, "--location", dir)
 	}
+	return launch(exe, port, dir, args)
+}
+
+// LaunchArgs starts azurite-blob with exactly args (a command line a
+// document shows, say) and --blobPort port, and waits (at most 30 s)
+// until it accepts connections on 127.0.0.1:port; args must not name a
+// port of their own.
+func LaunchArgs(exe string, port int, args ...string) (*Instance, error) {
+	for _, a := range args {
+		if a == "--blobPort" || strings.HasPrefix(a, "--blobPort=") {
+			return nil, fmt.Errorf("azurite-blob arguments %q name a port; LaunchArgs adds --blobPort %d", args, port)
+		}
+	}
+	return launch(exe, port, "", args)
+}
+
+func launch(exe string, port int, dir string, args []string) (*Instance, error) {
+	a := &Instance{exe: exe, Port: port, dir: dir, out: &syncBuffer{}, waited: make(chan error, 1)}
+	args = append(args[:len(args):len(args)], "--blobPort", strconv.Itoa(port))
 	a.cmd = exec.Command(exe, args...)
 	a.cmd.Stdout, a.cmd.Stderr = a.out, a.out
 	if err := a.cmd.Start(); err != nil {
