@@ -73,7 +73,12 @@ type builder struct {
 	facts   map[string]Fact
 	systems []System
 	base    *hcl.EvalContext // see ectx
-	dirty   bool
+	cur     *runbook.Step    // the step curCtx is of (see stepCtx)
+	curCtx  *hcl.EvalContext
+	shared  *hcl.EvalContext // functions, var, local, target: the same for every step
+	// scopeEnv is what every step's scope is made of (see env).
+	scopeEnv *runbook.Env
+	dirty    bool
 }
 
 // Build plans rb with the given inputs. It never runs a mutating step;
@@ -236,15 +241,36 @@ func (b *builder) ectx(self cty.Value) *hcl.EvalContext {
 	return c
 }
 
-// stepCtx is the context of s's own expressions (runbook.Env.Scope): the
-// steps it depends on, self when given, and each in an instance (unknown
-// in a for_each step planned as one).
+// stepCtx is the context of s's own expressions, self in it when given.
+// A step of a for_each has its own (runbook.Env.Scope: each, and the
+// steps it depends on), made once per step: what its dependencies show
+// does not change while it is planned. Every other step's is the
+// runbook's (ectx), which holds the same values for what s refers to and
+// is shared by every step: planning allocates nothing per step for it.
 func (b *builder) stepCtx(s *runbook.Step, self cty.Value) *hcl.EvalContext {
-	return b.env().Scope(b.rb, s, self).EvalContext()
+	if s.Each == nil && !s.IsTemplate() {
+		return b.ectx(self)
+	}
+	if b.cur != s {
+		sc := b.env().Scope(b.rb, s, cty.NilVal)
+		if b.shared == nil {
+			b.shared = sc.Shared()
+		}
+		b.cur, b.curCtx = s, sc.ChildOf(b.shared)
+	}
+	if self == cty.NilVal {
+		return b.curCtx
+	}
+	c := b.curCtx.NewChild()
+	c.Variables = map[string]cty.Value{"self": self}
+	return c
 }
 
 func (b *builder) env() *runbook.Env {
-	return &runbook.Env{Vars: b.opts.Vars, Locals: b.locals, Step: b.stepValue}
+	if b.scopeEnv == nil {
+		b.scopeEnv = &runbook.Env{Vars: b.opts.Vars, Locals: b.locals, Step: b.stepValue, Targets: runbook.TargetValues(b.rb)}
+	}
+	return b.scopeEnv
 }
 
 // stepValue is step.<name> as the planner predicts it: unknown until

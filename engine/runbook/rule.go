@@ -152,6 +152,8 @@ type Env struct {
 	// Steps names every step, for a scope that is no step's (the lock,
 	// target declarations); nil: the runbook's steps.
 	Steps func() []string
+	// Targets is target.<name>; nil: TargetValues(rb), made anew.
+	Targets map[string]cty.Value
 	// Now is the clock behind now(); nil makes now() unknown (plans).
 	Now func() time.Time
 }
@@ -181,7 +183,11 @@ func (e *Env) Scope(rb *Runbook, s *Step, self cty.Value) *lang.Scope {
 			vals[n] = v
 		}
 	}
-	sc := &lang.Scope{Vars: e.Vars, Locals: e.Locals, Steps: vals, Targets: TargetValues(rb), Self: self, Now: e.Now}
+	targets := e.Targets
+	if targets == nil {
+		targets = TargetValues(rb)
+	}
+	sc := &lang.Scope{Vars: e.Vars, Locals: e.Locals, Steps: vals, Targets: targets, Self: self, Now: e.Now}
 	switch {
 	case s == nil:
 	case s.Each != nil:
