@@ -689,11 +689,9 @@ func (r *run) stepValue(name string) (cty.Value, bool) {
 	return lang.StepValue(out, status), true
 }
 
-// outputType is the type of the output the run records for s: the
-// runbook's (*Step).OutputType, except for approvals and manual steps,
-// whose recorded output is an empty object (requestApproval), and for a
-// for_each step, whose output is only ever known once its instances have
-// ended (an unknown or null of its instances' type until then).
+// outputType is the type of what the run records as s's output: unlike
+// (*runbook.Step).OutputType, an empty object for approvals and manual
+// steps (requestApproval), the instances' type for a for_each step.
 func outputType(s *runbook.Step) cty.Type {
 	switch {
 	case s.Class == runbook.ClassDecision:

@@ -74,32 +74,6 @@ func (s *Scope) EvalContext() *hcl.EvalContext {
 	return &hcl.EvalContext{Variables: vars, Functions: Functions(s.Now)}
 }
 
-// Shared is the part of the scope that is the same for every step of a
-// runbook: functions, var, local and target. With ChildOf, it lets a
-// caller evaluating many steps' expressions (the planner) build it once.
-func (s *Scope) Shared() *hcl.EvalContext {
-	return &hcl.EvalContext{Functions: Functions(s.Now), Variables: map[string]cty.Value{
-		"var":    objectOf(s.Vars),
-		"local":  objectOf(s.Locals),
-		"target": objectOf(s.Targets),
-	}}
-}
-
-// ChildOf is the scope's context as a child of shared, a context made by
-// Shared from a scope with the same functions, inputs, locals and
-// targets: it sets only step, self and each.
-func (s *Scope) ChildOf(shared *hcl.EvalContext) *hcl.EvalContext {
-	c := shared.NewChild()
-	c.Variables = map[string]cty.Value{"step": objectOf(s.Steps)}
-	if s.Self != cty.NilVal {
-		c.Variables["self"] = s.Self
-	}
-	if s.Each != cty.NilVal {
-		c.Variables["each"] = s.Each
-	}
-	return c
-}
-
 func objectOf(m map[string]cty.Value) cty.Value {
 	if len(m) == 0 {
 		return cty.EmptyObjectVal

@@ -73,12 +73,8 @@ type builder struct {
 	facts   map[string]Fact
 	systems []System
 	base    *hcl.EvalContext // see ectx
-	cur     *runbook.Step    // the step curCtx is of (see stepCtx)
-	curCtx  *hcl.EvalContext
-	shared  *hcl.EvalContext // functions, var, local, target: the same for every step
-	// scopeEnv is what every step's scope is made of (see env).
-	scopeEnv *runbook.Env
-	dirty    bool
+	scopes  *runbook.Env     // what every step's scope is made of
+	dirty   bool
 }
 
 // Build plans rb with the given inputs. It never runs a mutating step;
@@ -111,6 +107,7 @@ func Build(ctx context.Context, rb *runbook.Runbook, opts Options) (*Plan, hcl.D
 	locals, diags := runbook.EvalLocals(rb, opts.Vars, nil)
 	b.diags = append(b.diags, diags...)
 	b.locals = locals
+	b.scopes = &runbook.Env{Vars: opts.Vars, Locals: locals, Step: b.stepValue, Targets: runbook.TargetValues(rb)}
 	b.red = opts.Redactor
 	if b.red == nil {
 		b.red = redact.New()
@@ -231,7 +228,7 @@ func (b *builder) targets(p *Plan) {
 // number of steps.
 func (b *builder) ectx(self cty.Value) *hcl.EvalContext {
 	if b.base == nil || b.dirty {
-		b.base, b.dirty = b.env().Scope(b.rb, nil, cty.NilVal).EvalContext(), false
+		b.base, b.dirty = b.scopes.Scope(b.rb, nil, cty.NilVal).EvalContext(), false
 	}
 	if self == cty.NilVal {
 		return b.base
@@ -241,36 +238,15 @@ func (b *builder) ectx(self cty.Value) *hcl.EvalContext {
 	return c
 }
 
-// stepCtx is the context of s's own expressions, self in it when given.
-// A step of a for_each has its own (runbook.Env.Scope: each, and the
-// steps it depends on), made once per step: what its dependencies show
-// does not change while it is planned. Every other step's is the
-// runbook's (ectx), which holds the same values for what s refers to and
-// is shared by every step: planning allocates nothing per step for it.
+// stepCtx is the context of s's own expressions, self in it when given:
+// for a step of a for_each, its own (runbook.Env.Scope: each, the steps
+// it depends on); for any other, the runbook's (ectx), which holds the
+// same values for what s refers to and is shared by every step.
 func (b *builder) stepCtx(s *runbook.Step, self cty.Value) *hcl.EvalContext {
 	if s.Each == nil && !s.IsTemplate() {
 		return b.ectx(self)
 	}
-	if b.cur != s {
-		sc := b.env().Scope(b.rb, s, cty.NilVal)
-		if b.shared == nil {
-			b.shared = sc.Shared()
-		}
-		b.cur, b.curCtx = s, sc.ChildOf(b.shared)
-	}
-	if self == cty.NilVal {
-		return b.curCtx
-	}
-	c := b.curCtx.NewChild()
-	c.Variables = map[string]cty.Value{"self": self}
-	return c
-}
-
-func (b *builder) env() *runbook.Env {
-	if b.scopeEnv == nil {
-		b.scopeEnv = &runbook.Env{Vars: b.opts.Vars, Locals: b.locals, Step: b.stepValue, Targets: runbook.TargetValues(b.rb)}
-	}
-	return b.scopeEnv
+	return b.scopes.Scope(b.rb, s, self).EvalContext()
 }
 
 // stepValue is step.<name> as the planner predicts it: unknown until
