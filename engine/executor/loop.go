@@ -308,43 +308,44 @@ func (r *run) firstFailure() string {
 	return r.failedBy
 }
 
-// depsState tells whether s's dependencies are settled and, if s must be
-// skipped because of them, why.
+// depsState applies the skip rule (runbook.DepsVerdict) to the records of
+// s's dependencies: whether they are settled and, if s must be skipped
+// because of them, why. Steps marked always wait until each has settled.
 func (r *run) depsState(s *runbook.Step) (ready bool, skip bool, cause state.SkipCause, reason string) {
-	if len(s.Deps) == 0 {
-		return true, false, "", ""
-	}
-	if s.Always {
-		for _, d := range s.Deps {
-			if !r.settled(d) {
-				return false, false, "", ""
-			}
-		}
-		return true, false, "", ""
-	}
-	allSkipped := true
+	deps := make(map[string]runbook.DepState, len(s.Deps))
 	for _, d := range s.Deps {
 		rec := r.recp(d)
-		if rec == nil {
-			continue
-		}
-		switch rec.Status {
-		case state.StepSucceeded:
-			allSkipped = false
-		case state.StepSkipped:
-			if r.skipFail[d] {
-				return true, true, state.SkipDependencyFailed, reasonDepFailed + d
-			}
-		case state.StepFailed, state.StepCancelled:
-			return true, true, state.SkipDependencyFailed, reasonDepFailed + d + " " + string(rec.Status)
+		switch {
+		case rec == nil:
+		case s.Always && !r.settled(d):
+			deps[d] = runbook.DepPending
+		case s.Always:
+			deps[d] = runbook.DepSucceeded // whatever the outcome
+		case rec.Status == state.StepSucceeded:
+			deps[d] = runbook.DepSucceeded
+		case rec.Status == state.StepSkipped && r.skipFail[d]:
+			deps[d] = runbook.DepFailed
+		case rec.Status == state.StepSkipped:
+			deps[d] = runbook.DepSkipped
+		case rec.Status == state.StepFailed, rec.Status == state.StepCancelled:
+			deps[d] = runbook.DepFailed
 		default:
-			return false, false, "", ""
+			deps[d] = runbook.DepPending
 		}
 	}
-	if allSkipped {
+	v := runbook.DepsVerdict(s, deps)
+	switch {
+	case !v.Ready || !v.Skip:
+		return v.Ready, false, "", ""
+	case v.Cause == runbook.SkipDependencyFailed:
+		d := v.Failed[0]
+		if st := r.recp(d).Status; st != state.StepSkipped {
+			return true, true, state.SkipDependencyFailed, reasonDepFailed + d + " " + string(st)
+		}
+		return true, true, state.SkipDependencyFailed, reasonDepFailed + d
+	default:
 		return true, true, state.SkipBranch, reasonBranch + "every dependency was skipped"
 	}
-	return true, false, "", ""
 }
 
 // schedule starts every step that can start. It returns whether anything
@@ -386,7 +387,7 @@ func (r *run) schedule(ctx context.Context, parts clock.Participants, virtual bo
 				progress = true
 				continue
 			}
-			if isFalse(v) {
+			if skip, _ := runbook.WhenSkips(v); skip {
 				r.skip(name, state.SkipWhenFalse, reasonWhenFalse+r.rb.ExprText(s.When))
 				progress = true
 				continue
@@ -671,54 +672,53 @@ func (r *run) onlyApprovalsPending() bool {
 // scope returns the evaluation scope with every result known so far.
 func (r *run) scope(self cty.Value) *lang.Scope { return r.scopeFor(nil, self) }
 
-// scopeFor is the scope of one step: only the steps it refers to (its
-// dependencies) are in it, which keeps evaluation linear in big runbooks.
+// scopeFor is the scope of one step's expressions (runbook.Env.Scope):
+// only the steps it refers to (its dependencies) are in it, which keeps
+// evaluation linear in big runbooks; every step when step is nil.
 func (r *run) scopeFor(step *runbook.Step, self cty.Value) *lang.Scope {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	names := make([]string, 0, len(r.steps))
-	if step != nil {
-		names = append(names, step.Deps...)
-	} else {
-		for name := range r.steps {
-			names = append(names, name)
-		}
-	}
-	stepVals := make(map[string]cty.Value, len(names))
-	for _, name := range names {
-		s := r.steps[name]
-		if s == nil {
-			continue
-		}
-		rec := r.recs[name]
-		status := "pending"
-		if rec != nil {
-			status = string(rec.Status)
-		}
-		out, ok := r.outputs[name]
-		if !ok {
-			// A step that ended without output (skipped, or failed before
-			// producing one) has none: null, not unknown, so that try()
-			// and null checks in always-steps can handle it.
-			if rec != nil && rec.Status.Done() {
-				out = cty.NullVal(outputType(s))
-			} else {
-				out = cty.UnknownVal(outputType(s))
-			}
-		}
-		stepVals[name] = lang.StepValue(out, status)
-	}
-	targets := make(map[string]cty.Value, len(r.rb.Targets))
-	for _, t := range r.rb.Targets {
-		targets[t.Name] = cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(t.Name), "type": cty.StringVal(t.Type)})
-	}
-	sc := &lang.Scope{Vars: r.vars, Locals: r.locals, Steps: stepVals, Targets: targets, Self: self, Now: r.clk.Now}
-	if step != nil && step.Each != nil {
-		sc.Each = step.Each.Object()
-	}
-	return sc
+	env := runbook.Env{Vars: r.vars, Locals: r.locals, Step: r.stepValue, Steps: r.stepNames, Now: r.clk.Now}
+	return env.Scope(r.rb, step, self)
 }
 
+// stepNames are the run's steps, instances included (r.mu held).
+func (r *run) stepNames() []string {
+	names := make([]string, 0, len(r.steps))
+	for name := range r.steps {
+		names = append(names, name)
+	}
+	return names
+}
+
+// stepValue is step.<name> as the run knows it (r.mu held).
+func (r *run) stepValue(name string) (cty.Value, bool) {
+	s := r.steps[name]
+	if s == nil {
+		return cty.NilVal, false
+	}
+	rec := r.recs[name]
+	status := "pending"
+	if rec != nil {
+		status = string(rec.Status)
+	}
+	out, ok := r.outputs[name]
+	if !ok {
+		// A step that ended without output (skipped, or failed before
+		// producing one) has none: null, not unknown, so that try() and
+		// null checks in always-steps can handle it.
+		if rec != nil && rec.Status.Done() {
+			out = cty.NullVal(outputType(s))
+		} else {
+			out = cty.UnknownVal(outputType(s))
+		}
+	}
+	return lang.StepValue(out, status), true
+}
+
+// outputType is the type of what the run records as s's output: unlike
+// (*runbook.Step).OutputType, an empty object for approvals and manual
+// steps (requestApproval), the instances' type for a for_each step.
 func outputType(s *runbook.Step) cty.Type {
 	switch {
 	case s.Class == runbook.ClassDecision:

@@ -2,9 +2,11 @@ package lang
 
 import (
 	"fmt"
+	"maps"
 	"math/big"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/batonhq/baton/steps"
@@ -26,7 +28,18 @@ import (
 // env(name) reads the process environment at the moment the expression is
 // evaluated (os.Getenv), so a plan and the run that follows it may see
 // different values; prefer variables, which are recorded in the plan.
+//
+// The functions but now() are made once (some, like tostring, are built
+// by stdlib.MakeToFunc): every scope gets a copy of that map.
 func Functions(now func() time.Time) map[string]function.Function {
+	m := maps.Clone(staticFunctions())
+	m["now"] = nowFunc(now)
+	return m
+}
+
+// staticFunctions are the functions, with now() a placeholder that
+// Functions replaces (so that setting it does not grow the copy).
+var staticFunctions = sync.OnceValue(func() map[string]function.Function {
 	return map[string]function.Function{
 		"abs":             stdlib.AbsoluteFunc,
 		"alltrue":         allTrueFunc,
@@ -67,7 +80,7 @@ func Functions(now func() time.Time) map[string]function.Function {
 		"merge":           stdlib.MergeFunc,
 		"min":             stdlib.MinFunc,
 		"nonsensitive":    nonSensitiveFunc,
-		"now":             nowFunc(now),
+		"now":             nowFunc(nil),
 		"parseint":        stdlib.ParseIntFunc,
 		"pow":             stdlib.PowFunc,
 		"range":           stdlib.RangeFunc,
@@ -108,7 +121,7 @@ func Functions(now func() time.Time) map[string]function.Function {
 		"values":          stdlib.ValuesFunc,
 		"zipmap":          stdlib.ZipmapFunc,
 	}
-}
+})
 
 // EnvFunc is env(name): the value of an environment variable of the baton
 // process, "" when unset, read when the expression is evaluated.

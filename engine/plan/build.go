@@ -73,6 +73,7 @@ type builder struct {
 	facts   map[string]Fact
 	systems []System
 	base    *hcl.EvalContext // see ectx
+	scopes  *runbook.Env     // what every step's scope is made of
 	dirty   bool
 }
 
@@ -106,6 +107,7 @@ func Build(ctx context.Context, rb *runbook.Runbook, opts Options) (*Plan, hcl.D
 	locals, diags := runbook.EvalLocals(rb, opts.Vars, nil)
 	b.diags = append(b.diags, diags...)
 	b.locals = locals
+	b.scopes = &runbook.Env{Vars: opts.Vars, Locals: locals, Step: b.stepValue, Targets: runbook.TargetValues(rb)}
 	b.red = opts.Redactor
 	if b.red == nil {
 		b.red = redact.New()
@@ -220,27 +222,13 @@ func (b *builder) targets(p *Plan) {
 	}
 }
 
-// ectx is the evaluation context with everything the planner knows,
-// with self when self is not cty.NilVal. The base context is rebuilt only
-// after a step's visible value changed (b.dirty), so that planning stays
-// linear in the number of steps.
+// ectx is the evaluation context of the runbook, every step in it, with
+// self when self is not cty.NilVal. It is rebuilt only after a step's
+// visible value changed (b.dirty), so that planning stays linear in the
+// number of steps.
 func (b *builder) ectx(self cty.Value) *hcl.EvalContext {
 	if b.base == nil || b.dirty {
-		stepVals := make(map[string]cty.Value, len(b.rb.Steps))
-		for _, s := range b.rb.Steps {
-			st := b.st[s.Name]
-			if st == nil || (st.status == "" && st.output == cty.NilVal) {
-				stepVals[s.Name] = unknownStep(s)
-				continue
-			}
-			status := cty.UnknownVal(cty.String).RefineNotNull()
-			if st.status != "" {
-				status = cty.StringVal(st.status)
-			}
-			stepVals[s.Name] = cty.ObjectVal(map[string]cty.Value{"output": st.output, "status": status})
-		}
-		sc := &lang.Scope{Vars: b.opts.Vars, Locals: b.locals, Steps: stepVals, Targets: runbook.TargetValues(b.rb)}
-		b.base, b.dirty = sc.EvalContext(), false
+		b.base, b.dirty = b.scopes.Scope(b.rb, nil, cty.NilVal).EvalContext(), false
 	}
 	if self == cty.NilVal {
 		return b.base
@@ -250,34 +238,37 @@ func (b *builder) ectx(self cty.Value) *hcl.EvalContext {
 	return c
 }
 
-// stepCtx is the context of s's own expressions: the base one, with self
-// when given and each in an instance (unknown in a for_each step planned
-// as one).
+// stepCtx is the context of s's own expressions, self in it when given:
+// for a step of a for_each, its own (runbook.Env.Scope: each, the steps
+// it depends on); for any other, the runbook's (ectx), which holds the
+// same values for what s refers to and is shared by every step.
 func (b *builder) stepCtx(s *runbook.Step, self cty.Value) *hcl.EvalContext {
-	vars := map[string]cty.Value{}
-	if self != cty.NilVal {
-		vars["self"] = self
+	if s.Each == nil && !s.IsTemplate() {
+		return b.ectx(self)
 	}
-	switch {
-	case s.Each != nil:
-		vars["each"] = s.Each.Object()
-	case s.IsTemplate():
-		vars["each"] = runbook.UnknownEach
-	}
-	if len(vars) == 0 {
-		return b.ectx(cty.NilVal)
-	}
-	c := b.ectx(cty.NilVal).NewChild()
-	c.Variables = vars
-	return c
+	return b.scopes.Scope(b.rb, s, self).EvalContext()
 }
 
-func unknownStep(s *runbook.Step) cty.Value {
-	return cty.ObjectVal(map[string]cty.Value{
-		"output": s.UnknownOutput(),
-		"status": cty.UnknownVal(cty.String).RefineNotNull(),
-	})
+// stepValue is step.<name> as the planner predicts it: unknown until
+// planned; a status seen only once it is known (a skip, a refreshed
+// check, a decided decision).
+func (b *builder) stepValue(name string) (cty.Value, bool) {
+	s := b.rb.Step(name)
+	if s == nil {
+		return cty.NilVal, false
+	}
+	st := b.st[name]
+	if st == nil || (st.status == "" && st.output == cty.NilVal) {
+		return cty.ObjectVal(map[string]cty.Value{"output": s.UnknownOutput(), "status": unknownStatus}), true
+	}
+	status := unknownStatus
+	if st.status != "" {
+		status = cty.StringVal(st.status)
+	}
+	return cty.ObjectVal(map[string]cty.Value{"output": st.output, "status": status}), true
 }
+
+var unknownStatus = cty.UnknownVal(cty.String).RefineNotNull()
 
 // planStep decides whether a main step or post-task runs and describes it.
 func (b *builder) planStep(s *runbook.Step) *Step {
@@ -286,40 +277,37 @@ func (b *builder) planStep(s *runbook.Step) *Step {
 	b.st[s.Name] = st
 
 	// Dependencies (the skip rule).
-	var will, may, wont, failed []string
+	deps := make(map[string]runbook.DepState, len(s.Deps))
 	for _, d := range s.Deps {
-		ds := b.st[d]
-		switch {
+		switch ds := b.st[d]; {
 		case ds == nil: // a back-out step; not on this path
 		case ds.failed, ds.failSkip:
-			failed = append(failed, d)
+			deps[d] = runbook.DepFailed
 		case ds.action == WillRun:
-			will = append(will, d)
+			deps[d] = runbook.DepSucceeded
 		case ds.action == MayRun:
-			may = append(may, d)
+			deps[d] = runbook.DepMaybe
 		default:
-			wont = append(wont, d)
+			deps[d] = runbook.DepSkipped
 		}
 	}
 	var inherited []string
-	switch {
-	case s.Always:
-		st.action = WillRun
-		if len(s.Deps) > 0 {
-			ps.Reason = "runs once its dependencies have settled, whatever their outcome (always)"
-		}
-	case len(failed) > 0:
-		b.skip(ps, st, fmt.Sprintf("depends on %s, which failed or will not run because a check failed at plan time", strings.Join(failed, ", ")))
+	st.action = WillRun
+	switch v := runbook.DepsVerdict(s, deps); {
+	case v.Always:
+		ps.Reason = "runs once its dependencies have settled, whatever their outcome (always)"
+	case v.Cause == runbook.SkipDependencyFailed:
+		b.skip(ps, st, fmt.Sprintf("depends on %s, which failed or will not run because a check failed at plan time", strings.Join(v.Failed, ", ")))
 		st.failSkip = true
 		return ps
-	case len(s.Deps) > 0 && len(will) == 0 && len(may) == 0 && len(wont) > 0:
-		b.skip(ps, st, "branch not taken: every dependency will be skipped ("+strings.Join(wont, ", ")+")")
+	case v.Cause == runbook.SkipBranch:
+		b.skip(ps, st, "branch not taken: every dependency will be skipped ("+strings.Join(v.Skipped, ", ")+")")
 		return ps
-	case len(will) == 0 && len(may) > 0:
+	case v.Maybe:
 		st.action = MayRun
-		ps.Reason = "runs only if at least one of " + strings.Join(may, ", ") + " runs"
+		ps.Reason = "runs only if at least one of " + strings.Join(v.MaybeDeps, ", ") + " runs"
 		var fromDeps []string
-		for _, d := range may {
+		for _, d := range v.MaybeDeps {
 			fromDeps = append(fromDeps, b.st[d].facts...)
 		}
 		// Facts are inherited through dependencies only while they stay
@@ -328,8 +316,6 @@ func (b *builder) planStep(s *runbook.Step) *Step {
 		if fromDeps = uniq(fromDeps); len(fromDeps) <= maxInherited {
 			inherited = fromDeps
 		}
-	default:
-		st.action = WillRun
 	}
 
 	// The step's own condition.
@@ -338,15 +324,16 @@ func (b *builder) planStep(s *runbook.Step) *Step {
 		facts := b.factsOf(s.When, map[string]bool{})
 		v, diags := lang.EvalIn(b.stepCtx(s, cty.NilVal), s.When, cty.Bool)
 		b.diags = append(b.diags, diags...)
+		skip, known := runbook.WhenSkips(v)
 		switch {
 		case diags.HasErrors():
 			st.action, ps.Reason = MayRun, "its condition cannot be evaluated at plan time: "+ps.Condition
 			inherited = append(inherited, facts...)
-		case !v.IsKnown():
+		case !known:
 			st.action = MayRun
 			inherited = append(inherited, facts...)
 			ps.Reason = joinReason(ps.Reason, "runs only if "+ps.Condition+describeFacts(facts))
-		case v.IsNull() || v.False():
+		case skip:
 			st.facts = uniq(facts)
 			b.skip(ps, st, "condition is false"+givenFacts(b, facts)+": "+ps.Condition)
 			for _, f := range facts {
