@@ -52,6 +52,21 @@ check "c" {
 			want:       map[string]state.StepStatus{"a": "succeeded", "b": "succeeded", "c": "succeeded"},
 		},
 		{
+			name: "a null condition skips the step, as the plan says",
+			body: `
+check "a" {
+  uses = "probe"
+  key  = "a"
+}
+action "b" {
+  uses = "change"
+  key  = "b"
+  when = step.a.output.n == 1 ? null : true
+}`,
+			wantStatus: state.RunSucceeded,
+			want:       map[string]state.StepStatus{"a": "succeeded", "b": "skipped"},
+		},
+		{
 			name: "decision picks a branch, the join runs",
 			body: `
 check "probe" { uses = "probe" }
