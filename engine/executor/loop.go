@@ -708,23 +708,10 @@ func (r *run) stepValue(name string) (cty.Value, bool) {
 		// producing one) has none: null, not unknown, so that try() and
 		// null checks in always-steps can handle it.
 		if rec != nil && rec.Status.Done() {
-			out = cty.NullVal(outputType(s))
+			out = cty.NullVal(s.OutputType())
 		} else {
-			out = cty.UnknownVal(outputType(s))
+			out = cty.UnknownVal(s.OutputType())
 		}
 	}
 	return lang.StepValue(out, status), true
-}
-
-// outputType is the type of what the run records as s's output: unlike
-// (*runbook.Step).OutputType, an empty object for approvals and manual
-// steps (requestApproval), the instances' type for a for_each step.
-func outputType(s *runbook.Step) cty.Type {
-	switch {
-	case s.Class == runbook.ClassDecision:
-		return cty.Bool
-	case s.Kind != nil:
-		return s.Kind.OutputType()
-	}
-	return cty.EmptyObject
 }

@@ -104,3 +104,36 @@ func TestApplyRechecksThePlan(t *testing.T) {
 		t.Errorf("apply of a current plan: %s (%s) %v", res.Status, res.Reason, err)
 	}
 }
+
+// TestApprovalOutput: an approval's output is who approved and their
+// comments, as the language says (runbook.ApprovalOutputType), for the
+// steps after it and after a resume.
+func TestApprovalOutput(t *testing.T) {
+	f := newFixture(t)
+	rb := f.load(header + `
+approval "cab" {
+  approvers     = ["alice", "bob"]
+  min_approvals = 2
+}
+check "after" {
+  uses = "probe"
+  key  = "after"
+  assert {
+    condition = join(",", step.cab.output.approved_by) == "alice,bob" && step.cab.output.comment == "CAB-1; ok"
+    message   = "the approval's output is not who approved and their comments"
+  }
+}`)
+	res, err := Start(t.Context(), rb, f.vars(rb), f.opts(), Meta{})
+	if err != nil || res.Status != state.RunPaused {
+		t.Fatalf("start: %s %v", res.Status, err)
+	}
+	for _, a := range []struct{ by, comment string }{{"alice", "CAB-1"}, {"bob", "ok"}} {
+		if err := Answer(f.store, res.RunID, "cab", a.by, a.comment, "approved", f.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err = Resume(t.Context(), rb, f.vars(rb), res.RunID, f.opts(), ResumeOptions{})
+	if err != nil || res.Status != state.RunSucceeded {
+		t.Fatalf("resume: %s (%s) %v", res.Status, res.Reason, err)
+	}
+}

@@ -322,7 +322,7 @@ func (r *run) checkApprovals() {
 		rec := r.rec(name)
 		rec.Approvals = r.approvalsOf(name, r.policyOf(s, rec))
 		need := max(1, s.MinApprovals)
-		var approvedBy []string
+		var approvedBy, comments []string
 		rejected := ""
 		for _, a := range rec.Approvals {
 			if !r.mayApprove(s, a.By) {
@@ -339,6 +339,9 @@ func (r *run) checkApprovals() {
 				break
 			}
 			approvedBy = append(approvedBy, a.By)
+			if a.Comment != "" {
+				comments = append(comments, a.Comment)
+			}
 		}
 		switch {
 		case rejected != "":
@@ -350,7 +353,7 @@ func (r *run) checkApprovals() {
 			r.mu.Lock()
 			r.recs[name] = &rec
 			r.mu.Unlock()
-			r.succeed(name, cty.EmptyObjectVal, "approved by "+strings.Join(approvedBy, ", "))
+			r.succeed(name, approvalOutput(approvedBy, comments), "approved by "+strings.Join(approvedBy, ", "))
 			r.em.emit(Event{Type: EventApprovalGiven, RunID: r.id, Step: name, At: now, Status: string(state.StepSucceeded), Message: "approved by " + strings.Join(approvedBy, ", ")})
 		case !rec.Deadline.IsZero() && !now.Before(rec.Deadline):
 			r.mu.Lock()
@@ -856,4 +859,18 @@ func isTrue(v cty.Value) bool {
 func isFalse(v cty.Value) bool {
 	v, _ = v.Unmark()
 	return v.IsKnown() && !v.IsNull() && v.False()
+}
+
+// approvalOutput is an approval's or a manual step's output, of type
+// runbook.ApprovalOutputType: who approved (or confirmed), and their
+// comments.
+func approvalOutput(by, comments []string) cty.Value {
+	list := make([]cty.Value, len(by))
+	for i, b := range by {
+		list[i] = cty.StringVal(b)
+	}
+	return cty.ObjectVal(map[string]cty.Value{
+		"approved_by": cty.ListVal(list),
+		"comment":     cty.StringVal(strings.Join(comments, "; ")),
+	})
 }
