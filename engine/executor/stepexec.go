@@ -246,7 +246,7 @@ func (r *run) requestApproval(s *runbook.Step) {
 	}
 	r.commitPolicy(rec, "approval.requested", data)
 	ev := Event{Type: EventApprovalRequired, RunID: r.id, Step: s.Name, Class: string(s.Class), At: now, Status: string(rec.Status),
-		Message: firstNonEmpty(s.Instructions, s.Description), Hint: fmt.Sprintf("baton approve %s %s --by NAME  (or: baton reject ...)", r.id, runbook.CommandWord(s.Name))}
+		Message: firstNonEmpty(r.red.String(s.InstructionsIn(r.scopeFor(s, cty.NilVal).EvalContext())), s.Description), Hint: fmt.Sprintf("baton approve %s %s --by NAME  (or: baton reject ...)", r.id, runbook.CommandWord(s.Name))}
 	if !rec.Deadline.IsZero() {
 		ev.Left = rec.Deadline.Sub(now)
 	}

@@ -525,7 +525,7 @@ func (b *builder) describe(s *runbook.Step) *Step {
 	}
 	gate := func() Gate {
 		return Gate{Approvers: s.Approvers, MinApprovals: max(1, s.MinApprovals), AllowRequester: s.AllowRequester,
-			ExpiresAfterSeconds: seconds(s.ExpiresAfter), Instructions: s.Instructions}
+			ExpiresAfterSeconds: seconds(s.ExpiresAfter), Instructions: b.scrub(s.InstructionsIn(b.stepCtx(s, cty.NilVal)))}
 	}
 	switch s.Class {
 	case runbook.ClassWait:
@@ -543,7 +543,7 @@ func (b *builder) describe(s *runbook.Step) *Step {
 	case runbook.ClassManual:
 		g := gate()
 		g.Instructions = ""
-		ps.Manual = &Manual{Instructions: s.Instructions, Reason: s.ManualReason, Gate: g}
+		ps.Manual = &Manual{Instructions: b.scrub(s.InstructionsIn(b.stepCtx(s, cty.NilVal))), Reason: s.ManualReason, Gate: g}
 	}
 	ps.WorstCaseSeconds = seconds(worstCase(s))
 	return ps

@@ -589,10 +589,12 @@ func TestForEachPlanned(t *testing.T) {
 		mayRun  string            // the step planned once, for every item
 	}{
 		{"list known at run time", nil, map[string]string{"roles": plan.WillRun, "reach_system": plan.MayRun,
-			"set_dp[dp01.contoso.com]": plan.WillRun, "set_dp[dp02.contoso.com]": plan.WillRun, "done": plan.WillRun}, "reach_system"},
+			"set_dp[dp01.contoso.com]": plan.WillRun, "set_dp[dp02.contoso.com]": plan.WillRun, "done": plan.WillRun,
+			"confirm_dp[dp01.contoso.com]": plan.WillRun, "confirm_dp[dp02.contoso.com]": plan.WillRun}, "reach_system"},
 		{"list observed at plan time", plantest.Refresh(plantest.Healthy), map[string]string{"roles": plan.WillRun,
 			"reach_system[cm02.contoso.com]": plan.WillRun, "reach_system[dp01.contoso.com]": plan.WillRun,
-			"set_dp[dp01.contoso.com]": plan.WillRun, "set_dp[dp02.contoso.com]": plan.WillRun, "done": plan.WillRun}, ""},
+			"set_dp[dp01.contoso.com]": plan.WillRun, "set_dp[dp02.contoso.com]": plan.WillRun, "done": plan.WillRun,
+			"confirm_dp[dp01.contoso.com]": plan.WillRun, "confirm_dp[dp02.contoso.com]": plan.WillRun}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -610,6 +612,9 @@ func TestForEachPlanned(t *testing.T) {
 					!slicesEqual(s.DecidedBy, []string{"step.roles.output.roles"}) {
 					t.Errorf("%s: %+v %q %v; want one step per item of the roles, decided by them", tt.mayRun, s.ForEach, s.Reason, s.DecidedBy)
 				}
+			}
+			if m := p.Step("confirm_dp[dp02.contoso.com]").Manual; m == nil || m.Instructions != "Open the content status of dp02.contoso.com and confirm it validated its content." {
+				t.Errorf("the instance's instructions: %+v, want them with its key", m)
 			}
 			if s := p.Step("set_dp[dp02.contoso.com]"); s.ForEach == nil || s.ForEach.Of != "set_dp" || s.ForEach.Key != "dp02.contoso.com" || !strings.Contains(s.Summary, `on "dp02.contoso.com"`) {
 				t.Errorf("instance: %+v %q", s.ForEach, s.Summary)

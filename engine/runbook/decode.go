@@ -291,7 +291,7 @@ func (l *loader) decodeApprovers(s *Step, at hcl.Attributes, what string) {
 	}
 	s.AllowRequester, _ = l.attrBool(at, "allow_requester", "allow_requester")
 	s.ExpiresAfter, _ = l.attrDuration(at, "expires_after", what+" expires_after")
-	s.Instructions = l.attrString(at, "instructions", what+" instructions")
+	l.decodeInstructions(s, at, what)
 	s.ManualReason = l.attrString(at, "reason", "The reason")
 	if s.Class == ClassApproval && at["approvers"] != nil && len(s.Approvers) == 0 || s.Class == ClassApproval && at["approvers"] == nil {
 		l.errorf(s.DeclRange, "Approval without approvers",

@@ -3,6 +3,8 @@ package runbook
 import (
 	"strings"
 
+	"github.com/batonhq/baton/engine/lang"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
@@ -69,4 +71,41 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// decodeInstructions reads what people must do or check: literal text, or
+// an expression over inputs, locals, targets and each (one text per
+// instance of a for_each step), never a step's result or a secret, so
+// that the plan shows it as the person will read it.
+func (l *loader) decodeInstructions(s *Step, at hcl.Attributes, what string) {
+	a := at["instructions"]
+	if a == nil {
+		return
+	}
+	if len(a.Expr.Variables()) == 0 {
+		s.Instructions = l.attrString(at, "instructions", what+" instructions")
+		return
+	}
+	l.checkRefs(a.Expr.Variables(), allowVar|allowLocal|allowTarget|allowEach, what+" instructions")
+	v, diags := lang.EvalIn(l.ctx, a.Expr, cty.String)
+	if hasSensitive(v) {
+		l.attrString(at, "instructions", what+" instructions") // says which secret
+		return
+	}
+	l.diags = append(l.diags, diags...)
+	s.InstructionsExpr = a.Expr
+	s.Instructions = l.rb.ExprText(a.Expr)
+}
+
+// InstructionsIn is the step's instructions evaluated in ctx: the text
+// when it is literal or known there, else its source.
+func (s *Step) InstructionsIn(ctx *hcl.EvalContext) string {
+	if s.InstructionsExpr == nil {
+		return s.Instructions
+	}
+	v, diags := s.InstructionsExpr.Value(ctx)
+	if diags.HasErrors() || !v.IsWhollyKnown() || v.IsNull() || v.IsMarked() || v.Type() != cty.String {
+		return s.Instructions
+	}
+	return v.AsString()
 }

@@ -203,8 +203,11 @@ type Step struct {
 	MinApprovals   int // default 1
 	AllowRequester bool
 	ExpiresAfter   time.Duration // 0: never
-	Instructions   string        // what the person must do (manual) or check (approval)
-	ManualReason   string        // why this is manual and not automated
+	Instructions   string        // what the person must do (manual) or check (approval); its source when it is an expression
+	// InstructionsExpr is the instructions' expression when they are not
+	// literal (see InstructionsIn).
+	InstructionsExpr hcl.Expression
+	ManualReason     string // why this is manual and not automated
 
 	// Decision.
 	Condition hcl.Expression

@@ -202,7 +202,7 @@ manual "repoint_boot_image" {
   description  = "F10: one step per boot image whose package source is still on the old active server; the list is known once boot_images has run."
   refs         = ["F10"]
   for_each     = { for b in step.boot_images.output.images : b.package_id => b if b.source_server == local.active_server }
-  instructions = "The boot image whose package ID this step names (repoint_boot_image[PACKAGE ID]; boot_images shows its name and source path) takes its package source from the old active server. In the console: Software Library > Operating Systems > Boot Images > the image > Properties > Data Source: choose a source on a share that does not depend on the old active server, then Update Distribution Points. Confirm once done: boot_image_sources then reads every source again."
+  instructions = format("Boot image %s (%s) takes its package source from %s, on the old active server %s. In the console: Software Library > Operating Systems > Boot Images > %s > Properties > Data Source: choose a source on a share that does not depend on %s, then Update Distribution Points. Confirm once done: boot_image_sources then reads every source again.", each.key, each.value.name, each.value.source_path, var.active_server, each.value.name, var.active_server)
   reason       = "Which share holds boot image sources is a decision per site, and changing the data source re-stages the image on every distribution point."
 }
 

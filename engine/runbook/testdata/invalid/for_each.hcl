@@ -54,3 +54,12 @@ approval "gate" {
   approvers = ["alice"]
   for_each  = var.servers # ERROR: for_each not allowed here
 }
+
+check "list" {
+  uses = "probe"
+  host = "cm01"
+}
+
+manual "by_step" {
+  instructions = "Fix ${step.list.output.reachable}" # ERROR: Invalid reference
+}

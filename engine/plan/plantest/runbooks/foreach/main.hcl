@@ -47,3 +47,11 @@ check "done" {
   host       = "cm01.contoso.com"
   depends_on = [step.set_dp]
 }
+
+manual "confirm_dp" {
+  description  = "Someone checks each distribution point by hand."
+  for_each     = var.distribution_points
+  instructions = "Open the content status of ${each.key} and confirm it validated its content."
+  reason       = "Content validation results are read in the console."
+  depends_on   = [step.set_dp]
+}
