@@ -206,6 +206,7 @@ type run struct {
 	backoutOrder []string
 	answers      []scheduledAnswer // automatic answers not yet given
 	lost         error             // the lease was lost: stop acting (guarded by mu)
+	expanded     []string          // for_each steps expanded into instances, in the run's order
 }
 
 // scheduledAnswer is an automatic answer due at a time.

@@ -55,6 +55,7 @@ func (r *run) forEachItems(t *runbook.Step) ([]runbook.Each, error) {
 // reports name the instance. The order is rebuilt, never shifted in
 // place: a loop ranging over the old one goes on undisturbed.
 func (r *run) addInstances(t *runbook.Step, inst []*runbook.Step) {
+	r.expanded = append(r.expanded, t.Name)
 	at := r.index[t.Name]
 	order := make([]string, 0, len(r.order)+len(inst))
 	order = append(order, r.order[:at]...)
@@ -79,9 +80,9 @@ func (r *run) addInstances(t *runbook.Step, inst []*runbook.Step) {
 // key to that instance's output.
 func (r *run) settleTemplates() bool {
 	progress := false
-	for _, name := range r.order {
+	for _, name := range r.expanded {
 		t := r.steps[name]
-		if !t.IsTemplate() || r.recp(name).Status != state.StepRunning {
+		if r.recp(name).Status != state.StepRunning {
 			continue
 		}
 		if r.settleTemplate(t) {

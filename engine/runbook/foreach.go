@@ -9,6 +9,7 @@ import (
 	"github.com/batonhq/baton/steps"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 )
 
 // Each is what one instance of a for_each step sees as each.key and
@@ -167,8 +168,10 @@ func Aggregate(template *Step, outputs map[string]cty.Value) cty.Value {
 		return cty.ObjectVal(m)
 	}
 	for k, v := range m {
-		if !v.Type().Equals(elem) {
-			m[k] = cty.NullVal(elem) // cannot happen with a well-behaved kind
+		if cv, err := convert.Convert(v, elem); err == nil {
+			m[k] = cv
+		} else {
+			m[k] = cty.NullVal(elem) // an output not of the kind's declared type
 		}
 	}
 	return cty.MapVal(m)
