@@ -1,7 +1,16 @@
 package runbooks
 
 import (
+	"fmt"
+	"io/fs"
+	"strings"
 	"testing"
+	"testing/fstest"
+
+	"github.com/batonhq/baton/engine/plan"
+	"github.com/batonhq/baton/engine/rehearse"
+	"github.com/batonhq/baton/engine/rehearse/simsite"
+	"github.com/batonhq/baton/engine/runbook"
 
 	"github.com/batonhq/baton/fixtures"
 	"github.com/batonhq/baton/steps/configmgr/sim"
@@ -31,4 +40,91 @@ func BenchmarkMatrix(b *testing.B) {
 			rehearseCell(b, c, fxs[c.fixture])
 		}
 	}
+}
+
+// BenchmarkPlan2000 validates and plans, as baton plan --site does, a
+// generated 2,000-step runbook over the shipped library (the largest a
+// team plausibly writes): checks that refresh against the fixture, actions
+// that are skipped and waits, each step depending on the one or two
+// before it. "validate" loads it; "plan" loads it and plans it against
+// the healthy contoso site with every read-only check refreshed.
+func BenchmarkPlan2000(b *testing.B) {
+	fsys := fstest.MapFS{"big.hcl": {Data: generatedRunbook(2000)}}
+	libs, err := fs.Glob(FS, "lib/*.hcl")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, l := range libs {
+		data, err := fs.ReadFile(FS, l)
+		if err != nil {
+			b.Fatal(err)
+		}
+		fsys[l] = &fstest.MapFile{Data: data}
+	}
+	fx, err := sim.Load(fixtures.FS, "contoso")
+	if err != nil {
+		b.Fatal(err)
+	}
+	reg := registry()
+	load := func(b *testing.B) *runbook.Runbook {
+		rb, diags := runbook.Load(runbook.FromFS(fsys), "big.hcl", reg)
+		if diags.HasErrors() {
+			b.Fatal(diags.Error())
+		}
+		return rb
+	}
+	b.Run("validate", func(b *testing.B) {
+		for b.Loop() {
+			load(b)
+		}
+	})
+	b.Run("plan", func(b *testing.B) {
+		for b.Loop() {
+			rb := load(b)
+			vars, diags := runbook.ResolveInputs(rb, runbook.Inputs{Defaults: fx.Inputs("healthy")})
+			if diags.HasErrors() {
+				b.Fatal(diags.Error())
+			}
+			r, err := rehearse.Refresher(rb, vars, simsite.Factory(fx), "healthy", nil, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			p, diags := plan.Build(b.Context(), rb, plan.Options{Vars: vars, Refresh: r.Refresh})
+			r.Close()
+			if diags.HasErrors() || len(p.Steps) != 2000 || !p.Refreshed {
+				b.Fatalf("%d steps, refreshed %t: %s", len(p.Steps), p.Refreshed, diags.Error())
+			}
+		}
+	})
+}
+
+// generatedRunbook is a runbook of n steps over the shipped library:
+// checks of the site servers, notifications skipped without a webhook and
+// waits for the active server.
+func generatedRunbook(n int) []byte {
+	var b strings.Builder
+	b.WriteString(`runbook "big" {
+  title   = "Generated"
+  include = ["lib/common.hcl"]
+}
+
+locals {
+  provider = var.active_server
+}
+`)
+	for i := 0; i < n; i++ {
+		switch i % 3 {
+		case 0:
+			dep := ""
+			if i > 0 {
+				dep = fmt.Sprintf("\n  depends_on = [step.s%d]", i-1)
+			}
+			fmt.Fprintf(&b, "\ncheck \"s%d\" {\n  uses = \"configmgr_site_servers\"%s\n  assert {\n    condition = self.output.passive_count == 1\n    message   = \"expected one passive server\"\n  }\n}\n", i, dep)
+		case 1:
+			fmt.Fprintf(&b, "\naction \"s%d\" {\n  uses        = \"notify\"\n  when        = var.webhook_url != \"\" && step.s%d.output.all_ok\n  webhook_url = var.webhook_url\n  idempotent  = true\n  message     = format(\"step %d: %%d passive\", step.s%d.output.passive_count)\n}\n", i, i-1, i, i-1)
+		default:
+			fmt.Fprintf(&b, "\nwait \"s%d\" {\n  uses       = \"configmgr_site_servers\"\n  depends_on = [step.s%d, step.s%d]\n  until      = lower(self.output.active) == lower(var.active_server) && self.output.all_ok\n  interval   = \"30s\"\n  timeout    = \"45m\"\n}\n", i, i-1, i-2)
+		}
+	}
+	return []byte(b.String())
 }

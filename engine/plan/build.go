@@ -72,9 +72,7 @@ type builder struct {
 	decides map[string]map[string]bool
 	facts   map[string]Fact
 	systems []System
-	base    *hcl.EvalContext // see ectx
-	scopes  *runbook.Env     // what every step's scope is made of
-	dirty   bool
+	scopes  *runbook.Env // what every step's scope is made of
 }
 
 // Build plans rb with the given inputs. It never runs a mutating step;
@@ -210,7 +208,7 @@ func (b *builder) identity(p *Plan) {
 }
 
 func (b *builder) targets(p *Plan) {
-	ctx := b.ectx(cty.NilVal)
+	ctx := b.runbookCtx()
 	for _, t := range b.rb.Targets {
 		pt := Target{Name: t.Name, Type: t.Type}
 		if t.Kind != nil {
@@ -222,30 +220,16 @@ func (b *builder) targets(p *Plan) {
 	}
 }
 
-// ectx is the evaluation context of the runbook, every step in it, with
-// self when self is not cty.NilVal. It is rebuilt only after a step's
-// visible value changed (b.dirty), so that planning stays linear in the
-// number of steps.
-func (b *builder) ectx(self cty.Value) *hcl.EvalContext {
-	if b.base == nil || b.dirty {
-		b.base, b.dirty = b.scopes.Scope(b.rb, nil, cty.NilVal).EvalContext(), false
-	}
-	if self == cty.NilVal {
-		return b.base
-	}
-	c := b.base.NewChild()
-	c.Variables = map[string]cty.Value{"self": self}
-	return c
+// runbookCtx is the evaluation context of the runbook's own expressions
+// (targets, the change window): every step in it.
+func (b *builder) runbookCtx() *hcl.EvalContext {
+	return b.scopes.Scope(b.rb, nil, cty.NilVal).EvalContext()
 }
 
-// stepCtx is the context of s's own expressions, self in it when given:
-// for a step of a for_each, its own (runbook.Env.Scope: each, the steps
-// it depends on); for any other, the runbook's (ectx), which holds the
-// same values for what s refers to and is shared by every step.
+// stepCtx is the context of s's expressions, self in it when given: the
+// steps s depends on (which keeps planning linear in the number of
+// steps), each in a step of a for_each.
 func (b *builder) stepCtx(s *runbook.Step, self cty.Value) *hcl.EvalContext {
-	if s.Each == nil && !s.IsTemplate() {
-		return b.ectx(self)
-	}
 	return b.scopes.Scope(b.rb, s, self).EvalContext()
 }
 
@@ -376,7 +360,6 @@ func (b *builder) planStep(s *runbook.Step) *Step {
 func (b *builder) skip(ps *Step, st *stepState, reason string) {
 	st.action, st.status = WillNotRun, lang.StatusSkipped
 	st.output = cty.NullVal(st.output.Type())
-	b.dirty = true
 	ps.Action, ps.Reason = WillNotRun, reason
 	if len(st.facts) > 0 {
 		ps.DecidedBy = st.facts
@@ -407,7 +390,7 @@ func (b *builder) planDecision(s *runbook.Step, ps *Step, st *stepState) {
 	if st.action != WillRun {
 		return
 	}
-	v, diags := lang.EvalIn(b.ectx(cty.NilVal), s.Condition, cty.Bool)
+	v, diags := lang.EvalIn(b.stepCtx(s, cty.NilVal), s.Condition, cty.Bool)
 	b.diags = append(b.diags, diags...)
 	if diags.HasErrors() || !v.IsKnown() || v.IsNull() {
 		return
@@ -420,7 +403,6 @@ func (b *builder) planDecision(s *runbook.Step, ps *Step, st *stepState) {
 	}
 	un, _ := v.Unmark()
 	st.output, st.status = un, lang.StatusSucceeded
-	b.dirty = true
 }
 
 // refresh runs a check at plan time and records what it observed.
@@ -443,7 +425,6 @@ func (b *builder) refresh(s *runbook.Step, ps *Step, st *stepState) {
 	if err != nil {
 		ps.Check = &Check{Status: CheckError, Message: b.scrub(err.Error()), Blocks: blocks}
 		st.failed, st.status = true, lang.StatusFailed
-		b.dirty = true
 		return
 	}
 	if out == cty.NilVal {
@@ -481,11 +462,9 @@ func (b *builder) refresh(s *runbook.Step, ps *Step, st *stepState) {
 	}
 	if ps.Check.Status != CheckPassed {
 		st.failed, st.status = true, lang.StatusFailed
-		b.dirty = true
 		return
 	}
 	st.output, st.status = out, lang.StatusSucceeded
-	b.dirty = true
 	b.systems = append(b.systems, discover(s, out)...)
 }
 
@@ -713,7 +692,7 @@ func (b *builder) window(p *Plan) {
 // time is an error: the plan fails closed rather than leaving the window
 // out of what the board reads.
 func (b *builder) windowBound(e hcl.Expression, which string) (time.Time, bool) {
-	v, diags := lang.EvalIn(b.ectx(cty.NilVal), e, cty.String)
+	v, diags := lang.EvalIn(b.runbookCtx(), e, cty.String)
 	b.diags = append(b.diags, diags...)
 	if diags.HasErrors() {
 		return time.Time{}, false
@@ -812,7 +791,8 @@ func (b *builder) factsOf(expr hcl.Expression, seen map[string]bool) []string {
 
 func (b *builder) fact(t hcl.Traversal, step, path string) Fact {
 	f := Fact{Path: path, Step: step, Value: "(known at run time)"}
-	v, diags := t.TraverseAbs(b.ectx(cty.NilVal))
+	v, _ := b.stepValue(step)
+	v, diags := hcl.Traversal(t[2:]).TraverseRel(v)
 	if diags.HasErrors() || !v.IsWhollyKnown() {
 		return f
 	}

@@ -23,7 +23,7 @@ func (b *builder) planForEach(t *runbook.Step) []*Step {
 	for _, f := range facts {
 		b.decide(f, t.Name)
 	}
-	v, diags := lang.EvalIn(b.ectx(cty.NilVal), t.ForEach, cty.DynamicPseudoType)
+	v, diags := lang.EvalIn(b.stepCtx(t, cty.NilVal), t.ForEach, cty.DynamicPseudoType)
 	if diags.HasErrors() || !v.IsWhollyKnown() {
 		b.diags = append(b.diags, diags...)
 		return []*Step{b.mayRunEach(tps, over, facts)}
@@ -41,7 +41,6 @@ func (b *builder) planForEach(t *runbook.Step) []*Step {
 		if tps.Action == WillRun {
 			st := b.st[t.Name]
 			st.output, st.status = runbook.Aggregate(t, nil), lang.StatusSucceeded
-			b.dirty = true
 		}
 		return []*Step{tps}
 	}
@@ -105,5 +104,4 @@ func (b *builder) aggregate(t *runbook.Step, inst []*runbook.Step) {
 		st.output = runbook.Aggregate(t, outs)
 	}
 	b.st[t.Name] = st
-	b.dirty = true
 }
