@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -67,5 +68,31 @@ func TestRehearseProgress(t *testing.T) {
 				t.Errorf("stdout is not JSON:\n%s", out.String())
 			}
 		})
+	}
+}
+
+// TestRehearsalSameAcrossProcesses: the same runbook, fixture, scenario
+// and answers rehearsed by two processes (each with a state file of its
+// own, named alike) print the same report byte for byte, journal head
+// included: nothing of the process that rehearses enters the run.
+func TestRehearsalSameAcrossProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("rehearsals")
+	}
+	rb, err := filepath.Abs("../../runbooks/unplanned_failover.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"rehearse", rb, "--site", "contoso", "--scenario", "healthy", "--approve-all", "--approval-delay", "7m", "--state", "state.db"}
+	var reports []string
+	for range 2 {
+		code, stdout, stderr := batonProc(t, t.TempDir(), nil, args...)
+		if code != exitOK || !strings.Contains(stdout, "journal head ") {
+			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+		reports = append(reports, stdout)
+	}
+	if reports[0] != reports[1] {
+		t.Errorf("two processes rehearsed differently:\n%s\n---\n%s", reports[0], reports[1])
 	}
 }

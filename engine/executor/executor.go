@@ -326,9 +326,10 @@ func Start(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, 
 		ID: id, Runbook: rb.Name, RunbookPath: meta.RunbookPath, Version: rb.Version,
 		SourceDigest: total, SourceFiles: files, PlanDigest: meta.PlanDigest, InputsDigest: inDigest,
 		Inputs: meta.Inputs, Target: meta.Target, Rehearsal: r.opts.Rehearsal, LockKey: lockKey,
-		Requester: r.opts.Requester, Host: r.opts.Host, PID: r.opts.PID, EngineVersion: r.opts.EngineVersion,
+		Requester: r.opts.Requester, EngineVersion: r.opts.EngineVersion,
 		Status: state.RunRunning, CreatedAt: now, UpdatedAt: now,
 	}
+	r.record.Host, r.record.PID = r.recordedProcess()
 	if rb.RunTimeout > 0 {
 		r.record.Deadline = now.Add(rb.RunTimeout)
 	}
@@ -473,7 +474,7 @@ func (r *run) resumeOwned(ctx context.Context, ro ResumeOptions, ch *SourcesChan
 	now := r.clk.Now()
 	r.record.Status = state.RunRunning
 	r.record.Reason = ""
-	r.record.PID, r.record.Host = r.opts.PID, r.opts.Host
+	r.record.Host, r.record.PID = r.recordedProcess()
 	r.record.UpdatedAt = now
 	if err := r.updateRun(r.record, r.entry("run.resumed", "", map[string]string{"by": r.opts.Requester, "pid": fmt.Sprint(r.opts.PID)})); err != nil {
 		return Result{}, fmt.Errorf("recording the resume: %w", err)
@@ -587,4 +588,15 @@ func runRedactor(opts Options, vars, locals map[string]cty.Value) *redact.Redact
 	}
 	red.AddValues(vars, locals)
 	return red
+}
+
+// recordedProcess is the host and process the run record names. A
+// rehearsal's names none, so that its records and journal, hence its
+// report and journal head, are the same whichever process or machine
+// rehearses it; its lease (Owner) still names the real process.
+func (r *run) recordedProcess() (host string, pid int) {
+	if r.opts.Rehearsal {
+		return "", 0
+	}
+	return r.opts.Host, r.opts.PID
 }
