@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -9,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // Scope is what an expression can see. The zero Scope is valid: every
@@ -71,8 +73,17 @@ func (s *Scope) EvalContext() *hcl.EvalContext {
 	if s.Each != cty.NilVal {
 		vars["each"] = s.Each
 	}
-	return &hcl.EvalContext{Variables: vars, Functions: Functions(s.Now)}
+	fns := timelessFunctions()
+	if s.Now != nil {
+		fns = Functions(s.Now)
+	}
+	return &hcl.EvalContext{Variables: vars, Functions: fns}
 }
+
+// timelessFunctions are the functions of a scope without a clock (plans),
+// made once and shared by every such scope: nothing writes to an
+// EvalContext's functions.
+var timelessFunctions = sync.OnceValue(func() map[string]function.Function { return Functions(nil) })
 
 func objectOf(m map[string]cty.Value) cty.Value {
 	if len(m) == 0 {
