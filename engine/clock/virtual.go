@@ -42,6 +42,12 @@ type Discrete interface {
 
 var _ Discrete = (*Virtual)(nil)
 
+// DiscreteOf is c as a Discrete clock, nil when it is not one (Wall).
+func DiscreteOf(c Clock) Discrete {
+	d, _ := c.(Discrete)
+	return d
+}
+
 // Virtual is a discrete-event clock: its time only moves when every
 // participant is sleeping or idle, and then jumps to the earliest pending
 // deadline, so a rehearsal's 30-minute wait takes microseconds. Its

@@ -168,6 +168,7 @@ const (
 type run struct {
 	opts   Options
 	clk    clock.Clock
+	disc   clock.Discrete // clk's event queue in rehearsals; nil on the wall clock
 	log    hclog.Logger
 	store  state.Backend
 	j      *journal
@@ -265,7 +266,7 @@ func newRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*run,
 	}
 	opts.AllowedSigners = as
 	r := &run{
-		opts: opts, clk: opts.Clock, log: opts.Log, store: opts.Store, j: newJournal(), rb: rb, vars: vars,
+		opts: opts, clk: opts.Clock, disc: clock.DiscreteOf(opts.Clock), log: opts.Log, store: opts.Store, j: newJournal(), rb: rb, vars: vars,
 		em:      newEmitter(opts.Observer),
 		index:   map[string]int{},
 		steps:   map[string]*runbook.Step{},

@@ -45,7 +45,6 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 		runCtx, cancelDeadline = clock.WithTimeout(runCtx, r.clk, r.record.Deadline.Sub(r.clk.Now()))
 		defer cancelDeadline()
 	}
-	parts, virtual := r.clk.(clock.Discrete)
 	cancelled := false
 	for {
 		storeErr := r.storeFailed()
@@ -53,22 +52,22 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 			cancelRun() // nothing acts on what the store did not record
 		}
 		if ctx.Err() != nil || cancelled || runCtx.Err() != nil {
-			return r.stop(ctx, storeErr, cancelled, parts, virtual)
+			return r.stop(ctx, storeErr, cancelled)
 		}
-		if !virtual && r.pollStore() {
+		if r.disc == nil && r.pollStore() {
 			cancelled = true
 			cancelRun()
 			continue
 		}
-		if virtual && len(r.running) > 0 && parts.Active() > 1 {
+		if r.disc != nil && len(r.running) > 0 && r.disc.Active() > 1 {
 			// Another step is still working at this virtual instant: take
 			// its result before deciding anything, so that what runs next
 			// depends on virtual time only, never on goroutine timing.
-			r.awaitResult(ctx, runCtx, parts)
+			r.awaitResult(ctx, runCtx)
 			continue
 		}
 		r.checkApprovals()
-		progress, pauseReason := r.schedule(runCtx, parts, virtual)
+		progress, pauseReason := r.schedule(runCtx)
 		if pauseReason != "" && len(r.running) == 0 {
 			return r.pause(pauseReason)
 		}
@@ -86,7 +85,7 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 				// Nothing runs, nothing can start and nothing is awaited:
 				// stop rather than wait forever.
 				return r.pause("no step can start: " + r.pendingSummary())
-			case r.onlyApprovalsPending() && r.opts.WaitForApprovals && !virtual:
+			case r.onlyApprovalsPending() && r.opts.WaitForApprovals && r.disc == nil:
 				// keep polling the store below
 			case r.hasAnswerEvent():
 				// an automatic answer (or an expiry) is due: wait for it below
@@ -99,19 +98,19 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 		if progress && len(r.running) == 0 {
 			continue
 		}
-		r.awaitEvent(ctx, runCtx, cancelRun, parts, virtual)
+		r.awaitEvent(ctx, runCtx, cancelRun)
 	}
 }
 
 // stop ends the loop once the run was interrupted, cancelled, timed out,
 // lost its lease or could not record a transition: it waits for the
 // running steps to notice, settles them, and says how the run ended.
-func (r *run) stop(ctx context.Context, storeErr error, cancelled bool, parts clock.Participants, virtual bool) (Result, error) {
+func (r *run) stop(ctx context.Context, storeErr error, cancelled bool) (Result, error) {
 	for len(r.running) > 0 {
 		r.flush()
-		r.idle(parts, virtual)
+		r.idle()
 		res := <-r.results
-		r.wake(parts, virtual)
+		r.wake()
 		r.finish(res)
 	}
 	switch lost := r.lostLease(); {
@@ -138,14 +137,14 @@ func (r *run) stop(ctx context.Context, storeErr error, cancelled bool, parts cl
 // time moves only when every participant is idle or asleep: no real-time
 // timer here, so a rehearsal's timeline never depends on the machine's
 // speed.
-func (r *run) awaitEvent(ctx, runCtx context.Context, cancelRun context.CancelFunc, parts clock.Participants, virtual bool) {
+func (r *run) awaitEvent(ctx, runCtx context.Context, cancelRun context.CancelFunc) {
 	var tick <-chan time.Time
-	if !virtual {
+	if r.disc == nil {
 		tick = time.After(r.opts.PollInterval)
 	}
 	answer, stopAnswer := r.answerAlarm()
 	r.flush()
-	r.idle(parts, virtual)
+	r.idle()
 	var res result
 	got := ""
 	select {
@@ -159,7 +158,7 @@ func (r *run) awaitEvent(ctx, runCtx context.Context, cancelRun context.CancelFu
 		got = "cancel"
 	case <-runCtx.Done():
 	}
-	r.wake(parts, virtual)
+	r.wake()
 	stopAnswer() // after wake: a fired alarm holds time until then
 	switch got {
 	case "result":
@@ -177,17 +176,17 @@ func (r *run) awaitEvent(ctx, runCtx context.Context, cancelRun context.CancelFu
 
 // awaitResult takes the next step result on the virtual clock (see
 // execute).
-func (r *run) awaitResult(ctx, runCtx context.Context, parts clock.Participants) {
+func (r *run) awaitResult(ctx, runCtx context.Context) {
 	r.flush()
-	r.idle(parts, true)
+	r.idle()
 	select {
 	case res := <-r.results:
-		r.wake(parts, true)
+		r.wake()
 		r.finish(res)
 	case <-ctx.Done():
-		r.wake(parts, true)
+		r.wake()
 	case <-runCtx.Done():
-		r.wake(parts, true)
+		r.wake()
 	}
 }
 
@@ -207,23 +206,25 @@ func (r *run) answerAlarm() (<-chan struct{}, func() bool) {
 		return nil, noAlarm
 	}
 	d := at.Sub(r.clk.Now())
-	if v, ok := r.clk.(clock.Discrete); ok {
-		return v.Alarm(d)
+	if r.disc != nil {
+		return r.disc.Alarm(d)
 	}
 	ch := make(chan struct{})
 	t := time.AfterFunc(max(d, 0), func() { close(ch) })
 	return ch, func() bool { t.Stop(); return false }
 }
 
-func (r *run) idle(p clock.Participants, virtual bool) {
-	if virtual {
-		p.Idle()
+// idle and wake tell a discrete clock that the loop blocks on a channel
+// and runs again.
+func (r *run) idle() {
+	if r.disc != nil {
+		r.disc.Idle()
 	}
 }
 
-func (r *run) wake(p clock.Participants, virtual bool) {
-	if virtual {
-		p.Wake()
+func (r *run) wake() {
+	if r.disc != nil {
+		r.disc.Wake()
 	}
 }
 
@@ -350,7 +351,7 @@ func (r *run) depsState(s *runbook.Step) (ready bool, skip bool, cause state.Ski
 
 // schedule starts every step that can start. It returns whether anything
 // changed, and a reason when the run must pause (change window).
-func (r *run) schedule(ctx context.Context, parts clock.Participants, virtual bool) (bool, string) {
+func (r *run) schedule(ctx context.Context) (bool, string) {
 	progress := false
 	if r.phase == phaseBackout {
 		if len(r.running) > 0 {
@@ -358,7 +359,7 @@ func (r *run) schedule(ctx context.Context, parts clock.Participants, virtual bo
 		}
 		for _, name := range r.backoutOrder {
 			if _, busy := r.running[name]; !busy && r.recp(name).Status == state.StepPending {
-				r.launch(ctx, r.steps[name], parts, virtual)
+				r.launch(ctx, r.steps[name])
 				return true, ""
 			}
 		}
@@ -430,13 +431,13 @@ func (r *run) schedule(ctx context.Context, parts clock.Participants, virtual bo
 				continue
 			}
 		}
-		r.launch(ctx, s, parts, virtual)
+		r.launch(ctx, s)
 		progress = true
 	}
 	return progress, ""
 }
 
-func (r *run) launch(ctx context.Context, s *runbook.Step, parts clock.Participants, virtual bool) {
+func (r *run) launch(ctx context.Context, s *runbook.Step) {
 	if r.flush() != nil {
 		return // what the loop decided is durable before a step acts on it, or nothing starts
 	}
@@ -453,8 +454,8 @@ func (r *run) launch(ctx context.Context, s *runbook.Step, parts clock.Participa
 		}
 		r.results <- res
 	}
-	if virtual {
-		parts.Go(work) // its turn comes when the loop waits
+	if r.disc != nil {
+		r.disc.Go(work) // its turn comes when the loop waits
 		return
 	}
 	go work()
@@ -481,8 +482,8 @@ func (r *run) finish(res result) {
 	if cancel, ok := r.running[res.step]; ok {
 		cancel()
 		delete(r.running, res.step)
-		if p, ok := r.clk.(clock.Discrete); ok {
-			p.Exit()
+		if r.disc != nil {
+			r.disc.Exit()
 		}
 	}
 	started := r.started[res.step]
@@ -515,7 +516,7 @@ func (r *run) finish(res result) {
 // clock only: on the virtual clock results are taken one at a time, in
 // virtual-time order).
 func (r *run) finishReady() {
-	if _, virtual := r.clk.(clock.Discrete); virtual {
+	if r.disc != nil {
 		return
 	}
 	for {
