@@ -49,53 +49,66 @@ func BenchmarkMatrix(b *testing.B) {
 // before it. "validate" loads it; "plan" loads it and plans it against
 // the healthy contoso site with every read-only check refreshed.
 func BenchmarkPlan2000(b *testing.B) {
-	fsys := fstest.MapFS{"big.hcl": {Data: generatedRunbook(2000)}}
-	libs, err := fs.Glob(FS, "lib/*.hcl")
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, l := range libs {
-		data, err := fs.ReadFile(FS, l)
-		if err != nil {
-			b.Fatal(err)
-		}
-		fsys[l] = &fstest.MapFile{Data: data}
-	}
-	fx, err := sim.Load(fixtures.FS, "contoso")
-	if err != nil {
-		b.Fatal(err)
-	}
-	reg := registry()
-	load := func(b *testing.B) *runbook.Runbook {
-		rb, diags := runbook.Load(runbook.FromFS(fsys), "big.hcl", reg)
-		if diags.HasErrors() {
-			b.Fatal(diags.Error())
-		}
-		return rb
-	}
+	g := newGenerated(b, 2000)
 	b.Run("validate", func(b *testing.B) {
 		for b.Loop() {
-			load(b)
+			g.load(b)
 		}
 	})
 	b.Run("plan", func(b *testing.B) {
 		for b.Loop() {
-			rb := load(b)
-			vars, diags := runbook.ResolveInputs(rb, runbook.Inputs{Defaults: fx.Inputs("healthy")})
-			if diags.HasErrors() {
-				b.Fatal(diags.Error())
-			}
-			r, err := rehearse.Refresher(rb, vars, simsite.Factory(fx), "healthy", nil, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			p, diags := plan.Build(b.Context(), rb, plan.Options{Vars: vars, Refresh: r.Refresh})
-			r.Close()
-			if diags.HasErrors() || len(p.Steps) != 2000 || !p.Refreshed {
-				b.Fatalf("%d steps, refreshed %t: %s", len(p.Steps), p.Refreshed, diags.Error())
+			if p := g.plan(b, g.load(b)); len(p.Steps) != 2000 || !p.Refreshed {
+				b.Fatalf("%d steps, refreshed %t", len(p.Steps), p.Refreshed)
 			}
 		}
 	})
+}
+
+// generated is a generated runbook over the shipped library, with the
+// contoso fixture to plan it against.
+type generated struct {
+	fsys fstest.MapFS
+	fx   *sim.Fixture
+}
+
+func newGenerated(t testing.TB, n int) *generated {
+	g := &generated{fsys: fstest.MapFS{"big.hcl": {Data: generatedRunbook(n)}}}
+	data, err := fs.ReadFile(FS, "lib/common.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.fsys["lib/common.hcl"] = &fstest.MapFile{Data: data}
+	if g.fx, err = sim.Load(fixtures.FS, "contoso"); err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func (g *generated) load(t testing.TB) *runbook.Runbook {
+	rb, diags := runbook.Load(runbook.FromFS(g.fsys), "big.hcl", registry())
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	return rb
+}
+
+// plan plans rb against the healthy site, every read-only check
+// refreshed.
+func (g *generated) plan(t testing.TB, rb *runbook.Runbook) *plan.Plan {
+	vars, diags := runbook.ResolveInputs(rb, runbook.Inputs{Defaults: g.fx.Inputs("healthy")})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	r, err := rehearse.Refresher(rb, vars, simsite.Factory(g.fx), "healthy", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	p, diags := plan.Build(t.Context(), rb, plan.Options{Vars: vars, Refresh: r.Refresh})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	return p
 }
 
 // generatedRunbook is a runbook of n steps over the shipped library:
@@ -134,37 +147,10 @@ locals {
 // depends on; a scope of every step, rebuilt as steps are decided, made
 // planning quadratic in the number of steps (1.9 s for 2,000).
 func TestPlanningIsLinear(t *testing.T) {
-	fx, err := sim.Load(fixtures.FS, "contoso")
-	if err != nil {
-		t.Fatal(err)
-	}
 	allocs := func(n int) float64 {
-		fsys := fstest.MapFS{"big.hcl": {Data: generatedRunbook(n)}}
-		for _, l := range []string{"lib/common.hcl"} {
-			data, err := fs.ReadFile(FS, l)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fsys[l] = &fstest.MapFile{Data: data}
-		}
-		rb, diags := runbook.Load(runbook.FromFS(fsys), "big.hcl", registry())
-		if diags.HasErrors() {
-			t.Fatal(diags.Error())
-		}
-		vars, diags := runbook.ResolveInputs(rb, runbook.Inputs{Defaults: fx.Inputs("healthy")})
-		if diags.HasErrors() {
-			t.Fatal(diags.Error())
-		}
-		r, err := rehearse.Refresher(rb, vars, simsite.Factory(fx), "healthy", nil, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		return testing.AllocsPerRun(2, func() {
-			if _, diags := plan.Build(t.Context(), rb, plan.Options{Vars: vars, Refresh: r.Refresh}); diags.HasErrors() {
-				t.Fatal(diags.Error())
-			}
-		})
+		g := newGenerated(t, n)
+		rb := g.load(t)
+		return testing.AllocsPerRun(2, func() { g.plan(t, rb) })
 	}
 	small, large := allocs(300), allocs(600)
 	t.Logf("allocations: %.0f for 300 steps, %.0f for 600", small, large)
