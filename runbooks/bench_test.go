@@ -8,8 +8,6 @@ import (
 	"testing/fstest"
 
 	"github.com/batonhq/baton/engine/plan"
-	"github.com/batonhq/baton/engine/rehearse"
-	"github.com/batonhq/baton/engine/rehearse/simsite"
 	"github.com/batonhq/baton/engine/runbook"
 
 	"github.com/batonhq/baton/fixtures"
@@ -95,19 +93,7 @@ func (g *generated) load(t testing.TB) *runbook.Runbook {
 // plan plans rb against the healthy site, every read-only check
 // refreshed.
 func (g *generated) plan(t testing.TB, rb *runbook.Runbook) *plan.Plan {
-	vars, diags := runbook.ResolveInputs(rb, runbook.Inputs{Defaults: g.fx.Inputs("healthy")})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	r, err := rehearse.Refresher(rb, vars, simsite.Factory(g.fx), "healthy", nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	p, diags := plan.Build(t.Context(), rb, plan.Options{Vars: vars, Refresh: r.Refresh})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
+	p, _ := planOn(t, rb, g.fx, "contoso", "healthy")
 	return p
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/fixtures"
 	"github.com/batonhq/baton/steps/configmgr/sim"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // humanPlan plans a runbook against a contoso scenario as `baton plan
@@ -25,19 +26,7 @@ func humanPlan(t *testing.T, name, scenario string) string {
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	vars, diags := runbook.ResolveInputs(rb, runbook.Inputs{Defaults: fx.Inputs(scenario), DefaultsSource: "fixture contoso"})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	r, err := rehearse.Refresher(rb, vars, simsite.Factory(fx), scenario, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	p, diags := plan.Build(t.Context(), rb, plan.Options{Vars: vars, Refresh: r.Refresh})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
+	p, _ := planOn(t, rb, fx, "contoso", scenario)
 	var b bytes.Buffer
 	if err := p.WriteHuman(&b); err != nil {
 		t.Fatal(err)
@@ -73,4 +62,25 @@ func TestPlanSaysWhatToExpect(t *testing.T) {
 			}
 		})
 	}
+}
+
+// planOn plans rb against a scenario of fixture fx (named fixture) as baton
+// plan --site does, every read-only check refreshed, and returns the plan
+// and the inputs it was made with.
+func planOn(t testing.TB, rb *runbook.Runbook, fx *sim.Fixture, fixture, scenario string) (*plan.Plan, map[string]cty.Value) {
+	t.Helper()
+	vars, diags := runbook.ResolveInputs(rb, runbook.Inputs{Defaults: fx.Inputs(scenario), DefaultsSource: "fixture " + fixture})
+	if diags.HasErrors() {
+		t.Fatalf("inputs: %s", diags.Error())
+	}
+	r, err := rehearse.Refresher(rb, vars, simsite.Factory(fx), scenario, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	p, diags := plan.Build(t.Context(), rb, plan.Options{Vars: vars, Refresh: r.Refresh})
+	if diags.HasErrors() {
+		t.Fatalf("plan: %s", diags.Error())
+	}
+	return p, vars
 }

@@ -59,19 +59,7 @@ func predictionErrors(t *testing.T, c cell, fx *sim.Fixture) []string {
 	if diags.HasErrors() {
 		t.Fatalf("%s: %s", c.runbook, diags.Error())
 	}
-	vars, diags := runbook.ResolveInputs(rb, runbook.Inputs{Defaults: fx.Inputs(c.scenario), DefaultsSource: "fixture " + c.fixture})
-	if diags.HasErrors() {
-		t.Fatalf("inputs: %s", diags.Error())
-	}
-	r, err := rehearse.Refresher(rb, vars, simsite.Factory(fx), c.scenario, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	p, diags := plan.Build(t.Context(), rb, plan.Options{Vars: vars, Refresh: r.Refresh})
-	if diags.HasErrors() {
-		t.Fatalf("plan: %s", diags.Error())
-	}
+	p, vars := planOn(t, rb, fx, c.fixture, c.scenario)
 	store, err := state.Open(filepath.Join(t.TempDir(), "state.db"), state.Options{})
 	if err != nil {
 		t.Fatal(err)
