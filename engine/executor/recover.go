@@ -61,9 +61,7 @@ func (r *run) settleInDoubt(ctx context.Context, s *runbook.Step) {
 			rec.Reason = "resolved as succeeded by " + res.By + ": " + res.Reason
 			r.commit(rec, "step.resolved", data)
 		case "failed":
-			r.mu.Lock()
-			r.recs[s.Name] = &rec
-			r.mu.Unlock()
+			r.setRec(rec)
 			r.fail(s.Name, fmt.Errorf("resolved as failed by %s: %s", res.By, res.Reason))
 		case "retry":
 			rec.Status = state.StepPending

@@ -61,13 +61,6 @@ func (r *run) commitLazy(rec state.StepRecord, typ string, data map[string]strin
 	r.put(rec, typ, data, writeLazy)
 }
 
-// commitPolicy records an approval request with the policy it asks under.
-func (r *run) commitPolicy(rec state.StepRecord, typ string, data map[string]string) {
-	e := r.stepEntry(rec, typ, data)
-	e.Policy = rec.Policy
-	r.putEntry(rec, e, writeUrgent)
-}
-
 func (r *run) put(rec state.StepRecord, typ string, data map[string]string, when int) {
 	if r.log.IsDebug() {
 		r.log.Debug("step transition", "run", r.id, "step", rec.Name, "event", typ, "status", string(rec.Status),
@@ -89,10 +82,7 @@ func (r *run) stepEntry(rec state.StepRecord, typ string, data map[string]string
 }
 
 func (r *run) putEntry(rec state.StepRecord, e state.JournalEntry, when int) {
-	r.mu.Lock()
-	cp := rec
-	r.recs[rec.Name] = &cp
-	r.mu.Unlock()
+	r.setRec(rec)
 	if err := r.j.put(rec, e, when); err != nil {
 		// The transition could not be made durable: the run stops acting
 		// (storeFailed).
@@ -100,8 +90,13 @@ func (r *run) putEntry(rec state.StepRecord, e state.JournalEntry, when int) {
 	}
 }
 
-// appendLog stores captured output through the run's lease.
-func (r *run) appendLog(step string, b []byte) error { return r.j.lease.AppendLog(step, b) }
+// setRec replaces a step's record in memory only: what the next
+// transition of the step records starts from it.
+func (r *run) setRec(rec state.StepRecord) {
+	r.mu.Lock()
+	r.recs[rec.Name] = &rec
+	r.mu.Unlock()
+}
 
 func (r *run) rec(name string) state.StepRecord {
 	r.mu.Lock()
@@ -244,7 +239,9 @@ func (r *run) requestApproval(s *runbook.Step) {
 	if r.record.PlanDigest != "" {
 		data["plan_digest"] = r.record.PlanDigest
 	}
-	r.commitPolicy(rec, "approval.requested", data)
+	e := r.stepEntry(rec, "approval.requested", data)
+	e.Policy = rec.Policy // the policy it asks under
+	r.putEntry(rec, e, writeUrgent)
 	ev := Event{Type: EventApprovalRequired, RunID: r.id, Step: s.Name, Class: string(s.Class), At: now, Status: string(rec.Status),
 		Message: firstNonEmpty(r.red.String(s.InstructionsIn(r.scopeFor(s, cty.NilVal).EvalContext())), s.Description), Hint: fmt.Sprintf("baton approve %s %s --by NAME  (or: baton reject ...)", r.id, runbook.CommandWord(s.Name))}
 	if !rec.Deadline.IsZero() {
@@ -345,20 +342,14 @@ func (r *run) checkApprovals() {
 		}
 		switch {
 		case rejected != "":
-			r.mu.Lock()
-			r.recs[name] = &rec
-			r.mu.Unlock()
+			r.setRec(rec)
 			r.fail(name, errors.New(rejected))
 		case len(approvedBy) >= need:
-			r.mu.Lock()
-			r.recs[name] = &rec
-			r.mu.Unlock()
+			r.setRec(rec)
 			r.succeed(name, approvalOutput(approvedBy, comments), "approved by "+strings.Join(approvedBy, ", "))
 			r.em.emit(Event{Type: EventApprovalGiven, RunID: r.id, Step: name, At: now, Status: string(state.StepSucceeded), Message: "approved by " + strings.Join(approvedBy, ", ")})
 		case !rec.Deadline.IsZero() && !now.Before(rec.Deadline):
-			r.mu.Lock()
-			r.recs[name] = &rec
-			r.mu.Unlock()
+			r.setRec(rec)
 			r.fail(name, fmt.Errorf("approval expired at %s with %d of %d approvals", rec.Deadline.UTC().Format(time.RFC3339), len(approvedBy), need))
 		}
 	}
@@ -527,7 +518,7 @@ func (r *run) invokeArgs(ctx context.Context, s *runbook.Step, kind steps.Kind, 
 	if buf.Len() > 0 {
 		if r.store == nil {
 			// planning: nothing is recorded
-		} else if lerr := r.appendLog(s.Name, []byte(r.red.String(buf.String()))); lerr != nil {
+		} else if lerr := r.j.lease.AppendLog(s.Name, []byte(r.red.String(buf.String()))); lerr != nil {
 			r.log.Warn("storing step output", "step", s.Name, "error", lerr)
 		}
 	}
@@ -552,9 +543,8 @@ func (r *run) invokeArgs(ctx context.Context, s *runbook.Step, kind steps.Kind, 
 		out = out.Mark(steps.Sensitive)
 		r.red.AddValue(out)
 	}
+	sc := r.scopeFor(s, stepSelf(out))
 	for _, a := range asserts {
-		self := stepSelf(out)
-		sc := r.scopeFor(s, self)
 		ok, diags := sc.Eval(a.Condition, cty.Bool)
 		if diags.HasErrors() {
 			return out, fmt.Errorf("evaluating assertion: %s", r.red.String(diags.Error()))
@@ -671,8 +661,7 @@ func (r *run) waitStep(ctx context.Context, s *runbook.Step) (res result) {
 			return result{err: err}
 		}
 		if err == nil {
-			self := stepSelf(out)
-			sc := r.scopeFor(s, self)
+			sc := r.scopeFor(s, stepSelf(out))
 			if s.FailIf != nil {
 				v, diags := sc.Eval(s.FailIf, cty.Bool)
 				if diags.HasErrors() {
@@ -789,23 +778,12 @@ func firstNonEmpty(s ...string) string {
 }
 
 // limitedBuffer keeps the first maxCapturedOutput bytes of a step's output.
-type limitedBuffer struct {
-	bytes.Buffer
-	truncated bool
-}
+type limitedBuffer struct{ bytes.Buffer }
 
 func (b *limitedBuffer) Write(p []byte) (int, error) {
-	room := maxCapturedOutput - b.Len()
-	if room <= 0 {
-		b.truncated = true
-		return len(p), nil
-	}
-	if len(p) > room {
-		b.Buffer.Write(p[:room])
-		b.truncated = true
-		return len(p), nil
-	}
-	return b.Buffer.Write(p)
+	room := max(0, maxCapturedOutput-b.Len())
+	b.Buffer.Write(p[:min(len(p), room)])
+	return len(p), nil
 }
 
 // recp returns a step's record (nil when unknown), safe to read while
