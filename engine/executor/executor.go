@@ -400,7 +400,7 @@ func Resume(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value,
 	if err := checkSigners(rec, r.opts.AllowedSigners); err != nil {
 		return Result{RunID: runID, Status: rec.Status}, err
 	}
-	_, files := digest.Sources(rb.Sources)
+	total, files := digest.Sources(rb.Sources)
 	ch := compareSources(rec.SourceFiles, files)
 	if ch != nil && !ro.AcceptChanges {
 		return Result{RunID: runID, Status: rec.Status}, ch
@@ -409,11 +409,10 @@ func Resume(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value,
 	if rec.InputsDigest != "" && inDigest != rec.InputsDigest {
 		return Result{RunID: runID, Status: rec.Status}, fmt.Errorf("the inputs differ from the ones run %s started with; pass the same -var, -var-file and BATON_VAR_ values (sensitive ones included)", runID)
 	}
-	total, _ := digest.Sources(rb.Sources)
 	if r.decided, err = r.resumeDecisions(rec, ro, ch, total); err != nil {
 		return Result{RunID: runID, Status: rec.Status}, err
 	}
-	lease, err := r.store.AcquireRun(runID, r.holder(), r.opts.leaseNow())
+	lease, err := r.store.AcquireRun(runID, r.holder(), r.opts.LeaseClock.Now())
 	if err != nil {
 		return Result{RunID: runID, Status: rec.Status}, fmt.Errorf("taking run %s over: %w", runID, err)
 	}
@@ -517,8 +516,7 @@ func compareSources(old, cur map[string]string) *SourcesChangedError {
 }
 
 func (r *run) entry(typ, step string, data map[string]string) state.JournalEntry {
-	actor := r.opts.Requester
-	return state.JournalEntry{At: r.clk.Now(), Type: typ, Step: step, Actor: actor, Identity: processIdentity(), Data: data}
+	return state.JournalEntry{At: r.clk.Now(), Type: typ, Step: step, Actor: r.opts.Requester, Identity: processIdentity(), Data: data}
 }
 
 func (r *run) lockKey() (string, error) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"time"
 
 	"github.com/batonhq/baton/internal/identity"
 	"github.com/batonhq/baton/state"
@@ -249,9 +248,6 @@ func (r *run) decisionCounts(e state.JournalEntry, pol state.ApprovalPolicy) boo
 func frozenError(runID string, err error) error {
 	return fmt.Errorf("run %s is frozen: %w; keep a copy of the state file, investigate, then end the run on record with: baton cancel %s --by NAME --reason TEXT", runID, err, runID)
 }
-
-// leaseNow is the wall-clock time leases are judged by.
-func (o *Options) leaseNow() time.Time { return o.LeaseClock.Now() }
 
 // processIdentity is the authenticated OS identity of this process, which
 // every journal entry it writes records beside the name it was given.

@@ -3,11 +3,11 @@ package executor
 import (
 	"context"
 	"fmt"
-	"github.com/hashicorp/hcl/v2"
 	"time"
 
 	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/state"
+	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -72,13 +72,12 @@ func (r *run) settleInDoubt(ctx context.Context, s *runbook.Step) {
 	}
 	if s.Verify != nil {
 		ok, err := r.verify(ctx, s)
+		rec := r.rec(s.Name)
 		switch {
 		case err != nil:
-			rec := r.rec(s.Name)
 			rec.Error = "verify could not tell whether the action took effect: " + r.red.String(err.Error())
 			r.commit(rec, "step.verify_failed", map[string]string{"error": rec.Error})
 		case ok:
-			rec := r.rec(s.Name)
 			rec.Status = state.StepSucceeded
 			rec.Reason = "verified after a crash: the action had taken effect"
 			rec.Error = ""
@@ -86,13 +85,11 @@ func (r *run) settleInDoubt(ctx context.Context, s *runbook.Step) {
 			r.commit(rec, "step.verified", map[string]string{"verified": "true"})
 			return
 		case s.Idempotent:
-			rec := r.rec(s.Name)
 			rec.Status = state.StepPending
 			rec.Reason = "verified after a crash: not in effect; running it again (idempotent)"
 			r.commit(rec, "step.verified", map[string]string{"verified": "false", "rerun": "true"})
 			return
 		default:
-			rec := r.rec(s.Name)
 			rec.Error = "verify says the action did not take effect, and it is not idempotent; decide with baton resolve (--retry to run it again)"
 			r.commit(rec, "step.verified", map[string]string{"verified": "false", "rerun": "false"})
 			return
@@ -250,19 +247,7 @@ func (r *run) backoutExpected() time.Duration {
 func roundDur(d time.Duration) time.Duration { return d.Round(time.Second) }
 
 // pause records that the run stopped and can be resumed.
-func (r *run) pause(reason string) (Result, error) {
-	r.mu.Lock()
-	r.record.Status = state.RunPaused
-	r.record.Reason = reason
-	r.record.UpdatedAt = r.clk.Now()
-	rec := r.record
-	r.mu.Unlock()
-	if err := r.updateRun(rec, r.entry("run.paused", "", map[string]string{"reason": reason})); err != nil {
-		return Result{RunID: r.id, Status: state.RunPaused, Reason: reason}, fmt.Errorf("recording the pause: %w", err)
-	}
-	r.em.emit(Event{Type: EventRunPaused, RunID: r.id, At: r.clk.Now(), Status: string(state.RunPaused), Message: reason})
-	return Result{RunID: r.id, Status: state.RunPaused, Reason: reason}, nil
-}
+func (r *run) pause(reason string) (Result, error) { return r.setStatus(state.RunPaused, reason) }
 
 // end records the final state of the run and releases its lock.
 func (r *run) end(status state.RunStatus, reason string) (Result, error) {
@@ -276,17 +261,29 @@ func (r *run) end(status state.RunStatus, reason string) (Result, error) {
 			}
 		}
 	}
+	return r.setStatus(status, reason)
+}
+
+// setStatus records that the run paused or ended (status), journaled as
+// run.<status>, then tells the observers. Ending the run releases its
+// lease and its lock in the same write.
+func (r *run) setStatus(status state.RunStatus, reason string) (Result, error) {
+	ev, what := EventRunPaused, "the pause"
 	now := r.clk.Now()
 	r.mu.Lock()
 	r.record.Status = status
 	r.record.Reason = reason
-	r.record.UpdatedAt, r.record.FinishedAt = now, now
+	r.record.UpdatedAt = now
+	if status.Done() {
+		ev, what = EventRunFinished, "the end of the run"
+		r.record.FinishedAt = now
+	}
 	rec := r.record
 	r.mu.Unlock()
-	// Ending the run releases its lease and its lock in the same write.
+	res := Result{RunID: r.id, Status: status, Reason: reason}
 	if err := r.updateRun(rec, r.entry("run."+string(status), "", map[string]string{"reason": reason})); err != nil {
-		return Result{RunID: r.id, Status: status, Reason: reason}, fmt.Errorf("recording the end of the run: %w", err)
+		return res, fmt.Errorf("recording %s: %w", what, err)
 	}
-	r.em.emit(Event{Type: EventRunFinished, RunID: r.id, At: now, Status: string(status), Message: reason})
-	return Result{RunID: r.id, Status: status, Reason: reason}, nil
+	r.em.emit(Event{Type: ev, RunID: r.id, At: now, Status: string(status), Message: reason})
+	return res, nil
 }
