@@ -54,16 +54,7 @@ func AnswerWith(st state.Backend, runID, step string, d Decision, now time.Time)
 	e.Answer.Signed = d.Signed
 	e.Data = map[string]string{"by": by, "comment": d.Comment}
 	e.Identity = processIdentity()
-	if run.AllowedSignersDigest != "" {
-		if err := checkSigners(run, d.AllowedSigners); err != nil {
-			return err
-		}
-		if _, err := verifyDecision(d.AllowedSigners, run, e, pol); err != nil {
-			return fmt.Errorf("the decision does not count: %w", err)
-		}
-	}
-	_, err = st.Answer(runID, e)
-	return err
+	return journalDecision(st, run, d, e, pol, "decision")
 }
 
 // Resolve records an operator's unsigned decision on a step in doubt.
@@ -83,15 +74,21 @@ func ResolveWith(st state.Backend, runID, step string, d Decision, now time.Time
 	e := state.JournalEntry{At: now, Step: step, Actor: d.By, Identity: processIdentity(),
 		Data:   map[string]string{"by": d.By, "decision": d.Decision, "reason": d.Comment},
 		Answer: &state.Answer{Kind: state.AnswerResolve, By: d.By, Resolution: d.Decision, Comment: d.Comment, Signed: d.Signed}}
+	return journalDecision(st, run, d, e, state.ApprovalPolicy{AllowRequester: true}, "resolution")
+}
+
+// journalDecision journals d's entry e, checking first, for a run that
+// counts only signed decisions, that d's signature holds under pol.
+func journalDecision(st state.Backend, run state.Run, d Decision, e state.JournalEntry, pol state.ApprovalPolicy, what string) error {
 	if run.AllowedSignersDigest != "" {
 		if err := checkSigners(run, d.AllowedSigners); err != nil {
 			return err
 		}
-		if _, err := verifyDecision(d.AllowedSigners, run, e, state.ApprovalPolicy{AllowRequester: true}); err != nil {
-			return fmt.Errorf("the resolution does not count: %w", err)
+		if _, err := verifyDecision(d.AllowedSigners, run, e, pol); err != nil {
+			return fmt.Errorf("the %s does not count: %w", what, err)
 		}
 	}
-	_, err = st.Answer(runID, e)
+	_, err := st.Answer(run.ID, e)
 	return err
 }
 
