@@ -81,11 +81,7 @@ func (r *run) addInstances(t *runbook.Step, inst []*runbook.Step) {
 func (r *run) settleTemplates() bool {
 	progress := false
 	for _, name := range r.expanded {
-		t := r.steps[name]
-		if r.recp(name).Status != state.StepRunning {
-			continue
-		}
-		if r.settleTemplate(t) {
+		if r.recp(name).Status == state.StepRunning && r.settleTemplate(r.steps[name]) {
 			progress = true
 		}
 	}

@@ -48,10 +48,8 @@ func (r *run) offPlan(s *runbook.Step) string {
 		return ""
 	}
 	action, ok := planned[s.Name]
-	if !ok && s.Template != "" {
-		if planned[s.Template] == plan.MayRun {
-			return "" // planned once, for every item
-		}
+	if !ok && s.Template != "" && planned[s.Template] == plan.MayRun {
+		return "" // planned once, for every item
 	}
 	fix := fmt.Sprintf("what decided the plan changed since it was made; cancel this run (baton cancel %s --by NAME) and have a new plan reviewed", r.id)
 	switch {

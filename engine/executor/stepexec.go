@@ -392,15 +392,7 @@ func (r *run) mayApprove(s *runbook.Step, by string) bool {
 	if !s.AllowRequester && state.SameName(by, r.record.Requester) && s.Class == runbook.ClassApproval {
 		return false
 	}
-	if len(s.Approvers) == 0 {
-		return true
-	}
-	for _, a := range s.Approvers {
-		if state.SameName(a, by) {
-			return true
-		}
-	}
-	return false
+	return len(s.Approvers) == 0 || anySame(s.Approvers, by)
 }
 
 // simulated reports whether s may run in a rehearsal: its type is pure,
