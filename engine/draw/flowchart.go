@@ -74,12 +74,6 @@ func sanitize(name string) string {
 	return b.String()
 }
 
-// ID is the node id of the named step, "" if it is not in the flowchart.
-func (f *Flowchart) ID(name string) string { return f.ids[name] }
-
-// Has tells whether the named step is a node of the flowchart.
-func (f *Flowchart) Has(name string) bool { _, ok := f.ids[name]; return ok }
-
 // Node adds the named step's node: its shape, its label lines (escaped,
 // joined with <br/>) and, unless class is "", its class.
 func (f *Flowchart) Node(name string, shape Shape, class string, lines ...string) {

@@ -50,7 +50,7 @@ func TestFlowchartIDs(t *testing.T) {
 		{"", "s_"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if got := NewFlowchart("s_", names).ID(c.name); got != c.id {
+			if got := NewFlowchart("s_", names).ids[c.name]; got != c.id {
 				t.Errorf("ID(%q) = %q, want %q", c.name, got, c.id)
 			}
 		})
@@ -58,7 +58,7 @@ func TestFlowchartIDs(t *testing.T) {
 	f := NewFlowchart("s_", append(names, names...))
 	seen := map[string]string{}
 	for _, n := range names {
-		id := f.ID(n)
+		id := f.ids[n]
 		if !safeID.MatchString(id) {
 			t.Errorf("ID(%q) = %q is not a safe Mermaid id", n, id)
 		}
@@ -67,7 +67,7 @@ func TestFlowchartIDs(t *testing.T) {
 		}
 		seen[id] = n
 	}
-	if f.Has("missing") || f.ID("missing") != "" {
+	if _, ok := f.ids["missing"]; ok {
 		t.Error("a name not given has an id")
 	}
 }

@@ -17,10 +17,6 @@ const mermaidVersion = "11.17.2"
 //go:embed assets/mermaid.min.js
 var mermaidJS string
 
-// MermaidJS returns the embedded Mermaid renderer, as inlined in HTML
-// reviews (tests replace it to keep golden files small).
-func MermaidJS() string { return mermaidJS }
-
 // HTML writes the change record of plan p as one self-contained HTML file
 // that works offline: inline CSS and the Mermaid renderer embedded
 // (initialised with startOnLoad and securityLevel "strict"). Every value
