@@ -15,7 +15,6 @@ import (
 	"github.com/batonhq/baton/steps/all"
 	"github.com/batonhq/baton/steps/configmgr"
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hcldec"
 )
 
 // registry is every step type baton ships, with the configmgr_* types
@@ -183,11 +182,10 @@ func TestCoverage(t *testing.T) {
 	manual := map[string][]string{}    // id -> "runbook.step" of manual steps
 	for _, name := range Names() {
 		rb, _ := load(t, name)
-		for id, stepNames := range runbook.Coverage(rb) {
-			for _, sn := range stepNames {
-				s := rb.Step(sn)
-				where := rb.Name + "." + sn
-				if s != nil && s.IsManual() {
+		for _, s := range rb.Steps {
+			for _, id := range s.Refs {
+				where := rb.Name + "." + s.Name
+				if s.IsManual() {
 					manual[id] = append(manual[id], where)
 				} else {
 					automated[id] = append(automated[id], where)
@@ -252,37 +250,6 @@ func TestPointsOfNoReturn(t *testing.T) {
 		for _, s := range rb.Steps {
 			if s.Mutating() && !s.Idempotent && s.Verify == nil {
 				t.Errorf("%s: mutating step %s is neither idempotent nor verifiable", name, s.Name)
-			}
-		}
-	}
-}
-
-// TestStepTypesAvoidReservedNames: no step type declares an argument that a
-// step class claims (timeout, description...), which would never reach it.
-func TestStepTypesAvoidReservedNames(t *testing.T) {
-	reserved := map[string]bool{}
-	for _, n := range runbook.ReservedNames() {
-		reserved[n] = true
-	}
-	if !reserved["timeout"] || !reserved["depends_on"] || !reserved["verify"] {
-		t.Fatalf("reserved names incomplete: %v", runbook.ReservedNames())
-	}
-	reg := registry()
-	for _, name := range reg.KindNames() {
-		k, _ := reg.Kind(name)
-		spec := k.Spec()
-		if spec == nil {
-			continue
-		}
-		schema := hcldec.ImpliedSchema(spec)
-		for _, a := range schema.Attributes {
-			if reserved[a.Name] {
-				t.Errorf("step type %s declares argument %q, which the step classes claim", name, a.Name)
-			}
-		}
-		for _, b := range schema.Blocks {
-			if reserved[b.Type] {
-				t.Errorf("step type %s declares block %q, which the step classes claim", name, b.Type)
 			}
 		}
 	}

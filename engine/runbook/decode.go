@@ -583,7 +583,6 @@ func (l *loader) decodeAssert(s *Step, src *stepSource, b *hcl.Block) {
 	}
 	if as.Condition != nil {
 		s.Asserts = append(s.Asserts, as)
-		src.asserts = append(src.asserts, b)
 	}
 }
 

@@ -51,17 +51,3 @@ func TestDiagnosticsSortedAndJSON(t *testing.T) {
 		t.Errorf("snippet missing:\n%s", js)
 	}
 }
-
-func TestCoverage(t *testing.T) {
-	rb, diags := Load(DirFS("testdata/valid"), "promotion", testRegistry())
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	cov := Coverage(rb)
-	if got := cov["P01"]; len(got) != 1 || got[0] != "site_type" {
-		t.Errorf("P01: %v", got)
-	}
-	if got := ManualCoverage(rb); len(got) != 1 || got[0] != "PP-07" {
-		t.Errorf("manual: %v", got)
-	}
-}

@@ -179,7 +179,6 @@ type stepSource struct {
 	refs          []stepRef // step references, in source order
 	args          cty.Value // decoded arguments (validation scope)
 	argsSensitive bool      // args hold a sensitive value
-	asserts       []*hcl.Block
 	verify        *verifySource
 }
 

@@ -1,10 +1,6 @@
 package runbook
 
-import (
-	"sort"
-
-	"github.com/hashicorp/hcl/v2"
-)
+import "github.com/hashicorp/hcl/v2"
 
 var fileSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "include"}},
@@ -81,30 +77,6 @@ var verifySchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 var stepSchemas = map[Class]*hcl.BodySchema{}
 
 // kinded reports whether a class runs a step type (uses = "...").
-// ReservedNames are the attribute and block names that the classes running
-// a step type claim, sorted. A step type's arguments must not use them: the
-// class would take the value and the step type would never see it.
-func ReservedNames() []string {
-	seen := map[string]bool{}
-	for c, m := range metaNames {
-		if !kinded(c) {
-			continue
-		}
-		for n := range m[0] {
-			seen[n] = true
-		}
-		for n := range m[1] {
-			seen[n] = true
-		}
-	}
-	out := make([]string, 0, len(seen))
-	for n := range seen {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func kinded(c Class) bool {
 	switch c {
 	case ClassCheck, ClassAction, ClassWait, ClassBackout, ClassPost:
