@@ -235,9 +235,7 @@ func (l *loader) checkRefs(ts []hcl.Traversal, allow int, where string) []stepRe
 			continue
 		}
 		if !l.declared(root, name) {
-			what := map[string]string{"var": "variable", "local": "local", "step": "step", "target": "target"}[root]
-			l.errorf(rng, "Reference to undeclared "+what, "No %s named %q is declared in this runbook.%s",
-				what, name, didYouMean(name, l.names(root)))
+			l.undeclared(rng, root, name)
 			l.reported = append(l.reported, rng)
 			continue
 		}
@@ -250,6 +248,13 @@ func (l *loader) checkRefs(ts []hcl.Traversal, allow int, where string) []stepRe
 
 func example(root string) string {
 	return map[string]string{"var": "var.site_code", "local": "local.db", "step": "step.site_type.output", "target": "target.site"}[root]
+}
+
+// undeclared reports a reference to root.name, which is not declared.
+func (l *loader) undeclared(rng hcl.Range, root, name string) {
+	what := map[string]string{"var": "variable", "local": "local", "step": "step", "target": "target"}[root]
+	l.errorf(rng, "Reference to undeclared "+what, "No %s named %q is declared in this runbook.%s",
+		what, name, didYouMean(name, l.names(root)))
 }
 
 func (l *loader) declared(root, name string) bool {

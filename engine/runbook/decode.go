@@ -77,15 +77,24 @@ func (l *loader) decodeRunbook() {
 			l.checkLockLen(a.Expr, v)
 		}
 	}
-	var change *hcl.Block
+	seen := map[string]*hcl.Block{}
 	for _, cb := range content.Blocks {
-		if change != nil {
-			l.errorf(cb.DefRange, "Duplicate change block", "A runbook has one change block; the first is at %s.", rangeString(change.DefRange))
-			continue
+		if l.single(seen, cb, "runbook") {
+			l.decodeChange(cb)
 		}
-		change = cb
-		l.decodeChange(cb)
 	}
+}
+
+// single reports whether b is the first block of its type in owner (a
+// runbook, a change or a step, which have one of each); a later one is
+// reported.
+func (l *loader) single(seen map[string]*hcl.Block, b *hcl.Block, owner string) bool {
+	if prev := seen[b.Type]; prev != nil {
+		l.errorf(b.DefRange, "Duplicate "+b.Type+" block", "A %s has one %s block; the first is at %s.", owner, b.Type, rangeString(prev.DefRange))
+		return false
+	}
+	seen[b.Type] = b
+	return true
 }
 
 // decodeChange reads the change block: the change record and its window
@@ -114,11 +123,9 @@ func (l *loader) decodeChange(b *hcl.Block) {
 	c.Implementers = l.attrStrings(at, "implementers", "implementers")
 	seen := map[string]*hcl.Block{}
 	for _, nb := range content.Blocks {
-		if prev := seen[nb.Type]; prev != nil {
-			l.errorf(nb.DefRange, "Duplicate "+nb.Type+" block", "A change has one %s block; the first is at %s.", nb.Type, rangeString(prev.DefRange))
+		if !l.single(seen, nb, "change") {
 			continue
 		}
-		seen[nb.Type] = nb
 		switch nb.Type {
 		case "window":
 			l.decodeWindow(c, nb)
@@ -245,10 +252,7 @@ func (l *loader) decodeStep(s *Step, src *stepSource) {
 	case ClassApproval, ClassManual:
 		l.decodeApprovers(s, at, what)
 	case ClassDecision:
-		if a := at["condition"]; a != nil {
-			s.Condition = a.Expr
-			src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots, "A decision's condition")...)
-		}
+		s.Condition = l.stepExpr(src, at, "condition", exprRoots, "A decision's condition")
 	}
 	if !kinded(s.Class) {
 		return
@@ -275,10 +279,19 @@ func (l *loader) decodeStepCommon(s *Step, src *stepSource, at hcl.Attributes, w
 	if a := at["depends_on"]; a != nil {
 		l.decodeDependsOn(s, src, a)
 	}
-	if a := at["when"]; a != nil {
-		s.When = a.Expr
-		src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots, "A when condition")...)
+	s.When = l.stepExpr(src, at, "when", exprRoots, "A when condition")
+}
+
+// stepExpr is the expression of attrs[name], nil when it is absent; its
+// step references, checked against roots, are recorded in src. what starts
+// the error detail, as in checkRefs.
+func (l *loader) stepExpr(src *stepSource, attrs hcl.Attributes, name string, roots int, what string) hcl.Expression {
+	a := attrs[name]
+	if a == nil {
+		return nil
 	}
+	src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), roots, what)...)
+	return a.Expr
 }
 
 // decodeApprovers reads what an approval or a manual step asks of people:
@@ -347,21 +360,12 @@ func (l *loader) decodeWait(s *Step, src *stepSource, at hcl.Attributes) {
 			s.Interval = d
 		}
 	}
-	if a := at["until"]; a != nil {
-		s.Until = a.Expr
-		src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots|allowSelf, "until")...)
-	}
-	if a := at["fail_if"]; a != nil {
-		s.FailIf = a.Expr
-		src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots|allowSelf, "fail_if")...)
-	}
-	if a := at["fail_message"]; a != nil {
-		s.FailMessage = a.Expr
-		src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots|allowSelf, "fail_message")...)
-		if s.FailIf == nil {
-			l.warnf(a.NameRange, "fail_message without fail_if",
-				"fail_message explains why fail_if stopped the wait; without a fail_if it is never shown.")
-		}
+	s.Until = l.stepExpr(src, at, "until", exprRoots|allowSelf, "until")
+	s.FailIf = l.stepExpr(src, at, "fail_if", exprRoots|allowSelf, "fail_if")
+	s.FailMessage = l.stepExpr(src, at, "fail_message", exprRoots|allowSelf, "fail_message")
+	if s.FailMessage != nil && s.FailIf == nil {
+		l.warnf(at["fail_message"].NameRange, "fail_message without fail_if",
+			"fail_message explains why fail_if stopped the wait; without a fail_if it is never shown.")
 	}
 	if at["timeout"] == nil {
 		l.errorf(s.DeclRange, "Wait without timeout",
@@ -393,23 +397,15 @@ func (l *loader) decodeUndoes(s *Step, src *stepSource, at hcl.Attributes) {
 // decodeStepBlocks reads a step's retry, assert and verify blocks; a step
 // has at most one retry and one verify block.
 func (l *loader) decodeStepBlocks(s *Step, src *stepSource) {
-	var retry *hcl.Block
+	seen := map[string]*hcl.Block{}
 	for _, b := range src.content.Blocks {
-		switch b.Type {
-		case "retry":
-			if retry != nil {
-				l.errorf(b.DefRange, "Duplicate retry block", "A step has one retry block; the first is at %s.", rangeString(retry.DefRange))
-				continue
-			}
-			retry = b
-			l.decodeRetry(s, b)
-		case "assert":
+		switch {
+		case b.Type == "assert":
 			l.decodeAssert(s, src, b)
-		case "verify":
-			if s.Verify != nil {
-				l.errorf(b.DefRange, "Duplicate verify block", "A step has one verify block; the first is at %s.", rangeString(s.Verify.DeclRange))
-				continue
-			}
+		case !l.single(seen, b, "step"):
+		case b.Type == "retry":
+			l.decodeRetry(s, b)
+		case b.Type == "verify":
 			l.decodeVerify(s, src, b)
 		}
 	}
@@ -475,22 +471,26 @@ func (l *loader) decodeDependsOn(s *Step, src *stepSource, a *hcl.Attribute) {
 	}
 }
 
+// staticRef is the name in e when e is the static reference root.<name>,
+// else "".
+func staticRef(e hcl.Expression, root string) string {
+	t, diags := hcl.AbsTraversalForExpr(e)
+	if diags.HasErrors() || len(t) != 2 || t.RootName() != root {
+		return ""
+	}
+	attr, _ := t[1].(hcl.TraverseAttr) // step.0 is an index, not a name
+	return attr.Name
+}
+
 // stepTraversal reads a static reference step.<name> and returns the name
 // ("" after reporting a problem).
 func (l *loader) stepTraversal(e hcl.Expression, what string) string {
-	t, diags := hcl.AbsTraversalForExpr(e)
-	attr, isAttr := hcl.TraverseAttr{}, false
-	if !diags.HasErrors() && len(t) == 2 {
-		attr, isAttr = t[1].(hcl.TraverseAttr) // step.0 is an index, not a name
-	}
-	if !isAttr || t.RootName() != "step" {
+	name := staticRef(e, "step")
+	switch {
+	case name == "":
 		l.errorf(e.Range(), "Invalid reference", "%s must be a step reference like step.promote.", what)
-		return ""
-	}
-	name := attr.Name
-	if l.rb.stepIndex[name] == nil {
-		l.errorf(e.Range(), "Reference to undeclared step", "No step named %q is declared in this runbook.%s",
-			name, didYouMean(name, l.names("step")))
+	case !l.declared("step", name):
+		l.undeclared(e.Range(), "step", name)
 		return ""
 	}
 	return name
@@ -498,19 +498,12 @@ func (l *loader) stepTraversal(e hcl.Expression, what string) string {
 
 // targetTraversal reads target = target.<name>.
 func (l *loader) targetTraversal(e hcl.Expression) string {
-	t, diags := hcl.AbsTraversalForExpr(e)
-	attr, isAttr := hcl.TraverseAttr{}, false
-	if !diags.HasErrors() && len(t) == 2 {
-		attr, isAttr = t[1].(hcl.TraverseAttr)
-	}
-	if !isAttr || t.RootName() != "target" {
+	name := staticRef(e, "target")
+	switch {
+	case name == "":
 		l.errorf(e.Range(), "Invalid reference", "target must be a target reference like target.site.")
-		return ""
-	}
-	name := attr.Name
-	if l.targetIndex[name] == nil {
-		l.errorf(e.Range(), "Reference to undeclared target", "No target named %q is declared in this runbook.%s",
-			name, didYouMean(name, l.names("target")))
+	case !l.declared("target", name):
+		l.undeclared(e.Range(), "target", name)
 		return "\x00" // reported; don't resolve
 	}
 	return name
@@ -572,14 +565,10 @@ func (l *loader) decodeRetry(s *Step, b *hcl.Block) {
 func (l *loader) decodeAssert(s *Step, src *stepSource, b *hcl.Block) {
 	c, diags := b.Body.Content(assertSchema)
 	l.diags = append(l.diags, diags...)
-	as := &Assert{DeclRange: b.DefRange}
-	if a := c.Attributes["condition"]; a != nil {
-		as.Condition = a.Expr
-		src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots|allowSelf, "An assert condition")...)
-	}
-	if a := c.Attributes["message"]; a != nil {
-		as.Message = a.Expr
-		src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots|allowSelf, "An assert message")...)
+	as := &Assert{
+		Condition: l.stepExpr(src, c.Attributes, "condition", exprRoots|allowSelf, "An assert condition"),
+		Message:   l.stepExpr(src, c.Attributes, "message", exprRoots|allowSelf, "An assert message"),
+		DeclRange: b.DefRange,
 	}
 	if as.Condition != nil {
 		s.Asserts = append(s.Asserts, as)
@@ -602,10 +591,7 @@ func (l *loader) decodeVerify(s *Step, src *stepSource, b *hcl.Block) {
 				"Step type %q changes the world; a verify block must use a read-only step type, since it runs to find out whether the action happened.", v.Uses)
 		}
 	}
-	if a := c.Attributes["condition"]; a != nil {
-		v.Condition = a.Expr
-		src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots|allowSelf, "verify.condition")...)
-	}
+	v.Condition = l.stepExpr(src, c.Attributes, "condition", exprRoots|allowSelf, "verify.condition")
 	if a := c.Attributes["target"]; a != nil {
 		v.Target = l.targetTraversal(a.Expr)
 	}

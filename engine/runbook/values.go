@@ -95,25 +95,30 @@ func friendly(t cty.Type) string {
 	return t.FriendlyName()
 }
 
-func (l *loader) attrString(attrs hcl.Attributes, name, what string) string {
+// attrLiteral is attrs[name] and its literal value converted to want (see
+// literal); the attribute is nil when it is absent, null or reported.
+func (l *loader) attrLiteral(attrs hcl.Attributes, name string, want cty.Type, what string) (*hcl.Attribute, cty.Value) {
 	a := attrs[name]
 	if a == nil {
-		return ""
+		return nil, cty.NilVal
 	}
-	v, ok := l.literal(a.Expr, cty.String, what)
+	v, ok := l.literal(a.Expr, want, what)
 	if !ok || v.IsNull() {
-		return ""
+		return nil, cty.NilVal
 	}
-	return v.AsString()
+	return a, v
+}
+
+func (l *loader) attrString(attrs hcl.Attributes, name, what string) string {
+	if a, v := l.attrLiteral(attrs, name, cty.String, what); a != nil {
+		return v.AsString()
+	}
+	return ""
 }
 
 func (l *loader) attrStrings(attrs hcl.Attributes, name, what string) []string {
-	a := attrs[name]
+	a, v := l.attrLiteral(attrs, name, cty.List(cty.String), what)
 	if a == nil {
-		return nil
-	}
-	v, ok := l.literal(a.Expr, cty.List(cty.String), what)
-	if !ok || v.IsNull() {
 		return nil
 	}
 	out := make([]string, 0, v.LengthInt())
@@ -129,29 +134,17 @@ func (l *loader) attrStrings(attrs hcl.Attributes, name, what string) []string {
 }
 
 func (l *loader) attrBool(attrs hcl.Attributes, name, what string) (bool, bool) {
-	a := attrs[name]
-	if a == nil {
-		return false, false
-	}
-	v, ok := l.literal(a.Expr, cty.Bool, what)
-	if !ok || v.IsNull() {
-		return false, false
-	}
-	return v.True(), true
+	a, v := l.attrLiteral(attrs, name, cty.Bool, what)
+	return a != nil && v.True(), a != nil
 }
 
 // attrInt reads a whole number in [min, max].
 func (l *loader) attrInt(attrs hcl.Attributes, name, what string, min, max int64) (int, bool) {
-	a := attrs[name]
+	a, v := l.attrLiteral(attrs, name, cty.Number, what)
 	if a == nil {
 		return 0, false
 	}
-	v, ok := l.literal(a.Expr, cty.Number, what)
-	if !ok || v.IsNull() {
-		return 0, false
-	}
-	bf := v.AsBigFloat()
-	i, acc := bf.Int64()
+	i, acc := v.AsBigFloat().Int64()
 	if acc != big.Exact || i < min || i > max {
 		l.errorf(a.Expr.Range(), "Invalid value", "%s must be a whole number from %d to %d.", what, min, max)
 		return 0, false
@@ -161,12 +154,8 @@ func (l *loader) attrInt(attrs hcl.Attributes, name, what string, min, max int64
 
 // attrDuration reads a duration string ("30s", "15m", "7d").
 func (l *loader) attrDuration(attrs hcl.Attributes, name, what string) (time.Duration, bool) {
-	a := attrs[name]
+	a, v := l.attrLiteral(attrs, name, cty.DynamicPseudoType, what)
 	if a == nil {
-		return 0, false
-	}
-	v, ok := l.literal(a.Expr, cty.DynamicPseudoType, what)
-	if !ok || v.IsNull() {
 		return 0, false
 	}
 	if v.Type() != cty.String {
