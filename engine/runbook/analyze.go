@@ -109,7 +109,8 @@ func (l *loader) findNeverRun(order []string, anySensitive bool) {
 	dirty := anySensitive
 	refresh := func() {
 		if dirty {
-			l.ctx.Variables["step"] = l.stepObject(known)
+			// In place: the diagnostics reported so far hold this context.
+			l.ctx.Variables["step"] = l.scope(known).Variables["step"]
 			dirty = false
 		}
 	}

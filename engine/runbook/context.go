@@ -2,10 +2,10 @@ package runbook
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/batonhq/baton/engine/graph"
-	"github.com/batonhq/baton/engine/lang"
 	"github.com/batonhq/baton/steps"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -37,69 +37,57 @@ func allowedList(allow int) string {
 	return strings.Join(names, ", ")
 }
 
-// validationFunctions are lang.Functions with now() and env() unknown, so
-// that whether a runbook is valid never depends on the clock or the
-// environment of the machine that loads it.
-func validationFunctions() map[string]function.Function {
-	fns := lang.Functions(nil)
-	fns["env"] = function.New(&function.Spec{
-		Params: []function.Parameter{{Name: "name", Type: cty.String}},
-		Type:   function.StaticReturnType(cty.String),
-		Impl: func([]cty.Value, cty.Type) (cty.Value, error) {
-			return cty.UnknownVal(cty.String).RefineNotNull(), nil
-		},
-	})
-	return fns
-}
-
 // buildContext (phase 3) builds the validation scope: variables unknown of
 // their declared types (marked when sensitive), targets known, steps
 // unknown of their output types, locals evaluated as far as they can be.
 func (l *loader) buildContext() {
-	vars := map[string]cty.Value{}
+	l.vars = make(map[string]cty.Value, len(l.rb.Variables))
 	for _, v := range l.rb.Variables {
-		vars[v.Name] = unknownVar(v)
+		l.vars[v.Name] = unknownOf(v.Type, v.Sensitive)
 	}
-	targets := map[string]cty.Value{}
-	for _, t := range l.rb.Targets {
-		targets[t.Name] = lang.TargetValue(t.Name, t.Type)
-	}
-	l.ctx = &hcl.EvalContext{
-		Variables: map[string]cty.Value{
-			"var":    objectOf(vars),
-			"local":  cty.EmptyObjectVal,
-			"step":   l.stepObject(nil),
-			"target": objectOf(targets),
-			"each":   UnknownEach, // only steps with for_each may use it (checkEachUse)
-		},
-		Functions: validationFunctions(),
-	}
-	l.sensitiveLocs = map[string]bool{}
+	l.ctx = l.scope(nil)
 	locals, diags := evalLocals(l.rb.Locals, l.ctx, l.checkLocalRefs)
 	l.diags = append(l.diags, diags...)
 	l.localVals = locals
+	l.sensitiveLocs = map[string]bool{}
 	for name, v := range locals {
 		l.sensitiveLocs[name] = hasSensitive(v)
 	}
-	l.ctx.Variables["local"] = objectOf(locals)
 }
 
-func unknownVar(v *Variable) cty.Value {
-	val := cty.UnknownVal(v.Type)
-	if v.Type == cty.DynamicPseudoType {
-		val = cty.DynamicVal
-	}
-	if v.Sensitive {
-		val = val.Mark(steps.Sensitive)
-	}
-	return val
+// scope is the validation scope, Env.Scope of the whole runbook with the
+// locals evaluated so far, each unknown (only steps with for_each may use
+// it, see checkNoEach) and env() unknown: whether a runbook is valid never
+// depends on the clock or the environment of the machine that loads it.
+// known overrides steps' placeholders.
+func (l *loader) scope(known map[string]cty.Value) *hcl.EvalContext {
+	env := &Env{Vars: l.vars, Locals: l.localVals, Step: l.placeholders(known)}
+	sc := env.Scope(l.rb, nil, cty.NilVal)
+	sc.Each = UnknownEach
+	ctx := sc.EvalContext()
+	ctx.Functions = maps.Clone(ctx.Functions) // shared by scopes without a clock
+	ctx.Functions["env"] = unknownEnv
+	return ctx
 }
 
-func objectOf(m map[string]cty.Value) cty.Value {
-	if len(m) == 0 {
-		return cty.EmptyObjectVal
+var unknownEnv = function.New(&function.Spec{
+	Params: []function.Parameter{{Name: "name", Type: cty.String}},
+	Type:   function.StaticReturnType(cty.String),
+	Impl: func([]cty.Value, cty.Type) (cty.Value, error) {
+		return cty.UnknownVal(cty.String).RefineNotNull(), nil
+	},
+})
+
+// unknownOf is a value of type t not known yet, marked when sensitive.
+func unknownOf(t cty.Type, sensitive bool) cty.Value {
+	v := cty.UnknownVal(t)
+	if t == cty.DynamicPseudoType {
+		v = cty.DynamicVal
 	}
-	return cty.ObjectVal(m)
+	if sensitive {
+		v = v.Mark(steps.Sensitive)
+	}
+	return v
 }
 
 // stepPlaceholder is step.<name> before the step has run.
@@ -113,21 +101,23 @@ func stepPlaceholder(s *Step, output cty.Value) cty.Value {
 	})
 }
 
-// stepObject builds the step namespace; known overrides placeholders.
-// Placeholders depend only on a step's class, type and sensitivity, and cty
-// values are immutable, so steps alike share one.
-func (l *loader) stepObject(known map[string]cty.Value) cty.Value {
+// placeholders is Env.Step of the validation scope: known's value, else
+// the step's placeholder. Placeholders depend only on a step's class, type
+// and sensitivity, and cty values are immutable, so steps alike share one.
+func (l *loader) placeholders(known map[string]cty.Value) func(string) (cty.Value, bool) {
 	type shape struct {
 		class     Class
 		uses      string
 		sensitive bool
 	}
 	shared := map[shape]cty.Value{}
-	m := make(map[string]cty.Value, len(l.rb.Steps))
-	for _, s := range l.rb.Steps {
-		if v, ok := known[s.Name]; ok {
-			m[s.Name] = v
-			continue
+	return func(name string) (cty.Value, bool) {
+		if v, ok := known[name]; ok {
+			return v, true
+		}
+		s := l.rb.stepIndex[name]
+		if s == nil {
+			return cty.NilVal, false
 		}
 		k := shape{s.Class, s.Uses, s.SensitiveOutput}
 		v, ok := shared[k]
@@ -135,9 +125,8 @@ func (l *loader) stepObject(known map[string]cty.Value) cty.Value {
 			v = stepPlaceholder(s, cty.NilVal)
 			shared[k] = v
 		}
-		m[s.Name] = v
+		return v, true
 	}
-	return objectOf(m)
 }
 
 func (l *loader) selfCtx(output cty.Value) *hcl.EvalContext {
@@ -357,6 +346,9 @@ func evalLocals(locals []*Local, ctx *hcl.EvalContext, check func(*Local)) (map[
 		}
 		vals[name] = v
 	}
-	ctx.Variables["local"] = objectOf(vals)
+	ctx.Variables["local"] = cty.EmptyObjectVal
+	if len(vals) > 0 {
+		ctx.Variables["local"] = cty.ObjectVal(vals)
+	}
 	return vals, diags
 }

@@ -205,7 +205,7 @@ func (r *inputResolver) convert() map[string]cty.Value {
 				Detail: fmt.Sprintf("The variable %q has no default, so it must be set: with -var '%s=...', in a var file (%s = ...), or with the environment variable %s%s.",
 					v.Name, v.Name, v.Name, EnvPrefix, v.Name),
 				Subject: &rng})
-			out[v.Name] = unknownVar(v)
+			out[v.Name] = unknownOf(v.Type, v.Sensitive)
 			continue
 		}
 		val, err := convert.Convert(iv.val, v.Type)
@@ -217,7 +217,7 @@ func (r *inputResolver) convert() map[string]cty.Value {
 			r.diags = append(r.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for variable",
 				Detail:  fmt.Sprintf("The value of var.%s from %s is not of the variable's type (%s): %s.", v.Name, iv.source, typeString(v.Type), err.Error()),
 				Subject: &rng})
-			out[v.Name] = unknownVar(v)
+			out[v.Name] = unknownOf(v.Type, v.Sensitive)
 			continue
 		}
 		if v.Sensitive {

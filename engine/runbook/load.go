@@ -159,6 +159,7 @@ type loader struct {
 	targetIndex  map[string]*Target
 
 	ctx           *hcl.EvalContext // validation scope, see context.go
+	vars          map[string]cty.Value
 	localVals     map[string]cty.Value
 	sensitiveLocs map[string]bool
 

@@ -339,15 +339,7 @@ func (s *Step) instanceOutputType() cty.Type {
 // UnknownOutput is the step's output before it has run: an unknown value
 // of its output type, marked sensitive when the output is.
 func (s *Step) UnknownOutput() cty.Value {
-	t := s.OutputType()
-	v := cty.UnknownVal(t)
-	if t == cty.DynamicPseudoType {
-		v = cty.DynamicVal
-	}
-	if s.SensitiveOutput {
-		v = v.Mark(steps.Sensitive)
-	}
-	return v
+	return unknownOf(s.OutputType(), s.SensitiveOutput)
 }
 
 // BackoutSteps returns the back-out steps in the order a back-out runs
