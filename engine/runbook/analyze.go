@@ -3,7 +3,6 @@ package runbook
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/batonhq/baton/engine/graph"
 	"github.com/hashicorp/hcl/v2"
@@ -63,13 +62,8 @@ func (l *loader) buildGraph() []string {
 		return g.Order()
 	}
 	if ce, ok := err.(*graph.CycleError); ok {
-		from := rb.stepIndex[ce.Path[0]]
-		rng := from.DepRange[ce.Path[1]]
-		path := make([]string, len(ce.Path))
-		for i, n := range ce.Path {
-			path[i] = "step." + n
-		}
-		l.errorf(rng, "Dependency cycle", "These steps depend on each other in a cycle, so none of them can run: %s.", strings.Join(path, " -> "))
+		rng := rb.stepIndex[ce.Path[0]].DepRange[ce.Path[1]]
+		l.errorf(rng, "Dependency cycle", "These steps depend on each other in a cycle, so none of them can run: %s.", cycleText(ce.Path, "step."))
 		l.reported = append(l.reported, rng)
 	}
 	return names
@@ -249,13 +243,8 @@ func classWhen(c Class) string {
 // decisionHint explains a constant when that names a decision.
 func (l *loader) decisionHint(expr hcl.Expression) string {
 	for _, t := range expr.Variables() {
-		if t.RootName() != "step" || len(t) < 2 {
-			continue
-		}
-		if a, ok := t[1].(hcl.TraverseAttr); ok {
-			if d := l.rb.stepIndex[a.Name]; d != nil && d.Class == ClassDecision {
-				return fmt.Sprintf(" Decision step.%s has a condition that is always the same.", d.Name)
-			}
+		if d := l.rb.stepIndex[refName(t)]; t.RootName() == "step" && d != nil && d.Class == ClassDecision {
+			return fmt.Sprintf(" Decision step.%s has a condition that is always the same.", d.Name)
 		}
 	}
 	return ""

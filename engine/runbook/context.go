@@ -152,24 +152,44 @@ func hasSensitive(v cty.Value) bool {
 // sensitiveTraversal reports whether t names a sensitive variable, a local
 // derived from one, or a step whose output is sensitive.
 func (l *loader) sensitiveTraversal(t hcl.Traversal) bool {
-	if len(t) < 2 {
-		return false
-	}
-	a, ok := t[1].(hcl.TraverseAttr)
-	if !ok {
-		return false
-	}
+	name := refName(t)
 	switch t.RootName() {
 	case "var":
-		v := l.varIndex[a.Name]
+		v := l.varIndex[name]
 		return v != nil && v.Sensitive
 	case "local":
-		return l.sensitiveLocs[a.Name]
+		return l.sensitiveLocs[name]
 	case "step":
-		s := l.rb.stepIndex[a.Name]
+		s := l.rb.stepIndex[name]
 		return s != nil && s.SensitiveOutput
 	}
 	return false
+}
+
+// refName is the name of a reference root.<name>..., "" when t names none
+// (step.0, a bare var).
+func refName(t hcl.Traversal) string {
+	if len(t) < 2 {
+		return ""
+	}
+	a, _ := t[1].(hcl.TraverseAttr)
+	return a.Name
+}
+
+// firstRef is where expr first refers to root.<name>.
+func firstRef(expr hcl.Expression, root, name string) hcl.Range {
+	for _, t := range expr.Variables() {
+		if t.RootName() == root && refName(t) == name {
+			return t.SourceRange()
+		}
+	}
+	return hcl.Range{}
+}
+
+// cycleText is a cycle's path with prefix before each name:
+// "step.a -> step.b -> step.a".
+func cycleText(path []string, prefix string) string {
+	return prefix + strings.Join(path, " -> "+prefix)
 }
 
 // firstSensitive names the first sensitive reference of expr, or "a
@@ -212,12 +232,7 @@ func (l *loader) checkRefs(ts []hcl.Traversal, allow int, where string) []stepRe
 			l.checkEachAttr(t)
 			continue
 		}
-		var name string
-		if len(t) >= 2 {
-			if a, ok := t[1].(hcl.TraverseAttr); ok {
-				name = a.Name
-			}
-		}
+		name := refName(t)
 		if name == "" {
 			l.errorf(rng, "Invalid reference", "%s must be followed by a name, like %s.", root, example(root))
 			l.reported = append(l.reported, rng)
@@ -287,51 +302,36 @@ func evalLocals(locals []*Local, ctx *hcl.EvalContext, check func(*Local)) (map[
 	vals := make(map[string]cty.Value, len(locals))
 	index := map[string]*Local{}
 	var names []string
-	deps := map[string][]string{}
-	refAt := map[[2]string]hcl.Range{}
 	for _, loc := range locals {
-		if _, dup := index[loc.Name]; dup {
-			continue
+		if index[loc.Name] == nil {
+			index[loc.Name] = loc
+			names = append(names, loc.Name)
+			vals[loc.Name] = cty.DynamicVal
 		}
-		index[loc.Name] = loc
-		names = append(names, loc.Name)
-		vals[loc.Name] = cty.DynamicVal
 	}
+	deps := map[string][]string{}
 	for _, loc := range locals {
 		if check != nil {
 			check(loc)
 		}
 		for _, t := range loc.Expr.Variables() {
-			if t.RootName() != "local" || len(t) < 2 {
-				continue
-			}
-			if a, ok := t[1].(hcl.TraverseAttr); ok && index[a.Name] != nil {
-				deps[loc.Name] = append(deps[loc.Name], a.Name)
-				if _, seen := refAt[[2]string{loc.Name, a.Name}]; !seen {
-					refAt[[2]string{loc.Name, a.Name}] = t.SourceRange()
-				}
+			if n := refName(t); t.RootName() == "local" && index[n] != nil {
+				deps[loc.Name] = append(deps[loc.Name], n)
 			}
 		}
 	}
 	order := names
 	cyclic := map[string]bool{}
 	g, err := graph.New(names, deps)
-	if err != nil {
-		if ce, ok := err.(*graph.CycleError); ok {
-			rng := refAt[[2]string{ce.Path[0], ce.Path[1]}]
-			path := make([]string, len(ce.Path))
-			for i, n := range ce.Path {
-				path[i] = "local." + n
-				cyclic[n] = true
-			}
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Cycle in locals",
-				Detail:   fmt.Sprintf("These locals refer to each other in a cycle: %s.", strings.Join(path, " -> ")),
-				Subject:  &rng,
-			})
+	if ce, ok := err.(*graph.CycleError); ok {
+		rng := firstRef(index[ce.Path[0]].Expr, "local", ce.Path[1])
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cycle in locals",
+			Detail:  fmt.Sprintf("These locals refer to each other in a cycle: %s.", cycleText(ce.Path, "local.")),
+			Subject: &rng})
+		for _, n := range ce.Path {
+			cyclic[n] = true
 		}
-	} else {
+	} else if err == nil {
 		order = g.Order()
 	}
 	for _, name := range order {

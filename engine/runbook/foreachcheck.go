@@ -57,10 +57,8 @@ func (l *loader) checkNoEach(s *Step, src *stepSource) {
 
 // checkEachAttr reports each.<anything but key or value>.
 func (l *loader) checkEachAttr(t hcl.Traversal) {
-	if len(t) >= 2 {
-		if a, ok := t[1].(hcl.TraverseAttr); ok && (a.Name == "key" || a.Name == "value") {
-			return
-		}
+	if n := refName(t); n == "key" || n == "value" {
+		return
 	}
 	l.errorf(t.SourceRange(), "Invalid reference", "each has two attributes: each.key (the item's name) and each.value (the item).")
 	l.reported = append(l.reported, t.SourceRange())
