@@ -1,7 +1,6 @@
 package runbook
 
 import (
-	"fmt"
 	"maps"
 	"strings"
 
@@ -325,9 +324,8 @@ func evalLocals(locals []*Local, ctx *hcl.EvalContext, check func(*Local)) (map[
 	g, err := graph.New(names, deps)
 	if ce, ok := err.(*graph.CycleError); ok {
 		rng := firstRef(index[ce.Path[0]].Expr, "local", ce.Path[1])
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cycle in locals",
-			Detail:  fmt.Sprintf("These locals refer to each other in a cycle: %s.", cycleText(ce.Path, "local.")),
-			Subject: &rng})
+		diags = append(diags, diagf(hcl.DiagError, &rng, "Cycle in locals",
+			"These locals refer to each other in a cycle: %s.", cycleText(ce.Path, "local.")))
 		for _, n := range ce.Path {
 			cyclic[n] = true
 		}

@@ -1,7 +1,6 @@
 package runbook
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -153,10 +152,8 @@ func (r *inputResolver) applyVarFile(read func(string) ([]byte, error), file str
 	r.diags = append(r.diags, d...)
 	for _, a := range sortedAttrs(attrs) {
 		if r.decl[a.Name] == nil {
-			rng := a.NameRange
-			r.diags = append(r.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Value for undeclared variable",
-				Detail:  fmt.Sprintf("The runbook declares no variable named %q, so this value is ignored.%s", a.Name, didYouMean(a.Name, r.names)),
-				Subject: &rng})
+			r.diags = append(r.diags, diagf(hcl.DiagWarning, &a.NameRange, "Value for undeclared variable",
+				"The runbook declares no variable named %q, so this value is ignored.%s", a.Name, didYouMean(a.Name, r.names)))
 			continue
 		}
 		val, d := a.Expr.Value(nil)
@@ -175,14 +172,14 @@ func (r *inputResolver) applyVarOption(opt string) {
 	name, raw, ok := strings.Cut(opt, "=")
 	name = strings.TrimSpace(name)
 	if !ok || name == "" {
-		r.diags = append(r.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid -var option",
-			Detail: fmt.Sprintf("The option %q is not of the form name=value.", redactOpt(opt))})
+		r.diags = append(r.diags, diagf(hcl.DiagError, nil, "Invalid -var option",
+			"The option %q is not of the form name=value.", redactOpt(opt)))
 		return
 	}
 	v := r.decl[name]
 	if v == nil {
-		r.diags = append(r.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Value for undeclared variable",
-			Detail: fmt.Sprintf("A -var option sets %q, but the runbook declares no variable of that name.%s", name, didYouMean(name, r.names))})
+		r.diags = append(r.diags, diagf(hcl.DiagError, nil, "Value for undeclared variable",
+			"A -var option sets %q, but the runbook declares no variable of that name.%s", name, didYouMean(name, r.names)))
 		return
 	}
 	val, d := parseRawValue(v, raw, "-var "+name)
@@ -200,23 +197,20 @@ func (r *inputResolver) convert() map[string]cty.Value {
 	for _, v := range r.vars {
 		iv, ok := r.vals[v.Name]
 		if !ok {
-			rng := v.DeclRange
-			r.diags = append(r.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No value for required variable",
-				Detail: fmt.Sprintf("The variable %q has no default, so it must be set: with -var '%s=...', in a var file (%s = ...), or with the environment variable %s%s.",
-					v.Name, v.Name, v.Name, EnvPrefix, v.Name),
-				Subject: &rng})
+			r.diags = append(r.diags, diagf(hcl.DiagError, &v.DeclRange, "No value for required variable",
+				"The variable %q has no default, so it must be set: with -var '%s=...', in a var file (%s = ...), or with the environment variable %s%s.",
+				v.Name, v.Name, v.Name, EnvPrefix, v.Name))
 			out[v.Name] = unknownOf(v.Type, v.Sensitive)
 			continue
 		}
 		val, err := convert.Convert(iv.val, v.Type)
 		if err != nil {
-			rng := v.DeclRange
+			rng := &v.DeclRange
 			if iv.rng != nil {
-				rng = *iv.rng
+				rng = iv.rng
 			}
-			r.diags = append(r.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for variable",
-				Detail:  fmt.Sprintf("The value of var.%s from %s is not of the variable's type (%s): %s.", v.Name, iv.source, typeString(v.Type), err.Error()),
-				Subject: &rng})
+			r.diags = append(r.diags, diagf(hcl.DiagError, rng, "Invalid value for variable",
+				"The value of var.%s from %s is not of the variable's type (%s): %s.", v.Name, iv.source, typeString(v.Type), err.Error()))
 			out[v.Name] = unknownOf(v.Type, v.Sensitive)
 			continue
 		}
@@ -251,9 +245,8 @@ func (r *inputResolver) validate(out map[string]cty.Value) {
 				text = msg.AsString()
 			}
 			rng := rule.Condition.Range()
-			r.diags = append(r.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for variable",
-				Detail:  fmt.Sprintf("%s\n\nThe value of var.%s came from %s.", text, v.Name, r.vals[v.Name].source),
-				Subject: &rng})
+			r.diags = append(r.diags, diagf(hcl.DiagError, &rng, "Invalid value for variable",
+				"%s\n\nThe value of var.%s came from %s.", text, v.Name, r.vals[v.Name].source))
 		}
 	}
 }
@@ -269,8 +262,7 @@ func readVarFile(read func(string) ([]byte, error), file string) (*hcl.File, hcl
 		err = inputfile.Check(src, inputfile.VarFileLimit, file, "variables file")
 	}
 	if err != nil {
-		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read variables file",
-			Detail: readFailure(file, err)}}
+		return nil, hcl.Diagnostics{diagf(hcl.DiagError, nil, "Cannot read variables file", "%s", readFailure(file, err))}
 	}
 	if strings.HasSuffix(file, ".json") {
 		return lang.ParseJSON(src, file)
@@ -290,13 +282,13 @@ func parseRawValue(v *Variable, raw, source string) (cty.Value, hcl.Diagnostics)
 	}
 	expr, diags := lang.ParseExpression([]byte(raw), "<value for "+source+">", hcl.InitialPos)
 	if diags.HasErrors() {
-		return cty.DynamicVal, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid value for variable",
-			Detail: fmt.Sprintf("The value of %s must be an HCL expression of type %s, like %s; it does not parse (%s).", source, typeString(v.Type), typeExample(v.Type), strings.ToLower(diags[0].Summary))}}
+		return cty.DynamicVal, hcl.Diagnostics{diagf(hcl.DiagError, nil, "Invalid value for variable",
+			"The value of %s must be an HCL expression of type %s, like %s; it does not parse (%s).", source, typeString(v.Type), typeExample(v.Type), strings.ToLower(diags[0].Summary))}
 	}
 	val, diags := expr.Value(nil)
 	if diags.HasErrors() {
-		return cty.DynamicVal, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid value for variable",
-			Detail: fmt.Sprintf("The value of %s must be a literal of type %s, like %s.", source, typeString(v.Type), typeExample(v.Type))}}
+		return cty.DynamicVal, hcl.Diagnostics{diagf(hcl.DiagError, nil, "Invalid value for variable",
+			"The value of %s must be a literal of type %s, like %s.", source, typeString(v.Type), typeExample(v.Type))}
 	}
 	return val, nil
 }

@@ -196,16 +196,21 @@ type stepRef struct {
 }
 
 func (l *loader) errorf(rng hcl.Range, summary, format string, args ...any) {
-	l.diag(hcl.DiagError, rng, summary, fmt.Sprintf(format, args...))
+	l.diags = append(l.diags, diagf(hcl.DiagError, &rng, summary, format, args...))
 }
 
 func (l *loader) warnf(rng hcl.Range, summary, format string, args ...any) {
-	l.diag(hcl.DiagWarning, rng, summary, fmt.Sprintf(format, args...))
+	l.diags = append(l.diags, diagf(hcl.DiagWarning, &rng, summary, format, args...))
 }
 
-func (l *loader) diag(sev hcl.DiagnosticSeverity, rng hcl.Range, summary, detail string) {
-	r := rng
-	l.diags = append(l.diags, &hcl.Diagnostic{Severity: sev, Summary: summary, Detail: detail, Subject: &r})
+// diagf is a diagnostic about a copy of subject (nil: about no place).
+func diagf(sev hcl.DiagnosticSeverity, subject *hcl.Range, summary, format string, args ...any) *hcl.Diagnostic {
+	d := &hcl.Diagnostic{Severity: sev, Summary: summary, Detail: fmt.Sprintf(format, args...)}
+	if subject != nil {
+		rng := *subject
+		d.Subject = &rng
+	}
+	return d
 }
 
 // loadPath reads a file or a directory.
@@ -265,7 +270,7 @@ func (l *loader) readError(name string, from *hcl.Range, err error) {
 			summary = "Cannot read included file"
 		}
 	}
-	l.diag(hcl.DiagError, rng, summary, readFailure(name, err))
+	l.errorf(rng, summary, "%s", readFailure(name, err))
 }
 
 // readFailure is the detail of a diagnostic about a file that cannot be
