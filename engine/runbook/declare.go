@@ -3,6 +3,7 @@ package runbook
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/batonhq/baton/steps"
 	"github.com/hashicorp/hcl/v2"
@@ -64,8 +65,7 @@ func (l *loader) declare(p string) {
 					continue
 				}
 				if prev := l.localIndex[a.Name]; prev != nil {
-					l.errorf(a.NameRange, "Duplicate local",
-						"A local named %q was already declared at %s.", a.Name, rangeString(prev.DeclRange))
+					l.duplicate(a.NameRange, "local", a.Name, prev.DeclRange)
 					continue
 				}
 				loc := &Local{Name: a.Name, Expr: a.Expr, DeclRange: a.Range}
@@ -86,6 +86,11 @@ func (l *loader) declare(p string) {
 		l.errorf(hcl.Range{Filename: file, Start: hcl.InitialPos, End: hcl.InitialPos}, "Missing runbook block",
 			"A runbook needs one runbook block, like runbook \"planned_promotion\" { title = \"...\" }; the files loaded from %s have none.", p)
 	}
+}
+
+// duplicate reports a second declaration of a variable, local or target.
+func (l *loader) duplicate(rng hcl.Range, what, name string, first hcl.Range) {
+	l.errorf(rng, "Duplicate "+what, "A %s named %q was already declared at %s.", what, name, rangeString(first))
 }
 
 func rangeString(r hcl.Range) string {
@@ -120,8 +125,7 @@ func (l *loader) declareVariable(b *hcl.Block) {
 	}
 	name := b.Labels[0]
 	if prev := l.varIndex[name]; prev != nil {
-		l.errorf(b.DefRange, "Duplicate variable",
-			"A variable named %q was already declared at %s.", name, rangeString(prev.DeclRange))
+		l.duplicate(b.DefRange, "variable", name, prev.DeclRange)
 		return
 	}
 	content, diags := b.Body.Content(variableSchema)
@@ -134,9 +138,7 @@ func (l *loader) declareVariable(b *hcl.Block) {
 			v.Type = t
 		}
 	}
-	if sens, ok := l.attrBool(content.Attributes, "sensitive", "sensitive"); ok {
-		v.Sensitive = sens
-	}
+	v.Sensitive, _ = l.attrBool(content.Attributes, "sensitive", "sensitive")
 	if a := content.Attributes["default"]; a != nil {
 		if def, ok := l.literal(a.Expr, cty.DynamicPseudoType, "A variable's default"); ok {
 			cv, err := convert.Convert(def, v.Type)
@@ -159,8 +161,7 @@ func (l *loader) declareTarget(b *hcl.Block) {
 	}
 	name := b.Labels[0]
 	if prev := l.targetIndex[name]; prev != nil {
-		l.errorf(b.DefRange, "Duplicate target",
-			"A target named %q was already declared at %s.", name, rangeString(prev.DeclRange))
+		l.duplicate(b.DefRange, "target", name, prev.DeclRange)
 		return
 	}
 	content, remain, diags := b.Body.PartialContent(targetSchema)
@@ -257,14 +258,7 @@ func listOrNone(names []string) string {
 	if len(names) == 0 {
 		return "none"
 	}
-	s := ""
-	for i, n := range names {
-		if i > 0 {
-			s += ", "
-		}
-		s += n
-	}
-	return s
+	return strings.Join(names, ", ")
 }
 
 // sortedAttrs returns attributes in source order.

@@ -192,11 +192,7 @@ func (l *loader) decodeVariable(v *Variable, content *hcl.BodyContent) {
 // decodeTarget checks a target's references and decodes its arguments
 // against its target type's spec.
 func (l *loader) decodeTarget(t *Target) {
-	if sb, ok := t.Body.(*hclsyntax.Body); ok {
-		var ts []hcl.Traversal
-		walkBody(sb, map[string]bool{"type": true}, nil, &ts)
-		l.checkRefs(ts, allowVar|allowLocal, "A target argument")
-	}
+	l.checkRefs(bodyRefs(t.Body, map[string]bool{"type": true}, nil), allowVar|allowLocal, "A target argument")
 	if t.Kind == nil {
 		return
 	}
@@ -211,9 +207,14 @@ func specOrEmpty(s hcldec.Spec) hcldec.Spec {
 	return s
 }
 
-// walkBody collects the traversals of every expression in b, in source
-// order, skipping the named attributes and block types at the top level.
-func walkBody(b *hclsyntax.Body, skipAttrs, skipBlocks map[string]bool, out *[]hcl.Traversal) {
+// bodyRefs is the traversals of every expression in body, in source
+// order, skipping the named attributes and block types at the top level;
+// nil for a body not of native syntax.
+func bodyRefs(body hcl.Body, skipAttrs, skipBlocks map[string]bool) []hcl.Traversal {
+	b, ok := body.(*hclsyntax.Body)
+	if !ok {
+		return nil
+	}
 	attrs := make([]*hclsyntax.Attribute, 0, len(b.Attributes))
 	for name, a := range b.Attributes {
 		if !skipAttrs[name] {
@@ -221,14 +222,16 @@ func walkBody(b *hclsyntax.Body, skipAttrs, skipBlocks map[string]bool, out *[]h
 		}
 	}
 	slices.SortFunc(attrs, func(x, y *hclsyntax.Attribute) int { return x.SrcRange.Start.Byte - y.SrcRange.Start.Byte })
+	var out []hcl.Traversal
 	for _, a := range attrs {
-		*out = append(*out, a.Expr.Variables()...)
+		out = append(out, a.Expr.Variables()...)
 	}
 	for _, blk := range b.Blocks {
 		if !skipBlocks[blk.Type] {
-			walkBody(blk.Body, nil, nil, out)
+			out = append(out, bodyRefs(blk.Body, nil, nil)...)
 		}
 	}
+	return out
 }
 
 var metaNames = map[Class][2]map[string]bool{}
@@ -415,10 +418,7 @@ func (l *loader) decodeStepBlocks(s *Step, src *stepSource) {
 // attribute and block the class did not claim), resolves the step's
 // target and decodes the arguments against the step type's spec.
 func (l *loader) decodeStepArgs(s *Step, src *stepSource, at hcl.Attributes) {
-	var ts []hcl.Traversal
-	if sb, ok := src.block.Body.(*hclsyntax.Body); ok {
-		walkBody(sb, metaNames[s.Class][0], metaNames[s.Class][1], &ts)
-	}
+	ts := bodyRefs(src.block.Body, metaNames[s.Class][0], metaNames[s.Class][1])
 	for _, r := range l.checkRefs(ts, exprRoots, "A step argument") {
 		r.inArgs = true
 		src.refs = append(src.refs, r)
@@ -595,11 +595,7 @@ func (l *loader) decodeVerify(s *Step, src *stepSource, b *hcl.Block) {
 	if a := c.Attributes["target"]; a != nil {
 		v.Target = l.targetTraversal(a.Expr)
 	}
-	var ts []hcl.Traversal
-	if sb, ok := b.Body.(*hclsyntax.Body); ok {
-		walkBody(sb, verifyMeta, nil, &ts)
-	}
-	src.refs = append(src.refs, l.checkRefs(ts, exprRoots, "A verify argument")...)
+	src.refs = append(src.refs, l.checkRefs(bodyRefs(b.Body, verifyMeta, nil), exprRoots, "A verify argument")...)
 	if v.Kind == nil {
 		return
 	}

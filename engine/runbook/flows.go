@@ -3,6 +3,7 @@ package runbook
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -38,18 +39,10 @@ func (l *loader) checkSecretFlows() {
 // usesSecret reports whether a verify block's arguments refer to a
 // sensitive value (only then are they decoded again).
 func (l *loader) usesSecret(body hcl.Body) bool {
-	sb, ok := body.(*hclsyntax.Body)
-	if !ok {
+	if _, ok := body.(*hclsyntax.Body); !ok {
 		return true
 	}
-	var ts []hcl.Traversal
-	walkBody(sb, verifyMeta, nil, &ts)
-	for _, t := range ts {
-		if l.sensitiveTraversal(t) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(bodyRefs(body, verifyMeta, nil), l.sensitiveTraversal)
 }
 
 // checkArgFlows decodes the arguments of one step type in the final

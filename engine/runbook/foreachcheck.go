@@ -6,7 +6,6 @@ import (
 	"github.com/batonhq/baton/engine/lang"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -39,13 +38,7 @@ func (l *loader) decodeForEach(s *Step, src *stepSource) {
 
 // checkNoEach reports each used in a step that has no for_each.
 func (l *loader) checkNoEach(s *Step, src *stepSource) {
-	sb, ok := src.block.Body.(*hclsyntax.Body)
-	if !ok {
-		return
-	}
-	var ts []hcl.Traversal
-	walkBody(sb, nil, nil, &ts)
-	for _, t := range ts {
+	for _, t := range bodyRefs(src.block.Body, nil, nil) {
 		if t.RootName() == "each" {
 			l.errorf(t.SourceRange(), "Invalid use of each",
 				"each is the item of a for_each; step %q has no for_each. Add for_each = LIST to run it once per item.", s.Name)

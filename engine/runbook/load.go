@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 
@@ -311,7 +312,7 @@ func (l *loader) loadFile(name string, included bool, from *hcl.Range) {
 func (l *loader) enter(name string, from *hcl.Range) bool {
 	switch l.state[name] {
 	case 1:
-		cycle := append([]string{}, l.stack[indexOf(l.stack, name):]...)
+		cycle := append([]string{}, l.stack[slices.Index(l.stack, name):]...)
 		l.errorf(*from, "Include cycle", "Files include each other in a cycle: %s -> %s.",
 			strings.Join(cycle, " -> "), name)
 		return false
@@ -439,15 +440,6 @@ func (l *loader) includeList(file string, a *hcl.Attribute) []includeRef {
 		out = append(out, includeRef{path: l.rules.Resolve(l.rules.Dir(file), p), rng: e.Range()})
 	}
 	return out
-}
-
-func indexOf(s []string, x string) int {
-	for i, v := range s {
-		if v == x {
-			return i
-		}
-	}
-	return 0
 }
 
 // finish drops follow-up diagnostics for references already reported,
