@@ -206,20 +206,10 @@ func snippet(src []byte, starts []int, from, to int) string {
 		return ""
 	}
 	to = min(max(to, from), from+2, len(starts))
-	var out []byte
-	for line := from; line <= to; line++ {
-		end := len(src)
-		if line < len(starts) {
-			end = starts[line] - 1 // the newline
-		}
-		l := src[starts[line-1]:end]
-		if n := len(l); n > 0 && l[n-1] == '\r' {
-			l = l[:n-1]
-		}
-		if line > from {
-			out = append(out, '\n')
-		}
-		out = append(out, l...)
+	lines := make([]string, 0, to-from+1)
+	for i := from - 1; i < to; i++ {
+		start, end := lineBounds(src, starts, i)
+		lines = append(lines, string(src[start:end]))
 	}
-	return string(out)
+	return strings.Join(lines, "\n")
 }

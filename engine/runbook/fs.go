@@ -61,16 +61,22 @@ func (d DirFS) ReadFile(name string) ([]byte, error) {
 func (d DirFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	p := d.path(name)
 	st, err := os.Stat(p)
-	if err != nil {
+	if err = dirOnly(p, st, err); err != nil {
 		return nil, err
-	}
-	if !st.IsDir() {
-		return nil, &fs.PathError{Op: "readdir", Path: p, Err: errNotDir}
 	}
 	return os.ReadDir(p)
 }
 
 var errNotDir = errors.New("not a directory")
+
+// dirOnly is the error of a stat of p that found something other than a
+// directory, or err.
+func dirOnly(p string, st fs.FileInfo, err error) error {
+	if err == nil && !st.IsDir() {
+		return &fs.PathError{Op: "readdir", Path: p, Err: errNotDir}
+	}
+	return err
+}
 
 // FromFS adapts an fs.FS (an embed.FS, a fstest.MapFS) to FS. Names are
 // cleaned and a leading "/" or "./" is removed, as fs.FS requires.
@@ -78,29 +84,23 @@ func FromFS(fsys fs.FS) FS { return ioFS{fsys} }
 
 type ioFS struct{ fsys fs.FS }
 
+// ioName is name as fs.FS names it: "." for the root.
 func ioName(name string) string {
-	return strings.TrimPrefix(path.Clean("/"+name), "/")
+	if n := strings.TrimPrefix(path.Clean("/"+name), "/"); n != "" {
+		return n
+	}
+	return "."
 }
 
 func (f ioFS) ReadFile(name string) ([]byte, error) {
-	n := ioName(name)
-	if n == "" {
-		n = "."
-	}
-	return inputfile.ReadFS(f.fsys, n, inputfile.RunbookLimit, "runbook file")
+	return inputfile.ReadFS(f.fsys, ioName(name), inputfile.RunbookLimit, "runbook file")
 }
 
 func (f ioFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	n := ioName(name)
-	if n == "" {
-		n = "."
-	}
 	st, err := fs.Stat(f.fsys, n)
-	if err != nil {
+	if err = dirOnly(n, st, err); err != nil {
 		return nil, err
-	}
-	if !st.IsDir() {
-		return nil, &fs.PathError{Op: "readdir", Path: n, Err: errNotDir}
 	}
 	return fs.ReadDir(f.fsys, n)
 }

@@ -281,30 +281,23 @@ func heredocEnd(src []byte, i int) (end int, ok bool) {
 	return -1, false
 }
 
+// lineEnd is the offset of the newline that ends the line holding i, or
+// len(src).
 func lineEnd(src []byte, i int) int {
-	for ; i < len(src); i++ {
-		if src[i] == '\n' {
-			return i
-		}
+	if j := bytes.IndexByte(src[i:], '\n'); j >= 0 {
+		return i + j
 	}
 	return len(src)
 }
 
+// indexFrom is the offset of the first sep at or after i, or -1.
 func indexFrom(src []byte, i int, sep string) int {
-	for ; i+len(sep) <= len(src); i++ {
-		if string(src[i:i+len(sep)]) == sep {
-			return i
-		}
+	if j := bytes.Index(src[i:], []byte(sep)); j >= 0 {
+		return i + j
 	}
 	return -1
 }
 
 func trimSpace(b []byte) string {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t' || b[len(b)-1] == '\r') {
-		b = b[:len(b)-1]
-	}
-	return string(b)
+	return string(bytes.TrimRight(bytes.TrimLeft(b, " \t"), " \t\r"))
 }
