@@ -24,12 +24,9 @@ func (l *loader) decode() {
 	for _, t := range l.rb.Targets {
 		l.decodeTarget(t)
 	}
-	srcs := make([]*stepSource, len(l.rb.Steps))
-	for i, s := range l.rb.Steps {
-		srcs[i] = l.stepSrc[s]
-	}
 	l.forEachParallel(len(l.rb.Steps), func(w *loader, i int) {
-		w.decodeStep(l.rb.Steps[i], srcs[i])
+		s := l.rb.Steps[i]
+		w.decodeStep(s, l.stepSrc[s])
 	})
 }
 

@@ -1,7 +1,6 @@
 package runbook
 
 import (
-	"sort"
 	"strings"
 
 	"github.com/batonhq/baton/engine/lang"
@@ -87,8 +86,6 @@ func newInputResolver(rb *Runbook) *inputResolver {
 	for _, v := range rb.Variables {
 		r.decl[v.Name] = v
 		r.names = append(r.names, v.Name)
-	}
-	for _, v := range rb.Variables {
 		if v.Default != cty.NilVal {
 			r.vals[v.Name] = inputValue{val: v.Default, source: "the default"}
 		}
@@ -102,21 +99,20 @@ func (r *inputResolver) applyDefaults(defaults map[string]string, source string)
 	if source == "" {
 		source = "the defaults given"
 	}
-	names := make([]string, 0, len(defaults))
-	for name := range defaults {
-		names = append(names, name)
+	for _, name := range sortedNames(defaults) {
+		if v := r.decl[name]; v != nil { // else a fixture serving several runbooks
+			r.setRaw(v, defaults[name], source+" ("+name+")", source)
+		}
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		v := r.decl[name]
-		if v == nil {
-			continue // a fixture serves several runbooks
-		}
-		val, d := parseRawValue(v, defaults[name], source+" ("+name+")")
-		r.diags = append(r.diags, d...)
-		if !d.HasErrors() {
-			r.vals[name] = inputValue{val: val, source: source}
-		}
+}
+
+// setRaw sets v to raw, a value given as text (see parseRawValue); label
+// names it in errors, source in later messages.
+func (r *inputResolver) setRaw(v *Variable, raw, label, source string) {
+	val, d := parseRawValue(v, raw, label)
+	r.diags = append(r.diags, d...)
+	if !d.HasErrors() {
+		r.vals[v.Name] = inputValue{val: val, source: source}
 	}
 }
 
@@ -128,14 +124,8 @@ func (r *inputResolver) applyEnviron(environ []string) {
 			continue
 		}
 		name, raw, _ := strings.Cut(strings.TrimPrefix(kv, EnvPrefix), "=")
-		v := r.decl[name]
-		if v == nil {
-			continue // the environment holds many things; not an error
-		}
-		val, d := parseRawValue(v, raw, EnvPrefix+name)
-		r.diags = append(r.diags, d...)
-		if !d.HasErrors() {
-			r.vals[name] = inputValue{val: val, source: "environment variable " + EnvPrefix + name}
+		if v := r.decl[name]; v != nil { // the environment holds many things; others are no error
+			r.setRaw(v, raw, EnvPrefix+name, "environment variable "+EnvPrefix+name)
 		}
 	}
 }
@@ -182,11 +172,7 @@ func (r *inputResolver) applyVarOption(opt string) {
 			"A -var option sets %q, but the runbook declares no variable of that name.%s", name, didYouMean(name, r.names)))
 		return
 	}
-	val, d := parseRawValue(v, raw, "-var "+name)
-	r.diags = append(r.diags, d...)
-	if !d.HasErrors() {
-		r.vals[name] = inputValue{val: val, source: "-var " + name}
-	}
+	r.setRaw(v, raw, "-var "+name, "-var "+name)
 }
 
 // convert returns every variable's value converted to its type and marked
