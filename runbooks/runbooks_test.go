@@ -73,7 +73,7 @@ func TestLoad(t *testing.T) {
 				if s.Description == "" {
 					t.Errorf("step %s has no description", s.Name)
 				}
-				if s.IsManual() && s.ManualReason == "" {
+				if s.Class == runbook.ClassManual && s.ManualReason == "" {
 					t.Errorf("manual step %s does not say why it is not automated (reason)", s.Name)
 				}
 			}
@@ -185,7 +185,7 @@ func TestCoverage(t *testing.T) {
 		for _, s := range rb.Steps {
 			for _, id := range s.Refs {
 				where := rb.Name + "." + s.Name
-				if s.IsManual() {
+				if s.Class == runbook.ClassManual {
 					manual[id] = append(manual[id], where)
 				} else {
 					automated[id] = append(automated[id], where)

@@ -284,20 +284,6 @@ func (r *Runbook) Variable(name string) *Variable {
 	return nil
 }
 
-// Target returns the target called name, or nil.
-func (r *Runbook) Target(name string) *Target {
-	for _, t := range r.Targets {
-		if t.Name == name {
-			return t
-		}
-	}
-	return nil
-}
-
-// IsManual reports whether a person does the step's work (a manual step);
-// approvals are gates, not work, and are not manual.
-func (s *Step) IsManual() bool { return s.Class == ClassManual }
-
 // ApprovalOutputType is the output of approval and manual steps: who
 // approved (or confirmed) and their comment.
 var ApprovalOutputType = cty.Object(map[string]cty.Type{
