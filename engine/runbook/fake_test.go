@@ -42,10 +42,6 @@ func (t *fakeTarget) Open(context.Context, cty.Value, hclog.Logger) (steps.Targe
 	return nil, nil
 }
 
-func str(required bool) *hcldec.AttrSpec {
-	return &hcldec.AttrSpec{Type: cty.String, Required: required}
-}
-
 // testRegistry has a read-only fact kind with an object output, mutating
 // action kinds and a configmgr-like target kind.
 func testRegistry() *steps.Registry {

@@ -152,7 +152,6 @@ type loader struct {
 	blocks []fileBlock // every top-level block, in declaration order
 
 	runbookBlock *hcl.Block
-	runbookBody  *hcl.BodyContent
 	varSrc       map[*Variable]*hcl.BodyContent
 	stepSrc      map[*Step]*stepSource
 	localIndex   map[string]*Local
