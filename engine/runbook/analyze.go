@@ -189,21 +189,11 @@ func (l *loader) checkSelfConditions(order []string) {
 		}
 		for _, a := range s.Asserts {
 			l.eval(ctx, a.Condition, cty.Bool)
-			if a.Message != nil {
-				m := l.eval(ctx, a.Message, cty.String)
-				l.notSensitive(m, a.Message, "An assert message")
-			}
+			l.notSensitive(l.eval(ctx, a.Message, cty.String), a.Message, "An assert message")
 		}
-		if s.Until != nil {
-			l.eval(ctx, s.Until, cty.Bool)
-		}
-		if s.FailIf != nil {
-			l.eval(ctx, s.FailIf, cty.Bool)
-		}
-		if s.FailMessage != nil {
-			m := l.eval(ctx, s.FailMessage, cty.String)
-			l.notSensitive(m, s.FailMessage, "A fail_message")
-		}
+		l.eval(ctx, s.Until, cty.Bool)
+		l.eval(ctx, s.FailIf, cty.Bool)
+		l.notSensitive(l.eval(ctx, s.FailMessage, cty.String), s.FailMessage, "A fail_message")
 		if v := s.Verify; v != nil && v.Condition != nil {
 			out := cty.DynamicVal
 			if v.Kind != nil {

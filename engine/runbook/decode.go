@@ -30,7 +30,8 @@ func (l *loader) decode() {
 	})
 }
 
-// eval evaluates a non-literal expression in ctx, converted to want.
+// eval evaluates a non-literal expression in ctx, converted to want; a nil
+// expression is null (and is not reported by notSensitive).
 func (l *loader) eval(ctx *hcl.EvalContext, expr hcl.Expression, want cty.Type) cty.Value {
 	v, diags := lang.EvalIn(ctx, expr, want)
 	l.diags = append(l.diags, diags...)
