@@ -83,7 +83,7 @@ func (l *loader) declare(p string) {
 		if len(l.rb.Files) > 0 {
 			file = l.rb.Files[0]
 		}
-		l.errorf(hcl.Range{Filename: file, Start: hcl.InitialPos, End: hcl.InitialPos}, "Missing runbook block",
+		l.errorf(fileStart(file, nil), "Missing runbook block",
 			"A runbook needs one runbook block, like runbook \"planned_promotion\" { title = \"...\" }; the files loaded from %s have none.", p)
 	}
 }

@@ -108,7 +108,7 @@ func (l *loader) checkpoint() {
 // recovered turns a panic of the load into its diagnostics: an
 // interruption replaces them all, an internal error joins them.
 func (l *loader) recovered(p string, r any) hcl.Diagnostics {
-	rng := hcl.Range{Filename: p, Start: hcl.InitialPos, End: hcl.InitialPos}
+	rng := fileStart(p, nil)
 	if _, ok := r.(interrupted); ok {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Loading interrupted",
 			Detail:  fmt.Sprintf("baton stopped loading %s when asked to (%v); nothing was checked or run.", p, context.Cause(l.cx)),
@@ -218,7 +218,7 @@ func (l *loader) loadPath(p string) {
 	l.rb.Root = l.rules.Dir(p)
 	dr, ok := l.fsys.(DirReader)
 	if strings.HasSuffix(p, ".hcl") || !ok {
-		l.loadFile(p, false, nil)
+		l.loadFile(p, nil)
 		return
 	}
 	entries, err := dr.ReadDir(p)
@@ -234,13 +234,12 @@ func (l *loader) loadPath(p string) {
 	}
 	sort.Strings(names)
 	if len(names) == 0 {
-		l.errorf(hcl.Range{Filename: p, Start: hcl.InitialPos, End: hcl.InitialPos},
-			"No runbook files", "The directory %s holds no .hcl files.", p)
+		l.errorf(fileStart(p, nil), "No runbook files", "The directory %s holds no .hcl files.", p)
 		return
 	}
 	l.rb.Root = p
 	for _, n := range names {
-		l.loadFile(l.rules.Resolve(p, n), false, nil)
+		l.loadFile(l.rules.Resolve(p, n), nil)
 	}
 }
 
@@ -250,7 +249,7 @@ func (l *loader) loadPath(p string) {
 func (l *loader) loadNonDir(p string, dirErr error) {
 	src, err := l.fsys.ReadFile(p)
 	if err == nil {
-		l.loadSource(p, src, false, nil)
+		l.loadSource(p, src, nil)
 		return
 	}
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, inputfile.ErrIsDir) {
@@ -262,15 +261,23 @@ func (l *loader) loadNonDir(p string, dirErr error) {
 // readError reports that the file name, included from from (nil for a
 // file named on the command line), cannot be read.
 func (l *loader) readError(name string, from *hcl.Range, err error) {
-	rng := hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos}
 	summary := "Cannot read runbook"
 	if from != nil {
-		rng, summary = *from, "Included file not found"
+		summary = "Included file not found"
 		if !errors.Is(err, fs.ErrNotExist) {
 			summary = "Cannot read included file"
 		}
 	}
-	l.errorf(rng, summary, "%s", readFailure(name, err))
+	l.errorf(fileStart(name, from), summary, "%s", readFailure(name, err))
+}
+
+// fileStart is from, the include expression that names a file, or for a
+// file named on the command line (from nil) the file's start.
+func fileStart(name string, from *hcl.Range) hcl.Range {
+	if from != nil {
+		return *from
+	}
+	return hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos}
 }
 
 // readFailure is the detail of a diagnostic about a file that cannot be
@@ -293,7 +300,7 @@ func cleanErr(err error) string {
 
 // loadFile reads and loads one file. from is the include expression's
 // range when the file is included.
-func (l *loader) loadFile(name string, included bool, from *hcl.Range) {
+func (l *loader) loadFile(name string, from *hcl.Range) {
 	if !l.enter(name, from) {
 		return
 	}
@@ -303,7 +310,7 @@ func (l *loader) loadFile(name string, included bool, from *hcl.Range) {
 		l.readError(name, from, err)
 		return
 	}
-	l.loadSource(name, src, included, from)
+	l.loadSource(name, src, from)
 }
 
 // enter reports whether name is still to be loaded; a file being loaded
@@ -323,7 +330,7 @@ func (l *loader) enter(name string, from *hcl.Range) bool {
 
 // loadSource parses one file's source, collects its blocks, then loads
 // its includes.
-func (l *loader) loadSource(name string, src []byte, included bool, from *hcl.Range) {
+func (l *loader) loadSource(name string, src []byte, from *hcl.Range) {
 	if !l.admit(name, src, from) {
 		return
 	}
@@ -349,7 +356,7 @@ func (l *loader) loadSource(name string, src []byte, included bool, from *hcl.Ra
 		// body would only add confusing follow-up errors.
 		return
 	}
-	l.collect(name, f, included)
+	l.collect(name, f, from != nil)
 }
 
 // admit checks a file's bytes (whatever FS read them) against the limits
@@ -364,11 +371,7 @@ func (l *loader) admit(name string, src []byte, from *hcl.Range) bool {
 		return false // reported with the file that went over
 	}
 	if l.total += len(src); l.total > TotalSourceLimit {
-		rng := hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos}
-		if from != nil {
-			rng = *from
-		}
-		l.errorf(rng, "Runbook too large", "With %s the runbook's files hold more than %d MiB together, more than baton reads. Split it into smaller runbooks.",
+		l.errorf(fileStart(name, from), "Runbook too large", "With %s the runbook's files hold more than %d MiB together, more than baton reads. Split it into smaller runbooks.",
 			name, TotalSourceLimit>>20)
 		return false
 	}
@@ -381,9 +384,11 @@ func (l *loader) collect(name string, f *hcl.File, included bool) {
 	l.diags = append(l.diags, diags...)
 
 	var includes []includeRef
+	hasRunbook := false
 	for _, b := range content.Blocks {
 		l.blocks = append(l.blocks, fileBlock{file: name, included: included, block: b})
 		if b.Type == "runbook" {
+			hasRunbook = true
 			if included {
 				l.errorf(b.DefRange, "Runbook block in an included file",
 					"%s is included by another file, so it is a library: it may declare variables, locals, targets and steps, but not a runbook block.", name)
@@ -395,10 +400,6 @@ func (l *loader) collect(name string, f *hcl.File, included bool) {
 		}
 	}
 	if a := content.Attributes["include"]; a != nil {
-		hasRunbook := false
-		for _, b := range content.Blocks {
-			hasRunbook = hasRunbook || b.Type == "runbook"
-		}
 		if hasRunbook {
 			l.errorf(a.NameRange, "Misplaced include",
 				"In a file with a runbook block, list includes in the runbook block: runbook \"...\" { include = [...] }.")
@@ -408,7 +409,7 @@ func (l *loader) collect(name string, f *hcl.File, included bool) {
 	}
 	for _, inc := range includes {
 		rng := inc.rng
-		l.loadFile(inc.path, true, &rng)
+		l.loadFile(inc.path, &rng)
 	}
 }
 
