@@ -307,7 +307,7 @@ func (l *loader) decodeApprovers(s *Step, at hcl.Attributes, what string) {
 	s.ExpiresAfter, _ = l.attrDuration(at, "expires_after", what+" expires_after")
 	l.decodeInstructions(s, at, what)
 	s.ManualReason = l.attrString(at, "reason", "The reason")
-	if s.Class == ClassApproval && at["approvers"] != nil && len(s.Approvers) == 0 || s.Class == ClassApproval && at["approvers"] == nil {
+	if s.Class == ClassApproval && len(s.Approvers) == 0 {
 		l.errorf(s.DeclRange, "Approval without approvers",
 			"An approval must name who may approve: approvers = [\"alice\", \"bob\"].")
 	}

@@ -35,16 +35,7 @@ const MaxDiagnostics = 100
 // counts the others, located at the first of them (an error when any of
 // them is). It returns diags itself when none is over.
 func LimitDiagnostics(diags hcl.Diagnostics) hcl.Diagnostics {
-	var n [2]int
-	for _, d := range diags {
-		if !isOmission(d) {
-			n[sevIndex(d)]++
-		}
-	}
-	if n[0] <= MaxDiagnostics && n[1] <= MaxDiagnostics {
-		return diags
-	}
-	out := make(hcl.Diagnostics, 0, 2*MaxDiagnostics+1)
+	var out hcl.Diagnostics
 	var kept, omitted [2]int
 	var first *hcl.Diagnostic
 	for _, d := range diags {
@@ -59,6 +50,9 @@ func LimitDiagnostics(diags hcl.Diagnostics) hcl.Diagnostics {
 				first = d
 			}
 		}
+	}
+	if first == nil {
+		return diags
 	}
 	return append(out, omission(first, omitted[0], omitted[1]))
 }

@@ -162,17 +162,14 @@ func Aggregate(template *Step, outputs map[string]cty.Value) cty.Value {
 		if v == cty.NilVal {
 			v = cty.NullVal(elem)
 		}
-		m[k] = v
-	}
-	if elem == cty.DynamicPseudoType {
-		return cty.ObjectVal(m)
-	}
-	for k, v := range m {
 		if cv, err := convert.Convert(v, elem); err == nil {
 			m[k] = cv
 		} else {
 			m[k] = cty.NullVal(elem) // an output not of the kind's declared type
 		}
+	}
+	if elem == cty.DynamicPseudoType {
+		return cty.ObjectVal(m)
 	}
 	return cty.MapVal(m)
 }
