@@ -280,15 +280,11 @@ func rehearsalText(r *Rehearsal, digest string) text {
 		t.para("No rehearsal report is attached. Rehearse the change against a simulated site and attach its report (baton review --rehearsal --site FIXTURE).")
 		return t
 	}
-	t.bullets([]string{
-		"Rehearsal run: " + orNone(v.RunID),
-		"Runbook: " + v.Runbook,
-		"Fixture: " + v.Scenario,
-		"Outcome: " + v.Outcome,
-		"Virtual duration: " + v.Duration,
-		"Plan rehearsed: " + v.Plan,
-		"Journal head: " + orNone(v.JournalHead),
-	})
+	var fields []string
+	for _, kv := range v.Fields() {
+		fields = append(fields, kv[0]+": "+kv[1])
+	}
+	t.bullets(fields)
 	if len(v.Branches) > 0 {
 		t.para("Branches taken:")
 		t.bullets(v.Branches)

@@ -83,6 +83,14 @@ func rehearsalOf(r *Rehearsal, digest string) *rehearsalView {
 	return v
 }
 
+// Fields are the rehearsal's identity, outcome and evidence, by name.
+func (v *rehearsalView) Fields() [][2]string {
+	return [][2]string{
+		{"Rehearsal run", orNone(v.RunID)}, {"Runbook", v.Runbook}, {"Fixture", v.Scenario}, {"Outcome", v.Outcome},
+		{"Virtual duration", v.Duration}, {"Plan rehearsed", v.Plan}, {"Journal head", orNone(v.JournalHead)},
+	}
+}
+
 var htmlTemplate = template.Must(template.New("review").Funcs(template.FuncMap{
 	"dash": orDash, "none": orNone, "dur": plan.FormatDuration,
 	"join": strings.Join,
@@ -202,14 +210,8 @@ pre.mermaid { background: #fafafa; border: 1px solid #ddd; padding: 1rem; }
 
 <h2>Test evidence</h2>
 {{with .Rehearsal}}<table><tr><th>Field</th><th>Value</th></tr>
-<tr><td>Rehearsal run</td><td>{{none .RunID}}</td></tr>
-<tr><td>Runbook</td><td>{{.Runbook}}</td></tr>
-<tr><td>Fixture</td><td>{{.Scenario}}</td></tr>
-<tr><td>Outcome</td><td>{{.Outcome}}</td></tr>
-<tr><td>Virtual duration</td><td>{{.Duration}}</td></tr>
-<tr><td>Plan rehearsed</td><td>{{.Plan}}</td></tr>
-<tr><td>Journal head</td><td>{{none .JournalHead}}</td></tr>
-</table>
+{{range .Fields}}<tr><td>{{index . 0}}</td><td>{{index . 1}}</td></tr>
+{{end}}</table>
 {{if .Branches}}<p>Branches taken:</p><ul>{{range .Branches}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{if .Blocked}}<p>Checks that blocked:</p><ul>{{range .Blocked}}<li><code>{{.Step}}</code>: {{.Message}}</li>{{end}}</ul>{{end}}
 {{if .Timeline}}<p>Virtual timeline:</p>

@@ -1,7 +1,6 @@
 package review
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"strings"
@@ -12,10 +11,7 @@ import (
 
 // mdText escapes text for Markdown prose and table cells: no raw HTML, no
 // table breaks, one line.
-func mdText(s string) string {
-	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "|", `\|`, "\r", "", "\n", " ", "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`)
-	return r.Replace(s)
-}
+var mdText = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "|", `\|`, "\r", "", "\n", " ", "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`).Replace
 
 // mdCode is s as inline code (with the right number of backticks).
 func mdCode(s string) string {
@@ -31,32 +27,58 @@ func mdCode(s string) string {
 	return fence + pad + s + pad + fence
 }
 
-type mdWriter struct {
-	w   *bufio.Writer
-	err error
+// mdDoc is a Markdown document built in memory and written at once.
+type mdDoc struct{ strings.Builder }
+
+func (m *mdDoc) f(format string, args ...any) { fmt.Fprintf(m, format, args...) }
+
+func (m *mdDoc) section(title string) { m.f("\n## %s\n\n", title) }
+
+// field is a list item with a bold name and an escaped value.
+func (m *mdDoc) field(name, value string) { m.f("- **%s:** %s\n", name, mdText(value)) }
+
+// table starts a table: its header row and the separator.
+func (m *mdDoc) table(head ...string) {
+	m.row(head...)
+	for _, h := range head {
+		m.WriteString("|" + strings.Repeat("-", len(h)+2))
+	}
+	m.WriteString("|\n")
 }
 
-func (m *mdWriter) f(format string, args ...any) {
-	if m.err == nil {
-		_, m.err = fmt.Fprintf(m.w, format, args...)
+// row is a table row of cells already escaped.
+func (m *mdDoc) row(cells ...string) { m.WriteString("| " + strings.Join(cells, " | ") + " |\n") }
+
+// tableOr writes a table of rows, or the line none when there is no row.
+func (m *mdDoc) tableOr(none string, rows [][]string, head ...string) {
+	if len(rows) == 0 {
+		m.f("%s\n", none)
+		return
+	}
+	m.table(head...)
+	for _, r := range rows {
+		m.row(r...)
 	}
 }
 
-func (m *mdWriter) section(title string) { m.f("\n## %s\n\n", title) }
-
-func (m *mdWriter) list(items []string, none string) {
+func (m *mdDoc) list(items []string, none string) {
 	if len(items) == 0 {
 		m.f("%s\n", none)
-		return
 	}
 	for _, it := range items {
 		m.f("- %s\n", mdText(it))
 	}
 }
 
-func (m *mdWriter) stepTable(rows []implStep) {
-	m.f("| # | Step | Type | Runs | What it does | Expected | Verification |\n")
-	m.f("|---|------|------|------|--------------|----------|--------------|\n")
+func (m *mdDoc) writeTo(w io.Writer, what string) error {
+	if _, err := io.WriteString(w, m.String()); err != nil {
+		return fmt.Errorf("writing %s: %w", what, err)
+	}
+	return nil
+}
+
+func (m *mdDoc) stepTable(rows []implStep) {
+	m.table("#", "Step", "Type", "Runs", "What it does", "Expected", "Verification")
 	for _, r := range rows {
 		name := mdCode(r.Name)
 		if r.PNR {
@@ -73,7 +95,7 @@ func (m *mdWriter) stepTable(rows []implStep) {
 		for i, v := range r.Verification {
 			ver[i] = mdText(v)
 		}
-		m.f("| %d | %s | %s | %s | %s | %s | %s |\n", r.N, name, r.Class, runs, mdText(r.What), orDash(r.Expected), orDash(strings.Join(ver, "<br>")))
+		m.row(fmt.Sprint(r.N), name, r.Class, runs, mdText(r.What), orDash(r.Expected), orDash(strings.Join(ver, "<br>")))
 	}
 }
 
@@ -92,21 +114,34 @@ func Markdown(w io.Writer, p *plan.Plan, rb *runbook.Runbook, ev Evidence) error
 		return fmt.Errorf("writing the review: no plan; build or load one first")
 	}
 	d := build(p, rb, ev)
-	m := &mdWriter{w: bufio.NewWriter(w)}
+	m := &mdDoc{}
 	m.f("# Change record: %s\n\n", mdText(d.Title))
-	m.f("| Field | Value |\n|-------|-------|\n")
+	m.table("Field", "Value")
 	for _, kv := range d.Identity {
-		m.f("| %s | %s |\n", kv[0], mdText(kv[1]))
+		m.row(kv[0], mdText(kv[1]))
 	}
-	m.f("| Owner | %s |\n| Implementers | %s |\n", mdText(orNone(d.Owner)), mdText(orNone(d.Implementers)))
+	m.row("Owner", mdText(orNone(d.Owner)))
+	m.row("Implementers", mdText(orNone(d.Implementers)))
+	mdSummary(m, d)
+	mdPlan(m, d)
+	mdChecks(m, d, p.PlanDigest)
+	mdBackout(m, d)
+	m.section("Communication")
+	m.f("%s\n", mdText(orNone(d.Comm)))
+	m.section("Test evidence")
+	mdRehearsal(m, rehearsalOf(d.Rehearsal, p.PlanDigest))
+	return m.writeTo(w, "the review")
+}
 
+// mdSummary writes the summary, affected systems, impact and risk.
+func mdSummary(m *mdDoc, d *doc) {
 	m.section("Summary")
 	if d.Summary != "" {
 		m.f("%s\n\n", mdText(d.Summary))
 	}
-	m.f("- **Change type:** %s\n", mdText(orNone(d.ChangeType)))
-	m.f("- **Reason:** %s\n", mdText(orNone(d.Reason)))
-	m.f("- **Plan:** %s\n", mdText(d.SummaryLine))
+	m.field("Change type", orNone(d.ChangeType))
+	m.field("Reason", orNone(d.Reason))
+	m.field("Plan", d.SummaryLine)
 
 	m.section("Affected systems")
 	for _, t := range d.Targets {
@@ -121,17 +156,17 @@ func Markdown(w io.Writer, p *plan.Plan, rb *runbook.Runbook, ev Evidence) error
 	}
 	if len(d.Systems) > 0 {
 		m.f("\nDownstream systems discovered by the checks run at plan time:\n\n")
-		m.f("| Role | System | Site | Seen by |\n|------|--------|------|---------|\n")
+		m.table("Role", "System", "Site", "Seen by")
 		for _, s := range d.Systems {
-			m.f("| %s | %s | %s | %s |\n", mdText(s.Role), mdText(s.Name), mdText(orDash(s.Site)), mdCode(s.From))
+			m.row(mdText(s.Role), mdText(s.Name), mdText(orDash(s.Site)), mdCode(s.From))
 		}
 	} else if !d.Refreshed {
 		m.f("\nDownstream systems are not listed: no check ran at plan time (plan with refresh to discover them).\n")
 	}
 
 	m.section("Impact and downtime")
-	m.f("- **Impact:** %s\n", mdText(orNone(d.Impact)))
-	m.f("- **Expected downtime:** %s\n", mdText(orNone(d.Downtime)))
+	m.field("Impact", orNone(d.Impact))
+	m.field("Expected downtime", orNone(d.Downtime))
 
 	m.section("Risk and mitigations")
 	m.f("**Declared risk:** %s\n\n", mdText(orNone(d.Risk)))
@@ -139,7 +174,10 @@ func Markdown(w io.Writer, p *plan.Plan, rb *runbook.Runbook, ev Evidence) error
 	m.list(d.Mitigations, "(none declared)")
 	m.f("\nComputed from the plan:\n\n")
 	m.list(d.Hints, "(none)")
+}
 
+// mdPlan writes the schedule, the implementation steps and the flowchart.
+func mdPlan(m *mdDoc, d *doc) {
 	m.section("Schedule")
 	m.list(d.Window, "No change window is declared.")
 	m.f("\n")
@@ -149,15 +187,19 @@ func Markdown(w io.Writer, p *plan.Plan, rb *runbook.Runbook, ev Evidence) error
 	m.f("Symbols: %s will run, %s may run (decided at run time), %s will not run.\n\n", plan.SymbolWillRun, plan.SymbolMayRun, plan.SymbolWillNotRun)
 	m.stepTable(d.Steps)
 	if len(d.Facts) > 0 {
-		m.f("\nFacts that decide branches:\n\n| Fact | Value at plan time | Decides |\n|------|--------------------|---------|\n")
+		m.f("\nFacts that decide branches:\n\n")
+		m.table("Fact", "Value at plan time", "Decides")
 		for _, f := range d.Facts {
-			m.f("| %s | %s | %s |\n", mdCode(f.Path), mdText(f.Value), mdText(strings.Join(f.Decides, ", ")))
+			m.row(mdCode(f.Path), mdText(f.Value), mdText(strings.Join(f.Decides, ", ")))
 		}
 	}
 
 	m.section("Flowchart")
 	m.f("```mermaid\n%s```\n", d.Mermaid)
+}
 
+// mdChecks writes the preflight results and the approvals required.
+func mdChecks(m *mdDoc, d *doc, digest string) {
 	m.section("Preflight results")
 	switch {
 	case !d.Refreshed:
@@ -165,13 +207,13 @@ func Markdown(w io.Writer, p *plan.Plan, rb *runbook.Runbook, ev Evidence) error
 	case len(d.Preflight) == 0:
 		m.f("No check could run at plan time.\n")
 	default:
-		m.f("| Check | Result | Detail | Observed |\n|-------|--------|--------|----------|\n")
+		m.table("Check", "Result", "Detail", "Observed")
 		for _, s := range d.Preflight {
 			res := s.Check.Status
 			if s.Check.Blocks {
 				res += " (blocks apply)"
 			}
-			m.f("| %s | %s | %s | %s |\n", mdCode(s.Name), res, mdText(orDash(s.Check.Message)), mdText(orDash(s.Check.Observation)))
+			m.row(mdCode(s.Name), res, mdText(orDash(s.Check.Message)), mdText(orDash(s.Check.Observation)))
 		}
 	}
 
@@ -179,23 +221,25 @@ func Markdown(w io.Writer, p *plan.Plan, rb *runbook.Runbook, ev Evidence) error
 	if len(d.Approvals) == 0 {
 		m.f("None declared in the runbook.\n")
 	} else {
-		m.f("| Step | Kind | Approvers | Required | Requester may approve | Expires | Instructions |\n")
-		m.f("|------|------|-----------|----------|-----------------------|---------|--------------|\n")
+		m.table("Step", "Kind", "Approvers", "Required", "Requester may approve", "Expires", "Instructions")
 		for _, a := range d.Approvals {
-			m.f("| %s | %s | %s | %s | %s | %s | %s |\n", mdCode(a.Step), a.Kind, mdText(a.Approvers), a.Min, a.Requester, a.Expires, mdText(orDash(a.Instructions)))
+			m.row(mdCode(a.Step), a.Kind, mdText(a.Approvers), a.Min, a.Requester, a.Expires, mdText(orDash(a.Instructions)))
 		}
 	}
-	m.f("\nApprovals are recorded with the plan digest sha256:%s.\n", p.PlanDigest)
+	m.f("\nApprovals are recorded with the plan digest sha256:%s.\n", digest)
 	if d.Signing != "" {
 		m.f("\n%s\n", mdText(d.Signing))
 	}
+}
 
+// mdBackout writes the back-out plan and the post-change verification.
+func mdBackout(m *mdDoc, d *doc) {
 	m.section("Back-out plan")
 	bo := d.Backout
-	m.f("- **Who:** %s\n", mdText(orNone(d.Implementers)))
-	m.f("- **Summary:** %s\n", mdText(orNone(bo.Summary)))
-	m.f("- **Trigger:** %s\n", mdText(orNone(bo.Trigger)))
-	m.f("- **Restored state:** %s\n", mdText(orNone(bo.RestoredState)))
+	m.field("Who", orNone(d.Implementers))
+	m.field("Summary", orNone(bo.Summary))
+	m.field("Trigger", orNone(bo.Trigger))
+	m.field("Restored state", orNone(bo.RestoredState))
 	m.f("- **Duration:** %s expected, %s worst case\n\n", plan.FormatDuration(bo.ExpectedSeconds), plan.FormatDuration(bo.WorstCaseSeconds))
 	if len(d.BackoutSteps) == 0 {
 		m.f("No back-out steps are declared.\n")
@@ -216,60 +260,34 @@ func Markdown(w io.Writer, p *plan.Plan, rb *runbook.Runbook, ev Evidence) error
 	if len(d.PostChecks) == 0 && len(d.Post) == 0 {
 		m.f("None declared.\n")
 	}
-
-	m.section("Communication")
-	m.f("%s\n", mdText(orNone(d.Comm)))
-
-	m.section("Test evidence")
-	writeRehearsalMD(m, d.Rehearsal, p.PlanDigest)
-
-	if m.err == nil {
-		m.err = m.w.Flush()
-	}
-	if m.err != nil {
-		return fmt.Errorf("writing the review: %w", m.err)
-	}
-	return nil
 }
 
-func writeRehearsalMD(m *mdWriter, r *Rehearsal, digest string) {
-	if r == nil {
+func mdRehearsal(m *mdDoc, v *rehearsalView) {
+	if v == nil {
 		m.f("No rehearsal report is attached. Rehearse with `baton rehearse` and attach its report.\n")
 		return
 	}
-	scenario := r.Fixture
-	if r.Scenario != "" {
-		scenario += " / " + r.Scenario
+	m.table("Field", "Value")
+	for _, kv := range v.Fields() {
+		m.row(kv[0], mdText(kv[1]))
 	}
-	m.f("| Field | Value |\n|-------|-------|\n")
-	m.f("| Rehearsal run | %s |\n| Runbook | %s |\n| Fixture | %s |\n| Outcome | %s |\n| Virtual duration | %s |\n",
-		mdText(orNone(r.RunID)), mdText(r.Runbook), mdText(scenario), mdText(r.Outcome), plan.FormatDuration(int64(r.VirtualDuration.Seconds())))
-	same := ""
-	switch {
-	case r.PlanDigest == "":
-		same = "(not recorded)"
-	case r.PlanDigest == digest:
-		same = "sha256:" + r.PlanDigest + " (this plan)"
-	default:
-		same = "sha256:" + r.PlanDigest + " (a DIFFERENT plan)"
-	}
-	m.f("| Plan rehearsed | %s |\n| Journal head | %s |\n", same, mdText(orNone(r.JournalHead)))
-	if len(r.Branches) > 0 {
+	if len(v.Branches) > 0 {
 		m.f("\nBranches taken:\n\n")
-		for _, b := range r.Branches {
+		for _, b := range v.Rehearsal.Branches {
 			m.f("- %s = %s: ran %s; skipped %s\n", mdCode(b.Decision), mdText(b.Value), mdText(joinOr(b.Taken, ", ", "nothing")), mdText(joinOr(b.Skipped, ", ", "nothing")))
 		}
 	}
-	if len(r.Blocked) > 0 {
+	if len(v.Blocked) > 0 {
 		m.f("\nChecks that blocked:\n\n")
-		for _, b := range r.Blocked {
+		for _, b := range v.Blocked {
 			m.f("- %s: %s\n", mdCode(b.Step), mdText(b.Message))
 		}
 	}
-	if len(r.Timeline) > 0 {
-		m.f("\nVirtual timeline:\n\n| At | Step | Event |\n|----|------|-------|\n")
-		for _, t := range r.Timeline {
-			m.f("| +%s | %s | %s |\n", plan.FormatDuration(int64(t.Offset.Seconds())), mdCode(t.Step), mdText(t.Event))
+	if len(v.Timeline) > 0 {
+		m.f("\nVirtual timeline:\n\n")
+		m.table("At", "Step", "Event")
+		for _, t := range v.Timeline {
+			m.row(t[0], mdCode(t[1]), mdText(t[2]))
 		}
 	}
 }

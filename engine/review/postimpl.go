@@ -1,7 +1,6 @@
 package review
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,10 +20,10 @@ import (
 // verified (state.Store.VerifyJournal); the report says whether the
 // journal given ends with it.
 func PostImplementation(w io.Writer, run state.Run, steps []state.StepRecord, journal []state.JournalEntry, head string) error {
-	m := &mdWriter{w: bufio.NewWriter(w)}
+	m := &mdDoc{}
 	m.f("# Post-implementation report: %s\n\n", mdText(run.Runbook))
-	m.f("| Field | Value |\n|-------|-------|\n")
-	row := func(k, v string) { m.f("| %s | %s |\n", k, mdText(orDash(v))) }
+	m.table("Field", "Value")
+	row := func(k, v string) { m.row(k, mdText(orDash(v))) }
 	row("Run", run.ID)
 	row("Runbook", run.Runbook)
 	row("Path", run.RunbookPath)
@@ -43,124 +42,66 @@ func PostImplementation(w io.Writer, run state.Run, steps []state.StepRecord, jo
 	row("Reason", run.Reason)
 	row("Started", stamp(run.CreatedAt))
 	row("Finished", stamp(run.FinishedAt))
-	if !run.FinishedAt.IsZero() && !run.CreatedAt.IsZero() {
-		row("Duration", plan.FormatDuration(int64(run.FinishedAt.Sub(run.CreatedAt).Seconds())))
+	if d := took(run.CreatedAt, run.FinishedAt); d != "" {
+		row("Duration", d)
 	}
 	if len(run.Inputs) > 0 {
 		m.section("Inputs")
-		names := make([]string, 0, len(run.Inputs))
-		for n := range run.Inputs {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
+		for _, n := range sortedKeys(run.Inputs) {
 			m.f("- %s = %s\n", mdCode(n), mdText(run.Inputs[n]))
 		}
 	}
-
-	m.section("Timeline")
-	if len(journal) == 0 {
-		m.f("The journal is empty.\n")
-	} else {
-		start := journal[0].At
-		m.f("| # | Time (UTC) | +Elapsed | Event | Step | By | Details |\n|---|------------|----------|-------|------|----|---------|\n")
-		for _, e := range journal {
-			m.f("| %d | %s | +%s | %s | %s | %s | %s |\n", e.Seq, stamp(e.At), plan.FormatDuration(int64(e.At.Sub(start).Seconds())),
-				mdText(e.Type), codeOrDash(e.Step), mdText(orDash(e.Actor)), mdText(orDash(dataText(e.Data))))
-		}
-	}
-
-	m.section("Step outcomes")
-	if len(steps) == 0 {
-		m.f("No step records.\n")
-	} else {
-		m.f("| Step | Outcome | Attempts | Started | Finished | Took | Note |\n|------|---------|----------|---------|----------|------|------|\n")
-		for _, s := range steps {
-			took := "-"
-			if !s.StartedAt.IsZero() && !s.FinishedAt.IsZero() {
-				took = plan.FormatDuration(int64(s.FinishedAt.Sub(s.StartedAt).Seconds()))
-			}
-			note := s.Error
-			if note == "" {
-				note = s.Reason
-			}
-			attempts := "-"
-			if s.Attempt > 0 {
-				attempts = fmt.Sprint(s.Attempt)
-			}
-			m.f("| %s | %s | %s | %s | %s | %s | %s |\n", mdCode(s.Name), s.Status, attempts, stamp(s.StartedAt), stamp(s.FinishedAt), took, mdText(orDash(note)))
-		}
-	}
-
-	m.section("Approvals")
-	n := 0
-	for _, s := range steps {
-		for _, a := range s.Approvals {
-			if n == 0 {
-				m.f("| Step | By | Decision | When (UTC) | Plan digest approved | Evidence | Comment |\n|------|----|----------|------------|----------------------|----------|---------|\n")
-			}
-			n++
-			pd := prefixed(a.PlanDigest)
-			switch {
-			case a.PlanDigest == "":
-				pd = "(none recorded)"
-			case run.PlanDigest != "" && a.PlanDigest != run.PlanDigest:
-				pd += " (DIFFERS from the run's plan)"
-			}
-			m.f("| %s | %s | %s | %s | %s | %s | %s |\n", mdCode(s.Name), mdText(a.By), mdText(a.Decision), stamp(a.At), mdText(pd), mdText(evidence(journal, s.Name, a.By)), mdText(orDash(a.Comment)))
-		}
-	}
-	if n == 0 {
-		m.f("No approvals were given in this run.\n")
-	}
-
-	m.section("In-doubt resolutions")
-	n = 0
-	for _, s := range steps {
-		if r := s.Resolution; r != nil {
-			if n == 0 {
-				m.f("| Step | By | Decision | When (UTC) | Reason |\n|------|----|----------|------------|--------|\n")
-			}
-			n++
-			m.f("| %s | %s | %s | %s | %s |\n", mdCode(s.Name), mdText(r.By), mdText(r.Decision), stamp(r.At), mdText(r.Reason))
-		}
-	}
-	if n == 0 {
-		m.f("No step was in doubt.\n")
-	}
-
+	mdRunRecords(m, run, steps, journal)
 	m.section("Change window")
-	n = 0
-	for _, e := range journal {
-		if !strings.HasPrefix(e.Type, "window.") {
-			continue
-		}
-		n++
-		what := "window too short"
-		if e.Type == "window.override" {
-			what = "window overridden"
-		}
-		m.f("- %s %s", stamp(e.At), what)
-		if e.Step != "" {
-			m.f(" before %s", mdCode(e.Step))
-		}
-		if e.Actor != "" {
-			m.f(" by %s", mdText(e.Actor))
-		}
-		if d := dataText(e.Data); d != "" {
-			m.f(" (%s)", mdText(d))
-		}
-		m.f("\n")
-	}
-	if n == 0 {
+	win := windowLines(journal, mdCode, mdText)
+	if len(win) == 0 {
 		m.f("The change window was never short and never overridden.\n")
 	}
-
-	m.section("Journal")
-	last := ""
-	if len(journal) > 0 {
-		last = journal[len(journal)-1].Hash
+	for _, l := range win {
+		m.f("- %s\n", l)
 	}
+	mdJournal(m, journal, head)
+	return m.writeTo(w, "the post-implementation report")
+}
+
+// mdRunRecords writes the timeline, the step outcomes, the approvals and
+// the in-doubt resolutions as tables.
+func mdRunRecords(m *mdDoc, run state.Run, steps []state.StepRecord, journal []state.JournalEntry) {
+	var timeline, outcomes, approvals, resolutions [][]string
+	for _, e := range journal {
+		timeline = append(timeline, []string{fmt.Sprint(e.Seq), stamp(e.At), "+" + elapsed(journal, e),
+			mdText(e.Type), codeOrDash(e.Step), mdText(orDash(e.Actor)), mdText(orDash(dataText(e.Data)))})
+	}
+	for _, s := range steps {
+		attempts := "-"
+		if s.Attempt > 0 {
+			attempts = fmt.Sprint(s.Attempt)
+		}
+		outcomes = append(outcomes, []string{mdCode(s.Name), string(s.Status), attempts, stamp(s.StartedAt), stamp(s.FinishedAt),
+			orDash(took(s.StartedAt, s.FinishedAt)), mdText(orDash(note(s)))})
+		for _, a := range s.Approvals {
+			approvals = append(approvals, []string{mdCode(s.Name), mdText(a.By), mdText(a.Decision), stamp(a.At),
+				mdText(approvedDigest(run, a)), mdText(evidence(journal, s.Name, a.By)), mdText(orDash(a.Comment))})
+		}
+		if r := s.Resolution; r != nil {
+			resolutions = append(resolutions, []string{mdCode(s.Name), mdText(r.By), mdText(r.Decision), stamp(r.At), mdText(r.Reason)})
+		}
+	}
+	m.section("Timeline")
+	m.tableOr("The journal is empty.", timeline, "#", "Time (UTC)", "+Elapsed", "Event", "Step", "By", "Details")
+	m.section("Step outcomes")
+	m.tableOr("No step records.", outcomes, "Step", "Outcome", "Attempts", "Started", "Finished", "Took", "Note")
+	m.section("Approvals")
+	m.tableOr("No approvals were given in this run.", approvals, "Step", "By", "Decision", "When (UTC)", "Plan digest approved", "Evidence", "Comment")
+	m.section("In-doubt resolutions")
+	m.tableOr("No step was in doubt.", resolutions, "Step", "By", "Decision", "When (UTC)", "Reason")
+}
+
+// mdJournal says how many entries the journal has and whether it ends
+// with the verified head.
+func mdJournal(m *mdDoc, journal []state.JournalEntry, head string) {
+	m.section("Journal")
+	last := lastHash(journal)
 	m.f("- Entries: %d\n", len(journal))
 	m.f("- Head hash: %s\n", mdText(orNone(head)))
 	switch {
@@ -171,13 +112,82 @@ func PostImplementation(w io.Writer, run state.Run, steps []state.StepRecord, jo
 	default:
 		m.f("- WARNING: the last entry's hash (%s) does not match the head; the journal given is incomplete or was altered.\n", mdText(orNone(last)))
 	}
-	if m.err == nil {
-		m.err = m.w.Flush()
+}
+
+// elapsed is the time from the journal's first entry to e.
+func elapsed(journal []state.JournalEntry, e state.JournalEntry) string {
+	return plan.FormatDuration(int64(e.At.Sub(journal[0].At).Seconds()))
+}
+
+// took is the time from start to end, "" when either is unknown.
+func took(start, end time.Time) string {
+	if start.IsZero() || end.IsZero() {
+		return ""
 	}
-	if m.err != nil {
-		return fmt.Errorf("writing the post-implementation report: %w", m.err)
+	return plan.FormatDuration(int64(end.Sub(start).Seconds()))
+}
+
+// note is why a step failed or was skipped.
+func note(s state.StepRecord) string {
+	if s.Error != "" {
+		return s.Error
 	}
-	return nil
+	return s.Reason
+}
+
+// approvedDigest is the plan digest an approval names, flagged when it is
+// not the run's.
+func approvedDigest(run state.Run, a state.Approval) string {
+	switch {
+	case a.PlanDigest == "":
+		return "(none recorded)"
+	case run.PlanDigest != "" && a.PlanDigest != run.PlanDigest:
+		return prefixed(a.PlanDigest) + " (DIFFERS from the run's plan)"
+	}
+	return prefixed(a.PlanDigest)
+}
+
+func lastHash(journal []state.JournalEntry) string {
+	if len(journal) == 0 {
+		return ""
+	}
+	return journal[len(journal)-1].Hash
+}
+
+// windowLines describe the journal's change-window events, with step
+// names in code and other text escaped for the document's format.
+func windowLines(journal []state.JournalEntry, code, esc func(string) string) []string {
+	var lines []string
+	for _, e := range journal {
+		if !strings.HasPrefix(e.Type, "window.") {
+			continue
+		}
+		s := stamp(e.At) + " window too short"
+		if e.Type == "window.override" {
+			s = stamp(e.At) + " window overridden"
+		}
+		if e.Step != "" {
+			s += " before " + code(e.Step)
+		}
+		if e.Actor != "" {
+			s += " by " + esc(e.Actor)
+		}
+		if d := dataText(e.Data); d != "" {
+			s += " (" + esc(d) + ")"
+		}
+		lines = append(lines, s)
+	}
+	return lines
+}
+
+// sortedKeys are the keys of m, sorted.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func prefixed(d string) string {
@@ -203,13 +213,8 @@ func codeOrDash(s string) string {
 
 // dataText renders journal data as sorted key=value pairs.
 func dataText(d map[string]string) string {
-	keys := make([]string, 0, len(d))
-	for k := range d {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
+	parts := sortedKeys(d)
+	for i, k := range parts {
 		parts[i] = k + "=" + d[k]
 	}
 	return strings.Join(parts, ", ")

@@ -3,9 +3,7 @@ package review
 import (
 	"fmt"
 	"sort"
-	"strings"
 
-	"github.com/batonhq/baton/engine/plan"
 	"github.com/batonhq/baton/state"
 )
 
@@ -58,11 +56,7 @@ func runIssues(run state.Run, steps []state.StepRecord, journal []state.JournalE
 			}
 		}
 	}
-	for _, e := range journal {
-		if strings.HasPrefix(e.Type, "window.") {
-			issues = append(issues, windowText(e))
-		}
-	}
+	issues = append(issues, windowLines(journal, plainText, plainText)...)
 	if j := journalState(journal, head); j != "" {
 		issues = append(issues, j)
 	}
@@ -72,11 +66,7 @@ func runIssues(run state.Run, steps []state.StepRecord, journal []state.JournalE
 // journalState is "" when the journal given ends with the verified head,
 // else what is wrong.
 func journalState(journal []state.JournalEntry, head string) string {
-	last := ""
-	if len(journal) > 0 {
-		last = journal[len(journal)-1].Hash
-	}
-	switch {
+	switch last := lastHash(journal); {
 	case head == "":
 		return "the journal's head was not verified"
 	case last != head:
@@ -85,22 +75,8 @@ func journalState(journal []state.JournalEntry, head string) string {
 	return ""
 }
 
-func windowText(e state.JournalEntry) string {
-	s := stamp(e.At) + " window too short"
-	if e.Type == "window.override" {
-		s = stamp(e.At) + " window overridden"
-	}
-	if e.Step != "" {
-		s += " before " + e.Step
-	}
-	if e.Actor != "" {
-		s += " by " + e.Actor
-	}
-	if d := dataText(e.Data); d != "" {
-		s += " (" + d + ")"
-	}
-	return s
-}
+// plainText is text as it is, for the plain-text and ADF documents.
+func plainText(s string) string { return s }
 
 // runSummary is the short account of the run: outcome, digests, journal
 // head, step counts, approvals and the close code's reasons.
@@ -122,8 +98,8 @@ func runSummary(run state.Run, steps []state.StepRecord, journal []state.Journal
 		"Started: " + stamp(run.CreatedAt),
 		"Finished: " + stamp(run.FinishedAt),
 	}
-	if !run.FinishedAt.IsZero() && !run.CreatedAt.IsZero() {
-		items = append(items, "Duration: "+plan.FormatDuration(int64(run.FinishedAt.Sub(run.CreatedAt).Seconds())))
+	if d := took(run.CreatedAt, run.FinishedAt); d != "" {
+		items = append(items, "Duration: "+d)
 	}
 	if run.Reason != "" {
 		items = append(items, "Reason: "+run.Reason)
@@ -171,11 +147,7 @@ func orText(s, none string) string {
 func runDetails(run state.Run, steps []state.StepRecord, journal []state.JournalEntry) text {
 	var t text
 	if len(run.Inputs) > 0 {
-		names := make([]string, 0, len(run.Inputs))
-		for n := range run.Inputs {
-			names = append(names, n)
-		}
-		sort.Strings(names)
+		names := sortedKeys(run.Inputs)
 		for i, n := range names {
 			names[i] = n + " = " + run.Inputs[n]
 		}
@@ -210,12 +182,7 @@ func runDetails(run state.Run, steps []state.StepRecord, journal []state.Journal
 	}
 	t.bullets(res)
 	t.heading("Change window")
-	var win []string
-	for _, e := range journal {
-		if strings.HasPrefix(e.Type, "window.") {
-			win = append(win, windowText(e))
-		}
-	}
+	win := windowLines(journal, plainText, plainText)
 	if len(win) == 0 {
 		t.para("The change window was never short and never overridden.")
 	}
@@ -226,7 +193,7 @@ func runDetails(run state.Run, steps []state.StepRecord, journal []state.Journal
 func timelineLines(journal []state.JournalEntry) []string {
 	var lines []string
 	for _, e := range journal {
-		s := fmt.Sprintf("#%d %s (+%s) %s", e.Seq, stamp(e.At), plan.FormatDuration(int64(e.At.Sub(journal[0].At).Seconds())), e.Type)
+		s := fmt.Sprintf("#%d %s (+%s) %s", e.Seq, stamp(e.At), elapsed(journal, e), e.Type)
 		if e.Step != "" {
 			s += " " + e.Step
 		}
@@ -254,15 +221,11 @@ func outcomeLines(steps []state.StepRecord) []string {
 		if !s.FinishedAt.IsZero() {
 			line += ", finished " + stamp(s.FinishedAt)
 		}
-		if !s.StartedAt.IsZero() && !s.FinishedAt.IsZero() {
-			line += ", took " + plan.FormatDuration(int64(s.FinishedAt.Sub(s.StartedAt).Seconds()))
+		if d := took(s.StartedAt, s.FinishedAt); d != "" {
+			line += ", took " + d
 		}
-		note := s.Error
-		if note == "" {
-			note = s.Reason
-		}
-		if note != "" {
-			line += ". " + note
+		if n := note(s); n != "" {
+			line += ". " + n
 		}
 		lines = append(lines, line)
 	}
@@ -273,18 +236,11 @@ func approvalLines(run state.Run, steps []state.StepRecord, journal []state.Jour
 	var lines []string
 	for _, s := range steps {
 		for _, a := range s.Approvals {
-			pd := prefixed(a.PlanDigest)
-			switch {
-			case a.PlanDigest == "":
-				pd = "(none recorded)"
-			case run.PlanDigest != "" && a.PlanDigest != run.PlanDigest:
-				pd += " (DIFFERS from the run's plan)"
-			}
 			ev := evidence(journal, s.Name, a.By)
 			if ev == "-" {
 				ev = "no journal entry"
 			}
-			line := fmt.Sprintf("%s: %s by %s at %s; plan digest approved %s; evidence: %s", s.Name, a.Decision, a.By, stamp(a.At), pd, ev)
+			line := fmt.Sprintf("%s: %s by %s at %s; plan digest approved %s; evidence: %s", s.Name, a.Decision, a.By, stamp(a.At), approvedDigest(run, a), ev)
 			if a.Comment != "" {
 				line += ". Comment: " + a.Comment
 			}
