@@ -155,21 +155,11 @@ func runDetails(run state.Run, steps []state.StepRecord, journal []state.Journal
 		t.bullets(names)
 	}
 	t.heading("Timeline")
-	if len(journal) == 0 {
-		t.para("The journal is empty.")
-	}
-	t.bullets(timelineLines(journal))
+	t.bulletsOr(timelineLines(journal), "The journal is empty.")
 	t.heading("Step outcomes")
-	if len(steps) == 0 {
-		t.para("No step records.")
-	}
-	t.bullets(outcomeLines(steps))
+	t.bulletsOr(outcomeLines(steps), "No step records.")
 	t.heading("Approvals")
-	ap := approvalLines(run, steps, journal)
-	if len(ap) == 0 {
-		t.para("No approvals were given in this run.")
-	}
-	t.bullets(ap)
+	t.bulletsOr(approvalLines(run, steps, journal), "No approvals were given in this run.")
 	t.heading("In-doubt resolutions")
 	var res []string
 	for _, s := range steps {
@@ -177,16 +167,9 @@ func runDetails(run state.Run, steps []state.StepRecord, journal []state.Journal
 			res = append(res, fmt.Sprintf("%s: %s by %s at %s. Reason: %s", s.Name, r.Decision, r.By, stamp(r.At), orDash(r.Reason)))
 		}
 	}
-	if len(res) == 0 {
-		t.para("No step was in doubt.")
-	}
-	t.bullets(res)
+	t.bulletsOr(res, "No step was in doubt.")
 	t.heading("Change window")
-	win := windowLines(journal, plainText, plainText)
-	if len(win) == 0 {
-		t.para("The change window was never short and never overridden.")
-	}
-	t.bullets(win)
+	t.bulletsOr(windowLines(journal, plainText, plainText), "The change window was never short and never overridden.")
 	return t
 }
 
