@@ -28,44 +28,6 @@ func mdCode(s string) string {
 	return fence + pad + s + pad + fence
 }
 
-// mdDoc is a Markdown document built in memory and written at once.
-type mdDoc struct{ strings.Builder }
-
-func (m *mdDoc) f(format string, args ...any) { fmt.Fprintf(m, format, args...) }
-
-func (m *mdDoc) section(title string) { m.f("\n## %s\n\n", title) }
-
-// table starts a table: its header row and the separator.
-func (m *mdDoc) table(head ...string) {
-	m.row(head...)
-	for _, h := range head {
-		m.WriteString("|" + strings.Repeat("-", len(h)+2))
-	}
-	m.WriteString("|\n")
-}
-
-// row is a table row of cells already escaped.
-func (m *mdDoc) row(cells ...string) { m.WriteString("| " + strings.Join(cells, " | ") + " |\n") }
-
-// tableOr writes a table of rows, or the line none when there is no row.
-func (m *mdDoc) tableOr(none string, rows [][]string, head ...string) {
-	if len(rows) == 0 {
-		m.f("%s\n", none)
-		return
-	}
-	m.table(head...)
-	for _, r := range rows {
-		m.row(r...)
-	}
-}
-
-func (m *mdDoc) writeTo(w io.Writer, what string) error {
-	if _, err := io.WriteString(w, m.String()); err != nil {
-		return fmt.Errorf("writing %s: %w", what, err)
-	}
-	return nil
-}
-
 func orDash(s string) string {
 	if s == "" {
 		return "-"

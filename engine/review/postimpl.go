@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"text/template"
 	"time"
 
 	"github.com/batonhq/baton/engine/plan"
@@ -20,99 +21,123 @@ import (
 // verified (state.Store.VerifyJournal); the report says whether the
 // journal given ends with it.
 func PostImplementation(w io.Writer, run state.Run, steps []state.StepRecord, journal []state.JournalEntry, head string) error {
-	m := &mdDoc{}
-	m.f("# Post-implementation report: %s\n\n", mdText(run.Runbook))
-	m.table("Field", "Value")
-	row := func(k, v string) { m.row(k, mdText(orDash(v))) }
-	row("Run", run.ID)
-	row("Runbook", run.Runbook)
-	row("Path", run.RunbookPath)
-	row("Version", run.Version)
-	row("Source digest", prefixed(run.SourceDigest))
-	row("Plan digest", prefixed(run.PlanDigest))
-	row("Inputs digest", prefixed(run.InputsDigest))
-	row("Target", run.Target)
-	if run.Rehearsal {
-		row("Rehearsal", "yes (virtual clock, simulated site)")
+	v := &runView{Run: run, Steps: steps, Journal: journal, Head: head, Last: lastHash(journal)}
+	if err := postImplTemplate.Execute(w, v); err != nil {
+		return fmt.Errorf("writing the post-implementation report: %w", err)
 	}
-	row("Requester", run.Requester)
-	row("Host", run.Host)
-	row("Engine", run.EngineVersion)
-	row("Outcome", string(run.Status))
-	row("Reason", run.Reason)
-	row("Started", stamp(run.CreatedAt))
-	row("Finished", stamp(run.FinishedAt))
-	if d := took(run.CreatedAt, run.FinishedAt); d != "" {
-		row("Duration", d)
-	}
-	if len(run.Inputs) > 0 {
-		m.section("Inputs")
-		for _, n := range sortedKeys(run.Inputs) {
-			m.f("- %s = %s\n", mdCode(n), mdText(run.Inputs[n]))
-		}
-	}
-	mdRunRecords(m, run, steps, journal)
-	m.section("Change window")
-	win := windowLines(journal, mdCode, mdText)
-	if len(win) == 0 {
-		m.f("The change window was never short and never overridden.\n")
-	}
-	for _, l := range win {
-		m.f("- %s\n", l)
-	}
-	mdJournal(m, journal, head)
-	return m.writeTo(w, "the post-implementation report")
+	return nil
 }
 
-// mdRunRecords writes the timeline, the step outcomes, the approvals and
-// the in-doubt resolutions as tables.
-func mdRunRecords(m *mdDoc, run state.Run, steps []state.StepRecord, journal []state.JournalEntry) {
-	var timeline, outcomes, approvals, resolutions [][]string
-	for _, e := range journal {
-		timeline = append(timeline, []string{fmt.Sprint(e.Seq), stamp(e.At), "+" + elapsed(journal, e),
-			mdText(e.Type), codeOrDash(e.Step), mdText(orDash(e.Actor)), mdText(orDash(dataText(e.Data)))})
+// runView is what the post-implementation report shows of a run.
+type runView struct {
+	state.Run
+	Steps      []state.StepRecord
+	Journal    []state.JournalEntry
+	Head, Last string
+}
+
+// approval is one approval given in a run, with the step it was given for.
+type approval struct {
+	Step string
+	state.Approval
+}
+
+// Fields are the run's identity and outcome, by name.
+func (v *runView) Fields() [][2]string {
+	f := [][2]string{{"Run", v.ID}, {"Runbook", v.Runbook}, {"Path", v.RunbookPath}, {"Version", v.Version},
+		{"Source digest", prefixed(v.SourceDigest)}, {"Plan digest", prefixed(v.PlanDigest)}, {"Inputs digest", prefixed(v.InputsDigest)},
+		{"Target", v.Target}}
+	if v.Rehearsal {
+		f = append(f, [2]string{"Rehearsal", "yes (virtual clock, simulated site)"})
 	}
-	for _, s := range steps {
-		attempts := "-"
-		if s.Attempt > 0 {
-			attempts = fmt.Sprint(s.Attempt)
-		}
-		outcomes = append(outcomes, []string{mdCode(s.Name), string(s.Status), attempts, stamp(s.StartedAt), stamp(s.FinishedAt),
-			orDash(took(s.StartedAt, s.FinishedAt)), mdText(orDash(note(s)))})
+	f = append(f, [][2]string{{"Requester", v.Requester}, {"Host", v.Host}, {"Engine", v.EngineVersion}, {"Outcome", string(v.Status)},
+		{"Reason", v.Reason}, {"Started", stamp(v.CreatedAt)}, {"Finished", stamp(v.FinishedAt)}}...)
+	if d := took(v.CreatedAt, v.FinishedAt); d != "" {
+		f = append(f, [2]string{"Duration", d})
+	}
+	return f
+}
+
+// Approvals are the approvals given in the run, step by step.
+func (v *runView) Approvals() []approval {
+	var out []approval
+	for _, s := range v.Steps {
 		for _, a := range s.Approvals {
-			approvals = append(approvals, []string{mdCode(s.Name), mdText(a.By), mdText(a.Decision), stamp(a.At),
-				mdText(approvedDigest(run, a)), mdText(evidence(journal, s.Name, a.By)), mdText(orDash(a.Comment))})
-		}
-		if r := s.Resolution; r != nil {
-			resolutions = append(resolutions, []string{mdCode(s.Name), mdText(r.By), mdText(r.Decision), stamp(r.At), mdText(r.Reason)})
+			out = append(out, approval{s.Name, a})
 		}
 	}
-	m.section("Timeline")
-	m.tableOr("The journal is empty.", timeline, "#", "Time (UTC)", "+Elapsed", "Event", "Step", "By", "Details")
-	m.section("Step outcomes")
-	m.tableOr("No step records.", outcomes, "Step", "Outcome", "Attempts", "Started", "Finished", "Took", "Note")
-	m.section("Approvals")
-	m.tableOr("No approvals were given in this run.", approvals, "Step", "By", "Decision", "When (UTC)", "Plan digest approved", "Evidence", "Comment")
-	m.section("In-doubt resolutions")
-	m.tableOr("No step was in doubt.", resolutions, "Step", "By", "Decision", "When (UTC)", "Reason")
+	return out
 }
 
-// mdJournal says how many entries the journal has and whether it ends
-// with the verified head.
-func mdJournal(m *mdDoc, journal []state.JournalEntry, head string) {
-	m.section("Journal")
-	last := lastHash(journal)
-	m.f("- Entries: %d\n", len(journal))
-	m.f("- Head hash: %s\n", mdText(orNone(head)))
-	switch {
-	case head == "":
-		m.f("- The journal's head was not verified.\n")
-	case last == head:
-		m.f("- The last entry's hash matches the verified head.\n")
-	default:
-		m.f("- WARNING: the last entry's hash (%s) does not match the head; the journal given is incomplete or was altered.\n", mdText(orNone(last)))
+// Resolved are the steps that were in doubt and resolved.
+func (v *runView) Resolved() []state.StepRecord {
+	var out []state.StepRecord
+	for _, s := range v.Steps {
+		if s.Resolution != nil {
+			out = append(out, s)
+		}
 	}
+	return out
 }
+
+func (v *runView) Elapsed(e state.JournalEntry) string { return elapsed(v.Journal, e) }
+func (v *runView) Digest(a approval) string            { return approvedDigest(v.Run, a.Approval) }
+func (v *runView) Evidence(a approval) string          { return evidence(v.Journal, a.Step, a.By) }
+func (v *runView) Windows() []string                   { return windowLines(v.Journal, mdCode, mdText) }
+
+var postImplTemplate = template.Must(template.New("postimpl.md").Funcs(reviewFuncs).Funcs(map[string]any{
+	"stamp": stamp, "took": took, "note": note, "data": dataText,
+}).Parse(`# Post-implementation report: {{md .Runbook}}
+
+| Field | Value |
+|-------|-------|
+{{range .Fields}}| {{index . 0}} | {{md (dash (index . 1))}} |
+{{end}}{{if .Inputs}}
+## Inputs
+
+{{range $n, $v := .Inputs}}- {{code $n}} = {{md $v}}
+{{end}}{{end}}
+## Timeline
+
+{{if .Journal}}| # | Time (UTC) | +Elapsed | Event | Step | By | Details |
+|---|------------|----------|-------|------|----|---------|
+{{range .Journal}}| {{.Seq}} | {{stamp .At}} | +{{$.Elapsed .}} | {{md .Type}} | {{if .Step}}{{code .Step}}{{else}}-{{end}} | {{md (dash .Actor)}} | {{md (dash (data .Data))}} |
+{{end}}{{else}}The journal is empty.
+{{end}}
+## Step outcomes
+
+{{if .Steps}}| Step | Outcome | Attempts | Started | Finished | Took | Note |
+|------|---------|----------|---------|----------|------|------|
+{{range .Steps}}| {{code .Name}} | {{.Status}} | {{if gt .Attempt 0}}{{.Attempt}}{{else}}-{{end}} | {{stamp .StartedAt}} | {{stamp .FinishedAt}} | {{dash (took .StartedAt .FinishedAt)}} | {{md (dash (note .))}} |
+{{end}}{{else}}No step records.
+{{end}}
+## Approvals
+
+{{with .Approvals}}| Step | By | Decision | When (UTC) | Plan digest approved | Evidence | Comment |
+|------|----|----------|------------|----------------------|----------|---------|
+{{range .}}| {{code .Step}} | {{md .By}} | {{md .Decision}} | {{stamp .At}} | {{md ($.Digest .)}} | {{md ($.Evidence .)}} | {{md (dash .Comment)}} |
+{{end}}{{else}}No approvals were given in this run.
+{{end}}
+## In-doubt resolutions
+
+{{with .Resolved}}| Step | By | Decision | When (UTC) | Reason |
+|------|----|----------|------------|--------|
+{{range .}}| {{code .Name}} | {{md .Resolution.By}} | {{md .Resolution.Decision}} | {{stamp .Resolution.At}} | {{md .Resolution.Reason}} |
+{{end}}{{else}}No step was in doubt.
+{{end}}
+## Change window
+
+{{range .Windows}}- {{.}}
+{{else}}The change window was never short and never overridden.
+{{end}}
+## Journal
+
+- Entries: {{len .Journal}}
+- Head hash: {{md (none .Head)}}
+{{if not .Head}}- The journal's head was not verified.
+{{else if eq .Last .Head}}- The last entry's hash matches the verified head.
+{{else}}- WARNING: the last entry's hash ({{md (none .Last)}}) does not match the head; the journal given is incomplete or was altered.
+{{end}}`))
 
 // elapsed is the time from the journal's first entry to e.
 func elapsed(journal []state.JournalEntry, e state.JournalEntry) string {
@@ -202,13 +227,6 @@ func stamp(t time.Time) string {
 		return "-"
 	}
 	return t.UTC().Format(time.RFC3339)
-}
-
-func codeOrDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return mdCode(s)
 }
 
 // dataText renders journal data as sorted key=value pairs.
