@@ -21,8 +21,7 @@ import (
 // verified (state.Store.VerifyJournal); the report says whether the
 // journal given ends with it.
 func PostImplementation(w io.Writer, run state.Run, steps []state.StepRecord, journal []state.JournalEntry, head string) error {
-	v := &runView{Run: run, Steps: steps, Journal: journal, Head: head, Last: lastHash(journal)}
-	if err := postImplTemplate.Execute(w, v); err != nil {
+	if err := postImplTemplate.Execute(w, newRunView(run, steps, journal, head)); err != nil {
 		return fmt.Errorf("writing the post-implementation report: %w", err)
 	}
 	return nil
@@ -34,6 +33,16 @@ type runView struct {
 	Steps      []state.StepRecord
 	Journal    []state.JournalEntry
 	Head, Last string
+}
+
+// newRunView is the view of a run; head is the journal head the caller
+// verified.
+func newRunView(run state.Run, steps []state.StepRecord, journal []state.JournalEntry, head string) *runView {
+	v := &runView{Run: run, Steps: steps, Journal: journal, Head: head}
+	if len(journal) > 0 {
+		v.Last = journal[len(journal)-1].Hash
+	}
+	return v
 }
 
 // approval is one approval given in a run, with the step it was given for.
@@ -172,13 +181,6 @@ func approvedDigest(run state.Run, a state.Approval) string {
 	return prefixed(a.PlanDigest)
 }
 
-func lastHash(journal []state.JournalEntry) string {
-	if len(journal) == 0 {
-		return ""
-	}
-	return journal[len(journal)-1].Hash
-}
-
 // windowLines describe the journal's change-window events, with step
 // names in code and other text escaped for the document's format.
 func windowLines(journal []state.JournalEntry, code, esc func(string) string) []string {
@@ -206,7 +208,7 @@ func windowLines(journal []state.JournalEntry, code, esc func(string) string) []
 }
 
 // sortedKeys are the keys of m, sorted.
-func sortedKeys(m map[string]string) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
