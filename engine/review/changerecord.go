@@ -83,10 +83,7 @@ func describe(d *doc, digest string) text {
 	t.heading("Impact and downtime")
 	t.bullets([]string{"Impact: " + orNone(d.Impact), "Expected downtime: " + orNone(d.Downtime)})
 	t.heading("Schedule")
-	if len(d.Window) == 0 {
-		t.para("No change window is declared.")
-	}
-	t.bullets(d.Window)
+	t.bulletsOr(d.Window, "No change window is declared.")
 	t.bullets(d.Duration)
 	t.heading("Communication")
 	t.para(orNone(d.Comm))
@@ -109,10 +106,7 @@ func affected(d *doc) text {
 		items = append(items, fmt.Sprintf("%s %s (site %s), discovered by check %s", s.Role, s.Name, orDash(s.Site), s.From))
 	}
 	var t text
-	if len(items) == 0 {
-		t.para("None declared.")
-	}
-	t.bullets(items)
+	t.bulletsOr(items, "None declared.")
 	if len(d.Systems) == 0 && !d.Refreshed {
 		t.para("Downstream systems are not listed: no check ran at plan time.")
 	}
@@ -134,10 +128,7 @@ func analyse(d *doc, r *record) text {
 	t.bullets(r.Risk.Factors)
 	t.para("Declared risk: " + orNone(d.Risk) + ".")
 	t.heading("Mitigations")
-	if len(d.Mitigations) == 0 {
-		t.para("(none declared)")
-	}
-	t.bullets(d.Mitigations)
+	t.bulletsOr(d.Mitigations, "(none declared)")
 	t.heading("Computed from the plan")
 	t.bullets(d.Hints)
 	t.heading("Impact")
@@ -160,10 +151,6 @@ func implementation(d *doc, digest string) text {
 		t.heading("Facts that decide branches")
 		t.bullets(facts)
 	}
-	t.heading("Approvals required")
-	if len(d.Approvals) == 0 {
-		t.para("None declared in the runbook.")
-	}
 	var gates []string
 	for _, a := range d.Approvals {
 		s := fmt.Sprintf("%s: %s; approvers %s; %s required; requester may approve: %s; expires: %s", a.Step, a.Kind, a.Approvers, a.Min, a.Requester, a.Expires)
@@ -172,7 +159,8 @@ func implementation(d *doc, digest string) text {
 		}
 		gates = append(gates, s)
 	}
-	t.bullets(gates)
+	t.heading("Approvals required")
+	t.bulletsOr(gates, "None declared in the runbook.")
 	t.para("Approvals are recorded with the plan digest " + digest + ".")
 	return t
 }
@@ -280,15 +268,11 @@ func rehearsalText(r *Rehearsal, digest string) text {
 		t.para("No rehearsal report is attached. Rehearse the change against a simulated site and attach its report (baton review --rehearsal --site FIXTURE).")
 		return t
 	}
-	t.bullets([]string{
-		"Rehearsal run: " + orNone(v.RunID),
-		"Runbook: " + v.Runbook,
-		"Fixture: " + v.Scenario,
-		"Outcome: " + v.Outcome,
-		"Virtual duration: " + v.Duration,
-		"Plan rehearsed: " + v.Plan,
-		"Journal head: " + orNone(v.JournalHead),
-	})
+	var fields []string
+	for _, kv := range v.Fields() {
+		fields = append(fields, kv[0]+": "+kv[1])
+	}
+	t.bullets(fields)
 	if len(v.Branches) > 0 {
 		t.para("Branches taken:")
 		t.bullets(v.Branches)

@@ -2,6 +2,7 @@ package review
 
 import (
 	_ "embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -17,27 +18,23 @@ const mermaidVersion = "11.17.2"
 //go:embed assets/mermaid.min.js
 var mermaidJS string
 
-// HTML writes the change record of plan p as one self-contained HTML file
-// that works offline: inline CSS and the Mermaid renderer embedded
-// (initialised with startOnLoad and securityLevel "strict"). Every value
-// is escaped by html/template. The flowchart is the same text as the
-// Markdown review's mermaid block.
-func HTML(w io.Writer, p *plan.Plan, rb *runbook.Runbook, ev Evidence) error {
-	if p == nil {
-		return fmt.Errorf("writing the review: no plan; build or load one first")
-	}
-	if strings.Contains(strings.ToLower(mermaidJS), "</script") {
-		return fmt.Errorf("writing the review: the embedded mermaid.min.js contains </script and cannot be inlined; refresh it with engine/review/assets/update.sh")
-	}
+// errNoReview is returned when a review is asked for without a plan.
+var errNoReview = errors.New("writing the review: no plan; build or load one first")
+
+// view is what the Markdown and HTML reviews show: the doc with the plan
+// digest, the legend of the symbols and the rehearsal as shown.
+type view struct {
+	*doc
+	PlanDigest     string
+	Symbols        string
+	MermaidJS      template.JS
+	MermaidVersion string
+	Rehearsal      *rehearsalView
+}
+
+func newView(p *plan.Plan, rb *runbook.Runbook, ev Evidence) *view {
 	d := build(p, rb, ev)
-	data := struct {
-		*doc
-		PlanDigest     string
-		Symbols        string
-		MermaidJS      template.JS
-		MermaidVersion string
-		Rehearsal      *rehearsalView
-	}{
+	return &view{
 		doc:            d,
 		PlanDigest:     p.PlanDigest,
 		Symbols:        fmt.Sprintf("%s will run, %s may run (decided at run time), %s will not run", plan.SymbolWillRun, plan.SymbolMayRun, plan.SymbolWillNotRun),
@@ -45,7 +42,21 @@ func HTML(w io.Writer, p *plan.Plan, rb *runbook.Runbook, ev Evidence) error {
 		MermaidVersion: mermaidVersion,
 		Rehearsal:      rehearsalOf(d.Rehearsal, p.PlanDigest),
 	}
-	if err := htmlTemplate.Execute(w, data); err != nil {
+}
+
+// HTML writes the change record of plan p as one self-contained HTML file
+// that works offline: inline CSS and the Mermaid renderer embedded
+// (initialised with startOnLoad and securityLevel "strict"). Every value
+// is escaped by html/template. The flowchart is the same text as the
+// Markdown review's mermaid block.
+func HTML(w io.Writer, p *plan.Plan, rb *runbook.Runbook, ev Evidence) error {
+	if p == nil {
+		return errNoReview
+	}
+	if strings.Contains(strings.ToLower(mermaidJS), "</script") {
+		return fmt.Errorf("writing the review: the embedded mermaid.min.js contains </script and cannot be inlined; refresh it with engine/review/assets/update.sh")
+	}
+	if err := htmlTemplate.Execute(w, newView(p, rb, ev)); err != nil {
 		return fmt.Errorf("writing the review: %w", err)
 	}
 	return nil
@@ -83,10 +94,21 @@ func rehearsalOf(r *Rehearsal, digest string) *rehearsalView {
 	return v
 }
 
-var htmlTemplate = template.Must(template.New("review").Funcs(template.FuncMap{
-	"dash": orDash, "none": orNone, "dur": plan.FormatDuration,
-	"join": strings.Join,
-}).Parse(htmlSource))
+// Fields are the rehearsal's identity, outcome and evidence, by name.
+func (v *rehearsalView) Fields() [][2]string {
+	return [][2]string{
+		{"Rehearsal run", orNone(v.RunID)}, {"Runbook", v.Runbook}, {"Fixture", v.Scenario}, {"Outcome", v.Outcome},
+		{"Virtual duration", v.Duration}, {"Plan rehearsed", v.Plan}, {"Journal head", orNone(v.JournalHead)},
+	}
+}
+
+// reviewFuncs are the functions the Markdown and HTML templates call.
+var reviewFuncs = map[string]any{
+	"dash": orDash, "none": orNone, "dur": plan.FormatDuration, "join": strings.Join, "joinOr": joinOr,
+	"md": mdText, "code": mdCode,
+}
+
+var htmlTemplate = template.Must(template.New("review").Funcs(reviewFuncs).Parse(htmlSource))
 
 const htmlSource = `<!DOCTYPE html>
 <html lang="en">
@@ -202,14 +224,8 @@ pre.mermaid { background: #fafafa; border: 1px solid #ddd; padding: 1rem; }
 
 <h2>Test evidence</h2>
 {{with .Rehearsal}}<table><tr><th>Field</th><th>Value</th></tr>
-<tr><td>Rehearsal run</td><td>{{none .RunID}}</td></tr>
-<tr><td>Runbook</td><td>{{.Runbook}}</td></tr>
-<tr><td>Fixture</td><td>{{.Scenario}}</td></tr>
-<tr><td>Outcome</td><td>{{.Outcome}}</td></tr>
-<tr><td>Virtual duration</td><td>{{.Duration}}</td></tr>
-<tr><td>Plan rehearsed</td><td>{{.Plan}}</td></tr>
-<tr><td>Journal head</td><td>{{none .JournalHead}}</td></tr>
-</table>
+{{range .Fields}}<tr><td>{{index . 0}}</td><td>{{index . 1}}</td></tr>
+{{end}}</table>
 {{if .Branches}}<p>Branches taken:</p><ul>{{range .Branches}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{if .Blocked}}<p>Checks that blocked:</p><ul>{{range .Blocked}}<li><code>{{.Step}}</code>: {{.Message}}</li>{{end}}</ul>{{end}}
 {{if .Timeline}}<p>Virtual timeline:</p>

@@ -1,12 +1,12 @@
 package review
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
+	"text/template"
 	"time"
 
 	"github.com/batonhq/baton/engine/plan"
@@ -21,163 +21,200 @@ import (
 // verified (state.Store.VerifyJournal); the report says whether the
 // journal given ends with it.
 func PostImplementation(w io.Writer, run state.Run, steps []state.StepRecord, journal []state.JournalEntry, head string) error {
-	m := &mdWriter{w: bufio.NewWriter(w)}
-	m.f("# Post-implementation report: %s\n\n", mdText(run.Runbook))
-	m.f("| Field | Value |\n|-------|-------|\n")
-	row := func(k, v string) { m.f("| %s | %s |\n", k, mdText(orDash(v))) }
-	row("Run", run.ID)
-	row("Runbook", run.Runbook)
-	row("Path", run.RunbookPath)
-	row("Version", run.Version)
-	row("Source digest", prefixed(run.SourceDigest))
-	row("Plan digest", prefixed(run.PlanDigest))
-	row("Inputs digest", prefixed(run.InputsDigest))
-	row("Target", run.Target)
-	if run.Rehearsal {
-		row("Rehearsal", "yes (virtual clock, simulated site)")
+	if err := postImplTemplate.Execute(w, newRunView(run, steps, journal, head)); err != nil {
+		return fmt.Errorf("writing the post-implementation report: %w", err)
 	}
-	row("Requester", run.Requester)
-	row("Host", run.Host)
-	row("Engine", run.EngineVersion)
-	row("Outcome", string(run.Status))
-	row("Reason", run.Reason)
-	row("Started", stamp(run.CreatedAt))
-	row("Finished", stamp(run.FinishedAt))
-	if !run.FinishedAt.IsZero() && !run.CreatedAt.IsZero() {
-		row("Duration", plan.FormatDuration(int64(run.FinishedAt.Sub(run.CreatedAt).Seconds())))
-	}
-	if len(run.Inputs) > 0 {
-		m.section("Inputs")
-		names := make([]string, 0, len(run.Inputs))
-		for n := range run.Inputs {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			m.f("- %s = %s\n", mdCode(n), mdText(run.Inputs[n]))
-		}
-	}
+	return nil
+}
 
-	m.section("Timeline")
-	if len(journal) == 0 {
-		m.f("The journal is empty.\n")
-	} else {
-		start := journal[0].At
-		m.f("| # | Time (UTC) | +Elapsed | Event | Step | By | Details |\n|---|------------|----------|-------|------|----|---------|\n")
-		for _, e := range journal {
-			m.f("| %d | %s | +%s | %s | %s | %s | %s |\n", e.Seq, stamp(e.At), plan.FormatDuration(int64(e.At.Sub(start).Seconds())),
-				mdText(e.Type), codeOrDash(e.Step), mdText(orDash(e.Actor)), mdText(orDash(dataText(e.Data))))
-		}
-	}
+// runView is what the post-implementation report shows of a run.
+type runView struct {
+	state.Run
+	Steps      []state.StepRecord
+	Journal    []state.JournalEntry
+	Head, Last string
+}
 
-	m.section("Step outcomes")
-	if len(steps) == 0 {
-		m.f("No step records.\n")
-	} else {
-		m.f("| Step | Outcome | Attempts | Started | Finished | Took | Note |\n|------|---------|----------|---------|----------|------|------|\n")
-		for _, s := range steps {
-			took := "-"
-			if !s.StartedAt.IsZero() && !s.FinishedAt.IsZero() {
-				took = plan.FormatDuration(int64(s.FinishedAt.Sub(s.StartedAt).Seconds()))
-			}
-			note := s.Error
-			if note == "" {
-				note = s.Reason
-			}
-			attempts := "-"
-			if s.Attempt > 0 {
-				attempts = fmt.Sprint(s.Attempt)
-			}
-			m.f("| %s | %s | %s | %s | %s | %s | %s |\n", mdCode(s.Name), s.Status, attempts, stamp(s.StartedAt), stamp(s.FinishedAt), took, mdText(orDash(note)))
-		}
+// newRunView is the view of a run; head is the journal head the caller
+// verified.
+func newRunView(run state.Run, steps []state.StepRecord, journal []state.JournalEntry, head string) *runView {
+	v := &runView{Run: run, Steps: steps, Journal: journal, Head: head}
+	if len(journal) > 0 {
+		v.Last = journal[len(journal)-1].Hash
 	}
+	return v
+}
 
-	m.section("Approvals")
-	n := 0
-	for _, s := range steps {
+// approval is one approval given in a run, with the step it was given for.
+type approval struct {
+	Step string
+	state.Approval
+}
+
+// Fields are the run's identity and outcome, by name.
+func (v *runView) Fields() [][2]string {
+	f := [][2]string{{"Run", v.ID}, {"Runbook", v.Runbook}, {"Path", v.RunbookPath}, {"Version", v.Version},
+		{"Source digest", prefixed(v.SourceDigest)}, {"Plan digest", prefixed(v.PlanDigest)}, {"Inputs digest", prefixed(v.InputsDigest)},
+		{"Target", v.Target}}
+	if v.Rehearsal {
+		f = append(f, [2]string{"Rehearsal", "yes (virtual clock, simulated site)"})
+	}
+	f = append(f, [][2]string{{"Requester", v.Requester}, {"Host", v.Host}, {"Engine", v.EngineVersion}, {"Outcome", string(v.Status)},
+		{"Reason", v.Reason}, {"Started", stamp(v.CreatedAt)}, {"Finished", stamp(v.FinishedAt)}}...)
+	if d := took(v.CreatedAt, v.FinishedAt); d != "" {
+		f = append(f, [2]string{"Duration", d})
+	}
+	return f
+}
+
+// Approvals are the approvals given in the run, step by step.
+func (v *runView) Approvals() []approval {
+	var out []approval
+	for _, s := range v.Steps {
 		for _, a := range s.Approvals {
-			if n == 0 {
-				m.f("| Step | By | Decision | When (UTC) | Plan digest approved | Evidence | Comment |\n|------|----|----------|------------|----------------------|----------|---------|\n")
-			}
-			n++
-			pd := prefixed(a.PlanDigest)
-			switch {
-			case a.PlanDigest == "":
-				pd = "(none recorded)"
-			case run.PlanDigest != "" && a.PlanDigest != run.PlanDigest:
-				pd += " (DIFFERS from the run's plan)"
-			}
-			m.f("| %s | %s | %s | %s | %s | %s | %s |\n", mdCode(s.Name), mdText(a.By), mdText(a.Decision), stamp(a.At), mdText(pd), mdText(evidence(journal, s.Name, a.By)), mdText(orDash(a.Comment)))
+			out = append(out, approval{s.Name, a})
 		}
 	}
-	if n == 0 {
-		m.f("No approvals were given in this run.\n")
-	}
+	return out
+}
 
-	m.section("In-doubt resolutions")
-	n = 0
-	for _, s := range steps {
-		if r := s.Resolution; r != nil {
-			if n == 0 {
-				m.f("| Step | By | Decision | When (UTC) | Reason |\n|------|----|----------|------------|--------|\n")
-			}
-			n++
-			m.f("| %s | %s | %s | %s | %s |\n", mdCode(s.Name), mdText(r.By), mdText(r.Decision), stamp(r.At), mdText(r.Reason))
+// Resolved are the steps that were in doubt and resolved.
+func (v *runView) Resolved() []state.StepRecord {
+	var out []state.StepRecord
+	for _, s := range v.Steps {
+		if s.Resolution != nil {
+			out = append(out, s)
 		}
 	}
-	if n == 0 {
-		m.f("No step was in doubt.\n")
-	}
+	return out
+}
 
-	m.section("Change window")
-	n = 0
+func (v *runView) Elapsed(e state.JournalEntry) string { return elapsed(v.Journal, e) }
+func (v *runView) Digest(a approval) string            { return approvedDigest(v.Run, a.Approval) }
+func (v *runView) Evidence(a approval) string          { return evidence(v.Journal, a.Step, a.By) }
+func (v *runView) Windows() []string                   { return windowLines(v.Journal, mdCode, mdText) }
+
+var postImplTemplate = template.Must(template.New("postimpl.md").Funcs(reviewFuncs).Funcs(map[string]any{
+	"stamp": stamp, "took": took, "note": note, "data": dataText,
+}).Parse(`# Post-implementation report: {{md .Runbook}}
+
+| Field | Value |
+|-------|-------|
+{{range .Fields}}| {{index . 0}} | {{md (dash (index . 1))}} |
+{{end}}{{if .Inputs}}
+## Inputs
+
+{{range $n, $v := .Inputs}}- {{code $n}} = {{md $v}}
+{{end}}{{end}}
+## Timeline
+
+{{if .Journal}}| # | Time (UTC) | +Elapsed | Event | Step | By | Details |
+|---|------------|----------|-------|------|----|---------|
+{{range .Journal}}| {{.Seq}} | {{stamp .At}} | +{{$.Elapsed .}} | {{md .Type}} | {{if .Step}}{{code .Step}}{{else}}-{{end}} | {{md (dash .Actor)}} | {{md (dash (data .Data))}} |
+{{end}}{{else}}The journal is empty.
+{{end}}
+## Step outcomes
+
+{{if .Steps}}| Step | Outcome | Attempts | Started | Finished | Took | Note |
+|------|---------|----------|---------|----------|------|------|
+{{range .Steps}}| {{code .Name}} | {{.Status}} | {{if gt .Attempt 0}}{{.Attempt}}{{else}}-{{end}} | {{stamp .StartedAt}} | {{stamp .FinishedAt}} | {{dash (took .StartedAt .FinishedAt)}} | {{md (dash (note .))}} |
+{{end}}{{else}}No step records.
+{{end}}
+## Approvals
+
+{{with .Approvals}}| Step | By | Decision | When (UTC) | Plan digest approved | Evidence | Comment |
+|------|----|----------|------------|----------------------|----------|---------|
+{{range .}}| {{code .Step}} | {{md .By}} | {{md .Decision}} | {{stamp .At}} | {{md ($.Digest .)}} | {{md ($.Evidence .)}} | {{md (dash .Comment)}} |
+{{end}}{{else}}No approvals were given in this run.
+{{end}}
+## In-doubt resolutions
+
+{{with .Resolved}}| Step | By | Decision | When (UTC) | Reason |
+|------|----|----------|------------|--------|
+{{range .}}| {{code .Name}} | {{md .Resolution.By}} | {{md .Resolution.Decision}} | {{stamp .Resolution.At}} | {{md .Resolution.Reason}} |
+{{end}}{{else}}No step was in doubt.
+{{end}}
+## Change window
+
+{{range .Windows}}- {{.}}
+{{else}}The change window was never short and never overridden.
+{{end}}
+## Journal
+
+- Entries: {{len .Journal}}
+- Head hash: {{md (none .Head)}}
+{{if not .Head}}- The journal's head was not verified.
+{{else if eq .Last .Head}}- The last entry's hash matches the verified head.
+{{else}}- WARNING: the last entry's hash ({{md (none .Last)}}) does not match the head; the journal given is incomplete or was altered.
+{{end}}`))
+
+// elapsed is the time from the journal's first entry to e.
+func elapsed(journal []state.JournalEntry, e state.JournalEntry) string {
+	return plan.FormatDuration(int64(e.At.Sub(journal[0].At).Seconds()))
+}
+
+// took is the time from start to end, "" when either is unknown.
+func took(start, end time.Time) string {
+	if start.IsZero() || end.IsZero() {
+		return ""
+	}
+	return plan.FormatDuration(int64(end.Sub(start).Seconds()))
+}
+
+// note is why a step failed or was skipped.
+func note(s state.StepRecord) string {
+	if s.Error != "" {
+		return s.Error
+	}
+	return s.Reason
+}
+
+// approvedDigest is the plan digest an approval names, flagged when it is
+// not the run's.
+func approvedDigest(run state.Run, a state.Approval) string {
+	switch {
+	case a.PlanDigest == "":
+		return "(none recorded)"
+	case run.PlanDigest != "" && a.PlanDigest != run.PlanDigest:
+		return prefixed(a.PlanDigest) + " (DIFFERS from the run's plan)"
+	}
+	return prefixed(a.PlanDigest)
+}
+
+// windowLines describe the journal's change-window events, with step
+// names in code and other text escaped for the document's format.
+func windowLines(journal []state.JournalEntry, code, esc func(string) string) []string {
+	var lines []string
 	for _, e := range journal {
 		if !strings.HasPrefix(e.Type, "window.") {
 			continue
 		}
-		n++
-		what := "window too short"
+		s := stamp(e.At) + " window too short"
 		if e.Type == "window.override" {
-			what = "window overridden"
+			s = stamp(e.At) + " window overridden"
 		}
-		m.f("- %s %s", stamp(e.At), what)
 		if e.Step != "" {
-			m.f(" before %s", mdCode(e.Step))
+			s += " before " + code(e.Step)
 		}
 		if e.Actor != "" {
-			m.f(" by %s", mdText(e.Actor))
+			s += " by " + esc(e.Actor)
 		}
 		if d := dataText(e.Data); d != "" {
-			m.f(" (%s)", mdText(d))
+			s += " (" + esc(d) + ")"
 		}
-		m.f("\n")
+		lines = append(lines, s)
 	}
-	if n == 0 {
-		m.f("The change window was never short and never overridden.\n")
-	}
+	return lines
+}
 
-	m.section("Journal")
-	last := ""
-	if len(journal) > 0 {
-		last = journal[len(journal)-1].Hash
+// sortedKeys are the keys of m, sorted.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	m.f("- Entries: %d\n", len(journal))
-	m.f("- Head hash: %s\n", mdText(orNone(head)))
-	switch {
-	case head == "":
-		m.f("- The journal's head was not verified.\n")
-	case last == head:
-		m.f("- The last entry's hash matches the verified head.\n")
-	default:
-		m.f("- WARNING: the last entry's hash (%s) does not match the head; the journal given is incomplete or was altered.\n", mdText(orNone(last)))
-	}
-	if m.err == nil {
-		m.err = m.w.Flush()
-	}
-	if m.err != nil {
-		return fmt.Errorf("writing the post-implementation report: %w", m.err)
-	}
-	return nil
+	sort.Strings(keys)
+	return keys
 }
 
 func prefixed(d string) string {
@@ -194,22 +231,10 @@ func stamp(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-func codeOrDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return mdCode(s)
-}
-
 // dataText renders journal data as sorted key=value pairs.
 func dataText(d map[string]string) string {
-	keys := make([]string, 0, len(d))
-	for k := range d {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
+	parts := sortedKeys(d)
+	for i, k := range parts {
 		parts[i] = k + "=" + d[k]
 	}
 	return strings.Join(parts, ", ")

@@ -2,10 +2,7 @@ package review
 
 import (
 	"fmt"
-	"sort"
-	"strings"
 
-	"github.com/batonhq/baton/engine/plan"
 	"github.com/batonhq/baton/state"
 )
 
@@ -26,8 +23,9 @@ type runReport struct {
 }
 
 func newRunReport(run state.Run, steps []state.StepRecord, journal []state.JournalEntry, head string) *runReport {
+	v := newRunView(run, steps, journal, head)
 	rr := &runReport{Ended: run.Status.Done()}
-	rr.Issues = runIssues(run, steps, journal, head)
+	rr.Issues = runIssues(v)
 	switch {
 	case !rr.Ended:
 	case run.Status == state.RunSucceeded && len(rr.Issues) == 0:
@@ -37,15 +35,15 @@ func newRunReport(run state.Run, steps []state.StepRecord, journal []state.Journ
 	default:
 		rr.CloseCode = snUnsuccessful
 	}
-	rr.Summary = runSummary(run, steps, journal, head, rr)
-	rr.Details = runDetails(run, steps, journal)
+	rr.Summary = runSummary(v, rr)
+	rr.Details = runDetails(v)
 	return rr
 }
 
 // runIssues lists what makes a successful run successful with issues.
-func runIssues(run state.Run, steps []state.StepRecord, journal []state.JournalEntry, head string) []string {
+func runIssues(v *runView) []string {
 	var issues []string
-	for _, s := range steps {
+	for _, s := range v.Steps {
 		if s.Resolution != nil {
 			issues = append(issues, fmt.Sprintf("step %s was in doubt and resolved by %s as %s", s.Name, s.Resolution.By, s.Resolution.Decision))
 		}
@@ -53,17 +51,13 @@ func runIssues(run state.Run, steps []state.StepRecord, journal []state.JournalE
 			issues = append(issues, fmt.Sprintf("step %s took %d attempts", s.Name, s.Attempt))
 		}
 		for _, a := range s.Approvals {
-			if a.PlanDigest != "" && run.PlanDigest != "" && a.PlanDigest != run.PlanDigest {
+			if a.PlanDigest != "" && v.PlanDigest != "" && a.PlanDigest != v.PlanDigest {
 				issues = append(issues, fmt.Sprintf("%s's approval of %s names another plan (%s)", a.By, s.Name, prefixed(a.PlanDigest)))
 			}
 		}
 	}
-	for _, e := range journal {
-		if strings.HasPrefix(e.Type, "window.") {
-			issues = append(issues, windowText(e))
-		}
-	}
-	if j := journalState(journal, head); j != "" {
+	issues = append(issues, windowLines(v.Journal, plainText, plainText)...)
+	if j := v.journalState(); j != "" {
 		issues = append(issues, j)
 	}
 	return issues
@@ -71,64 +65,46 @@ func runIssues(run state.Run, steps []state.StepRecord, journal []state.JournalE
 
 // journalState is "" when the journal given ends with the verified head,
 // else what is wrong.
-func journalState(journal []state.JournalEntry, head string) string {
-	last := ""
-	if len(journal) > 0 {
-		last = journal[len(journal)-1].Hash
-	}
+func (v *runView) journalState() string {
 	switch {
-	case head == "":
+	case v.Head == "":
 		return "the journal's head was not verified"
-	case last != head:
-		return fmt.Sprintf("the last journal entry's hash (%s) does not match the verified head: the journal given is incomplete or was altered", orNone(last))
+	case v.Last != v.Head:
+		return fmt.Sprintf("the last journal entry's hash (%s) does not match the verified head: the journal given is incomplete or was altered", orNone(v.Last))
 	}
 	return ""
 }
 
-func windowText(e state.JournalEntry) string {
-	s := stamp(e.At) + " window too short"
-	if e.Type == "window.override" {
-		s = stamp(e.At) + " window overridden"
-	}
-	if e.Step != "" {
-		s += " before " + e.Step
-	}
-	if e.Actor != "" {
-		s += " by " + e.Actor
-	}
-	if d := dataText(e.Data); d != "" {
-		s += " (" + d + ")"
-	}
-	return s
-}
+// plainText is text as it is, for the plain-text and ADF documents.
+func plainText(s string) string { return s }
 
 // runSummary is the short account of the run: outcome, digests, journal
 // head, step counts, approvals and the close code's reasons.
-func runSummary(run state.Run, steps []state.StepRecord, journal []state.JournalEntry, head string, rr *runReport) text {
+func runSummary(v *runView, rr *runReport) text {
 	var t text
 	what := "run"
-	if run.Rehearsal {
+	if v.Rehearsal {
 		what = "rehearsal run (virtual clock, simulated site)"
 	}
-	t.para(fmt.Sprintf("baton %s %s of runbook %s %s: %s.", what, run.ID, run.Runbook, orNone(run.Version), run.Status))
+	t.para(fmt.Sprintf("baton %s %s of runbook %s %s: %s.", what, v.ID, v.Runbook, orNone(v.Version), v.Status))
 	items := []string{
-		"Plan digest: " + orText(prefixed(run.PlanDigest), "(none: the run was not started from a saved plan)"),
-		"Journal head hash: " + orNone(head),
-		fmt.Sprintf("Journal: %d entries; %s", len(journal), orText(journalState(journal, head), "the last entry's hash matches the verified head")),
-		"Source digest: " + orNone(prefixed(run.SourceDigest)),
-		"Inputs digest: " + orNone(prefixed(run.InputsDigest)),
-		"Target: " + orNone(run.Target),
-		"Requester: " + orNone(run.Requester),
-		"Started: " + stamp(run.CreatedAt),
-		"Finished: " + stamp(run.FinishedAt),
+		"Plan digest: " + orText(prefixed(v.PlanDigest), "(none: the run was not started from a saved plan)"),
+		"Journal head hash: " + orNone(v.Head),
+		fmt.Sprintf("Journal: %d entries; %s", len(v.Journal), orText(v.journalState(), "the last entry's hash matches the verified head")),
+		"Source digest: " + orNone(prefixed(v.SourceDigest)),
+		"Inputs digest: " + orNone(prefixed(v.InputsDigest)),
+		"Target: " + orNone(v.Target),
+		"Requester: " + orNone(v.Requester),
+		"Started: " + stamp(v.CreatedAt),
+		"Finished: " + stamp(v.FinishedAt),
 	}
-	if !run.FinishedAt.IsZero() && !run.CreatedAt.IsZero() {
-		items = append(items, "Duration: "+plan.FormatDuration(int64(run.FinishedAt.Sub(run.CreatedAt).Seconds())))
+	if d := took(v.CreatedAt, v.FinishedAt); d != "" {
+		items = append(items, "Duration: "+d)
 	}
-	if run.Reason != "" {
-		items = append(items, "Reason: "+run.Reason)
+	if v.Reason != "" {
+		items = append(items, "Reason: "+v.Reason)
 	}
-	items = append(items, "Steps: "+stepCounts(steps))
+	items = append(items, "Steps: "+stepCounts(v.Steps))
 	t.bullets(items)
 	if rr.CloseCode != "" {
 		t.para("Close code: " + rr.CloseCode + ".")
@@ -142,18 +118,13 @@ func runSummary(run state.Run, steps []state.StepRecord, journal []state.Journal
 
 // stepCounts counts step outcomes: "3 succeeded, 1 skipped".
 func stepCounts(steps []state.StepRecord) string {
-	n := map[state.StepStatus]int{}
+	n := map[string]int{}
 	for _, s := range steps {
-		n[s.Status]++
+		n[string(s.Status)]++
 	}
-	keys := make([]string, 0, len(n))
-	for k := range n {
-		keys = append(keys, string(k))
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%d %s", n[state.StepStatus(k)], k)
+	parts := sortedKeys(n)
+	for i, k := range parts {
+		parts[i] = fmt.Sprintf("%d %s", n[k], k)
 	}
 	return joinOr(parts, ", ", "none recorded")
 }
@@ -168,65 +139,38 @@ func orText(s, none string) string {
 // runDetails is the full account of the run, as the Markdown report has
 // it: inputs, timeline, step outcomes, approvals, in-doubt resolutions
 // and change-window events.
-func runDetails(run state.Run, steps []state.StepRecord, journal []state.JournalEntry) text {
+func runDetails(v *runView) text {
 	var t text
-	if len(run.Inputs) > 0 {
-		names := make([]string, 0, len(run.Inputs))
-		for n := range run.Inputs {
-			names = append(names, n)
-		}
-		sort.Strings(names)
+	if len(v.Inputs) > 0 {
+		names := sortedKeys(v.Inputs)
 		for i, n := range names {
-			names[i] = n + " = " + run.Inputs[n]
+			names[i] = n + " = " + v.Inputs[n]
 		}
 		t.heading("Inputs")
 		t.bullets(names)
 	}
 	t.heading("Timeline")
-	if len(journal) == 0 {
-		t.para("The journal is empty.")
-	}
-	t.bullets(timelineLines(journal))
+	t.bulletsOr(timelineLines(v.Journal), "The journal is empty.")
 	t.heading("Step outcomes")
-	if len(steps) == 0 {
-		t.para("No step records.")
-	}
-	t.bullets(outcomeLines(steps))
+	t.bulletsOr(outcomeLines(v.Steps), "No step records.")
 	t.heading("Approvals")
-	ap := approvalLines(run, steps, journal)
-	if len(ap) == 0 {
-		t.para("No approvals were given in this run.")
-	}
-	t.bullets(ap)
+	t.bulletsOr(approvalLines(v), "No approvals were given in this v.")
 	t.heading("In-doubt resolutions")
 	var res []string
-	for _, s := range steps {
-		if r := s.Resolution; r != nil {
-			res = append(res, fmt.Sprintf("%s: %s by %s at %s. Reason: %s", s.Name, r.Decision, r.By, stamp(r.At), orDash(r.Reason)))
-		}
+	for _, s := range v.Resolved() {
+		r := s.Resolution
+		res = append(res, fmt.Sprintf("%s: %s by %s at %s. Reason: %s", s.Name, r.Decision, r.By, stamp(r.At), orDash(r.Reason)))
 	}
-	if len(res) == 0 {
-		t.para("No step was in doubt.")
-	}
-	t.bullets(res)
+	t.bulletsOr(res, "No step was in doubt.")
 	t.heading("Change window")
-	var win []string
-	for _, e := range journal {
-		if strings.HasPrefix(e.Type, "window.") {
-			win = append(win, windowText(e))
-		}
-	}
-	if len(win) == 0 {
-		t.para("The change window was never short and never overridden.")
-	}
-	t.bullets(win)
+	t.bulletsOr(windowLines(v.Journal, plainText, plainText), "The change window was never short and never overridden.")
 	return t
 }
 
 func timelineLines(journal []state.JournalEntry) []string {
 	var lines []string
 	for _, e := range journal {
-		s := fmt.Sprintf("#%d %s (+%s) %s", e.Seq, stamp(e.At), plan.FormatDuration(int64(e.At.Sub(journal[0].At).Seconds())), e.Type)
+		s := fmt.Sprintf("#%d %s (+%s) %s", e.Seq, stamp(e.At), elapsed(journal, e), e.Type)
 		if e.Step != "" {
 			s += " " + e.Step
 		}
@@ -254,42 +198,29 @@ func outcomeLines(steps []state.StepRecord) []string {
 		if !s.FinishedAt.IsZero() {
 			line += ", finished " + stamp(s.FinishedAt)
 		}
-		if !s.StartedAt.IsZero() && !s.FinishedAt.IsZero() {
-			line += ", took " + plan.FormatDuration(int64(s.FinishedAt.Sub(s.StartedAt).Seconds()))
+		if d := took(s.StartedAt, s.FinishedAt); d != "" {
+			line += ", took " + d
 		}
-		note := s.Error
-		if note == "" {
-			note = s.Reason
-		}
-		if note != "" {
-			line += ". " + note
+		if n := note(s); n != "" {
+			line += ". " + n
 		}
 		lines = append(lines, line)
 	}
 	return lines
 }
 
-func approvalLines(run state.Run, steps []state.StepRecord, journal []state.JournalEntry) []string {
+func approvalLines(v *runView) []string {
 	var lines []string
-	for _, s := range steps {
-		for _, a := range s.Approvals {
-			pd := prefixed(a.PlanDigest)
-			switch {
-			case a.PlanDigest == "":
-				pd = "(none recorded)"
-			case run.PlanDigest != "" && a.PlanDigest != run.PlanDigest:
-				pd += " (DIFFERS from the run's plan)"
-			}
-			ev := evidence(journal, s.Name, a.By)
-			if ev == "-" {
-				ev = "no journal entry"
-			}
-			line := fmt.Sprintf("%s: %s by %s at %s; plan digest approved %s; evidence: %s", s.Name, a.Decision, a.By, stamp(a.At), pd, ev)
-			if a.Comment != "" {
-				line += ". Comment: " + a.Comment
-			}
-			lines = append(lines, line)
+	for _, a := range v.Approvals() {
+		ev := v.Evidence(a)
+		if ev == "-" {
+			ev = "no journal entry"
 		}
+		line := fmt.Sprintf("%s: %s by %s at %s; plan digest approved %s; evidence: %s", a.Step, a.Decision, a.By, stamp(a.At), v.Digest(a), ev)
+		if a.Comment != "" {
+			line += ". Comment: " + a.Comment
+		}
+		lines = append(lines, line)
 	}
 	return lines
 }

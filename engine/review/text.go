@@ -19,11 +19,17 @@ type block struct {
 	Ordered bool
 }
 
-func (t *text) heading(s string)       { *t = append(*t, block{Heading: s}) }
-func (t *text) para(s string)          { *t = append(*t, block{Para: s}) }
-func (t *text) bullets(items []string) { t.list(items, false) }
-func (t *text) numbered(items []string) {
-	t.list(items, true)
+func (t *text) heading(s string)        { *t = append(*t, block{Heading: s}) }
+func (t *text) para(s string)           { *t = append(*t, block{Para: s}) }
+func (t *text) bullets(items []string)  { t.list(items, false) }
+func (t *text) numbered(items []string) { t.list(items, true) }
+
+// bulletsOr adds the items, or the paragraph none when there is none.
+func (t *text) bulletsOr(items []string, none string) {
+	if len(items) == 0 {
+		t.para(none)
+	}
+	t.bullets(items)
 }
 
 // list adds a list; an empty list adds nothing.
