@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"github.com/batonhq/baton/internal/redact"
 	"github.com/batonhq/baton/steps"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
@@ -52,22 +54,20 @@ const maxInherited = 8
 // stepState is what the planner knows about one step while walking the
 // graph.
 type stepState struct {
-	action   string
-	failed   bool // a refreshed check failed: dependents are skipped
-	failSkip bool // skipped because a dependency failed
-	output   cty.Value
-	status   string // lang.Status* seen through step.<name>.status
-	facts    []string
+	action string
+	failed bool // a refreshed check or a dependency failed: dependents are skipped
+	output cty.Value
+	status string // lang.Status* seen through step.<name>.status
+	facts  []string
 }
 
 type builder struct {
-	ctx    context.Context
-	rb     *runbook.Runbook
-	opts   Options
-	locals map[string]cty.Value
-	st     map[string]*stepState
-	diags  hcl.Diagnostics
-	red    *redact.Redactor // hides secrets in every text of the plan
+	ctx   context.Context
+	rb    *runbook.Runbook
+	opts  Options
+	st    map[string]*stepState
+	diags hcl.Diagnostics
+	red   *redact.Redactor // hides secrets in every text of the plan
 	// decides maps a fact path to the steps it decides.
 	decides map[string]map[string]bool
 	facts   map[string]Fact
@@ -104,7 +104,6 @@ func Build(ctx context.Context, rb *runbook.Runbook, opts Options) (*Plan, hcl.D
 		decides: map[string]map[string]bool{}, facts: map[string]Fact{}}
 	locals, diags := runbook.EvalLocals(rb, opts.Vars, nil)
 	b.diags = append(b.diags, diags...)
-	b.locals = locals
 	b.scopes = &runbook.Env{Vars: opts.Vars, Locals: locals, Step: b.stepValue, Targets: runbook.TargetValues(rb)}
 	b.red = opts.Redactor
 	if b.red == nil {
@@ -181,23 +180,13 @@ func (b *builder) identity(p *Plan) {
 		path = rb.Files[0]
 	}
 	p.Runbook = Runbook{Name: rb.Name, Path: path, Title: rb.Title, Version: rb.Version, SourceDigest: total, Files: []File{}}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range sortedKeys(files) {
 		p.Runbook.Files = append(p.Runbook.Files, File{Path: n, Digest: files[n]})
 	}
 	vars := b.opts.Vars
 	total, ins := digest.Inputs(vars)
 	p.InputsDigest = total
-	names = names[:0]
-	for n := range ins {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range sortedKeys(ins) {
 		in := ins[n]
 		display := "(sensitive)"
 		if !in.Sensitive {
@@ -212,9 +201,7 @@ func (b *builder) targets(p *Plan) {
 	for _, t := range b.rb.Targets {
 		pt := Target{Name: t.Name, Type: t.Type}
 		if t.Kind != nil {
-			args, _ := lang.DecodeBodyIn(ctx, t.Body, t.Kind.Spec())
-			d := b.describeArgs(t.Kind, args)
-			pt.Summary, pt.Details = b.scrub(d.Summary), b.details(d.Details)
+			pt.Summary, pt.Details = b.description(ctx, t.Kind, t.Body)
 		}
 		p.Targets = append(p.Targets, pt)
 	}
@@ -241,31 +228,60 @@ func (b *builder) stepValue(name string) (cty.Value, bool) {
 	if s == nil {
 		return cty.NilVal, false
 	}
-	st := b.st[name]
-	if st == nil || (st.status == "" && st.output == cty.NilVal) {
-		return cty.ObjectVal(map[string]cty.Value{"output": s.UnknownOutput(), "status": unknownStatus}), true
+	out, status := s.UnknownOutput(), unknownStatus
+	if st := b.st[name]; st != nil {
+		out = st.output
+		if st.status != "" {
+			status = cty.StringVal(st.status)
+		}
 	}
-	status := unknownStatus
-	if st.status != "" {
-		status = cty.StringVal(st.status)
-	}
-	return cty.ObjectVal(map[string]cty.Value{"output": st.output, "status": status}), true
+	return cty.ObjectVal(map[string]cty.Value{"output": out, "status": status}), true
 }
 
 var unknownStatus = cty.UnknownVal(cty.String).RefineNotNull()
 
 // planStep decides whether a main step or post-task runs and describes it.
 func (b *builder) planStep(s *runbook.Step) *Step {
-	ps := b.describe(s)
-	st := &stepState{output: s.UnknownOutput()}
+	ctx := b.stepCtx(s, cty.NilVal)
+	ps := b.describe(s, ctx)
+	st := &stepState{output: s.UnknownOutput(), action: WillRun}
 	b.st[s.Name] = st
+	inherited, runs := b.depsRule(s, ps, st)
+	if !runs {
+		return ps
+	}
+	if s.When != nil {
+		facts, runs := b.when(s, ps, st, ctx)
+		if !runs {
+			return ps
+		}
+		inherited = append(inherited, facts...)
+	}
+	st.facts = uniq(inherited)
+	if st.action == MayRun {
+		b.decide(s.Name, st.facts...)
+	}
+	ps.Action, ps.DecidedBy = st.action, st.facts
+	switch s.Class {
+	case runbook.ClassDecision:
+		b.planDecision(s, ps, st, ctx)
+	case runbook.ClassCheck:
+		if st.action == WillRun {
+			b.refresh(s, ps, st, ctx)
+		}
+	}
+	return ps
+}
 
-	// Dependencies (the skip rule).
+// depsRule applies the skip rule to s's dependencies. It reports whether
+// s can still run and, when it may run after some of them, the facts it
+// inherits from those.
+func (b *builder) depsRule(s *runbook.Step, ps *Step, st *stepState) ([]string, bool) {
 	deps := make(map[string]runbook.DepState, len(s.Deps))
 	for _, d := range s.Deps {
 		switch ds := b.st[d]; {
 		case ds == nil: // a back-out step; not on this path
-		case ds.failed, ds.failSkip:
+		case ds.failed:
 			deps[d] = runbook.DepFailed
 		case ds.action == WillRun:
 			deps[d] = runbook.DepSucceeded
@@ -275,18 +291,16 @@ func (b *builder) planStep(s *runbook.Step) *Step {
 			deps[d] = runbook.DepSkipped
 		}
 	}
-	var inherited []string
-	st.action = WillRun
 	switch v := runbook.DepsVerdict(s, deps); {
 	case v.Always:
 		ps.Reason = "runs once its dependencies have settled, whatever their outcome (always)"
 	case v.Cause == runbook.SkipDependencyFailed:
 		b.skip(ps, st, fmt.Sprintf("depends on %s, which failed or will not run because a check failed at plan time", strings.Join(v.Failed, ", ")))
-		st.failSkip = true
-		return ps
+		st.failed = true
+		return nil, false
 	case v.Cause == runbook.SkipBranch:
 		b.skip(ps, st, "branch not taken: every dependency will be skipped ("+strings.Join(v.Skipped, ", ")+")")
-		return ps
+		return nil, false
 	case v.Maybe:
 		st.action = MayRun
 		ps.Reason = "runs only if at least one of " + strings.Join(v.MaybeDeps, ", ") + " runs"
@@ -298,72 +312,44 @@ func (b *builder) planStep(s *runbook.Step) *Step {
 		// few; beyond that the reason names the dependencies instead, so
 		// that planning stays linear.
 		if fromDeps = uniq(fromDeps); len(fromDeps) <= maxInherited {
-			inherited = fromDeps
+			return fromDeps, true
 		}
 	}
+	return nil, true
+}
 
-	// The step's own condition.
-	if s.When != nil {
-		ps.Condition = b.rb.ExprText(s.When)
-		facts := b.factsOf(s.When, map[string]bool{})
-		v, diags := lang.EvalIn(b.stepCtx(s, cty.NilVal), s.When, cty.Bool)
-		b.diags = append(b.diags, diags...)
-		skip, known := runbook.WhenSkips(v)
-		switch {
-		case diags.HasErrors():
-			st.action, ps.Reason = MayRun, "its condition cannot be evaluated at plan time: "+ps.Condition
-			inherited = append(inherited, facts...)
-		case !known:
-			st.action = MayRun
-			inherited = append(inherited, facts...)
-			ps.Reason = joinReason(ps.Reason, "runs only if "+ps.Condition+describeFacts(facts))
-		case skip:
-			st.facts = uniq(facts)
-			b.skip(ps, st, "condition is false"+givenFacts(b, facts)+": "+ps.Condition)
-			for _, f := range facts {
-				b.decide(f, s.Name)
-			}
-			return ps
-		default:
-			if len(facts) > 0 && st.action == WillRun {
-				ps.Reason = "condition is true" + givenFacts(b, facts) + ": " + ps.Condition
-			}
-			inherited = append(inherited, facts...)
-			for _, f := range facts {
-				b.decide(f, s.Name)
-			}
+// when plans s's condition. It reports whether s can still run and the
+// facts the condition depends on.
+func (b *builder) when(s *runbook.Step, ps *Step, st *stepState, ctx *hcl.EvalContext) ([]string, bool) {
+	ps.Condition = b.rb.ExprText(s.When)
+	facts := b.factsOf(s.When, map[string]bool{})
+	v, diags := lang.EvalIn(ctx, s.When, cty.Bool)
+	b.diags = append(b.diags, diags...)
+	skip, known := runbook.WhenSkips(v)
+	switch {
+	case diags.HasErrors():
+		st.action, ps.Reason = MayRun, "its condition cannot be evaluated at plan time: "+ps.Condition
+	case !known:
+		st.action = MayRun
+		ps.Reason = joinReason(ps.Reason, "runs only if "+ps.Condition+describeFacts(facts))
+	case skip:
+		st.facts = uniq(facts)
+		b.skip(ps, st, "condition is false"+givenFacts(b, facts)+": "+ps.Condition)
+		b.decide(s.Name, facts...)
+		return nil, false
+	default:
+		if len(facts) > 0 && st.action == WillRun {
+			ps.Reason = "condition is true" + givenFacts(b, facts) + ": " + ps.Condition
 		}
+		b.decide(s.Name, facts...)
 	}
-	st.facts = uniq(inherited)
-	if st.action == MayRun {
-		for _, f := range st.facts {
-			b.decide(f, s.Name)
-		}
-	}
-	ps.Action = st.action
-	ps.DecidedBy = st.facts
-	if len(ps.DecidedBy) == 0 {
-		ps.DecidedBy = nil
-	}
-
-	switch s.Class {
-	case runbook.ClassDecision:
-		b.planDecision(s, ps, st)
-	case runbook.ClassCheck:
-		if st.action == WillRun {
-			b.refresh(s, ps, st)
-		}
-	}
-	return ps
+	return facts, true
 }
 
 func (b *builder) skip(ps *Step, st *stepState, reason string) {
 	st.action, st.status = WillNotRun, lang.StatusSkipped
 	st.output = cty.NullVal(st.output.Type())
-	ps.Action, ps.Reason = WillNotRun, reason
-	if len(st.facts) > 0 {
-		ps.DecidedBy = st.facts
-	}
+	ps.Action, ps.Reason, ps.DecidedBy = WillNotRun, reason, st.facts
 }
 
 func joinReason(a, b string) string {
@@ -373,40 +359,31 @@ func joinReason(a, b string) string {
 	return a + "; " + b
 }
 
-func (b *builder) planDecision(s *runbook.Step, ps *Step, st *stepState) {
+func (b *builder) planDecision(s *runbook.Step, ps *Step, st *stepState, ctx *hcl.EvalContext) {
 	if s.Condition == nil {
 		return
 	}
-	c := &Choice{Condition: b.rb.ExprText(s.Condition)}
 	facts := b.factsOf(s.Condition, map[string]bool{})
-	c.DecidedBy = uniq(facts)
-	if len(c.DecidedBy) == 0 {
-		c.DecidedBy = nil
-	}
-	for _, f := range facts {
-		b.decide(f, s.Name)
-	}
-	ps.Decision = c
+	b.decide(s.Name, facts...)
+	ps.Decision = &Choice{Condition: b.rb.ExprText(s.Condition), DecidedBy: uniq(facts)}
 	if st.action != WillRun {
 		return
 	}
-	v, diags := lang.EvalIn(b.stepCtx(s, cty.NilVal), s.Condition, cty.Bool)
+	v, diags := lang.EvalIn(ctx, s.Condition, cty.Bool)
 	b.diags = append(b.diags, diags...)
 	if diags.HasErrors() || !v.IsKnown() || v.IsNull() {
 		return
 	}
-	if v.HasMark(steps.Sensitive) {
-		c.Value = "(sensitive)"
-	} else {
-		un, _ := v.Unmark()
-		c.Value = fmt.Sprint(un.True())
-	}
 	un, _ := v.Unmark()
+	ps.Decision.Value = fmt.Sprint(un.True())
+	if v.HasMark(steps.Sensitive) {
+		ps.Decision.Value = "(sensitive)"
+	}
 	st.output, st.status = un, lang.StatusSucceeded
 }
 
 // refresh runs a check at plan time and records what it observed.
-func (b *builder) refresh(s *runbook.Step, ps *Step, st *stepState) {
+func (b *builder) refresh(s *runbook.Step, ps *Step, st *stepState, ctx *hcl.EvalContext) {
 	if b.opts.Refresh == nil || s.Kind == nil || s.Kind.Effect() != steps.ReadOnly {
 		return
 	}
@@ -415,52 +392,27 @@ func (b *builder) refresh(s *runbook.Step, ps *Step, st *stepState) {
 			return // depends on something not known at plan time
 		}
 	}
-	args, diags := lang.DecodeBodyIn(b.stepCtx(s, cty.NilVal), s.Body, s.Kind.Spec())
+	args, diags := lang.DecodeBodyIn(ctx, s.Body, s.Kind.Spec())
 	if diags.HasErrors() || !args.IsWhollyKnown() {
 		return
 	}
 	b.red.AddValue(args)
 	out, err := b.opts.Refresh(b.ctx, s, args)
-	blocks := s.OnFailure != runbook.OnFailureContinue
 	if err != nil {
-		ps.Check = &Check{Status: CheckError, Message: b.scrub(err.Error()), Blocks: blocks}
-		st.failed, st.status = true, lang.StatusFailed
-		return
-	}
-	if out == cty.NilVal {
-		out = cty.NullVal(s.OutputType())
-	}
-	if s.SensitiveOutput || lang.Sensitive(args) {
-		out = out.Mark(steps.Sensitive)
-	}
-	b.red.AddValue(out)
-	ps.Check = &Check{Status: CheckPassed, Observation: b.scrub(steps.Show(out))}
-	self := cty.ObjectVal(map[string]cty.Value{"output": out})
-	for _, a := range s.Asserts {
-		sc := b.stepCtx(s, self)
-		ok, diags := lang.EvalIn(sc, a.Condition, cty.Bool)
-		if diags.HasErrors() {
-			ps.Check.Status, ps.Check.Message, ps.Check.Blocks = CheckError, "the assertion cannot be evaluated: "+b.rb.ExprText(a.Condition), blocks
-			break
+		ps.Check = &Check{Status: CheckError, Message: b.scrub(err.Error())}
+	} else {
+		if out == cty.NilVal {
+			out = cty.NullVal(s.OutputType())
 		}
-		ok, _ = ok.Unmark() // a condition on a secret only says pass or fail
-		if ok.IsKnown() && !ok.IsNull() && ok.False() {
-			ps.Check.Status, ps.Check.Blocks = CheckFailed, blocks
-			ps.Check.Message = "assertion failed: " + b.rb.ExprText(a.Condition)
-			if a.Message != nil {
-				msg, mdiags := lang.EvalIn(sc, a.Message, cty.String)
-				if !mdiags.HasErrors() && msg.IsKnown() && !msg.IsNull() {
-					if msg.HasMark(steps.Sensitive) || msg.ContainsMarked() {
-						ps.Check.Message = "(sensitive)"
-					} else {
-						ps.Check.Message = b.scrub(msg.AsString())
-					}
-				}
-			}
-			break
+		if s.SensitiveOutput || lang.Sensitive(args) {
+			out = out.Mark(steps.Sensitive)
 		}
+		b.red.AddValue(out)
+		ps.Check = &Check{Status: CheckPassed, Observation: b.scrub(steps.Show(out))}
+		b.assert(s, out, ps.Check)
 	}
 	if ps.Check.Status != CheckPassed {
+		ps.Check.Blocks = s.OnFailure != runbook.OnFailureContinue
 		st.failed, st.status = true, lang.StatusFailed
 		return
 	}
@@ -468,24 +420,53 @@ func (b *builder) refresh(s *runbook.Step, ps *Step, st *stepState) {
 	b.systems = append(b.systems, discover(s, out)...)
 }
 
+// assert evaluates s's assertions on the check's output out: the first
+// that fails, or cannot be evaluated, fails the check c.
+func (b *builder) assert(s *runbook.Step, out cty.Value, c *Check) {
+	ctx := b.stepCtx(s, cty.ObjectVal(map[string]cty.Value{"output": out}))
+	for _, a := range s.Asserts {
+		ok, diags := lang.EvalIn(ctx, a.Condition, cty.Bool)
+		if diags.HasErrors() {
+			c.Status, c.Message = CheckError, "the assertion cannot be evaluated: "+b.rb.ExprText(a.Condition)
+			return
+		}
+		ok, _ = ok.Unmark() // a condition on a secret only says pass or fail
+		if ok.IsKnown() && !ok.IsNull() && ok.False() {
+			c.Status, c.Message = CheckFailed, b.failMessage(ctx, a)
+			return
+		}
+	}
+}
+
+// failMessage is what a failed assertion says: its message when that is
+// known, else its condition.
+func (b *builder) failMessage(ctx *hcl.EvalContext, a *runbook.Assert) string {
+	if a.Message != nil {
+		msg, diags := lang.EvalIn(ctx, a.Message, cty.String)
+		switch {
+		case diags.HasErrors() || !msg.IsKnown() || msg.IsNull():
+		case msg.ContainsMarked():
+			return "(sensitive)"
+		default:
+			return b.scrub(msg.AsString())
+		}
+	}
+	return "assertion failed: " + b.rb.ExprText(a.Condition)
+}
+
 // describe fills in everything about a step that does not depend on
-// whether it runs.
-func (b *builder) describe(s *runbook.Step) *Step {
+// whether it runs; ctx is the context of its expressions.
+func (b *builder) describe(s *runbook.Step, ctx *hcl.EvalContext) *Step {
 	ps := &Step{
 		Name: s.Name, Class: string(s.Class), Uses: s.Uses, Description: s.Description,
 		Refs: s.Refs, Deps: s.Deps, Target: s.Target, Mutating: s.Mutating(),
 		PointOfNoReturn: s.PointOfNoReturn, ExpectedSeconds: seconds(s.ExpectedDuration),
 		TimeoutSeconds: seconds(s.Timeout), Idempotent: s.Idempotent, Undoes: s.Undoes, Always: s.Always,
+		WorstCaseSeconds: seconds(worstCase(s)),
 	}
 	if s.Kind != nil {
-		if s.OnFailure != "" && s.OnFailure != runbook.OnFailureAbort {
-			ps.OnFailure = s.OnFailure
-		} else {
-			ps.OnFailure = runbook.OnFailureAbort
-		}
-		args, _ := lang.DecodeBodyIn(b.stepCtx(s, cty.NilVal), s.Body, s.Kind.Spec())
-		d := b.describeArgs(s.Kind, args)
-		ps.Summary, ps.Details = b.scrub(d.Summary), b.details(d.Details)
+		ps.OnFailure = cmp.Or(s.OnFailure, runbook.OnFailureAbort)
+		ps.Summary, ps.Details = b.description(ctx, s.Kind, s.Body)
 	}
 	if s.Retry.Attempts > 1 {
 		ps.Retry = &Retry{Attempts: s.Retry.Attempts, BackoffSeconds: seconds(s.Retry.Backoff), MaxDelaySeconds: seconds(s.Retry.MaxDelay)}
@@ -494,17 +475,10 @@ func (b *builder) describe(s *runbook.Step) *Step {
 		ps.Asserts = append(ps.Asserts, b.rb.ExprText(a.Condition))
 	}
 	if v := s.Verify; v != nil {
-		pv := &Verify{Uses: v.Uses, Target: v.Target, Condition: b.rb.ExprText(v.Condition)}
+		ps.Verify = &Verify{Uses: v.Uses, Target: v.Target, Condition: b.rb.ExprText(v.Condition)}
 		if v.Kind != nil {
-			args, _ := lang.DecodeBodyIn(b.stepCtx(s, cty.NilVal), v.Body, v.Kind.Spec())
-			d := b.describeArgs(v.Kind, args)
-			pv.Summary, pv.Details = b.scrub(d.Summary), b.details(d.Details)
+			ps.Verify.Summary, ps.Verify.Details = b.description(ctx, v.Kind, v.Body)
 		}
-		ps.Verify = pv
-	}
-	gate := func() Gate {
-		return Gate{Approvers: s.Approvers, MinApprovals: max(1, s.MinApprovals), AllowRequester: s.AllowRequester,
-			ExpiresAfterSeconds: seconds(s.ExpiresAfter), Instructions: b.scrub(s.InstructionsIn(b.stepCtx(s, cty.NilVal)))}
 	}
 	switch s.Class {
 	case runbook.ClassWait:
@@ -517,26 +491,42 @@ func (b *builder) describe(s *runbook.Step) *Step {
 			ps.Wait.FailIf = b.rb.ExprText(s.FailIf)
 		}
 	case runbook.ClassApproval:
-		g := gate()
+		g := gate(s)
+		g.Instructions = b.scrub(s.InstructionsIn(ctx))
 		ps.Approval = &g
 	case runbook.ClassManual:
-		g := gate()
-		g.Instructions = ""
-		ps.Manual = &Manual{Instructions: b.scrub(s.InstructionsIn(b.stepCtx(s, cty.NilVal))), Reason: s.ManualReason, Gate: g}
+		ps.Manual = &Manual{Instructions: b.scrub(s.InstructionsIn(ctx)), Reason: s.ManualReason, Gate: gate(s)}
 	}
-	ps.WorstCaseSeconds = seconds(worstCase(s))
 	return ps
 }
 
-func (b *builder) details(ds []steps.Detail) []Detail {
-	if len(ds) == 0 {
-		return nil
+// gate is the approval of an approval step, or the confirmation of a
+// manual one, without its instructions.
+func gate(s *runbook.Step) Gate {
+	return Gate{Approvers: s.Approvers, MinApprovals: max(1, s.MinApprovals), AllowRequester: s.AllowRequester,
+		ExpiresAfterSeconds: seconds(s.ExpiresAfter)}
+}
+
+// describer is a step or target type, as far as plans need it.
+type describer interface {
+	Spec() hcldec.Spec
+	Describe(args cty.Value) steps.Description
+}
+
+// description is what kind says it does with the arguments body holds in
+// ctx, scrubbed, once the redactor has learned the secrets they hold.
+func (b *builder) description(ctx *hcl.EvalContext, kind describer, body hcl.Body) (string, []Detail) {
+	args, _ := lang.DecodeBodyIn(ctx, body, kind.Spec())
+	if args == cty.NilVal {
+		args = cty.DynamicVal
 	}
-	out := make([]Detail, len(ds))
-	for i, d := range ds {
-		out[i] = Detail{Label: b.scrub(d.Label), Text: b.scrub(d.Text)}
+	b.red.AddValue(args)
+	d := kind.Describe(args)
+	var details []Detail
+	for _, dt := range d.Details {
+		details = append(details, Detail{Label: b.scrub(dt.Label), Text: b.scrub(dt.Text)})
 	}
-	return out
+	return b.scrub(d.Summary), details
 }
 
 // backout plans the back-out path: back-out steps in the order they would
@@ -547,7 +537,7 @@ func (b *builder) backout(p *Plan, order []string) {
 	p.Backout = Backout{Summary: c.Summary, Trigger: c.Trigger, RestoredState: c.RestoredState, Steps: []*Step{}}
 	list := b.rb.BackoutSteps(order)
 	for _, s := range list {
-		ps := b.describe(s)
+		ps := b.describe(s, b.stepCtx(s, cty.NilVal))
 		st := &stepState{output: s.UnknownOutput(), action: MayRun}
 		b.st[s.Name] = st
 		ps.Action = MayRun
@@ -807,22 +797,18 @@ func (b *builder) fact(t hcl.Traversal, step, path string) Fact {
 	return f
 }
 
-func (b *builder) decide(path, step string) {
-	m := b.decides[path]
-	if m == nil {
-		m = map[string]bool{}
-		b.decides[path] = m
+// decide records that the facts at paths decide whether step runs.
+func (b *builder) decide(step string, paths ...string) {
+	for _, path := range paths {
+		if b.decides[path] == nil {
+			b.decides[path] = map[string]bool{}
+		}
+		b.decides[path][step] = true
 	}
-	m[step] = true
 }
 
 func (b *builder) finishFacts(p *Plan) {
-	paths := make([]string, 0, len(b.facts))
-	for path := range b.facts {
-		paths = append(paths, path)
-	}
-	sort.Strings(paths)
-	for _, path := range paths {
+	for _, path := range sortedKeys(b.facts) {
 		f := b.facts[path]
 		f.Decides = sortedKeys(b.decides[path])
 		p.Facts = append(p.Facts, f)
@@ -852,19 +838,12 @@ func uniq(s []string) []string {
 	if len(s) == 0 {
 		return nil
 	}
-	out := append([]string(nil), s...)
-	sort.Strings(out)
-	n := 0
-	for i, v := range out {
-		if i == 0 || v != out[n-1] {
-			out[n] = v
-			n++
-		}
-	}
-	return out[:n]
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
-func sortedKeys(m map[string]bool) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
@@ -876,18 +855,3 @@ func sortedKeys(m map[string]bool) []string {
 // scrub replaces every known secret in s, and its encodings, with
 // (sensitive).
 func (b *builder) scrub(s string) string { return b.red.String(s) }
-
-// describer is a step or target type, as far as plans need it.
-type describer interface {
-	Describe(args cty.Value) steps.Description
-}
-
-// describeArgs is kind's description of args, after the redactor has learned
-// the secrets args hold.
-func (b *builder) describeArgs(kind describer, args cty.Value) steps.Description {
-	if args == cty.NilVal {
-		args = cty.DynamicVal
-	}
-	b.red.AddValue(args)
-	return kind.Describe(args)
-}

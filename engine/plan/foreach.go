@@ -20,9 +20,7 @@ func (b *builder) planForEach(t *runbook.Step) []*Step {
 	}
 	over := b.rb.ExprText(t.ForEach)
 	facts := b.factsOf(t.ForEach, map[string]bool{})
-	for _, f := range facts {
-		b.decide(f, t.Name)
-	}
+	b.decide(t.Name, facts...)
 	v, diags := lang.EvalIn(b.stepCtx(t, cty.NilVal), t.ForEach, cty.DynamicPseudoType)
 	if diags.HasErrors() || !v.IsWhollyKnown() {
 		b.diags = append(b.diags, diags...)
@@ -79,7 +77,7 @@ func (b *builder) aggregate(t *runbook.Step, inst []*runbook.Step) {
 	for _, in := range inst {
 		is := b.st[in.Name]
 		switch {
-		case is.failed || is.failSkip:
+		case is.failed:
 			st.failed = true
 		case is.action == WillRun:
 			st.action = WillRun
