@@ -122,11 +122,12 @@ func dur(d time.Duration) string {
 	if d == 0 {
 		return "none"
 	}
-	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
-	s = strings.TrimSuffix(s, "0m")
-	if s == "" {
-		return d.String()
+	s := d.String() // 45m0s, 1h0m0s, 1h30m0s, 10s
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
 }

@@ -1,0 +1,31 @@
+package draw
+
+import (
+	"testing"
+	"time"
+)
+
+// TestDur: a duration on a node drops only zero minor units (45m, 1h),
+// never a digit of its own (10s, 20m).
+func TestDur(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "none"},
+		{10 * time.Second, "10s"},
+		{30 * time.Second, "30s"},
+		{90 * time.Second, "1m30s"},
+		{10 * time.Minute, "10m"},
+		{20 * time.Minute, "20m"},
+		{45 * time.Minute, "45m"},
+		{time.Hour, "1h"},
+		{90 * time.Minute, "1h30m"},
+		{2*time.Hour + 10*time.Second, "2h0m10s"},
+		{1500 * time.Millisecond, "1.5s"},
+	} {
+		if got := dur(c.d); got != c.want {
+			t.Errorf("dur(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+}
