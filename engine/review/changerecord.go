@@ -72,11 +72,10 @@ func describe(d *doc, digest string) text {
 	}
 	t.para("Plan: " + d.SummaryLine)
 	t.para("Plan digest: " + digest + ". baton records every approval with the digest of the plan approved; a changed plan has another digest.")
-	id := make([]string, 0, len(d.Identity)+2)
+	var id []string
 	for _, kv := range d.Identity {
 		id = append(id, kv[0]+": "+kv[1])
 	}
-	id = append(id, "Owner: "+orNone(d.Owner), "Implementers: "+orNone(d.Implementers))
 	t.heading("Identity")
 	t.bullets(id)
 	t.section("Affected systems", affected(d))

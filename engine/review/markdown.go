@@ -55,9 +55,7 @@ var mdTemplate = template.Must(template.New("review.md").Funcs(reviewFuncs).Pars
 | Field | Value |
 |-------|-------|
 {{range .Identity}}| {{index . 0}} | {{md (index . 1)}} |
-{{end}}| Owner | {{md (none .Owner)}} |
-| Implementers | {{md (none .Implementers)}} |
-
+{{end}}
 ## Summary
 
 {{with .Summary}}{{md .}}

@@ -70,7 +70,9 @@ type Blocked struct {
 // doc is everything a change record shows, computed once and rendered as
 // Markdown or HTML.
 type doc struct {
-	Title        string
+	Title string
+	// Identity names the runbook, its version, digests, target, owner and
+	// implementers.
 	Identity     [][2]string
 	Summary      string
 	Reason       string
@@ -159,6 +161,7 @@ func build(p *plan.Plan, rb *runbook.Runbook, ev Evidence) *doc {
 			d.Downtime = plan.FormatDuration(int64(c.ExpectedDowntime / time.Second))
 		}
 	}
+	d.Identity = append(d.Identity, [2]string{"Owner", orNone(d.Owner)}, [2]string{"Implementers", orNone(d.Implementers)})
 	d.Hints = hints(p)
 	n := 0
 	for _, s := range p.Steps {
