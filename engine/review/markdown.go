@@ -28,13 +28,6 @@ func mdCode(s string) string {
 	return fence + pad + s + pad + fence
 }
 
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
 // Markdown writes the change record of plan p for runbook rb (which may
 // be nil when only a saved plan is at hand: the declared change metadata is
 // then missing).

@@ -241,12 +241,16 @@ func fitText(ok bool) string {
 	return "does NOT fit the window"
 }
 
-func orNone(s string) string {
+// orText is s, or none when s is empty.
+func orText(s, none string) string {
 	if s == "" {
-		return "(none)"
+		return none
 	}
 	return s
 }
+
+func orNone(s string) string { return orText(s, "(none)") }
+func orDash(s string) string { return orText(s, "-") }
 
 func joinOr(s []string, sep, none string) string {
 	if len(s) == 0 {

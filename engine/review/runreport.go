@@ -129,13 +129,6 @@ func stepCounts(steps []state.StepRecord) string {
 	return joinOr(parts, ", ", "none recorded")
 }
 
-func orText(s, none string) string {
-	if s == "" {
-		return none
-	}
-	return s
-}
-
 // runDetails is the full account of the run, as the Markdown report has
 // it: inputs, timeline, step outcomes, approvals, in-doubt resolutions
 // and change-window events.
