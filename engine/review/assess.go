@@ -51,14 +51,9 @@ func assessRisk(p *plan.Plan, rb *runbook.Runbook) assessment {
 	if rb != nil {
 		declared = rb.Change.Risk
 	}
-	switch declared {
-	case "low":
-		a.atLeast(level1, riskNames, "declared risk low")
-	case "medium":
-		a.atLeast(level2, riskNames, "declared risk medium")
-	case "high":
-		a.atLeast(level3, riskNames, "declared risk high")
-	default:
+	if l, ok := map[string]level{"low": level1, "medium": level2, "high": level3}[declared]; ok {
+		a.atLeast(l, riskNames, "declared risk "+declared)
+	} else {
 		a.Factors = append(a.Factors, "no risk declared: graded from the plan alone")
 	}
 	pnr, ungated, actions := pointsOfNoReturn(p)

@@ -72,13 +72,8 @@ func describe(d *doc, digest string) text {
 	}
 	t.para("Plan: " + d.SummaryLine)
 	t.para("Plan digest: " + digest + ". baton records every approval with the digest of the plan approved; a changed plan has another digest.")
-	id := make([]string, 0, len(d.Identity)+2)
-	for _, kv := range d.Identity {
-		id = append(id, kv[0]+": "+kv[1])
-	}
-	id = append(id, "Owner: "+orNone(d.Owner), "Implementers: "+orNone(d.Implementers))
 	t.heading("Identity")
-	t.bullets(id)
+	t.bullets(pairLines(d.Identity))
 	t.section("Affected systems", affected(d))
 	t.heading("Impact and downtime")
 	t.bullets([]string{"Impact: " + orNone(d.Impact), "Expected downtime: " + orNone(d.Downtime)})
@@ -268,11 +263,7 @@ func rehearsalText(r *Rehearsal, digest string) text {
 		t.para("No rehearsal report is attached. Rehearse the change against a simulated site and attach its report (baton review --rehearsal --site FIXTURE).")
 		return t
 	}
-	var fields []string
-	for _, kv := range v.Fields() {
-		fields = append(fields, kv[0]+": "+kv[1])
-	}
-	t.bullets(fields)
+	t.bullets(pairLines(v.Fields()))
 	if len(v.Branches) > 0 {
 		t.para("Branches taken:")
 		t.bullets(v.Branches)

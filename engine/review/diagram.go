@@ -30,9 +30,13 @@ func Mermaid(p *plan.Plan, rb *runbook.Runbook) string {
 	for _, s := range p.Steps {
 		node(s)
 	}
+	backout := map[string]bool{}
+	for _, s := range p.Backout.Steps {
+		backout[s.Name] = true
+	}
 	for _, s := range p.Steps {
 		for _, d := range s.Deps {
-			if !isBackout(p, d) {
+			if !backout[d] {
 				f.Edge(d, s.Name, false, branch(p, d, s))
 			}
 		}
@@ -85,15 +89,6 @@ func Mermaid(p *plan.Plan, rb *runbook.Runbook) string {
 	return f.String()
 }
 
-func isBackout(p *plan.Plan, name string) bool {
-	for _, s := range p.Backout.Steps {
-		if s.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
 // shape is a step's node shape and label text.
 func shape(s *plan.Step) (draw.Shape, string) {
 	text := s.Name
@@ -127,7 +122,7 @@ func branch(p *plan.Plan, dep string, s *plan.Step) string {
 	ref := "step." + dep + ".output"
 	c := strings.ReplaceAll(s.Condition, " ", "")
 	switch {
-	case c == "!"+ref || strings.Contains(c, ref+"==false") || strings.Contains(c, "!"+ref+"&&") || strings.HasPrefix(c, "!"+ref+"&&"):
+	case c == "!"+ref || strings.Contains(c, ref+"==false") || strings.Contains(c, "!"+ref+"&&"):
 		return "no"
 	case strings.Contains(c, ref):
 		return "yes"

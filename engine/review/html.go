@@ -136,9 +136,7 @@ pre.mermaid { background: #fafafa; border: 1px solid #ddd; padding: 1rem; }
 <table>
 <tr><th>Field</th><th>Value</th></tr>
 {{range .Identity}}<tr><td>{{index . 0}}</td><td>{{index . 1}}</td></tr>
-{{end}}<tr><td>Owner</td><td>{{none .Owner}}</td></tr>
-<tr><td>Implementers</td><td>{{none .Implementers}}</td></tr>
-</table>
+{{end}}</table>
 
 <h2>Summary</h2>
 {{with .Summary}}<p>{{.}}</p>{{end}}

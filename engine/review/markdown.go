@@ -28,13 +28,6 @@ func mdCode(s string) string {
 	return fence + pad + s + pad + fence
 }
 
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
 // Markdown writes the change record of plan p for runbook rb (which may
 // be nil when only a saved plan is at hand: the declared change metadata is
 // then missing).
@@ -55,9 +48,7 @@ var mdTemplate = template.Must(template.New("review.md").Funcs(reviewFuncs).Pars
 | Field | Value |
 |-------|-------|
 {{range .Identity}}| {{index . 0}} | {{md (index . 1)}} |
-{{end}}| Owner | {{md (none .Owner)}} |
-| Implementers | {{md (none .Implementers)}} |
-
+{{end}}
 ## Summary
 
 {{with .Summary}}{{md .}}

@@ -89,10 +89,23 @@ func (v *runView) Resolved() []state.StepRecord {
 	return out
 }
 
-func (v *runView) Elapsed(e state.JournalEntry) string { return elapsed(v.Journal, e) }
-func (v *runView) Digest(a approval) string            { return approvedDigest(v.Run, a.Approval) }
-func (v *runView) Evidence(a approval) string          { return evidence(v.Journal, a.Step, a.By) }
-func (v *runView) Windows() []string                   { return windowLines(v.Journal, mdCode, mdText) }
+// Elapsed is the time from the journal's first entry to e.
+func (v *runView) Elapsed(e state.JournalEntry) string {
+	return plan.FormatDuration(int64(e.At.Sub(v.Journal[0].At).Seconds()))
+}
+
+// Digest is the plan digest an approval names, flagged when it is not the
+// run's.
+func (v *runView) Digest(a approval) string {
+	switch {
+	case a.PlanDigest == "":
+		return "(none recorded)"
+	case v.PlanDigest != "" && a.PlanDigest != v.PlanDigest:
+		return prefixed(a.PlanDigest) + " (DIFFERS from the run's plan)"
+	}
+	return prefixed(a.PlanDigest)
+}
+func (v *runView) Windows() []string { return windowLines(v.Journal, mdCode, mdText) }
 
 var postImplTemplate = template.Must(template.New("postimpl.md").Funcs(reviewFuncs).Funcs(map[string]any{
 	"stamp": stamp, "took": took, "note": note, "data": dataText,
@@ -148,11 +161,6 @@ var postImplTemplate = template.Must(template.New("postimpl.md").Funcs(reviewFun
 {{else}}- WARNING: the last entry's hash ({{md (none .Last)}}) does not match the head; the journal given is incomplete or was altered.
 {{end}}`))
 
-// elapsed is the time from the journal's first entry to e.
-func elapsed(journal []state.JournalEntry, e state.JournalEntry) string {
-	return plan.FormatDuration(int64(e.At.Sub(journal[0].At).Seconds()))
-}
-
 // took is the time from start to end, "" when either is unknown.
 func took(start, end time.Time) string {
 	if start.IsZero() || end.IsZero() {
@@ -167,18 +175,6 @@ func note(s state.StepRecord) string {
 		return s.Error
 	}
 	return s.Reason
-}
-
-// approvedDigest is the plan digest an approval names, flagged when it is
-// not the run's.
-func approvedDigest(run state.Run, a state.Approval) string {
-	switch {
-	case a.PlanDigest == "":
-		return "(none recorded)"
-	case run.PlanDigest != "" && a.PlanDigest != run.PlanDigest:
-		return prefixed(a.PlanDigest) + " (DIFFERS from the run's plan)"
-	}
-	return prefixed(a.PlanDigest)
 }
 
 // windowLines describe the journal's change-window events, with step
@@ -240,13 +236,13 @@ func dataText(d map[string]string) string {
 	return strings.Join(parts, ", ")
 }
 
-// evidence says how the journal proves an approval: signed (with the key's
+// Evidence says how the journal proves an approval: signed (with the key's
 // fingerprint; journal verify re-verifies it against the run's allowed
 // signers) or unsigned, with the OS identity that wrote it.
-func evidence(journal []state.JournalEntry, step, by string) string {
-	for i := len(journal) - 1; i >= 0; i-- {
-		e := journal[i]
-		if e.Answer == nil || e.Step != step || !state.SameName(e.Answer.By, by) {
+func (v *runView) Evidence(a approval) string {
+	for i := len(v.Journal) - 1; i >= 0; i-- {
+		e := v.Journal[i]
+		if e.Answer == nil || e.Step != a.Step || !state.SameName(e.Answer.By, a.By) {
 			continue
 		}
 		if len(e.Answer.Signed) > 0 {

@@ -70,7 +70,9 @@ type Blocked struct {
 // doc is everything a change record shows, computed once and rendered as
 // Markdown or HTML.
 type doc struct {
-	Title        string
+	Title string
+	// Identity names the runbook, its version, digests, target, owner and
+	// implementers.
 	Identity     [][2]string
 	Summary      string
 	Reason       string
@@ -121,6 +123,7 @@ type approvalRow struct {
 	Step, Kind, Approvers, Min, Requester, Expires, Instructions string
 }
 
+// build computes the doc of plan p once, for every format.
 func build(p *plan.Plan, rb *runbook.Runbook, ev Evidence) *doc {
 	d := &doc{Title: p.Runbook.Name, Refreshed: p.Refreshed, Mermaid: Mermaid(p, rb), Rehearsal: ev.Rehearsal,
 		Backout: p.Backout, Facts: p.Facts, Systems: p.Systems, Targets: p.Targets, SummaryLine: strings.TrimPrefix(p.SummaryLine(), "Plan: ")}
@@ -128,27 +131,6 @@ func build(p *plan.Plan, rb *runbook.Runbook, ev Evidence) *doc {
 		d.Title = p.Runbook.Title
 	}
 	d.Signing = signing(rb)
-	commit := ev.GitCommit
-	if commit == "" {
-		commit = "(not in a git repository)"
-	} else if ev.GitDirty {
-		commit += " (with uncommitted changes)"
-	}
-	target := p.Target
-	if target == "" {
-		target = "(none)"
-	}
-	d.Identity = [][2]string{
-		{"Runbook", p.Runbook.Name},
-		{"Version", orNone(p.Runbook.Version)},
-		{"Path", p.Runbook.Path},
-		{"Git commit", commit},
-		{"Plan digest", "sha256:" + p.PlanDigest},
-		{"Source digest", "sha256:" + p.Runbook.SourceDigest},
-		{"Inputs digest", "sha256:" + p.InputsDigest},
-		{"Target", target},
-		{"Engine", p.EngineVersion},
-	}
 	if rb != nil {
 		c := rb.Change
 		d.Summary = rb.Description
@@ -159,11 +141,10 @@ func build(p *plan.Plan, rb *runbook.Runbook, ev Evidence) *doc {
 			d.Downtime = plan.FormatDuration(int64(c.ExpectedDowntime / time.Second))
 		}
 	}
+	d.Identity = identity(p, ev, d)
 	d.Hints = hints(p)
-	n := 0
-	for _, s := range p.Steps {
-		n++
-		d.Steps = append(d.Steps, row(p, n, s))
+	for i, s := range p.Steps {
+		d.Steps = append(d.Steps, row(p, i+1, s))
 		if s.Check != nil {
 			d.Preflight = append(d.Preflight, s)
 		}
@@ -177,8 +158,36 @@ func build(p *plan.Plan, rb *runbook.Runbook, ev Evidence) *doc {
 	for i, s := range p.Post {
 		d.Post = append(d.Post, row(p, i+1, s))
 	}
-	// Post-change verification: the checks and waits that come after the
-	// last action and depend, directly or not, on an action.
+	d.PostChecks = postChecks(p)
+	d.Duration, d.Window = schedule(p, rb)
+	return d
+}
+
+func identity(p *plan.Plan, ev Evidence, d *doc) [][2]string {
+	commit := ev.GitCommit
+	if commit == "" {
+		commit = "(not in a git repository)"
+	} else if ev.GitDirty {
+		commit += " (with uncommitted changes)"
+	}
+	return [][2]string{
+		{"Runbook", p.Runbook.Name},
+		{"Version", orNone(p.Runbook.Version)},
+		{"Path", p.Runbook.Path},
+		{"Git commit", commit},
+		{"Plan digest", "sha256:" + p.PlanDigest},
+		{"Source digest", "sha256:" + p.Runbook.SourceDigest},
+		{"Inputs digest", "sha256:" + p.InputsDigest},
+		{"Target", orNone(p.Target)},
+		{"Engine", p.EngineVersion},
+		{"Owner", orNone(d.Owner)},
+		{"Implementers", orNone(d.Implementers)},
+	}
+}
+
+// postChecks are the post-change verification: the checks and waits that
+// come after the last action and depend, directly or not, on an action.
+func postChecks(p *plan.Plan) []implStep {
 	last := -1
 	afterAction := map[string]bool{}
 	for i, s := range p.Steps {
@@ -192,30 +201,37 @@ func build(p *plan.Plan, rb *runbook.Runbook, ev Evidence) *doc {
 			}
 		}
 	}
+	var rows []implStep
 	for i, s := range p.Steps {
 		if i > last && last >= 0 && afterAction[s.Name] && (s.Class == "check" || s.Class == "wait") {
-			d.PostChecks = append(d.PostChecks, row(p, i+1, s))
+			rows = append(rows, row(p, i+1, s))
 		}
 	}
+	return rows
+}
+
+// schedule is the expected durations and, when the runbook declares a
+// change window, whether they fit it.
+func schedule(p *plan.Plan, rb *runbook.Runbook) (duration, window []string) {
 	dur := p.Duration
-	d.Duration = []string{
+	duration = []string{
 		"Expected: " + plan.FormatDuration(dur.ExpectedSeconds) + " (critical path: " + joinOr(dur.CriticalPath, " → ", "none") + ")",
 		"Worst case: " + plan.FormatDuration(dur.WorstCaseSeconds),
 		"Back-out: " + plan.FormatDuration(p.Backout.ExpectedSeconds) + " expected, " + plan.FormatDuration(p.Backout.WorstCaseSeconds) + " worst case",
 	}
 	for _, note := range dur.Notes {
-		d.Duration = append(d.Duration, "Note: "+note)
+		duration = append(duration, "Note: "+note)
 	}
 	if w := p.Window; w != nil {
-		d.Window = []string{
+		window = []string{
 			fmt.Sprintf("Window: %s to %s (%s)", w.Start, w.End, plan.FormatDuration(w.LengthSeconds)),
 			fmt.Sprintf("Expected duration + back-out (%s): %s", plan.FormatDuration(dur.ExpectedSeconds+p.Backout.ExpectedSeconds), fitText(w.FitsExpected)),
 			fmt.Sprintf("Worst case + back-out (%s): %s", plan.FormatDuration(dur.WorstCaseSeconds+p.Backout.WorstCaseSeconds), fitText(w.FitsWorstCase)),
 		}
 	} else if rb != nil && rb.Change.WindowEnd != nil {
-		d.Window = []string{"The window's bounds are known only at run time; baton checks it before each point of no return."}
+		window = []string{"The window's bounds are known only at run time; baton checks it before each point of no return."}
 	}
-	return d
+	return duration, window
 }
 
 func fitText(ok bool) string {
@@ -225,12 +241,16 @@ func fitText(ok bool) string {
 	return "does NOT fit the window"
 }
 
-func orNone(s string) string {
+// orText is s, or none when s is empty.
+func orText(s, none string) string {
 	if s == "" {
-		return "(none)"
+		return none
 	}
 	return s
 }
+
+func orNone(s string) string { return orText(s, "(none)") }
+func orDash(s string) string { return orText(s, "-") }
 
 func joinOr(s []string, sep, none string) string {
 	if len(s) == 0 {

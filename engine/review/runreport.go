@@ -129,13 +129,6 @@ func stepCounts(steps []state.StepRecord) string {
 	return joinOr(parts, ", ", "none recorded")
 }
 
-func orText(s, none string) string {
-	if s == "" {
-		return none
-	}
-	return s
-}
-
 // runDetails is the full account of the run, as the Markdown report has
 // it: inputs, timeline, step outcomes, approvals, in-doubt resolutions
 // and change-window events.
@@ -150,7 +143,7 @@ func runDetails(v *runView) text {
 		t.bullets(names)
 	}
 	t.heading("Timeline")
-	t.bulletsOr(timelineLines(v.Journal), "The journal is empty.")
+	t.bulletsOr(v.timelineLines(), "The journal is empty.")
 	t.heading("Step outcomes")
 	t.bulletsOr(outcomeLines(v.Steps), "No step records.")
 	t.heading("Approvals")
@@ -167,10 +160,10 @@ func runDetails(v *runView) text {
 	return t
 }
 
-func timelineLines(journal []state.JournalEntry) []string {
+func (v *runView) timelineLines() []string {
 	var lines []string
-	for _, e := range journal {
-		s := fmt.Sprintf("#%d %s (+%s) %s", e.Seq, stamp(e.At), elapsed(journal, e), e.Type)
+	for _, e := range v.Journal {
+		s := fmt.Sprintf("#%d %s (+%s) %s", e.Seq, stamp(e.At), v.Elapsed(e), e.Type)
 		if e.Step != "" {
 			s += " " + e.Step
 		}

@@ -39,6 +39,15 @@ func (t *text) list(items []string, ordered bool) {
 	}
 }
 
+// pairLines are "name: value" lines of the pairs.
+func pairLines(pairs [][2]string) []string {
+	lines := make([]string, len(pairs))
+	for i, kv := range pairs {
+		lines[i] = kv[0] + ": " + kv[1]
+	}
+	return lines
+}
+
 // section adds a heading and the blocks of body.
 func (t *text) section(title string, body text) {
 	t.heading(title)
