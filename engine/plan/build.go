@@ -608,6 +608,8 @@ func (b *builder) durations(p *Plan) {
 	}
 	longest := map[string]acc{}
 	var notes []string
+	end := "" // of the critical path
+	var best, worst time.Duration
 	for _, s := range p.Steps {
 		rs := b.rb.Step(s.Name)
 		if s.Action == WillNotRun || rs == nil {
@@ -624,22 +626,17 @@ func (b *builder) durations(p *Plan) {
 			}
 			start.worst = max(start.worst, a.worst)
 		}
-		longest[s.Name] = acc{expected: start.expected + rs.ExpectedDuration, worst: start.worst + worstCase(rs), prev: start.prev}
+		a := acc{expected: start.expected + rs.ExpectedDuration, worst: start.worst + worstCase(rs), prev: start.prev}
+		longest[s.Name] = a
+		if end == "" || a.expected > best {
+			end, best = s.Name, a.expected
+		}
+		worst = max(worst, a.worst)
 		switch {
 		case (rs.Class == runbook.ClassApproval || rs.Class == runbook.ClassManual) && rs.ExpiresAfter == 0:
 			notes = append(notes, fmt.Sprintf("%s %s never expires: the worst case excludes time waiting for people", rs.Class, rs.Name))
 		case rs.Class == runbook.ClassAction && rs.Timeout == 0:
 			notes = append(notes, fmt.Sprintf("action %s has no timeout: the worst case counts its expected duration", rs.Name))
-		}
-	}
-	end := ""
-	var best, worst time.Duration
-	for _, s := range p.Steps {
-		if a, ok := longest[s.Name]; ok {
-			if end == "" || a.expected > best {
-				end, best = s.Name, a.expected
-			}
-			worst = max(worst, a.worst)
 		}
 	}
 	path := []string{}
@@ -719,8 +716,6 @@ func (b *builder) summary(p *Plan) {
 			sum.MayRun++
 		default:
 			sum.WillNotRun++
-		}
-		if s.Action == WillNotRun {
 			continue
 		}
 		switch s.Class {
@@ -734,12 +729,12 @@ func (b *builder) summary(p *Plan) {
 		if s.PointOfNoReturn && s.Class != "backout" {
 			sum.PointsOfNoReturn++
 		}
-		if s.Check != nil {
-			if s.Check.Status == CheckPassed {
-				sum.ChecksPassed++
-			} else {
-				sum.ChecksFailed++
-			}
+		switch {
+		case s.Check == nil:
+		case s.Check.Status == CheckPassed:
+			sum.ChecksPassed++
+		default:
+			sum.ChecksFailed++
 		}
 	}
 	sum.HasChanges = p.HasChanges()

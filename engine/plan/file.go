@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/batonhq/baton/internal/inputfile"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/batonhq/baton/engine/digest"
+	"github.com/batonhq/baton/internal/inputfile"
 )
 
 // JSON returns the plan as one canonical JSON document (format_version
@@ -61,18 +61,17 @@ func (p *Plan) Save(path string) error {
 		f.Close()
 		return fmt.Errorf("saving the plan: %w", err)
 	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return fmt.Errorf("saving the plan to %s: %w", path, err)
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("saving the plan to %s: %w", path, err)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("saving the plan to %s: %w", path, err)
+	if err == nil {
+		err = os.Rename(tmp, path)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err != nil {
 		return fmt.Errorf("saving the plan to %s: %w", path, err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -44,23 +45,19 @@ func FormatDuration(sec int64) string {
 	}
 	d := time.Duration(sec) * time.Second
 	var b strings.Builder
-	if days := d / (24 * time.Hour); days > 0 {
-		fmt.Fprintf(&b, "%dd", days)
-		d -= days * 24 * time.Hour
-	}
-	if h := d / time.Hour; h > 0 {
-		fmt.Fprintf(&b, "%dh", h)
-		d -= h * time.Hour
-	}
-	if m := d / time.Minute; m > 0 {
-		fmt.Fprintf(&b, "%dm", m)
-		d -= m * time.Minute
-	}
-	if s := d / time.Second; s > 0 {
-		fmt.Fprintf(&b, "%ds", s)
+	for _, u := range durationUnits {
+		if n := d / u.size; n > 0 {
+			fmt.Fprintf(&b, "%d%s", n, u.symbol)
+			d -= n * u.size
+		}
 	}
 	return b.String()
 }
+
+var durationUnits = []struct {
+	size   time.Duration
+	symbol string
+}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}}
 
 type textWriter struct {
 	w   *bufio.Writer
@@ -70,6 +67,13 @@ type textWriter struct {
 func (t *textWriter) f(format string, args ...any) {
 	if t.err == nil {
 		_, t.err = fmt.Fprintf(t.w, format, args...)
+	}
+}
+
+// opt writes format with s, unless s is empty.
+func (t *textWriter) opt(format, s string) {
+	if s != "" {
+		t.f(format, s)
 	}
 }
 
@@ -86,29 +90,17 @@ func (t *textWriter) block(indent, text string) {
 func (p *Plan) WriteHuman(w io.Writer) error {
 	t := &textWriter{w: bufio.NewWriter(w)}
 	rb := p.Runbook
-	title := ""
-	if rb.Title != "" {
-		title = " - " + rb.Title
-	}
-	t.f("Runbook:  %s%s\n", rb.Name, title)
-	if rb.Version != "" {
-		t.f("Version:  %s\n", rb.Version)
-	}
+	t.f("Runbook:  %s%s\n", rb.Name, prefixed(" - ", rb.Title))
+	t.opt("Version:  %s\n", rb.Version)
 	t.f("Path:     %s\n", rb.Path)
 	for _, f := range rb.Files {
 		t.f("  %s  sha256:%s\n", f.Path, shortDigest(f.Digest))
 	}
 	t.f("Sources:  sha256:%s\n", rb.SourceDigest)
 	t.f("Plan:     sha256:%s\n", p.PlanDigest)
-	target := p.Target
-	if target == "" {
-		target = "(none)"
-	}
-	t.f("Target:   %s\n", target)
+	t.f("Target:   %s\n", cmp.Or(p.Target, "(none)"))
 	t.f("Engine:   %s\n", p.EngineVersion)
-	if p.PlannedAt != "" {
-		t.f("Planned:  %s\n", p.PlannedAt)
-	}
+	t.opt("Planned:  %s\n", p.PlannedAt)
 	if p.Refreshed {
 		t.f("Refresh:  read-only checks ran at plan time\n")
 	} else {
@@ -125,11 +117,7 @@ func (p *Plan) WriteHuman(w io.Writer) error {
 	if len(p.Targets) > 0 {
 		t.f("\nTargets:\n")
 		for _, tg := range p.Targets {
-			t.f("  %s (%s)", tg.Name, tg.Type)
-			if tg.Summary != "" {
-				t.f(": %s", tg.Summary)
-			}
-			t.f("\n")
+			t.f("  %s (%s)%s\n", tg.Name, tg.Type, prefixed(": ", tg.Summary))
 			writeDetails(t, "      ", tg.Details)
 		}
 	}
@@ -143,12 +131,8 @@ func (p *Plan) WriteHuman(w io.Writer) error {
 			}
 			n++
 			t.f("  %s %s: %s\n", checkMark(s.Check), s.Name, s.Check.Status)
-			if s.Check.Message != "" {
-				t.f("      %s\n", s.Check.Message)
-			}
-			if s.Check.Observation != "" {
-				t.f("      observed: %s\n", s.Check.Observation)
-			}
+			t.opt("      %s\n", s.Check.Message)
+			t.opt("      observed: %s\n", s.Check.Observation)
 			if s.Check.Blocks {
 				t.f("      apply would stop here\n")
 			}
@@ -161,11 +145,7 @@ func (p *Plan) WriteHuman(w io.Writer) error {
 	if len(p.Systems) > 0 {
 		t.f("\nDiscovered systems (from the checks run at plan time):\n")
 		for _, s := range p.Systems {
-			site := ""
-			if s.Site != "" {
-				site = " in site " + s.Site
-			}
-			t.f("  %s: %s%s (seen by %s)\n", s.Role, s.Name, site, s.From)
+			t.f("  %s: %s%s (seen by %s)\n", s.Role, s.Name, prefixed(" in site ", s.Site), s.From)
 		}
 	}
 
@@ -182,15 +162,9 @@ func (p *Plan) WriteHuman(w io.Writer) error {
 	} else {
 		t.f(" (runs only when a step with on_failure = \"backout\" fails):\n")
 	}
-	if p.Backout.Summary != "" {
-		t.f("  Summary:  %s\n", p.Backout.Summary)
-	}
-	if p.Backout.Trigger != "" {
-		t.f("  Trigger:  %s\n", p.Backout.Trigger)
-	}
-	if p.Backout.RestoredState != "" {
-		t.f("  Restores: %s\n", p.Backout.RestoredState)
-	}
+	t.opt("  Summary:  %s\n", p.Backout.Summary)
+	t.opt("  Trigger:  %s\n", p.Backout.Trigger)
+	t.opt("  Restores: %s\n", p.Backout.RestoredState)
 	for i, s := range p.Backout.Steps {
 		writeStep(t, fmt.Sprintf("B%d.", i+1), s)
 	}
@@ -262,6 +236,22 @@ func fits(ok bool) string {
 	return "DOES NOT FIT"
 }
 
+// prefixed is s after prefix, or nothing when s is empty.
+func prefixed(prefix, s string) string {
+	if s == "" {
+		return ""
+	}
+	return prefix + s
+}
+
+// parenthesized is " (s)", or nothing when s is empty.
+func parenthesized(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
+}
+
 func pathText(p []string) string {
 	if len(p) == 0 {
 		return "none"
@@ -303,17 +293,9 @@ func writeStep(t *textWriter, num string, s *Step) {
 	}
 	t.f("\n")
 	in := "      "
-	if s.Description != "" {
-		t.f("%s%s\n", in, s.Description)
-	}
-	t.f("%s%s", in, ActionText(s.Action))
-	if s.Reason != "" {
-		t.f(": %s", s.Reason)
-	}
-	t.f("\n")
-	if s.Condition != "" {
-		t.f("%swhen: %s\n", in, s.Condition)
-	}
+	t.opt(in+"%s\n", s.Description)
+	t.f("%s%s%s\n", in, ActionText(s.Action), prefixed(": ", s.Reason))
+	t.opt(in+"when: %s\n", s.Condition)
 	if fe := s.ForEach; fe != nil {
 		if fe.Of != "" {
 			t.f("%sfor each: %s (this instance: %s)\n", in, fe.Over, fe.Key)
@@ -321,25 +303,13 @@ func writeStep(t *textWriter, num string, s *Step) {
 			t.f("%sfor each: %s (one step per item)\n", in, fe.Over)
 		}
 	}
-	if len(s.DecidedBy) > 0 {
-		t.f("%sdecided by: %s\n", in, strings.Join(s.DecidedBy, ", "))
-	}
-	if len(s.Deps) > 0 {
-		t.f("%safter: %s\n", in, strings.Join(s.Deps, ", "))
-	}
-	if s.Undoes != "" {
-		t.f("%sundoes: %s\n", in, s.Undoes)
-	}
-	if s.Summary != "" {
-		t.f("%swill: %s\n", in, s.Summary)
-	}
+	t.opt(in+"decided by: %s\n", strings.Join(s.DecidedBy, ", "))
+	t.opt(in+"after: %s\n", strings.Join(s.Deps, ", "))
+	t.opt(in+"undoes: %s\n", s.Undoes)
+	t.opt(in+"will: %s\n", s.Summary)
 	writeDetails(t, in+"  ", s.Details)
 	if c := s.Decision; c != nil {
-		v := c.Value
-		if v == "" {
-			v = "(known at run time)"
-		}
-		t.f("%sdecides: %s = %s\n", in, c.Condition, v)
+		t.f("%sdecides: %s = %s\n", in, c.Condition, cmp.Or(c.Value, "(known at run time)"))
 	}
 	if wt := s.Wait; wt != nil {
 		stable := ""
@@ -347,26 +317,18 @@ func writeStep(t *textWriter, num string, s *Step) {
 			stable = "; must hold on every poll for " + FormatDuration(wt.StableForSeconds)
 		}
 		t.f("%swaits until: %s (every %s, up to %s%s)\n", in, wt.Until, FormatDuration(wt.IntervalSeconds), FormatDuration(wt.TimeoutSeconds), stable)
-		if wt.FailIf != "" {
-			t.f("%sfails early if: %s\n", in, wt.FailIf)
-		}
+		t.opt(in+"fails early if: %s\n", wt.FailIf)
 	}
 	if g := s.Approval; g != nil {
 		writeGate(t, in, "approval", g)
 	}
 	if m := s.Manual; m != nil {
 		t.f("%sby hand: %s\n", in, m.Instructions)
-		if m.Reason != "" {
-			t.f("%swhy manual: %s\n", in, m.Reason)
-		}
+		t.opt(in+"why manual: %s\n", m.Reason)
 		writeGate(t, in, "confirmation", &m.Gate)
 	}
 	if c := s.Check; c != nil {
-		t.f("%spreflight: %s", in, c.Status)
-		if c.Message != "" {
-			t.f(" (%s)", c.Message)
-		}
-		t.f("\n")
+		t.f("%spreflight: %s%s\n", in, c.Status, parenthesized(c.Message))
 	}
 	var pol []string
 	if s.ExpectedSeconds > 0 {
@@ -401,11 +363,7 @@ func writeStep(t *textWriter, num string, s *Step) {
 		t.f("%sasserts: %s\n", in, a)
 	}
 	if v := s.Verify; v != nil {
-		t.f("%sverified by: %s", in, v.Uses)
-		if v.Summary != "" {
-			t.f(" (%s)", v.Summary)
-		}
-		t.f(" where %s\n", v.Condition)
+		t.f("%sverified by: %s%s where %s\n", in, v.Uses, parenthesized(v.Summary), v.Condition)
 	}
 }
 
@@ -424,7 +382,5 @@ func writeGate(t *textWriter, in, what string, g *Gate) {
 		t.f(", never expires")
 	}
 	t.f("\n")
-	if g.Instructions != "" {
-		t.f("%sinstructions: %s\n", in, g.Instructions)
-	}
+	t.opt(in+"instructions: %s\n", g.Instructions)
 }

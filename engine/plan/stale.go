@@ -1,9 +1,11 @@
 package plan
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -94,11 +96,12 @@ func (p *Plan) CheckStale(rb *runbook.Runbook, vars map[string]cty.Value, engine
 	if engineVersion != p.EngineVersion {
 		e.EngineBefore, e.EngineAfter = p.EngineVersion, engineVersion
 	}
+	n := 0
 	for _, l := range [][]string{e.FilesChanged, e.FilesAdded, e.FilesRemoved, e.InputsChanged, e.InputsAdded, e.InputsRemoved} {
 		sort.Strings(l)
+		n += len(l)
 	}
-	if e.RunbookBefore == e.RunbookAfter && e.EngineBefore == e.EngineAfter &&
-		len(e.FilesChanged)+len(e.FilesAdded)+len(e.FilesRemoved)+len(e.InputsChanged)+len(e.InputsAdded)+len(e.InputsRemoved) == 0 {
+	if n == 0 && e.RunbookBefore == e.RunbookAfter && e.EngineBefore == e.EngineAfter {
 		return nil
 	}
 	return e
@@ -181,31 +184,20 @@ func (p *Plan) CheckFacts(fresh *Plan) []FactChange {
 			out = append(out, FactChange{Step: s.Name, Path: "result", Before: before, After: after, Decides: p.dependents(s.Name)})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Step != out[j].Step {
-			return out[i].Step < out[j].Step
-		}
-		return out[i].Path < out[j].Path
+	slices.SortStableFunc(out, func(a, b FactChange) int {
+		return cmp.Or(cmp.Compare(a.Step, b.Step), cmp.Compare(a.Path, b.Path))
 	})
 	return out
 }
 
-func checkResult(c *Check) string {
-	if c.Message != "" {
-		return c.Status + " (" + c.Message + ")"
-	}
-	return c.Status
-}
+func checkResult(c *Check) string { return c.Status + parenthesized(c.Message) }
 
 // dependents are the steps that depend directly on name.
 func (p *Plan) dependents(name string) []string {
 	var out []string
 	for _, s := range p.AllSteps() {
-		for _, d := range s.Deps {
-			if d == name {
-				out = append(out, s.Name)
-				break
-			}
+		if slices.Contains(s.Deps, name) {
+			out = append(out, s.Name)
 		}
 	}
 	sort.Strings(out)

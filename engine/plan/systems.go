@@ -1,7 +1,8 @@
 package plan
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 
 	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/steps"
@@ -46,13 +47,7 @@ func discover(s *runbook.Step, out cty.Value) []System {
 			found = append(found, System{Role: "SMS Provider", Name: firstString(e, "server"), From: s.Name})
 		})
 	}
-	out2 := found[:0]
-	for _, f := range found {
-		if f.Name != "" {
-			out2 = append(out2, f)
-		}
-	}
-	return out2
+	return slices.DeleteFunc(found, func(f System) bool { return f.Name == "" })
 }
 
 // firstString returns the first of the named attributes that is a known,
@@ -71,27 +66,11 @@ func firstString(obj cty.Value, names ...string) string {
 }
 
 func sortSystems(s []System) []System {
-	sort.Slice(s, func(i, j int) bool {
-		a, b := s[i], s[j]
-		if a.Role != b.Role {
-			return a.Role < b.Role
-		}
-		if a.Name != b.Name {
-			return a.Name < b.Name
-		}
-		if a.Site != b.Site {
-			return a.Site < b.Site
-		}
-		return a.From < b.From
+	slices.SortFunc(s, func(a, b System) int {
+		return cmp.Or(cmp.Compare(a.Role, b.Role), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Site, b.Site), cmp.Compare(a.From, b.From))
 	})
-	out := s[:0]
-	for i, x := range s {
-		if i == 0 || x != s[i-1] {
-			out = append(out, x)
-		}
-	}
-	if len(out) == 0 {
+	if s = slices.Compact(s); len(s) == 0 {
 		return nil
 	}
-	return out
+	return s
 }

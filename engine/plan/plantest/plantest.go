@@ -96,14 +96,11 @@ func (TargetKind) Open(context.Context, cty.Value, hclog.Logger) (steps.Target, 
 
 // attr returns args.name, or null when args is not a known object with it.
 func attr(args cty.Value, name string) cty.Value {
-	if args.IsNull() || !args.IsKnown() {
-		if !args.IsKnown() {
-			return cty.DynamicVal
-		}
-		return cty.NullVal(cty.DynamicPseudoType)
+	if !args.IsKnown() {
+		return cty.DynamicVal
 	}
 	un, marks := args.Unmark()
-	if !un.Type().IsObjectType() || !un.Type().HasAttribute(name) {
+	if un.IsNull() || !un.Type().IsObjectType() || !un.Type().HasAttribute(name) {
 		return cty.NullVal(cty.DynamicPseudoType)
 	}
 	return un.GetAttr(name).WithMarks(marks)
