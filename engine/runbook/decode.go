@@ -237,7 +237,7 @@ var metaNames = map[Class][2]map[string]bool{}
 var verifyMeta = map[string]bool{"uses": true, "condition": true, "target": true}
 
 // exprRoots are what a step's expressions may refer to; each only in a
-// step with for_each (checkEachUse).
+// step with for_each (checkNoEach).
 const exprRoots = allowVar | allowLocal | allowStep | allowTarget | allowEach
 
 // decodeStep reads a step's attributes and blocks in the validation scope,
@@ -579,15 +579,10 @@ func (l *loader) decodeVerify(s *Step, src *stepSource, b *hcl.Block) {
 	v := &Verify{Body: remain, DeclRange: b.DefRange}
 	s.Verify = v
 	src.verify = &verifySource{content: c, remain: remain}
-	if a := c.Attributes["uses"]; a != nil {
-		v.Uses = l.attrString(c.Attributes, "uses", "verify.uses")
-		if v.Uses != "" {
-			v.Kind = l.lookupKind(v.Uses, a.Expr.Range())
-		}
-		if v.Kind != nil && v.Kind.Effect() == steps.Mutating {
-			l.errorf(a.Expr.Range(), "Verify uses a mutating step type",
-				"Step type %q changes the world; a verify block must use a read-only step type, since it runs to find out whether the action happened.", v.Uses)
-		}
+	v.Uses, v.Kind = l.usesKind(c.Attributes, "verify.uses")
+	if v.Kind != nil && v.Kind.Effect() == steps.Mutating {
+		l.errorf(c.Attributes["uses"].Expr.Range(), "Verify uses a mutating step type",
+			"Step type %q changes the world; a verify block must use a read-only step type, since it runs to find out whether the action happened.", v.Uses)
 	}
 	v.Condition = l.stepExpr(src, c.Attributes, "condition", exprRoots|allowSelf, "verify.condition")
 	if a := c.Attributes["target"]; a != nil {
