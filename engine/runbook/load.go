@@ -1,6 +1,7 @@
 package runbook
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -485,10 +486,7 @@ func (l *loader) finish() hcl.Diagnostics {
 			}
 			return a.Filename < b.Filename
 		}
-		if a.Start.Line != b.Start.Line {
-			return a.Start.Line < b.Start.Line
-		}
-		return a.Start.Column < b.Start.Column
+		return cmp.Or(cmp.Compare(a.Start.Line, b.Start.Line), cmp.Compare(a.Start.Column, b.Start.Column)) < 0
 	})
 	return out
 }

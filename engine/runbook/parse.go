@@ -250,9 +250,6 @@ func heredocEnd(src []byte, i int) (end int, ok bool) {
 		return 0, false
 	}
 	j := i + 2
-	if j > len(src) {
-		return 0, false
-	}
 	if j < len(src) && src[j] == '-' {
 		j++
 	}
