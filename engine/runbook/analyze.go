@@ -79,10 +79,8 @@ func (l *loader) markSensitiveOutputs(order []string) bool {
 		src := l.stepSrc[s]
 		sens := src.argsSensitive
 		for _, r := range src.refs {
-			if r.inArgs {
-				if d := l.rb.stepIndex[r.name]; d != nil && d.SensitiveOutput {
-					sens = true
-				}
+			if d := l.rb.stepIndex[r.name]; r.inArgs && d != nil && d.SensitiveOutput {
+				sens = true
 			}
 		}
 		s.SensitiveOutput = sens
