@@ -232,8 +232,6 @@ func bodyRefs(body hcl.Body, skipAttrs, skipBlocks map[string]bool) []hcl.Traver
 	return out
 }
 
-var metaNames = map[Class][2]map[string]bool{}
-
 var verifyMeta = map[string]bool{"uses": true, "condition": true, "target": true}
 
 // exprRoots are what a step's expressions may refer to; each only in a
