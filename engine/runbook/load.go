@@ -91,7 +91,7 @@ func newLoader(ctx context.Context, fsys FS, reg *steps.Registry, rules slashpat
 			HCLFiles:  map[string]*hcl.File{},
 			stepIndex: map[string]*Step{},
 		},
-		state: map[string]int{},
+		loaded: map[string]bool{},
 	}
 }
 
@@ -146,9 +146,9 @@ type loader struct {
 	rb    *Runbook
 	diags hcl.Diagnostics
 
-	state map[string]int // file -> 1 loading, 2 loaded
-	stack []string       // include stack, for cycles
-	total int            // bytes read, see TotalSourceLimit
+	loaded map[string]bool // files loaded or being loaded
+	stack  []string        // files being loaded, for include cycles
+	total  int             // bytes read, see TotalSourceLimit
 
 	blocks []fileBlock // every top-level block, in declaration order
 
@@ -317,16 +317,12 @@ func (l *loader) loadFile(name string, from *hcl.Range) {
 // enter reports whether name is still to be loaded; a file being loaded
 // (an include cycle) is reported.
 func (l *loader) enter(name string, from *hcl.Range) bool {
-	switch l.state[name] {
-	case 1:
-		cycle := append([]string{}, l.stack[slices.Index(l.stack, name):]...)
+	if i := slices.Index(l.stack, name); i >= 0 {
 		l.errorf(*from, "Include cycle", "Files include each other in a cycle: %s -> %s.",
-			strings.Join(cycle, " -> "), name)
+			strings.Join(l.stack[i:], " -> "), name)
 		return false
-	case 2:
-		return false // already loaded (included twice, or also listed in the directory)
 	}
-	return true
+	return !l.loaded[name] // else included twice, or also listed in the directory
 }
 
 // loadSource parses one file's source, collects its blocks, then loads
@@ -335,12 +331,9 @@ func (l *loader) loadSource(name string, src []byte, from *hcl.Range) {
 	if !l.admit(name, src, from) {
 		return
 	}
-	l.state[name] = 1
+	l.loaded[name] = true
 	l.stack = append(l.stack, name)
-	defer func() {
-		l.state[name] = 2
-		l.stack = l.stack[:len(l.stack)-1]
-	}()
+	defer func() { l.stack = l.stack[:len(l.stack)-1] }()
 
 	l.rb.Files = append(l.rb.Files, name)
 	key := l.sourceKey(name)
