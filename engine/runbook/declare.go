@@ -210,7 +210,7 @@ func (l *loader) readStep(b *hcl.Block) (r stepBody) {
 		src.content, diags = b.Body.Content(stepSchemas[class])
 		w.diags = append(w.diags, diags...)
 	} else {
-		src.content, src.remain, diags = b.Body.PartialContent(stepSchemas[class])
+		src.content, s.Body, diags = b.Body.PartialContent(stepSchemas[class])
 		w.diags = append(w.diags, diags...)
 		if src.content.Attributes["uses"] == nil {
 			w.errorf(b.DefRange, "Missing step type",

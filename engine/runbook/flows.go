@@ -22,15 +22,11 @@ import (
 // nonsensitive(...), the one visible way out.
 func (l *loader) checkSecretFlows() {
 	for _, s := range l.rb.Steps {
-		src := l.stepSrc[s]
-		if src == nil {
-			continue
-		}
 		if s.Kind != nil && s.SensitiveOutput {
-			l.checkArgFlows(s, s.Kind, s.Uses, src.remain)
+			l.checkArgFlows(s, s.Kind, s.Uses, s.Body)
 		}
-		if v := s.Verify; v != nil && v.Kind != nil && src.verify != nil && l.usesSecret(src.verify.remain) {
-			l.checkArgFlows(s, v.Kind, v.Uses, src.verify.remain)
+		if v := s.Verify; v != nil && v.Kind != nil && l.usesSecret(v.Body) {
+			l.checkArgFlows(s, v.Kind, v.Uses, v.Body)
 		}
 	}
 	l.warnNonsensitive()

@@ -168,7 +168,6 @@ type loader struct {
 }
 
 type fileBlock struct {
-	file     string
 	included bool
 	block    *hcl.Block
 }
@@ -176,17 +175,9 @@ type fileBlock struct {
 // stepSource is what the loader keeps of a step block between phases.
 type stepSource struct {
 	block         *hcl.Block
-	content       *hcl.BodyContent
-	remain        hcl.Body
-	refs          []stepRef // step references, in source order
-	args          cty.Value // decoded arguments (validation scope)
-	argsSensitive bool      // args hold a sensitive value
-	verify        *verifySource
-}
-
-type verifySource struct {
-	content *hcl.BodyContent
-	remain  hcl.Body
+	content       *hcl.BodyContent // the class's attributes and blocks; the rest is Step.Body
+	refs          []stepRef        // step references, in source order
+	argsSensitive bool             // the decoded arguments hold a sensitive value
 }
 
 type stepRef struct {
@@ -380,7 +371,7 @@ func (l *loader) collect(name string, f *hcl.File, included bool) {
 	var includes []includeRef
 	hasRunbook := false
 	for _, b := range content.Blocks {
-		l.blocks = append(l.blocks, fileBlock{file: name, included: included, block: b})
+		l.blocks = append(l.blocks, fileBlock{included: included, block: b})
 		if b.Type == "runbook" {
 			hasRunbook = true
 			if included {
