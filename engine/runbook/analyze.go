@@ -79,10 +79,8 @@ func (l *loader) markSensitiveOutputs(order []string) bool {
 		src := l.stepSrc[s]
 		sens := src.argsSensitive
 		for _, r := range src.refs {
-			if r.inArgs {
-				if d := l.rb.stepIndex[r.name]; d != nil && d.SensitiveOutput {
-					sens = true
-				}
+			if d := l.rb.stepIndex[r.name]; r.inArgs && d != nil && d.SensitiveOutput {
+				sens = true
 			}
 		}
 		s.SensitiveOutput = sens
@@ -95,30 +93,29 @@ func (l *loader) markSensitiveOutputs(order []string) bool {
 // constant results enter the scope as the decisions' outputs) and when
 // conditions, and reports steps that can never run: a when that is
 // always false, or dependencies that all never run. The scope's step
-// object is rebuilt when it changed (initially, when a step output is
-// sensitive) and is final when it returns.
+// object is rebuilt when it changes (initially, when a step output is
+// sensitive; after a step, when its decision is constant) and is final
+// when it returns.
 func (l *loader) findNeverRun(order []string, anySensitive bool) {
 	rb := l.rb
 	known := map[string]cty.Value{}
-	dirty := anySensitive
 	refresh := func() {
-		if dirty {
-			// In place: the diagnostics reported so far hold this context.
-			l.ctx.Variables["step"] = l.scope(known).Variables["step"]
-			dirty = false
-		}
+		// In place: the diagnostics reported so far hold this context.
+		l.ctx.Variables["step"] = l.scope(known).Variables["step"]
 	}
-	refresh()
+	if anySensitive {
+		refresh()
+	}
 	whens := l.constantScopeWhens(order)
 	never := map[string]bool{}
 	for i, name := range order {
 		s := rb.stepIndex[name]
-		refresh()
+		decided := false
 		if s.Class == ClassDecision && s.Condition != nil {
 			v := l.eval(l.ctx, s.Condition, cty.Bool)
 			if l.notSensitive(v, s.Condition, "A decision's condition") && v.IsKnown() && !v.IsNull() {
 				known[s.Name] = stepPlaceholder(s, v)
-				dirty = true
+				decided = true
 			}
 		}
 		if s.When != nil {
@@ -137,8 +134,10 @@ func (l *loader) findNeverRun(order []string, anySensitive bool) {
 		if !never[s.Name] && len(s.Deps) > 0 && !s.Always {
 			l.checkSkippedDeps(s, never)
 		}
+		if decided {
+			refresh()
+		}
 	}
-	refresh()
 }
 
 // constantScopeWhens evaluates every step's when condition up front, in

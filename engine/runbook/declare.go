@@ -1,8 +1,9 @@
 package runbook
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/batonhq/baton/steps"
@@ -205,22 +206,17 @@ func (l *loader) readStep(b *hcl.Block) (r stepBody) {
 	s := &Step{Name: b.Labels[0], Class: class, DeclRange: b.DefRange, OnFailure: OnFailureAbort, MinApprovals: 1}
 	src := &stepSource{block: b}
 	var diags hcl.Diagnostics
-	if kinded(class) {
-		src.content, src.remain, diags = b.Body.PartialContent(stepSchemas[class])
-	} else {
+	if !kinded(class) {
 		src.content, diags = b.Body.Content(stepSchemas[class])
-	}
-	w.diags = append(w.diags, diags...)
-	if kinded(class) {
+		w.diags = append(w.diags, diags...)
+	} else {
+		src.content, s.Body, diags = b.Body.PartialContent(stepSchemas[class])
+		w.diags = append(w.diags, diags...)
 		if src.content.Attributes["uses"] == nil {
 			w.errorf(b.DefRange, "Missing step type",
 				"A %s must say which step type it runs, like uses = \"configmgr_site\".", class)
-		} else {
-			s.Uses = w.attrString(src.content.Attributes, "uses", "uses")
-			if s.Uses != "" {
-				s.Kind = w.lookupKind(s.Uses, src.content.Attributes["uses"].Expr.Range())
-			}
 		}
+		s.Uses, s.Kind = w.usesKind(src.content.Attributes, "uses")
 	}
 	r.step, r.src, r.diags = s, src, w.diags
 	return r
@@ -245,13 +241,19 @@ func (l *loader) declareStep(b *hcl.Block, body stepBody) {
 	l.rb.Steps = append(l.rb.Steps, s)
 }
 
-func (l *loader) lookupKind(name string, rng hcl.Range) steps.Kind {
+// usesKind reads uses = "<step type>": the name, and its kind, nil when
+// the name is empty or names no step type (reported).
+func (l *loader) usesKind(attrs hcl.Attributes, what string) (string, steps.Kind) {
+	name := l.attrString(attrs, "uses", what)
+	if name == "" {
+		return "", nil
+	}
 	k, ok := l.reg.Kind(name)
 	if !ok {
-		l.errorf(rng, "Unknown step type", "There is no step type named %q.%s", name, didYouMean(name, l.reg.KindNames()))
-		return nil
+		l.errorf(attrs["uses"].Expr.Range(), "Unknown step type", "There is no step type named %q.%s", name, didYouMean(name, l.reg.KindNames()))
+		return name, nil
 	}
-	return k
+	return name, k
 }
 
 func listOrNone(names []string) string {
@@ -267,12 +269,8 @@ func sortedAttrs(attrs hcl.Attributes) []*hcl.Attribute {
 	for _, a := range attrs {
 		out = append(out, a)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i].Range, out[j].Range
-		if a.Filename != b.Filename {
-			return a.Filename < b.Filename
-		}
-		return a.Start.Byte < b.Start.Byte
+	slices.SortFunc(out, func(a, b *hcl.Attribute) int {
+		return cmp.Or(strings.Compare(a.Range.Filename, b.Range.Filename), cmp.Compare(a.Range.Start.Byte, b.Range.Start.Byte))
 	})
 	return out
 }

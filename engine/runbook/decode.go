@@ -232,12 +232,10 @@ func bodyRefs(body hcl.Body, skipAttrs, skipBlocks map[string]bool) []hcl.Traver
 	return out
 }
 
-var metaNames = map[Class][2]map[string]bool{}
-
 var verifyMeta = map[string]bool{"uses": true, "condition": true, "target": true}
 
 // exprRoots are what a step's expressions may refer to; each only in a
-// step with for_each (checkEachUse).
+// step with for_each (checkNoEach).
 const exprRoots = allowVar | allowLocal | allowStep | allowTarget | allowEach
 
 // decodeStep reads a step's attributes and blocks in the validation scope,
@@ -421,15 +419,14 @@ func (l *loader) decodeStepArgs(s *Step, src *stepSource, at hcl.Attributes) {
 		r.inArgs = true
 		src.refs = append(src.refs, r)
 	}
-	s.Body = src.remain
 	if s.Kind == nil {
 		return
 	}
 	l.checkKindClass(s, at)
 	s.Target = l.resolveTarget(s.Kind, s.Target, at["target"], s.DeclRange)
-	args, diags := lang.DecodeBodyIn(l.ctx, src.remain, specOrEmpty(s.Kind.Spec()))
+	args, diags := lang.DecodeBodyIn(l.ctx, s.Body, specOrEmpty(s.Kind.Spec()))
 	l.diags = append(l.diags, diags...)
-	src.args, src.argsSensitive = args, hasSensitive(args)
+	src.argsSensitive = hasSensitive(args)
 	if s.Class == ClassAction && s.Kind.Effect() == steps.Mutating && !s.Idempotent && s.Verify == nil {
 		l.warnf(s.DeclRange, "Action can't be verified",
 			"Step %q changes the world but is neither idempotent = true nor has a verify block: if baton crashes while it runs, nobody can tell whether it happened, and the run stops for an operator.", s.Name)
@@ -578,16 +575,10 @@ func (l *loader) decodeVerify(s *Step, src *stepSource, b *hcl.Block) {
 	l.diags = append(l.diags, diags...)
 	v := &Verify{Body: remain, DeclRange: b.DefRange}
 	s.Verify = v
-	src.verify = &verifySource{content: c, remain: remain}
-	if a := c.Attributes["uses"]; a != nil {
-		v.Uses = l.attrString(c.Attributes, "uses", "verify.uses")
-		if v.Uses != "" {
-			v.Kind = l.lookupKind(v.Uses, a.Expr.Range())
-		}
-		if v.Kind != nil && v.Kind.Effect() == steps.Mutating {
-			l.errorf(a.Expr.Range(), "Verify uses a mutating step type",
-				"Step type %q changes the world; a verify block must use a read-only step type, since it runs to find out whether the action happened.", v.Uses)
-		}
+	v.Uses, v.Kind = l.usesKind(c.Attributes, "verify.uses")
+	if v.Kind != nil && v.Kind.Effect() == steps.Mutating {
+		l.errorf(c.Attributes["uses"].Expr.Range(), "Verify uses a mutating step type",
+			"Step type %q changes the world; a verify block must use a read-only step type, since it runs to find out whether the action happened.", v.Uses)
 	}
 	v.Condition = l.stepExpr(src, c.Attributes, "condition", exprRoots|allowSelf, "verify.condition")
 	if a := c.Attributes["target"]; a != nil {

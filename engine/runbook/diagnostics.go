@@ -19,7 +19,7 @@ import (
 // come from files, then rb's parsed files, then rb's sources (rb may be
 // nil).
 func WriteDiagnostics(w io.Writer, rb *Runbook, files map[string]*hcl.File, diags hcl.Diagnostics, color bool) error {
-	tw := &textWriter{w: bufio.NewWriter(w), rb: rb, files: files, color: color, lines: map[string][]int{}}
+	tw := &textWriter{w: bufio.NewWriter(w), rb: rb, files: files, color: color, lines: lineIndex{}}
 	for _, d := range LimitDiagnostics(diags) {
 		tw.diagnostic(d)
 	}
@@ -160,7 +160,7 @@ func (e *snippetExtra) UnwrapDiagnosticExtra() any { return e.wrapped }
 // text of the subject's lines (at most 3). Each file's lines are indexed
 // once, so many diagnostics on a large file stay cheap.
 func attachSnippets(diags hcl.Diagnostics, source func(file string) ([]byte, bool)) {
-	index := map[string][]int{}
+	index := lineIndex{}
 	for _, d := range diags {
 		if d.Subject == nil {
 			continue
@@ -169,15 +169,24 @@ func attachSnippets(diags hcl.Diagnostics, source func(file string) ([]byte, boo
 		if !ok {
 			continue
 		}
-		starts, ok := index[d.Subject.Filename]
-		if !ok {
-			starts = lineStarts(src)
-			index[d.Subject.Filename] = starts
-		}
+		starts := index.of(d.Subject.Filename, src)
 		if s := snippet(src, starts, d.Subject.Start.Line, d.Subject.End.Line); s != "" {
 			d.Extra = &snippetExtra{snippet: s, wrapped: d.Extra}
 		}
 	}
+}
+
+// lineIndex holds the line starts of each file (see lineStarts), so that
+// many diagnostics on a large file index it once.
+type lineIndex map[string][]int
+
+func (x lineIndex) of(name string, src []byte) []int {
+	starts, ok := x[name]
+	if !ok {
+		starts = lineStarts(src)
+		x[name] = starts
+	}
+	return starts
 }
 
 // lineStarts returns the offset of every line's first byte.

@@ -21,7 +21,7 @@ type textWriter struct {
 	rb    *Runbook
 	files map[string]*hcl.File
 	color bool
-	lines map[string][]int // file -> offsets of its lines' first bytes
+	lines lineIndex
 }
 
 // snippetLines bounds the source lines shown for one diagnostic, and
@@ -97,7 +97,7 @@ func (tw *textWriter) snippet(d *hcl.Diagnostic, src []byte) {
 	if high.Empty() {
 		high.End.Byte++
 	}
-	starts := tw.lineIndex(d.Subject.Filename, src)
+	starts := tw.lines.of(d.Subject.Filename, src)
 	first := max(sort.SearchInts(starts, snip.Start.Byte+1)-1, 0)
 	shown := 0
 	for i := first; i < len(starts) && starts[i] <= snip.End.Byte; i++ {
@@ -141,15 +141,6 @@ func (tw *textWriter) context(name string, f *hcl.File, offset int) string {
 		fmt.Fprintf(&sb, " %q", label)
 	}
 	return sb.String()
-}
-
-func (tw *textWriter) lineIndex(name string, src []byte) []int {
-	starts, ok := tw.lines[name]
-	if !ok {
-		starts = lineStarts(src)
-		tw.lines[name] = starts
-	}
-	return starts
 }
 
 // lineBounds is line i's byte range, without its newline (and \r).

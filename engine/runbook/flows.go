@@ -22,15 +22,11 @@ import (
 // nonsensitive(...), the one visible way out.
 func (l *loader) checkSecretFlows() {
 	for _, s := range l.rb.Steps {
-		src := l.stepSrc[s]
-		if src == nil {
-			continue
-		}
 		if s.Kind != nil && s.SensitiveOutput {
-			l.checkArgFlows(s, s.Kind, s.Uses, src.block.Body, src.remain)
+			l.checkArgFlows(s, s.Kind, s.Uses, s.Body)
 		}
-		if v := s.Verify; v != nil && v.Kind != nil && src.verify != nil && l.usesSecret(src.verify.remain) {
-			l.checkArgFlows(s, v.Kind, v.Uses, nil, src.verify.remain)
+		if v := s.Verify; v != nil && v.Kind != nil && l.usesSecret(v.Body) {
+			l.checkArgFlows(s, v.Kind, v.Uses, v.Body)
 		}
 	}
 	l.warnNonsensitive()
@@ -47,15 +43,15 @@ func (l *loader) usesSecret(body hcl.Body) bool {
 
 // checkArgFlows decodes the arguments of one step type in the final
 // validation scope and reports the sensitive paths outside its sinks.
-func (l *loader) checkArgFlows(s *Step, kind steps.Kind, uses string, block hcl.Body, remain hcl.Body) {
+// remain is what the class left of the block: a native-syntax body, whose
+// attributes locate the secrets.
+func (l *loader) checkArgFlows(s *Step, kind steps.Kind, uses string, remain hcl.Body) {
 	args, diags := lang.DecodeBodyIn(l.ctx, remain, specOrEmpty(kind.Spec()))
 	if diags.HasErrors() {
 		return // reported when the arguments were first decoded
 	}
 	attrs := map[string]*hclsyntax.Attribute{}
 	if sb, ok := remain.(*hclsyntax.Body); ok {
-		attrs = sb.Attributes
-	} else if sb, ok := block.(*hclsyntax.Body); ok {
 		attrs = sb.Attributes
 	}
 	seen := map[string]bool{}

@@ -1,6 +1,7 @@
 package runbook
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -90,7 +91,7 @@ func newLoader(ctx context.Context, fsys FS, reg *steps.Registry, rules slashpat
 			HCLFiles:  map[string]*hcl.File{},
 			stepIndex: map[string]*Step{},
 		},
-		state: map[string]int{},
+		loaded: map[string]bool{},
 	}
 }
 
@@ -145,9 +146,9 @@ type loader struct {
 	rb    *Runbook
 	diags hcl.Diagnostics
 
-	state map[string]int // file -> 1 loading, 2 loaded
-	stack []string       // include stack, for cycles
-	total int            // bytes read, see TotalSourceLimit
+	loaded map[string]bool // files loaded or being loaded
+	stack  []string        // files being loaded, for include cycles
+	total  int             // bytes read, see TotalSourceLimit
 
 	blocks []fileBlock // every top-level block, in declaration order
 
@@ -167,7 +168,6 @@ type loader struct {
 }
 
 type fileBlock struct {
-	file     string
 	included bool
 	block    *hcl.Block
 }
@@ -175,17 +175,9 @@ type fileBlock struct {
 // stepSource is what the loader keeps of a step block between phases.
 type stepSource struct {
 	block         *hcl.Block
-	content       *hcl.BodyContent
-	remain        hcl.Body
-	refs          []stepRef // step references, in source order
-	args          cty.Value // decoded arguments (validation scope)
-	argsSensitive bool      // args hold a sensitive value
-	verify        *verifySource
-}
-
-type verifySource struct {
-	content *hcl.BodyContent
-	remain  hcl.Body
+	content       *hcl.BodyContent // the class's attributes and blocks; the rest is Step.Body
+	refs          []stepRef        // step references, in source order
+	argsSensitive bool             // the decoded arguments hold a sensitive value
 }
 
 type stepRef struct {
@@ -316,16 +308,12 @@ func (l *loader) loadFile(name string, from *hcl.Range) {
 // enter reports whether name is still to be loaded; a file being loaded
 // (an include cycle) is reported.
 func (l *loader) enter(name string, from *hcl.Range) bool {
-	switch l.state[name] {
-	case 1:
-		cycle := append([]string{}, l.stack[slices.Index(l.stack, name):]...)
+	if i := slices.Index(l.stack, name); i >= 0 {
 		l.errorf(*from, "Include cycle", "Files include each other in a cycle: %s -> %s.",
-			strings.Join(cycle, " -> "), name)
+			strings.Join(l.stack[i:], " -> "), name)
 		return false
-	case 2:
-		return false // already loaded (included twice, or also listed in the directory)
 	}
-	return true
+	return !l.loaded[name] // else included twice, or also listed in the directory
 }
 
 // loadSource parses one file's source, collects its blocks, then loads
@@ -334,12 +322,9 @@ func (l *loader) loadSource(name string, src []byte, from *hcl.Range) {
 	if !l.admit(name, src, from) {
 		return
 	}
-	l.state[name] = 1
+	l.loaded[name] = true
 	l.stack = append(l.stack, name)
-	defer func() {
-		l.state[name] = 2
-		l.stack = l.stack[:len(l.stack)-1]
-	}()
+	defer func() { l.stack = l.stack[:len(l.stack)-1] }()
 
 	l.rb.Files = append(l.rb.Files, name)
 	key := l.sourceKey(name)
@@ -386,7 +371,7 @@ func (l *loader) collect(name string, f *hcl.File, included bool) {
 	var includes []includeRef
 	hasRunbook := false
 	for _, b := range content.Blocks {
-		l.blocks = append(l.blocks, fileBlock{file: name, included: included, block: b})
+		l.blocks = append(l.blocks, fileBlock{included: included, block: b})
 		if b.Type == "runbook" {
 			hasRunbook = true
 			if included {
@@ -485,10 +470,7 @@ func (l *loader) finish() hcl.Diagnostics {
 			}
 			return a.Filename < b.Filename
 		}
-		if a.Start.Line != b.Start.Line {
-			return a.Start.Line < b.Start.Line
-		}
-		return a.Start.Column < b.Start.Column
+		return cmp.Or(cmp.Compare(a.Start.Line, b.Start.Line), cmp.Compare(a.Start.Column, b.Start.Column)) < 0
 	})
 	return out
 }

@@ -154,14 +154,6 @@ func (n *chunkNav) ContextString(offset int) string {
 	return ""
 }
 
-// ContextDefRange implements hcled's context def-ranger.
-func (n *chunkNav) ContextDefRange(offset int) hcl.Range {
-	if c, ok := n.piece(offset).(interface{ ContextDefRange(int) hcl.Range }); ok {
-		return c.ContextDefRange(offset)
-	}
-	return hcl.Range{}
-}
-
 // splitTopLevel proposes offsets at which src may be cut into pieces of
 // about size bytes: the start of a line reached outside any bracket, string,
 // heredoc or comment. It reads HCL's lexical structure only roughly; that is
@@ -250,9 +242,6 @@ func heredocEnd(src []byte, i int) (end int, ok bool) {
 		return 0, false
 	}
 	j := i + 2
-	if j > len(src) {
-		return 0, false
-	}
 	if j < len(src) && src[j] == '-' {
 		j++
 	}

@@ -1,6 +1,10 @@
 package runbook
 
-import "github.com/hashicorp/hcl/v2"
+import (
+	"slices"
+
+	"github.com/hashicorp/hcl/v2"
+)
 
 var fileSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "include"}},
@@ -74,7 +78,11 @@ var verifySchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 
 // stepSchemas are the meta-arguments of each class. Classes that use a
 // step type (kinded) leave every other attribute to the type's Spec.
-var stepSchemas = map[Class]*hcl.BodySchema{}
+// metaNames are the same names as sets: attributes, then block types.
+var (
+	stepSchemas = map[Class]*hcl.BodySchema{}
+	metaNames   = map[Class][2]map[string]bool{}
+)
 
 // kinded reports whether a class runs a step type (uses = "...").
 func kinded(c Class) bool {
@@ -91,18 +99,16 @@ func init() {
 	actionAttrs := []string{"point_of_no_return", "idempotent"}
 	add := func(c Class, required []string, attrs [][]string, blocks ...string) {
 		s := &hcl.BodySchema{}
-		for _, r := range required {
-			s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: r, Required: true})
-		}
-		for _, list := range attrs {
-			for _, a := range list {
-				s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: a})
-			}
+		names := [2]map[string]bool{{}, {}}
+		for _, a := range slices.Concat(append([][]string{required}, attrs...)...) {
+			s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: a, Required: slices.Contains(required, a)})
+			names[0][a] = true
 		}
 		for _, b := range blocks {
 			s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: b})
+			names[1][b] = true
 		}
-		stepSchemas[c] = s
+		stepSchemas[c], metaNames[c] = s, names
 	}
 	add(ClassCheck, nil, [][]string{common, kindedAttrs}, "retry", "assert")
 	add(ClassAction, nil, [][]string{common, kindedAttrs, actionAttrs}, "retry", "assert", "verify")
@@ -112,15 +118,4 @@ func init() {
 	add(ClassApproval, nil, [][]string{common, {"approvers", "min_approvals", "allow_requester", "expires_after", "instructions"}})
 	add(ClassManual, []string{"instructions"}, [][]string{common, {"reason", "approvers", "min_approvals", "allow_requester", "expires_after"}})
 	add(ClassDecision, []string{"condition"}, [][]string{common})
-
-	for c, s := range stepSchemas {
-		attrs, blocks := map[string]bool{}, map[string]bool{}
-		for _, a := range s.Attributes {
-			attrs[a.Name] = true
-		}
-		for _, b := range s.Blocks {
-			blocks[b.Type] = true
-		}
-		metaNames[c] = [2]map[string]bool{attrs, blocks}
-	}
 }
