@@ -422,14 +422,14 @@ func (l *loader) decodeStepArgs(s *Step, src *stepSource, at hcl.Attributes) {
 	args, diags := lang.DecodeBodyIn(l.ctx, s.Body, specOrEmpty(s.Kind.Spec()))
 	l.diags = append(l.diags, diags...)
 	src.argsSensitive = hasSensitive(args)
-	if s.Class == ClassAction && s.Kind.Effect() == steps.Mutating && !s.Idempotent && s.Verify == nil {
+	if s.Class == ClassAction && s.Mutating() && !s.Idempotent && s.Verify == nil {
 		l.warnf(s.DeclRange, "Action can't be verified",
 			"Step %q changes the world but is neither idempotent = true nor has a verify block: if baton crashes while it runs, nobody can tell whether it happened, and the run stops for an operator.", s.Name)
 	}
 }
 
 func (l *loader) checkKindClass(s *Step, at hcl.Attributes) {
-	if s.Kind.Effect() != steps.Mutating {
+	if !s.Mutating() {
 		return
 	}
 	rng := at["uses"].Expr.Range()
