@@ -136,18 +136,10 @@ func (l *loader) selfCtx(output cty.Value) *hcl.EvalContext {
 	return c
 }
 
-// hasSensitive reports whether v or anything in it is marked sensitive.
+// hasSensitive reports whether v or anything in it is marked sensitive;
+// cty.NilVal (nothing decoded) is not.
 func hasSensitive(v cty.Value) bool {
-	if v == cty.NilVal || !v.ContainsMarked() {
-		return false
-	}
-	_, pvms := v.UnmarkDeepWithPaths()
-	for _, p := range pvms {
-		if _, ok := p.Marks[steps.Sensitive]; ok {
-			return true
-		}
-	}
-	return false
+	return v != cty.NilVal && lang.Sensitive(v)
 }
 
 // sensitiveTraversal reports whether t names a sensitive variable, a local

@@ -129,8 +129,7 @@ func (l *loader) declareVariable(b *hcl.Block) {
 		l.duplicate(b.DefRange, "variable", name, prev.DeclRange)
 		return
 	}
-	content, diags := b.Body.Content(variableSchema)
-	l.diags = append(l.diags, diags...)
+	content := l.content(b.Body, variableSchema)
 	v := &Variable{Name: name, Type: cty.DynamicPseudoType, DeclRange: b.DefRange}
 	if a := content.Attributes["type"]; a != nil {
 		t, diags := typeexpr.TypeConstraint(a.Expr)
@@ -205,11 +204,10 @@ func (l *loader) readStep(b *hcl.Block) (r stepBody) {
 	class := Class(b.Type)
 	s := &Step{Name: b.Labels[0], Class: class, DeclRange: b.DefRange, OnFailure: OnFailureAbort, MinApprovals: 1}
 	src := &stepSource{block: b}
-	var diags hcl.Diagnostics
 	if !kinded(class) {
-		src.content, diags = b.Body.Content(stepSchemas[class])
-		w.diags = append(w.diags, diags...)
+		src.content = w.content(b.Body, stepSchemas[class])
 	} else {
+		var diags hcl.Diagnostics
 		src.content, s.Body, diags = b.Body.PartialContent(stepSchemas[class])
 		w.diags = append(w.diags, diags...)
 		if src.content.Attributes["uses"] == nil {

@@ -55,8 +55,7 @@ func (l *loader) decodeRunbook() {
 	if b == nil {
 		return
 	}
-	content, diags := b.Body.Content(runbookSchema)
-	l.diags = append(l.diags, diags...)
+	content := l.content(b.Body, runbookSchema)
 	at := content.Attributes
 	rb := l.rb
 	rb.Title = l.attrString(at, "title", "The title")
@@ -98,8 +97,7 @@ func (l *loader) single(seen map[string]*hcl.Block, b *hcl.Block, owner string) 
 // decodeChange reads the change block: the change record and its window
 // and back-out plan blocks.
 func (l *loader) decodeChange(b *hcl.Block) {
-	content, diags := b.Body.Content(changeSchema)
-	l.diags = append(l.diags, diags...)
+	content := l.content(b.Body, changeSchema)
 	at := content.Attributes
 	c := &l.rb.Change
 	c.Type = l.attrString(at, "type", "The change type")
@@ -128,8 +126,7 @@ func (l *loader) decodeChange(b *hcl.Block) {
 		case "window":
 			l.decodeWindow(c, nb)
 		case "backout":
-			bc, diags := nb.Body.Content(backoutPlanSchema)
-			l.diags = append(l.diags, diags...)
+			bc := l.content(nb.Body, backoutPlanSchema)
 			c.Backout.Summary = l.attrString(bc.Attributes, "summary", "The back-out summary")
 			c.Backout.Trigger = l.attrString(bc.Attributes, "trigger", "The back-out trigger")
 			c.Backout.RestoredState = l.attrString(bc.Attributes, "restored_state", "The restored state")
@@ -140,8 +137,7 @@ func (l *loader) decodeChange(b *hcl.Block) {
 // decodeWindow reads a change's window block: start and end, each an
 // RFC 3339 timestamp once evaluated.
 func (l *loader) decodeWindow(c *Change, b *hcl.Block) {
-	wc, diags := b.Body.Content(windowSchema)
-	l.diags = append(l.diags, diags...)
+	wc := l.content(b.Body, windowSchema)
 	for _, name := range []string{"start", "end"} {
 		a := wc.Attributes[name]
 		if a == nil {
@@ -167,8 +163,7 @@ func (l *loader) decodeWindow(c *Change, b *hcl.Block) {
 func (l *loader) decodeVariable(v *Variable, content *hcl.BodyContent) {
 	v.Description = l.attrString(content.Attributes, "description", "A variable's description")
 	for _, b := range content.Blocks {
-		vc, diags := b.Body.Content(validationSchema)
-		l.diags = append(l.diags, diags...)
+		vc := l.content(b.Body, validationSchema)
 		val := &Validation{DeclRange: b.DefRange}
 		if a := vc.Attributes["condition"]; a != nil {
 			val.Condition = a.Expr
@@ -427,14 +422,14 @@ func (l *loader) decodeStepArgs(s *Step, src *stepSource, at hcl.Attributes) {
 	args, diags := lang.DecodeBodyIn(l.ctx, s.Body, specOrEmpty(s.Kind.Spec()))
 	l.diags = append(l.diags, diags...)
 	src.argsSensitive = hasSensitive(args)
-	if s.Class == ClassAction && s.Kind.Effect() == steps.Mutating && !s.Idempotent && s.Verify == nil {
+	if s.Class == ClassAction && s.Mutating() && !s.Idempotent && s.Verify == nil {
 		l.warnf(s.DeclRange, "Action can't be verified",
 			"Step %q changes the world but is neither idempotent = true nor has a verify block: if baton crashes while it runs, nobody can tell whether it happened, and the run stops for an operator.", s.Name)
 	}
 }
 
 func (l *loader) checkKindClass(s *Step, at hcl.Attributes) {
-	if s.Kind.Effect() != steps.Mutating {
+	if !s.Mutating() {
 		return
 	}
 	rng := at["uses"].Expr.Range()
@@ -545,8 +540,7 @@ func (l *loader) resolveTarget(k steps.Kind, name string, attr *hcl.Attribute, d
 }
 
 func (l *loader) decodeRetry(s *Step, b *hcl.Block) {
-	c, diags := b.Body.Content(retrySchema)
-	l.diags = append(l.diags, diags...)
+	c := l.content(b.Body, retrySchema)
 	if n, ok := l.attrInt(c.Attributes, "attempts", "retry.attempts", 1, 100); ok {
 		s.Retry.Attempts = n
 	}
@@ -558,8 +552,7 @@ func (l *loader) decodeRetry(s *Step, b *hcl.Block) {
 }
 
 func (l *loader) decodeAssert(s *Step, src *stepSource, b *hcl.Block) {
-	c, diags := b.Body.Content(assertSchema)
-	l.diags = append(l.diags, diags...)
+	c := l.content(b.Body, assertSchema)
 	as := &Assert{
 		Condition: l.stepExpr(src, c.Attributes, "condition", exprRoots|allowSelf, "An assert condition"),
 		Message:   l.stepExpr(src, c.Attributes, "message", exprRoots|allowSelf, "An assert message"),

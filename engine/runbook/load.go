@@ -187,6 +187,13 @@ type stepRef struct {
 	undoes bool // backout's undoes: not a dependency
 }
 
+// content is body's content under schema; its problems are reported.
+func (l *loader) content(body hcl.Body, schema *hcl.BodySchema) *hcl.BodyContent {
+	c, diags := body.Content(schema)
+	l.diags = append(l.diags, diags...)
+	return c
+}
+
 func (l *loader) errorf(rng hcl.Range, summary, format string, args ...any) {
 	l.diags = append(l.diags, diagf(hcl.DiagError, &rng, summary, format, args...))
 }
@@ -365,8 +372,7 @@ func (l *loader) admit(name string, src []byte, from *hcl.Range) bool {
 
 // collect gathers a parsed file's blocks, then loads its includes.
 func (l *loader) collect(name string, f *hcl.File, included bool) {
-	content, diags := f.Body.Content(fileSchema)
-	l.diags = append(l.diags, diags...)
+	content := l.content(f.Body, fileSchema)
 
 	var includes []includeRef
 	hasRunbook := false

@@ -296,13 +296,11 @@ var ApprovalOutputType = cty.Object(map[string]cty.Type{
 // bool for decisions; ApprovalOutputType for approvals and manual steps; a
 // map of those by key for a for_each step.
 func (s *Step) OutputType() cty.Type {
-	if s.ForEach != nil {
-		if t := s.instanceOutputType(); t != cty.DynamicPseudoType {
-			return cty.Map(t)
-		}
-		return cty.DynamicPseudoType
+	t := s.instanceOutputType()
+	if s.ForEach != nil && t != cty.DynamicPseudoType {
+		return cty.Map(t)
 	}
-	return s.instanceOutputType()
+	return t
 }
 
 // instanceOutputType is the output type of one run of the step.
