@@ -85,32 +85,13 @@ func Build(ctx context.Context, rb *runbook.Runbook, opts Options) (*Plan, hcl.D
 	if rb == nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No runbook", Detail: "There is no runbook to plan; load one with runbook.Load first."}}
 	}
-	g := rb.Graph
-	if g == nil {
-		names := make([]string, 0, len(rb.Steps))
-		deps := map[string][]string{}
-		for _, s := range rb.Steps {
-			names = append(names, s.Name)
-			deps[s.Name] = s.Deps
-		}
-		var err error
-		if g, err = graph.New(names, deps); err != nil {
-			rng := rb.DeclRange
-			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot plan the runbook",
-				Detail: fmt.Sprintf("The step graph is invalid (%s); fix the runbook's dependencies and plan again.", err.Error()), Subject: &rng}}
-		}
+	g, err := stepGraph(rb)
+	if err != nil {
+		rng := rb.DeclRange
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot plan the runbook",
+			Detail: fmt.Sprintf("The step graph is invalid (%s); fix the runbook's dependencies and plan again.", err.Error()), Subject: &rng}}
 	}
-	b := &builder{ctx: ctx, rb: rb, opts: opts, st: map[string]*stepState{},
-		decides: map[string]map[string]bool{}, facts: map[string]Fact{}}
-	locals, diags := runbook.EvalLocals(rb, opts.Vars, nil)
-	b.diags = append(b.diags, diags...)
-	b.scopes = &runbook.Env{Vars: opts.Vars, Locals: locals, Step: b.stepValue, Targets: runbook.TargetValues(rb)}
-	b.red = opts.Redactor
-	if b.red == nil {
-		b.red = redact.New()
-	}
-	b.red.AddValues(opts.Vars, locals)
-
+	b := newBuilder(ctx, rb, opts)
 	p := &Plan{
 		Type:          FileType,
 		FormatVersion: FormatVersion,
@@ -158,6 +139,37 @@ func Build(ctx context.Context, rb *runbook.Runbook, opts Options) (*Plan, hcl.D
 	b.summary(p)
 	p.PlanDigest = p.Digest()
 	return p, b.diags
+}
+
+// newBuilder is a builder of rb's plan with the runbook's locals
+// evaluated and the redactor knowing the inputs and locals.
+func newBuilder(ctx context.Context, rb *runbook.Runbook, opts Options) *builder {
+	b := &builder{ctx: ctx, rb: rb, opts: opts, st: map[string]*stepState{},
+		decides: map[string]map[string]bool{}, facts: map[string]Fact{}, red: opts.Redactor}
+	locals, diags := runbook.EvalLocals(rb, opts.Vars, nil)
+	b.diags = diags
+	b.scopes = &runbook.Env{Vars: opts.Vars, Locals: locals, Step: b.stepValue, Targets: runbook.TargetValues(rb)}
+	if b.red == nil {
+		b.red = redact.New()
+	}
+	b.red.AddValues(opts.Vars, locals)
+	return b
+}
+
+// stepGraph is the runbook's step graph, built from its steps when the
+// loader left none (a dependency cycle, or a runbook not made by
+// runbook.Load).
+func stepGraph(rb *runbook.Runbook) (*graph.Graph, error) {
+	if rb.Graph != nil {
+		return rb.Graph, nil
+	}
+	deps := make(map[string][]string, len(rb.Steps))
+	names := make([]string, 0, len(rb.Steps))
+	for _, s := range rb.Steps {
+		names = append(names, s.Name)
+		deps[s.Name] = s.Deps
+	}
+	return graph.New(names, deps)
 }
 
 // interrupted is the diagnostic of a plan stopped by its context (Ctrl-C,
