@@ -494,11 +494,8 @@ func (b *builder) describe(s *runbook.Step, ctx *hcl.EvalContext) *Step {
 	}
 	switch s.Class {
 	case runbook.ClassWait:
-		interval := s.Interval
-		if interval <= 0 {
-			interval = 30 * time.Second
-		}
-		ps.Wait = &Wait{Until: b.rb.ExprText(s.Until), IntervalSeconds: seconds(interval), TimeoutSeconds: seconds(s.Timeout), StableForSeconds: seconds(s.StableFor)}
+		ps.Wait = &Wait{Until: b.rb.ExprText(s.Until), IntervalSeconds: seconds(orDefault(s.Interval, 30*time.Second)),
+			TimeoutSeconds: seconds(s.Timeout), StableForSeconds: seconds(s.StableFor)}
 		if s.FailIf != nil {
 			ps.Wait.FailIf = b.rb.ExprText(s.FailIf)
 		}
@@ -581,26 +578,13 @@ func worstCase(s *runbook.Step) time.Duration {
 	case runbook.ClassDecision:
 		return 0
 	case runbook.ClassApproval, runbook.ClassManual:
-		if s.ExpiresAfter > 0 {
-			return s.ExpiresAfter
-		}
-		return s.ExpectedDuration
+		return orDefault(s.ExpiresAfter, s.ExpectedDuration)
 	case runbook.ClassWait:
-		if s.Timeout > 0 {
-			return s.Timeout
-		}
-		return s.ExpectedDuration
-	}
-	per := s.Timeout
-	if per <= 0 {
-		per = s.ExpectedDuration
+		return orDefault(s.Timeout, s.ExpectedDuration)
 	}
 	attempts := max(1, s.Retry.Attempts)
-	total := time.Duration(attempts) * per
-	base := s.Retry.Backoff
-	if base <= 0 {
-		base = 10 * time.Second
-	}
+	total := time.Duration(attempts) * orDefault(s.Timeout, s.ExpectedDuration)
+	base := orDefault(s.Retry.Backoff, 10*time.Second)
 	for i := 1; i < attempts; i++ {
 		d := base << min(i-1, 20)
 		if s.Retry.MaxDelay > 0 && d > s.Retry.MaxDelay {
@@ -609,6 +593,14 @@ func worstCase(s *runbook.Step) time.Duration {
 		total += d + d/5 // jitter is at most +20%
 	}
 	return total
+}
+
+// orDefault is d, or def when d is not positive (not set).
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
 }
 
 // durations computes the critical paths over the main steps that will or
