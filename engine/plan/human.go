@@ -77,13 +77,6 @@ func (t *textWriter) opt(format, s string) {
 	}
 }
 
-// block writes text indented, one line at a time.
-func (t *textWriter) block(indent, text string) {
-	for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
-		t.f("%s%s\n", indent, l)
-	}
-}
-
 // WriteHuman renders the plan for people: identity, inputs, preflight
 // results, the steps in order with what each will do, the back-out path,
 // post-tasks, the duration estimate and a summary line.
@@ -276,7 +269,9 @@ func checkMark(c *Check) string {
 func writeDetails(t *textWriter, indent string, ds []Detail) {
 	for _, d := range ds {
 		t.f("%s%s:\n", indent, d.Label)
-		t.block(indent+"  ", d.Text)
+		for _, l := range strings.Split(strings.TrimRight(d.Text, "\n"), "\n") {
+			t.f("%s  %s\n", indent, l)
+		}
 	}
 }
 
