@@ -455,11 +455,10 @@ func (b *builder) assert(s *runbook.Step, out cty.Value, c *Check) {
 func (b *builder) failMessage(ctx *hcl.EvalContext, a *runbook.Assert) string {
 	if a.Message != nil {
 		msg, diags := lang.EvalIn(ctx, a.Message, cty.String)
-		switch {
-		case diags.HasErrors() || !msg.IsKnown() || msg.IsNull():
-		case msg.ContainsMarked():
-			return "(sensitive)"
-		default:
+		if !diags.HasErrors() && msg.IsKnown() && !msg.IsNull() {
+			if msg.ContainsMarked() {
+				return "(sensitive)"
+			}
 			return b.scrub(msg.AsString())
 		}
 	}
