@@ -543,8 +543,7 @@ func (b *builder) description(ctx *hcl.EvalContext, kind describer, body hcl.Bod
 func (b *builder) backout(p *Plan, order []string) {
 	c := b.rb.Change.Backout
 	p.Backout = Backout{Summary: c.Summary, Trigger: c.Trigger, RestoredState: c.RestoredState, Steps: []*Step{}}
-	list := b.rb.BackoutSteps(order)
-	for _, s := range list {
+	for _, s := range b.rb.BackoutSteps(order) {
 		ps := b.describe(s, b.stepCtx(s, cty.NilVal))
 		st := &stepState{output: s.UnknownOutput(), action: MayRun}
 		b.st[s.Name] = st
@@ -693,13 +692,12 @@ func (b *builder) windowBound(e hcl.Expression, which string) (time.Time, bool) 
 			Detail: fmt.Sprintf("The window %s %s; give it as an RFC 3339 timestamp like \"2026-03-14T20:00:00Z\".", which, detail), Subject: &rng})
 		return time.Time{}, false
 	}
-	if v.IsKnown() && v.IsNull() {
-		return time.Time{}, true
-	}
-	if !v.IsKnown() {
+	switch {
+	case !v.IsKnown():
 		return bad("is not known when planning")
-	}
-	if v.HasMark(steps.Sensitive) {
+	case v.IsNull():
+		return time.Time{}, true
+	case v.HasMark(steps.Sensitive):
 		return bad("is sensitive, and a window is shown in plans and reviews")
 	}
 	t, err := time.Parse(time.RFC3339, v.AsString())
