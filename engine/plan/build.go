@@ -85,32 +85,13 @@ func Build(ctx context.Context, rb *runbook.Runbook, opts Options) (*Plan, hcl.D
 	if rb == nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No runbook", Detail: "There is no runbook to plan; load one with runbook.Load first."}}
 	}
-	g := rb.Graph
-	if g == nil {
-		names := make([]string, 0, len(rb.Steps))
-		deps := map[string][]string{}
-		for _, s := range rb.Steps {
-			names = append(names, s.Name)
-			deps[s.Name] = s.Deps
-		}
-		var err error
-		if g, err = graph.New(names, deps); err != nil {
-			rng := rb.DeclRange
-			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot plan the runbook",
-				Detail: fmt.Sprintf("The step graph is invalid (%s); fix the runbook's dependencies and plan again.", err.Error()), Subject: &rng}}
-		}
+	g, err := stepGraph(rb)
+	if err != nil {
+		rng := rb.DeclRange
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot plan the runbook",
+			Detail: fmt.Sprintf("The step graph is invalid (%s); fix the runbook's dependencies and plan again.", err.Error()), Subject: &rng}}
 	}
-	b := &builder{ctx: ctx, rb: rb, opts: opts, st: map[string]*stepState{},
-		decides: map[string]map[string]bool{}, facts: map[string]Fact{}}
-	locals, diags := runbook.EvalLocals(rb, opts.Vars, nil)
-	b.diags = append(b.diags, diags...)
-	b.scopes = &runbook.Env{Vars: opts.Vars, Locals: locals, Step: b.stepValue, Targets: runbook.TargetValues(rb)}
-	b.red = opts.Redactor
-	if b.red == nil {
-		b.red = redact.New()
-	}
-	b.red.AddValues(opts.Vars, locals)
-
+	b := newBuilder(ctx, rb, opts)
 	p := &Plan{
 		Type:          FileType,
 		FormatVersion: FormatVersion,
@@ -158,6 +139,37 @@ func Build(ctx context.Context, rb *runbook.Runbook, opts Options) (*Plan, hcl.D
 	b.summary(p)
 	p.PlanDigest = p.Digest()
 	return p, b.diags
+}
+
+// newBuilder is a builder of rb's plan with the runbook's locals
+// evaluated and the redactor knowing the inputs and locals.
+func newBuilder(ctx context.Context, rb *runbook.Runbook, opts Options) *builder {
+	b := &builder{ctx: ctx, rb: rb, opts: opts, st: map[string]*stepState{},
+		decides: map[string]map[string]bool{}, facts: map[string]Fact{}, red: opts.Redactor}
+	locals, diags := runbook.EvalLocals(rb, opts.Vars, nil)
+	b.diags = diags
+	b.scopes = &runbook.Env{Vars: opts.Vars, Locals: locals, Step: b.stepValue, Targets: runbook.TargetValues(rb)}
+	if b.red == nil {
+		b.red = redact.New()
+	}
+	b.red.AddValues(opts.Vars, locals)
+	return b
+}
+
+// stepGraph is the runbook's step graph, built from its steps when the
+// loader left none (a dependency cycle, or a runbook not made by
+// runbook.Load).
+func stepGraph(rb *runbook.Runbook) (*graph.Graph, error) {
+	if rb.Graph != nil {
+		return rb.Graph, nil
+	}
+	deps := make(map[string][]string, len(rb.Steps))
+	names := make([]string, 0, len(rb.Steps))
+	for _, s := range rb.Steps {
+		names = append(names, s.Name)
+		deps[s.Name] = s.Deps
+	}
+	return graph.New(names, deps)
 }
 
 // interrupted is the diagnostic of a plan stopped by its context (Ctrl-C,
@@ -443,11 +455,10 @@ func (b *builder) assert(s *runbook.Step, out cty.Value, c *Check) {
 func (b *builder) failMessage(ctx *hcl.EvalContext, a *runbook.Assert) string {
 	if a.Message != nil {
 		msg, diags := lang.EvalIn(ctx, a.Message, cty.String)
-		switch {
-		case diags.HasErrors() || !msg.IsKnown() || msg.IsNull():
-		case msg.ContainsMarked():
-			return "(sensitive)"
-		default:
+		if !diags.HasErrors() && msg.IsKnown() && !msg.IsNull() {
+			if msg.ContainsMarked() {
+				return "(sensitive)"
+			}
 			return b.scrub(msg.AsString())
 		}
 	}
@@ -482,11 +493,8 @@ func (b *builder) describe(s *runbook.Step, ctx *hcl.EvalContext) *Step {
 	}
 	switch s.Class {
 	case runbook.ClassWait:
-		interval := s.Interval
-		if interval <= 0 {
-			interval = 30 * time.Second
-		}
-		ps.Wait = &Wait{Until: b.rb.ExprText(s.Until), IntervalSeconds: seconds(interval), TimeoutSeconds: seconds(s.Timeout), StableForSeconds: seconds(s.StableFor)}
+		ps.Wait = &Wait{Until: b.rb.ExprText(s.Until), IntervalSeconds: seconds(orDefault(s.Interval, 30*time.Second)),
+			TimeoutSeconds: seconds(s.Timeout), StableForSeconds: seconds(s.StableFor)}
 		if s.FailIf != nil {
 			ps.Wait.FailIf = b.rb.ExprText(s.FailIf)
 		}
@@ -535,8 +543,7 @@ func (b *builder) description(ctx *hcl.EvalContext, kind describer, body hcl.Bod
 func (b *builder) backout(p *Plan, order []string) {
 	c := b.rb.Change.Backout
 	p.Backout = Backout{Summary: c.Summary, Trigger: c.Trigger, RestoredState: c.RestoredState, Steps: []*Step{}}
-	list := b.rb.BackoutSteps(order)
-	for _, s := range list {
+	for _, s := range b.rb.BackoutSteps(order) {
 		ps := b.describe(s, b.stepCtx(s, cty.NilVal))
 		st := &stepState{output: s.UnknownOutput(), action: MayRun}
 		b.st[s.Name] = st
@@ -569,26 +576,13 @@ func worstCase(s *runbook.Step) time.Duration {
 	case runbook.ClassDecision:
 		return 0
 	case runbook.ClassApproval, runbook.ClassManual:
-		if s.ExpiresAfter > 0 {
-			return s.ExpiresAfter
-		}
-		return s.ExpectedDuration
+		return orDefault(s.ExpiresAfter, s.ExpectedDuration)
 	case runbook.ClassWait:
-		if s.Timeout > 0 {
-			return s.Timeout
-		}
-		return s.ExpectedDuration
-	}
-	per := s.Timeout
-	if per <= 0 {
-		per = s.ExpectedDuration
+		return orDefault(s.Timeout, s.ExpectedDuration)
 	}
 	attempts := max(1, s.Retry.Attempts)
-	total := time.Duration(attempts) * per
-	base := s.Retry.Backoff
-	if base <= 0 {
-		base = 10 * time.Second
-	}
+	total := time.Duration(attempts) * orDefault(s.Timeout, s.ExpectedDuration)
+	base := orDefault(s.Retry.Backoff, 10*time.Second)
 	for i := 1; i < attempts; i++ {
 		d := base << min(i-1, 20)
 		if s.Retry.MaxDelay > 0 && d > s.Retry.MaxDelay {
@@ -597,6 +591,14 @@ func worstCase(s *runbook.Step) time.Duration {
 		total += d + d/5 // jitter is at most +20%
 	}
 	return total
+}
+
+// orDefault is d, or def when d is not positive (not set).
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
 }
 
 // durations computes the critical paths over the main steps that will or
@@ -690,13 +692,12 @@ func (b *builder) windowBound(e hcl.Expression, which string) (time.Time, bool) 
 			Detail: fmt.Sprintf("The window %s %s; give it as an RFC 3339 timestamp like \"2026-03-14T20:00:00Z\".", which, detail), Subject: &rng})
 		return time.Time{}, false
 	}
-	if v.IsKnown() && v.IsNull() {
-		return time.Time{}, true
-	}
-	if !v.IsKnown() {
+	switch {
+	case !v.IsKnown():
 		return bad("is not known when planning")
-	}
-	if v.HasMark(steps.Sensitive) {
+	case v.IsNull():
+		return time.Time{}, true
+	case v.HasMark(steps.Sensitive):
 		return bad("is sensitive, and a window is shown in plans and reviews")
 	}
 	t, err := time.Parse(time.RFC3339, v.AsString())

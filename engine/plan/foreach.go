@@ -23,8 +23,14 @@ func (b *builder) planForEach(t *runbook.Step) []*Step {
 	b.decide(t.Name, facts...)
 	v, diags := lang.EvalIn(b.stepCtx(t, cty.NilVal), t.ForEach, cty.DynamicPseudoType)
 	if diags.HasErrors() || !v.IsWhollyKnown() {
+		// The instances may run, one per item; for its dependents the step
+		// itself runs as its dependencies and condition say (with no items
+		// it succeeds at once).
 		b.diags = append(b.diags, diags...)
-		return []*Step{b.mayRunEach(tps, over, facts)}
+		tps.ForEach, tps.Action = &ForEach{Over: over}, MayRun
+		tps.Reason = joinReason(tps.Reason, "one per item of "+over+describeFacts(facts))
+		tps.DecidedBy = uniq(append(tps.DecidedBy, facts...))
+		return []*Step{tps}
 	}
 	items, err := runbook.Items(v)
 	if err != nil {
@@ -54,18 +60,6 @@ func (b *builder) planForEach(t *runbook.Step) []*Step {
 	}
 	b.aggregate(t, inst)
 	return out
-}
-
-// mayRunEach is the plan of a for_each step whose items are known only at
-// run time: its instances may run, one per item. For its dependents the
-// step itself runs as its dependencies and condition say: with no items
-// it succeeds at once.
-func (b *builder) mayRunEach(ps *Step, over string, facts []string) *Step {
-	ps.ForEach = &ForEach{Over: over}
-	ps.Action = MayRun
-	ps.Reason = joinReason(ps.Reason, "one per item of "+over+describeFacts(facts))
-	ps.DecidedBy = uniq(append(ps.DecidedBy, facts...))
-	return ps
 }
 
 // aggregate is what the template's dependents see once its instances are

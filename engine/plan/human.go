@@ -77,18 +77,36 @@ func (t *textWriter) opt(format, s string) {
 	}
 }
 
-// block writes text indented, one line at a time.
-func (t *textWriter) block(indent, text string) {
-	for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
-		t.f("%s%s\n", indent, l)
-	}
-}
-
 // WriteHuman renders the plan for people: identity, inputs, preflight
 // results, the steps in order with what each will do, the back-out path,
 // post-tasks, the duration estimate and a summary line.
 func (p *Plan) WriteHuman(w io.Writer) error {
 	t := &textWriter{w: bufio.NewWriter(w)}
+	p.writeHeader(t)
+	p.writePreflight(t)
+	t.f("\nSymbols: %s will run   %s may run (decided at run time)   %s will not run\n",
+		SymbolWillRun, SymbolMayRun, SymbolWillNotRun)
+	t.f("\nSteps, in order:\n")
+	writeSteps(t, "", p.Steps)
+	p.writeBackout(t)
+	t.f("\nPost-tasks")
+	if len(p.Post) == 0 {
+		t.f(": none\n")
+	} else {
+		t.f(" (run after every main step succeeded):\n")
+	}
+	writeSteps(t, "P", p.Post)
+	p.writeDuration(t)
+	t.f("\n%s\n", p.SummaryLine())
+	if t.err == nil {
+		t.err = t.w.Flush()
+	}
+	return t.err
+}
+
+// writeHeader writes what the plan is of: the runbook, the inputs and the
+// targets.
+func (p *Plan) writeHeader(t *textWriter) {
 	rb := p.Runbook
 	t.f("Runbook:  %s%s\n", rb.Name, prefixed(" - ", rb.Title))
 	t.opt("Version:  %s\n", rb.Version)
@@ -121,7 +139,11 @@ func (p *Plan) WriteHuman(w io.Writer) error {
 			writeDetails(t, "      ", tg.Details)
 		}
 	}
+}
 
+// writePreflight writes what the checks run at plan time observed and the
+// systems they discovered.
+func (p *Plan) writePreflight(t *textWriter) {
 	if p.Refreshed {
 		t.f("\nPreflight (checks run at plan time):\n")
 		n := 0
@@ -141,67 +163,45 @@ func (p *Plan) WriteHuman(w io.Writer) error {
 			t.f("  (no check could run at plan time)\n")
 		}
 	}
-
 	if len(p.Systems) > 0 {
 		t.f("\nDiscovered systems (from the checks run at plan time):\n")
 		for _, s := range p.Systems {
 			t.f("  %s: %s%s (seen by %s)\n", s.Role, s.Name, prefixed(" in site ", s.Site), s.From)
 		}
 	}
+}
 
-	t.f("\nSymbols: %s will run   %s may run (decided at run time)   %s will not run\n",
-		SymbolWillRun, SymbolMayRun, SymbolWillNotRun)
-	t.f("\nSteps, in order:\n")
-	for i, s := range p.Steps {
-		writeStep(t, fmt.Sprintf("%d.", i+1), s)
-	}
-
+func (p *Plan) writeBackout(t *textWriter) {
+	bo := p.Backout
 	t.f("\nBack-out")
-	if len(p.Backout.Steps) == 0 {
+	if len(bo.Steps) == 0 {
 		t.f(": none declared\n")
 	} else {
 		t.f(" (runs only when a step with on_failure = \"backout\" fails):\n")
 	}
-	t.opt("  Summary:  %s\n", p.Backout.Summary)
-	t.opt("  Trigger:  %s\n", p.Backout.Trigger)
-	t.opt("  Restores: %s\n", p.Backout.RestoredState)
-	for i, s := range p.Backout.Steps {
-		writeStep(t, fmt.Sprintf("B%d.", i+1), s)
+	t.opt("  Summary:  %s\n", bo.Summary)
+	t.opt("  Trigger:  %s\n", bo.Trigger)
+	t.opt("  Restores: %s\n", bo.RestoredState)
+	writeSteps(t, "B", bo.Steps)
+	if len(bo.Steps) > 0 {
+		t.f("  Back-out time: expected %s, worst case %s\n", FormatDuration(bo.ExpectedSeconds), FormatDuration(bo.WorstCaseSeconds))
 	}
-	if len(p.Backout.Steps) > 0 {
-		t.f("  Back-out time: expected %s, worst case %s\n",
-			FormatDuration(p.Backout.ExpectedSeconds), FormatDuration(p.Backout.WorstCaseSeconds))
-	}
+}
 
-	t.f("\nPost-tasks")
-	if len(p.Post) == 0 {
-		t.f(": none\n")
-	} else {
-		t.f(" (run after every main step succeeded):\n")
-	}
-	for i, s := range p.Post {
-		writeStep(t, fmt.Sprintf("P%d.", i+1), s)
-	}
-
-	d := p.Duration
+func (p *Plan) writeDuration(t *textWriter) {
+	d, bo := p.Duration, p.Backout
 	t.f("\nDuration:\n")
 	t.f("  expected:   %s (critical path: %s)\n", FormatDuration(d.ExpectedSeconds), pathText(d.CriticalPath))
 	t.f("  worst case: %s\n", FormatDuration(d.WorstCaseSeconds))
-	t.f("  back-out:   %s expected, %s worst case\n", FormatDuration(d.BackoutSeconds), FormatDuration(p.Backout.WorstCaseSeconds))
+	t.f("  back-out:   %s expected, %s worst case\n", FormatDuration(d.BackoutSeconds), FormatDuration(bo.WorstCaseSeconds))
 	for _, n := range d.Notes {
 		t.f("  note: %s\n", n)
 	}
 	if wdw := p.Window; wdw != nil {
 		t.f("\nChange window: %s to %s (%s)\n", wdw.Start, wdw.End, FormatDuration(wdw.LengthSeconds))
-		t.f("  expected + back-out (%s): %s\n", FormatDuration(d.ExpectedSeconds+p.Backout.ExpectedSeconds), fits(wdw.FitsExpected))
-		t.f("  worst case + back-out (%s): %s\n", FormatDuration(d.WorstCaseSeconds+p.Backout.WorstCaseSeconds), fits(wdw.FitsWorstCase))
+		t.f("  expected + back-out (%s): %s\n", FormatDuration(d.ExpectedSeconds+bo.ExpectedSeconds), fits(wdw.FitsExpected))
+		t.f("  worst case + back-out (%s): %s\n", FormatDuration(d.WorstCaseSeconds+bo.WorstCaseSeconds), fits(wdw.FitsWorstCase))
 	}
-
-	t.f("\n%s\n", p.SummaryLine())
-	if t.err == nil {
-		t.err = t.w.Flush()
-	}
-	return t.err
 }
 
 // SummaryLine is the plan's one-line summary.
@@ -269,7 +269,16 @@ func checkMark(c *Check) string {
 func writeDetails(t *textWriter, indent string, ds []Detail) {
 	for _, d := range ds {
 		t.f("%s%s:\n", indent, d.Label)
-		t.block(indent+"  ", d.Text)
+		for _, l := range strings.Split(strings.TrimRight(d.Text, "\n"), "\n") {
+			t.f("%s  %s\n", indent, l)
+		}
+	}
+}
+
+// writeSteps writes list, each step numbered after prefix.
+func writeSteps(t *textWriter, prefix string, list []*Step) {
+	for i, s := range list {
+		writeStep(t, fmt.Sprintf("%s%d.", prefix, i+1), s)
 	}
 }
 
@@ -330,13 +339,26 @@ func writeStep(t *textWriter, num string, s *Step) {
 	if c := s.Check; c != nil {
 		t.f("%spreflight: %s%s\n", in, c.Status, parenthesized(c.Message))
 	}
+	t.opt(in+"%s\n", policy(s))
+	for _, a := range s.Asserts {
+		t.f("%sasserts: %s\n", in, a)
+	}
+	if v := s.Verify; v != nil {
+		t.f("%sverified by: %s%s where %s\n", in, v.Uses, parenthesized(v.Summary), v.Condition)
+	}
+}
+
+// policy is how s runs, in words: its expected duration, timeout,
+// retries and failure handling; empty when nothing is said.
+func policy(s *Step) string {
 	var pol []string
-	if s.ExpectedSeconds > 0 {
-		pol = append(pol, "expected "+FormatDuration(s.ExpectedSeconds))
+	add := func(ok bool, text string) {
+		if ok {
+			pol = append(pol, text)
+		}
 	}
-	if s.TimeoutSeconds > 0 && s.Wait == nil {
-		pol = append(pol, "timeout "+FormatDuration(s.TimeoutSeconds))
-	}
+	add(s.ExpectedSeconds > 0, "expected "+FormatDuration(s.ExpectedSeconds))
+	add(s.TimeoutSeconds > 0 && s.Wait == nil, "timeout "+FormatDuration(s.TimeoutSeconds))
 	if r := s.Retry; r != nil {
 		rt := fmt.Sprintf("%d attempts", r.Attempts)
 		if r.BackoffSeconds > 0 {
@@ -347,24 +369,10 @@ func writeStep(t *textWriter, num string, s *Step) {
 		}
 		pol = append(pol, rt)
 	}
-	if s.OnFailure != "" && s.OnFailure != "abort" {
-		pol = append(pol, "on failure: "+s.OnFailure)
-	}
-	if s.Idempotent {
-		pol = append(pol, "idempotent")
-	}
-	if s.Always {
-		pol = append(pol, "always (runs whatever its dependencies did)")
-	}
-	if len(pol) > 0 {
-		t.f("%s%s\n", in, strings.Join(pol, "; "))
-	}
-	for _, a := range s.Asserts {
-		t.f("%sasserts: %s\n", in, a)
-	}
-	if v := s.Verify; v != nil {
-		t.f("%sverified by: %s%s where %s\n", in, v.Uses, parenthesized(v.Summary), v.Condition)
-	}
+	add(s.OnFailure != "" && s.OnFailure != "abort", "on failure: "+s.OnFailure)
+	add(s.Idempotent, "idempotent")
+	add(s.Always, "always (runs whatever its dependencies did)")
+	return strings.Join(pol, "; ")
 }
 
 func writeGate(t *textWriter, in, what string, g *Gate) {

@@ -174,13 +174,11 @@ func (p *Plan) CheckFacts(fresh *Plan) []FactChange {
 		if s.Check == nil {
 			continue
 		}
-		g := fresh.Step(s.Name)
-		before := checkResult(s.Check)
-		after := "not run"
-		if g != nil && g.Check != nil {
+		before, after := checkResult(s.Check), "not run"
+		if g := fresh.Step(s.Name); g != nil && g.Check != nil {
 			after = checkResult(g.Check)
 		}
-		if g == nil || g.Check == nil || g.Check.Status != s.Check.Status || g.Check.Message != s.Check.Message {
+		if after != before { // a status and its message, or not run
 			out = append(out, FactChange{Step: s.Name, Path: "result", Before: before, After: after, Decides: p.dependents(s.Name)})
 		}
 	}
@@ -190,6 +188,8 @@ func (p *Plan) CheckFacts(fresh *Plan) []FactChange {
 	return out
 }
 
+// checkResult is a check's status and message: two checks with the same
+// result say the same.
 func checkResult(c *Check) string { return c.Status + parenthesized(c.Message) }
 
 // dependents are the steps that depend directly on name.

@@ -84,26 +84,14 @@ func (TargetKind) Spec() hcldec.Spec {
 	}
 }
 func (TargetKind) Describe(args cty.Value) steps.Description {
-	d := steps.Description{Summary: "site server " + steps.Show(attr(args, "server"))}
-	if pw := attr(args, "password"); !pw.IsNull() {
+	d := steps.Description{Summary: "site server " + steps.Show(steps.Attr(args, "server"))}
+	if pw := steps.Attr(args, "password"); !pw.IsNull() {
 		d.Details = []steps.Detail{{Label: "credentials", Text: "password " + steps.Show(pw)}}
 	}
 	return d
 }
 func (TargetKind) Open(context.Context, cty.Value, hclog.Logger) (steps.Target, error) {
 	return nil, errors.New("test targets never open")
-}
-
-// attr returns args.name, or null when args is not a known object with it.
-func attr(args cty.Value, name string) cty.Value {
-	if !args.IsKnown() {
-		return cty.DynamicVal
-	}
-	un, marks := args.Unmark()
-	if un.IsNull() || !un.Type().IsObjectType() || !un.Type().HasAttribute(name) {
-		return cty.NullVal(cty.DynamicPseudoType)
-	}
-	return un.GetAttr(name).WithMarks(marks)
 }
 
 func str(name string) *hcldec.AttrSpec {
@@ -119,7 +107,7 @@ func Registry() *steps.Registry {
 		&Kind{KindName: "site_fact", Eff: steps.ReadOnly, Target: "fake_site", Out: SiteOutput,
 			Args: hcldec.ObjectSpec{"server": str("server"), "fact": str("fact")},
 			Describer: func(args cty.Value) steps.Description {
-				fact := attr(args, "fact")
+				fact := steps.Attr(args, "fact")
 				if fact.IsNull() {
 					fact = cty.StringVal("site")
 				}
@@ -128,7 +116,7 @@ func Registry() *steps.Registry {
 		&Kind{KindName: "probe", Eff: steps.ReadOnly, Out: ProbeOutput,
 			Args: hcldec.ObjectSpec{"host": &hcldec.AttrSpec{Name: "host", Type: cty.String, Required: true}},
 			Describer: func(args cty.Value) steps.Description {
-				return steps.Description{Summary: "probe " + steps.Show(attr(args, "host")) + " on TCP 443"}
+				return steps.Description{Summary: "probe " + steps.Show(steps.Attr(args, "host")) + " on TCP 443"}
 			}},
 		&Kind{KindName: "site_change", Eff: steps.Mutating, Target: "fake_site",
 			Out: cty.Object(map[string]cty.Type{"job": cty.String}),
@@ -137,14 +125,14 @@ func Registry() *steps.Registry {
 				"value": str("value"), "password": str("password"),
 			},
 			Describer: func(args cty.Value) steps.Description {
-				server := attr(args, "server")
+				server := steps.Attr(args, "server")
 				where := ""
 				if !server.IsNull() {
 					where = " on " + steps.Show(server)
 				}
-				d := steps.Description{Summary: fmt.Sprintf("set %s to %s%s", steps.Show(attr(args, "setting")), steps.Show(attr(args, "value")), where)}
-				cmd := fmt.Sprintf("Set-SiteSetting -Name %s -Value %s", steps.Show(attr(args, "setting")), steps.Show(attr(args, "value")))
-				if pw := attr(args, "password"); !pw.IsNull() {
+				d := steps.Description{Summary: fmt.Sprintf("set %s to %s%s", steps.Show(steps.Attr(args, "setting")), steps.Show(steps.Attr(args, "value")), where)}
+				cmd := fmt.Sprintf("Set-SiteSetting -Name %s -Value %s", steps.Show(steps.Attr(args, "setting")), steps.Show(steps.Attr(args, "value")))
+				if pw := steps.Attr(args, "password"); !pw.IsNull() {
 					cmd += " -Password " + steps.Show(pw)
 				}
 				d.Details = []steps.Detail{{Label: "PowerShell", Text: cmd}}
