@@ -2,6 +2,8 @@ package expect
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -92,7 +94,7 @@ func Compare(want, got Outcome) []Mismatch {
 	if want.Changes != nil {
 		out = append(out, compareMap("changes", want.Changes, got.Changes, "(did not run)", quote)...)
 	}
-	for _, k := range sortedKeys(want.Site) {
+	for _, k := range slices.Sorted(maps.Keys(want.Site)) {
 		w, g := want.Site[k], got.Site[k]
 		if !sameFact(w, g) {
 			out = append(out, Mismatch{Field: "site", Key: k, Want: wantFactText(w), Got: factText(g)})
@@ -110,7 +112,7 @@ func compareMap[V comparable](field string, want, got map[string]V, missing stri
 		keys[k] = true
 	}
 	var out []Mismatch
-	for _, k := range sortedKeys(keys) {
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		w, wok := want[k]
 		g, gok := got[k]
 		switch {
@@ -192,15 +194,6 @@ func sorted(l []string) []string {
 	s := append([]string(nil), l...)
 	sort.Strings(s)
 	return s
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func firstLine(s string) string {

@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"text/template"
 	"time"
@@ -203,16 +204,6 @@ func windowLines(journal []state.JournalEntry, code, esc func(string) string) []
 	return lines
 }
 
-// sortedKeys are the keys of m, sorted.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 func prefixed(d string) string {
 	if d == "" {
 		return ""
@@ -229,7 +220,7 @@ func stamp(t time.Time) string {
 
 // dataText renders journal data as sorted key=value pairs.
 func dataText(d map[string]string) string {
-	parts := sortedKeys(d)
+	parts := slices.Sorted(maps.Keys(d))
 	for i, k := range parts {
 		parts[i] = k + "=" + d[k]
 	}

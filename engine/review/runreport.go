@@ -2,6 +2,8 @@ package review
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/batonhq/baton/state"
 )
@@ -122,7 +124,7 @@ func stepCounts(steps []state.StepRecord) string {
 	for _, s := range steps {
 		n[string(s.Status)]++
 	}
-	parts := sortedKeys(n)
+	parts := slices.Sorted(maps.Keys(n))
 	for i, k := range parts {
 		parts[i] = fmt.Sprintf("%d %s", n[k], k)
 	}
@@ -135,7 +137,7 @@ func stepCounts(steps []state.StepRecord) string {
 func runDetails(v *runView) text {
 	var t text
 	if len(v.Inputs) > 0 {
-		names := sortedKeys(v.Inputs)
+		names := slices.Sorted(maps.Keys(v.Inputs))
 		for i, n := range names {
 			names[i] = n + " = " + v.Inputs[n]
 		}
