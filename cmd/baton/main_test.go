@@ -32,6 +32,7 @@ func TestMain(m *testing.M) {
 		os.Exit(batonMain())
 	}
 	os.Setenv("BATON_TEST_AS_BATON", "1") // for the processes tests start
+	pkgDir, _ = os.Getwd()                // tests may change directory before plainBaton builds
 	code := m.Run()
 	if plainDir != "" {
 		os.RemoveAll(plainDir)
@@ -49,6 +50,7 @@ var (
 	plainDir  string
 	plainPath string
 	plainErr  error
+	pkgDir    string // this package's directory, where plainBaton builds
 )
 
 func plainBaton(t *testing.T) string {
@@ -60,7 +62,9 @@ func plainBaton(t *testing.T) string {
 		plainPath = filepath.Join(plainDir, "baton")
 		// batontest: the binary knows the test-only step types
 		// (noop_action, ledger_count) the spawned runbooks use.
-		out, err := exec.Command("go", "build", "-tags", "batontest", "-o", plainPath, ".").CombinedOutput()
+		build := exec.Command("go", "build", "-tags", "batontest", "-o", plainPath, ".")
+		build.Dir = pkgDir
+		out, err := build.CombinedOutput()
 		if err != nil {
 			plainErr = &buildError{err: err, out: string(out)}
 		}
