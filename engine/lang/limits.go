@@ -32,25 +32,36 @@ const (
 // is not ASCII. It returns one error diagnostic, at the first place that
 // breaks a rule, or nothing. It reads the bytes once, in linear time.
 func CheckConfig(src []byte, filename string, start hcl.Pos) hcl.Diagnostics {
-	return check(src, filename, start, false)
+	_, diags := check(src, filename, start, false, 0)
+	return diags
+}
+
+// CheckConfigCuts is CheckConfig that also proposes offsets at which src
+// may be cut into pieces of about size bytes, each parsed alone: starts of
+// lines at the top level, outside any block, bracket, string, heredoc or
+// comment as hcl's lexer reads them. There are none when src breaks a rule.
+func CheckConfigCuts(src []byte, filename string, start hcl.Pos, size int) ([]int, hcl.Diagnostics) {
+	return check(src, filename, start, false, size)
 }
 
 // CheckExpression is CheckConfig for a bare expression (a -var value).
 func CheckExpression(src []byte, filename string, start hcl.Pos) hcl.Diagnostics {
-	return check(src, filename, start, true)
+	_, diags := check(src, filename, start, true, 0)
+	return diags
 }
 
-func check(src []byte, filename string, start hcl.Pos, expr bool) hcl.Diagnostics {
+func check(src []byte, filename string, start hcl.Pos, expr bool, cutEvery int) ([]int, hcl.Diagnostics) {
 	if !utf8.Valid(src) {
-		return limitDiag(src, filename, start, firstInvalid(src), "Invalid character encoding",
+		return nil, limitDiag(src, filename, start, firstInvalid(src), "Invalid character encoding",
 			"This file is not valid UTF-8 text from here on; save it as UTF-8.")
 	}
 	s := newScanner(src, expr, MaxNesting, MaxOperators)
+	s.cutEvery = cutEvery
 	s.run()
 	if s.stop == nil {
-		return nil
+		return s.cuts, nil
 	}
-	return limitDiag(src, filename, start, s.stop.at, s.stop.summary, s.stop.detail)
+	return nil, limitDiag(src, filename, start, s.stop.at, s.stop.summary, s.stop.detail)
 }
 
 // ParseConfig is hclsyntax.ParseConfig behind CheckConfig. When the check

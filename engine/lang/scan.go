@@ -23,6 +23,9 @@ type scanner struct {
 	stop             *stopAt
 
 	events *[]scanEvent // when not nil, every structural byte (for tests)
+
+	cutEvery int   // when > 0, propose cuts about this many bytes apart
+	cuts     []int // starts of top-level lines proposed as cuts
 }
 
 // frame kinds: code frames ('f' file, 'x' bare expression, '{', '[', '(',
@@ -117,6 +120,9 @@ func (s *scanner) code(f *frame) {
 			s.endItem()
 		}
 		s.i++
+		if len(s.frames) == 1 && s.cutEvery > 0 {
+			s.cut()
+		}
 	case ',':
 		s.endItem()
 		s.i++
@@ -154,6 +160,18 @@ func (s *scanner) code(f *frame) {
 		s.operator()
 	default:
 		s.i++
+	}
+}
+
+// cut proposes the top-level line starting at s.i as a place to cut the
+// file, when the piece before it and the rest are big enough.
+func (s *scanner) cut() {
+	last := 0
+	if n := len(s.cuts); n > 0 {
+		last = s.cuts[n-1]
+	}
+	if s.i-last >= s.cutEvery && len(s.src)-s.i >= max(s.cutEvery/2, 1) {
+		s.cuts = append(s.cuts, s.i)
 	}
 }
 

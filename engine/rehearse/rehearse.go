@@ -13,6 +13,7 @@ package rehearse
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -146,7 +147,7 @@ func Run(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, op
 	xo := executor.Options{
 		Store: opts.Store, Clock: vclock, Log: opts.Log, Redactor: opts.Redactor, Observer: rec, Parallelism: opts.Parallelism,
 		Targets:   map[string]steps.Target{site.TargetType(): site},
-		Rehearsal: true, Requester: firstNonEmpty(opts.Requester, "rehearsal"), EngineVersion: opts.EngineVersion,
+		Rehearsal: true, Requester: cmp.Or(opts.Requester, "rehearsal"), EngineVersion: opts.EngineVersion,
 		Heartbeat: -1, AutoApprove: opts.Answers.answerer(),
 	}
 	res, err := executor.Start(ctx, rb, vars, xo, executor.Meta{
@@ -215,15 +216,6 @@ func (r *recorder) Observe(e executor.Event) {
 		return
 	}
 	r.rep.Timeline = append(r.rep.Timeline, Line{At: e.At.Sub(r.start), Step: e.Step, Class: e.Class, Event: e.Type, Status: e.Status, Message: e.Message})
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }
 
 // Refresher runs a runbook's read-only checks against the simulated site

@@ -15,9 +15,10 @@ import (
 // slice's growth (copying and zeroing hundreds of megabytes) and the
 // garbage collector chasing it cost more than the parse itself. Splitting the
 // file at top-level item boundaries keeps every token slice small and lets
-// the pieces be parsed on every core.
+// the pieces be parsed on every core. The cuts are the starts of top-level
+// lines that lang.CheckConfigCuts finds while checking the file's limits.
 //
-// The split is a hint, never trusted: a piece is parsed as a standalone
+// The cuts are still not trusted: a piece is parsed as a standalone
 // file, and if any piece has an error the whole file is parsed again in one
 // go, so diagnostics are exactly those of an ordinary parse. A wrong split
 // point always leaves the piece before it with an unterminated construct
@@ -34,16 +35,21 @@ var (
 )
 
 // parseConfig parses an HCL native-syntax file, once lang.CheckConfig has
-// found it within the limits (else the file is nil). A large file is not
-// parsed in one go, and its parse stops early, when done is closed.
+// found it within the limits (else the file is nil). A large file is cut
+// where the check proposes, and its parse stops early when done is closed.
 func parseConfig(src []byte, filename string, done <-chan struct{}) (*hcl.File, hcl.Diagnostics) {
-	if diags := lang.CheckConfig(src, filename, hcl.InitialPos); diags.HasErrors() {
+	size := parseChunkSize
+	if len(src) < chunkedParseMin {
+		size = 0 // parsed in one go
+	}
+	cuts, diags := lang.CheckConfigCuts(src, filename, hcl.InitialPos, size)
+	if diags.HasErrors() {
 		return nil, diags
 	}
-	if len(src) < chunkedParseMin {
+	if len(cuts) == 0 {
 		return hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	}
-	if f := parseChunked(src, filename, splitTopLevel(src, parseChunkSize), done); f != nil {
+	if f := parseChunked(src, filename, cuts, done); f != nil {
 		return f, nil
 	}
 	select {
@@ -152,141 +158,4 @@ func (n *chunkNav) ContextString(offset int) string {
 		return c.ContextString(offset)
 	}
 	return ""
-}
-
-// splitTopLevel proposes offsets at which src may be cut into pieces of
-// about size bytes: the start of a line reached outside any bracket, string,
-// heredoc or comment. It reads HCL's lexical structure only roughly; that is
-// enough, because parseChunked verifies every cut (see above). It returns nil
-// when it loses track (an unterminated comment, say).
-func splitTopLevel(src []byte, size int) []int {
-	var cuts []int
-	depth := 0     // open ( [ { in code, including template interpolations
-	var strs []int // for each open quoted string: depth at which it opened
-	last := 0      // previous cut
-	for i := 0; i < len(src); i++ {
-		c := src[i]
-		if len(strs) > 0 && depth == strs[len(strs)-1] {
-			// Inside a quoted string's literal part.
-			switch {
-			case c == '\\':
-				i++
-			case c == '"':
-				strs = strs[:len(strs)-1]
-			case c == '\n':
-				return nil // quoted strings never span lines
-			case (c == '$' || c == '%') && i+1 < len(src) && src[i+1] == '{':
-				if i > 0 && src[i-1] == c { // $${ and %%{ are escapes
-					continue
-				}
-				depth++
-				i++
-			}
-			continue
-		}
-		if !codeSpecial[c] {
-			continue
-		}
-		switch c {
-		case '"':
-			strs = append(strs, depth)
-		case '{', '[', '(':
-			depth++
-		case '}', ']', ')':
-			depth--
-			if depth < 0 {
-				return nil
-			}
-		case '#':
-			i = lineEnd(src, i) - 1
-		case '/':
-			if i+1 < len(src) && src[i+1] == '/' {
-				i = lineEnd(src, i) - 1
-			} else if i+1 < len(src) && src[i+1] == '*' {
-				end := indexFrom(src, i+2, "*/")
-				if end < 0 {
-					return nil
-				}
-				i = end + 1
-			}
-		case '<':
-			if end, ok := heredocEnd(src, i); ok {
-				i = end - 1
-			} else if end < 0 {
-				return nil
-			}
-		case '\n':
-			if depth == 0 && len(strs) == 0 && i+1-last >= size && len(src)-(i+1) >= max(size/2, 1) {
-				last = i + 1
-				cuts = append(cuts, last)
-			}
-		}
-	}
-	return cuts
-}
-
-// codeSpecial marks the bytes splitTopLevel acts on outside strings.
-var codeSpecial = func() (t [256]bool) {
-	for _, c := range []byte("\"{[()]}#/<\n") {
-		t[c] = true
-	}
-	return t
-}()
-
-// heredocEnd recognises a heredoc opening at src[i] ("<<ID" or "<<-ID" then a
-// newline) and returns the offset just past its closing line's marker. ok is
-// false when src[i] opens no heredoc; end is then 0, or -1 when the heredoc
-// never closes.
-func heredocEnd(src []byte, i int) (end int, ok bool) {
-	if i+1 >= len(src) || src[i+1] != '<' {
-		return 0, false
-	}
-	j := i + 2
-	if j < len(src) && src[j] == '-' {
-		j++
-	}
-	idStart := j
-	for j < len(src) && (src[j] == '_' || src[j] == '-' || src[j] >= 'a' && src[j] <= 'z' ||
-		src[j] >= 'A' && src[j] <= 'Z' || src[j] >= '0' && src[j] <= '9') {
-		j++
-	}
-	if j == idStart {
-		return 0, false
-	}
-	id := string(src[idStart:j])
-	if j < len(src) && src[j] == '\r' {
-		j++
-	}
-	if j >= len(src) || src[j] != '\n' {
-		return 0, false
-	}
-	for p := j + 1; p < len(src); {
-		e := lineEnd(src, p)
-		if trimSpace(src[p:e]) == id {
-			return e, true
-		}
-		p = e + 1
-	}
-	return -1, false
-}
-
-// lineEnd is the offset of the newline that ends the line holding i, or
-// len(src).
-func lineEnd(src []byte, i int) int {
-	if j := bytes.IndexByte(src[i:], '\n'); j >= 0 {
-		return i + j
-	}
-	return len(src)
-}
-
-// indexFrom is the offset of the first sep at or after i, or -1.
-func indexFrom(src []byte, i int, sep string) int {
-	if j := bytes.Index(src[i:], []byte(sep)); j >= 0 {
-		return i + j
-	}
-	return -1
-}
-
-func trimSpace(b []byte) string {
-	return string(bytes.TrimRight(bytes.TrimLeft(b, " \t"), " \t\r"))
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/batonhq/baton/engine/lang"
 	"github.com/batonhq/baton/steps"
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
@@ -98,11 +99,18 @@ func shape(b *hclsyntax.Body, indent string, out *strings.Builder) {
 	}
 }
 
-// checkChunked parses src whole and in pieces cut at splitTopLevel's
+// topLevelCuts are the cuts parseConfig would make in src, pieces of about
+// size bytes.
+func topLevelCuts(src []byte, size int) []int {
+	cuts, _ := lang.CheckConfigCuts(src, "f.hcl", hcl.InitialPos, size)
+	return cuts
+}
+
+// checkChunked parses src whole and in pieces cut at topLevelCuts's
 // proposals; when the chunked parse succeeds it must equal the whole one.
 func checkChunked(t testing.TB, src []byte, size int) bool {
 	whole, wdiags := hclsyntax.ParseConfig(src, "f.hcl", hcl.InitialPos)
-	cuts := splitTopLevel(src, size)
+	cuts := topLevelCuts(src, size)
 	got := parseChunked(src, "f.hcl", cuts, nil)
 	if got == nil {
 		return false
@@ -122,7 +130,7 @@ func checkChunked(t testing.TB, src []byte, size int) bool {
 	return true
 }
 
-func TestSplitTopLevel(t *testing.T) {
+func TestTopLevelCuts(t *testing.T) {
 	tests := []struct {
 		name    string
 		src     string
@@ -139,13 +147,13 @@ func TestSplitTopLevel(t *testing.T) {
 		{"top attributes", "x = 1\ny = [\n  1,\n]\nz = 2\n", 2, true},
 		{"duplicate top attribute", "x = 1\nx = 2\n", 1, false},
 		{"unclosed comment", "a {\n}\n/* {\n", 0, false},
-		{"unbalanced", "}\na {\n}\n", 0, false},
+		{"unbalanced", "}\na {\n}\n", 1, false}, // the stray } fails its piece
 		{"error in piece", "a {\n}\nb {\n  x = \n}\n", 1, false},
 		{"heredoc never closed", "a {\n  x = <<EOT\n}\n", 0, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cuts := splitTopLevel([]byte(tc.src), 1)
+			cuts := topLevelCuts([]byte(tc.src), 1)
 			if len(cuts) != tc.cuts {
 				t.Errorf("cuts %v, want %d", cuts, tc.cuts)
 			}
@@ -173,7 +181,7 @@ func BenchmarkParseChunked10k(b *testing.B) {
 	for _, size := range []int{256, 1 << 10, 4 << 10, 32 << 10} {
 		b.Run(fmt.Sprint(size), func(b *testing.B) {
 			b.ReportAllocs()
-			cuts := splitTopLevel(src, size)
+			cuts := topLevelCuts(src, size)
 			for b.Loop() {
 				if f := parseChunked(src, "big.hcl", cuts, nil); f == nil {
 					b.Fatal("fallback")
