@@ -168,15 +168,14 @@ func listText(l []string) string {
 
 // setDiff says what got lacks and has besides want.
 func setDiff(want, got []string) string {
-	in := func(l []string, s string) bool { return contains(l, s) }
 	var missing, extra []string
 	for _, w := range want {
-		if !in(got, w) {
+		if !slices.Contains(got, w) {
 			missing = append(missing, w)
 		}
 	}
 	for _, g := range got {
-		if !in(want, g) {
+		if !slices.Contains(want, g) {
 			extra = append(extra, g)
 		}
 	}
