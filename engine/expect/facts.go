@@ -1,7 +1,7 @@
 package expect
 
 import (
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/batonhq/baton/steps/configmgr/sim"
@@ -140,19 +140,7 @@ func (f facts) str(k, v string)          { f[k] = cty.StringVal(v) }
 func (f facts) num(k string, v int)      { f[k] = cty.NumberIntVal(int64(v)) }
 func (f facts) boolean(k string, v bool) { f[k] = cty.BoolVal(v) }
 
-func (f facts) list(k string, v []string) {
-	if len(v) == 0 {
-		f[k] = cty.ListValEmpty(cty.String)
-		return
-	}
-	s := append([]string(nil), v...)
-	sort.Strings(s)
-	vals := make([]cty.Value, len(s))
-	for i, x := range s {
-		vals[i] = cty.StringVal(x)
-	}
-	f[k] = cty.ListVal(vals)
-}
+func (f facts) list(k string, v []string) { f[k] = stringList(slices.Sorted(slices.Values(v))) }
 
 // SummaryFacts are the paths of the facts baton test -update writes for a
 // new case, out of all the facts of a site: what the project's matrix
@@ -179,14 +167,6 @@ func SummaryFacts(all map[string]cty.Value) []string {
 			keys = append(keys, k)
 		}
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	return keys
-}
-
-// factText renders a fact value as it is written in an expectation file.
-func factText(v cty.Value) string {
-	if v == cty.NilVal {
-		return "(absent)"
-	}
-	return hclText(v)
 }

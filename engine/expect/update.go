@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -65,12 +66,7 @@ func (f *File) AddCase(fixture, scenario string) *Case {
 }
 
 func (f *File) hasCase(name string) bool {
-	for _, c := range f.Cases {
-		if c.Name == name {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(f.Cases, func(c *Case) bool { return c.Name == name })
 }
 
 // Rewrite returns f's source with what happened written into it: got
@@ -181,17 +177,9 @@ func writeNew(body *hclwrite.Body, f *File, c *Case, o Outcome) {
 func writeOutcome(body *hclwrite.Body, want, o Outcome) {
 	body.SetAttributeValue("outcome", cty.StringVal(o.Status))
 	body.SetAttributeValue("blocked", stringList(o.Blocked))
-	br := map[string]cty.Value{}
-	for k, v := range o.Branches {
-		br[k] = cty.BoolVal(v)
-	}
-	body.SetAttributeValue("branches", object(br))
+	body.SetAttributeValue("branches", object(o.Branches, cty.BoolVal))
 	if want.Changes != nil {
-		ch := map[string]cty.Value{}
-		for k, v := range o.Changes {
-			ch[k] = cty.StringVal(v)
-		}
-		body.SetAttributeValue("changes", object(ch))
+		body.SetAttributeValue("changes", object(o.Changes, cty.StringVal))
 	}
 	if want.Site != nil {
 		site := map[string]cty.Value{}
@@ -202,7 +190,7 @@ func writeOutcome(body *hclwrite.Body, want, o Outcome) {
 				site[k] = cty.NullVal(cty.DynamicPseudoType)
 			}
 		}
-		body.SetAttributeValue("site", object(site))
+		body.SetAttributeValue("site", cty.ObjectVal(site))
 	}
 }
 
@@ -217,9 +205,11 @@ func stringList(l []string) cty.Value {
 	return cty.ListVal(vals)
 }
 
-func object(m map[string]cty.Value) cty.Value {
-	if len(m) == 0 {
-		return cty.EmptyObjectVal
+// object is m as an HCL object, each value made by val.
+func object[V any](m map[string]V, val func(V) cty.Value) cty.Value {
+	attrs := map[string]cty.Value{}
+	for k, v := range m {
+		attrs[k] = val(v)
 	}
-	return cty.ObjectVal(m)
+	return cty.ObjectVal(attrs)
 }
