@@ -111,53 +111,13 @@ func Rewrite(f *File, got map[string]Outcome) ([]byte, error) {
 		if !ok {
 			continue
 		}
-		if hasAll(body, c.Want) {
-			writeOutcome(body, c.Want, o)
-		} else {
-			answersLast(body, func() { writeOutcome(body, c.Want, o) })
-		}
+		writeOutcome(body, c.Want, o)
 	}
 	out := hclwrite.Format(wf.Bytes())
 	if crlf {
 		out = bytes.ReplaceAll(out, []byte("\n"), []byte("\r\n"))
 	}
 	return out, nil
-}
-
-// hasAll reports whether body has every attribute writeOutcome sets.
-func hasAll(body *hclwrite.Body, want Outcome) bool {
-	names := []string{"outcome", "blocked", "branches"}
-	if want.Changes != nil {
-		names = append(names, "changes")
-	}
-	if want.Site != nil {
-		names = append(names, "site")
-	}
-	for _, n := range names {
-		if body.GetAttribute(n) == nil {
-			return false
-		}
-	}
-	return true
-}
-
-// answersLast runs set, which may add attributes to body, and keeps the
-// answer blocks after the attributes (hclwrite appends new attributes at
-// the end of a body).
-func answersLast(body *hclwrite.Body, set func()) {
-	blocks := body.Blocks()
-	if len(blocks) == 0 {
-		set()
-		return
-	}
-	for _, b := range blocks {
-		body.RemoveBlock(b)
-	}
-	set()
-	for _, b := range blocks {
-		body.AppendNewline()
-		body.AppendBlock(b)
-	}
 }
 
 func writeNew(body *hclwrite.Body, f *File, c *Case, o Outcome) {
@@ -173,8 +133,10 @@ func writeNew(body *hclwrite.Body, f *File, c *Case, o Outcome) {
 }
 
 // writeOutcome sets the outcome, blocked and branches of a case body, and
-// its changes and site when want has them.
+// its changes and site when want has them, keeping the answer blocks after
+// the attributes (hclwrite appends a new attribute at the end of a body).
 func writeOutcome(body *hclwrite.Body, want, o Outcome) {
+	n := len(body.Attributes())
 	body.SetAttributeValue("outcome", cty.StringVal(o.Status))
 	body.SetAttributeValue("blocked", stringList(o.Blocked))
 	body.SetAttributeValue("branches", object(o.Branches, cty.BoolVal))
@@ -191,6 +153,14 @@ func writeOutcome(body *hclwrite.Body, want, o Outcome) {
 			}
 		}
 		body.SetAttributeValue("site", cty.ObjectVal(site))
+	}
+	if len(body.Attributes()) == n {
+		return
+	}
+	for _, b := range body.Blocks() {
+		body.RemoveBlock(b)
+		body.AppendNewline()
+		body.AppendBlock(b)
 	}
 }
 
