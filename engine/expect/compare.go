@@ -150,25 +150,19 @@ func quote(s string) string { return hclText(cty.StringVal(s)) }
 
 // setDiff says what got lacks and has besides want.
 func setDiff(want, got []string) string {
-	var missing, extra []string
-	for _, w := range want {
-		if !slices.Contains(got, w) {
-			missing = append(missing, w)
-		}
-	}
-	for _, g := range got {
-		if !slices.Contains(want, g) {
-			extra = append(extra, g)
-		}
-	}
 	var parts []string
-	if len(missing) > 0 {
+	if missing := without(want, got); len(missing) > 0 {
 		parts = append(parts, "did not block: "+strings.Join(missing, ", "))
 	}
-	if len(extra) > 0 {
+	if extra := without(got, want); len(extra) > 0 {
 		parts = append(parts, "also blocked: "+strings.Join(extra, ", "))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// without is the strings of a that are not in b.
+func without(a, b []string) []string {
+	return slices.DeleteFunc(slices.Clone(a), func(s string) bool { return slices.Contains(b, s) })
 }
 
 func firstLine(s string) string {

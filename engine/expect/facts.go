@@ -1,6 +1,7 @@
 package expect
 
 import (
+	"path"
 	"slices"
 	"strings"
 
@@ -27,27 +28,16 @@ var factPatterns = []string{
 	"post_promotion/production_client_version", "post_promotion/pre_production_client_version",
 }
 
-// KnownFact reports whether path has the shape of a fact path.
-func KnownFact(path string) bool {
-	segs := strings.Split(path, "/")
-	for _, p := range factPatterns {
-		if matchFact(strings.Split(p, "/"), segs) {
-			return true
-		}
-	}
-	return false
-}
-
-func matchFact(pattern, segs []string) bool {
-	if len(pattern) != len(segs) {
+// KnownFact reports whether fact has the shape of a fact path: one of
+// factPatterns, with no name empty.
+func KnownFact(fact string) bool {
+	if slices.Contains(strings.Split(fact, "/"), "") {
 		return false
 	}
-	for i, p := range pattern {
-		if segs[i] == "" || p != "*" && p != segs[i] {
-			return false
-		}
-	}
-	return true
+	return slices.ContainsFunc(factPatterns, func(p string) bool {
+		ok, _ := path.Match(p, fact)
+		return ok
+	})
 }
 
 // Facts are the facts of a simulated site by path: "site/code",

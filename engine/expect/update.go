@@ -42,13 +42,7 @@ func (f *File) Missing(fixture string, scenarios []string) []string {
 			have[c.Scenario] = true
 		}
 	}
-	var out []string
-	for _, s := range scenarios {
-		if !have[s] {
-			out = append(out, s)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(scenarios), func(s string) bool { return have[s] })
 }
 
 // AddCase adds a new case (New: written by Rewrite) for a scenario of a
