@@ -161,12 +161,9 @@ func factValue(v cty.Value) bool {
 
 func (p *parser) answers(c *Case, at hcl.Attributes, blocks hcl.Blocks) {
 	if a := at["approve_all"]; a != nil {
-		if v := p.value(a); v != cty.NilVal {
-			if all, ok := as[bool](v); ok {
-				c.Answers.All = all
-			} else {
-				p.errorf(a.Expr.Range(), "Invalid approve_all", "approve_all must be true (answer every approval and manual step not answered otherwise) or false.")
-			}
+		all, ok := read[bool](p, a, "approve_all must be true (answer every approval and manual step not answered otherwise) or false.")
+		if ok {
+			c.Answers.All = all
 		}
 	}
 	if a := at["approval_delay"]; a != nil {
@@ -219,39 +216,30 @@ func (p *parser) answer(b *hcl.Block) rehearse.Answer {
 	return ans
 }
 
-// value evaluates a literal; cty.NilVal when it has errors.
-func (p *parser) value(a *hcl.Attribute) cty.Value {
+// read evaluates a literal attribute as a T (see as), reporting detail
+// when it is none; false when it has errors.
+func read[T any](p *parser, a *hcl.Attribute, detail string) (T, bool) {
+	var x T
 	v, d := a.Expr.Value(nil)
 	p.diags = append(p.diags, d...)
 	if d.HasErrors() || !v.IsWhollyKnown() {
-		return cty.NilVal
+		return x, false
 	}
-	return v
+	x, ok := as[T](v)
+	if !ok {
+		p.errorf(a.Expr.Range(), "Invalid "+a.Name, "%s", detail)
+	}
+	return x, ok
 }
 
 func (p *parser) str(a *hcl.Attribute) string {
-	v := p.value(a)
-	if v == cty.NilVal {
-		return ""
-	}
-	if s, ok := as[string](v); ok {
-		return s
-	}
-	p.errorf(a.Expr.Range(), "Invalid "+a.Name, "%s must be a string.", a.Name)
-	return ""
+	s, _ := read[string](p, a, a.Name+" must be a string.")
+	return s
 }
 
 // strings reads a list of strings; never nil when the value is valid.
 func (p *parser) strings(a *hcl.Attribute) []string {
-	v := p.value(a)
-	if v == cty.NilVal {
-		return nil
-	}
-	l, ok := as[[]string](v)
-	if !ok {
-		p.errorf(a.Expr.Range(), "Invalid "+a.Name, "%s must be a list of strings, such as [\"a\", \"b\"].", a.Name)
-		return nil
-	}
+	l, _ := read[[]string](p, a, a.Name+` must be a list of strings, such as ["a", "b"].`)
 	return l
 }
 
