@@ -132,7 +132,7 @@ type junitProblem struct {
 // expected (the differences in its body), an error for one that could not
 // run; times in seconds, the sums of the cases'.
 func WriteJUnit(w io.Writer, results []*Result) error {
-	doc := junitSuites{Name: "baton test"}
+	doc := junitSuites{Name: "baton test", Tests: len(results)}
 	var total time.Duration
 	idx := map[string]int{}
 	for _, r := range results {
@@ -158,7 +158,6 @@ func WriteJUnit(w io.Writer, results []*Result) error {
 			doc.Failures++
 		}
 		s.Tests++
-		doc.Tests++
 		s.Cases = append(s.Cases, tc)
 		s.total += r.Time
 		total += r.Time
@@ -167,15 +166,10 @@ func WriteJUnit(w io.Writer, results []*Result) error {
 		doc.Suites[i].Time = secs(doc.Suites[i].total)
 	}
 	doc.Time = secs(total)
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
+	out, err := xml.MarshalIndent(doc, "", "  ")
+	if err == nil {
+		_, err = fmt.Fprintf(w, "%s%s\n", xml.Header, out)
 	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
 	return err
 }
 
