@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/batonhq/baton/engine/rehearse"
@@ -85,10 +86,10 @@ func Compare(want, got Outcome) []Mismatch {
 		}
 	}
 	if want.Branches != nil {
-		out = append(out, compareMap("branches", want.Branches, got.Branches, "(did not run)", func(b bool) string { return fmt.Sprint(b) })...)
+		out = append(out, compareMap("branches", want.Branches, got.Branches, strconv.FormatBool)...)
 	}
 	if want.Changes != nil {
-		out = append(out, compareMap("changes", want.Changes, got.Changes, "(did not run)", quote)...)
+		out = append(out, compareMap("changes", want.Changes, got.Changes, quote)...)
 	}
 	for _, k := range slices.Sorted(maps.Keys(want.Site)) {
 		w, g := want.Site[k], got.Site[k]
@@ -99,7 +100,7 @@ func Compare(want, got Outcome) []Mismatch {
 	return out
 }
 
-func compareMap[V comparable](field string, want, got map[string]V, missing string, show func(V) string) []Mismatch {
+func compareMap[V comparable](field string, want, got map[string]V, show func(V) string) []Mismatch {
 	keys := slices.AppendSeq(slices.Collect(maps.Keys(want)), maps.Keys(got))
 	slices.Sort(keys)
 	var out []Mismatch
@@ -109,7 +110,7 @@ func compareMap[V comparable](field string, want, got map[string]V, missing stri
 		switch {
 		case wok && gok && w == g:
 		case !gok:
-			out = append(out, Mismatch{Field: field, Key: k, Want: show(w), Got: missing})
+			out = append(out, Mismatch{Field: field, Key: k, Want: show(w), Got: "(did not run)"})
 		case !wok:
 			out = append(out, Mismatch{Field: field, Key: k, Want: "(not listed)", Got: show(g)})
 		default:

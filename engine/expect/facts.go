@@ -76,7 +76,7 @@ func Facts(s sim.State) map[string]cty.Value {
 	f.num("content_library/move_progress", cl.MoveProgress)
 	f.str("content_library/old_copy", s.OldContentCopy)
 	for _, l := range s.ReplicationLinks {
-		f.str(linkFact(l.From, l.To, l.Group), l.State)
+		f.str("replication/"+l.From+"->"+l.To+"/"+l.Group, l.State)
 	}
 	for _, u := range s.Updates {
 		f.str("update/"+u.Name, u.StateName)
@@ -93,8 +93,6 @@ func Facts(s sim.State) map[string]cty.Value {
 	f.postPromotion(s)
 	return f
 }
-
-func linkFact(from, to, group string) string { return "replication/" + from + "->" + to + "/" + group }
 
 func (f facts) distributions(s sim.State) {
 	var all []string
