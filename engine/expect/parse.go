@@ -73,8 +73,7 @@ func Parse(src []byte, filename string) (*File, hcl.Diagnostics) {
 type parser struct{ diags hcl.Diagnostics }
 
 func (p *parser) errorf(rng hcl.Range, summary, format string, args ...any) {
-	r := rng
-	p.diags = append(p.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: &r})
+	p.diags = append(p.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: &rng})
 }
 
 func (p *parser) caseBlock(b *hcl.Block, fixture string) *Case {
