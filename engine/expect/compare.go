@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/batonhq/baton/engine/rehearse"
@@ -21,14 +21,11 @@ import (
 func Observe(rep *rehearse.Report) Outcome {
 	o := Outcome{Status: rep.Status, Reason: rep.Reason, Blocked: []string{},
 		Branches: map[string]bool{}, Changes: map[string]string{}, Site: Facts(simsite.State(rep))}
-	seen := map[string]bool{}
 	for _, b := range rep.Blocked {
-		if !seen[b.Step] {
-			seen[b.Step] = true
-			o.Blocked = append(o.Blocked, b.Step)
-		}
+		o.Blocked = append(o.Blocked, b.Step)
 	}
-	sort.Strings(o.Blocked)
+	slices.Sort(o.Blocked)
+	o.Blocked = slices.Compact(o.Blocked)
 	for _, b := range rep.Branches {
 		o.Branches[b.Decision] = b.Taken
 	}
@@ -83,42 +80,37 @@ func Compare(want, got Outcome) []Mismatch {
 		out = append(out, Mismatch{Field: "outcome", Want: quote(want.Status), Got: quote(got.Status), Note: firstLine(got.Reason)})
 	}
 	if want.Blocked != nil {
-		w, g := sorted(want.Blocked), sorted(got.Blocked)
-		if strings.Join(w, "\x00") != strings.Join(g, "\x00") {
-			out = append(out, Mismatch{Field: "blocked", Want: listText(w), Got: listText(g), Note: setDiff(w, g)})
+		w, g := slices.Sorted(slices.Values(want.Blocked)), slices.Sorted(slices.Values(got.Blocked))
+		if !slices.Equal(w, g) {
+			out = append(out, Mismatch{Field: "blocked", Want: hclText(stringList(w)), Got: hclText(stringList(g)), Note: setDiff(w, g)})
 		}
 	}
 	if want.Branches != nil {
-		out = append(out, compareMap("branches", want.Branches, got.Branches, "(did not run)", func(b bool) string { return fmt.Sprint(b) })...)
+		out = append(out, compareMap("branches", want.Branches, got.Branches, strconv.FormatBool)...)
 	}
 	if want.Changes != nil {
-		out = append(out, compareMap("changes", want.Changes, got.Changes, "(did not run)", quote)...)
+		out = append(out, compareMap("changes", want.Changes, got.Changes, quote)...)
 	}
 	for _, k := range slices.Sorted(maps.Keys(want.Site)) {
 		w, g := want.Site[k], got.Site[k]
 		if !sameFact(w, g) {
-			out = append(out, Mismatch{Field: "site", Key: k, Want: wantFactText(w), Got: factText(g)})
+			out = append(out, Mismatch{Field: "site", Key: k, Want: factText(w), Got: factText(g)})
 		}
 	}
 	return out
 }
 
-func compareMap[V comparable](field string, want, got map[string]V, missing string, show func(V) string) []Mismatch {
-	keys := map[string]bool{}
-	for k := range want {
-		keys[k] = true
-	}
-	for k := range got {
-		keys[k] = true
-	}
+func compareMap[V comparable](field string, want, got map[string]V, show func(V) string) []Mismatch {
+	keys := slices.AppendSeq(slices.Collect(maps.Keys(want)), maps.Keys(got))
+	slices.Sort(keys)
 	var out []Mismatch
-	for _, k := range slices.Sorted(maps.Keys(keys)) {
+	for _, k := range slices.Compact(keys) {
 		w, wok := want[k]
 		g, gok := got[k]
 		switch {
 		case wok && gok && w == g:
 		case !gok:
-			out = append(out, Mismatch{Field: field, Key: k, Want: show(w), Got: missing})
+			out = append(out, Mismatch{Field: field, Key: k, Want: show(w), Got: "(did not run)"})
 		case !wok:
 			out = append(out, Mismatch{Field: field, Key: k, Want: "(not listed)", Got: show(g)})
 		default:
@@ -141,8 +133,10 @@ func sameFact(want, got cty.Value) bool {
 	return err == nil && w.Equals(got).True()
 }
 
-func wantFactText(v cty.Value) string {
-	if v.IsNull() {
+// factText is a fact's value as an expectation file writes it: "(absent)"
+// for none (cty.NilVal) or an expected null.
+func factText(v cty.Value) string {
+	if v == cty.NilVal || v.IsNull() {
 		return "(absent)"
 	}
 	return hclText(v)
@@ -155,45 +149,21 @@ func hclText(v cty.Value) string {
 
 func quote(s string) string { return hclText(cty.StringVal(s)) }
 
-func listText(l []string) string {
-	if len(l) == 0 {
-		return "[]"
-	}
-	q := make([]string, len(l))
-	for i, s := range l {
-		q[i] = quote(s)
-	}
-	return "[" + strings.Join(q, ", ") + "]"
-}
-
 // setDiff says what got lacks and has besides want.
 func setDiff(want, got []string) string {
-	in := func(l []string, s string) bool { return contains(l, s) }
-	var missing, extra []string
-	for _, w := range want {
-		if !in(got, w) {
-			missing = append(missing, w)
-		}
-	}
-	for _, g := range got {
-		if !in(want, g) {
-			extra = append(extra, g)
-		}
-	}
 	var parts []string
-	if len(missing) > 0 {
+	if missing := without(want, got); len(missing) > 0 {
 		parts = append(parts, "did not block: "+strings.Join(missing, ", "))
 	}
-	if len(extra) > 0 {
+	if extra := without(got, want); len(extra) > 0 {
 		parts = append(parts, "also blocked: "+strings.Join(extra, ", "))
 	}
 	return strings.Join(parts, "; ")
 }
 
-func sorted(l []string) []string {
-	s := append([]string(nil), l...)
-	sort.Strings(s)
-	return s
+// without is the strings of a that are not in b.
+func without(a, b []string) []string {
+	return slices.DeleteFunc(slices.Clone(a), func(s string) bool { return slices.Contains(b, s) })
 }
 
 func firstLine(s string) string {

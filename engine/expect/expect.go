@@ -14,6 +14,7 @@ package expect
 
 import (
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/batonhq/baton/engine/rehearse"
@@ -113,9 +114,7 @@ func (a Answers) Rehearsal(fromFile map[string][]rehearse.Answer) (rehearse.Answ
 		return out, nil
 	}
 	out.Steps = map[string][]rehearse.Answer{}
-	for k, v := range fromFile {
-		out.Steps[k] = v
-	}
+	maps.Copy(out.Steps, fromFile)
 	for k, v := range a.Steps {
 		if _, dup := out.Steps[k]; dup {
 			return out, fmt.Errorf("step %s is answered both in %s and in an answer block: answer it in one place", k, a.File)

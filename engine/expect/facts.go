@@ -1,7 +1,8 @@
 package expect
 
 import (
-	"sort"
+	"path"
+	"slices"
 	"strings"
 
 	"github.com/batonhq/baton/steps/configmgr/sim"
@@ -27,27 +28,16 @@ var factPatterns = []string{
 	"post_promotion/production_client_version", "post_promotion/pre_production_client_version",
 }
 
-// KnownFact reports whether path has the shape of a fact path.
-func KnownFact(path string) bool {
-	segs := strings.Split(path, "/")
-	for _, p := range factPatterns {
-		if matchFact(strings.Split(p, "/"), segs) {
-			return true
-		}
-	}
-	return false
-}
-
-func matchFact(pattern, segs []string) bool {
-	if len(pattern) != len(segs) {
+// KnownFact reports whether fact has the shape of a fact path: one of
+// factPatterns, with no name empty.
+func KnownFact(fact string) bool {
+	if slices.Contains(strings.Split(fact, "/"), "") {
 		return false
 	}
-	for i, p := range pattern {
-		if segs[i] == "" || p != "*" && p != segs[i] {
-			return false
-		}
-	}
-	return true
+	return slices.ContainsFunc(factPatterns, func(p string) bool {
+		ok, _ := path.Match(p, fact)
+		return ok
+	})
 }
 
 // Facts are the facts of a simulated site by path: "site/code",
@@ -86,7 +76,7 @@ func Facts(s sim.State) map[string]cty.Value {
 	f.num("content_library/move_progress", cl.MoveProgress)
 	f.str("content_library/old_copy", s.OldContentCopy)
 	for _, l := range s.ReplicationLinks {
-		f.str(linkFact(l.From, l.To, l.Group), l.State)
+		f.str("replication/"+l.From+"->"+l.To+"/"+l.Group, l.State)
 	}
 	for _, u := range s.Updates {
 		f.str("update/"+u.Name, u.StateName)
@@ -103,8 +93,6 @@ func Facts(s sim.State) map[string]cty.Value {
 	f.postPromotion(s)
 	return f
 }
-
-func linkFact(from, to, group string) string { return "replication/" + from + "->" + to + "/" + group }
 
 func (f facts) distributions(s sim.State) {
 	var all []string
@@ -140,19 +128,7 @@ func (f facts) str(k, v string)          { f[k] = cty.StringVal(v) }
 func (f facts) num(k string, v int)      { f[k] = cty.NumberIntVal(int64(v)) }
 func (f facts) boolean(k string, v bool) { f[k] = cty.BoolVal(v) }
 
-func (f facts) list(k string, v []string) {
-	if len(v) == 0 {
-		f[k] = cty.ListValEmpty(cty.String)
-		return
-	}
-	s := append([]string(nil), v...)
-	sort.Strings(s)
-	vals := make([]cty.Value, len(s))
-	for i, x := range s {
-		vals[i] = cty.StringVal(x)
-	}
-	f[k] = cty.ListVal(vals)
-}
+func (f facts) list(k string, v []string) { f[k] = stringList(slices.Sorted(slices.Values(v))) }
 
 // SummaryFacts are the paths of the facts baton test -update writes for a
 // new case, out of all the facts of a site: what the project's matrix
@@ -179,14 +155,6 @@ func SummaryFacts(all map[string]cty.Value) []string {
 			keys = append(keys, k)
 		}
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	return keys
-}
-
-// factText renders a fact value as it is written in an expectation file.
-func factText(v cty.Value) string {
-	if v == cty.NilVal {
-		return "(absent)"
-	}
-	return hclText(v)
 }

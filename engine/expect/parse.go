@@ -2,15 +2,15 @@ package expect
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/batonhq/baton/engine/lang"
 	"github.com/batonhq/baton/engine/rehearse"
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/gocty"
 )
 
 var fileSchema = &hcl.BodySchema{
@@ -73,8 +73,7 @@ func Parse(src []byte, filename string) (*File, hcl.Diagnostics) {
 type parser struct{ diags hcl.Diagnostics }
 
 func (p *parser) errorf(rng hcl.Range, summary, format string, args ...any) {
-	r := rng
-	p.diags = append(p.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: &r})
+	p.diags = append(p.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: &rng})
 }
 
 func (p *parser) caseBlock(b *hcl.Block, fixture string) *Case {
@@ -105,13 +104,13 @@ func (p *parser) caseBlock(b *hcl.Block, fixture string) *Case {
 func (p *parser) want(w *Outcome, at hcl.Attributes) {
 	if a := at["outcome"]; a != nil {
 		w.Status = p.str(a)
-		if w.Status != "" && !contains(Outcomes, w.Status) {
+		if w.Status != "" && !slices.Contains(Outcomes, w.Status) {
 			p.errorf(a.Expr.Range(), "Unknown outcome", "outcome %q is none of %s.", w.Status, strings.Join(Outcomes, ", "))
 		}
 	}
 	if a := at["blocked"]; a != nil {
 		w.Blocked = p.strings(a)
-		sort.Strings(w.Blocked)
+		slices.Sort(w.Blocked)
 		for i := 1; i < len(w.Blocked); i++ {
 			if w.Blocked[i] == w.Blocked[i-1] {
 				p.errorf(a.Expr.Range(), "Duplicate step", "blocked lists %q twice.", w.Blocked[i])
@@ -121,8 +120,8 @@ func (p *parser) want(w *Outcome, at hcl.Attributes) {
 	if a := at["branches"]; a != nil {
 		w.Branches = map[string]bool{}
 		p.each(a, "a decision step's name", func(k string, v cty.Value, rng hcl.Range) {
-			if b, err := convert.Convert(v, cty.Bool); err == nil && !b.IsNull() {
-				w.Branches[k] = b.True()
+			if b, ok := as[bool](v); ok {
+				w.Branches[k] = b
 				return
 			}
 			p.errorf(rng, "Invalid branch", "branches[%q] must be true (the branch was taken) or false.", k)
@@ -131,8 +130,8 @@ func (p *parser) want(w *Outcome, at hcl.Attributes) {
 	if a := at["changes"]; a != nil {
 		w.Changes = map[string]string{}
 		p.each(a, "a step's name", func(k string, v cty.Value, rng hcl.Range) {
-			if s, err := convert.Convert(v, cty.String); err == nil && !s.IsNull() {
-				w.Changes[k] = s.AsString()
+			if s, ok := as[string](v); ok {
+				w.Changes[k] = s
 				return
 			}
 			p.errorf(rng, "Invalid change", "changes[%q] must be the step's final status, such as \"succeeded\".", k)
@@ -155,22 +154,15 @@ func (p *parser) want(w *Outcome, at hcl.Attributes) {
 
 // factValue reports whether v can be a fact's expected value.
 func factValue(v cty.Value) bool {
-	if v.IsNull() || v.Type().IsPrimitiveType() {
-		return true
-	}
-	l, err := convert.Convert(v, cty.List(cty.String))
-	return err == nil && !l.IsNull() && !hasNullElem(l)
+	_, isList := as[[]string](v)
+	return v.IsNull() || v.Type().IsPrimitiveType() || isList
 }
 
 func (p *parser) answers(c *Case, at hcl.Attributes, blocks hcl.Blocks) {
 	if a := at["approve_all"]; a != nil {
-		if v := p.value(a); v != cty.NilVal {
-			b, err := convert.Convert(v, cty.Bool)
-			if err != nil || b.IsNull() {
-				p.errorf(a.Expr.Range(), "Invalid approve_all", "approve_all must be true (answer every approval and manual step not answered otherwise) or false.")
-			} else {
-				c.Answers.All = b.True()
-			}
+		all, ok := read[bool](p, a, "approve_all must be true (answer every approval and manual step not answered otherwise) or false.")
+		if ok {
+			c.Answers.All = all
 		}
 	}
 	if a := at["approval_delay"]; a != nil {
@@ -223,45 +215,31 @@ func (p *parser) answer(b *hcl.Block) rehearse.Answer {
 	return ans
 }
 
-// value evaluates a literal; cty.NilVal when it has errors.
-func (p *parser) value(a *hcl.Attribute) cty.Value {
+// read evaluates a literal attribute as a T (see as), reporting detail
+// when it is none; false when it has errors.
+func read[T any](p *parser, a *hcl.Attribute, detail string) (T, bool) {
+	var x T
 	v, d := a.Expr.Value(nil)
 	p.diags = append(p.diags, d...)
 	if d.HasErrors() || !v.IsWhollyKnown() {
-		return cty.NilVal
+		return x, false
 	}
-	return v
+	x, ok := as[T](v)
+	if !ok {
+		p.errorf(a.Expr.Range(), "Invalid "+a.Name, "%s", detail)
+	}
+	return x, ok
 }
 
 func (p *parser) str(a *hcl.Attribute) string {
-	v := p.value(a)
-	if v == cty.NilVal {
-		return ""
-	}
-	if s, err := convert.Convert(v, cty.String); err == nil && !s.IsNull() {
-		return s.AsString()
-	}
-	p.errorf(a.Expr.Range(), "Invalid "+a.Name, "%s must be a string.", a.Name)
-	return ""
+	s, _ := read[string](p, a, a.Name+" must be a string.")
+	return s
 }
 
 // strings reads a list of strings; never nil when the value is valid.
 func (p *parser) strings(a *hcl.Attribute) []string {
-	v := p.value(a)
-	if v == cty.NilVal {
-		return nil
-	}
-	l, err := convert.Convert(v, cty.List(cty.String))
-	if err != nil || l.IsNull() || hasNullElem(l) {
-		p.errorf(a.Expr.Range(), "Invalid "+a.Name, "%s must be a list of strings, such as [\"a\", \"b\"].", a.Name)
-		return nil
-	}
-	out := []string{}
-	for it := l.ElementIterator(); it.Next(); {
-		_, e := it.Element()
-		out = append(out, e.AsString())
-	}
-	return out
+	l, _ := read[[]string](p, a, a.Name+` must be a list of strings, such as ["a", "b"].`)
+	return l
 }
 
 // each calls fn for every item of an object attribute ({ KEY = VALUE }),
@@ -308,26 +286,22 @@ func (p *parser) vars(a *hcl.Attribute) map[string]string {
 		case v.Type() == cty.String:
 			out[k] = v.AsString()
 		default:
-			out[k] = strings.TrimSpace(string(hclwrite.TokensForValue(v).Bytes()))
+			out[k] = hclText(v)
 		}
 	})
 	return out
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
+// as converts a known value to a string, bool or []string as HCL converts
+// values; false when it is of another type, or is or holds a null.
+func as[T any](v cty.Value) (T, bool) {
+	var out T
+	ty, err := gocty.ImpliedType(out)
+	if err != nil || v.IsNull() {
+		return out, false
 	}
-	return false
-}
-
-func hasNullElem(l cty.Value) bool {
-	for it := l.ElementIterator(); it.Next(); {
-		if _, e := it.Element(); e.IsNull() {
-			return true
-		}
+	if v, err = convert.Convert(v, ty); err == nil {
+		err = gocty.FromCtyValue(v, &out)
 	}
-	return false
+	return out, err == nil
 }

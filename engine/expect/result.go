@@ -55,15 +55,11 @@ func (r *Result) Detail() []string {
 // "FAIL NAME (0.04s)", then for a failure where the case is and each
 // difference, expected against got.
 func (r *Result) WriteText(w io.Writer) {
-	verdict := "ok  "
-	if !r.Passed() {
-		verdict = "FAIL"
-	}
-	fmt.Fprintf(w, "%s %s (%s)\n", verdict, r.Name(), seconds(r.Time))
 	if r.Passed() {
+		fmt.Fprintf(w, "ok   %s (%s)\n", r.Name(), seconds(r.Time))
 		return
 	}
-	fmt.Fprintf(w, "     %s\n", r.Where())
+	fmt.Fprintf(w, "FAIL %s (%s)\n     %s\n", r.Name(), seconds(r.Time), r.Where())
 	for _, l := range r.Detail() {
 		fmt.Fprintf(w, "     %s\n", l)
 	}
@@ -77,18 +73,15 @@ func WriteSummary(w io.Writer, results []*Result, total time.Duration) {
 			failed++
 		}
 	}
+	cases := "cases"
+	if len(results) == 1 {
+		cases = "case"
+	}
 	if failed == 0 {
-		fmt.Fprintf(w, "ok: %d %s passed (%s)\n", len(results), plural(len(results), "case", "cases"), seconds(total))
+		fmt.Fprintf(w, "ok: %d %s passed (%s)\n", len(results), cases, seconds(total))
 		return
 	}
-	fmt.Fprintf(w, "FAIL: %d of %d %s failed, %d passed (%s)\n", failed, len(results), plural(len(results), "case", "cases"), len(results)-failed, seconds(total))
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
+	fmt.Fprintf(w, "FAIL: %d of %d %s failed, %d passed (%s)\n", failed, len(results), cases, len(results)-failed, seconds(total))
 }
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }
@@ -114,6 +107,7 @@ type junitSuite struct {
 	Time     string      `xml:"time,attr"`
 	File     string      `xml:"file,attr,omitempty"`
 	Cases    []junitCase `xml:"testcase"`
+	total    time.Duration
 }
 
 type junitCase struct {
@@ -138,17 +132,15 @@ type junitProblem struct {
 // expected (the differences in its body), an error for one that could not
 // run; times in seconds, the sums of the cases'.
 func WriteJUnit(w io.Writer, results []*Result) error {
-	doc := junitSuites{Name: "baton test"}
+	doc := junitSuites{Name: "baton test", Tests: len(results)}
 	var total time.Duration
 	idx := map[string]int{}
-	suiteTime := make([]time.Duration, 0, len(results))
 	for _, r := range results {
 		i, ok := idx[r.File.Path]
 		if !ok {
 			i = len(doc.Suites)
 			idx[r.File.Path] = i
 			doc.Suites = append(doc.Suites, junitSuite{Name: r.Suite, File: r.File.Path})
-			suiteTime = append(suiteTime, 0)
 		}
 		s := &doc.Suites[i]
 		tc := junitCase{Name: r.Case.Name, Classname: r.Suite, Time: secs(r.Time), File: r.Case.Range.Filename, Line: r.Case.Range.Start.Line}
@@ -166,24 +158,18 @@ func WriteJUnit(w io.Writer, results []*Result) error {
 			doc.Failures++
 		}
 		s.Tests++
-		doc.Tests++
 		s.Cases = append(s.Cases, tc)
-		suiteTime[i] += r.Time
+		s.total += r.Time
 		total += r.Time
 	}
 	for i := range doc.Suites {
-		doc.Suites[i].Time = secs(suiteTime[i])
+		doc.Suites[i].Time = secs(doc.Suites[i].total)
 	}
 	doc.Time = secs(total)
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
+	out, err := xml.MarshalIndent(doc, "", "  ")
+	if err == nil {
+		_, err = fmt.Fprintf(w, "%s%s\n", xml.Header, out)
 	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
 	return err
 }
 

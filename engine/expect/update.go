@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -41,13 +42,7 @@ func (f *File) Missing(fixture string, scenarios []string) []string {
 			have[c.Scenario] = true
 		}
 	}
-	var out []string
-	for _, s := range scenarios {
-		if !have[s] {
-			out = append(out, s)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(scenarios), func(s string) bool { return have[s] })
 }
 
 // AddCase adds a new case (New: written by Rewrite) for a scenario of a
@@ -65,12 +60,7 @@ func (f *File) AddCase(fixture, scenario string) *Case {
 }
 
 func (f *File) hasCase(name string) bool {
-	for _, c := range f.Cases {
-		if c.Name == name {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(f.Cases, func(c *Case) bool { return c.Name == name })
 }
 
 // Rewrite returns f's source with what happened written into it: got
@@ -115,53 +105,13 @@ func Rewrite(f *File, got map[string]Outcome) ([]byte, error) {
 		if !ok {
 			continue
 		}
-		if hasAll(body, c.Want) {
-			writeOutcome(body, c.Want, o)
-		} else {
-			answersLast(body, func() { writeOutcome(body, c.Want, o) })
-		}
+		writeOutcome(body, c.Want, o)
 	}
 	out := hclwrite.Format(wf.Bytes())
 	if crlf {
 		out = bytes.ReplaceAll(out, []byte("\n"), []byte("\r\n"))
 	}
 	return out, nil
-}
-
-// hasAll reports whether body has every attribute writeOutcome sets.
-func hasAll(body *hclwrite.Body, want Outcome) bool {
-	names := []string{"outcome", "blocked", "branches"}
-	if want.Changes != nil {
-		names = append(names, "changes")
-	}
-	if want.Site != nil {
-		names = append(names, "site")
-	}
-	for _, n := range names {
-		if body.GetAttribute(n) == nil {
-			return false
-		}
-	}
-	return true
-}
-
-// answersLast runs set, which may add attributes to body, and keeps the
-// answer blocks after the attributes (hclwrite appends new attributes at
-// the end of a body).
-func answersLast(body *hclwrite.Body, set func()) {
-	blocks := body.Blocks()
-	if len(blocks) == 0 {
-		set()
-		return
-	}
-	for _, b := range blocks {
-		body.RemoveBlock(b)
-	}
-	set()
-	for _, b := range blocks {
-		body.AppendNewline()
-		body.AppendBlock(b)
-	}
 }
 
 func writeNew(body *hclwrite.Body, f *File, c *Case, o Outcome) {
@@ -177,21 +127,15 @@ func writeNew(body *hclwrite.Body, f *File, c *Case, o Outcome) {
 }
 
 // writeOutcome sets the outcome, blocked and branches of a case body, and
-// its changes and site when want has them.
+// its changes and site when want has them, keeping the answer blocks after
+// the attributes (hclwrite appends a new attribute at the end of a body).
 func writeOutcome(body *hclwrite.Body, want, o Outcome) {
+	n := len(body.Attributes())
 	body.SetAttributeValue("outcome", cty.StringVal(o.Status))
 	body.SetAttributeValue("blocked", stringList(o.Blocked))
-	br := map[string]cty.Value{}
-	for k, v := range o.Branches {
-		br[k] = cty.BoolVal(v)
-	}
-	body.SetAttributeValue("branches", object(br))
+	body.SetAttributeValue("branches", object(o.Branches, cty.BoolVal))
 	if want.Changes != nil {
-		ch := map[string]cty.Value{}
-		for k, v := range o.Changes {
-			ch[k] = cty.StringVal(v)
-		}
-		body.SetAttributeValue("changes", object(ch))
+		body.SetAttributeValue("changes", object(o.Changes, cty.StringVal))
 	}
 	if want.Site != nil {
 		site := map[string]cty.Value{}
@@ -202,7 +146,15 @@ func writeOutcome(body *hclwrite.Body, want, o Outcome) {
 				site[k] = cty.NullVal(cty.DynamicPseudoType)
 			}
 		}
-		body.SetAttributeValue("site", object(site))
+		body.SetAttributeValue("site", cty.ObjectVal(site))
+	}
+	if len(body.Attributes()) == n {
+		return
+	}
+	for _, b := range body.Blocks() {
+		body.RemoveBlock(b)
+		body.AppendNewline()
+		body.AppendBlock(b)
 	}
 }
 
@@ -217,9 +169,11 @@ func stringList(l []string) cty.Value {
 	return cty.ListVal(vals)
 }
 
-func object(m map[string]cty.Value) cty.Value {
-	if len(m) == 0 {
-		return cty.EmptyObjectVal
+// object is m as an HCL object, each value made by val.
+func object[V any](m map[string]V, val func(V) cty.Value) cty.Value {
+	attrs := map[string]cty.Value{}
+	for k, v := range m {
+		attrs[k] = val(v)
 	}
-	return cty.ObjectVal(m)
+	return cty.ObjectVal(attrs)
 }
