@@ -112,8 +112,8 @@ func (p *parser) want(w *Outcome, at hcl.Attributes) {
 		w.Blocked = p.strings(a)
 		slices.Sort(w.Blocked)
 		for i := 1; i < len(w.Blocked); i++ {
-			if w.Blocked[i] == w.Blocked[i-1] {
-				p.errorf(a.Expr.Range(), "Duplicate step", "blocked lists %q twice.", w.Blocked[i])
+			if w.Blocked[i] == w.Blocked[i-1] && (i == 1 || w.Blocked[i] != w.Blocked[i-2]) {
+				p.errorf(a.Expr.Range(), "Duplicate step", "blocked lists %q more than once.", w.Blocked[i])
 			}
 		}
 	}

@@ -108,6 +108,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad outcome", "fixture = \"c\"\ncase \"a\" {\n  scenario = \"s\"\n  outcome = \"won\"\n}\n", []string{"4:13: Unknown outcome"}},
 		{"bad blocked", "fixture = \"c\"\ncase \"a\" {\n  scenario = \"s\"\n  blocked = \"x\"\n}\n", []string{"4:13: Invalid blocked"}},
 		{"duplicate blocked", "fixture = \"c\"\ncase \"a\" {\n  scenario = \"s\"\n  blocked = [\"x\", \"x\"]\n}\n", []string{"4:13: Duplicate step"}},
+		{"thrice blocked", "fixture = \"c\"\ncase \"a\" {\n  scenario = \"s\"\n  blocked = [\"x\", \"x\", \"x\"]\n}\n", []string{"4:13: Duplicate step"}},
 		{"bad branch", "fixture = \"c\"\ncase \"a\" {\n  scenario = \"s\"\n  branches = { d = \"yes\" }\n}\n", []string{"4:16: Invalid branch"}},
 		{"branches not an object", "fixture = \"c\"\ncase \"a\" {\n  scenario = \"s\"\n  branches = [true]\n}\n", []string{"4:14: Invalid branches"}},
 		{"bad change", "fixture = \"c\"\ncase \"a\" {\n  scenario = \"s\"\n  changes = { d = [1] }\n}\n", []string{"4:15: Invalid change"}},

@@ -97,7 +97,7 @@ func Rewrite(f *File, got map[string]Outcome) ([]byte, error) {
 			continue
 		}
 		if i >= len(blocks) {
-			return nil, fmt.Errorf("rewriting %s: it has %d case blocks and %d cases were parsed (a bug in baton test)", f.Path, len(blocks), i+1)
+			return nil, fmt.Errorf("rewriting %s: case %q has no case block of its own among the file's %d (a bug in baton test)", f.Path, c.Name, len(blocks))
 		}
 		body := blocks[i]
 		i++
