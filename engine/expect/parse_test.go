@@ -151,8 +151,8 @@ func TestParseErrors(t *testing.T) {
 			}
 			joined := strings.Join(got, "\n")
 			for _, w := range tc.want {
-				if !strings.Contains(joined, w) {
-					t.Errorf("lacks %q:\n%s", w, joined)
+				if n, want := strings.Count(joined, w), strings.Count(strings.Join(tc.want, "\n"), w); n != want {
+					t.Errorf("has %q %d times, want %d:\n%s", w, n, want, joined)
 				}
 			}
 		})
