@@ -9,11 +9,6 @@ import (
 	"github.com/batonhq/baton/state"
 )
 
-// Answer records an unsigned approval or rejection; see AnswerWith.
-func Answer(st state.Backend, runID, step, by, comment, decision string, now time.Time) error {
-	return AnswerWith(st, runID, step, Decision{By: by, Comment: comment, Decision: decision}, now)
-}
-
 // Decision is one person's answer to an approval or manual step.
 type Decision struct {
 	By, Comment string
@@ -57,11 +52,6 @@ func AnswerWith(st state.Backend, runID, step string, d Decision, now time.Time)
 	return journalDecision(st, run, d, e, pol, "decision")
 }
 
-// Resolve records an operator's unsigned decision on a step in doubt.
-func Resolve(st state.Backend, runID, step, by, decision, reason string, now time.Time) error {
-	return ResolveWith(st, runID, step, Decision{By: by, Decision: decision, Comment: reason}, now)
-}
-
 // ResolveWith records an operator's decision on a step in doubt
 // (d.Decision: succeeded, failed or retry; d.Comment: the reason), signed
 // when the run counts only signed decisions; the run acts on it when
@@ -95,12 +85,9 @@ func journalDecision(st state.Backend, run state.Run, d Decision, e state.Journa
 // answerable reads a run and one of its steps for an answer, refusing a
 // run that ended or whose journal does not verify.
 func answerable(st state.Backend, runID, step string) (state.Run, state.StepRecord, error) {
-	run, err := st.Run(runID)
+	run, err := unfinished(st, runID)
 	if err != nil {
-		return run, state.StepRecord{}, fmt.Errorf("run %s: %w (list runs with baton runs)", runID, err)
-	}
-	if run.Status.Done() {
-		return run, state.StepRecord{}, fmt.Errorf("run %s already ended (%s)", runID, run.Status)
+		return run, state.StepRecord{}, err
 	}
 	if _, err := st.VerifyJournal(runID); err != nil {
 		return run, state.StepRecord{}, frozenError(runID, err)
@@ -110,6 +97,18 @@ func answerable(st state.Backend, runID, step string) (state.Run, state.StepReco
 		return run, rec, fmt.Errorf("step %s of run %s: %w (see baton status %s)", step, runID, err, runID)
 	}
 	return run, rec, nil
+}
+
+// unfinished reads a run that has not ended.
+func unfinished(st state.Backend, runID string) (state.Run, error) {
+	run, err := st.Run(runID)
+	if err != nil {
+		return run, fmt.Errorf("run %s: %w (list runs with baton runs)", runID, err)
+	}
+	if run.Status.Done() {
+		return run, fmt.Errorf("run %s already ended (%s)", runID, run.Status)
+	}
+	return run, nil
 }
 
 // requestPolicy is the policy the step asked under: typed in the record
@@ -156,12 +155,9 @@ func anySame(names []string, by string) bool {
 // ended here, its lock released. A frozen run (its journal does not
 // verify) can be cancelled: that is how it ends on record.
 func Cancel(st state.Backend, runID, by string, now time.Time) (string, error) {
-	run, err := st.Run(runID)
+	run, err := unfinished(st, runID)
 	if err != nil {
-		return "", fmt.Errorf("run %s: %w (list runs with baton runs)", runID, err)
-	}
-	if run.Status.Done() {
-		return "", fmt.Errorf("run %s already ended (%s)", runID, run.Status)
+		return "", err
 	}
 	if _, err := st.Answer(runID, state.JournalEntry{At: now, Actor: by, Identity: processIdentity(), Answer: &state.Answer{Kind: state.AnswerCancel, By: by}}); err != nil {
 		return "", err
