@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -362,7 +363,7 @@ func Start(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, 
 	}
 	lease, err := r.store.CreateRun(r.record, recs, r.entry("run.created", "", data), state.CreateOptions{
 		Owner: r.holder(), ForceLock: r.opts.ForceLock, Respend: r.opts.Respend,
-		Supersede: r.entry("run.superseded", "", map[string]string{"reason": firstNonEmpty(r.opts.ForceReason, "its lock was taken over with --force")}),
+		Supersede: r.entry("run.superseded", "", map[string]string{"reason": cmp.Or(r.opts.ForceReason, "its lock was taken over with --force")}),
 	})
 	if err != nil {
 		if lockKey != "" && errors.Is(err, state.ErrLocked) {

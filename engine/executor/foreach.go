@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -128,7 +129,7 @@ func (r *run) settleTemplate(t *runbook.Step) bool {
 	}
 	rec = r.rec(t.Name)
 	r.em.emit(Event{Type: EventStepFinished, RunID: r.id, Step: t.Name, Class: string(t.Class), At: rec.FinishedAt,
-		Status: string(rec.Status), Message: firstNonEmpty(rec.Error, rec.Reason)})
+		Status: string(rec.Status), Message: cmp.Or(rec.Error, rec.Reason)})
 	return true
 }
 

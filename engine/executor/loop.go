@@ -54,7 +54,7 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 		if ctx.Err() != nil || cancelled || runCtx.Err() != nil {
 			return r.stop(ctx, storeErr, cancelled)
 		}
-		if r.disc == nil && r.pollStore() {
+		if r.disc == nil && r.readAnswers() { // a cancel journaled by another process
 			cancelled = true
 			cancelRun()
 			continue
@@ -87,7 +87,7 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 				return r.pause("no step can start: " + r.pendingSummary())
 			case r.onlyApprovalsPending() && r.opts.WaitForApprovals && r.disc == nil:
 				// keep polling the store below
-			case r.hasAnswerEvent():
+			case r.answerDue():
 				// an automatic answer (or an expiry) is due: wait for it below
 			default:
 				res, err := r.pause(reason)
@@ -190,12 +190,12 @@ func (r *run) awaitResult(ctx, runCtx context.Context) {
 	}
 }
 
-func (r *run) hasAnswerEvent() bool {
+// answerDue reports whether an automatic answer (or an expiry before it)
+// is still to come.
+func (r *run) answerDue() bool {
 	_, ok := r.nextAnswerEvent()
 	return ok
 }
-
-func noAlarm() bool { return false }
 
 // answerAlarm fires when the next automatic answer or approval expiry is
 // due (a nil channel when none is). On the virtual clock it is an alarm,
@@ -203,7 +203,7 @@ func noAlarm() bool { return false }
 func (r *run) answerAlarm() (<-chan struct{}, func() bool) {
 	at, ok := r.nextAnswerEvent()
 	if !ok {
-		return nil, noAlarm
+		return nil, func() bool { return false }
 	}
 	d := at.Sub(r.clk.Now())
 	if r.disc != nil {
@@ -234,10 +234,6 @@ func (r *run) lostLease() error {
 	defer r.mu.Unlock()
 	return r.lost
 }
-
-// pollStore reads the answers other processes journaled; it reports
-// whether a cancel asks the run to stop.
-func (r *run) pollStore() bool { return r.readAnswers() }
 
 func (r *run) heartbeat() {
 	if r.opts.Heartbeat < 0 {
@@ -352,89 +348,95 @@ func (r *run) depsState(s *runbook.Step) (ready bool, skip bool, cause state.Ski
 // schedule starts every step that can start. It returns whether anything
 // changed, and a reason when the run must pause (change window).
 func (r *run) schedule(ctx context.Context) (bool, string) {
-	progress := false
 	if r.phase == phaseBackout {
-		if len(r.running) > 0 {
-			return false, ""
-		}
-		for _, name := range r.backoutOrder {
-			if _, busy := r.running[name]; !busy && r.recp(name).Status == state.StepPending {
-				r.launch(ctx, r.steps[name])
-				return true, ""
-			}
-		}
-		return false, ""
+		return r.scheduleBackout(ctx), ""
 	}
-	progress = r.settleTemplates()
+	progress := r.settleTemplates()
 	for _, name := range r.order {
 		s := r.steps[name]
 		rec := r.recp(name)
 		if _, busy := r.running[name]; busy || rec.Status != state.StepPending || !r.phaseAllows(s) {
 			continue // a launched worker records "running" itself, a moment later
 		}
-		ready, skip, cause, reason := r.depsState(s)
-		if !ready {
-			continue
+		acted, pause, full := r.scheduleStep(ctx, s)
+		progress = progress || acted
+		if full || pause != "" {
+			return progress, pause
 		}
-		if skip {
-			r.skip(name, cause, reason)
-			progress = true
-			continue
+	}
+	return progress, ""
+}
+
+// scheduleBackout starts the next back-out step once none runs: back-out
+// steps run one at a time, in backoutOrder.
+func (r *run) scheduleBackout(ctx context.Context) bool {
+	if len(r.running) > 0 {
+		return false
+	}
+	for _, name := range r.backoutOrder {
+		if _, busy := r.running[name]; !busy && r.recp(name).Status == state.StepPending {
+			r.launch(ctx, r.steps[name])
+			return true
 		}
-		if s.When != nil && !(s.IsTemplate() && runbook.UsesEach(s.When)) {
-			v, diags := r.scopeFor(s, cty.NilVal).Eval(s.When, cty.Bool)
-			if diags.HasErrors() {
-				r.fail(name, fmt.Errorf("evaluating when: %s", r.red.String(diags.Error())))
-				progress = true
-				continue
-			}
-			if skip, _ := runbook.WhenSkips(v); skip {
-				r.skip(name, state.SkipWhenFalse, reasonWhenFalse+r.rb.ExprText(s.When))
-				progress = true
-				continue
-			}
+	}
+	return false
+}
+
+// scheduleStep settles or starts one pending step. It returns whether it
+// did, a reason when the run must pause for it, and whether the run
+// already runs as many steps as it may.
+func (r *run) scheduleStep(ctx context.Context, s *runbook.Step) (acted bool, pause string, full bool) {
+	ready, skip, cause, reason := r.depsState(s)
+	switch {
+	case !ready:
+		return false, "", false
+	case skip:
+		r.skip(s.Name, cause, reason)
+		return true, "", false
+	}
+	if s.When != nil && !(s.IsTemplate() && runbook.UsesEach(s.When)) {
+		v, diags := r.scopeFor(s, cty.NilVal).Eval(s.When, cty.Bool)
+		if diags.HasErrors() {
+			r.fail(s.Name, fmt.Errorf("evaluating when: %s", r.red.String(diags.Error())))
+			return true, "", false
 		}
-		if reason := r.offPlan(s); reason != "" {
-			if len(r.running) == 0 {
-				return progress, reason
-			}
-			continue
+		if skip, _ := runbook.WhenSkips(v); skip {
+			r.skip(s.Name, state.SkipWhenFalse, reasonWhenFalse+r.rb.ExprText(s.When))
+			return true, "", false
 		}
-		if s.IsTemplate() {
-			r.expand(s)
-			progress = true
-			continue
-		}
-		if r.opts.Rehearsal && s.Kind != nil && !r.simulated(s) {
-			r.skip(name, state.SkipNotSimulated, reasonNotSimulated+"step type "+s.Uses+" has no simulation")
-			progress = true
-			continue
-		}
-		switch s.Class {
-		case runbook.ClassDecision:
-			r.decide(s)
-			progress = true
-			continue
-		case runbook.ClassApproval, runbook.ClassManual:
-			r.requestApproval(s)
-			progress = true
-			continue
-		}
-		if len(r.running) >= r.opts.Parallelism {
-			return progress, ""
-		}
+	}
+	if reason := r.offPlan(s); reason != "" {
+		return false, r.pauseIfIdle(reason), false
+	}
+	switch {
+	case s.IsTemplate():
+		r.expand(s)
+	case r.opts.Rehearsal && s.Kind != nil && !r.simulated(s):
+		r.skip(s.Name, state.SkipNotSimulated, reasonNotSimulated+"step type "+s.Uses+" has no simulation")
+	case s.Class == runbook.ClassDecision:
+		r.decide(s)
+	case s.Class == runbook.ClassApproval, s.Class == runbook.ClassManual:
+		r.requestApproval(s)
+	case len(r.running) >= r.opts.Parallelism:
+		return false, "", true
+	default:
 		if s.PointOfNoReturn {
 			if reason := r.checkWindow(s); reason != "" {
-				if len(r.running) == 0 {
-					return progress, reason
-				}
-				continue
+				return false, r.pauseIfIdle(reason), false
 			}
 		}
 		r.launch(ctx, s)
-		progress = true
 	}
-	return progress, ""
+	return true, "", false
+}
+
+// pauseIfIdle is reason when no step runs, so that the run pauses for it;
+// while steps run, the loop goes on with others and asks again later.
+func (r *run) pauseIfIdle(reason string) string {
+	if len(r.running) > 0 {
+		return ""
+	}
+	return reason
 }
 
 func (r *run) launch(ctx context.Context, s *runbook.Step) {

@@ -2,6 +2,7 @@ package executor
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -243,7 +244,7 @@ func (r *run) requestApproval(s *runbook.Step) {
 	e.Policy = rec.Policy // the policy it asks under
 	r.putEntry(rec, e, writeUrgent)
 	ev := Event{Type: EventApprovalRequired, RunID: r.id, Step: s.Name, Class: string(s.Class), At: now, Status: string(rec.Status),
-		Message: firstNonEmpty(r.red.String(s.InstructionsIn(r.scopeFor(s, cty.NilVal).EvalContext())), s.Description), Hint: fmt.Sprintf("baton approve %s %s --by NAME  (or: baton reject ...)", r.id, runbook.CommandWord(s.Name))}
+		Message: cmp.Or(r.red.String(s.InstructionsIn(r.scopeFor(s, cty.NilVal).EvalContext())), s.Description), Hint: fmt.Sprintf("baton approve %s %s --by NAME  (or: baton reject ...)", r.id, runbook.CommandWord(s.Name))}
 	if !rec.Deadline.IsZero() {
 		ev.Left = rec.Deadline.Sub(now)
 	}
@@ -319,40 +320,48 @@ func (r *run) checkApprovals() {
 		rec := r.rec(name)
 		rec.Approvals = r.approvalsOf(name, r.policyOf(s, rec))
 		need := max(1, s.MinApprovals)
-		var approvedBy, comments []string
-		rejected := ""
-		for _, a := range rec.Approvals {
-			if !r.mayApprove(s, a.By) {
-				continue
-			}
-			if a.Decision != "rejected" && !rec.Deadline.IsZero() && !a.At.Before(rec.Deadline) {
-				continue // journaled after the expiry: too late, whatever time it claims
-			}
-			if a.Decision == "rejected" {
-				rejected = fmt.Sprintf("rejected by %s", a.By)
-				if a.Comment != "" {
-					rejected += ": " + a.Comment
-				}
-				break
-			}
-			approvedBy = append(approvedBy, a.By)
-			if a.Comment != "" {
-				comments = append(comments, a.Comment)
-			}
+		approvedBy, comments, rejected := r.tally(s, rec)
+		expired := !rec.Deadline.IsZero() && !now.Before(rec.Deadline)
+		if rejected == "" && len(approvedBy) < need && !expired {
+			continue // still waiting
 		}
+		r.setRec(rec)
 		switch {
 		case rejected != "":
-			r.setRec(rec)
 			r.fail(name, errors.New(rejected))
 		case len(approvedBy) >= need:
-			r.setRec(rec)
-			r.succeed(name, approvalOutput(approvedBy, comments), "approved by "+strings.Join(approvedBy, ", "))
-			r.em.emit(Event{Type: EventApprovalGiven, RunID: r.id, Step: name, At: now, Status: string(state.StepSucceeded), Message: "approved by " + strings.Join(approvedBy, ", ")})
-		case !rec.Deadline.IsZero() && !now.Before(rec.Deadline):
-			r.setRec(rec)
+			by := "approved by " + strings.Join(approvedBy, ", ")
+			r.succeed(name, approvalOutput(approvedBy, comments), by)
+			r.em.emit(Event{Type: EventApprovalGiven, RunID: r.id, Step: name, At: now, Status: string(state.StepSucceeded), Message: by})
+		default:
 			r.fail(name, fmt.Errorf("approval expired at %s with %d of %d approvals", rec.Deadline.UTC().Format(time.RFC3339), len(approvedBy), need))
 		}
 	}
+}
+
+// tally reads a step's approvals: who approved in time, their comments,
+// and, when someone who may answer rejected it, why.
+func (r *run) tally(s *runbook.Step, rec state.StepRecord) (approvedBy, comments []string, rejected string) {
+	for _, a := range rec.Approvals {
+		if !r.mayApprove(s, a.By) {
+			continue
+		}
+		if a.Decision == "rejected" {
+			rejected = fmt.Sprintf("rejected by %s", a.By)
+			if a.Comment != "" {
+				rejected += ": " + a.Comment
+			}
+			return approvedBy, comments, rejected
+		}
+		if !rec.Deadline.IsZero() && !a.At.Before(rec.Deadline) {
+			continue // journaled after the expiry: too late, whatever time it claims
+		}
+		approvedBy = append(approvedBy, a.By)
+		if a.Comment != "" {
+			comments = append(comments, a.Comment)
+		}
+	}
+	return approvedBy, comments, ""
 }
 
 // policyOf is the approval policy a step asked under.
@@ -542,11 +551,9 @@ func (r *run) invokeArgs(ctx context.Context, s *runbook.Step, kind steps.Kind, 
 			return out, fmt.Errorf("evaluating assertion: %s", r.red.String(diags.Error()))
 		}
 		if isFalse(ok) {
-			msg, mdiags := sc.Eval(a.Message, cty.String)
-			text := "assertion failed"
-			if !mdiags.HasErrors() && msg.IsKnown() && !msg.IsNull() {
-				m, _ := msg.Unmark()
-				text = m.AsString()
+			text, ok := evalMessage(sc, a.Message)
+			if !ok {
+				text = "assertion failed"
 			}
 			return out, &assertError{msg: r.red.String(text)}
 		}
@@ -725,13 +732,22 @@ func (s *stableStreak) observe(held bool, now time.Time) (bool, string) {
 // the condition's text.
 func (r *run) failIfError(s *runbook.Step, sc *lang.Scope) error {
 	if s.FailMessage != nil {
-		m, diags := sc.Eval(s.FailMessage, cty.String)
-		if !diags.HasErrors() && m.IsKnown() && !m.IsNull() {
-			un, _ := m.Unmark()
-			return errors.New(r.red.String(un.AsString()))
+		if m, ok := evalMessage(sc, s.FailMessage); ok {
+			return errors.New(r.red.String(m))
 		}
 	}
 	return fmt.Errorf("fail_if holds: %s", r.rb.ExprText(s.FailIf))
+}
+
+// evalMessage evaluates a message expression; ok is false when it has no
+// string value.
+func evalMessage(sc *lang.Scope, e hcl.Expression) (msg string, ok bool) {
+	m, diags := sc.Eval(e, cty.String)
+	if diags.HasErrors() || !m.IsKnown() || m.IsNull() {
+		return "", false
+	}
+	m, _ = m.Unmark()
+	return m.AsString(), true
 }
 
 // stepPanic is a step type that panicked: a bug in baton. Its message
@@ -758,15 +774,6 @@ func (r *run) runKind(ctx context.Context, kind steps.Kind, req steps.Request) (
 
 func stepSelf(out cty.Value) cty.Value {
 	return cty.ObjectVal(map[string]cty.Value{"output": out})
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }
 
 // limitedBuffer keeps the first maxCapturedOutput bytes of a step's output.
