@@ -2,6 +2,7 @@ package executor
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -142,12 +143,7 @@ func requestPolicy(st state.Backend, runID, step string, rec state.StepRecord) (
 }
 
 func anySame(names []string, by string) bool {
-	for _, n := range names {
-		if state.SameName(n, by) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(names, func(n string) bool { return state.SameName(n, by) })
 }
 
 // Cancel asks a run to stop. A run whose owner is live stops at its next

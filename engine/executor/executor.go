@@ -141,14 +141,13 @@ type SourcesChangedError struct {
 
 func (e *SourcesChangedError) Error() string {
 	var parts []string
-	if len(e.Changed) > 0 {
-		parts = append(parts, "changed: "+strings.Join(e.Changed, ", "))
-	}
-	if len(e.Added) > 0 {
-		parts = append(parts, "added: "+strings.Join(e.Added, ", "))
-	}
-	if len(e.Removed) > 0 {
-		parts = append(parts, "removed: "+strings.Join(e.Removed, ", "))
+	for _, c := range []struct {
+		what  string
+		files []string
+	}{{"changed", e.Changed}, {"added", e.Added}, {"removed", e.Removed}} {
+		if len(c.files) > 0 {
+			parts = append(parts, c.what+": "+strings.Join(c.files, ", "))
+		}
 	}
 	return fmt.Sprintf("%s (%s); review the changes, then resume with --accept-changes", ErrSourcesChanged, strings.Join(parts, "; "))
 }
@@ -268,7 +267,6 @@ func newRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*run,
 	opts.AllowedSigners = as
 	r := &run{
 		opts: opts, clk: opts.Clock, disc: clock.DiscreteOf(opts.Clock), log: opts.Log, store: opts.Store, j: newJournal(), rb: rb, vars: vars,
-		em:      newEmitter(opts.Observer),
 		index:   map[string]int{},
 		steps:   map[string]*runbook.Step{},
 		recs:    map[string]*state.StepRecord{},
@@ -287,7 +285,6 @@ func newRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*run,
 	}
 	g, err := graph.New(names, deps)
 	if err != nil {
-		r.em.close(context.Background())
 		return nil, fmt.Errorf("building the step graph: %w", err)
 	}
 	r.order = g.Order()
@@ -296,11 +293,11 @@ func newRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*run,
 	}
 	locals, diags := runbook.EvalLocals(rb, vars, r.clk.Now)
 	if diags.HasErrors() {
-		r.em.close(context.Background())
 		return nil, fmt.Errorf("evaluating locals: %w", diags)
 	}
 	r.locals = locals
 	r.red = runRedactor(opts, vars, locals)
+	r.em = newEmitter(opts.Observer)
 	return r, nil
 }
 
@@ -344,12 +341,10 @@ func Start(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, 
 	if err := signStart(&r.record, r.opts.StartSigner); err != nil {
 		return Result{}, fmt.Errorf("signing the start of the run: %w", err)
 	}
-	recs := make([]state.StepRecord, 0, len(r.order))
-	for _, n := range r.order {
-		rec := state.StepRecord{Name: n, Status: state.StepPending}
-		recs = append(recs, rec)
-		cp := rec
-		r.recs[n] = &cp
+	recs := make([]state.StepRecord, len(r.order))
+	for i, n := range r.order {
+		recs[i] = state.StepRecord{Name: n, Status: state.StepPending}
+		r.setRec(recs[i])
 	}
 	data := map[string]string{"runbook": rb.Name, "source_digest": total, "inputs_digest": inDigest}
 	if meta.PlanDigest != "" {
@@ -389,36 +384,38 @@ func Resume(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value,
 	if err != nil {
 		return Result{}, fmt.Errorf("reading run %s: %w", runID, err)
 	}
+	held := Result{RunID: runID, Status: rec.Status}
 	if rec.Status.Done() {
+		held.Reason = rec.Reason
 		if rec.Superseded != nil {
-			return Result{RunID: runID, Status: rec.Status, Reason: rec.Reason}, fmt.Errorf("run %s was superseded by %s at %s (%s); it can never resume or act again", runID, rec.Superseded.By, rec.Superseded.At.UTC().Format(time.RFC3339), rec.Superseded.Reason)
+			return held, fmt.Errorf("run %s was superseded by %s at %s (%s); it can never resume or act again", runID, rec.Superseded.By, rec.Superseded.At.UTC().Format(time.RFC3339), rec.Superseded.Reason)
 		}
-		return Result{RunID: runID, Status: rec.Status, Reason: rec.Reason}, fmt.Errorf("run %s already ended (%s); start a new run with baton apply", runID, rec.Status)
+		return held, fmt.Errorf("run %s already ended (%s); start a new run with baton apply", runID, rec.Status)
 	}
 	if _, err := r.store.VerifyJournal(runID); err != nil {
-		return Result{RunID: runID, Status: rec.Status}, frozenError(runID, err)
+		return held, frozenError(runID, err)
 	}
 	if err := checkSigners(rec, r.opts.AllowedSigners); err != nil {
-		return Result{RunID: runID, Status: rec.Status}, err
+		return held, err
 	}
 	total, files := digest.Sources(rb.Sources)
 	ch := compareSources(rec.SourceFiles, files)
 	if ch != nil && !ro.AcceptChanges {
-		return Result{RunID: runID, Status: rec.Status}, ch
+		return held, ch
 	}
 	inDigest, _ := digest.Inputs(vars)
 	if rec.InputsDigest != "" && inDigest != rec.InputsDigest {
-		return Result{RunID: runID, Status: rec.Status}, fmt.Errorf("the inputs differ from the ones run %s started with; pass the same -var, -var-file and BATON_VAR_ values (sensitive ones included)", runID)
+		return held, fmt.Errorf("the inputs differ from the ones run %s started with; pass the same -var, -var-file and BATON_VAR_ values (sensitive ones included)", runID)
 	}
 	if r.decided, err = r.resumeDecisions(rec, ro, ch, total); err != nil {
-		return Result{RunID: runID, Status: rec.Status}, err
+		return held, err
 	}
 	lease, err := r.store.AcquireRun(runID, r.holder(), r.opts.LeaseClock.Now())
 	if err != nil {
-		return Result{RunID: runID, Status: rec.Status}, fmt.Errorf("taking run %s over: %w", runID, err)
+		return held, fmt.Errorf("taking run %s over: %w", runID, err)
 	}
 	r.j.lease = lease
-	res, err := r.resumeOwned(ctx, ro, ch, files)
+	res, err := r.resumeOwned(ctx, ro, ch, total, files)
 	if err != nil && res.Status != state.RunPaused {
 		_ = lease.Release()
 	}
@@ -426,8 +423,8 @@ func Resume(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value,
 }
 
 // resumeOwned continues a run whose lease this process holds.
-func (r *run) resumeOwned(ctx context.Context, ro ResumeOptions, ch *SourcesChangedError, files map[string]string) (Result, error) {
-	runID, rb := r.id, r.rb
+func (r *run) resumeOwned(ctx context.Context, ro ResumeOptions, ch *SourcesChangedError, total string, files map[string]string) (Result, error) {
+	runID := r.id
 	rec, err := r.store.Run(runID)
 	if err != nil {
 		return Result{}, fmt.Errorf("reading run %s: %w", runID, err)
@@ -435,7 +432,6 @@ func (r *run) resumeOwned(ctx context.Context, ro ResumeOptions, ch *SourcesChan
 	r.record = rec
 	if ch != nil {
 		_ = r.appendEntry(r.decided[state.AnswerAcceptChanges])
-		total, _ := digest.Sources(rb.Sources)
 		r.record.SourceDigest, r.record.SourceFiles = total, files
 	}
 	entries, err := r.store.Journal(runID)

@@ -1,10 +1,12 @@
 package executor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -336,10 +338,11 @@ func (r *run) depsState(s *runbook.Step) (ready bool, skip bool, cause state.Ski
 		return v.Ready, false, "", ""
 	case v.Cause == runbook.SkipDependencyFailed:
 		d := v.Failed[0]
+		reason := reasonDepFailed + d
 		if st := r.recp(d).Status; st != state.StepSkipped {
-			return true, true, state.SkipDependencyFailed, reasonDepFailed + d + " " + string(st)
+			reason += " " + string(st)
 		}
-		return true, true, state.SkipDependencyFailed, reasonDepFailed + d
+		return true, true, state.SkipDependencyFailed, reason
 	default:
 		return true, true, state.SkipBranch, reasonBranch + "every dependency was skipped"
 	}
@@ -584,12 +587,7 @@ func (r *run) settle() (bool, state.RunStatus, string) {
 }
 
 func (r *run) hasClass(c runbook.Class) bool {
-	for _, s := range r.rb.Steps {
-		if s.Class == c {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(r.rb.Steps, func(s *runbook.Step) bool { return s.Class == c })
 }
 
 func (r *run) failedSteps() []string {
@@ -612,11 +610,7 @@ func (r *run) skipRemaining() {
 				r.skip(n, state.SkipNotNeeded, "not needed: the run did not back out")
 				continue
 			}
-			by := r.failedBy
-			if by == "" {
-				by = "an earlier step"
-			}
-			r.skip(n, state.SkipRunStopped, reasonRunStopped+by+" failed")
+			r.skip(n, state.SkipRunStopped, reasonRunStopped+cmp.Or(r.failedBy, "an earlier step")+" failed")
 		}
 	}
 	r.settleTemplates()
@@ -664,12 +658,7 @@ func (r *run) pendingSummary() string {
 }
 
 func (r *run) onlyApprovalsPending() bool {
-	for _, n := range r.order {
-		if r.recp(n).Status == state.StepInDoubt {
-			return false
-		}
-	}
-	return true
+	return !slices.ContainsFunc(r.order, func(n string) bool { return r.recp(n).Status == state.StepInDoubt })
 }
 
 // scope returns the evaluation scope with every result known so far.

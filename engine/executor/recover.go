@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/batonhq/baton/engine/runbook"
@@ -107,7 +108,7 @@ func (r *run) settleInDoubt(ctx context.Context, s *runbook.Step) {
 // verify runs an action's verify block and evaluates its condition.
 func (r *run) verify(ctx context.Context, s *runbook.Step) (bool, error) {
 	v := s.Verify
-	out, err := r.invoke(ctx, s, v.Kind, v.Body, v.Target, 0, nil)
+	out, err := r.invoke(ctx, s, v.Kind, v.Body, v.Target, 0)
 	if err != nil {
 		return false, err
 	}
@@ -148,13 +149,8 @@ func (r *run) restorePhase() {
 		}
 		return
 	}
-	allMain := true
-	for _, name := range r.order {
-		if r.steps[name].IsMain() && !r.recp(name).Status.Done() {
-			allMain = false
-		}
-	}
-	if allMain {
+	mainLeft := slices.ContainsFunc(r.order, func(n string) bool { return r.steps[n].IsMain() && !r.recp(n).Status.Done() })
+	if !mainLeft {
 		r.phase = phasePost
 	}
 }
@@ -175,9 +171,7 @@ func (r *run) checkWindow(s *runbook.Step) string {
 	if err != nil {
 		// Fail closed: a window nobody can read is not a window that fits.
 		reason := fmt.Sprintf("change window: %v, so baton cannot tell whether %s fits in it; fix the input, or resume with --override-window --by NAME --reason TEXT, or cancel", err, s.Name)
-		_ = r.appendEntry(r.entry("window.unreadable", s.Name, map[string]string{"error": err.Error()}))
-		r.em.emit(Event{Type: EventWindow, RunID: r.id, Step: s.Name, At: r.clk.Now(), Message: reason})
-		return reason
+		return r.windowHolds(s, reason, 0, "window.unreadable", map[string]string{"error": err.Error()})
 	}
 	now := r.clk.Now()
 	remaining := r.remainingExpected()
@@ -188,9 +182,15 @@ func (r *run) checkWindow(s *runbook.Step) string {
 	}
 	reason := fmt.Sprintf("change window: %s left until %s, but %s needs %s (remaining steps %s + back-out %s); resume with --override-window --by NAME --reason TEXT, or cancel",
 		roundDur(left), end.UTC().Format(time.RFC3339), s.Name, roundDur(remaining+backout), roundDur(remaining), roundDur(backout))
-	_ = r.appendEntry(r.entry("window.insufficient", s.Name, map[string]string{
-		"left": left.String(), "remaining": remaining.String(), "backout": backout.String(), "window_end": end.UTC().Format(time.RFC3339)}))
-	r.em.emit(Event{Type: EventWindow, RunID: r.id, Step: s.Name, At: now, Left: left, Message: reason})
+	return r.windowHolds(s, reason, left, "window.insufficient", map[string]string{
+		"left": left.String(), "remaining": remaining.String(), "backout": backout.String(), "window_end": end.UTC().Format(time.RFC3339)})
+}
+
+// windowHolds journals and reports why the change window holds s back,
+// and returns the reason.
+func (r *run) windowHolds(s *runbook.Step, reason string, left time.Duration, typ string, data map[string]string) string {
+	_ = r.appendEntry(r.entry(typ, s.Name, data))
+	r.em.emit(Event{Type: EventWindow, RunID: r.id, Step: s.Name, At: r.clk.Now(), Left: left, Message: reason})
 	return reason
 }
 

@@ -472,9 +472,8 @@ func (r *run) closeTargets() {
 	}
 }
 
-// invoke runs a step type once with the step's current arguments and
-// checks its assertions.
-func (r *run) invoke(ctx context.Context, s *runbook.Step, kind steps.Kind, body hcl.Body, target string, attempt int, asserts []*runbook.Assert) (cty.Value, error) {
+// invoke runs a step type once with the step's current arguments.
+func (r *run) invoke(ctx context.Context, s *runbook.Step, kind steps.Kind, body hcl.Body, target string, attempt int) (cty.Value, error) {
 	if si, ok := kind.(steps.StandIn); ok && r.opts.Rehearsal {
 		kind = si.RehearsalStandIn()
 	}
@@ -482,11 +481,11 @@ func (r *run) invoke(ctx context.Context, s *runbook.Step, kind steps.Kind, body
 	if diags.HasErrors() {
 		return cty.NilVal, fmt.Errorf("evaluating arguments: %s", r.red.String(diags.Error()))
 	}
-	return r.invokeArgs(ctx, s, kind, args, target, attempt, asserts)
+	return r.invokeArgs(ctx, s, kind, args, target, attempt)
 }
 
 // invokeArgs runs a step type once with evaluated arguments.
-func (r *run) invokeArgs(ctx context.Context, s *runbook.Step, kind steps.Kind, args cty.Value, target string, attempt int, asserts []*runbook.Assert) (cty.Value, error) {
+func (r *run) invokeArgs(ctx context.Context, s *runbook.Step, kind steps.Kind, args cty.Value, target string, attempt int) (cty.Value, error) {
 	if !args.IsWhollyKnown() {
 		return cty.NilVal, errors.New("some arguments are not known: a step they refer to was skipped or produced no value")
 	}
@@ -516,10 +515,8 @@ func (r *run) invokeArgs(ctx context.Context, s *runbook.Step, kind steps.Kind, 
 		defer cancel()
 	}
 	out, err := r.runKind(runCtx, kind, req)
-	if buf.Len() > 0 {
-		if r.store == nil {
-			// planning: nothing is recorded
-		} else if lerr := r.j.lease.AppendLog(s.Name, []byte(r.red.String(buf.String()))); lerr != nil {
+	if buf.Len() > 0 && r.store != nil { // planning (no store) records nothing
+		if lerr := r.j.lease.AppendLog(s.Name, []byte(r.red.String(buf.String()))); lerr != nil {
 			r.log.Warn("storing step output", "step", s.Name, "error", lerr)
 		}
 	}
@@ -544,26 +541,30 @@ func (r *run) invokeArgs(ctx context.Context, s *runbook.Step, kind steps.Kind, 
 		out = out.Mark(steps.Sensitive)
 		r.red.AddValue(out)
 	}
+	return out, nil
+}
+
+// checkAsserts evaluates a step's assertions on its output.
+func (r *run) checkAsserts(s *runbook.Step, out cty.Value) error {
+	if len(s.Asserts) == 0 {
+		return nil
+	}
 	sc := r.scopeFor(s, stepSelf(out))
-	for _, a := range asserts {
+	for _, a := range s.Asserts {
 		ok, diags := sc.Eval(a.Condition, cty.Bool)
 		if diags.HasErrors() {
-			return out, fmt.Errorf("evaluating assertion: %s", r.red.String(diags.Error()))
+			return fmt.Errorf("evaluating assertion: %s", r.red.String(diags.Error()))
 		}
 		if isFalse(ok) {
 			text, ok := evalMessage(sc, a.Message)
 			if !ok {
 				text = "assertion failed"
 			}
-			return out, &assertError{msg: r.red.String(text)}
+			return errors.New(r.red.String(text))
 		}
 	}
-	return out, nil
+	return nil
 }
-
-type assertError struct{ msg string }
-
-func (e *assertError) Error() string { return e.msg }
 
 // runStep runs a check, action, back-out or post step with its retries.
 func (r *run) runStep(ctx context.Context, s *runbook.Step) (res result) {
@@ -584,7 +585,10 @@ func (r *run) runStep(ctx context.Context, s *runbook.Step) (res result) {
 		} else {
 			r.commitLazy(rec, "step.running", data)
 		}
-		out, err := r.invoke(ctx, s, s.Kind, s.Body, s.Target, attempt, s.Asserts)
+		out, err := r.invoke(ctx, s, s.Kind, s.Body, s.Target, attempt)
+		if err == nil {
+			err = r.checkAsserts(s, out)
+		}
 		if err == nil {
 			return result{output: out}
 		}
@@ -651,7 +655,7 @@ func (r *run) waitStep(ctx context.Context, s *runbook.Step) (res result) {
 	streak := stableStreak{need: s.StableFor}
 	for polls := 1; ; polls++ {
 		pollCtx, cancel := clock.WithTimeout(ctx, r.clk, max(deadline.Sub(r.clk.Now()), time.Second))
-		out, err := r.invoke(pollCtx, s, s.Kind, s.Body, s.Target, polls, nil)
+		out, err := r.invoke(pollCtx, s, s.Kind, s.Body, s.Target, polls)
 		cancel()
 		if ctx.Err() != nil {
 			return result{err: ctx.Err()}
