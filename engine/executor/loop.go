@@ -147,33 +147,27 @@ func (r *run) awaitEvent(ctx, runCtx context.Context, cancelRun context.CancelFu
 	answer, stopAnswer := r.answerAlarm()
 	r.flush()
 	r.idle()
-	var res result
-	got := ""
+	act := func() {} // the run's end: the loop sees it
 	select {
-	case res = <-r.results:
-		got = "result"
+	case res := <-r.results:
+		act = func() {
+			r.finish(res)
+			r.finishReady() // results that arrived meanwhile share the commit
+		}
 	case <-answer:
-		got = "answer"
+		act = func() {
+			r.giveDueAnswers()
+			r.checkApprovals()
+		}
 	case <-tick:
-		got = "tick"
+		act = r.heartbeat
 	case <-ctx.Done():
-		got = "cancel"
+		act = cancelRun
 	case <-runCtx.Done():
 	}
 	r.wake()
 	stopAnswer() // after wake: a fired alarm holds time until then
-	switch got {
-	case "result":
-		r.finish(res)
-		r.finishReady() // results that arrived meanwhile share the commit
-	case "answer":
-		r.giveDueAnswers()
-		r.checkApprovals()
-	case "tick":
-		r.heartbeat()
-	case "cancel":
-		cancelRun()
-	}
+	act()
 }
 
 // awaitResult takes the next step result on the virtual clock (see

@@ -127,21 +127,15 @@ func (r *run) verify(ctx context.Context, s *runbook.Step) (bool, error) {
 func (r *run) restorePhase() {
 	r.phase = phaseMain
 	for _, name := range r.order {
-		s := r.steps[name]
-		rec := r.recp(name)
-		if s.Class == runbook.ClassBackout && rec.Status != state.StepPending && rec.Status != state.StepSkipped {
+		s, st := r.steps[name], r.recp(name).Status
+		switch {
+		case s.Class == runbook.ClassBackout && st != state.StepPending && st != state.StepSkipped:
 			r.backout = true
-		}
-		if s.IsMain() && rec.Status == state.StepFailed && s.OnFailure != runbook.OnFailureContinue {
-			if r.failedBy == "" {
-				r.failedBy = name
-			}
-			if s.OnFailure == runbook.OnFailureBackout {
-				r.backout = true // as during the run: any failure asking for it
-			}
+		case s.IsMain() && st == state.StepFailed && s.OnFailure == runbook.OnFailureBackout:
+			r.backout = true // as during the run: any failure asking for it
 		}
 	}
-	if r.failedBy != "" {
+	if r.failedBy = r.firstFailure(); r.failedBy != "" {
 		r.phase = phaseStopping
 		if r.backout {
 			r.phase = phaseBackout
