@@ -431,7 +431,7 @@ func (r *run) resumeOwned(ctx context.Context, ro ResumeOptions, ch *SourcesChan
 	}
 	r.record = rec
 	if ch != nil {
-		_ = r.appendEntry(r.decided[state.AnswerAcceptChanges])
+		r.appendEntry(r.decided[state.AnswerAcceptChanges])
 		r.record.SourceDigest, r.record.SourceFiles = total, files
 	}
 	entries, err := r.store.Journal(runID)
@@ -477,12 +477,10 @@ func (r *run) resumeOwned(ctx context.Context, ro ResumeOptions, ch *SourcesChan
 		return Result{}, fmt.Errorf("recording the resume: %w", err)
 	}
 	if ro.OverrideWindow {
-		_ = r.appendEntry(r.decided[state.AnswerOverrideWindow])
+		r.appendEntry(r.decided[state.AnswerOverrideWindow])
 	}
 	r.em.emit(Event{Type: EventRunResumed, RunID: runID, At: now})
-	if err := r.recoverSteps(ctx); err != nil {
-		return Result{}, err
-	}
+	r.recoverSteps(ctx)
 	r.restorePhase()
 	return r.execute(ctx)
 }

@@ -109,11 +109,9 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 // running steps to notice, settles them, and says how the run ended.
 func (r *run) stop(ctx context.Context, storeErr error, cancelled bool) (Result, error) {
 	for len(r.running) > 0 {
-		r.flush()
-		r.idle()
-		res := <-r.results
-		r.wake()
-		r.finish(res)
+		// Only results end this wait: the workers are drained, whatever
+		// ended the run (a background context never ends).
+		r.awaitResult(context.Background(), context.Background())
 	}
 	switch lost := r.lostLease(); {
 	case storeErr != nil:
@@ -170,8 +168,8 @@ func (r *run) awaitEvent(ctx, runCtx context.Context, cancelRun context.CancelFu
 	act()
 }
 
-// awaitResult takes the next step result on the virtual clock (see
-// execute).
+// awaitResult takes the next step result (on the virtual clock: see
+// execute), unless ctx or runCtx ends first.
 func (r *run) awaitResult(ctx, runCtx context.Context) {
 	r.flush()
 	r.idle()
@@ -561,7 +559,7 @@ func (r *run) settle() (bool, state.RunStatus, string) {
 		if r.backout && r.hasClass(runbook.ClassBackout) {
 			r.phase = phaseBackout
 			r.em.emit(Event{Type: EventBackout, RunID: r.id, At: r.clk.Now(), Message: "backing out after " + r.failedBy + " failed"})
-			_ = r.appendEntry(r.entry("backout.started", r.failedBy, nil))
+			r.appendEntry(r.entry("backout.started", r.failedBy, nil))
 			r.queueBackout()
 			return false, "", ""
 		}

@@ -53,7 +53,7 @@ func (r *run) settleOrphan(ctx context.Context, s *runbook.Step) {
 	}
 	pid, deadline := fmt.Sprint(p.PID), rec.StartedAt.Add(bound)
 	until := deadline.UTC().Format(time.RFC3339)
-	_ = r.appendEntry(r.entry("step.orphan_found", s.Name, map[string]string{"pid": pid, "until": until}))
+	r.appendEntry(r.entry("step.orphan_found", s.Name, map[string]string{"pid": pid, "until": until}))
 	r.em.emit(Event{Type: EventInDoubt, RunID: r.id, Step: s.Name, At: r.clk.Now(), Status: string(rec.Status),
 		Message: fmt.Sprintf("the previous attempt's process (pid %d) is still running; waiting for it to end (until %s) before verifying", p.PID, until)})
 	for proc.TreeAlive(p.PID, p.Start) && r.clk.Now().Before(deadline) {
@@ -65,7 +65,7 @@ func (r *run) settleOrphan(ctx context.Context, s *runbook.Step) {
 	if proc.TreeAlive(p.PID, p.Start) {
 		typ, data["error"] = "step.orphan_killed", errText(proc.KillTree(p.PID))
 	}
-	_ = r.appendEntry(r.entry(typ, s.Name, data))
+	r.appendEntry(r.entry(typ, s.Name, data))
 }
 
 func (r *run) sameHost(host string) bool {

@@ -138,16 +138,15 @@ func (r *run) keepLease(ctx context.Context, lost func(error)) {
 }
 
 // appendEntry journals an entry that changes no record, after the
-// transitions queued before it.
-func (r *run) appendEntry(e state.JournalEntry) error {
-	if err := r.j.flush(); err != nil {
-		return err
+// transitions queued before it. It is best effort: when the queued
+// transitions cannot be written the run is stopping anyway (storeFailed).
+func (r *run) appendEntry(e state.JournalEntry) {
+	if r.j.flush() != nil {
+		return
 	}
 	if err := r.j.lease.Append(e); err != nil {
 		r.log.Warn("journaling", "type", e.Type, "error", err)
-		return err
 	}
-	return nil
 }
 
 // updateRun writes the run record after the transitions queued before it.
@@ -240,7 +239,7 @@ func (r *run) decisionCounts(e state.JournalEntry, pol state.ApprovalPolicy) boo
 	}
 	r.j.refused[e.Seq] = true
 	r.log.Warn("an answer does not count", "step", e.Step, "by", e.Answer.By, "error", err)
-	_ = r.appendEntry(r.entry("answer.not_counted", e.Step, map[string]string{"seq": fmt.Sprint(e.Seq), "by": e.Answer.By, "key": fp, "reason": err.Error()}))
+	r.appendEntry(r.entry("answer.not_counted", e.Step, map[string]string{"seq": fmt.Sprint(e.Seq), "by": e.Answer.By, "key": fp, "reason": err.Error()}))
 	return false
 }
 

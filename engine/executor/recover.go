@@ -16,7 +16,7 @@ import (
 // step that was running runs again; an action that was running is in
 // doubt and is settled by an operator's resolution, by its verify, or by
 // being idempotent; otherwise the run holds.
-func (r *run) recoverSteps(ctx context.Context) error {
+func (r *run) recoverSteps(ctx context.Context) {
 	for _, name := range r.order {
 		rec := r.rec(name)
 		s := r.steps[name]
@@ -45,7 +45,6 @@ func (r *run) recoverSteps(ctx context.Context) error {
 			r.settleInDoubt(ctx, s)
 		}
 	}
-	return nil
 }
 
 func (r *run) settleInDoubt(ctx context.Context, s *runbook.Step) {
@@ -183,7 +182,7 @@ func (r *run) checkWindow(s *runbook.Step) string {
 // windowHolds journals and reports why the change window holds s back,
 // and returns the reason.
 func (r *run) windowHolds(s *runbook.Step, reason string, left time.Duration, typ string, data map[string]string) string {
-	_ = r.appendEntry(r.entry(typ, s.Name, data))
+	r.appendEntry(r.entry(typ, s.Name, data))
 	r.em.emit(Event{Type: EventWindow, RunID: r.id, Step: s.Name, At: r.clk.Now(), Left: left, Message: reason})
 	return reason
 }
