@@ -165,14 +165,13 @@ func (r *run) fail(name string, err error) {
 }
 
 func (r *run) skip(name string, cause state.SkipCause, reason string) {
-	failDep := cause == state.SkipDependencyFailed
 	rec := r.rec(name)
 	rec.Status = state.StepSkipped
 	rec.Cause = cause
 	rec.Reason = reason
 	rec.FinishedAt = r.clk.Now()
 	r.mu.Lock()
-	r.skipFail[name] = failDep
+	r.skipFail[name] = cause == state.SkipDependencyFailed
 	r.mu.Unlock()
 	r.commit(rec, "step.skipped", map[string]string{"reason": reason})
 	r.em.emit(Event{Type: EventStepSkipped, RunID: r.id, Step: name, Class: string(r.steps[name].Class), At: r.clk.Now(), Status: string(state.StepSkipped), Message: reason})
@@ -678,8 +677,7 @@ func (r *run) waitStep(ctx context.Context, s *runbook.Step) (res result) {
 			if diags.HasErrors() {
 				return result{err: fmt.Errorf("evaluating until: %s", r.red.String(diags.Error()))}
 			}
-			held := isTrue(v)
-			done, why := streak.observe(held, r.clk.Now())
+			done, why := streak.observe(isTrue(v), r.clk.Now())
 			if done {
 				return result{output: out}
 			}
