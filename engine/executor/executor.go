@@ -229,29 +229,19 @@ type result struct {
 }
 
 func (o *Options) defaults() {
-	if o.Clock == nil {
-		o.Clock = clock.Wall{}
-	}
-	if o.LeaseClock == nil {
-		o.LeaseClock = clock.Wall{}
-	}
-	if o.Log == nil {
-		o.Log = hclog.NewNullLogger()
-	}
+	o.Clock = cmp.Or[clock.Clock](o.Clock, clock.Wall{})
+	o.LeaseClock = cmp.Or[clock.Clock](o.LeaseClock, clock.Wall{})
+	o.Log = cmp.Or(o.Log, hclog.NewNullLogger())
+	o.Heartbeat = cmp.Or(o.Heartbeat, 10*time.Second)
+	o.PID = cmp.Or(o.PID, os.Getpid())
 	if o.Parallelism <= 0 {
 		o.Parallelism = 4
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = 500 * time.Millisecond
 	}
-	if o.Heartbeat == 0 {
-		o.Heartbeat = 10 * time.Second
-	}
 	if o.Host == "" {
 		o.Host, _ = state.HostID()
-	}
-	if o.PID == 0 {
-		o.PID = os.Getpid()
 	}
 }
 
@@ -443,8 +433,7 @@ func (r *run) resumeOwned(ctx context.Context, ro ResumeOptions, ch *SourcesChan
 	if err != nil {
 		return Result{}, fmt.Errorf("reading the steps of run %s: %w", runID, err)
 	}
-	for i := range stored {
-		s := stored[i]
+	for _, s := range stored {
 		r.recs[s.Name] = &s
 		if s.Status == state.StepSucceeded && len(s.Output) > 0 {
 			v, err := DecodeOutput(s.Output)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -667,13 +668,7 @@ func (r *run) scopeFor(step *runbook.Step, self cty.Value) *lang.Scope {
 }
 
 // stepNames are the run's steps, instances included (r.mu held).
-func (r *run) stepNames() []string {
-	names := make([]string, 0, len(r.steps))
-	for name := range r.steps {
-		names = append(names, name)
-	}
-	return names
-}
+func (r *run) stepNames() []string { return slices.Collect(maps.Keys(r.steps)) }
 
 // stepValue is step.<name> as the run knows it (r.mu held).
 func (r *run) stepValue(name string) (cty.Value, bool) {

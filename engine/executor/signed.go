@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -158,11 +159,7 @@ func (r *run) signResumeDecision(rec state.Run, sg signing.Signer, e *state.Jour
 	if err != nil {
 		return frozenError(rec.ID, err)
 	}
-	sources := a.SourcesDigest
-	if sources == "" {
-		sources = rec.SourceDigest
-	}
-	a.Signed, err = sign(sg, signing.Statement{RunID: rec.ID, Kind: string(a.Kind), PlanDigest: rec.PlanDigest, SourcesDigest: sources,
+	a.Signed, err = sign(sg, signing.Statement{RunID: rec.ID, Kind: string(a.Kind), PlanDigest: rec.PlanDigest, SourcesDigest: cmp.Or(a.SourcesDigest, rec.SourceDigest),
 		JournalHead: head, Signer: a.By, Comment: a.Comment, At: e.At.UTC()})
 	if err != nil {
 		return err
@@ -188,12 +185,8 @@ func checkSigners(run state.Run, as *signing.AllowedSigners) error {
 	return nil
 }
 
-func short(d string) string {
-	if len(d) > 12 {
-		return d[:12]
-	}
-	return d
-}
+// short is a digest's first 12 characters, as messages show it.
+func short(d string) string { return d[:min(12, len(d))] }
 
 // SignDecision builds and signs the statement of an answer to a run: its
 // run, step, decision, plan, sources and the journal head it follows.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,13 +29,13 @@ const maxCapturedOutput = 64 << 10
 // before the loop launches a step, blocks, or writes the run record
 // (flush), so the engine never acts on a transition that is not durable.
 func (r *run) commit(rec state.StepRecord, typ string, data map[string]string) {
-	r.put(rec, typ, data, writeUrgent)
+	r.put(rec, r.stepEntry(rec, typ, data), writeUrgent)
 }
 
 // commitNow records a transition of a running step (from its worker)
 // and returns once it, and everything queued before it, is durable.
 func (r *run) commitNow(rec state.StepRecord, typ string, data map[string]string) error {
-	r.put(rec, typ, data, writeNow)
+	r.put(rec, r.stepEntry(rec, typ, data), writeNow)
 	return r.storeFailed()
 }
 
@@ -59,15 +60,7 @@ func (r *run) storeFailed() error {
 // commitLazy records a transition that need not be durable before the
 // engine acts (a read-only step starting): the next commit carries it.
 func (r *run) commitLazy(rec state.StepRecord, typ string, data map[string]string) {
-	r.put(rec, typ, data, writeLazy)
-}
-
-func (r *run) put(rec state.StepRecord, typ string, data map[string]string, when int) {
-	if r.log.IsDebug() {
-		r.log.Debug("step transition", "run", r.id, "step", rec.Name, "event", typ, "status", string(rec.Status),
-			"attempt", rec.Attempt, "error", r.red.String(rec.Error))
-	}
-	r.putEntry(rec, r.stepEntry(rec, typ, data), when)
+	r.put(rec, r.stepEntry(rec, typ, data), writeLazy)
 }
 
 // stepEntry is the journal entry of a step transition.
@@ -82,7 +75,13 @@ func (r *run) stepEntry(rec state.StepRecord, typ string, data map[string]string
 	return r.entry(typ, rec.Name, data)
 }
 
-func (r *run) putEntry(rec state.StepRecord, e state.JournalEntry, when int) {
+// put makes rec the step's record and queues it with its journal entry e,
+// to be durable as when says.
+func (r *run) put(rec state.StepRecord, e state.JournalEntry, when int) {
+	if r.log.IsDebug() {
+		r.log.Debug("step transition", "run", r.id, "step", rec.Name, "event", e.Type, "status", string(rec.Status),
+			"attempt", rec.Attempt, "error", r.red.String(rec.Error))
+	}
 	r.setRec(rec)
 	if err := r.j.put(rec, e, when); err != nil {
 		// The transition could not be made durable: the run stops acting
@@ -241,7 +240,7 @@ func (r *run) requestApproval(s *runbook.Step) {
 	}
 	e := r.stepEntry(rec, "approval.requested", data)
 	e.Policy = rec.Policy // the policy it asks under
-	r.putEntry(rec, e, writeUrgent)
+	r.put(rec, e, writeUrgent)
 	ev := Event{Type: EventApprovalRequired, RunID: r.id, Step: s.Name, Class: string(s.Class), At: now, Status: string(rec.Status),
 		Message: cmp.Or(r.red.String(s.InstructionsIn(r.scopeFor(s, cty.NilVal).EvalContext())), s.Description), Hint: fmt.Sprintf("baton approve %s %s --by NAME  (or: baton reject ...)", r.id, runbook.CommandWord(s.Name))}
 	if !rec.Deadline.IsZero() {
@@ -435,15 +434,11 @@ func (r *run) target(ctx context.Context, name string, kind steps.Kind) (steps.T
 	if t, ok := r.targets[name]; ok {
 		return t, nil
 	}
-	var decl *runbook.Target
-	for _, t := range r.rb.Targets {
-		if t.Name == name {
-			decl = t
-		}
-	}
-	if decl == nil {
+	i := slices.IndexFunc(r.rb.Targets, func(t *runbook.Target) bool { return t.Name == name })
+	if i < 0 {
 		return nil, fmt.Errorf("step type %s needs a target of type %q and the runbook declares none", kind.Name(), kind.TargetType())
 	}
+	decl := r.rb.Targets[i]
 	args, diags := r.scope(cty.NilVal).DecodeBody(decl.Body, decl.Kind.Spec())
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("target %s: %s", name, r.red.String(diags.Error()))
