@@ -188,11 +188,10 @@ type run struct {
 	// override), signed where asked, to journal once the run is owned.
 	decided map[state.AnswerKind]state.JournalEntry
 
-	mu       sync.Mutex // guards recs, outputs, record
-	record   state.Run
-	recs     map[string]*state.StepRecord
-	outputs  map[string]cty.Value
-	skipFail map[string]bool // skipped because a dependency failed
+	mu      sync.Mutex // guards recs, outputs, record
+	record  state.Run
+	recs    map[string]*state.StepRecord
+	outputs map[string]cty.Value
 
 	targets   map[string]steps.Target
 	targetsMu sync.Mutex
@@ -260,7 +259,7 @@ func newRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*run,
 		index:   map[string]int{},
 		steps:   map[string]*runbook.Step{},
 		recs:    map[string]*state.StepRecord{},
-		outputs: map[string]cty.Value{}, skipFail: map[string]bool{},
+		outputs: map[string]cty.Value{},
 		targets: map[string]steps.Target{},
 		running: map[string]context.CancelFunc{}, started: map[string]time.Time{}, beats: map[string]time.Time{},
 		results: make(chan result, 64),
@@ -444,9 +443,6 @@ func (r *run) resumeOwned(ctx context.Context, ro ResumeOptions, ch *SourcesChan
 				v = v.Mark(steps.Sensitive) // its secrets were not stored (null)
 			}
 			r.outputs[s.Name] = v
-		}
-		if s.Status == state.StepSkipped && s.Cause == state.SkipDependencyFailed {
-			r.skipFail[s.Name] = true
 		}
 	}
 	for _, n := range r.order { // steps added by an accepted change

@@ -120,9 +120,6 @@ func (r *run) settleTemplate(t *runbook.Step) bool {
 		r.commit(rec, "step.failed", map[string]string{"error": rec.Error})
 	case skipped > 0 && skipped == len(rec.Instances):
 		rec.Status, rec.Cause, rec.Reason = state.StepSkipped, firstSkip.Cause, "every instance was skipped: "+firstSkip.Reason
-		r.mu.Lock()
-		r.skipFail[t.Name] = firstSkip.Cause == state.SkipDependencyFailed
-		r.mu.Unlock()
 		r.commit(rec, "step.skipped", map[string]string{"reason": rec.Reason})
 	default:
 		r.succeed(t.Name, runbook.Aggregate(t, outs), fmt.Sprintf("%d instances", len(rec.Instances)))

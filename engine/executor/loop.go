@@ -88,7 +88,7 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 				// Nothing runs, nothing can start and nothing is awaited:
 				// stop rather than wait forever.
 				return r.pause("no step can start: " + r.pendingSummary())
-			case r.onlyApprovalsPending() && r.opts.WaitForApprovals && r.disc == nil:
+			case !r.anyIn(state.StepInDoubt) && r.opts.WaitForApprovals && r.disc == nil:
 				// keep polling the store below
 			case r.answerDue():
 				// an automatic answer (or an expiry) is due: wait for it below
@@ -315,7 +315,7 @@ func (r *run) depsState(s *runbook.Step) (ready bool, skip bool, cause state.Ski
 			deps[d] = runbook.DepSucceeded // whatever the outcome
 		case rec.Status == state.StepSucceeded:
 			deps[d] = runbook.DepSucceeded
-		case rec.Status == state.StepSkipped && r.skipFail[d]:
+		case rec.Status == state.StepSkipped && rec.Cause == state.SkipDependencyFailed:
 			deps[d] = runbook.DepFailed
 		case rec.Status == state.StepSkipped:
 			deps[d] = runbook.DepSkipped
@@ -648,10 +648,6 @@ func (r *run) pendingSummary() string {
 		}
 	}
 	return strings.Join(out, ", ")
-}
-
-func (r *run) onlyApprovalsPending() bool {
-	return !slices.ContainsFunc(r.order, func(n string) bool { return r.recp(n).Status == state.StepInDoubt })
 }
 
 // scope returns the evaluation scope with every result known so far.

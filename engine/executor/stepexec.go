@@ -169,9 +169,6 @@ func (r *run) skip(name string, cause state.SkipCause, reason string) {
 	rec.Cause = cause
 	rec.Reason = reason
 	rec.FinishedAt = r.clk.Now()
-	r.mu.Lock()
-	r.skipFail[name] = cause == state.SkipDependencyFailed
-	r.mu.Unlock()
 	r.commit(rec, "step.skipped", map[string]string{"reason": reason})
 	r.em.emit(Event{Type: EventStepSkipped, RunID: r.id, Step: name, Class: string(r.steps[name].Class), At: r.clk.Now(), Status: string(state.StepSkipped), Message: reason})
 }
@@ -307,7 +304,7 @@ func (r *run) nextAnswerEvent() (at time.Time, ok bool) {
 // the journal (given by `baton approve` from any process).
 func (r *run) checkApprovals() {
 	now := r.clk.Now()
-	if r.awaiting() {
+	if r.anyIn(state.StepAwaitingApproval) {
 		r.readAnswers()
 	}
 	for _, name := range r.order {
@@ -371,16 +368,9 @@ func (r *run) policyOf(s *runbook.Step, rec state.StepRecord) state.ApprovalPoli
 		AllowRequester: s.AllowRequester || s.Class == runbook.ClassManual, Requester: r.record.Requester}
 }
 
-// awaiting reports whether a step awaits an answer.
-func (r *run) awaiting() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, rec := range r.recs {
-		if rec.Status == state.StepAwaitingApproval {
-			return true
-		}
-	}
-	return false
+// anyIn reports whether a step of the run is in status st.
+func (r *run) anyIn(st state.StepStatus) bool {
+	return slices.ContainsFunc(r.order, func(n string) bool { return r.recp(n).Status == st })
 }
 
 // answerEntry is the journal entry of an approval or rejection.
