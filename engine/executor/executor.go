@@ -180,15 +180,14 @@ type run struct {
 	rnd    *rand.Rand
 
 	id     string
-	order  []string       // topological order of every step
-	index  map[string]int // position in order
+	order  []string // topological order of every step
 	steps  map[string]*runbook.Step
 	resume ResumeOptions
 	// decided are the resume's decisions (accepted changes, a window
 	// override), signed where asked, to journal once the run is owned.
 	decided map[state.AnswerKind]state.JournalEntry
 
-	mu      sync.Mutex // guards recs, outputs, record
+	mu      sync.Mutex // guards recs, outputs, record, and adding to steps
 	record  state.Run
 	recs    map[string]*state.StepRecord
 	outputs map[string]cty.Value
@@ -256,7 +255,6 @@ func newRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*run,
 	opts.AllowedSigners = as
 	r := &run{
 		opts: opts, clk: opts.Clock, disc: clock.DiscreteOf(opts.Clock), log: opts.Log, store: opts.Store, j: newJournal(), rb: rb, vars: vars,
-		index:   map[string]int{},
 		steps:   map[string]*runbook.Step{},
 		recs:    map[string]*state.StepRecord{},
 		outputs: map[string]cty.Value{},
@@ -277,9 +275,6 @@ func newRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*run,
 		return nil, fmt.Errorf("building the step graph: %w", err)
 	}
 	r.order = g.Order()
-	for i, n := range r.order {
-		r.index[n] = i
-	}
 	locals, diags := runbook.EvalLocals(rb, vars, r.clk.Now)
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("evaluating locals: %w", diags)
