@@ -60,19 +60,20 @@ type emitter struct {
 	done   chan struct{}
 }
 
+// newEmitter starts delivering to obs; with no observer it is nil, and
+// emit and close do nothing.
 func newEmitter(obs Observer) *emitter {
+	if obs == nil {
+		return nil
+	}
 	e := &emitter{obs: obs, done: make(chan struct{})}
 	e.more = sync.NewCond(&e.mu)
-	if obs == nil {
-		close(e.done)
-		return e
-	}
 	go e.deliver()
 	return e
 }
 
 func (e *emitter) emit(ev Event) {
-	if e == nil || e.obs == nil {
+	if e == nil {
 		return
 	}
 	e.mu.Lock()

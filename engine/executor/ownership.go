@@ -17,8 +17,9 @@ import (
 type journal struct {
 	lease state.Lease
 
-	mu      sync.Mutex // guards queue, queued, durable
-	queue   []pendingWrite
+	mu      sync.Mutex // guards the queue (recs, entries), queued, durable
+	recs    []state.StepRecord
+	entries []state.JournalEntry
 	queued  uint64 // writes ever queued
 	durable uint64 // writes known committed
 	urgent  uint64 // the last queued write that must be durable before the loop acts
@@ -30,11 +31,6 @@ type journal struct {
 	resolved map[string]state.JournalEntry   // resolutions of steps in doubt
 	cancel   *state.JournalEntry
 	refused  map[uint64]bool // answers whose signature did not hold, journaled once
-}
-
-type pendingWrite struct {
-	rec   state.StepRecord
-	entry state.JournalEntry
 }
 
 func newJournal() *journal {
@@ -52,7 +48,7 @@ const (
 // commits takes every transition queued so far.
 func (j *journal) put(rec state.StepRecord, e state.JournalEntry, when int) error {
 	j.mu.Lock()
-	j.queue = append(j.queue, pendingWrite{rec, e})
+	j.recs, j.entries = append(j.recs, rec), append(j.entries, e)
 	j.queued++
 	mine := j.queued
 	if when == writeUrgent {
@@ -90,15 +86,9 @@ func (j *journal) flushUpTo(n uint64) error {
 		j.mu.Unlock()
 		return err
 	}
-	batch := j.queue
-	j.queue = nil
-	upTo := j.queued
+	recs, entries, upTo := j.recs, j.entries, j.queued
+	j.recs, j.entries = nil, nil
 	j.mu.Unlock()
-	recs := make([]state.StepRecord, len(batch))
-	entries := make([]state.JournalEntry, len(batch))
-	for i, w := range batch {
-		recs[i], entries[i] = w.rec, w.entry
-	}
 	err := j.lease.PutSteps(recs, entries)
 	j.mu.Lock()
 	defer j.mu.Unlock()

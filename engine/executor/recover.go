@@ -166,10 +166,8 @@ func (r *run) checkWindow(s *runbook.Step) string {
 		reason := fmt.Sprintf("change window: %v, so baton cannot tell whether %s fits in it; fix the input, or resume with --override-window --by NAME --reason TEXT, or cancel", err, s.Name)
 		return r.windowHolds(s, reason, 0, "window.unreadable", map[string]string{"error": err.Error()})
 	}
-	now := r.clk.Now()
-	remaining := r.remainingExpected()
-	backout := r.backoutExpected()
-	left := end.Sub(now)
+	remaining, backout := r.remainingExpected(), r.backoutExpected()
+	left := end.Sub(r.clk.Now())
 	if left >= remaining+backout {
 		return ""
 	}

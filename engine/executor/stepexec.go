@@ -57,12 +57,6 @@ func (r *run) storeFailed() error {
 	return r.j.failed
 }
 
-// commitLazy records a transition that need not be durable before the
-// engine acts (a read-only step starting): the next commit carries it.
-func (r *run) commitLazy(rec state.StepRecord, typ string, data map[string]string) {
-	r.put(rec, r.stepEntry(rec, typ, data), writeLazy)
-}
-
 // stepEntry is the journal entry of a step transition.
 func (r *run) stepEntry(rec state.StepRecord, typ string, data map[string]string) state.JournalEntry {
 	if data == nil {
@@ -511,8 +505,7 @@ func (r *run) invokeArgs(ctx context.Context, s *runbook.Step, kind steps.Kind, 
 		if ctx.Err() != nil {
 			return cty.NilVal, ctx.Err()
 		}
-		var sp *stepPanic
-		if errors.As(err, &sp) {
+		if _, ok := errors.AsType[*stepPanic](err); ok {
 			return cty.NilVal, err
 		}
 		return cty.NilVal, errors.New(r.red.String(err.Error()))
@@ -567,7 +560,7 @@ func (r *run) runStep(ctx context.Context, s *runbook.Step) (res result) {
 				return result{storeErr: err} // durable before the side effect, or no side effect
 			}
 		} else {
-			r.commitLazy(rec, "step.running", data)
+			r.put(rec, r.stepEntry(rec, "step.running", data), writeLazy) // the next commit carries it
 		}
 		out, err := r.invoke(ctx, s, s.Kind, s.Body, s.Target, attempt)
 		if err == nil {
@@ -579,7 +572,7 @@ func (r *run) runStep(ctx context.Context, s *runbook.Step) (res result) {
 		if ctx.Err() != nil {
 			return result{err: ctx.Err()}
 		}
-		if sp := (*stepPanic)(nil); errors.As(err, &sp) {
+		if _, ok := errors.AsType[*stepPanic](err); ok {
 			// Never retried: an action may have half happened.
 			return result{err: err, panicked: true}
 		}
@@ -644,7 +637,7 @@ func (r *run) waitStep(ctx context.Context, s *runbook.Step) (res result) {
 		if ctx.Err() != nil {
 			return result{err: ctx.Err()}
 		}
-		if sp := (*stepPanic)(nil); errors.As(err, &sp) {
+		if _, ok := errors.AsType[*stepPanic](err); ok {
 			return result{err: err}
 		}
 		if err == nil {
