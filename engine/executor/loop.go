@@ -114,7 +114,10 @@ func (r *run) stop(ctx context.Context, storeErr error, cancelled bool) (Result,
 		// ended the run (a background context never ends).
 		r.awaitResult(context.Background(), context.Background())
 	}
-	switch lost := r.lostLease(); {
+	r.mu.Lock()
+	lost := r.lost // the error that ended this process's lease, if any
+	r.mu.Unlock()
+	switch {
 	case storeErr != nil:
 		if err := r.j.lease.Release(); err != nil { // best effort: else it lapses
 			r.log.Warn("releasing the run's ownership failed", "error", err)
@@ -221,13 +224,6 @@ func (r *run) wake() {
 	if r.disc != nil {
 		r.disc.Wake()
 	}
-}
-
-// lostLease is the error that ended this process's lease, if any.
-func (r *run) lostLease() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.lost
 }
 
 func (r *run) heartbeat() {
