@@ -399,7 +399,7 @@ func Resume(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value,
 		return held, fmt.Errorf("taking run %s over: %w", runID, err)
 	}
 	r.j.lease = lease
-	res, err := r.resumeOwned(ctx, ro, ch, total, files)
+	res, err := r.resumeOwned(ctx, ch, total, files)
 	if err != nil && res.Status != state.RunPaused {
 		_ = lease.Release()
 	}
@@ -407,7 +407,7 @@ func Resume(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value,
 }
 
 // resumeOwned continues a run whose lease this process holds.
-func (r *run) resumeOwned(ctx context.Context, ro ResumeOptions, ch *SourcesChangedError, total string, files map[string]string) (Result, error) {
+func (r *run) resumeOwned(ctx context.Context, ch *SourcesChangedError, total string, files map[string]string) (Result, error) {
 	runID := r.id
 	rec, err := r.store.Run(runID)
 	if err != nil {
@@ -456,7 +456,7 @@ func (r *run) resumeOwned(ctx context.Context, ro ResumeOptions, ch *SourcesChan
 	if err := r.updateRun(r.record, r.entry("run.resumed", "", map[string]string{"by": r.opts.Requester, "pid": fmt.Sprint(r.opts.PID)})); err != nil {
 		return Result{}, fmt.Errorf("recording the resume: %w", err)
 	}
-	if ro.OverrideWindow {
+	if r.resume.OverrideWindow {
 		r.appendEntry(r.decided[state.AnswerOverrideWindow])
 	}
 	r.em.emit(Event{Type: EventRunResumed, RunID: runID, At: now})
