@@ -39,16 +39,15 @@ func AnswerWith(st state.Backend, runID, step string, d Decision, now time.Time)
 	if err != nil {
 		return err
 	}
-	by := d.By
-	if len(pol.Approvers) > 0 && !anySame(pol.Approvers, by) {
-		return fmt.Errorf("%s may not answer step %s: the runbook allows %s", by, step, strings.Join(pol.Approvers, ", "))
+	if len(pol.Approvers) > 0 && !anySame(pol.Approvers, d.By) {
+		return fmt.Errorf("%s may not answer step %s: the runbook allows %s", d.By, step, strings.Join(pol.Approvers, ", "))
 	}
-	if !pol.AllowRequester && state.SameName(by, pol.Requester) {
-		return fmt.Errorf("%s started run %s and may not approve it: the runbook requires another approver", by, runID)
+	if !pol.AllowRequester && state.SameName(d.By, pol.Requester) {
+		return fmt.Errorf("%s started run %s and may not approve it: the runbook requires another approver", d.By, runID)
 	}
-	e := answerEntry(now, step, state.Approval{By: by, Decision: d.Decision, Comment: d.Comment}, run.PlanDigest)
+	e := answerEntry(now, step, state.Approval{By: d.By, Decision: d.Decision, Comment: d.Comment}, run.PlanDigest)
 	e.Answer.Signed = d.Signed
-	e.Data = map[string]string{"by": by, "comment": d.Comment}
+	e.Data = map[string]string{"by": d.By, "comment": d.Comment}
 	e.Identity = processIdentity()
 	return journalDecision(st, run, d, e, pol, "decision")
 }
@@ -123,8 +122,7 @@ func requestPolicy(st state.Backend, runID, step string, rec state.StepRecord) (
 	if err != nil {
 		return state.ApprovalPolicy{}, err
 	}
-	for i := len(entries) - 1; i >= 0; i-- {
-		e := entries[i]
+	for _, e := range slices.Backward(entries) {
 		if e.Type != "approval.requested" || e.Step != step {
 			continue
 		}
