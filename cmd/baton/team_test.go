@@ -402,7 +402,7 @@ func TestApprovalsUnderPollingReaders(t *testing.T) {
 	for i := range *teamApprovals {
 		st := connect()
 		start := time.Now()
-		if err := executor.Answer(st, id, "cab", fmt.Sprintf("approver%04d", i), "", "approved", time.Now()); err != nil {
+		if err := executor.AnswerWith(st, id, "cab", executor.Decision{By: fmt.Sprintf("approver%04d", i), Decision: "approved"}, time.Now()); err != nil {
 			failures++
 			t.Logf("approval %d: %v", i, err)
 		}

@@ -2,17 +2,13 @@ package executor
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/batonhq/baton/internal/signing"
 	"github.com/batonhq/baton/state"
 )
-
-// Answer records an unsigned approval or rejection; see AnswerWith.
-func Answer(st state.Backend, runID, step, by, comment, decision string, now time.Time) error {
-	return AnswerWith(st, runID, step, Decision{By: by, Comment: comment, Decision: decision}, now)
-}
 
 // Decision is one person's answer to an approval or manual step.
 type Decision struct {
@@ -43,23 +39,17 @@ func AnswerWith(st state.Backend, runID, step string, d Decision, now time.Time)
 	if err != nil {
 		return err
 	}
-	by := d.By
-	if len(pol.Approvers) > 0 && !anySame(pol.Approvers, by) {
-		return fmt.Errorf("%s may not answer step %s: the runbook allows %s", by, step, strings.Join(pol.Approvers, ", "))
+	if len(pol.Approvers) > 0 && !anySame(pol.Approvers, d.By) {
+		return fmt.Errorf("%s may not answer step %s: the runbook allows %s", d.By, step, strings.Join(pol.Approvers, ", "))
 	}
-	if !pol.AllowRequester && state.SameName(by, pol.Requester) {
-		return fmt.Errorf("%s started run %s and may not approve it: the runbook requires another approver", by, runID)
+	if !pol.AllowRequester && state.SameName(d.By, pol.Requester) {
+		return fmt.Errorf("%s started run %s and may not approve it: the runbook requires another approver", d.By, runID)
 	}
-	e := answerEntry(now, step, state.Approval{By: by, Decision: d.Decision, Comment: d.Comment}, run.PlanDigest)
+	e := answerEntry(now, step, state.Approval{By: d.By, Decision: d.Decision, Comment: d.Comment}, run.PlanDigest)
 	e.Answer.Signed = d.Signed
-	e.Data = map[string]string{"by": by, "comment": d.Comment}
+	e.Data = map[string]string{"by": d.By, "comment": d.Comment}
 	e.Identity = processIdentity()
 	return journalDecision(st, run, d, e, pol, "decision")
-}
-
-// Resolve records an operator's unsigned decision on a step in doubt.
-func Resolve(st state.Backend, runID, step, by, decision, reason string, now time.Time) error {
-	return ResolveWith(st, runID, step, Decision{By: by, Decision: decision, Comment: reason}, now)
 }
 
 // ResolveWith records an operator's decision on a step in doubt
@@ -95,12 +85,9 @@ func journalDecision(st state.Backend, run state.Run, d Decision, e state.Journa
 // answerable reads a run and one of its steps for an answer, refusing a
 // run that ended or whose journal does not verify.
 func answerable(st state.Backend, runID, step string) (state.Run, state.StepRecord, error) {
-	run, err := st.Run(runID)
+	run, err := unfinished(st, runID)
 	if err != nil {
-		return run, state.StepRecord{}, fmt.Errorf("run %s: %w (list runs with baton runs)", runID, err)
-	}
-	if run.Status.Done() {
-		return run, state.StepRecord{}, fmt.Errorf("run %s already ended (%s)", runID, run.Status)
+		return run, state.StepRecord{}, err
 	}
 	if _, err := st.VerifyJournal(runID); err != nil {
 		return run, state.StepRecord{}, frozenError(runID, err)
@@ -110,6 +97,18 @@ func answerable(st state.Backend, runID, step string) (state.Run, state.StepReco
 		return run, rec, fmt.Errorf("step %s of run %s: %w (see baton status %s)", step, runID, err, runID)
 	}
 	return run, rec, nil
+}
+
+// unfinished reads a run that has not ended.
+func unfinished(st state.Backend, runID string) (state.Run, error) {
+	run, err := st.Run(runID)
+	if err != nil {
+		return run, fmt.Errorf("run %s: %w (list runs with baton runs)", runID, err)
+	}
+	if run.Status.Done() {
+		return run, fmt.Errorf("run %s already ended (%s)", runID, run.Status)
+	}
+	return run, nil
 }
 
 // requestPolicy is the policy the step asked under: typed in the record
@@ -123,8 +122,7 @@ func requestPolicy(st state.Backend, runID, step string, rec state.StepRecord) (
 	if err != nil {
 		return state.ApprovalPolicy{}, err
 	}
-	for i := len(entries) - 1; i >= 0; i-- {
-		e := entries[i]
+	for _, e := range slices.Backward(entries) {
 		if e.Type != "approval.requested" || e.Step != step {
 			continue
 		}
@@ -143,12 +141,7 @@ func requestPolicy(st state.Backend, runID, step string, rec state.StepRecord) (
 }
 
 func anySame(names []string, by string) bool {
-	for _, n := range names {
-		if state.SameName(n, by) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(names, func(n string) bool { return state.SameName(n, by) })
 }
 
 // Cancel asks a run to stop. A run whose owner is live stops at its next
@@ -156,12 +149,9 @@ func anySame(names []string, by string) bool {
 // ended here, its lock released. A frozen run (its journal does not
 // verify) can be cancelled: that is how it ends on record.
 func Cancel(st state.Backend, runID, by string, now time.Time) (string, error) {
-	run, err := st.Run(runID)
+	run, err := unfinished(st, runID)
 	if err != nil {
-		return "", fmt.Errorf("run %s: %w (list runs with baton runs)", runID, err)
-	}
-	if run.Status.Done() {
-		return "", fmt.Errorf("run %s already ended (%s)", runID, run.Status)
+		return "", err
 	}
 	if _, err := st.Answer(runID, state.JournalEntry{At: now, Actor: by, Identity: processIdentity(), Answer: &state.Answer{Kind: state.AnswerCancel, By: by}}); err != nil {
 		return "", err

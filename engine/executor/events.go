@@ -47,12 +47,6 @@ type Observer interface {
 	Observe(Event)
 }
 
-// ObserverFunc adapts a function to Observer.
-type ObserverFunc func(Event)
-
-// Observe calls f.
-func (f ObserverFunc) Observe(e Event) { f(e) }
-
 // emitter hands events to the observer in order from a goroutine of its
 // own, through a queue that never blocks the sender: an observer that is
 // slow or stuck (stdout piped into a pager nobody reads) never stalls
@@ -66,19 +60,20 @@ type emitter struct {
 	done   chan struct{}
 }
 
+// newEmitter starts delivering to obs; with no observer it is nil, and
+// emit and close do nothing.
 func newEmitter(obs Observer) *emitter {
+	if obs == nil {
+		return nil
+	}
 	e := &emitter{obs: obs, done: make(chan struct{})}
 	e.more = sync.NewCond(&e.mu)
-	if obs == nil {
-		close(e.done)
-		return e
-	}
 	go e.deliver()
 	return e
 }
 
 func (e *emitter) emit(ev Event) {
-	if e == nil || e.obs == nil {
+	if e == nil {
 		return
 	}
 	e.mu.Lock()

@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -140,14 +141,13 @@ type SourcesChangedError struct {
 
 func (e *SourcesChangedError) Error() string {
 	var parts []string
-	if len(e.Changed) > 0 {
-		parts = append(parts, "changed: "+strings.Join(e.Changed, ", "))
-	}
-	if len(e.Added) > 0 {
-		parts = append(parts, "added: "+strings.Join(e.Added, ", "))
-	}
-	if len(e.Removed) > 0 {
-		parts = append(parts, "removed: "+strings.Join(e.Removed, ", "))
+	for _, c := range []struct {
+		what  string
+		files []string
+	}{{"changed", e.Changed}, {"added", e.Added}, {"removed", e.Removed}} {
+		if len(c.files) > 0 {
+			parts = append(parts, c.what+": "+strings.Join(c.files, ", "))
+		}
 	}
 	return fmt.Sprintf("%s (%s); review the changes, then resume with --accept-changes", ErrSourcesChanged, strings.Join(parts, "; "))
 }
@@ -180,19 +180,17 @@ type run struct {
 	rnd    *rand.Rand
 
 	id     string
-	order  []string       // topological order of every step
-	index  map[string]int // position in order
+	order  []string // topological order of every step
 	steps  map[string]*runbook.Step
 	resume ResumeOptions
 	// decided are the resume's decisions (accepted changes, a window
 	// override), signed where asked, to journal once the run is owned.
 	decided map[state.AnswerKind]state.JournalEntry
 
-	mu       sync.Mutex // guards recs, outputs, record
-	record   state.Run
-	recs     map[string]*state.StepRecord
-	outputs  map[string]cty.Value
-	skipFail map[string]bool // skipped because a dependency failed
+	mu      sync.Mutex // guards recs, outputs, record, and adding to steps
+	record  state.Run
+	recs    map[string]*state.StepRecord
+	outputs map[string]cty.Value
 
 	targets   map[string]steps.Target
 	targetsMu sync.Mutex
@@ -229,29 +227,19 @@ type result struct {
 }
 
 func (o *Options) defaults() {
-	if o.Clock == nil {
-		o.Clock = clock.Wall{}
-	}
-	if o.LeaseClock == nil {
-		o.LeaseClock = clock.Wall{}
-	}
-	if o.Log == nil {
-		o.Log = hclog.NewNullLogger()
-	}
+	o.Clock = cmp.Or[clock.Clock](o.Clock, clock.Wall{})
+	o.LeaseClock = cmp.Or[clock.Clock](o.LeaseClock, clock.Wall{})
+	o.Log = cmp.Or(o.Log, hclog.NewNullLogger())
+	o.Heartbeat = cmp.Or(o.Heartbeat, 10*time.Second)
+	o.PID = cmp.Or(o.PID, os.Getpid())
 	if o.Parallelism <= 0 {
 		o.Parallelism = 4
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = 500 * time.Millisecond
 	}
-	if o.Heartbeat == 0 {
-		o.Heartbeat = 10 * time.Second
-	}
 	if o.Host == "" {
 		o.Host, _ = state.HostID()
-	}
-	if o.PID == 0 {
-		o.PID = os.Getpid()
 	}
 }
 
@@ -267,11 +255,9 @@ func newRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*run,
 	opts.AllowedSigners = as
 	r := &run{
 		opts: opts, clk: opts.Clock, disc: clock.DiscreteOf(opts.Clock), log: opts.Log, store: opts.Store, j: newJournal(), rb: rb, vars: vars,
-		em:      newEmitter(opts.Observer),
-		index:   map[string]int{},
 		steps:   map[string]*runbook.Step{},
 		recs:    map[string]*state.StepRecord{},
-		outputs: map[string]cty.Value{}, skipFail: map[string]bool{},
+		outputs: map[string]cty.Value{},
 		targets: map[string]steps.Target{},
 		running: map[string]context.CancelFunc{}, started: map[string]time.Time{}, beats: map[string]time.Time{},
 		results: make(chan result, 64),
@@ -286,20 +272,16 @@ func newRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*run,
 	}
 	g, err := graph.New(names, deps)
 	if err != nil {
-		r.em.close(context.Background())
 		return nil, fmt.Errorf("building the step graph: %w", err)
 	}
 	r.order = g.Order()
-	for i, n := range r.order {
-		r.index[n] = i
-	}
 	locals, diags := runbook.EvalLocals(rb, vars, r.clk.Now)
 	if diags.HasErrors() {
-		r.em.close(context.Background())
 		return nil, fmt.Errorf("evaluating locals: %w", diags)
 	}
 	r.locals = locals
 	r.red = runRedactor(opts, vars, locals)
+	r.em = newEmitter(opts.Observer)
 	return r, nil
 }
 
@@ -343,12 +325,10 @@ func Start(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, 
 	if err := signStart(&r.record, r.opts.StartSigner); err != nil {
 		return Result{}, fmt.Errorf("signing the start of the run: %w", err)
 	}
-	recs := make([]state.StepRecord, 0, len(r.order))
-	for _, n := range r.order {
-		rec := state.StepRecord{Name: n, Status: state.StepPending}
-		recs = append(recs, rec)
-		cp := rec
-		r.recs[n] = &cp
+	recs := make([]state.StepRecord, len(r.order))
+	for i, n := range r.order {
+		recs[i] = state.StepRecord{Name: n, Status: state.StepPending}
+		r.setRec(recs[i])
 	}
 	data := map[string]string{"runbook": rb.Name, "source_digest": total, "inputs_digest": inDigest}
 	if meta.PlanDigest != "" {
@@ -362,7 +342,7 @@ func Start(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, 
 	}
 	lease, err := r.store.CreateRun(r.record, recs, r.entry("run.created", "", data), state.CreateOptions{
 		Owner: r.holder(), ForceLock: r.opts.ForceLock, Respend: r.opts.Respend,
-		Supersede: r.entry("run.superseded", "", map[string]string{"reason": firstNonEmpty(r.opts.ForceReason, "its lock was taken over with --force")}),
+		Supersede: r.entry("run.superseded", "", map[string]string{"reason": cmp.Or(r.opts.ForceReason, "its lock was taken over with --force")}),
 	})
 	if err != nil {
 		if lockKey != "" && errors.Is(err, state.ErrLocked) {
@@ -388,36 +368,38 @@ func Resume(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value,
 	if err != nil {
 		return Result{}, fmt.Errorf("reading run %s: %w", runID, err)
 	}
+	held := Result{RunID: runID, Status: rec.Status}
 	if rec.Status.Done() {
+		held.Reason = rec.Reason
 		if rec.Superseded != nil {
-			return Result{RunID: runID, Status: rec.Status, Reason: rec.Reason}, fmt.Errorf("run %s was superseded by %s at %s (%s); it can never resume or act again", runID, rec.Superseded.By, rec.Superseded.At.UTC().Format(time.RFC3339), rec.Superseded.Reason)
+			return held, fmt.Errorf("run %s was superseded by %s at %s (%s); it can never resume or act again", runID, rec.Superseded.By, rec.Superseded.At.UTC().Format(time.RFC3339), rec.Superseded.Reason)
 		}
-		return Result{RunID: runID, Status: rec.Status, Reason: rec.Reason}, fmt.Errorf("run %s already ended (%s); start a new run with baton apply", runID, rec.Status)
+		return held, fmt.Errorf("run %s already ended (%s); start a new run with baton apply", runID, rec.Status)
 	}
 	if _, err := r.store.VerifyJournal(runID); err != nil {
-		return Result{RunID: runID, Status: rec.Status}, frozenError(runID, err)
+		return held, frozenError(runID, err)
 	}
 	if err := checkSigners(rec, r.opts.AllowedSigners); err != nil {
-		return Result{RunID: runID, Status: rec.Status}, err
+		return held, err
 	}
 	total, files := digest.Sources(rb.Sources)
 	ch := compareSources(rec.SourceFiles, files)
 	if ch != nil && !ro.AcceptChanges {
-		return Result{RunID: runID, Status: rec.Status}, ch
+		return held, ch
 	}
 	inDigest, _ := digest.Inputs(vars)
 	if rec.InputsDigest != "" && inDigest != rec.InputsDigest {
-		return Result{RunID: runID, Status: rec.Status}, fmt.Errorf("the inputs differ from the ones run %s started with; pass the same -var, -var-file and BATON_VAR_ values (sensitive ones included)", runID)
+		return held, fmt.Errorf("the inputs differ from the ones run %s started with; pass the same -var, -var-file and BATON_VAR_ values (sensitive ones included)", runID)
 	}
 	if r.decided, err = r.resumeDecisions(rec, ro, ch, total); err != nil {
-		return Result{RunID: runID, Status: rec.Status}, err
+		return held, err
 	}
 	lease, err := r.store.AcquireRun(runID, r.holder(), r.opts.LeaseClock.Now())
 	if err != nil {
-		return Result{RunID: runID, Status: rec.Status}, fmt.Errorf("taking run %s over: %w", runID, err)
+		return held, fmt.Errorf("taking run %s over: %w", runID, err)
 	}
 	r.j.lease = lease
-	res, err := r.resumeOwned(ctx, ro, ch, files)
+	res, err := r.resumeOwned(ctx, ch, total, files)
 	if err != nil && res.Status != state.RunPaused {
 		_ = lease.Release()
 	}
@@ -425,16 +407,15 @@ func Resume(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value,
 }
 
 // resumeOwned continues a run whose lease this process holds.
-func (r *run) resumeOwned(ctx context.Context, ro ResumeOptions, ch *SourcesChangedError, files map[string]string) (Result, error) {
-	runID, rb := r.id, r.rb
+func (r *run) resumeOwned(ctx context.Context, ch *SourcesChangedError, total string, files map[string]string) (Result, error) {
+	runID := r.id
 	rec, err := r.store.Run(runID)
 	if err != nil {
 		return Result{}, fmt.Errorf("reading run %s: %w", runID, err)
 	}
 	r.record = rec
 	if ch != nil {
-		_ = r.appendEntry(r.decided[state.AnswerAcceptChanges])
-		total, _ := digest.Sources(rb.Sources)
+		r.appendEntry(r.decided[state.AnswerAcceptChanges])
 		r.record.SourceDigest, r.record.SourceFiles = total, files
 	}
 	entries, err := r.store.Journal(runID)
@@ -446,8 +427,7 @@ func (r *run) resumeOwned(ctx context.Context, ro ResumeOptions, ch *SourcesChan
 	if err != nil {
 		return Result{}, fmt.Errorf("reading the steps of run %s: %w", runID, err)
 	}
-	for i := range stored {
-		s := stored[i]
+	for _, s := range stored {
 		r.recs[s.Name] = &s
 		if s.Status == state.StepSucceeded && len(s.Output) > 0 {
 			v, err := DecodeOutput(s.Output)
@@ -458,9 +438,6 @@ func (r *run) resumeOwned(ctx context.Context, ro ResumeOptions, ch *SourcesChan
 				v = v.Mark(steps.Sensitive) // its secrets were not stored (null)
 			}
 			r.outputs[s.Name] = v
-		}
-		if s.Status == state.StepSkipped && s.Cause == state.SkipDependencyFailed {
-			r.skipFail[s.Name] = true
 		}
 	}
 	for _, n := range r.order { // steps added by an accepted change
@@ -479,13 +456,11 @@ func (r *run) resumeOwned(ctx context.Context, ro ResumeOptions, ch *SourcesChan
 	if err := r.updateRun(r.record, r.entry("run.resumed", "", map[string]string{"by": r.opts.Requester, "pid": fmt.Sprint(r.opts.PID)})); err != nil {
 		return Result{}, fmt.Errorf("recording the resume: %w", err)
 	}
-	if ro.OverrideWindow {
-		_ = r.appendEntry(r.decided[state.AnswerOverrideWindow])
+	if r.resume.OverrideWindow {
+		r.appendEntry(r.decided[state.AnswerOverrideWindow])
 	}
 	r.em.emit(Event{Type: EventRunResumed, RunID: runID, At: now})
-	if err := r.recoverSteps(ctx); err != nil {
-		return Result{}, err
-	}
+	r.recoverSteps(ctx)
 	r.restorePhase()
 	return r.execute(ctx)
 }

@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -56,22 +57,16 @@ func (r *run) forEachItems(t *runbook.Step) ([]runbook.Each, error) {
 // place: a loop ranging over the old one goes on undisturbed.
 func (r *run) addInstances(t *runbook.Step, inst []*runbook.Step) {
 	r.expanded = append(r.expanded, t.Name)
-	at := r.index[t.Name]
-	order := make([]string, 0, len(r.order)+len(inst))
-	order = append(order, r.order[:at]...)
+	r.mu.Lock() // workers evaluating expressions read steps and recs
 	for _, s := range inst {
 		r.steps[s.Name] = s
-		order = append(order, s.Name)
-		r.mu.Lock()
 		if r.recs[s.Name] == nil {
 			r.recs[s.Name] = &state.StepRecord{Name: s.Name, Status: state.StepPending}
 		}
-		r.mu.Unlock()
 	}
-	r.order = append(order, r.order[at:]...)
-	for i, n := range r.order {
-		r.index[n] = i
-	}
+	r.mu.Unlock()
+	at := slices.Index(r.order, t.Name)
+	r.order = slices.Concat(r.order[:at], stepNames(inst), r.order[at:])
 }
 
 // settleTemplates ends every expanded for_each step whose instances have
@@ -119,16 +114,13 @@ func (r *run) settleTemplate(t *runbook.Step) bool {
 		r.commit(rec, "step.failed", map[string]string{"error": rec.Error})
 	case skipped > 0 && skipped == len(rec.Instances):
 		rec.Status, rec.Cause, rec.Reason = state.StepSkipped, firstSkip.Cause, "every instance was skipped: "+firstSkip.Reason
-		r.mu.Lock()
-		r.skipFail[t.Name] = firstSkip.Cause == state.SkipDependencyFailed
-		r.mu.Unlock()
 		r.commit(rec, "step.skipped", map[string]string{"reason": rec.Reason})
 	default:
 		r.succeed(t.Name, runbook.Aggregate(t, outs), fmt.Sprintf("%d instances", len(rec.Instances)))
 	}
 	rec = r.rec(t.Name)
 	r.em.emit(Event{Type: EventStepFinished, RunID: r.id, Step: t.Name, Class: string(t.Class), At: rec.FinishedAt,
-		Status: string(rec.Status), Message: firstNonEmpty(rec.Error, rec.Reason)})
+		Status: string(rec.Status), Message: cmp.Or(rec.Error, rec.Reason)})
 	return true
 }
 
@@ -137,7 +129,7 @@ func (r *run) settleTemplate(t *runbook.Step) bool {
 // outputs. Items that differ from the recorded ones stop the resume: the
 // run's steps are what they were.
 func (r *run) restoreInstances() error {
-	for _, name := range slices.Clone(r.order) {
+	for _, name := range r.order { // addInstances replaces r.order: this loop sees the old one
 		t := r.steps[name]
 		rec := r.recp(name)
 		if !t.IsTemplate() || rec == nil || len(rec.Instances) == 0 {

@@ -22,6 +22,23 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
+// ObserverFunc adapts a function to Observer.
+type ObserverFunc func(Event)
+
+// Observe calls f.
+func (f ObserverFunc) Observe(e Event) { f(e) }
+
+// Answer records an unsigned approval or rejection (AnswerWith).
+func Answer(st state.Backend, runID, step, by, comment, decision string, now time.Time) error {
+	return AnswerWith(st, runID, step, Decision{By: by, Comment: comment, Decision: decision}, now)
+}
+
+// Resolve records an operator's unsigned decision on a step in doubt
+// (ResolveWith).
+func Resolve(st state.Backend, runID, step, by, decision, reason string, now time.Time) error {
+	return ResolveWith(st, runID, step, Decision{By: by, Decision: decision, Comment: reason}, now)
+}
+
 var epoch = time.Date(2026, 3, 1, 22, 0, 0, 0, time.UTC)
 
 // calls counts invocations of the test kinds per key.

@@ -1,10 +1,13 @@
 package executor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,7 +57,7 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 		if ctx.Err() != nil || cancelled || runCtx.Err() != nil {
 			return r.stop(ctx, storeErr, cancelled)
 		}
-		if r.disc == nil && r.pollStore() {
+		if r.disc == nil && r.readAnswers() { // a cancel journaled by another process
 			cancelled = true
 			cancelRun()
 			continue
@@ -85,9 +88,9 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 				// Nothing runs, nothing can start and nothing is awaited:
 				// stop rather than wait forever.
 				return r.pause("no step can start: " + r.pendingSummary())
-			case r.onlyApprovalsPending() && r.opts.WaitForApprovals && r.disc == nil:
+			case !r.anyIn(state.StepInDoubt) && r.opts.WaitForApprovals && r.disc == nil:
 				// keep polling the store below
-			case r.hasAnswerEvent():
+			case r.answerDue():
 				// an automatic answer (or an expiry) is due: wait for it below
 			default:
 				res, err := r.pause(reason)
@@ -107,13 +110,14 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 // running steps to notice, settles them, and says how the run ended.
 func (r *run) stop(ctx context.Context, storeErr error, cancelled bool) (Result, error) {
 	for len(r.running) > 0 {
-		r.flush()
-		r.idle()
-		res := <-r.results
-		r.wake()
-		r.finish(res)
+		// Only results end this wait: the workers are drained, whatever
+		// ended the run (a background context never ends).
+		r.awaitResult(context.Background(), context.Background())
 	}
-	switch lost := r.lostLease(); {
+	r.mu.Lock()
+	lost := r.lost // the error that ended this process's lease, if any
+	r.mu.Unlock()
+	switch {
 	case storeErr != nil:
 		if err := r.j.lease.Release(); err != nil { // best effort: else it lapses
 			r.log.Warn("releasing the run's ownership failed", "error", err)
@@ -145,37 +149,31 @@ func (r *run) awaitEvent(ctx, runCtx context.Context, cancelRun context.CancelFu
 	answer, stopAnswer := r.answerAlarm()
 	r.flush()
 	r.idle()
-	var res result
-	got := ""
+	act := func() {} // the run's end: the loop sees it
 	select {
-	case res = <-r.results:
-		got = "result"
+	case res := <-r.results:
+		act = func() {
+			r.finish(res)
+			r.finishReady() // results that arrived meanwhile share the commit
+		}
 	case <-answer:
-		got = "answer"
+		act = func() {
+			r.giveDueAnswers()
+			r.checkApprovals()
+		}
 	case <-tick:
-		got = "tick"
+		act = r.heartbeat
 	case <-ctx.Done():
-		got = "cancel"
+		act = cancelRun
 	case <-runCtx.Done():
 	}
 	r.wake()
 	stopAnswer() // after wake: a fired alarm holds time until then
-	switch got {
-	case "result":
-		r.finish(res)
-		r.finishReady() // results that arrived meanwhile share the commit
-	case "answer":
-		r.giveDueAnswers()
-		r.checkApprovals()
-	case "tick":
-		r.heartbeat()
-	case "cancel":
-		cancelRun()
-	}
+	act()
 }
 
-// awaitResult takes the next step result on the virtual clock (see
-// execute).
+// awaitResult takes the next step result (on the virtual clock: see
+// execute), unless ctx or runCtx ends first.
 func (r *run) awaitResult(ctx, runCtx context.Context) {
 	r.flush()
 	r.idle()
@@ -190,12 +188,12 @@ func (r *run) awaitResult(ctx, runCtx context.Context) {
 	}
 }
 
-func (r *run) hasAnswerEvent() bool {
+// answerDue reports whether an automatic answer (or an expiry before it)
+// is still to come.
+func (r *run) answerDue() bool {
 	_, ok := r.nextAnswerEvent()
 	return ok
 }
-
-func noAlarm() bool { return false }
 
 // answerAlarm fires when the next automatic answer or approval expiry is
 // due (a nil channel when none is). On the virtual clock it is an alarm,
@@ -203,7 +201,7 @@ func noAlarm() bool { return false }
 func (r *run) answerAlarm() (<-chan struct{}, func() bool) {
 	at, ok := r.nextAnswerEvent()
 	if !ok {
-		return nil, noAlarm
+		return nil, func() bool { return false }
 	}
 	d := at.Sub(r.clk.Now())
 	if r.disc != nil {
@@ -227,17 +225,6 @@ func (r *run) wake() {
 		r.disc.Wake()
 	}
 }
-
-// lostLease is the error that ended this process's lease, if any.
-func (r *run) lostLease() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.lost
-}
-
-// pollStore reads the answers other processes journaled; it reports
-// whether a cancel asks the run to stop.
-func (r *run) pollStore() bool { return r.readAnswers() }
 
 func (r *run) heartbeat() {
 	if r.opts.Heartbeat < 0 {
@@ -324,7 +311,7 @@ func (r *run) depsState(s *runbook.Step) (ready bool, skip bool, cause state.Ski
 			deps[d] = runbook.DepSucceeded // whatever the outcome
 		case rec.Status == state.StepSucceeded:
 			deps[d] = runbook.DepSucceeded
-		case rec.Status == state.StepSkipped && r.skipFail[d]:
+		case rec.Status == state.StepSkipped && rec.Cause == state.SkipDependencyFailed:
 			deps[d] = runbook.DepFailed
 		case rec.Status == state.StepSkipped:
 			deps[d] = runbook.DepSkipped
@@ -340,10 +327,11 @@ func (r *run) depsState(s *runbook.Step) (ready bool, skip bool, cause state.Ski
 		return v.Ready, false, "", ""
 	case v.Cause == runbook.SkipDependencyFailed:
 		d := v.Failed[0]
+		reason := reasonDepFailed + d
 		if st := r.recp(d).Status; st != state.StepSkipped {
-			return true, true, state.SkipDependencyFailed, reasonDepFailed + d + " " + string(st)
+			reason += " " + string(st)
 		}
-		return true, true, state.SkipDependencyFailed, reasonDepFailed + d
+		return true, true, state.SkipDependencyFailed, reason
 	default:
 		return true, true, state.SkipBranch, reasonBranch + "every dependency was skipped"
 	}
@@ -352,89 +340,95 @@ func (r *run) depsState(s *runbook.Step) (ready bool, skip bool, cause state.Ski
 // schedule starts every step that can start. It returns whether anything
 // changed, and a reason when the run must pause (change window).
 func (r *run) schedule(ctx context.Context) (bool, string) {
-	progress := false
 	if r.phase == phaseBackout {
-		if len(r.running) > 0 {
-			return false, ""
-		}
-		for _, name := range r.backoutOrder {
-			if _, busy := r.running[name]; !busy && r.recp(name).Status == state.StepPending {
-				r.launch(ctx, r.steps[name])
-				return true, ""
-			}
-		}
-		return false, ""
+		return r.scheduleBackout(ctx), ""
 	}
-	progress = r.settleTemplates()
+	progress := r.settleTemplates()
 	for _, name := range r.order {
 		s := r.steps[name]
 		rec := r.recp(name)
 		if _, busy := r.running[name]; busy || rec.Status != state.StepPending || !r.phaseAllows(s) {
 			continue // a launched worker records "running" itself, a moment later
 		}
-		ready, skip, cause, reason := r.depsState(s)
-		if !ready {
-			continue
+		acted, pause, full := r.scheduleStep(ctx, s)
+		progress = progress || acted
+		if full || pause != "" {
+			return progress, pause
 		}
-		if skip {
-			r.skip(name, cause, reason)
-			progress = true
-			continue
+	}
+	return progress, ""
+}
+
+// scheduleBackout starts the next back-out step once none runs: back-out
+// steps run one at a time, in backoutOrder.
+func (r *run) scheduleBackout(ctx context.Context) bool {
+	if len(r.running) > 0 {
+		return false
+	}
+	for _, name := range r.backoutOrder {
+		if _, busy := r.running[name]; !busy && r.recp(name).Status == state.StepPending {
+			r.launch(ctx, r.steps[name])
+			return true
 		}
-		if s.When != nil && !(s.IsTemplate() && runbook.UsesEach(s.When)) {
-			v, diags := r.scopeFor(s, cty.NilVal).Eval(s.When, cty.Bool)
-			if diags.HasErrors() {
-				r.fail(name, fmt.Errorf("evaluating when: %s", r.red.String(diags.Error())))
-				progress = true
-				continue
-			}
-			if skip, _ := runbook.WhenSkips(v); skip {
-				r.skip(name, state.SkipWhenFalse, reasonWhenFalse+r.rb.ExprText(s.When))
-				progress = true
-				continue
-			}
+	}
+	return false
+}
+
+// scheduleStep settles or starts one pending step. It returns whether it
+// did, a reason when the run must pause for it, and whether the run
+// already runs as many steps as it may.
+func (r *run) scheduleStep(ctx context.Context, s *runbook.Step) (acted bool, pause string, full bool) {
+	ready, skip, cause, reason := r.depsState(s)
+	switch {
+	case !ready:
+		return false, "", false
+	case skip:
+		r.skip(s.Name, cause, reason)
+		return true, "", false
+	}
+	if s.When != nil && !(s.IsTemplate() && runbook.UsesEach(s.When)) {
+		v, diags := r.scopeFor(s, cty.NilVal).Eval(s.When, cty.Bool)
+		if diags.HasErrors() {
+			r.fail(s.Name, fmt.Errorf("evaluating when: %s", r.red.String(diags.Error())))
+			return true, "", false
 		}
-		if reason := r.offPlan(s); reason != "" {
-			if len(r.running) == 0 {
-				return progress, reason
-			}
-			continue
+		if skip, _ := runbook.WhenSkips(v); skip {
+			r.skip(s.Name, state.SkipWhenFalse, reasonWhenFalse+r.rb.ExprText(s.When))
+			return true, "", false
 		}
-		if s.IsTemplate() {
-			r.expand(s)
-			progress = true
-			continue
-		}
-		if r.opts.Rehearsal && s.Kind != nil && !r.simulated(s) {
-			r.skip(name, state.SkipNotSimulated, reasonNotSimulated+"step type "+s.Uses+" has no simulation")
-			progress = true
-			continue
-		}
-		switch s.Class {
-		case runbook.ClassDecision:
-			r.decide(s)
-			progress = true
-			continue
-		case runbook.ClassApproval, runbook.ClassManual:
-			r.requestApproval(s)
-			progress = true
-			continue
-		}
-		if len(r.running) >= r.opts.Parallelism {
-			return progress, ""
-		}
+	}
+	if reason := r.offPlan(s); reason != "" {
+		return false, r.pauseIfIdle(reason), false
+	}
+	switch {
+	case s.IsTemplate():
+		r.expand(s)
+	case r.opts.Rehearsal && s.Kind != nil && !r.simulated(s):
+		r.skip(s.Name, state.SkipNotSimulated, reasonNotSimulated+"step type "+s.Uses+" has no simulation")
+	case s.Class == runbook.ClassDecision:
+		r.decide(s)
+	case s.Class == runbook.ClassApproval, s.Class == runbook.ClassManual:
+		r.requestApproval(s)
+	case len(r.running) >= r.opts.Parallelism:
+		return false, "", true
+	default:
 		if s.PointOfNoReturn {
 			if reason := r.checkWindow(s); reason != "" {
-				if len(r.running) == 0 {
-					return progress, reason
-				}
-				continue
+				return false, r.pauseIfIdle(reason), false
 			}
 		}
 		r.launch(ctx, s)
-		progress = true
 	}
-	return progress, ""
+	return true, "", false
+}
+
+// pauseIfIdle is reason when no step runs, so that the run pauses for it;
+// while steps run, the loop goes on with others and asks again later.
+func (r *run) pauseIfIdle(reason string) string {
+	if len(r.running) > 0 {
+		return ""
+	}
+	return reason
 }
 
 func (r *run) launch(ctx context.Context, s *runbook.Step) {
@@ -562,7 +556,7 @@ func (r *run) settle() (bool, state.RunStatus, string) {
 		if r.backout && r.hasClass(runbook.ClassBackout) {
 			r.phase = phaseBackout
 			r.em.emit(Event{Type: EventBackout, RunID: r.id, At: r.clk.Now(), Message: "backing out after " + r.failedBy + " failed"})
-			_ = r.appendEntry(r.entry("backout.started", r.failedBy, nil))
+			r.appendEntry(r.entry("backout.started", r.failedBy, nil))
 			r.queueBackout()
 			return false, "", ""
 		}
@@ -582,12 +576,7 @@ func (r *run) settle() (bool, state.RunStatus, string) {
 }
 
 func (r *run) hasClass(c runbook.Class) bool {
-	for _, s := range r.rb.Steps {
-		if s.Class == c {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(r.rb.Steps, func(s *runbook.Step) bool { return s.Class == c })
 }
 
 func (r *run) failedSteps() []string {
@@ -610,11 +599,7 @@ func (r *run) skipRemaining() {
 				r.skip(n, state.SkipNotNeeded, "not needed: the run did not back out")
 				continue
 			}
-			by := r.failedBy
-			if by == "" {
-				by = "an earlier step"
-			}
-			r.skip(n, state.SkipRunStopped, reasonRunStopped+by+" failed")
+			r.skip(n, state.SkipRunStopped, reasonRunStopped+cmp.Or(r.failedBy, "an earlier step")+" failed")
 		}
 	}
 	r.settleTemplates()
@@ -661,15 +646,6 @@ func (r *run) pendingSummary() string {
 	return strings.Join(out, ", ")
 }
 
-func (r *run) onlyApprovalsPending() bool {
-	for _, n := range r.order {
-		if r.recp(n).Status == state.StepInDoubt {
-			return false
-		}
-	}
-	return true
-}
-
 // scope returns the evaluation scope with every result known so far.
 func (r *run) scope(self cty.Value) *lang.Scope { return r.scopeFor(nil, self) }
 
@@ -684,13 +660,7 @@ func (r *run) scopeFor(step *runbook.Step, self cty.Value) *lang.Scope {
 }
 
 // stepNames are the run's steps, instances included (r.mu held).
-func (r *run) stepNames() []string {
-	names := make([]string, 0, len(r.steps))
-	for name := range r.steps {
-		names = append(names, name)
-	}
-	return names
-}
+func (r *run) stepNames() []string { return slices.Collect(maps.Keys(r.steps)) }
 
 // stepValue is step.<name> as the run knows it (r.mu held).
 func (r *run) stepValue(name string) (cty.Value, bool) {

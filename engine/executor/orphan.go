@@ -51,22 +51,21 @@ func (r *run) settleOrphan(ctx context.Context, s *runbook.Step) {
 	if bound <= 0 {
 		bound = defaultOrphanWait
 	}
-	deadline := rec.StartedAt.Add(bound)
-	data := map[string]string{"pid": fmt.Sprint(p.PID), "until": deadline.UTC().Format(time.RFC3339)}
-	_ = r.appendEntry(r.entry("step.orphan_found", s.Name, data))
+	pid, deadline := fmt.Sprint(p.PID), rec.StartedAt.Add(bound)
+	until := deadline.UTC().Format(time.RFC3339)
+	r.appendEntry(r.entry("step.orphan_found", s.Name, map[string]string{"pid": pid, "until": until}))
 	r.em.emit(Event{Type: EventInDoubt, RunID: r.id, Step: s.Name, At: r.clk.Now(), Status: string(rec.Status),
-		Message: fmt.Sprintf("the previous attempt's process (pid %d) is still running; waiting for it to end (until %s) before verifying", p.PID, deadline.UTC().Format(time.RFC3339))})
+		Message: fmt.Sprintf("the previous attempt's process (pid %d) is still running; waiting for it to end (until %s) before verifying", p.PID, until)})
 	for proc.TreeAlive(p.PID, p.Start) && r.clk.Now().Before(deadline) {
 		if r.clk.Sleep(ctx, time.Second) != nil {
 			return
 		}
 	}
+	typ, data := "step.orphan_ended", map[string]string{"pid": pid}
 	if proc.TreeAlive(p.PID, p.Start) {
-		err := proc.KillTree(p.PID)
-		_ = r.appendEntry(r.entry("step.orphan_killed", s.Name, map[string]string{"pid": fmt.Sprint(p.PID), "error": errText(err)}))
-	} else {
-		_ = r.appendEntry(r.entry("step.orphan_ended", s.Name, map[string]string{"pid": fmt.Sprint(p.PID)}))
+		typ, data["error"] = "step.orphan_killed", errText(proc.KillTree(p.PID))
 	}
+	r.appendEntry(r.entry(typ, s.Name, data))
 }
 
 func (r *run) sameHost(host string) bool {

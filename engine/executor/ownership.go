@@ -17,8 +17,9 @@ import (
 type journal struct {
 	lease state.Lease
 
-	mu      sync.Mutex // guards queue, queued, durable
-	queue   []pendingWrite
+	mu      sync.Mutex // guards the queue (recs, entries), queued, durable
+	recs    []state.StepRecord
+	entries []state.JournalEntry
 	queued  uint64 // writes ever queued
 	durable uint64 // writes known committed
 	urgent  uint64 // the last queued write that must be durable before the loop acts
@@ -30,11 +31,6 @@ type journal struct {
 	resolved map[string]state.JournalEntry   // resolutions of steps in doubt
 	cancel   *state.JournalEntry
 	refused  map[uint64]bool // answers whose signature did not hold, journaled once
-}
-
-type pendingWrite struct {
-	rec   state.StepRecord
-	entry state.JournalEntry
 }
 
 func newJournal() *journal {
@@ -52,7 +48,7 @@ const (
 // commits takes every transition queued so far.
 func (j *journal) put(rec state.StepRecord, e state.JournalEntry, when int) error {
 	j.mu.Lock()
-	j.queue = append(j.queue, pendingWrite{rec, e})
+	j.recs, j.entries = append(j.recs, rec), append(j.entries, e)
 	j.queued++
 	mine := j.queued
 	if when == writeUrgent {
@@ -90,15 +86,9 @@ func (j *journal) flushUpTo(n uint64) error {
 		j.mu.Unlock()
 		return err
 	}
-	batch := j.queue
-	j.queue = nil
-	upTo := j.queued
+	recs, entries, upTo := j.recs, j.entries, j.queued
+	j.recs, j.entries = nil, nil
 	j.mu.Unlock()
-	recs := make([]state.StepRecord, len(batch))
-	entries := make([]state.JournalEntry, len(batch))
-	for i, w := range batch {
-		recs[i], entries[i] = w.rec, w.entry
-	}
 	err := j.lease.PutSteps(recs, entries)
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -138,16 +128,15 @@ func (r *run) keepLease(ctx context.Context, lost func(error)) {
 }
 
 // appendEntry journals an entry that changes no record, after the
-// transitions queued before it.
-func (r *run) appendEntry(e state.JournalEntry) error {
-	if err := r.j.flush(); err != nil {
-		return err
+// transitions queued before it. It is best effort: when the queued
+// transitions cannot be written the run is stopping anyway (storeFailed).
+func (r *run) appendEntry(e state.JournalEntry) {
+	if r.j.flush() != nil {
+		return
 	}
 	if err := r.j.lease.Append(e); err != nil {
 		r.log.Warn("journaling", "type", e.Type, "error", err)
-		return err
 	}
-	return nil
 }
 
 // updateRun writes the run record after the transitions queued before it.
@@ -240,7 +229,7 @@ func (r *run) decisionCounts(e state.JournalEntry, pol state.ApprovalPolicy) boo
 	}
 	r.j.refused[e.Seq] = true
 	r.log.Warn("an answer does not count", "step", e.Step, "by", e.Answer.By, "error", err)
-	_ = r.appendEntry(r.entry("answer.not_counted", e.Step, map[string]string{"seq": fmt.Sprint(e.Seq), "by": e.Answer.By, "key": fp, "reason": err.Error()}))
+	r.appendEntry(r.entry("answer.not_counted", e.Step, map[string]string{"seq": fmt.Sprint(e.Seq), "by": e.Answer.By, "key": fp, "reason": err.Error()}))
 	return false
 }
 

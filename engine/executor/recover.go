@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/batonhq/baton/engine/runbook"
@@ -15,7 +16,7 @@ import (
 // step that was running runs again; an action that was running is in
 // doubt and is settled by an operator's resolution, by its verify, or by
 // being idempotent; otherwise the run holds.
-func (r *run) recoverSteps(ctx context.Context) error {
+func (r *run) recoverSteps(ctx context.Context) {
 	for _, name := range r.order {
 		rec := r.rec(name)
 		s := r.steps[name]
@@ -44,7 +45,6 @@ func (r *run) recoverSteps(ctx context.Context) error {
 			r.settleInDoubt(ctx, s)
 		}
 	}
-	return nil
 }
 
 func (r *run) settleInDoubt(ctx context.Context, s *runbook.Step) {
@@ -107,7 +107,7 @@ func (r *run) settleInDoubt(ctx context.Context, s *runbook.Step) {
 // verify runs an action's verify block and evaluates its condition.
 func (r *run) verify(ctx context.Context, s *runbook.Step) (bool, error) {
 	v := s.Verify
-	out, err := r.invoke(ctx, s, v.Kind, v.Body, v.Target, 0, nil)
+	out, err := r.invoke(ctx, s, v.Kind, v.Body, v.Target, 0)
 	if err != nil {
 		return false, err
 	}
@@ -126,21 +126,15 @@ func (r *run) verify(ctx context.Context, s *runbook.Step) (bool, error) {
 func (r *run) restorePhase() {
 	r.phase = phaseMain
 	for _, name := range r.order {
-		s := r.steps[name]
-		rec := r.recp(name)
-		if s.Class == runbook.ClassBackout && rec.Status != state.StepPending && rec.Status != state.StepSkipped {
+		s, st := r.steps[name], r.recp(name).Status
+		switch {
+		case s.Class == runbook.ClassBackout && st != state.StepPending && st != state.StepSkipped:
 			r.backout = true
-		}
-		if s.IsMain() && rec.Status == state.StepFailed && s.OnFailure != runbook.OnFailureContinue {
-			if r.failedBy == "" {
-				r.failedBy = name
-			}
-			if s.OnFailure == runbook.OnFailureBackout {
-				r.backout = true // as during the run: any failure asking for it
-			}
+		case s.IsMain() && st == state.StepFailed && s.OnFailure == runbook.OnFailureBackout:
+			r.backout = true // as during the run: any failure asking for it
 		}
 	}
-	if r.failedBy != "" {
+	if r.failedBy = r.firstFailure(); r.failedBy != "" {
 		r.phase = phaseStopping
 		if r.backout {
 			r.phase = phaseBackout
@@ -148,13 +142,8 @@ func (r *run) restorePhase() {
 		}
 		return
 	}
-	allMain := true
-	for _, name := range r.order {
-		if r.steps[name].IsMain() && !r.recp(name).Status.Done() {
-			allMain = false
-		}
-	}
-	if allMain {
+	mainLeft := slices.ContainsFunc(r.order, func(n string) bool { return r.steps[n].IsMain() && !r.recp(n).Status.Done() })
+	if !mainLeft {
 		r.phase = phasePost
 	}
 }
@@ -175,22 +164,24 @@ func (r *run) checkWindow(s *runbook.Step) string {
 	if err != nil {
 		// Fail closed: a window nobody can read is not a window that fits.
 		reason := fmt.Sprintf("change window: %v, so baton cannot tell whether %s fits in it; fix the input, or resume with --override-window --by NAME --reason TEXT, or cancel", err, s.Name)
-		_ = r.appendEntry(r.entry("window.unreadable", s.Name, map[string]string{"error": err.Error()}))
-		r.em.emit(Event{Type: EventWindow, RunID: r.id, Step: s.Name, At: r.clk.Now(), Message: reason})
-		return reason
+		return r.windowHolds(s, reason, 0, "window.unreadable", map[string]string{"error": err.Error()})
 	}
-	now := r.clk.Now()
-	remaining := r.remainingExpected()
-	backout := r.backoutExpected()
-	left := end.Sub(now)
+	remaining, backout := r.remainingExpected(), r.backoutExpected()
+	left := end.Sub(r.clk.Now())
 	if left >= remaining+backout {
 		return ""
 	}
 	reason := fmt.Sprintf("change window: %s left until %s, but %s needs %s (remaining steps %s + back-out %s); resume with --override-window --by NAME --reason TEXT, or cancel",
 		roundDur(left), end.UTC().Format(time.RFC3339), s.Name, roundDur(remaining+backout), roundDur(remaining), roundDur(backout))
-	_ = r.appendEntry(r.entry("window.insufficient", s.Name, map[string]string{
-		"left": left.String(), "remaining": remaining.String(), "backout": backout.String(), "window_end": end.UTC().Format(time.RFC3339)}))
-	r.em.emit(Event{Type: EventWindow, RunID: r.id, Step: s.Name, At: now, Left: left, Message: reason})
+	return r.windowHolds(s, reason, left, "window.insufficient", map[string]string{
+		"left": left.String(), "remaining": remaining.String(), "backout": backout.String(), "window_end": end.UTC().Format(time.RFC3339)})
+}
+
+// windowHolds journals and reports why the change window holds s back,
+// and returns the reason.
+func (r *run) windowHolds(s *runbook.Step, reason string, left time.Duration, typ string, data map[string]string) string {
+	r.appendEntry(r.entry(typ, s.Name, data))
+	r.em.emit(Event{Type: EventWindow, RunID: r.id, Step: s.Name, At: r.clk.Now(), Left: left, Message: reason})
 	return reason
 }
 

@@ -43,7 +43,7 @@ func (f *Refresher) Refresh(ctx context.Context, s *runbook.Step, args cty.Value
 	if f.r.opts.Rehearsal && !f.r.simulated(s) {
 		return cty.NilVal, fmt.Errorf("step type %s has no simulation", s.Uses)
 	}
-	return f.r.invokeArgs(ctx, s, s.Kind, args, s.Target, 0, nil)
+	return f.r.invokeArgs(ctx, s, s.Kind, args, s.Target, 0)
 }
 
 // Close closes the targets the refresh opened.

@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -158,16 +159,9 @@ func (r *run) signResumeDecision(rec state.Run, sg signing.Signer, e *state.Jour
 	if err != nil {
 		return frozenError(rec.ID, err)
 	}
-	sources := a.SourcesDigest
-	if sources == "" {
-		sources = rec.SourceDigest
-	}
-	s, err := sg.Sign(signing.Statement{RunID: rec.ID, Kind: string(a.Kind), PlanDigest: rec.PlanDigest, SourcesDigest: sources,
+	a.Signed, err = sign(sg, signing.Statement{RunID: rec.ID, Kind: string(a.Kind), PlanDigest: rec.PlanDigest, SourcesDigest: cmp.Or(a.SourcesDigest, rec.SourceDigest),
 		JournalHead: head, Signer: a.By, Comment: a.Comment, At: e.At.UTC()})
 	if err != nil {
-		return err
-	}
-	if a.Signed, err = signing.Marshal(s); err != nil {
 		return err
 	}
 	if rec.AllowedSignersDigest == "" {
@@ -191,12 +185,8 @@ func checkSigners(run state.Run, as *signing.AllowedSigners) error {
 	return nil
 }
 
-func short(d string) string {
-	if len(d) > 12 {
-		return d[:12]
-	}
-	return d
-}
+// short is a digest's first 12 characters, as messages show it.
+func short(d string) string { return d[:min(12, len(d))] }
 
 // SignDecision builds and signs the statement of an answer to a run: its
 // run, step, decision, plan, sources and the journal head it follows.
@@ -209,12 +199,8 @@ func SignDecision(st state.Backend, sg signing.Signer, runID, step, kind, resolu
 	if err != nil {
 		return nil, frozenError(runID, err)
 	}
-	s, err := sg.Sign(signing.Statement{RunID: runID, Step: step, Kind: kind, Decision: resolution, PlanDigest: run.PlanDigest,
+	return sign(sg, signing.Statement{RunID: runID, Step: step, Kind: kind, Decision: resolution, PlanDigest: run.PlanDigest,
 		SourcesDigest: run.SourceDigest, JournalHead: head, Signer: by, Comment: comment, At: now.UTC()})
-	if err != nil {
-		return nil, err
-	}
-	return signing.Marshal(s)
 }
 
 // VerifyDecisions re-verifies every signed answer in a run's journal
@@ -256,8 +242,13 @@ func VerifyDecisions(st state.Backend, runID string, as *signing.AllowedSigners)
 // state (an approver's laptop): the plan file the board reviewed gives the
 // plan and sources digests; the journal head is then unknown (empty).
 func SignOffline(sg signing.Signer, runID, step, kind, by, comment, planDigest, sourcesDigest string, now time.Time) ([]byte, error) {
-	s, err := sg.Sign(signing.Statement{RunID: runID, Step: step, Kind: kind, PlanDigest: planDigest,
+	return sign(sg, signing.Statement{RunID: runID, Step: step, Kind: kind, PlanDigest: planDigest,
 		SourcesDigest: sourcesDigest, Signer: by, Comment: comment, At: now.UTC()})
+}
+
+// sign signs a statement and encodes the signed statement.
+func sign(sg signing.Signer, st signing.Statement) ([]byte, error) {
+	s, err := sg.Sign(st)
 	if err != nil {
 		return nil, err
 	}

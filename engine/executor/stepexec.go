@@ -2,10 +2,12 @@ package executor
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,13 +29,13 @@ const maxCapturedOutput = 64 << 10
 // before the loop launches a step, blocks, or writes the run record
 // (flush), so the engine never acts on a transition that is not durable.
 func (r *run) commit(rec state.StepRecord, typ string, data map[string]string) {
-	r.put(rec, typ, data, writeUrgent)
+	r.put(rec, r.stepEntry(rec, typ, data), writeUrgent)
 }
 
 // commitNow records a transition of a running step (from its worker)
 // and returns once it, and everything queued before it, is durable.
 func (r *run) commitNow(rec state.StepRecord, typ string, data map[string]string) error {
-	r.put(rec, typ, data, writeNow)
+	r.put(rec, r.stepEntry(rec, typ, data), writeNow)
 	return r.storeFailed()
 }
 
@@ -55,20 +57,6 @@ func (r *run) storeFailed() error {
 	return r.j.failed
 }
 
-// commitLazy records a transition that need not be durable before the
-// engine acts (a read-only step starting): the next commit carries it.
-func (r *run) commitLazy(rec state.StepRecord, typ string, data map[string]string) {
-	r.put(rec, typ, data, writeLazy)
-}
-
-func (r *run) put(rec state.StepRecord, typ string, data map[string]string, when int) {
-	if r.log.IsDebug() {
-		r.log.Debug("step transition", "run", r.id, "step", rec.Name, "event", typ, "status", string(rec.Status),
-			"attempt", rec.Attempt, "error", r.red.String(rec.Error))
-	}
-	r.putEntry(rec, r.stepEntry(rec, typ, data), when)
-}
-
 // stepEntry is the journal entry of a step transition.
 func (r *run) stepEntry(rec state.StepRecord, typ string, data map[string]string) state.JournalEntry {
 	if data == nil {
@@ -81,7 +69,13 @@ func (r *run) stepEntry(rec state.StepRecord, typ string, data map[string]string
 	return r.entry(typ, rec.Name, data)
 }
 
-func (r *run) putEntry(rec state.StepRecord, e state.JournalEntry, when int) {
+// put makes rec the step's record and queues it with its journal entry e,
+// to be durable as when says.
+func (r *run) put(rec state.StepRecord, e state.JournalEntry, when int) {
+	if r.log.IsDebug() {
+		r.log.Debug("step transition", "run", r.id, "step", rec.Name, "event", e.Type, "status", string(rec.Status),
+			"attempt", rec.Attempt, "error", r.red.String(rec.Error))
+	}
 	r.setRec(rec)
 	if err := r.j.put(rec, e, when); err != nil {
 		// The transition could not be made durable: the run stops acting
@@ -164,15 +158,11 @@ func (r *run) fail(name string, err error) {
 }
 
 func (r *run) skip(name string, cause state.SkipCause, reason string) {
-	failDep := cause == state.SkipDependencyFailed
 	rec := r.rec(name)
 	rec.Status = state.StepSkipped
 	rec.Cause = cause
 	rec.Reason = reason
 	rec.FinishedAt = r.clk.Now()
-	r.mu.Lock()
-	r.skipFail[name] = failDep
-	r.mu.Unlock()
 	r.commit(rec, "step.skipped", map[string]string{"reason": reason})
 	r.em.emit(Event{Type: EventStepSkipped, RunID: r.id, Step: name, Class: string(r.steps[name].Class), At: r.clk.Now(), Status: string(state.StepSkipped), Message: reason})
 }
@@ -241,9 +231,9 @@ func (r *run) requestApproval(s *runbook.Step) {
 	}
 	e := r.stepEntry(rec, "approval.requested", data)
 	e.Policy = rec.Policy // the policy it asks under
-	r.putEntry(rec, e, writeUrgent)
+	r.put(rec, e, writeUrgent)
 	ev := Event{Type: EventApprovalRequired, RunID: r.id, Step: s.Name, Class: string(s.Class), At: now, Status: string(rec.Status),
-		Message: firstNonEmpty(r.red.String(s.InstructionsIn(r.scopeFor(s, cty.NilVal).EvalContext())), s.Description), Hint: fmt.Sprintf("baton approve %s %s --by NAME  (or: baton reject ...)", r.id, runbook.CommandWord(s.Name))}
+		Message: cmp.Or(r.red.String(s.InstructionsIn(r.scopeFor(s, cty.NilVal).EvalContext())), s.Description), Hint: fmt.Sprintf("baton approve %s %s --by NAME  (or: baton reject ...)", r.id, runbook.CommandWord(s.Name))}
 	if !rec.Deadline.IsZero() {
 		ev.Left = rec.Deadline.Sub(now)
 	}
@@ -308,7 +298,7 @@ func (r *run) nextAnswerEvent() (at time.Time, ok bool) {
 // the journal (given by `baton approve` from any process).
 func (r *run) checkApprovals() {
 	now := r.clk.Now()
-	if r.awaiting() {
+	if r.anyIn(state.StepAwaitingApproval) {
 		r.readAnswers()
 	}
 	for _, name := range r.order {
@@ -319,40 +309,48 @@ func (r *run) checkApprovals() {
 		rec := r.rec(name)
 		rec.Approvals = r.approvalsOf(name, r.policyOf(s, rec))
 		need := max(1, s.MinApprovals)
-		var approvedBy, comments []string
-		rejected := ""
-		for _, a := range rec.Approvals {
-			if !r.mayApprove(s, a.By) {
-				continue
-			}
-			if a.Decision != "rejected" && !rec.Deadline.IsZero() && !a.At.Before(rec.Deadline) {
-				continue // journaled after the expiry: too late, whatever time it claims
-			}
-			if a.Decision == "rejected" {
-				rejected = fmt.Sprintf("rejected by %s", a.By)
-				if a.Comment != "" {
-					rejected += ": " + a.Comment
-				}
-				break
-			}
-			approvedBy = append(approvedBy, a.By)
-			if a.Comment != "" {
-				comments = append(comments, a.Comment)
-			}
+		approvedBy, comments, rejected := r.tally(s, rec)
+		expired := !rec.Deadline.IsZero() && !now.Before(rec.Deadline)
+		if rejected == "" && len(approvedBy) < need && !expired {
+			continue // still waiting
 		}
+		r.setRec(rec)
 		switch {
 		case rejected != "":
-			r.setRec(rec)
 			r.fail(name, errors.New(rejected))
 		case len(approvedBy) >= need:
-			r.setRec(rec)
-			r.succeed(name, approvalOutput(approvedBy, comments), "approved by "+strings.Join(approvedBy, ", "))
-			r.em.emit(Event{Type: EventApprovalGiven, RunID: r.id, Step: name, At: now, Status: string(state.StepSucceeded), Message: "approved by " + strings.Join(approvedBy, ", ")})
-		case !rec.Deadline.IsZero() && !now.Before(rec.Deadline):
-			r.setRec(rec)
+			by := "approved by " + strings.Join(approvedBy, ", ")
+			r.succeed(name, approvalOutput(approvedBy, comments), by)
+			r.em.emit(Event{Type: EventApprovalGiven, RunID: r.id, Step: name, At: now, Status: string(state.StepSucceeded), Message: by})
+		default:
 			r.fail(name, fmt.Errorf("approval expired at %s with %d of %d approvals", rec.Deadline.UTC().Format(time.RFC3339), len(approvedBy), need))
 		}
 	}
+}
+
+// tally reads a step's approvals: who approved in time, their comments,
+// and, when someone who may answer rejected it, why.
+func (r *run) tally(s *runbook.Step, rec state.StepRecord) (approvedBy, comments []string, rejected string) {
+	for _, a := range rec.Approvals {
+		if !r.mayApprove(s, a.By) {
+			continue
+		}
+		if a.Decision == "rejected" {
+			rejected = fmt.Sprintf("rejected by %s", a.By)
+			if a.Comment != "" {
+				rejected += ": " + a.Comment
+			}
+			return approvedBy, comments, rejected
+		}
+		if !rec.Deadline.IsZero() && !a.At.Before(rec.Deadline) {
+			continue // journaled after the expiry: too late, whatever time it claims
+		}
+		approvedBy = append(approvedBy, a.By)
+		if a.Comment != "" {
+			comments = append(comments, a.Comment)
+		}
+	}
+	return approvedBy, comments, ""
 }
 
 // policyOf is the approval policy a step asked under.
@@ -364,16 +362,9 @@ func (r *run) policyOf(s *runbook.Step, rec state.StepRecord) state.ApprovalPoli
 		AllowRequester: s.AllowRequester || s.Class == runbook.ClassManual, Requester: r.record.Requester}
 }
 
-// awaiting reports whether a step awaits an answer.
-func (r *run) awaiting() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, rec := range r.recs {
-		if rec.Status == state.StepAwaitingApproval {
-			return true
-		}
-	}
-	return false
+// anyIn reports whether a step of the run is in status st.
+func (r *run) anyIn(st state.StepStatus) bool {
+	return slices.ContainsFunc(r.order, func(n string) bool { return r.recp(n).Status == st })
 }
 
 // answerEntry is the journal entry of an approval or rejection.
@@ -427,15 +418,11 @@ func (r *run) target(ctx context.Context, name string, kind steps.Kind) (steps.T
 	if t, ok := r.targets[name]; ok {
 		return t, nil
 	}
-	var decl *runbook.Target
-	for _, t := range r.rb.Targets {
-		if t.Name == name {
-			decl = t
-		}
-	}
-	if decl == nil {
+	i := slices.IndexFunc(r.rb.Targets, func(t *runbook.Target) bool { return t.Name == name })
+	if i < 0 {
 		return nil, fmt.Errorf("step type %s needs a target of type %q and the runbook declares none", kind.Name(), kind.TargetType())
 	}
+	decl := r.rb.Targets[i]
 	args, diags := r.scope(cty.NilVal).DecodeBody(decl.Body, decl.Kind.Spec())
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("target %s: %s", name, r.red.String(diags.Error()))
@@ -463,9 +450,8 @@ func (r *run) closeTargets() {
 	}
 }
 
-// invoke runs a step type once with the step's current arguments and
-// checks its assertions.
-func (r *run) invoke(ctx context.Context, s *runbook.Step, kind steps.Kind, body hcl.Body, target string, attempt int, asserts []*runbook.Assert) (cty.Value, error) {
+// invoke runs a step type once with the step's current arguments.
+func (r *run) invoke(ctx context.Context, s *runbook.Step, kind steps.Kind, body hcl.Body, target string, attempt int) (cty.Value, error) {
 	if si, ok := kind.(steps.StandIn); ok && r.opts.Rehearsal {
 		kind = si.RehearsalStandIn()
 	}
@@ -473,11 +459,11 @@ func (r *run) invoke(ctx context.Context, s *runbook.Step, kind steps.Kind, body
 	if diags.HasErrors() {
 		return cty.NilVal, fmt.Errorf("evaluating arguments: %s", r.red.String(diags.Error()))
 	}
-	return r.invokeArgs(ctx, s, kind, args, target, attempt, asserts)
+	return r.invokeArgs(ctx, s, kind, args, target, attempt)
 }
 
 // invokeArgs runs a step type once with evaluated arguments.
-func (r *run) invokeArgs(ctx context.Context, s *runbook.Step, kind steps.Kind, args cty.Value, target string, attempt int, asserts []*runbook.Assert) (cty.Value, error) {
+func (r *run) invokeArgs(ctx context.Context, s *runbook.Step, kind steps.Kind, args cty.Value, target string, attempt int) (cty.Value, error) {
 	if !args.IsWhollyKnown() {
 		return cty.NilVal, errors.New("some arguments are not known: a step they refer to was skipped or produced no value")
 	}
@@ -507,10 +493,8 @@ func (r *run) invokeArgs(ctx context.Context, s *runbook.Step, kind steps.Kind, 
 		defer cancel()
 	}
 	out, err := r.runKind(runCtx, kind, req)
-	if buf.Len() > 0 {
-		if r.store == nil {
-			// planning: nothing is recorded
-		} else if lerr := r.j.lease.AppendLog(s.Name, []byte(r.red.String(buf.String()))); lerr != nil {
+	if buf.Len() > 0 && r.store != nil { // planning (no store) records nothing
+		if lerr := r.j.lease.AppendLog(s.Name, []byte(r.red.String(buf.String()))); lerr != nil {
 			r.log.Warn("storing step output", "step", s.Name, "error", lerr)
 		}
 	}
@@ -521,8 +505,7 @@ func (r *run) invokeArgs(ctx context.Context, s *runbook.Step, kind steps.Kind, 
 		if ctx.Err() != nil {
 			return cty.NilVal, ctx.Err()
 		}
-		var sp *stepPanic
-		if errors.As(err, &sp) {
+		if _, ok := errors.AsType[*stepPanic](err); ok {
 			return cty.NilVal, err
 		}
 		return cty.NilVal, errors.New(r.red.String(err.Error()))
@@ -535,28 +518,30 @@ func (r *run) invokeArgs(ctx context.Context, s *runbook.Step, kind steps.Kind, 
 		out = out.Mark(steps.Sensitive)
 		r.red.AddValue(out)
 	}
-	sc := r.scopeFor(s, stepSelf(out))
-	for _, a := range asserts {
-		ok, diags := sc.Eval(a.Condition, cty.Bool)
-		if diags.HasErrors() {
-			return out, fmt.Errorf("evaluating assertion: %s", r.red.String(diags.Error()))
-		}
-		if isFalse(ok) {
-			msg, mdiags := sc.Eval(a.Message, cty.String)
-			text := "assertion failed"
-			if !mdiags.HasErrors() && msg.IsKnown() && !msg.IsNull() {
-				m, _ := msg.Unmark()
-				text = m.AsString()
-			}
-			return out, &assertError{msg: r.red.String(text)}
-		}
-	}
 	return out, nil
 }
 
-type assertError struct{ msg string }
-
-func (e *assertError) Error() string { return e.msg }
+// checkAsserts evaluates a step's assertions on its output.
+func (r *run) checkAsserts(s *runbook.Step, out cty.Value) error {
+	if len(s.Asserts) == 0 {
+		return nil
+	}
+	sc := r.scopeFor(s, stepSelf(out))
+	for _, a := range s.Asserts {
+		ok, diags := sc.Eval(a.Condition, cty.Bool)
+		if diags.HasErrors() {
+			return fmt.Errorf("evaluating assertion: %s", r.red.String(diags.Error()))
+		}
+		if isFalse(ok) {
+			text, ok := evalMessage(sc, a.Message)
+			if !ok {
+				text = "assertion failed"
+			}
+			return errors.New(r.red.String(text))
+		}
+	}
+	return nil
+}
 
 // runStep runs a check, action, back-out or post step with its retries.
 func (r *run) runStep(ctx context.Context, s *runbook.Step) (res result) {
@@ -575,16 +560,19 @@ func (r *run) runStep(ctx context.Context, s *runbook.Step) (res result) {
 				return result{storeErr: err} // durable before the side effect, or no side effect
 			}
 		} else {
-			r.commitLazy(rec, "step.running", data)
+			r.put(rec, r.stepEntry(rec, "step.running", data), writeLazy) // the next commit carries it
 		}
-		out, err := r.invoke(ctx, s, s.Kind, s.Body, s.Target, attempt, s.Asserts)
+		out, err := r.invoke(ctx, s, s.Kind, s.Body, s.Target, attempt)
+		if err == nil {
+			err = r.checkAsserts(s, out)
+		}
 		if err == nil {
 			return result{output: out}
 		}
 		if ctx.Err() != nil {
 			return result{err: ctx.Err()}
 		}
-		if sp := (*stepPanic)(nil); errors.As(err, &sp) {
+		if _, ok := errors.AsType[*stepPanic](err); ok {
 			// Never retried: an action may have half happened.
 			return result{err: err, panicked: true}
 		}
@@ -644,12 +632,12 @@ func (r *run) waitStep(ctx context.Context, s *runbook.Step) (res result) {
 	streak := stableStreak{need: s.StableFor}
 	for polls := 1; ; polls++ {
 		pollCtx, cancel := clock.WithTimeout(ctx, r.clk, max(deadline.Sub(r.clk.Now()), time.Second))
-		out, err := r.invoke(pollCtx, s, s.Kind, s.Body, s.Target, polls, nil)
+		out, err := r.invoke(pollCtx, s, s.Kind, s.Body, s.Target, polls)
 		cancel()
 		if ctx.Err() != nil {
 			return result{err: ctx.Err()}
 		}
-		if sp := (*stepPanic)(nil); errors.As(err, &sp) {
+		if _, ok := errors.AsType[*stepPanic](err); ok {
 			return result{err: err}
 		}
 		if err == nil {
@@ -667,8 +655,7 @@ func (r *run) waitStep(ctx context.Context, s *runbook.Step) (res result) {
 			if diags.HasErrors() {
 				return result{err: fmt.Errorf("evaluating until: %s", r.red.String(diags.Error()))}
 			}
-			held := isTrue(v)
-			done, why := streak.observe(held, r.clk.Now())
+			done, why := streak.observe(isTrue(v), r.clk.Now())
 			if done {
 				return result{output: out}
 			}
@@ -725,13 +712,22 @@ func (s *stableStreak) observe(held bool, now time.Time) (bool, string) {
 // the condition's text.
 func (r *run) failIfError(s *runbook.Step, sc *lang.Scope) error {
 	if s.FailMessage != nil {
-		m, diags := sc.Eval(s.FailMessage, cty.String)
-		if !diags.HasErrors() && m.IsKnown() && !m.IsNull() {
-			un, _ := m.Unmark()
-			return errors.New(r.red.String(un.AsString()))
+		if m, ok := evalMessage(sc, s.FailMessage); ok {
+			return errors.New(r.red.String(m))
 		}
 	}
 	return fmt.Errorf("fail_if holds: %s", r.rb.ExprText(s.FailIf))
+}
+
+// evalMessage evaluates a message expression; ok is false when it has no
+// string value.
+func evalMessage(sc *lang.Scope, e hcl.Expression) (msg string, ok bool) {
+	m, diags := sc.Eval(e, cty.String)
+	if diags.HasErrors() || !m.IsKnown() || m.IsNull() {
+		return "", false
+	}
+	m, _ = m.Unmark()
+	return m.AsString(), true
 }
 
 // stepPanic is a step type that panicked: a bug in baton. Its message
@@ -758,15 +754,6 @@ func (r *run) runKind(ctx context.Context, kind steps.Kind, req steps.Request) (
 
 func stepSelf(out cty.Value) cty.Value {
 	return cty.ObjectVal(map[string]cty.Value{"output": out})
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }
 
 // limitedBuffer keeps the first maxCapturedOutput bytes of a step's output.
