@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -115,6 +116,22 @@ func (l *loader) attrString(attrs hcl.Attributes, name, what string) string {
 		return v.AsString()
 	}
 	return ""
+}
+
+// attrEnum reads a string that must be one of allowed. ok is false when
+// it is absent or is none of them (reported, and returned as written).
+func (l *loader) attrEnum(attrs hcl.Attributes, name, what, summary string, allowed ...string) (v string, ok bool) {
+	v = l.attrString(attrs, name, what)
+	if v == "" || slices.Contains(allowed, v) {
+		return v, v != ""
+	}
+	quoted := make([]string, len(allowed))
+	for i, a := range allowed {
+		quoted[i] = strconv.Quote(a)
+	}
+	l.errorf(attrs[name].Expr.Range(), summary, "%s must be %s or %s, not %q.%s",
+		what, strings.Join(quoted[:len(quoted)-1], ", "), quoted[len(quoted)-1], v, didYouMean(v, allowed))
+	return v, false
 }
 
 func (l *loader) attrStrings(attrs hcl.Attributes, name, what string) []string {
