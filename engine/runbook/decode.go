@@ -306,6 +306,30 @@ func (l *loader) decodeApprovers(s *Step, at hcl.Attributes, what string) {
 	}
 }
 
+// decodeInstructions reads what people must do or check: literal text, or
+// an expression over inputs, locals, targets and each (one text per
+// instance of a for_each step), never a step's result or a secret, so
+// that the plan shows it as the person will read it.
+func (l *loader) decodeInstructions(s *Step, at hcl.Attributes, what string) {
+	a := at["instructions"]
+	if a == nil {
+		return
+	}
+	if len(a.Expr.Variables()) == 0 {
+		s.Instructions = l.attrString(at, "instructions", what+" instructions")
+		return
+	}
+	l.checkRefs(a.Expr.Variables(), allowVar|allowLocal|allowTarget|allowEach, what+" instructions")
+	v, diags := lang.EvalIn(l.ctx, a.Expr, cty.String)
+	if hasSensitive(v) {
+		l.attrString(at, "instructions", what+" instructions") // says which secret
+		return
+	}
+	l.diags = append(l.diags, diags...)
+	s.InstructionsExpr = a.Expr
+	s.Instructions = l.rb.ExprText(a.Expr)
+}
+
 // decodeRunOptions reads how a step that runs a step type behaves around
 // its run: on_failure, point_of_no_return, idempotent and always. It also
 // sets the default of one attempt, which a retry block may raise.
