@@ -102,8 +102,9 @@ func (tw *textWriter) snippet(d *hcl.Diagnostic, src []byte) {
 	shown := 0
 	for i := first; i < len(starts) && starts[i] <= snip.End.Byte; i++ {
 		ls, le := lineBounds(src, starts, i)
-		if le == ls || !overlaps(ls, le, snip.Start.Byte, snip.End.Byte) {
-			continue // hcl never shows an empty line
+		line := hcl.Range{Filename: snip.Filename, Start: hcl.Pos{Byte: ls}, End: hcl.Pos{Byte: le}}
+		if !line.Overlaps(snip) {
+			continue // nor does hcl show an empty line
 		}
 		if shown == snippetLines {
 			fmt.Fprintf(tw.w, "%4s  (and more lines)\n", "")
@@ -153,13 +154,6 @@ func lineBounds(src []byte, starts []int, i int) (start, end int) {
 		end--
 	}
 	return start, end
-}
-
-// overlaps is hcl.Range.Overlaps for non-empty byte ranges [as, ae) and
-// [bs, be): one contains the other's start or end offset.
-func overlaps(as, ae, bs, be int) bool {
-	in := func(x, s, e int) bool { return x >= s && x < e }
-	return in(bs, as, ae) || in(be, as, ae) || in(as, bs, be) || in(ae, bs, be)
 }
 
 // maxLineShown bounds the bytes shown of one source line: a longer one is

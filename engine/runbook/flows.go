@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/batonhq/baton/engine/lang"
@@ -161,10 +160,8 @@ func (w *flowWalker) Exit(hclsyntax.Node) hcl.Diagnostics {
 }
 
 func appendNew(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
+	if slices.Contains(list, s) {
+		return list
 	}
 	return append(list, s)
 }
@@ -179,7 +176,7 @@ func sinkHint(kind steps.Kind) string {
 			}
 		}
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	where := "This step type accepts secrets in none of its arguments."
 	if len(names) > 0 {
 		where = fmt.Sprintf("This step type accepts secrets only in %s.", strings.Join(names, ", "))
