@@ -3,6 +3,7 @@ package runbook
 import (
 	"bufio"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -212,16 +213,9 @@ func (tw *textWriter) values(d *hcl.Diagnostic) {
 			stmts = append(stmts, name+" as "+valueText(val))
 		}
 	}
-	sort.Strings(stmts)
-	for i, stmt := range stmts {
-		lead, end := "     ", ",\n"
-		if i == 0 {
-			lead = "with "
-		}
-		if i == len(stmts)-1 {
-			end = ".\n\n"
-		}
-		tw.w.WriteString(lead + stmt + end)
+	if len(stmts) > 0 {
+		slices.Sort(stmts)
+		tw.w.WriteString("with " + strings.Join(stmts, ",\n     ") + ".\n\n")
 	}
 }
 
