@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,7 +48,9 @@ func (l *loader) buildContext() {
 		l.vars[v.Name] = unknownOf(v.Type, v.Sensitive)
 	}
 	l.ctx = l.scope(nil)
-	locals, diags := evalLocals(l.rb.Locals, l.ctx, l.checkLocalRefs)
+	locals, diags := evalLocals(l.rb.Locals, l.ctx, func(loc *Local) {
+		l.checkRefs(loc.Expr.Variables(), allowVar|allowLocal|allowTarget, "A local")
+	})
 	l.diags = append(l.diags, diags...)
 	l.localVals = locals
 	l.sensitiveLocs = map[string]bool{}
@@ -271,19 +274,15 @@ func (l *loader) declared(root, name string) bool {
 func (l *loader) names(root string) []string {
 	switch root {
 	case "var":
-		return sortedNames(l.varIndex)
+		return slices.Sorted(maps.Keys(l.varIndex))
 	case "local":
-		return sortedNames(l.localIndex)
+		return slices.Sorted(maps.Keys(l.localIndex))
 	case "step":
-		return sortedNames(l.rb.stepIndex)
+		return slices.Sorted(maps.Keys(l.rb.stepIndex))
 	case "target":
-		return sortedNames(l.targetIndex)
+		return slices.Sorted(maps.Keys(l.targetIndex))
 	}
 	return nil
-}
-
-func (l *loader) checkLocalRefs(loc *Local) {
-	l.checkRefs(loc.Expr.Variables(), allowVar|allowLocal|allowTarget, "A local")
 }
 
 // EvalLocals evaluates the runbook's locals with the given variable values

@@ -1,6 +1,8 @@
 package runbook
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/batonhq/baton/engine/lang"
@@ -99,7 +101,7 @@ func (r *inputResolver) applyDefaults(defaults map[string]string, source string)
 	if source == "" {
 		source = "the defaults given"
 	}
-	for _, name := range sortedNames(defaults) {
+	for _, name := range slices.Sorted(maps.Keys(defaults)) {
 		if v := r.decl[name]; v != nil { // else a fixture serving several runbooks
 			r.setRaw(v, defaults[name], source+" ("+name+")", source)
 		}

@@ -2,7 +2,6 @@ package runbook
 
 import (
 	"fmt"
-	"maps"
 	"math/big"
 	"slices"
 	"strconv"
@@ -231,8 +230,4 @@ func TraversalText(t hcl.Traversal, index func(key cty.Value) string) string {
 		}
 	}
 	return b.String()
-}
-
-func sortedNames[V any](m map[string]V) []string {
-	return slices.Sorted(maps.Keys(m))
 }
