@@ -105,7 +105,7 @@ func (tw *textWriter) snippet(d *hcl.Diagnostic, src []byte) {
 		ls, le := lineBounds(src, starts, i)
 		line := hcl.Range{Filename: snip.Filename, Start: hcl.Pos{Byte: ls}, End: hcl.Pos{Byte: le}}
 		if !line.Overlaps(snip) {
-			continue // nor does hcl show an empty line
+			continue // an empty line (hcl never shows one) or one outside snip
 		}
 		if shown == snippetLines {
 			fmt.Fprintf(tw.w, "%4s  (and more lines)\n", "")
