@@ -213,12 +213,11 @@ func (l *loader) checkRefs(ts []hcl.Traversal, allow int, where string) []stepRe
 		rng := t.SourceRange()
 		if allow&bit == 0 {
 			if root == "self" {
-				l.errorf(rng, "Invalid use of self",
+				l.refError(rng, "Invalid use of self",
 					"self is the step's own result; it is only available in assert blocks, verify.condition, until and fail_if. %s can refer to %s.", where, allowedList(allow))
 			} else {
-				l.errorf(rng, "Invalid reference", "%s can't refer to %s; it can refer to %s.", where, traversalString(t), allowedList(allow))
+				l.refError(rng, "Invalid reference", "%s can't refer to %s; it can refer to %s.", where, traversalString(t), allowedList(allow))
 			}
-			l.reported = append(l.reported, rng)
 			continue
 		}
 		if root == "self" {
@@ -230,13 +229,11 @@ func (l *loader) checkRefs(ts []hcl.Traversal, allow int, where string) []stepRe
 		}
 		name := refName(t)
 		if name == "" {
-			l.errorf(rng, "Invalid reference", "%s must be followed by a name, like %s.", root, example(root))
-			l.reported = append(l.reported, rng)
+			l.refError(rng, "Invalid reference", "%s must be followed by a name, like %s.", root, example(root))
 			continue
 		}
 		if !l.declared(root, name) {
 			l.undeclared(rng, root, name)
-			l.reported = append(l.reported, rng)
 			continue
 		}
 		if root == "step" {
@@ -253,7 +250,7 @@ func example(root string) string {
 // undeclared reports a reference to root.name, which is not declared.
 func (l *loader) undeclared(rng hcl.Range, root, name string) {
 	what := map[string]string{"var": "variable", "local": "local", "step": "step", "target": "target"}[root]
-	l.errorf(rng, "Reference to undeclared "+what, "No %s named %q is declared in this runbook.%s",
+	l.refError(rng, "Reference to undeclared "+what, "No %s named %q is declared in this runbook.%s",
 		what, name, didYouMean(name, l.names(root)))
 }
 

@@ -239,9 +239,8 @@ func (l *loader) decodeForEach(s *Step, src *stepSource) {
 func (l *loader) checkNoEach(s *Step, src *stepSource) {
 	for _, t := range bodyRefs(src.block.Body, nil, nil) {
 		if t.RootName() == "each" {
-			l.errorf(t.SourceRange(), "Invalid use of each",
+			l.refError(t.SourceRange(), "Invalid use of each",
 				"each is the item of a for_each; step %q has no for_each. Add for_each = LIST to run it once per item.", s.Name)
-			l.reported = append(l.reported, t.SourceRange())
 			return
 		}
 	}
@@ -252,6 +251,5 @@ func (l *loader) checkEachAttr(t hcl.Traversal) {
 	if n := refName(t); n == "key" || n == "value" {
 		return
 	}
-	l.errorf(t.SourceRange(), "Invalid reference", "each has two attributes: each.key (the item's name) and each.value (the item).")
-	l.reported = append(l.reported, t.SourceRange())
+	l.refError(t.SourceRange(), "Invalid reference", "each has two attributes: each.key (the item's name) and each.value (the item).")
 }

@@ -44,9 +44,8 @@ func (l *loader) literal(expr hcl.Expression, want cty.Type, what string) (cty.V
 	if ts := expr.Variables(); len(ts) > 0 {
 		for _, t := range ts {
 			if l.sensitiveTraversal(t) {
-				l.errorf(t.SourceRange(), "Sensitive value not allowed here",
+				l.refError(t.SourceRange(), "Sensitive value not allowed here",
 					"%s is shown in plans and reviews, so it can't use the sensitive value %s.", what, traversalString(t))
-				l.reported = append(l.reported, t.SourceRange())
 				return cty.NullVal(want), false
 			}
 		}
