@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -80,10 +81,7 @@ func narrow(e hclsyntax.Expression, p cty.Path) hclsyntax.Expression {
 	if len(p) == 0 {
 		return e
 	}
-	key := steps.PathKey(p, 0)
-	if g, ok := p[0].(cty.GetAttrStep); ok {
-		key = g.Name
-	}
+	key := cmp.Or(steps.PathAttr(p), steps.PathKey(p, 0)) // an attribute's name or a key
 	switch c := e.(type) {
 	case *hclsyntax.ObjectConsExpr:
 		for _, it := range c.Items {
