@@ -138,7 +138,7 @@ func (l *loader) declareVariable(b *hcl.Block) {
 			v.Type = t
 		}
 	}
-	v.Sensitive, _ = l.attrBool(content.Attributes, "sensitive", "sensitive")
+	v.Sensitive = l.attrBool(content.Attributes, "sensitive")
 	if a := content.Attributes["default"]; a != nil {
 		if def, ok := l.literal(a.Expr, cty.DynamicPseudoType, "A variable's default"); ok {
 			cv, err := convert.Convert(def, v.Type)

@@ -62,8 +62,8 @@ func (l *loader) decodeRunbook() {
 	rb.Description = l.attrString(at, "description", "The description")
 	rb.Version = l.attrString(at, "version", "The version")
 	rb.Owner = l.attrString(at, "owner", "The owner")
-	rb.Refs = l.attrStrings(at, "refs", "refs")
-	rb.Includes = l.attrStrings(at, "include", "include")
+	rb.Refs = l.attrStrings(at, "refs")
+	rb.Includes = l.attrStrings(at, "include")
 	rb.RunTimeout, _ = l.attrDuration(at, "timeout", "The run timeout")
 	l.decodeAllowedSigners(at)
 	if a := at["lock"]; a != nil {
@@ -103,12 +103,12 @@ func (l *loader) decodeChange(b *hcl.Block) {
 	c.Type, _ = l.attrEnum(at, "type", "The change type", "Invalid change type", "standard", "normal", "emergency")
 	c.Reason = l.attrString(at, "reason", "The reason")
 	c.Risk, _ = l.attrEnum(at, "risk", "The risk", "Invalid risk", "low", "medium", "high")
-	c.Mitigations = l.attrStrings(at, "mitigations", "mitigations")
+	c.Mitigations = l.attrStrings(at, "mitigations")
 	c.Impact = l.attrString(at, "impact", "The impact")
 	c.ExpectedDowntime, _ = l.attrDuration(at, "expected_downtime", "The expected downtime")
-	c.AffectedServices = l.attrStrings(at, "affected_services", "affected_services")
+	c.AffectedServices = l.attrStrings(at, "affected_services")
 	c.Communication = l.attrString(at, "communication", "The communication plan")
-	c.Implementers = l.attrStrings(at, "implementers", "implementers")
+	c.Implementers = l.attrStrings(at, "implementers")
 	seen := map[string]*hcl.Block{}
 	for _, nb := range content.Blocks {
 		if !l.single(seen, nb, "change") {
@@ -256,7 +256,7 @@ func (l *loader) decodeStep(s *Step, src *stepSource) {
 // refs, durations, depends_on and when.
 func (l *loader) decodeStepCommon(s *Step, src *stepSource, at hcl.Attributes, what string) {
 	s.Description = l.attrString(at, "description", what+" description")
-	s.Refs = l.attrStrings(at, "refs", "refs")
+	s.Refs = l.attrStrings(at, "refs")
 	s.ExpectedDuration, _ = l.attrDuration(at, "expected_duration", what+" expected_duration")
 	s.Timeout, _ = l.attrDuration(at, "timeout", what+" timeout")
 	if a := at["depends_on"]; a != nil {
@@ -281,11 +281,11 @@ func (l *loader) stepExpr(src *stepSource, attrs hcl.Attributes, name string, ro
 // who may approve, how many must, when the request expires, and the
 // instructions; it reports a request nobody could ever grant.
 func (l *loader) decodeApprovers(s *Step, at hcl.Attributes, what string) {
-	s.Approvers = l.attrStrings(at, "approvers", "approvers")
+	s.Approvers = l.attrStrings(at, "approvers")
 	if n, ok := l.attrInt(at, "min_approvals", "min_approvals", 1, 1000); ok {
 		s.MinApprovals = n
 	}
-	s.AllowRequester, _ = l.attrBool(at, "allow_requester", "allow_requester")
+	s.AllowRequester = l.attrBool(at, "allow_requester")
 	s.ExpiresAfter, _ = l.attrDuration(at, "expires_after", what+" expires_after")
 	l.decodeInstructions(s, at, what)
 	s.ManualReason = l.attrString(at, "reason", "The reason")
@@ -337,9 +337,9 @@ func (l *loader) decodeRunOptions(s *Step, at hcl.Attributes) {
 	if p, ok := l.attrEnum(at, "on_failure", "on_failure", "Invalid on_failure", OnFailureAbort, OnFailureContinue, OnFailureBackout); ok {
 		s.OnFailure = p
 	}
-	s.PointOfNoReturn, _ = l.attrBool(at, "point_of_no_return", "point_of_no_return")
-	s.Idempotent, _ = l.attrBool(at, "idempotent", "idempotent")
-	s.Always, _ = l.attrBool(at, "always", "always")
+	s.PointOfNoReturn = l.attrBool(at, "point_of_no_return")
+	s.Idempotent = l.attrBool(at, "idempotent")
+	s.Always = l.attrBool(at, "always")
 	if s.Always && !s.IsMain() {
 		l.errorf(at["always"].Expr.Range(), "always outside the main procedure",
 			"always = true is for steps of the main procedure (reports, verdicts); %s steps run in their own phase.", s.Class)

@@ -132,8 +132,9 @@ func (l *loader) attrEnum(attrs hcl.Attributes, name, what, summary string, allo
 	return v, false
 }
 
-func (l *loader) attrStrings(attrs hcl.Attributes, name, what string) []string {
-	a, v := l.attrLiteral(attrs, name, cty.List(cty.String), what)
+// attrStrings reads a list of strings; errors call it by its name.
+func (l *loader) attrStrings(attrs hcl.Attributes, name string) []string {
+	a, v := l.attrLiteral(attrs, name, cty.List(cty.String), name)
 	if a == nil {
 		return nil
 	}
@@ -141,7 +142,7 @@ func (l *loader) attrStrings(attrs hcl.Attributes, name, what string) []string {
 	for it := v.ElementIterator(); it.Next(); {
 		_, e := it.Element()
 		if e.IsNull() {
-			l.errorf(a.Expr.Range(), "Invalid value", "%s must not contain null.", what)
+			l.errorf(a.Expr.Range(), "Invalid value", "%s must not contain null.", name)
 			continue
 		}
 		out = append(out, e.AsString())
@@ -149,9 +150,11 @@ func (l *loader) attrStrings(attrs hcl.Attributes, name, what string) []string {
 	return out
 }
 
-func (l *loader) attrBool(attrs hcl.Attributes, name, what string) (bool, bool) {
-	a, v := l.attrLiteral(attrs, name, cty.Bool, what)
-	return a != nil && v.True(), a != nil
+// attrBool reads true or false (false when absent); errors call it by its
+// name.
+func (l *loader) attrBool(attrs hcl.Attributes, name string) bool {
+	a, v := l.attrLiteral(attrs, name, cty.Bool, name)
+	return a != nil && v.True()
 }
 
 // attrInt reads a whole number in [min, max].
