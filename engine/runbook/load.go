@@ -406,8 +406,7 @@ func (l *loader) collect(name string, f *hcl.File, included bool) {
 		}
 	}
 	for _, inc := range includes {
-		rng := inc.rng
-		l.loadFile(inc.path, &rng)
+		l.loadFile(inc.path, &inc.rng)
 	}
 }
 
