@@ -98,15 +98,9 @@ func rangeString(r hcl.Range) string {
 	return fmt.Sprintf("%s:%d,%d", r.Filename, r.Start.Line, r.Start.Column)
 }
 
+// validName checks the name of b, whose one label hcl has checked is there.
 func (l *loader) validName(b *hcl.Block, what string) bool {
-	if len(b.Labels) == 0 {
-		return true
-	}
-	rng := b.DefRange
-	if len(b.LabelRanges) > 0 {
-		rng = b.LabelRanges[0]
-	}
-	name := b.Labels[0]
+	rng, name := b.LabelRanges[0], b.Labels[0]
 	switch {
 	case len(name) > MaxNameLen:
 		l.errorf(rng, "Name too long",
