@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/batonhq/baton/steps"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
@@ -64,7 +63,7 @@ func plainKey(k string) bool {
 // unknown or sensitive value, null, duplicate or empty keys, and more than
 // maxInstances items are errors that say what to write instead.
 func Items(v cty.Value) ([]Each, error) {
-	if v.HasMark(steps.Sensitive) || v.ContainsMarked() {
+	if v.ContainsMarked() {
 		return nil, fmt.Errorf("for_each cannot use a sensitive value: its items name steps in plans, state and the journal")
 	}
 	switch {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/agext/levenshtein"
 	"github.com/batonhq/baton/engine/lang"
-	"github.com/batonhq/baton/steps"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
@@ -58,7 +57,7 @@ func (l *loader) literal(expr hcl.Expression, want cty.Type, what string) (cty.V
 		l.diags = append(l.diags, diags...)
 		return cty.NullVal(want), false
 	}
-	if v.HasMark(steps.Sensitive) || v.ContainsMarked() {
+	if v.ContainsMarked() {
 		l.errorf(rng, "Sensitive value not allowed here", "%s is shown in plans and reviews, so it can't be sensitive.", what)
 		return cty.NullVal(want), false
 	}
