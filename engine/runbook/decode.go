@@ -130,25 +130,24 @@ func (l *loader) decodeChange(b *hcl.Block) {
 // RFC 3339 timestamp once evaluated.
 func (l *loader) decodeWindow(c *Change, b *hcl.Block) {
 	wc := l.content(b.Body, windowSchema)
-	for _, name := range []string{"start", "end"} {
-		a := wc.Attributes[name]
-		if a == nil {
-			continue
-		}
-		if name == "start" {
-			c.WindowStart = a.Expr
-		} else {
-			c.WindowEnd = a.Expr
-		}
-		l.checkRefs(a.Expr.Variables(), allowVar|allowLocal, "A change window")
-		v := l.eval(l.ctx, a.Expr, cty.String)
-		if l.notSensitive(v, a.Expr, "The change window") && v.IsKnown() && !v.IsNull() {
-			if _, err := time.Parse(time.RFC3339, v.AsString()); err != nil {
-				l.errorf(a.Expr.Range(), "Invalid timestamp",
-					"The window %s must be an RFC 3339 timestamp like \"2026-03-14T20:00:00Z\": %s.", name, err.Error())
-			}
+	c.WindowStart = l.windowTime(wc.Attributes["start"], "start")
+	c.WindowEnd = l.windowTime(wc.Attributes["end"], "end")
+}
+
+// windowTime checks one end of a change window; nil when it is absent.
+func (l *loader) windowTime(a *hcl.Attribute, name string) hcl.Expression {
+	if a == nil {
+		return nil
+	}
+	l.checkRefs(a.Expr.Variables(), allowVar|allowLocal, "A change window")
+	v := l.eval(l.ctx, a.Expr, cty.String)
+	if l.notSensitive(v, a.Expr, "The change window") && v.IsKnown() && !v.IsNull() {
+		if _, err := time.Parse(time.RFC3339, v.AsString()); err != nil {
+			l.errorf(a.Expr.Range(), "Invalid timestamp",
+				"The window %s must be an RFC 3339 timestamp like \"2026-03-14T20:00:00Z\": %s.", name, err.Error())
 		}
 	}
+	return a.Expr
 }
 
 // decodeVariable reads a variable's description and validation blocks.

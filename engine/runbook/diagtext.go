@@ -3,6 +3,7 @@ package runbook
 import (
 	"bufio"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -244,7 +245,11 @@ func valueText(v cty.Value) string {
 	case ty.IsCollectionType() || ty.IsTupleType():
 		return countText(v.LengthInt(), "empty "+ty.FriendlyName(), ty.FriendlyName()+" with %d element")
 	case ty.IsObjectType():
-		return objectText(ty)
+		names := slices.Collect(maps.Keys(ty.AttributeTypes()))
+		if len(names) == 1 {
+			return fmt.Sprintf("object with 1 attribute %q", names[0])
+		}
+		return countText(len(names), "object with no attributes", "object with %d attribute")
 	}
 	return ty.FriendlyName()
 }
@@ -257,14 +262,4 @@ func countText(n int, zero, format string) string {
 		return fmt.Sprintf(format, 1)
 	}
 	return fmt.Sprintf(format+"s", n)
-}
-
-func objectText(ty cty.Type) string {
-	atys := ty.AttributeTypes()
-	if len(atys) == 1 {
-		for k := range atys {
-			return fmt.Sprintf("object with 1 attribute %q", k)
-		}
-	}
-	return countText(len(atys), "object with no attributes", "object with %d attribute")
 }
