@@ -353,9 +353,6 @@ func evalLocals(locals []*Local, ctx *hcl.EvalContext, check func(*Local)) (map[
 		}
 		vals[name] = v
 	}
-	ctx.Variables["local"] = cty.EmptyObjectVal
-	if len(vals) > 0 {
-		ctx.Variables["local"] = cty.ObjectVal(vals)
-	}
+	ctx.Variables["local"] = cty.ObjectVal(vals)
 	return vals, diags
 }
