@@ -84,10 +84,7 @@ var unknownEnv = function.New(&function.Spec{
 
 // unknownOf is a value of type t not known yet, marked when sensitive.
 func unknownOf(t cty.Type, sensitive bool) cty.Value {
-	v := cty.UnknownVal(t)
-	if t == cty.DynamicPseudoType {
-		v = cty.DynamicVal
-	}
+	v := cty.UnknownVal(t) // cty.DynamicVal for cty.DynamicPseudoType
 	if sensitive {
 		v = v.Mark(steps.Sensitive)
 	}
