@@ -298,7 +298,8 @@ func typeExample(t cty.Type) string {
 	return `"value"`
 }
 
-// redactOpt hides everything after a name in a malformed -var option.
+// redactOpt shortens a malformed -var option (one without "=") to 40
+// bytes, so that a value typed into it is not shown whole.
 func redactOpt(opt string) string {
 	if len(opt) > 40 {
 		return opt[:40] + "..."
