@@ -298,8 +298,8 @@ func typeExample(t cty.Type) string {
 	return `"value"`
 }
 
-// redactOpt shortens a malformed -var option (one without "=") to 40
-// bytes, so that a value typed into it is not shown whole.
+// redactOpt shortens a malformed -var option (no "=", or no name before
+// it) to 40 bytes, so that a value typed into it is not shown whole.
 func redactOpt(opt string) string {
 	if len(opt) > 40 {
 		return opt[:40] + "..."
