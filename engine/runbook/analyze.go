@@ -63,8 +63,7 @@ func (l *loader) buildGraph() []string {
 	}
 	if ce, ok := err.(*graph.CycleError); ok {
 		rng := rb.stepIndex[ce.Path[0]].DepRange[ce.Path[1]]
-		l.errorf(rng, "Dependency cycle", "These steps depend on each other in a cycle, so none of them can run: %s.", cycleText(ce.Path, "step."))
-		l.reported = append(l.reported, rng)
+		l.refError(rng, "Dependency cycle", "These steps depend on each other in a cycle, so none of them can run: %s.", cycleText(ce.Path, "step."))
 	}
 	return names
 }

@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,7 +48,9 @@ func (l *loader) buildContext() {
 		l.vars[v.Name] = unknownOf(v.Type, v.Sensitive)
 	}
 	l.ctx = l.scope(nil)
-	locals, diags := evalLocals(l.rb.Locals, l.ctx, l.checkLocalRefs)
+	locals, diags := evalLocals(l.rb.Locals, l.ctx, func(loc *Local) {
+		l.checkRefs(loc.Expr.Variables(), allowVar|allowLocal|allowTarget, "A local")
+	})
 	l.diags = append(l.diags, diags...)
 	l.localVals = locals
 	l.sensitiveLocs = map[string]bool{}
@@ -81,10 +84,7 @@ var unknownEnv = function.New(&function.Spec{
 
 // unknownOf is a value of type t not known yet, marked when sensitive.
 func unknownOf(t cty.Type, sensitive bool) cty.Value {
-	v := cty.UnknownVal(t)
-	if t == cty.DynamicPseudoType {
-		v = cty.DynamicVal
-	}
+	v := cty.UnknownVal(t) // cty.DynamicVal for cty.DynamicPseudoType
 	if sensitive {
 		v = v.Mark(steps.Sensitive)
 	}
@@ -210,12 +210,11 @@ func (l *loader) checkRefs(ts []hcl.Traversal, allow int, where string) []stepRe
 		rng := t.SourceRange()
 		if allow&bit == 0 {
 			if root == "self" {
-				l.errorf(rng, "Invalid use of self",
+				l.refError(rng, "Invalid use of self",
 					"self is the step's own result; it is only available in assert blocks, verify.condition, until and fail_if. %s can refer to %s.", where, allowedList(allow))
 			} else {
-				l.errorf(rng, "Invalid reference", "%s can't refer to %s; it can refer to %s.", where, traversalString(t), allowedList(allow))
+				l.refError(rng, "Invalid reference", "%s can't refer to %s; it can refer to %s.", where, traversalString(t), allowedList(allow))
 			}
-			l.reported = append(l.reported, rng)
 			continue
 		}
 		if root == "self" {
@@ -227,13 +226,11 @@ func (l *loader) checkRefs(ts []hcl.Traversal, allow int, where string) []stepRe
 		}
 		name := refName(t)
 		if name == "" {
-			l.errorf(rng, "Invalid reference", "%s must be followed by a name, like %s.", root, example(root))
-			l.reported = append(l.reported, rng)
+			l.refError(rng, "Invalid reference", "%s must be followed by a name, like %s.", root, example(root))
 			continue
 		}
 		if !l.declared(root, name) {
 			l.undeclared(rng, root, name)
-			l.reported = append(l.reported, rng)
 			continue
 		}
 		if root == "step" {
@@ -250,7 +247,7 @@ func example(root string) string {
 // undeclared reports a reference to root.name, which is not declared.
 func (l *loader) undeclared(rng hcl.Range, root, name string) {
 	what := map[string]string{"var": "variable", "local": "local", "step": "step", "target": "target"}[root]
-	l.errorf(rng, "Reference to undeclared "+what, "No %s named %q is declared in this runbook.%s",
+	l.refError(rng, "Reference to undeclared "+what, "No %s named %q is declared in this runbook.%s",
 		what, name, didYouMean(name, l.names(root)))
 }
 
@@ -271,19 +268,15 @@ func (l *loader) declared(root, name string) bool {
 func (l *loader) names(root string) []string {
 	switch root {
 	case "var":
-		return sortedNames(l.varIndex)
+		return slices.Sorted(maps.Keys(l.varIndex))
 	case "local":
-		return sortedNames(l.localIndex)
+		return slices.Sorted(maps.Keys(l.localIndex))
 	case "step":
-		return sortedNames(l.rb.stepIndex)
+		return slices.Sorted(maps.Keys(l.rb.stepIndex))
 	case "target":
-		return sortedNames(l.targetIndex)
+		return slices.Sorted(maps.Keys(l.targetIndex))
 	}
 	return nil
-}
-
-func (l *loader) checkLocalRefs(loc *Local) {
-	l.checkRefs(loc.Expr.Variables(), allowVar|allowLocal|allowTarget, "A local")
 }
 
 // EvalLocals evaluates the runbook's locals with the given variable values
@@ -357,9 +350,6 @@ func evalLocals(locals []*Local, ctx *hcl.EvalContext, check func(*Local)) (map[
 		}
 		vals[name] = v
 	}
-	ctx.Variables["local"] = cty.EmptyObjectVal
-	if len(vals) > 0 {
-		ctx.Variables["local"] = cty.ObjectVal(vals)
-	}
+	ctx.Variables["local"] = cty.ObjectVal(vals)
 	return vals, diags
 }

@@ -98,15 +98,9 @@ func rangeString(r hcl.Range) string {
 	return fmt.Sprintf("%s:%d,%d", r.Filename, r.Start.Line, r.Start.Column)
 }
 
+// validName checks the name of b, whose one label hcl has checked is there.
 func (l *loader) validName(b *hcl.Block, what string) bool {
-	if len(b.Labels) == 0 {
-		return true
-	}
-	rng := b.DefRange
-	if len(b.LabelRanges) > 0 {
-		rng = b.LabelRanges[0]
-	}
-	name := b.Labels[0]
+	rng, name := b.LabelRanges[0], b.Labels[0]
 	switch {
 	case len(name) > MaxNameLen:
 		l.errorf(rng, "Name too long",
@@ -138,7 +132,7 @@ func (l *loader) declareVariable(b *hcl.Block) {
 			v.Type = t
 		}
 	}
-	v.Sensitive, _ = l.attrBool(content.Attributes, "sensitive", "sensitive")
+	v.Sensitive = l.attrBool(content.Attributes, "sensitive")
 	if a := content.Attributes["default"]; a != nil {
 		if def, ok := l.literal(a.Expr, cty.DynamicPseudoType, "A variable's default"); ok {
 			cv, err := convert.Convert(def, v.Type)
@@ -181,14 +175,14 @@ func (l *loader) declareTarget(b *hcl.Block) {
 	l.rb.Targets = append(l.rb.Targets, t)
 }
 
-// stepBody is a step block read on its own: its step, its body against the
+// stepBody is a step block read on its own: its step (nil when its name
+// is invalid, then the one problem reported), its body against the
 // class's schema, and what reading it reported.
 type stepBody struct {
 	step    *Step
 	src     *stepSource
-	badName hcl.Diagnostics // an invalid name: nothing else is reported
-	diags   hcl.Diagnostics // the body's and the step type's problems
-	reports []hcl.Range     // references reported meanwhile (see finish)
+	diags   hcl.Diagnostics
+	reports []hcl.Range // references reported meanwhile (see finish)
 }
 
 // readStep reads a step block on a scratch copy of the loader, so that what
@@ -196,9 +190,8 @@ type stepBody struct {
 func (l *loader) readStep(b *hcl.Block) (r stepBody) {
 	w := *l
 	w.diags, w.reported = nil, nil
-	defer func() { r.reports = w.reported }()
+	defer func() { r.diags, r.reports = w.diags, w.reported }()
 	if !w.validName(b, "step") {
-		r.badName = append(hcl.Diagnostics{}, w.diags...) // non-nil even if empty
 		return r
 	}
 	class := Class(b.Type)
@@ -216,16 +209,16 @@ func (l *loader) readStep(b *hcl.Block) (r stepBody) {
 		}
 		s.Uses, s.Kind = w.usesKind(src.content.Attributes, "uses")
 	}
-	r.step, r.src, r.diags = s, src, w.diags
+	r.step, r.src = s, src
 	return r
 }
 
 func (l *loader) declareStep(b *hcl.Block, body stepBody) {
-	if body.badName != nil {
-		l.diags = append(l.diags, body.badName...)
+	s := body.step
+	if s == nil {
+		l.diags = append(l.diags, body.diags...)
 		return
 	}
-	s := body.step
 	if prev := l.rb.stepIndex[s.Name]; prev != nil {
 		l.errorf(b.DefRange, "Duplicate step name",
 			"A step named %q was already declared at %s (%s). Step names are unique across every class and file.",

@@ -62,8 +62,8 @@ func (l *loader) decodeRunbook() {
 	rb.Description = l.attrString(at, "description", "The description")
 	rb.Version = l.attrString(at, "version", "The version")
 	rb.Owner = l.attrString(at, "owner", "The owner")
-	rb.Refs = l.attrStrings(at, "refs", "refs")
-	rb.Includes = l.attrStrings(at, "include", "include")
+	rb.Refs = l.attrStrings(at, "refs")
+	rb.Includes = l.attrStrings(at, "include")
 	rb.RunTimeout, _ = l.attrDuration(at, "timeout", "The run timeout")
 	l.decodeAllowedSigners(at)
 	if a := at["lock"]; a != nil {
@@ -100,23 +100,15 @@ func (l *loader) decodeChange(b *hcl.Block) {
 	content := l.content(b.Body, changeSchema)
 	at := content.Attributes
 	c := &l.rb.Change
-	c.Type = l.attrString(at, "type", "The change type")
-	if c.Type != "" && !slices.Contains([]string{"standard", "normal", "emergency"}, c.Type) {
-		l.errorf(at["type"].Expr.Range(), "Invalid change type",
-			"The change type must be \"standard\", \"normal\" or \"emergency\", not %q.%s", c.Type, didYouMean(c.Type, []string{"standard", "normal", "emergency"}))
-	}
+	c.Type, _ = l.attrEnum(at, "type", "The change type", "Invalid change type", "standard", "normal", "emergency")
 	c.Reason = l.attrString(at, "reason", "The reason")
-	c.Risk = l.attrString(at, "risk", "The risk")
-	if c.Risk != "" && !slices.Contains([]string{"low", "medium", "high"}, c.Risk) {
-		l.errorf(at["risk"].Expr.Range(), "Invalid risk",
-			"The risk must be \"low\", \"medium\" or \"high\", not %q.", c.Risk)
-	}
-	c.Mitigations = l.attrStrings(at, "mitigations", "mitigations")
+	c.Risk, _ = l.attrEnum(at, "risk", "The risk", "Invalid risk", "low", "medium", "high")
+	c.Mitigations = l.attrStrings(at, "mitigations")
 	c.Impact = l.attrString(at, "impact", "The impact")
 	c.ExpectedDowntime, _ = l.attrDuration(at, "expected_downtime", "The expected downtime")
-	c.AffectedServices = l.attrStrings(at, "affected_services", "affected_services")
+	c.AffectedServices = l.attrStrings(at, "affected_services")
 	c.Communication = l.attrString(at, "communication", "The communication plan")
-	c.Implementers = l.attrStrings(at, "implementers", "implementers")
+	c.Implementers = l.attrStrings(at, "implementers")
 	seen := map[string]*hcl.Block{}
 	for _, nb := range content.Blocks {
 		if !l.single(seen, nb, "change") {
@@ -138,25 +130,24 @@ func (l *loader) decodeChange(b *hcl.Block) {
 // RFC 3339 timestamp once evaluated.
 func (l *loader) decodeWindow(c *Change, b *hcl.Block) {
 	wc := l.content(b.Body, windowSchema)
-	for _, name := range []string{"start", "end"} {
-		a := wc.Attributes[name]
-		if a == nil {
-			continue
-		}
-		if name == "start" {
-			c.WindowStart = a.Expr
-		} else {
-			c.WindowEnd = a.Expr
-		}
-		l.checkRefs(a.Expr.Variables(), allowVar|allowLocal, "A change window")
-		v := l.eval(l.ctx, a.Expr, cty.String)
-		if l.notSensitive(v, a.Expr, "The change window") && v.IsKnown() && !v.IsNull() {
-			if _, err := time.Parse(time.RFC3339, v.AsString()); err != nil {
-				l.errorf(a.Expr.Range(), "Invalid timestamp",
-					"The window %s must be an RFC 3339 timestamp like \"2026-03-14T20:00:00Z\": %s.", name, err.Error())
-			}
+	c.WindowStart = l.windowTime(wc.Attributes["start"], "start")
+	c.WindowEnd = l.windowTime(wc.Attributes["end"], "end")
+}
+
+// windowTime checks one end of a change window; nil when it is absent.
+func (l *loader) windowTime(a *hcl.Attribute, name string) hcl.Expression {
+	if a == nil {
+		return nil
+	}
+	l.checkRefs(a.Expr.Variables(), allowVar|allowLocal, "A change window")
+	v := l.eval(l.ctx, a.Expr, cty.String)
+	if l.notSensitive(v, a.Expr, "The change window") && v.IsKnown() && !v.IsNull() {
+		if _, err := time.Parse(time.RFC3339, v.AsString()); err != nil {
+			l.errorf(a.Expr.Range(), "Invalid timestamp",
+				"The window %s must be an RFC 3339 timestamp like \"2026-03-14T20:00:00Z\": %s.", name, err.Error())
 		}
 	}
+	return a.Expr
 }
 
 // decodeVariable reads a variable's description and validation blocks.
@@ -256,9 +247,6 @@ func (l *loader) decodeStep(s *Step, src *stepSource) {
 		l.decodeWait(s, src, at)
 	}
 	l.decodeUndoes(s, src, at)
-	if a := at["target"]; a != nil {
-		s.Target = l.targetTraversal(a.Expr)
-	}
 	l.decodeStepBlocks(s, src)
 	l.decodeStepArgs(s, src, at)
 }
@@ -267,7 +255,7 @@ func (l *loader) decodeStep(s *Step, src *stepSource) {
 // refs, durations, depends_on and when.
 func (l *loader) decodeStepCommon(s *Step, src *stepSource, at hcl.Attributes, what string) {
 	s.Description = l.attrString(at, "description", what+" description")
-	s.Refs = l.attrStrings(at, "refs", "refs")
+	s.Refs = l.attrStrings(at, "refs")
 	s.ExpectedDuration, _ = l.attrDuration(at, "expected_duration", what+" expected_duration")
 	s.Timeout, _ = l.attrDuration(at, "timeout", what+" timeout")
 	if a := at["depends_on"]; a != nil {
@@ -292,11 +280,11 @@ func (l *loader) stepExpr(src *stepSource, attrs hcl.Attributes, name string, ro
 // who may approve, how many must, when the request expires, and the
 // instructions; it reports a request nobody could ever grant.
 func (l *loader) decodeApprovers(s *Step, at hcl.Attributes, what string) {
-	s.Approvers = l.attrStrings(at, "approvers", "approvers")
+	s.Approvers = l.attrStrings(at, "approvers")
 	if n, ok := l.attrInt(at, "min_approvals", "min_approvals", 1, 1000); ok {
 		s.MinApprovals = n
 	}
-	s.AllowRequester, _ = l.attrBool(at, "allow_requester", "allow_requester")
+	s.AllowRequester = l.attrBool(at, "allow_requester")
 	s.ExpiresAfter, _ = l.attrDuration(at, "expires_after", what+" expires_after")
 	l.decodeInstructions(s, at, what)
 	s.ManualReason = l.attrString(at, "reason", "The reason")
@@ -317,24 +305,40 @@ func (l *loader) decodeApprovers(s *Step, at hcl.Attributes, what string) {
 	}
 }
 
+// decodeInstructions reads what people must do or check: literal text, or
+// an expression over inputs, locals, targets and each (one text per
+// instance of a for_each step), never a step's result or a secret, so
+// that the plan shows it as the person will read it.
+func (l *loader) decodeInstructions(s *Step, at hcl.Attributes, what string) {
+	a := at["instructions"]
+	if a == nil {
+		return
+	}
+	if len(a.Expr.Variables()) == 0 {
+		s.Instructions = l.attrString(at, "instructions", what+" instructions")
+		return
+	}
+	l.checkRefs(a.Expr.Variables(), allowVar|allowLocal|allowTarget|allowEach, what+" instructions")
+	v, diags := lang.EvalIn(l.ctx, a.Expr, cty.String)
+	if hasSensitive(v) {
+		l.attrString(at, "instructions", what+" instructions") // says which secret
+		return
+	}
+	l.diags = append(l.diags, diags...)
+	s.InstructionsExpr = a.Expr
+	s.Instructions = l.rb.ExprText(a.Expr)
+}
+
 // decodeRunOptions reads how a step that runs a step type behaves around
 // its run: on_failure, point_of_no_return, idempotent and always. It also
 // sets the default of one attempt, which a retry block may raise.
 func (l *loader) decodeRunOptions(s *Step, at hcl.Attributes) {
-	if a := at["on_failure"]; a != nil {
-		p := l.attrString(at, "on_failure", "on_failure")
-		switch p {
-		case OnFailureAbort, OnFailureContinue, OnFailureBackout:
-			s.OnFailure = p
-		case "":
-		default:
-			l.errorf(a.Expr.Range(), "Invalid on_failure", "on_failure must be \"abort\", \"continue\" or \"backout\", not %q.%s",
-				p, didYouMean(p, []string{OnFailureAbort, OnFailureContinue, OnFailureBackout}))
-		}
+	if p, ok := l.attrEnum(at, "on_failure", "on_failure", "Invalid on_failure", OnFailureAbort, OnFailureContinue, OnFailureBackout); ok {
+		s.OnFailure = p
 	}
-	s.PointOfNoReturn, _ = l.attrBool(at, "point_of_no_return", "point_of_no_return")
-	s.Idempotent, _ = l.attrBool(at, "idempotent", "idempotent")
-	s.Always, _ = l.attrBool(at, "always", "always")
+	s.PointOfNoReturn = l.attrBool(at, "point_of_no_return")
+	s.Idempotent = l.attrBool(at, "idempotent")
+	s.Always = l.attrBool(at, "always")
 	if s.Always && !s.IsMain() {
 		l.errorf(at["always"].Expr.Range(), "always outside the main procedure",
 			"always = true is for steps of the main procedure (reports, verdicts); %s steps run in their own phase.", s.Class)
@@ -378,7 +382,7 @@ func (l *loader) decodeUndoes(s *Step, src *stepSource, at hcl.Attributes) {
 	if a == nil {
 		return
 	}
-	s.Undoes = l.stepTraversal(a.Expr, "undoes")
+	s.Undoes = l.refTraversal(a.Expr, "step", "undoes", "step.promote")
 	if s.Undoes == "" {
 		return
 	}
@@ -414,11 +418,11 @@ func (l *loader) decodeStepArgs(s *Step, src *stepSource, at hcl.Attributes) {
 		r.inArgs = true
 		src.refs = append(src.refs, r)
 	}
+	s.Target = l.resolveTarget(s.Kind, at["target"], s.DeclRange)
 	if s.Kind == nil {
 		return
 	}
 	l.checkKindClass(s, at)
-	s.Target = l.resolveTarget(s.Kind, s.Target, at["target"], s.DeclRange)
 	args, diags := lang.DecodeBodyIn(l.ctx, s.Body, specOrEmpty(s.Kind.Spec()))
 	l.diags = append(l.diags, diags...)
 	src.argsSensitive = hasSensitive(args)
@@ -450,7 +454,7 @@ func (l *loader) decodeDependsOn(s *Step, src *stepSource, a *hcl.Attribute) {
 		return
 	}
 	for _, e := range exprs {
-		name := l.stepTraversal(e, "depends_on")
+		name := l.refTraversal(e, "step", "depends_on", "step.promote")
 		if name == "" {
 			continue
 		}
@@ -461,53 +465,35 @@ func (l *loader) decodeDependsOn(s *Step, src *stepSource, a *hcl.Attribute) {
 	}
 }
 
-// staticRef is the name in e when e is the static reference root.<name>,
-// else "".
-func staticRef(e hcl.Expression, root string) string {
+// refTraversal reads a static reference root.<name> (example shows one)
+// and returns the name, "" after reporting a problem.
+func (l *loader) refTraversal(e hcl.Expression, root, what, example string) string {
 	t, diags := hcl.AbsTraversalForExpr(e)
-	if diags.HasErrors() || len(t) != 2 || t.RootName() != root {
-		return ""
+	var name string
+	if !diags.HasErrors() && len(t) == 2 && t.RootName() == root {
+		name = refName(t) // step.0 is an index, not a name
 	}
-	attr, _ := t[1].(hcl.TraverseAttr) // step.0 is an index, not a name
-	return attr.Name
-}
-
-// stepTraversal reads a static reference step.<name> and returns the name
-// ("" after reporting a problem).
-func (l *loader) stepTraversal(e hcl.Expression, what string) string {
-	name := staticRef(e, "step")
 	switch {
 	case name == "":
-		l.errorf(e.Range(), "Invalid reference", "%s must be a step reference like step.promote.", what)
-	case !l.declared("step", name):
-		l.undeclared(e.Range(), "step", name)
+		l.errorf(e.Range(), "Invalid reference", "%s must be a %s reference like %s.", what, root, example)
+	case !l.declared(root, name):
+		l.undeclared(e.Range(), root, name)
 		return ""
 	}
 	return name
 }
 
-// targetTraversal reads target = target.<name>.
-func (l *loader) targetTraversal(e hcl.Expression) string {
-	name := staticRef(e, "target")
-	switch {
-	case name == "":
-		l.errorf(e.Range(), "Invalid reference", "target must be a target reference like target.site.")
-	case !l.declared("target", name):
-		l.undeclared(e.Range(), "target", name)
-		return "\x00" // reported; don't resolve
-	}
-	return name
-}
-
-// resolveTarget checks an explicit target against the kind's target type,
-// or picks the only target of that type.
-func (l *loader) resolveTarget(k steps.Kind, name string, attr *hcl.Attribute, decl hcl.Range) string {
-	if name == "\x00" {
-		return ""
-	}
-	tt := k.TargetType()
-	if attr != nil && name != "" {
-		t := l.targetIndex[name]
+// resolveTarget reads target = target.<name> (attr, nil when absent) and
+// checks it against the kind's target type, or picks the only target of
+// that type; "" when the kind needs none, or after reporting a problem.
+// With k nil it only reads the reference.
+func (l *loader) resolveTarget(k steps.Kind, attr *hcl.Attribute, decl hcl.Range) string {
+	if attr != nil {
+		name := l.refTraversal(attr.Expr, "target", "target", "target.site")
+		if name == "" || k == nil {
+			return name
+		}
+		tt, t := k.TargetType(), l.targetIndex[name]
 		switch {
 		case tt == "":
 			l.errorf(attr.Expr.Range(), "Unexpected target", "Step type %q does not act through a target; remove this argument.", k.Name())
@@ -518,9 +504,10 @@ func (l *loader) resolveTarget(k steps.Kind, name string, attr *hcl.Attribute, d
 		}
 		return name
 	}
-	if tt == "" || attr != nil {
+	if k == nil || k.TargetType() == "" {
 		return ""
 	}
+	tt := k.TargetType()
 	var cands []string
 	for _, t := range l.rb.Targets {
 		if t.Type == tt {
@@ -574,14 +561,11 @@ func (l *loader) decodeVerify(s *Step, src *stepSource, b *hcl.Block) {
 			"Step type %q changes the world; a verify block must use a read-only step type, since it runs to find out whether the action happened.", v.Uses)
 	}
 	v.Condition = l.stepExpr(src, c.Attributes, "condition", exprRoots|allowSelf, "verify.condition")
-	if a := c.Attributes["target"]; a != nil {
-		v.Target = l.targetTraversal(a.Expr)
-	}
 	src.refs = append(src.refs, l.checkRefs(bodyRefs(b.Body, verifyMeta, nil), exprRoots, "A verify argument")...)
+	v.Target = l.resolveTarget(v.Kind, c.Attributes["target"], b.DefRange)
 	if v.Kind == nil {
 		return
 	}
-	v.Target = l.resolveTarget(v.Kind, v.Target, c.Attributes["target"], b.DefRange)
 	_, diags = lang.DecodeBodyIn(l.ctx, remain, specOrEmpty(v.Kind.Spec()))
 	l.diags = append(l.diags, diags...)
 }

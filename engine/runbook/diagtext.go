@@ -3,6 +3,8 @@ package runbook
 import (
 	"bufio"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -102,8 +104,9 @@ func (tw *textWriter) snippet(d *hcl.Diagnostic, src []byte) {
 	shown := 0
 	for i := first; i < len(starts) && starts[i] <= snip.End.Byte; i++ {
 		ls, le := lineBounds(src, starts, i)
-		if le == ls || !overlaps(ls, le, snip.Start.Byte, snip.End.Byte) {
-			continue // hcl never shows an empty line
+		line := hcl.Range{Filename: snip.Filename, Start: hcl.Pos{Byte: ls}, End: hcl.Pos{Byte: le}}
+		if !line.Overlaps(snip) {
+			continue // an empty line (hcl never shows one) or one outside snip
 		}
 		if shown == snippetLines {
 			fmt.Fprintf(tw.w, "%4s  (and more lines)\n", "")
@@ -153,13 +156,6 @@ func lineBounds(src []byte, starts []int, i int) (start, end int) {
 		end--
 	}
 	return start, end
-}
-
-// overlaps is hcl.Range.Overlaps for non-empty byte ranges [as, ae) and
-// [bs, be): one contains the other's start or end offset.
-func overlaps(as, ae, bs, be int) bool {
-	in := func(x, s, e int) bool { return x >= s && x < e }
-	return in(bs, as, ae) || in(be, as, ae) || in(as, bs, be) || in(ae, bs, be)
 }
 
 // maxLineShown bounds the bytes shown of one source line: a longer one is
@@ -218,16 +214,9 @@ func (tw *textWriter) values(d *hcl.Diagnostic) {
 			stmts = append(stmts, name+" as "+valueText(val))
 		}
 	}
-	sort.Strings(stmts)
-	for i, stmt := range stmts {
-		lead, end := "     ", ",\n"
-		if i == 0 {
-			lead = "with "
-		}
-		if i == len(stmts)-1 {
-			end = ".\n\n"
-		}
-		tw.w.WriteString(lead + stmt + end)
+	if len(stmts) > 0 {
+		slices.Sort(stmts)
+		tw.w.WriteString("with " + strings.Join(stmts, ",\n     ") + ".\n\n")
 	}
 }
 
@@ -256,7 +245,11 @@ func valueText(v cty.Value) string {
 	case ty.IsCollectionType() || ty.IsTupleType():
 		return countText(v.LengthInt(), "empty "+ty.FriendlyName(), ty.FriendlyName()+" with %d element")
 	case ty.IsObjectType():
-		return objectText(ty)
+		names := slices.Collect(maps.Keys(ty.AttributeTypes()))
+		if len(names) == 1 {
+			return fmt.Sprintf("object with 1 attribute %q", names[0])
+		}
+		return countText(len(names), "object with no attributes", "object with %d attribute")
 	}
 	return ty.FriendlyName()
 }
@@ -269,14 +262,4 @@ func countText(n int, zero, format string) string {
 		return fmt.Sprintf(format, 1)
 	}
 	return fmt.Sprintf(format+"s", n)
-}
-
-func objectText(ty cty.Type) string {
-	atys := ty.AttributeTypes()
-	if len(atys) == 1 {
-		for k := range atys {
-			return fmt.Sprintf("object with 1 attribute %q", k)
-		}
-	}
-	return countText(len(atys), "object with no attributes", "object with %d attribute")
 }

@@ -2,9 +2,9 @@ package runbook
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/batonhq/baton/engine/lang"
@@ -81,10 +81,7 @@ func narrow(e hclsyntax.Expression, p cty.Path) hclsyntax.Expression {
 	if len(p) == 0 {
 		return e
 	}
-	key := steps.PathKey(p, 0)
-	if g, ok := p[0].(cty.GetAttrStep); ok {
-		key = g.Name
-	}
+	key := cmp.Or(steps.PathAttr(p), steps.PathKey(p, 0)) // an attribute's name or a key
 	switch c := e.(type) {
 	case *hclsyntax.ObjectConsExpr:
 		for _, it := range c.Items {
@@ -161,10 +158,8 @@ func (w *flowWalker) Exit(hclsyntax.Node) hcl.Diagnostics {
 }
 
 func appendNew(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
+	if slices.Contains(list, s) {
+		return list
 	}
 	return append(list, s)
 }
@@ -179,7 +174,7 @@ func sinkHint(kind steps.Kind) string {
 			}
 		}
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	where := "This step type accepts secrets in none of its arguments."
 	if len(names) > 0 {
 		where = fmt.Sprintf("This step type accepts secrets only in %s.", strings.Join(names, ", "))

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/batonhq/baton/steps"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
@@ -64,7 +63,7 @@ func plainKey(k string) bool {
 // unknown or sensitive value, null, duplicate or empty keys, and more than
 // maxInstances items are errors that say what to write instead.
 func Items(v cty.Value) ([]Each, error) {
-	if v.HasMark(steps.Sensitive) || v.ContainsMarked() {
+	if v.ContainsMarked() {
 		return nil, fmt.Errorf("for_each cannot use a sensitive value: its items name steps in plans, state and the journal")
 	}
 	switch {
@@ -205,4 +204,51 @@ func (r *Runbook) StepOrTemplate(name string) *Step {
 		return s
 	}
 	return nil
+}
+
+// decodeForEach reads a step's for_each: which classes may have one, what
+// it may refer to (inputs, locals, targets and earlier steps, never self
+// or each), and, when it is known at load time, whether its items are
+// valid. A step without for_each may not use each.
+func (l *loader) decodeForEach(s *Step, src *stepSource) {
+	a := src.content.Attributes["for_each"]
+	if a == nil {
+		l.checkNoEach(s, src)
+		return
+	}
+	switch s.Class {
+	case ClassDecision, ClassApproval, ClassBackout:
+		l.errorf(a.NameRange, "for_each not allowed here",
+			"A %s step runs once: for_each is for checks, actions, waits, manual steps and post-tasks, one step per item.", s.Class)
+		return
+	}
+	s.ForEach = a.Expr
+	src.refs = append(src.refs, l.checkRefs(a.Expr.Variables(), exprRoots&^allowEach, "A for_each")...)
+	v := l.eval(l.ctx, a.Expr, cty.DynamicPseudoType)
+	if !l.notSensitive(v, a.Expr, "for_each (its items name steps)") || !v.IsWhollyKnown() {
+		return
+	}
+	if _, err := Items(v); err != nil {
+		msg := err.Error()
+		l.errorf(a.Expr.Range(), "Invalid for_each", "%s%s.", strings.ToUpper(msg[:1]), msg[1:])
+	}
+}
+
+// checkNoEach reports each used in a step that has no for_each.
+func (l *loader) checkNoEach(s *Step, src *stepSource) {
+	for _, t := range bodyRefs(src.block.Body, nil, nil) {
+		if t.RootName() == "each" {
+			l.refError(t.SourceRange(), "Invalid use of each",
+				"each is the item of a for_each; step %q has no for_each. Add for_each = LIST to run it once per item.", s.Name)
+			return
+		}
+	}
+}
+
+// checkEachAttr reports each.<anything but key or value>.
+func (l *loader) checkEachAttr(t hcl.Traversal) {
+	if n := refName(t); n == "key" || n == "value" {
+		return
+	}
+	l.refError(t.SourceRange(), "Invalid reference", "each has two attributes: each.key (the item's name) and each.value (the item).")
 }

@@ -1,6 +1,8 @@
 package runbook
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/batonhq/baton/engine/lang"
@@ -99,7 +101,7 @@ func (r *inputResolver) applyDefaults(defaults map[string]string, source string)
 	if source == "" {
 		source = "the defaults given"
 	}
-	for _, name := range sortedNames(defaults) {
+	for _, name := range slices.Sorted(maps.Keys(defaults)) {
 		if v := r.decl[name]; v != nil { // else a fixture serving several runbooks
 			r.setRaw(v, defaults[name], source+" ("+name+")", source)
 		}
@@ -296,7 +298,8 @@ func typeExample(t cty.Type) string {
 	return `"value"`
 }
 
-// redactOpt hides everything after a name in a malformed -var option.
+// redactOpt shortens a malformed -var option (no "=", or no name before
+// it) to 40 bytes, so that a value typed into it is not shown whole.
 func redactOpt(opt string) string {
 	if len(opt) > 40 {
 		return opt[:40] + "..."

@@ -202,6 +202,13 @@ func (l *loader) warnf(rng hcl.Range, summary, format string, args ...any) {
 	l.diags = append(l.diags, diagf(hcl.DiagWarning, &rng, summary, format, args...))
 }
 
+// refError reports a problem with the reference at rng, so that finish
+// drops hcl's own error about it.
+func (l *loader) refError(rng hcl.Range, summary, format string, args ...any) {
+	l.errorf(rng, summary, format, args...)
+	l.reported = append(l.reported, rng)
+}
+
 // diagf is a diagnostic about a copy of subject (nil: about no place).
 func diagf(sev hcl.DiagnosticSeverity, subject *hcl.Range, summary, format string, args ...any) *hcl.Diagnostic {
 	d := &hcl.Diagnostic{Severity: sev, Summary: summary, Detail: fmt.Sprintf(format, args...)}
@@ -399,8 +406,7 @@ func (l *loader) collect(name string, f *hcl.File, included bool) {
 		}
 	}
 	for _, inc := range includes {
-		rng := inc.rng
-		l.loadFile(inc.path, &rng)
+		l.loadFile(inc.path, &inc.rng)
 	}
 }
 

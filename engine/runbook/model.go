@@ -274,6 +274,19 @@ func (s *Step) Mutating() bool {
 	return s.Kind != nil && s.Kind.Effect() == steps.Mutating
 }
 
+// InstructionsIn is the step's instructions evaluated in ctx: the text
+// when it is literal or known there, else its source.
+func (s *Step) InstructionsIn(ctx *hcl.EvalContext) string {
+	if s.InstructionsExpr == nil {
+		return s.Instructions
+	}
+	v, diags := s.InstructionsExpr.Value(ctx)
+	if diags.HasErrors() || !v.IsWhollyKnown() || v.IsNull() || v.IsMarked() || v.Type() != cty.String {
+		return s.Instructions
+	}
+	return v.AsString()
+}
+
 // Variable returns the variable called name, or nil.
 func (r *Runbook) Variable(name string) *Variable {
 	for _, v := range r.Variables {

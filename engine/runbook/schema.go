@@ -13,14 +13,7 @@ var fileSchema = &hcl.BodySchema{
 		{Type: "variable", LabelNames: []string{"name"}},
 		{Type: "locals"},
 		{Type: "target", LabelNames: []string{"name"}},
-		{Type: string(ClassCheck), LabelNames: []string{"name"}},
-		{Type: string(ClassAction), LabelNames: []string{"name"}},
-		{Type: string(ClassWait), LabelNames: []string{"name"}},
-		{Type: string(ClassApproval), LabelNames: []string{"name"}},
-		{Type: string(ClassDecision), LabelNames: []string{"name"}},
-		{Type: string(ClassManual), LabelNames: []string{"name"}},
-		{Type: string(ClassBackout), LabelNames: []string{"name"}},
-		{Type: string(ClassPost), LabelNames: []string{"name"}},
+		// and a block type per step class, see init
 	},
 }
 
@@ -76,7 +69,8 @@ var verifySchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "uses", Required: true}, {Name: "condition", Required: true}, {Name: "target"},
 }}
 
-// stepSchemas are the meta-arguments of each class. Classes that use a
+// stepSchemas are the meta-arguments of each class, whose blocks init
+// adds to fileSchema. Classes that use a
 // step type (kinded) leave every other attribute to the type's Spec.
 // metaNames are the same names as sets: attributes, then block types.
 var (
@@ -109,13 +103,14 @@ func init() {
 			names[1][b] = true
 		}
 		stepSchemas[c], metaNames[c] = s, names
+		fileSchema.Blocks = append(fileSchema.Blocks, hcl.BlockHeaderSchema{Type: string(c), LabelNames: []string{"name"}})
 	}
 	add(ClassCheck, nil, [][]string{common, kindedAttrs}, "retry", "assert")
 	add(ClassAction, nil, [][]string{common, kindedAttrs, actionAttrs}, "retry", "assert", "verify")
-	add(ClassBackout, nil, [][]string{common, kindedAttrs, actionAttrs, {"undoes"}}, "retry", "assert", "verify")
-	add(ClassPost, nil, [][]string{common, kindedAttrs, actionAttrs}, "retry", "assert", "verify")
 	add(ClassWait, []string{"until"}, [][]string{common, kindedAttrs, {"fail_if", "fail_message", "interval", "stable_for"}}, "assert")
 	add(ClassApproval, nil, [][]string{common, {"approvers", "min_approvals", "allow_requester", "expires_after", "instructions"}})
-	add(ClassManual, []string{"instructions"}, [][]string{common, {"reason", "approvers", "min_approvals", "allow_requester", "expires_after"}})
 	add(ClassDecision, []string{"condition"}, [][]string{common})
+	add(ClassManual, []string{"instructions"}, [][]string{common, {"reason", "approvers", "min_approvals", "allow_requester", "expires_after"}})
+	add(ClassBackout, nil, [][]string{common, kindedAttrs, actionAttrs, {"undoes"}}, "retry", "assert", "verify")
+	add(ClassPost, nil, [][]string{common, kindedAttrs, actionAttrs}, "retry", "assert", "verify")
 }

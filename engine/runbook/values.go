@@ -2,15 +2,14 @@ package runbook
 
 import (
 	"fmt"
-	"maps"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/agext/levenshtein"
 	"github.com/batonhq/baton/engine/lang"
-	"github.com/batonhq/baton/steps"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
@@ -44,9 +43,8 @@ func (l *loader) literal(expr hcl.Expression, want cty.Type, what string) (cty.V
 	if ts := expr.Variables(); len(ts) > 0 {
 		for _, t := range ts {
 			if l.sensitiveTraversal(t) {
-				l.errorf(t.SourceRange(), "Sensitive value not allowed here",
+				l.refError(t.SourceRange(), "Sensitive value not allowed here",
 					"%s is shown in plans and reviews, so it can't use the sensitive value %s.", what, traversalString(t))
-				l.reported = append(l.reported, t.SourceRange())
 				return cty.NullVal(want), false
 			}
 		}
@@ -59,7 +57,7 @@ func (l *loader) literal(expr hcl.Expression, want cty.Type, what string) (cty.V
 		l.diags = append(l.diags, diags...)
 		return cty.NullVal(want), false
 	}
-	if v.HasMark(steps.Sensitive) || v.ContainsMarked() {
+	if v.ContainsMarked() {
 		l.errorf(rng, "Sensitive value not allowed here", "%s is shown in plans and reviews, so it can't be sensitive.", what)
 		return cty.NullVal(want), false
 	}
@@ -117,8 +115,25 @@ func (l *loader) attrString(attrs hcl.Attributes, name, what string) string {
 	return ""
 }
 
-func (l *loader) attrStrings(attrs hcl.Attributes, name, what string) []string {
-	a, v := l.attrLiteral(attrs, name, cty.List(cty.String), what)
+// attrEnum reads a string that must be one of allowed. ok is false when
+// it is absent or is none of them (reported, and returned as written).
+func (l *loader) attrEnum(attrs hcl.Attributes, name, what, summary string, allowed ...string) (v string, ok bool) {
+	v = l.attrString(attrs, name, what)
+	if v == "" || slices.Contains(allowed, v) {
+		return v, v != ""
+	}
+	quoted := make([]string, len(allowed))
+	for i, a := range allowed {
+		quoted[i] = strconv.Quote(a)
+	}
+	l.errorf(attrs[name].Expr.Range(), summary, "%s must be %s or %s, not %q.%s",
+		what, strings.Join(quoted[:len(quoted)-1], ", "), quoted[len(quoted)-1], v, didYouMean(v, allowed))
+	return v, false
+}
+
+// attrStrings reads a list of strings; errors call it by its name.
+func (l *loader) attrStrings(attrs hcl.Attributes, name string) []string {
+	a, v := l.attrLiteral(attrs, name, cty.List(cty.String), name)
 	if a == nil {
 		return nil
 	}
@@ -126,7 +141,7 @@ func (l *loader) attrStrings(attrs hcl.Attributes, name, what string) []string {
 	for it := v.ElementIterator(); it.Next(); {
 		_, e := it.Element()
 		if e.IsNull() {
-			l.errorf(a.Expr.Range(), "Invalid value", "%s must not contain null.", what)
+			l.errorf(a.Expr.Range(), "Invalid value", "%s must not contain null.", name)
 			continue
 		}
 		out = append(out, e.AsString())
@@ -134,9 +149,11 @@ func (l *loader) attrStrings(attrs hcl.Attributes, name, what string) []string {
 	return out
 }
 
-func (l *loader) attrBool(attrs hcl.Attributes, name, what string) (bool, bool) {
-	a, v := l.attrLiteral(attrs, name, cty.Bool, what)
-	return a != nil && v.True(), a != nil
+// attrBool reads true or false (false when absent); errors call it by its
+// name.
+func (l *loader) attrBool(attrs hcl.Attributes, name string) bool {
+	a, v := l.attrLiteral(attrs, name, cty.Bool, name)
+	return a != nil && v.True()
 }
 
 // attrInt reads a whole number in [min, max].
@@ -214,8 +231,4 @@ func TraversalText(t hcl.Traversal, index func(key cty.Value) string) string {
 		}
 	}
 	return b.String()
-}
-
-func sortedNames[V any](m map[string]V) []string {
-	return slices.Sorted(maps.Keys(m))
 }
