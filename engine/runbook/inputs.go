@@ -1,9 +1,12 @@
 package runbook
 
 import (
+	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/batonhq/baton/engine/lang"
 	"github.com/batonhq/baton/internal/inputfile"
@@ -165,7 +168,7 @@ func (r *inputResolver) applyVarOption(opt string) {
 	name = strings.TrimSpace(name)
 	if !ok || name == "" {
 		r.diags = append(r.diags, diagf(hcl.DiagError, nil, "Invalid -var option",
-			"The option %q is not of the form name=value.", redactOpt(opt)))
+			"The option %s is not of the form name=value.", r.shownOpt(opt)))
 		return
 	}
 	v := r.decl[name]
@@ -298,11 +301,12 @@ func typeExample(t cty.Type) string {
 	return `"value"`
 }
 
-// redactOpt shortens a malformed -var option (no "=", or no name before
-// it) to 40 bytes, so that a value typed into it is not shown whole.
-func redactOpt(opt string) string {
-	if len(opt) > 40 {
-		return opt[:40] + "..."
+// shownOpt is a malformed -var option as its error shows it: a declared
+// variable's name (its value forgotten) quoted, anything else only by its
+// length, since it may be a value typed without its name, a secret perhaps.
+func (r *inputResolver) shownOpt(opt string) string {
+	if r.decl[opt] != nil {
+		return strconv.Quote(opt)
 	}
-	return opt
+	return fmt.Sprintf("of %d characters (not shown: it may hold a value)", utf8.RuneCountInString(opt))
 }

@@ -227,6 +227,31 @@ func TestResolveInputsSensitive(t *testing.T) {
 	}
 }
 
+// TestMalformedVarOptionShown: a -var option that is not name=value shows
+// a declared variable's name (the value forgotten), never what may be a
+// value typed without its name.
+func TestMalformedVarOptionShown(t *testing.T) {
+	rb := loadInputs(t)
+	for _, tc := range []struct {
+		opt, shown, hidden string
+	}{
+		{"port", `"port"`, ""},
+		{"hunter2", "of 7 characters", "hunter2"},
+		{"=hunter2", "of 8 characters", "hunter2"},
+		{"s3cret w0rd!", "of 12 characters", "s3cret"},
+		{"pässwörd-ünïcode", "of 16 characters", "pässwörd"},
+	} {
+		_, diags := ResolveInputs(rb, Inputs{Vars: []string{"required=x", tc.opt}})
+		text := diags.Error()
+		if !strings.Contains(text, "Invalid -var option") || !strings.Contains(text, tc.shown) {
+			t.Errorf("%q: diagnostics lack %q: %s", tc.opt, tc.shown, text)
+		}
+		if tc.hidden != "" && strings.Contains(text, tc.hidden) {
+			t.Errorf("%q: diagnostics show %q: %s", tc.opt, tc.hidden, text)
+		}
+	}
+}
+
 func TestEvalLocals(t *testing.T) {
 	src := `
 runbook "t" {}
