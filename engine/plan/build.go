@@ -4,8 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -192,13 +192,13 @@ func (b *builder) identity(p *Plan) {
 		path = rb.Files[0]
 	}
 	p.Runbook = Runbook{Name: rb.Name, Path: path, Title: rb.Title, Version: rb.Version, SourceDigest: total, Files: []File{}}
-	for _, n := range sortedKeys(files) {
+	for _, n := range slices.Sorted(maps.Keys(files)) {
 		p.Runbook.Files = append(p.Runbook.Files, File{Path: n, Digest: files[n]})
 	}
 	vars := b.opts.Vars
 	total, ins := digest.Inputs(vars)
 	p.InputsDigest = total
-	for _, n := range sortedKeys(ins) {
+	for _, n := range slices.Sorted(maps.Keys(ins)) {
 		in := ins[n]
 		display := "(sensitive)"
 		if !in.Sensitive {
@@ -646,7 +646,7 @@ func (b *builder) durations(p *Plan) {
 		path = append(path, n)
 	}
 	slices.Reverse(path)
-	sort.Strings(notes)
+	slices.Sort(notes)
 	p.Duration = Duration{ExpectedSeconds: seconds(best), WorstCaseSeconds: seconds(worst), CriticalPath: path,
 		BackoutSeconds: p.Backout.ExpectedSeconds, Notes: notes}
 }
@@ -804,9 +804,9 @@ func (b *builder) decide(step string, paths ...string) {
 }
 
 func (b *builder) finishFacts(p *Plan) {
-	for _, path := range sortedKeys(b.facts) {
+	for _, path := range slices.Sorted(maps.Keys(b.facts)) {
 		f := b.facts[path]
-		f.Decides = sortedKeys(b.decides[path])
+		f.Decides = slices.Sorted(maps.Keys(b.decides[path]))
 		p.Facts = append(p.Facts, f)
 	}
 }
@@ -837,15 +837,6 @@ func uniq(s []string) []string {
 	out := slices.Clone(s)
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // scrub replaces every known secret in s, and its encodings, with

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/batonhq/baton/engine/digest"
@@ -98,7 +97,7 @@ func (p *Plan) CheckStale(rb *runbook.Runbook, vars map[string]cty.Value, engine
 	}
 	n := 0
 	for _, l := range [][]string{e.FilesChanged, e.FilesAdded, e.FilesRemoved, e.InputsChanged, e.InputsAdded, e.InputsRemoved} {
-		sort.Strings(l)
+		slices.Sort(l)
 		n += len(l)
 	}
 	if n == 0 && e.RunbookBefore == e.RunbookAfter && e.EngineBefore == e.EngineAfter {
@@ -200,7 +199,7 @@ func (p *Plan) dependents(name string) []string {
 			out = append(out, s.Name)
 		}
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 
