@@ -87,9 +87,8 @@ func Build(ctx context.Context, rb *runbook.Runbook, opts Options) (*Plan, hcl.D
 	}
 	g, err := stepGraph(rb)
 	if err != nil {
-		rng := rb.DeclRange
-		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot plan the runbook",
-			Detail: fmt.Sprintf("The step graph is invalid (%s); fix the runbook's dependencies and plan again.", err.Error()), Subject: &rng}}
+		return nil, hcl.Diagnostics{errorAt(rb.DeclRange, "Cannot plan the runbook",
+			fmt.Sprintf("The step graph is invalid (%s); fix the runbook's dependencies and plan again.", err.Error()))}
 	}
 	b := newBuilder(ctx, rb, opts)
 	p := &Plan{
@@ -178,10 +177,13 @@ func interrupted(ctx context.Context, rb *runbook.Runbook) *hcl.Diagnostic {
 	if ctx == nil || ctx.Err() == nil {
 		return nil
 	}
-	rng := rb.DeclRange
-	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Planning interrupted",
-		Detail:  fmt.Sprintf("baton stopped planning when asked to (%v); no plan was made and nothing was run.", context.Cause(ctx)),
-		Subject: &rng}
+	return errorAt(rb.DeclRange, "Planning interrupted",
+		fmt.Sprintf("baton stopped planning when asked to (%v); no plan was made and nothing was run.", context.Cause(ctx)))
+}
+
+// errorAt is an error diagnostic about the source at rng.
+func errorAt(rng hcl.Range, summary, detail string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: &rng}
 }
 
 func (b *builder) identity(p *Plan) {
@@ -663,9 +665,8 @@ func (b *builder) window(p *Plan) {
 		return // an error, or no window declared (both null)
 	}
 	if start.IsZero() || end.IsZero() {
-		rng := ch.WindowStart.Range()
-		b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid change window",
-			Detail: "The window has a start or an end but not both; give both bounds, or neither (null) when no window is declared.", Subject: &rng})
+		b.diags = append(b.diags, errorAt(ch.WindowStart.Range(), "Invalid change window",
+			"The window has a start or an end but not both; give both bounds, or neither (null) when no window is declared."))
 		return
 	}
 	length := end.Sub(start)
@@ -686,10 +687,9 @@ func (b *builder) windowBound(e hcl.Expression, which string) (time.Time, bool) 
 	if diags.HasErrors() {
 		return time.Time{}, false
 	}
-	rng := e.Range()
 	bad := func(detail string) (time.Time, bool) {
-		b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid change window",
-			Detail: fmt.Sprintf("The window %s %s; give it as an RFC 3339 timestamp like \"2026-03-14T20:00:00Z\".", which, detail), Subject: &rng})
+		b.diags = append(b.diags, errorAt(e.Range(), "Invalid change window",
+			fmt.Sprintf("The window %s %s; give it as an RFC 3339 timestamp like \"2026-03-14T20:00:00Z\".", which, detail)))
 		return time.Time{}, false
 	}
 	switch {
