@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"bufio"
 	"cmp"
 	"fmt"
 	"io"
@@ -59,16 +58,10 @@ var durationUnits = []struct {
 	symbol string
 }{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}}
 
-type textWriter struct {
-	w   *bufio.Writer
-	err error
-}
+// textWriter collects a plan's text, written out at once when complete.
+type textWriter struct{ strings.Builder }
 
-func (t *textWriter) f(format string, args ...any) {
-	if t.err == nil {
-		_, t.err = fmt.Fprintf(t.w, format, args...)
-	}
-}
+func (t *textWriter) f(format string, args ...any) { fmt.Fprintf(&t.Builder, format, args...) }
 
 // opt writes format with s, unless s is empty.
 func (t *textWriter) opt(format, s string) {
@@ -81,7 +74,7 @@ func (t *textWriter) opt(format, s string) {
 // results, the steps in order with what each will do, the back-out path,
 // post-tasks, the duration estimate and a summary line.
 func (p *Plan) WriteHuman(w io.Writer) error {
-	t := &textWriter{w: bufio.NewWriter(w)}
+	t := &textWriter{}
 	p.writeHeader(t)
 	p.writePreflight(t)
 	t.f("\nSymbols: %s will run   %s may run (decided at run time)   %s will not run\n",
@@ -98,10 +91,8 @@ func (p *Plan) WriteHuman(w io.Writer) error {
 	writeSteps(t, "P", p.Post)
 	p.writeDuration(t)
 	t.f("\n%s\n", p.SummaryLine())
-	if t.err == nil {
-		t.err = t.w.Flush()
-	}
-	return t.err
+	_, err := io.WriteString(w, t.String())
+	return err
 }
 
 // writeHeader writes what the plan is of: the runbook, the inputs and the
