@@ -347,7 +347,7 @@ func (b *builder) when(s *runbook.Step, ps *Step, st *stepState, ctx *hcl.EvalCo
 		st.action = MayRun
 		ps.Reason = joinReason(ps.Reason, "runs only if "+ps.Condition+describeFacts(facts))
 	case skip:
-		st.facts = uniq(facts)
+		st.facts = facts
 		b.skip(ps, st, "condition is false"+givenFacts(b, facts)+": "+ps.Condition)
 		b.decide(s.Name, facts...)
 		return nil, false
@@ -379,7 +379,7 @@ func (b *builder) planDecision(s *runbook.Step, ps *Step, st *stepState, ctx *hc
 	}
 	facts := b.factsOf(s.Condition, map[string]bool{})
 	b.decide(s.Name, facts...)
-	ps.Decision = &Choice{Condition: b.rb.ExprText(s.Condition), DecidedBy: uniq(facts)}
+	ps.Decision = &Choice{Condition: b.rb.ExprText(s.Condition), DecidedBy: facts}
 	if st.action != WillRun {
 		return
 	}
@@ -743,8 +743,8 @@ func (b *builder) summary(p *Plan) {
 	p.Summary = sum
 }
 
-// factsOf returns the paths of the step outputs an expression depends on,
-// looking through decisions to the facts that decide them.
+// factsOf returns the sorted paths of the step outputs an expression
+// depends on, looking through decisions to the facts that decide them.
 func (b *builder) factsOf(expr hcl.Expression, seen map[string]bool) []string {
 	var out []string
 	for _, t := range expr.Variables() {
@@ -772,7 +772,7 @@ func (b *builder) factsOf(expr hcl.Expression, seen map[string]bool) []string {
 		}
 		out = append(out, path)
 	}
-	return out
+	return uniq(out)
 }
 
 func (b *builder) fact(t hcl.Traversal, step, path string) Fact {
@@ -815,11 +815,10 @@ func describeFacts(facts []string) string {
 	if len(facts) == 0 {
 		return ""
 	}
-	return ", decided at run time by " + strings.Join(uniq(facts), ", ")
+	return ", decided at run time by " + strings.Join(facts, ", ")
 }
 
 func givenFacts(b *builder, facts []string) string {
-	facts = uniq(facts)
 	if len(facts) == 0 {
 		return ""
 	}
