@@ -15,27 +15,18 @@ const (
 	SymbolWillNotRun = "-"
 )
 
-// Symbol returns the text symbol of a step action.
-func Symbol(action string) string {
-	switch action {
-	case WillRun:
-		return SymbolWillRun
-	case MayRun:
-		return SymbolMayRun
-	}
-	return SymbolWillNotRun
+// actionWords are the text symbol and the words of each step action; any
+// other action is shown as will not run.
+var actionWords = map[string]struct{ symbol, text string }{
+	WillRun: {SymbolWillRun, "will run"},
+	MayRun:  {SymbolMayRun, "may run"},
 }
 
+// Symbol returns the text symbol of a step action.
+func Symbol(action string) string { return cmp.Or(actionWords[action].symbol, SymbolWillNotRun) }
+
 // ActionText is a step action in words.
-func ActionText(action string) string {
-	switch action {
-	case WillRun:
-		return "will run"
-	case MayRun:
-		return "may run"
-	}
-	return "will not run"
-}
+func ActionText(action string) string { return cmp.Or(actionWords[action].text, "will not run") }
 
 // FormatDuration renders seconds as "1h30m", "45m", "30s" or "0s".
 func FormatDuration(sec int64) string {
