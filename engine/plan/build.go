@@ -337,6 +337,7 @@ func (b *builder) depsRule(s *runbook.Step, ps *Step, st *stepState) ([]string, 
 func (b *builder) when(s *runbook.Step, ps *Step, st *stepState, ctx *hcl.EvalContext) ([]string, bool) {
 	ps.Condition = b.rb.ExprText(s.When)
 	facts := b.factsOf(s.When, map[string]bool{})
+	b.decide(s.Name, facts...)
 	v, diags := lang.EvalIn(ctx, s.When, cty.Bool)
 	b.diags = append(b.diags, diags...)
 	skip, known := runbook.WhenSkips(v)
@@ -349,13 +350,11 @@ func (b *builder) when(s *runbook.Step, ps *Step, st *stepState, ctx *hcl.EvalCo
 	case skip:
 		st.facts = facts
 		b.skip(ps, st, "condition is false"+givenFacts(b, facts)+": "+ps.Condition)
-		b.decide(s.Name, facts...)
 		return nil, false
 	default:
 		if len(facts) > 0 && st.action == WillRun {
 			ps.Reason = "condition is true" + givenFacts(b, facts) + ": " + ps.Condition
 		}
-		b.decide(s.Name, facts...)
 	}
 	return facts, true
 }
