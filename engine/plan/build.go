@@ -494,11 +494,9 @@ func (b *builder) describe(s *runbook.Step, ctx *hcl.EvalContext) *Step {
 	}
 	switch s.Class {
 	case runbook.ClassWait:
-		ps.Wait = &Wait{Until: b.rb.ExprText(s.Until), IntervalSeconds: seconds(orDefault(s.Interval, 30*time.Second)),
-			TimeoutSeconds: seconds(s.Timeout), StableForSeconds: seconds(s.StableFor)}
-		if s.FailIf != nil {
-			ps.Wait.FailIf = b.rb.ExprText(s.FailIf)
-		}
+		ps.Wait = &Wait{Until: b.rb.ExprText(s.Until), FailIf: b.rb.ExprText(s.FailIf),
+			IntervalSeconds: seconds(orDefault(s.Interval, 30*time.Second)), TimeoutSeconds: seconds(s.Timeout),
+			StableForSeconds: seconds(s.StableFor)}
 	case runbook.ClassApproval:
 		g := gate(s)
 		g.Instructions = b.scrub(s.InstructionsIn(ctx))
@@ -558,9 +556,7 @@ func (b *builder) backout(p *Plan, order []string) {
 		default:
 			ps.Reason = "runs only when the run backs out after " + s.Undoes + " ran"
 		}
-		if s.When != nil {
-			ps.Condition = b.rb.ExprText(s.When)
-		}
+		ps.Condition = b.rb.ExprText(s.When)
 		p.Backout.Steps = append(p.Backout.Steps, ps)
 		if ps.Action != WillNotRun {
 			p.Backout.ExpectedSeconds += ps.ExpectedSeconds
