@@ -147,24 +147,15 @@ func (p *Plan) CheckFacts(fresh *Plan) []FactChange {
 		now[f.Path] = f
 	}
 	for _, f := range p.Facts {
-		if !f.Known {
-			continue
+		g := now[f.Path]
+		if !f.Known || g.Known && g.Hash == f.Hash {
+			continue // unknown when planned, or still holds
 		}
-		g, ok := now[f.Path]
-		switch {
-		case !ok || !g.Known:
-			after := "(known at run time)"
-			if ok {
-				after = g.Value
-			}
-			out = append(out, FactChange{Step: f.Step, Path: f.Path, Before: f.Value, After: after, Decides: f.Decides})
-		case g.Hash != f.Hash:
-			before, after := f.Value, g.Value
-			if before == after { // sensitive: equal text, different hashes
-				before, after = before+" (hash "+shortDigest(f.Hash)+")", after+" (hash "+shortDigest(g.Hash)+")"
-			}
-			out = append(out, FactChange{Step: f.Step, Path: f.Path, Before: before, After: after, Decides: f.Decides})
+		before, after := f.Value, cmp.Or(g.Value, "(known at run time)")
+		if g.Known && before == after { // sensitive: equal text, different hashes
+			before, after = before+" (hash "+shortDigest(f.Hash)+")", after+" (hash "+shortDigest(g.Hash)+")"
 		}
+		out = append(out, FactChange{Step: f.Step, Path: f.Path, Before: before, After: after, Decides: f.Decides})
 	}
 	for _, s := range p.Steps {
 		if s.Check == nil {
