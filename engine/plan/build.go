@@ -118,11 +118,11 @@ func Build(ctx context.Context, rb *runbook.Runbook, opts Options) (*Plan, hcl.D
 		if s == nil || s.Class == runbook.ClassBackout {
 			continue
 		}
-		pss := []*Step{}
+		var pss []*Step
 		if s.IsTemplate() {
 			pss = b.planForEach(s)
 		} else {
-			pss = append(pss, b.planStep(s))
+			pss = []*Step{b.planStep(s)}
 		}
 		if s.Class == runbook.ClassPost {
 			p.Post = append(p.Post, pss...)
@@ -544,18 +544,16 @@ func (b *builder) backout(p *Plan, order []string) {
 	p.Backout = Backout{Summary: c.Summary, Trigger: c.Trigger, RestoredState: c.RestoredState, Steps: []*Step{}}
 	for _, s := range b.rb.BackoutSteps(order) {
 		ps := b.describe(s, b.stepCtx(s, cty.NilVal))
-		st := &stepState{output: s.UnknownOutput(), action: MayRun}
-		b.st[s.Name] = st
 		ps.Action = MayRun
 		switch u := b.st[s.Undoes]; {
 		case s.Undoes == "":
 			ps.Reason = "runs only when the run backs out"
 		case u != nil && u.action == WillNotRun:
-			ps.Action, st.action = WillNotRun, WillNotRun
-			ps.Reason = "not needed: " + s.Undoes + " will not run"
+			ps.Action, ps.Reason = WillNotRun, "not needed: "+s.Undoes+" will not run"
 		default:
 			ps.Reason = "runs only when the run backs out after " + s.Undoes + " ran"
 		}
+		b.st[s.Name] = &stepState{output: s.UnknownOutput(), action: ps.Action}
 		ps.Condition = b.rb.ExprText(s.When)
 		p.Backout.Steps = append(p.Backout.Steps, ps)
 		if ps.Action != WillNotRun {
