@@ -57,18 +57,10 @@ func (p *Plan) Save(path string) error {
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp) // after a successful rename this is a no-op
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("saving the plan: %w", err)
+	if err = f.Chmod(0o600); err == nil {
+		_, err = f.Write(b)
 	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
+	if err = errors.Join(err, f.Sync(), f.Close()); err == nil {
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {
