@@ -2,6 +2,7 @@ package plan
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -125,12 +126,5 @@ func Parse(b []byte, name string) (*Plan, error) {
 	return p, nil
 }
 
-func shortDigest(d string) string {
-	if len(d) > 12 {
-		return d[:12]
-	}
-	if d == "" {
-		return "(none)"
-	}
-	return d
-}
+// shortDigest is the first 12 characters of a digest, or (none).
+func shortDigest(d string) string { return cmp.Or(d[:min(len(d), 12)], "(none)") }
