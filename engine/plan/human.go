@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bufio"
 	"cmp"
 	"fmt"
 	"io"
@@ -49,10 +50,16 @@ var durationUnits = []struct {
 	symbol string
 }{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}}
 
-// textWriter collects a plan's text, written out at once when complete.
-type textWriter struct{ strings.Builder }
+type textWriter struct {
+	w   *bufio.Writer
+	err error
+}
 
-func (t *textWriter) f(format string, args ...any) { fmt.Fprintf(&t.Builder, format, args...) }
+func (t *textWriter) f(format string, args ...any) {
+	if t.err == nil {
+		_, t.err = fmt.Fprintf(t.w, format, args...)
+	}
+}
 
 // opt writes format with s, unless s is empty.
 func (t *textWriter) opt(format, s string) {
@@ -65,7 +72,7 @@ func (t *textWriter) opt(format, s string) {
 // results, the steps in order with what each will do, the back-out path,
 // post-tasks, the duration estimate and a summary line.
 func (p *Plan) WriteHuman(w io.Writer) error {
-	t := &textWriter{}
+	t := &textWriter{w: bufio.NewWriter(w)}
 	p.writeHeader(t)
 	p.writePreflight(t)
 	t.f("\nSymbols: %s will run   %s may run (decided at run time)   %s will not run\n",
@@ -82,8 +89,10 @@ func (p *Plan) WriteHuman(w io.Writer) error {
 	writeSteps(t, "P", p.Post)
 	p.writeDuration(t)
 	t.f("\n%s\n", p.SummaryLine())
-	_, err := io.WriteString(w, t.String())
-	return err
+	if t.err == nil {
+		t.err = t.w.Flush()
+	}
+	return t.err
 }
 
 // writeHeader writes what the plan is of: the runbook, the inputs and the
