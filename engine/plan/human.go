@@ -50,6 +50,8 @@ var durationUnits = []struct {
 	symbol string
 }{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}}
 
+// textWriter streams a plan's text, stopping at the first failed write
+// (such as a terminal interrupted with Ctrl-C).
 type textWriter struct {
 	w   *bufio.Writer
 	err error

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -308,26 +309,15 @@ type Summary struct {
 // PreflightFailed reports whether a check run at plan time failed and its
 // on_failure is not "continue": apply would stop there.
 func (p *Plan) PreflightFailed() bool {
-	for _, s := range p.Steps {
-		if s.Check != nil && s.Check.Blocks {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(p.Steps, func(s *Step) bool { return s.Check != nil && s.Check.Blocks })
 }
 
 // HasChanges reports whether any action, back-out or post step will or may
 // run.
 func (p *Plan) HasChanges() bool {
-	for _, s := range p.AllSteps() {
-		switch s.Class {
-		case "action", "backout", "post":
-			if s.Action != WillNotRun {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(p.AllSteps(), func(s *Step) bool {
+		return s.Action != WillNotRun && slices.Contains([]string{"action", "backout", "post"}, s.Class)
+	})
 }
 
 // ExitCode is the exit status of `baton plan` for a plan built without
