@@ -26,10 +26,6 @@ const Canary = "CANARY-s3cr3t-4242"
 //go:embed runbooks
 var files embed.FS
 
-// FS holds the test runbooks: runbooks/failover (a directory with an
-// include) and runbooks/checksonly/main.hcl.
-var FS = runbook.FromFS(files)
-
 // Kind is a fake step type.
 type Kind struct {
 	KindName  string
@@ -137,11 +133,12 @@ func Registry() *steps.Registry {
 	return reg
 }
 
-// Load loads a test runbook ("runbooks/failover") and fails the test on
-// any error diagnostic.
+// Load loads a test runbook and fails the test on any error diagnostic:
+// "runbooks/failover" (a directory with an include),
+// "runbooks/checksonly/main.hcl" or "runbooks/foreach/main.hcl".
 func Load(t testing.TB, path string) *runbook.Runbook {
 	t.Helper()
-	rb, diags := runbook.Load(FS, path, Registry())
+	rb, diags := runbook.Load(runbook.FromFS(files), path, Registry())
 	if diags.HasErrors() {
 		t.Fatalf("loading %s: %s", path, diags.Error())
 	}
