@@ -822,14 +822,8 @@ func givenFacts(b *builder, facts []string) string {
 	return " given the facts observed at plan time (" + strings.Join(parts, ", ") + ")"
 }
 
-func uniq(s []string) []string {
-	if len(s) == 0 {
-		return nil
-	}
-	out := slices.Clone(s)
-	slices.Sort(out)
-	return slices.Compact(out)
-}
+// uniq is a sorted copy of s without repeats; nil when s is empty.
+func uniq(s []string) []string { return slices.Compact(slices.Sorted(slices.Values(s))) }
 
 // scrub replaces every known secret in s, and its encodings, with
 // (sensitive).
