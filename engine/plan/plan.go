@@ -335,12 +335,7 @@ func (p *Plan) ExitCode(detailed bool) int {
 
 // AllSteps returns the main steps, then the back-out steps, then the
 // post-tasks.
-func (p *Plan) AllSteps() []*Step {
-	out := make([]*Step, 0, len(p.Steps)+len(p.Backout.Steps)+len(p.Post))
-	out = append(out, p.Steps...)
-	out = append(out, p.Backout.Steps...)
-	return append(out, p.Post...)
-}
+func (p *Plan) AllSteps() []*Step { return slices.Concat(p.Steps, p.Backout.Steps, p.Post) }
 
 // Step returns the planned step called name, or nil.
 func (p *Plan) Step(name string) *Step {
