@@ -700,8 +700,10 @@ func (b *builder) windowBound(e hcl.Expression, which string) (time.Time, bool) 
 	return t, true
 }
 
+// summary counts what the plan's steps do.
 func (b *builder) summary(p *Plan) {
-	sum := Summary{}
+	p.Summary = Summary{HasChanges: p.HasChanges(), PreflightFailed: p.PreflightFailed()}
+	sum := &p.Summary
 	for _, s := range p.AllSteps() {
 		switch s.Action {
 		case WillRun:
@@ -731,9 +733,6 @@ func (b *builder) summary(p *Plan) {
 			sum.ChecksFailed++
 		}
 	}
-	sum.HasChanges = p.HasChanges()
-	sum.PreflightFailed = p.PreflightFailed()
-	p.Summary = sum
 }
 
 // factsOf returns the sorted paths of the step outputs an expression
