@@ -50,18 +50,12 @@ var durationUnits = []struct {
 	symbol string
 }{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}}
 
-// textWriter streams a plan's text, stopping at the first failed write
-// (such as a terminal interrupted with Ctrl-C).
-type textWriter struct {
-	w   *bufio.Writer
-	err error
-}
+// textWriter streams a plan's text. Its bufio.Writer keeps the first
+// failed write (such as to a terminal interrupted with Ctrl-C) and writes
+// nothing after it.
+type textWriter struct{ *bufio.Writer }
 
-func (t *textWriter) f(format string, args ...any) {
-	if t.err == nil {
-		_, t.err = fmt.Fprintf(t.w, format, args...)
-	}
-}
+func (t *textWriter) f(format string, args ...any) { fmt.Fprintf(t.Writer, format, args...) }
 
 // opt writes format with s, unless s is empty.
 func (t *textWriter) opt(format, s string) {
@@ -74,7 +68,7 @@ func (t *textWriter) opt(format, s string) {
 // results, the steps in order with what each will do, the back-out path,
 // post-tasks, the duration estimate and a summary line.
 func (p *Plan) WriteHuman(w io.Writer) error {
-	t := &textWriter{w: bufio.NewWriter(w)}
+	t := &textWriter{bufio.NewWriter(w)}
 	p.writeHeader(t)
 	p.writePreflight(t)
 	t.f("\nSymbols: %s will run   %s may run (decided at run time)   %s will not run\n",
@@ -91,10 +85,7 @@ func (p *Plan) WriteHuman(w io.Writer) error {
 	writeSteps(t, "P", p.Post)
 	p.writeDuration(t)
 	t.f("\n%s\n", p.SummaryLine())
-	if t.err == nil {
-		t.err = t.w.Flush()
-	}
-	return t.err
+	return t.Flush()
 }
 
 // writeHeader writes what the plan is of: the runbook, the inputs and the
