@@ -106,18 +106,16 @@ func Registry() *steps.Registry {
 				"value": str("value"), "password": str("password"),
 			},
 			Describer: func(args cty.Value) steps.Description {
-				server := steps.Attr(args, "server")
-				where := ""
-				if !server.IsNull() {
-					where = " on " + steps.Show(server)
+				setting, value := steps.Show(steps.Attr(args, "setting")), steps.Show(steps.Attr(args, "value"))
+				summary := fmt.Sprintf("set %s to %s", setting, value)
+				if server := steps.Attr(args, "server"); !server.IsNull() {
+					summary += " on " + steps.Show(server)
 				}
-				d := steps.Description{Summary: fmt.Sprintf("set %s to %s%s", steps.Show(steps.Attr(args, "setting")), steps.Show(steps.Attr(args, "value")), where)}
-				cmd := fmt.Sprintf("Set-SiteSetting -Name %s -Value %s", steps.Show(steps.Attr(args, "setting")), steps.Show(steps.Attr(args, "value")))
+				cmd := fmt.Sprintf("Set-SiteSetting -Name %s -Value %s", setting, value)
 				if pw := steps.Attr(args, "password"); !pw.IsNull() {
 					cmd += " -Password " + steps.Show(pw)
 				}
-				d.Details = []steps.Detail{{Label: "PowerShell", Text: cmd}}
-				return d
+				return steps.Description{Summary: summary, Details: []steps.Detail{{Label: "PowerShell", Text: cmd}}}
 			}},
 		&Kind{KindName: "configmgr_roles", Eff: steps.ReadOnly, Target: "fake_site",
 			Out: cty.Object(map[string]cty.Type{
