@@ -4,8 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -87,9 +87,8 @@ func Build(ctx context.Context, rb *runbook.Runbook, opts Options) (*Plan, hcl.D
 	}
 	g, err := stepGraph(rb)
 	if err != nil {
-		rng := rb.DeclRange
-		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot plan the runbook",
-			Detail: fmt.Sprintf("The step graph is invalid (%s); fix the runbook's dependencies and plan again.", err.Error()), Subject: &rng}}
+		return nil, hcl.Diagnostics{errorAt(rb.DeclRange, "Cannot plan the runbook",
+			fmt.Sprintf("The step graph is invalid (%s); fix the runbook's dependencies and plan again.", err.Error()))}
 	}
 	b := newBuilder(ctx, rb, opts)
 	p := &Plan{
@@ -119,11 +118,11 @@ func Build(ctx context.Context, rb *runbook.Runbook, opts Options) (*Plan, hcl.D
 		if s == nil || s.Class == runbook.ClassBackout {
 			continue
 		}
-		pss := []*Step{}
+		var pss []*Step
 		if s.IsTemplate() {
 			pss = b.planForEach(s)
 		} else {
-			pss = append(pss, b.planStep(s))
+			pss = []*Step{b.planStep(s)}
 		}
 		if s.Class == runbook.ClassPost {
 			p.Post = append(p.Post, pss...)
@@ -178,10 +177,13 @@ func interrupted(ctx context.Context, rb *runbook.Runbook) *hcl.Diagnostic {
 	if ctx == nil || ctx.Err() == nil {
 		return nil
 	}
-	rng := rb.DeclRange
-	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Planning interrupted",
-		Detail:  fmt.Sprintf("baton stopped planning when asked to (%v); no plan was made and nothing was run.", context.Cause(ctx)),
-		Subject: &rng}
+	return errorAt(rb.DeclRange, "Planning interrupted",
+		fmt.Sprintf("baton stopped planning when asked to (%v); no plan was made and nothing was run.", context.Cause(ctx)))
+}
+
+// errorAt is an error diagnostic about the source at rng.
+func errorAt(rng hcl.Range, summary, detail string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: &rng}
 }
 
 func (b *builder) identity(p *Plan) {
@@ -192,13 +194,13 @@ func (b *builder) identity(p *Plan) {
 		path = rb.Files[0]
 	}
 	p.Runbook = Runbook{Name: rb.Name, Path: path, Title: rb.Title, Version: rb.Version, SourceDigest: total, Files: []File{}}
-	for _, n := range sortedKeys(files) {
+	for _, n := range slices.Sorted(maps.Keys(files)) {
 		p.Runbook.Files = append(p.Runbook.Files, File{Path: n, Digest: files[n]})
 	}
 	vars := b.opts.Vars
 	total, ins := digest.Inputs(vars)
 	p.InputsDigest = total
-	for _, n := range sortedKeys(ins) {
+	for _, n := range slices.Sorted(maps.Keys(ins)) {
 		in := ins[n]
 		display := "(sensitive)"
 		if !in.Sensitive {
@@ -335,6 +337,7 @@ func (b *builder) depsRule(s *runbook.Step, ps *Step, st *stepState) ([]string, 
 func (b *builder) when(s *runbook.Step, ps *Step, st *stepState, ctx *hcl.EvalContext) ([]string, bool) {
 	ps.Condition = b.rb.ExprText(s.When)
 	facts := b.factsOf(s.When, map[string]bool{})
+	b.decide(s.Name, facts...)
 	v, diags := lang.EvalIn(ctx, s.When, cty.Bool)
 	b.diags = append(b.diags, diags...)
 	skip, known := runbook.WhenSkips(v)
@@ -345,15 +348,13 @@ func (b *builder) when(s *runbook.Step, ps *Step, st *stepState, ctx *hcl.EvalCo
 		st.action = MayRun
 		ps.Reason = joinReason(ps.Reason, "runs only if "+ps.Condition+describeFacts(facts))
 	case skip:
-		st.facts = uniq(facts)
+		st.facts = facts
 		b.skip(ps, st, "condition is false"+givenFacts(b, facts)+": "+ps.Condition)
-		b.decide(s.Name, facts...)
 		return nil, false
 	default:
 		if len(facts) > 0 && st.action == WillRun {
 			ps.Reason = "condition is true" + givenFacts(b, facts) + ": " + ps.Condition
 		}
-		b.decide(s.Name, facts...)
 	}
 	return facts, true
 }
@@ -377,7 +378,7 @@ func (b *builder) planDecision(s *runbook.Step, ps *Step, st *stepState, ctx *hc
 	}
 	facts := b.factsOf(s.Condition, map[string]bool{})
 	b.decide(s.Name, facts...)
-	ps.Decision = &Choice{Condition: b.rb.ExprText(s.Condition), DecidedBy: uniq(facts)}
+	ps.Decision = &Choice{Condition: b.rb.ExprText(s.Condition), DecidedBy: facts}
 	if st.action != WillRun {
 		return
 	}
@@ -493,11 +494,9 @@ func (b *builder) describe(s *runbook.Step, ctx *hcl.EvalContext) *Step {
 	}
 	switch s.Class {
 	case runbook.ClassWait:
-		ps.Wait = &Wait{Until: b.rb.ExprText(s.Until), IntervalSeconds: seconds(orDefault(s.Interval, 30*time.Second)),
-			TimeoutSeconds: seconds(s.Timeout), StableForSeconds: seconds(s.StableFor)}
-		if s.FailIf != nil {
-			ps.Wait.FailIf = b.rb.ExprText(s.FailIf)
-		}
+		ps.Wait = &Wait{Until: b.rb.ExprText(s.Until), FailIf: b.rb.ExprText(s.FailIf),
+			IntervalSeconds: seconds(orDefault(s.Interval, 30*time.Second)), TimeoutSeconds: seconds(s.Timeout),
+			StableForSeconds: seconds(s.StableFor)}
 	case runbook.ClassApproval:
 		g := gate(s)
 		g.Instructions = b.scrub(s.InstructionsIn(ctx))
@@ -545,21 +544,17 @@ func (b *builder) backout(p *Plan, order []string) {
 	p.Backout = Backout{Summary: c.Summary, Trigger: c.Trigger, RestoredState: c.RestoredState, Steps: []*Step{}}
 	for _, s := range b.rb.BackoutSteps(order) {
 		ps := b.describe(s, b.stepCtx(s, cty.NilVal))
-		st := &stepState{output: s.UnknownOutput(), action: MayRun}
-		b.st[s.Name] = st
 		ps.Action = MayRun
 		switch u := b.st[s.Undoes]; {
 		case s.Undoes == "":
 			ps.Reason = "runs only when the run backs out"
 		case u != nil && u.action == WillNotRun:
-			ps.Action, st.action = WillNotRun, WillNotRun
-			ps.Reason = "not needed: " + s.Undoes + " will not run"
+			ps.Action, ps.Reason = WillNotRun, "not needed: "+s.Undoes+" will not run"
 		default:
 			ps.Reason = "runs only when the run backs out after " + s.Undoes + " ran"
 		}
-		if s.When != nil {
-			ps.Condition = b.rb.ExprText(s.When)
-		}
+		b.st[s.Name] = &stepState{output: s.UnknownOutput(), action: ps.Action}
+		ps.Condition = b.rb.ExprText(s.When)
 		p.Backout.Steps = append(p.Backout.Steps, ps)
 		if ps.Action != WillNotRun {
 			p.Backout.ExpectedSeconds += ps.ExpectedSeconds
@@ -646,7 +641,7 @@ func (b *builder) durations(p *Plan) {
 		path = append(path, n)
 	}
 	slices.Reverse(path)
-	sort.Strings(notes)
+	slices.Sort(notes)
 	p.Duration = Duration{ExpectedSeconds: seconds(best), WorstCaseSeconds: seconds(worst), CriticalPath: path,
 		BackoutSeconds: p.Backout.ExpectedSeconds, Notes: notes}
 }
@@ -663,9 +658,8 @@ func (b *builder) window(p *Plan) {
 		return // an error, or no window declared (both null)
 	}
 	if start.IsZero() || end.IsZero() {
-		rng := ch.WindowStart.Range()
-		b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid change window",
-			Detail: "The window has a start or an end but not both; give both bounds, or neither (null) when no window is declared.", Subject: &rng})
+		b.diags = append(b.diags, errorAt(ch.WindowStart.Range(), "Invalid change window",
+			"The window has a start or an end but not both; give both bounds, or neither (null) when no window is declared."))
 		return
 	}
 	length := end.Sub(start)
@@ -686,10 +680,9 @@ func (b *builder) windowBound(e hcl.Expression, which string) (time.Time, bool) 
 	if diags.HasErrors() {
 		return time.Time{}, false
 	}
-	rng := e.Range()
 	bad := func(detail string) (time.Time, bool) {
-		b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid change window",
-			Detail: fmt.Sprintf("The window %s %s; give it as an RFC 3339 timestamp like \"2026-03-14T20:00:00Z\".", which, detail), Subject: &rng})
+		b.diags = append(b.diags, errorAt(e.Range(), "Invalid change window",
+			fmt.Sprintf("The window %s %s; give it as an RFC 3339 timestamp like \"2026-03-14T20:00:00Z\".", which, detail)))
 		return time.Time{}, false
 	}
 	switch {
@@ -707,8 +700,10 @@ func (b *builder) windowBound(e hcl.Expression, which string) (time.Time, bool) 
 	return t, true
 }
 
+// summary counts what the plan's steps do.
 func (b *builder) summary(p *Plan) {
-	sum := Summary{}
+	p.Summary = Summary{HasChanges: p.HasChanges(), PreflightFailed: p.PreflightFailed()}
+	sum := &p.Summary
 	for _, s := range p.AllSteps() {
 		switch s.Action {
 		case WillRun:
@@ -738,13 +733,10 @@ func (b *builder) summary(p *Plan) {
 			sum.ChecksFailed++
 		}
 	}
-	sum.HasChanges = p.HasChanges()
-	sum.PreflightFailed = p.PreflightFailed()
-	p.Summary = sum
 }
 
-// factsOf returns the paths of the step outputs an expression depends on,
-// looking through decisions to the facts that decide them.
+// factsOf returns the sorted paths of the step outputs an expression
+// depends on, looking through decisions to the facts that decide them.
 func (b *builder) factsOf(expr hcl.Expression, seen map[string]bool) []string {
 	var out []string
 	for _, t := range expr.Variables() {
@@ -772,7 +764,7 @@ func (b *builder) factsOf(expr hcl.Expression, seen map[string]bool) []string {
 		}
 		out = append(out, path)
 	}
-	return out
+	return uniq(out)
 }
 
 func (b *builder) fact(t hcl.Traversal, step, path string) Fact {
@@ -804,9 +796,9 @@ func (b *builder) decide(step string, paths ...string) {
 }
 
 func (b *builder) finishFacts(p *Plan) {
-	for _, path := range sortedKeys(b.facts) {
+	for _, path := range slices.Sorted(maps.Keys(b.facts)) {
 		f := b.facts[path]
-		f.Decides = sortedKeys(b.decides[path])
+		f.Decides = slices.Sorted(maps.Keys(b.decides[path]))
 		p.Facts = append(p.Facts, f)
 	}
 }
@@ -815,11 +807,10 @@ func describeFacts(facts []string) string {
 	if len(facts) == 0 {
 		return ""
 	}
-	return ", decided at run time by " + strings.Join(uniq(facts), ", ")
+	return ", decided at run time by " + strings.Join(facts, ", ")
 }
 
 func givenFacts(b *builder, facts []string) string {
-	facts = uniq(facts)
 	if len(facts) == 0 {
 		return ""
 	}
@@ -830,23 +821,8 @@ func givenFacts(b *builder, facts []string) string {
 	return " given the facts observed at plan time (" + strings.Join(parts, ", ") + ")"
 }
 
-func uniq(s []string) []string {
-	if len(s) == 0 {
-		return nil
-	}
-	out := slices.Clone(s)
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+// uniq is a sorted copy of s without repeats; nil when s is empty.
+func uniq(s []string) []string { return slices.Compact(slices.Sorted(slices.Values(s))) }
 
 // scrub replaces every known secret in s, and its encodings, with
 // (sensitive).

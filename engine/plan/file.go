@@ -2,6 +2,7 @@ package plan
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,18 +58,10 @@ func (p *Plan) Save(path string) error {
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp) // after a successful rename this is a no-op
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("saving the plan: %w", err)
+	if err = f.Chmod(0o600); err == nil {
+		_, err = f.Write(b)
 	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
+	if err = errors.Join(err, f.Sync(), f.Close()); err == nil {
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {
@@ -133,12 +126,5 @@ func Parse(b []byte, name string) (*Plan, error) {
 	return p, nil
 }
 
-func shortDigest(d string) string {
-	if len(d) > 12 {
-		return d[:12]
-	}
-	if d == "" {
-		return "(none)"
-	}
-	return d
-}
+// shortDigest is the first 12 characters of a digest, or (none).
+func shortDigest(d string) string { return cmp.Or(d[:min(len(d), 12)], "(none)") }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/batonhq/baton/engine/lang"
 	"github.com/batonhq/baton/engine/runbook"
-	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -34,9 +33,8 @@ func (b *builder) planForEach(t *runbook.Step) []*Step {
 	}
 	items, err := runbook.Items(v)
 	if err != nil {
-		rng := t.ForEach.Range()
-		b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid for_each",
-			Detail: fmt.Sprintf("Step %s cannot run: %s.", t.Name, err.Error()), Subject: &rng})
+		b.diags = append(b.diags, errorAt(t.ForEach.Range(), "Invalid for_each",
+			fmt.Sprintf("Step %s cannot run: %s.", t.Name, err.Error())))
 		return []*Step{tps}
 	}
 	if len(items) == 0 {

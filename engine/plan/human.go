@@ -16,27 +16,18 @@ const (
 	SymbolWillNotRun = "-"
 )
 
-// Symbol returns the text symbol of a step action.
-func Symbol(action string) string {
-	switch action {
-	case WillRun:
-		return SymbolWillRun
-	case MayRun:
-		return SymbolMayRun
-	}
-	return SymbolWillNotRun
+// actionWords are the text symbol and the words of each step action; any
+// other action is shown as will not run.
+var actionWords = map[string]struct{ symbol, text string }{
+	WillRun: {SymbolWillRun, "will run"},
+	MayRun:  {SymbolMayRun, "may run"},
 }
 
+// Symbol returns the text symbol of a step action.
+func Symbol(action string) string { return cmp.Or(actionWords[action].symbol, SymbolWillNotRun) }
+
 // ActionText is a step action in words.
-func ActionText(action string) string {
-	switch action {
-	case WillRun:
-		return "will run"
-	case MayRun:
-		return "may run"
-	}
-	return "will not run"
-}
+func ActionText(action string) string { return cmp.Or(actionWords[action].text, "will not run") }
 
 // FormatDuration renders seconds as "1h30m", "45m", "30s" or "0s".
 func FormatDuration(sec int64) string {
@@ -59,16 +50,12 @@ var durationUnits = []struct {
 	symbol string
 }{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}}
 
-type textWriter struct {
-	w   *bufio.Writer
-	err error
-}
+// textWriter streams a plan's text. Its bufio.Writer keeps the first
+// failed write (such as to a terminal interrupted with Ctrl-C) and writes
+// nothing after it.
+type textWriter struct{ *bufio.Writer }
 
-func (t *textWriter) f(format string, args ...any) {
-	if t.err == nil {
-		_, t.err = fmt.Fprintf(t.w, format, args...)
-	}
-}
+func (t *textWriter) f(format string, args ...any) { fmt.Fprintf(t.Writer, format, args...) }
 
 // opt writes format with s, unless s is empty.
 func (t *textWriter) opt(format, s string) {
@@ -81,7 +68,7 @@ func (t *textWriter) opt(format, s string) {
 // results, the steps in order with what each will do, the back-out path,
 // post-tasks, the duration estimate and a summary line.
 func (p *Plan) WriteHuman(w io.Writer) error {
-	t := &textWriter{w: bufio.NewWriter(w)}
+	t := &textWriter{bufio.NewWriter(w)}
 	p.writeHeader(t)
 	p.writePreflight(t)
 	t.f("\nSymbols: %s will run   %s may run (decided at run time)   %s will not run\n",
@@ -98,10 +85,7 @@ func (p *Plan) WriteHuman(w io.Writer) error {
 	writeSteps(t, "P", p.Post)
 	p.writeDuration(t)
 	t.f("\n%s\n", p.SummaryLine())
-	if t.err == nil {
-		t.err = t.w.Flush()
-	}
-	return t.err
+	return t.Flush()
 }
 
 // writeHeader writes what the plan is of: the runbook, the inputs and the

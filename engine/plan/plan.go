@@ -2,6 +2,7 @@ package plan
 
 import (
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -308,26 +309,15 @@ type Summary struct {
 // PreflightFailed reports whether a check run at plan time failed and its
 // on_failure is not "continue": apply would stop there.
 func (p *Plan) PreflightFailed() bool {
-	for _, s := range p.Steps {
-		if s.Check != nil && s.Check.Blocks {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(p.Steps, func(s *Step) bool { return s.Check != nil && s.Check.Blocks })
 }
 
 // HasChanges reports whether any action, back-out or post step will or may
 // run.
 func (p *Plan) HasChanges() bool {
-	for _, s := range p.AllSteps() {
-		switch s.Class {
-		case "action", "backout", "post":
-			if s.Action != WillNotRun {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(p.AllSteps(), func(s *Step) bool {
+		return s.Action != WillNotRun && slices.Contains([]string{"action", "backout", "post"}, s.Class)
+	})
 }
 
 // ExitCode is the exit status of `baton plan` for a plan built without
@@ -345,12 +335,7 @@ func (p *Plan) ExitCode(detailed bool) int {
 
 // AllSteps returns the main steps, then the back-out steps, then the
 // post-tasks.
-func (p *Plan) AllSteps() []*Step {
-	out := make([]*Step, 0, len(p.Steps)+len(p.Backout.Steps)+len(p.Post))
-	out = append(out, p.Steps...)
-	out = append(out, p.Backout.Steps...)
-	return append(out, p.Post...)
-}
+func (p *Plan) AllSteps() []*Step { return slices.Concat(p.Steps, p.Backout.Steps, p.Post) }
 
 // Step returns the planned step called name, or nil.
 func (p *Plan) Step(name string) *Step {

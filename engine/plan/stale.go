@@ -5,8 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/batonhq/baton/engine/digest"
@@ -62,56 +62,52 @@ func (p *Plan) CheckStale(rb *runbook.Runbook, vars map[string]cty.Value, engine
 		planned := map[string]string{}
 		for _, f := range p.Runbook.Files {
 			planned[f.Path] = f.Digest
-			cur, ok := files[f.Path]
-			switch {
-			case !ok:
-				e.FilesRemoved = append(e.FilesRemoved, f.Path)
-			case cur != f.Digest:
-				e.FilesChanged = append(e.FilesChanged, f.Path)
-			}
 		}
-		for name := range files {
-			if _, ok := planned[name]; !ok {
-				e.FilesAdded = append(e.FilesAdded, name)
-			}
-		}
+		e.FilesChanged, e.FilesAdded, e.FilesRemoved = diffKeys(planned, files, func(a, b string) bool { return a == b })
 	}
 	_, ins := digest.Inputs(vars)
 	planned := map[string]Input{}
 	for _, in := range p.Inputs {
 		planned[in.Name] = in
-		cur, ok := ins[in.Name]
-		switch {
-		case !ok:
-			e.InputsRemoved = append(e.InputsRemoved, inputLabel(in.Name, in.Sensitive))
-		case cur.Hash != in.Hash:
-			e.InputsChanged = append(e.InputsChanged, inputLabel(in.Name, in.Sensitive || cur.Sensitive))
-		}
 	}
-	for name, cur := range ins {
-		if _, ok := planned[name]; !ok {
-			e.InputsAdded = append(e.InputsAdded, inputLabel(name, cur.Sensitive))
+	e.InputsChanged, e.InputsAdded, e.InputsRemoved = diffKeys(planned, ins, func(a Input, b digest.Input) bool { return a.Hash == b.Hash })
+	// An input is named as sensitive when it was or is.
+	for _, l := range [][]string{e.InputsChanged, e.InputsAdded, e.InputsRemoved} {
+		for i, name := range l {
+			if planned[name].Sensitive || ins[name].Sensitive {
+				l[i] = name + " (sensitive)"
+			}
 		}
 	}
 	if engineVersion != p.EngineVersion {
 		e.EngineBefore, e.EngineAfter = p.EngineVersion, engineVersion
 	}
-	n := 0
-	for _, l := range [][]string{e.FilesChanged, e.FilesAdded, e.FilesRemoved, e.InputsChanged, e.InputsAdded, e.InputsRemoved} {
-		sort.Strings(l)
-		n += len(l)
-	}
-	if n == 0 && e.RunbookBefore == e.RunbookAfter && e.EngineBefore == e.EngineAfter {
+	// Stale when anything differs from what was planned.
+	if reflect.DeepEqual(e, &StaleError{RunbookBefore: e.RunbookAfter, RunbookAfter: e.RunbookAfter}) {
 		return nil
 	}
 	return e
 }
 
-func inputLabel(name string, sensitive bool) string {
-	if sensitive {
-		return name + " (sensitive)"
+// diffKeys compares two maps by key: the keys whose values differ (by
+// same), those only in after and those only in before, each sorted.
+func diffKeys[A, B any](before map[string]A, after map[string]B, same func(A, B) bool) (changed, added, removed []string) {
+	for k, a := range before {
+		if b, ok := after[k]; !ok {
+			removed = append(removed, k)
+		} else if !same(a, b) {
+			changed = append(changed, k)
+		}
 	}
-	return name
+	for k := range after {
+		if _, ok := before[k]; !ok {
+			added = append(added, k)
+		}
+	}
+	slices.Sort(changed)
+	slices.Sort(added)
+	slices.Sort(removed)
+	return changed, added, removed
 }
 
 // FactChange is a fact observed at plan time that no longer holds, or a
@@ -151,24 +147,15 @@ func (p *Plan) CheckFacts(fresh *Plan) []FactChange {
 		now[f.Path] = f
 	}
 	for _, f := range p.Facts {
-		if !f.Known {
-			continue
+		g := now[f.Path]
+		if !f.Known || g.Known && g.Hash == f.Hash {
+			continue // unknown when planned, or still holds
 		}
-		g, ok := now[f.Path]
-		switch {
-		case !ok || !g.Known:
-			after := "(known at run time)"
-			if ok {
-				after = g.Value
-			}
-			out = append(out, FactChange{Step: f.Step, Path: f.Path, Before: f.Value, After: after, Decides: f.Decides})
-		case g.Hash != f.Hash:
-			before, after := f.Value, g.Value
-			if before == after { // sensitive: equal text, different hashes
-				before, after = before+" (hash "+shortDigest(f.Hash)+")", after+" (hash "+shortDigest(g.Hash)+")"
-			}
-			out = append(out, FactChange{Step: f.Step, Path: f.Path, Before: before, After: after, Decides: f.Decides})
+		before, after := f.Value, cmp.Or(g.Value, "(known at run time)")
+		if g.Known && before == after { // sensitive: equal text, different hashes
+			before, after = before+" (hash "+shortDigest(f.Hash)+")", after+" (hash "+shortDigest(g.Hash)+")"
 		}
+		out = append(out, FactChange{Step: f.Step, Path: f.Path, Before: before, After: after, Decides: f.Decides})
 	}
 	for _, s := range p.Steps {
 		if s.Check == nil {
@@ -200,7 +187,7 @@ func (p *Plan) dependents(name string) []string {
 			out = append(out, s.Name)
 		}
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 

@@ -5,11 +5,12 @@
 package plantest
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"errors"
 	"fmt"
-	"strings"
+	"slices"
 	"testing"
 
 	"github.com/batonhq/baton/engine/runbook"
@@ -24,27 +25,6 @@ const Canary = "CANARY-s3cr3t-4242"
 
 //go:embed runbooks
 var files embed.FS
-
-// FS holds the test runbooks: runbooks/failover (a directory with an
-// include) and runbooks/checksonly/main.hcl.
-var FS = runbook.FromFS(files)
-
-// SiteOutput is the output type of the site_fact kind.
-var SiteOutput = cty.Object(map[string]cty.Type{
-	"type":    cty.String,
-	"active":  cty.String,
-	"passive": cty.String,
-	"healthy": cty.Bool,
-})
-
-// ProbeOutput is the output type of the probe kind.
-var ProbeOutput = cty.Object(map[string]cty.Type{"reachable": cty.Bool})
-
-// RolesOutput is the output type of the fake configmgr_roles kind.
-var RolesOutput = cty.Object(map[string]cty.Type{
-	"roles": cty.List(cty.Object(map[string]cty.Type{"site_code": cty.String, "server": cty.String, "role": cty.String})),
-	"count": cty.Number,
-})
 
 // Kind is a fake step type.
 type Kind struct {
@@ -104,7 +84,8 @@ func str(name string) *hcldec.AttrSpec {
 func Registry() *steps.Registry {
 	reg := steps.NewRegistry()
 	reg.Register(
-		&Kind{KindName: "site_fact", Eff: steps.ReadOnly, Target: "fake_site", Out: SiteOutput,
+		&Kind{KindName: "site_fact", Eff: steps.ReadOnly, Target: "fake_site",
+			Out:  cty.Object(map[string]cty.Type{"type": cty.String, "active": cty.String, "passive": cty.String, "healthy": cty.Bool}),
 			Args: hcldec.ObjectSpec{"server": str("server"), "fact": str("fact")},
 			Describer: func(args cty.Value) steps.Description {
 				fact := steps.Attr(args, "fact")
@@ -113,7 +94,7 @@ func Registry() *steps.Registry {
 				}
 				return steps.Description{Summary: "read the " + steps.Show(fact) + " facts of the site"}
 			}},
-		&Kind{KindName: "probe", Eff: steps.ReadOnly, Out: ProbeOutput,
+		&Kind{KindName: "probe", Eff: steps.ReadOnly, Out: cty.Object(map[string]cty.Type{"reachable": cty.Bool}),
 			Args: hcldec.ObjectSpec{"host": &hcldec.AttrSpec{Name: "host", Type: cty.String, Required: true}},
 			Describer: func(args cty.Value) steps.Description {
 				return steps.Description{Summary: "probe " + steps.Show(steps.Attr(args, "host")) + " on TCP 443"}
@@ -125,20 +106,22 @@ func Registry() *steps.Registry {
 				"value": str("value"), "password": str("password"),
 			},
 			Describer: func(args cty.Value) steps.Description {
-				server := steps.Attr(args, "server")
-				where := ""
-				if !server.IsNull() {
-					where = " on " + steps.Show(server)
+				setting, value := steps.Show(steps.Attr(args, "setting")), steps.Show(steps.Attr(args, "value"))
+				summary := fmt.Sprintf("set %s to %s", setting, value)
+				if server := steps.Attr(args, "server"); !server.IsNull() {
+					summary += " on " + steps.Show(server)
 				}
-				d := steps.Description{Summary: fmt.Sprintf("set %s to %s%s", steps.Show(steps.Attr(args, "setting")), steps.Show(steps.Attr(args, "value")), where)}
-				cmd := fmt.Sprintf("Set-SiteSetting -Name %s -Value %s", steps.Show(steps.Attr(args, "setting")), steps.Show(steps.Attr(args, "value")))
+				cmd := fmt.Sprintf("Set-SiteSetting -Name %s -Value %s", setting, value)
 				if pw := steps.Attr(args, "password"); !pw.IsNull() {
 					cmd += " -Password " + steps.Show(pw)
 				}
-				d.Details = []steps.Detail{{Label: "PowerShell", Text: cmd}}
-				return d
+				return steps.Description{Summary: summary, Details: []steps.Detail{{Label: "PowerShell", Text: cmd}}}
 			}},
-		&Kind{KindName: "configmgr_roles", Eff: steps.ReadOnly, Target: "fake_site", Out: RolesOutput,
+		&Kind{KindName: "configmgr_roles", Eff: steps.ReadOnly, Target: "fake_site",
+			Out: cty.Object(map[string]cty.Type{
+				"roles": cty.List(cty.Object(map[string]cty.Type{"site_code": cty.String, "server": cty.String, "role": cty.String})),
+				"count": cty.Number,
+			}),
 			Args: hcldec.ObjectSpec{},
 			Describer: func(cty.Value) steps.Description {
 				return steps.Description{Summary: "list the site system roles of the hierarchy"}
@@ -148,11 +131,12 @@ func Registry() *steps.Registry {
 	return reg
 }
 
-// Load loads a test runbook ("runbooks/failover") and fails the test on
-// any error diagnostic.
+// Load loads a test runbook and fails the test on any error diagnostic:
+// "runbooks/failover" (a directory with an include),
+// "runbooks/checksonly/main.hcl" or "runbooks/foreach/main.hcl".
 func Load(t testing.TB, path string) *runbook.Runbook {
 	t.Helper()
-	rb, diags := runbook.Load(FS, path, Registry())
+	rb, diags := runbook.Load(runbook.FromFS(files), path, Registry())
 	if diags.HasErrors() {
 		t.Fatalf("loading %s: %s", path, diags.Error())
 	}
@@ -183,10 +167,8 @@ var Healthy = Site{Type: "primary", Active: "cm01.contoso.com", Passive: "cm02.c
 // fail return an error (which quotes the canary, to prove it is scrubbed).
 func Refresh(site Site, fail ...string) func(context.Context, *runbook.Step, cty.Value) (cty.Value, error) {
 	return func(_ context.Context, s *runbook.Step, _ cty.Value) (cty.Value, error) {
-		for _, f := range fail {
-			if f == s.Name {
-				return cty.NilVal, fmt.Errorf("login failed for password %s: connection refused", Canary)
-			}
+		if slices.Contains(fail, s.Name) {
+			return cty.NilVal, fmt.Errorf("login failed for password %s: connection refused", Canary)
 		}
 		switch s.Uses {
 		case "probe":
@@ -210,9 +192,6 @@ func Refresh(site Site, fail ...string) func(context.Context, *runbook.Step, cty
 	}
 }
 
-// ContainsCanary reports whether b holds the canary or its distinctive
-// part.
-func ContainsCanary(b []byte) bool {
-	s := string(b)
-	return strings.Contains(s, Canary) || strings.Contains(s, "s3cr3t")
-}
+// ContainsCanary reports whether b holds the canary's distinctive part
+// (and so the canary).
+func ContainsCanary(b []byte) bool { return bytes.Contains(b, []byte("s3cr3t")) }
