@@ -14,7 +14,6 @@ import (
 
 	"github.com/batonhq/baton/engine/clock"
 	"github.com/batonhq/baton/engine/digest"
-	"github.com/batonhq/baton/engine/graph"
 	"github.com/batonhq/baton/engine/plan"
 	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/internal/redact"
@@ -263,14 +262,10 @@ func newRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*run,
 		results: make(chan result, 64),
 		rnd:     rand.New(rand.NewPCG(uint64(opts.Clock.Now().UnixNano()), 0x6261746f6e)),
 	}
-	names := make([]string, 0, len(rb.Steps))
-	deps := map[string][]string{}
 	for _, s := range rb.Steps {
 		r.steps[s.Name] = s
-		names = append(names, s.Name)
-		deps[s.Name] = s.Deps
 	}
-	g, err := graph.New(names, deps)
+	g, err := rb.StepGraph()
 	if err != nil {
 		return nil, fmt.Errorf("building the step graph: %w", err)
 	}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/engine/digest"
-	"github.com/batonhq/baton/engine/graph"
 	"github.com/batonhq/baton/engine/lang"
 	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/internal/redact"
@@ -85,7 +84,7 @@ func Build(ctx context.Context, rb *runbook.Runbook, opts Options) (*Plan, hcl.D
 	if rb == nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No runbook", Detail: "There is no runbook to plan; load one with runbook.Load first."}}
 	}
-	g, err := stepGraph(rb)
+	g, err := rb.StepGraph()
 	if err != nil {
 		return nil, hcl.Diagnostics{errorAt(rb.DeclRange, "Cannot plan the runbook",
 			fmt.Sprintf("The step graph is invalid (%s); fix the runbook's dependencies and plan again.", err.Error()))}
@@ -153,22 +152,6 @@ func newBuilder(ctx context.Context, rb *runbook.Runbook, opts Options) *builder
 	}
 	b.red.AddValues(opts.Vars, locals)
 	return b
-}
-
-// stepGraph is the runbook's step graph, built from its steps when the
-// loader left none (a dependency cycle, or a runbook not made by
-// runbook.Load).
-func stepGraph(rb *runbook.Runbook) (*graph.Graph, error) {
-	if rb.Graph != nil {
-		return rb.Graph, nil
-	}
-	deps := make(map[string][]string, len(rb.Steps))
-	names := make([]string, 0, len(rb.Steps))
-	for _, s := range rb.Steps {
-		names = append(names, s.Name)
-		deps[s.Name] = s.Deps
-	}
-	return graph.New(names, deps)
 }
 
 // interrupted is the diagnostic of a plan stopped by its context (Ctrl-C,

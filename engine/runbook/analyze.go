@@ -50,13 +50,7 @@ func (l *loader) collectDeps() {
 // returns the steps in declaration order.
 func (l *loader) buildGraph() []string {
 	rb := l.rb
-	names := make([]string, len(rb.Steps))
-	deps := make(map[string][]string, len(rb.Steps))
-	for i, s := range rb.Steps {
-		names[i] = s.Name
-		deps[s.Name] = s.Deps
-	}
-	g, err := graph.New(names, deps)
+	g, err := rb.StepGraph()
 	if err == nil {
 		rb.Graph = g
 		return g.Order()
@@ -64,6 +58,10 @@ func (l *loader) buildGraph() []string {
 	if ce, ok := err.(*graph.CycleError); ok {
 		rng := rb.stepIndex[ce.Path[0]].DepRange[ce.Path[1]]
 		l.refError(rng, "Dependency cycle", "These steps depend on each other in a cycle, so none of them can run: %s.", cycleText(ce.Path, "step."))
+	}
+	names := make([]string, len(rb.Steps))
+	for i, s := range rb.Steps {
+		names[i] = s.Name
 	}
 	return names
 }

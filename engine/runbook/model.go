@@ -252,6 +252,22 @@ type Assert struct {
 	DeclRange hcl.Range
 }
 
+// StepGraph is the runbook's step graph: the one Load built or, for a
+// runbook with a dependency cycle or not made by Load, one built from its
+// steps (failing with a *graph.CycleError or an unknown step).
+func (r *Runbook) StepGraph() (*graph.Graph, error) {
+	if r.Graph != nil {
+		return r.Graph, nil
+	}
+	names := make([]string, len(r.Steps))
+	deps := make(map[string][]string, len(r.Steps))
+	for i, s := range r.Steps {
+		names[i] = s.Name
+		deps[s.Name] = s.Deps
+	}
+	return graph.New(names, deps)
+}
+
 // Step returns the step called name, or nil.
 func (r *Runbook) Step(name string) *Step {
 	if r.stepIndex != nil {
