@@ -585,13 +585,14 @@ func (b *builder) durations(p *Plan) {
 	type acc struct {
 		expected, worst time.Duration
 		prev            string
+		via             string // the step itself, or the instance that ends a for_each last
 	}
 	longest := map[string]acc{}
 	var notes []string
 	end := "" // of the critical path
 	var best, worst time.Duration
 	for _, s := range p.Steps {
-		rs := b.rb.Step(s.Name)
+		rs := b.rb.StepOrTemplate(s.Name) // an instance's duration is its template's
 		if s.Action == WillNotRun || rs == nil {
 			continue
 		}
@@ -602,21 +603,28 @@ func (b *builder) durations(p *Plan) {
 				continue
 			}
 			if start.prev == "" || a.expected > start.expected {
-				start.expected, start.prev = a.expected, d
+				start.expected, start.prev = a.expected, a.via
 			}
 			start.worst = max(start.worst, a.worst)
 		}
-		a := acc{expected: start.expected + rs.ExpectedDuration, worst: start.worst + worstCase(rs), prev: start.prev}
+		a := acc{expected: start.expected + rs.ExpectedDuration, worst: start.worst + worstCase(rs), prev: start.prev, via: s.Name}
 		longest[s.Name] = a
+		if f := s.ForEach; f != nil && f.Of != "" { // its dependents wait for every instance
+			if t, ok := longest[f.Of]; ok && t.expected >= a.expected {
+				a.expected, a.via = t.expected, t.via
+			}
+			a.worst = max(a.worst, longest[f.Of].worst)
+			longest[f.Of] = a
+		}
 		if end == "" || a.expected > best {
 			end, best = s.Name, a.expected
 		}
 		worst = max(worst, a.worst)
 		switch {
 		case (rs.Class == runbook.ClassApproval || rs.Class == runbook.ClassManual) && rs.ExpiresAfter == 0:
-			notes = append(notes, fmt.Sprintf("%s %s never expires: the worst case excludes time waiting for people", rs.Class, rs.Name))
+			notes = append(notes, fmt.Sprintf("%s %s never expires: the worst case excludes time waiting for people", rs.Class, s.Name))
 		case rs.Class == runbook.ClassAction && rs.Timeout == 0:
-			notes = append(notes, fmt.Sprintf("action %s has no timeout: the worst case counts its expected duration", rs.Name))
+			notes = append(notes, fmt.Sprintf("action %s has no timeout: the worst case counts its expected duration", s.Name))
 		}
 	}
 	path := []string{}

@@ -622,3 +622,53 @@ func TestForEachPlanned(t *testing.T) {
 		})
 	}
 }
+
+// TestForEachDurations: a for_each step's instances count in the estimate
+// as their template's duration, and its dependents start after the
+// instance that ends last (the first of equals), which the critical path
+// names.
+func TestForEachDurations(t *testing.T) {
+	fsys := memFS{"rb.hcl": `
+runbook "t" {}
+variable "dps" {
+  type    = list(string)
+  default = ["dp01", "dp02"]
+}
+target "site" {
+  type   = "fake_site"
+  server = "cm01"
+}
+check "first" {
+  uses              = "probe"
+  host              = "cm01"
+  expected_duration = "1m"
+}
+action "set" {
+  uses              = "site_change"
+  target            = target.site
+  for_each          = var.dps
+  setting           = each.value
+  timeout           = "30m"
+  expected_duration = "10m"
+  depends_on        = [step.first]
+}
+check "done" {
+  uses              = "probe"
+  host              = "cm01"
+  expected_duration = "5m"
+  depends_on        = [step.set]
+}`}
+	rb, diags := runbook.Load(fsys, "rb.hcl", plantest.Registry())
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	p := build(t, rb, map[string]cty.Value{"dps": cty.ListVal([]cty.Value{cty.StringVal("dp01"), cty.StringVal("dp02")})}, nil)
+	want := plan.Duration{ExpectedSeconds: 16 * 60, WorstCaseSeconds: p.Duration.WorstCaseSeconds,
+		CriticalPath: []string{"first", "set[dp01]", "done"}, Notes: p.Duration.Notes}
+	if diff := cmp.Diff(want, p.Duration); diff != "" {
+		t.Errorf("duration (-want +got):\n%s", diff)
+	}
+	if p.Duration.WorstCaseSeconds < 31*60 {
+		t.Errorf("worst case %ds leaves out the instances' 30m timeout", p.Duration.WorstCaseSeconds)
+	}
+}
