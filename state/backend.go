@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/batonhq/baton/internal/identity"
@@ -198,6 +199,13 @@ type ApprovalPolicy struct {
 	MinApprovals   int      `json:"min_approvals"`
 	AllowRequester bool     `json:"allow_requester"`
 	Requester      string   `json:"requester"`
+}
+
+// Allows reports whether by may answer a step asked under the policy: one
+// of its approvers when it names any, and not the requester unless allowed.
+func (p ApprovalPolicy) Allows(by string) bool {
+	listed := len(p.Approvers) == 0 || slices.ContainsFunc(p.Approvers, func(a string) bool { return SameName(a, by) })
+	return listed && (p.AllowRequester || !SameName(by, p.Requester))
 }
 
 // SameName reports whether two user names are the same person, in the one

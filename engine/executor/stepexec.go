@@ -307,9 +307,10 @@ func (r *run) checkApprovals() {
 		}
 		s := r.steps[name]
 		rec := r.rec(name)
-		rec.Approvals = r.approvalsOf(name, r.policyOf(s, rec))
-		need := max(1, s.MinApprovals)
-		approvedBy, comments, rejected := r.tally(s, rec)
+		pol := r.policyOf(s, rec)
+		rec.Approvals = r.approvalsOf(name, pol)
+		need := max(1, pol.MinApprovals)
+		approvedBy, comments, rejected := tally(pol, rec)
 		expired := !rec.Deadline.IsZero() && !now.Before(rec.Deadline)
 		if rejected == "" && len(approvedBy) < need && !expired {
 			continue // still waiting
@@ -329,10 +330,11 @@ func (r *run) checkApprovals() {
 }
 
 // tally reads a step's approvals: who approved in time, their comments,
-// and, when someone who may answer rejected it, why.
-func (r *run) tally(s *runbook.Step, rec state.StepRecord) (approvedBy, comments []string, rejected string) {
+// and, when someone who may answer rejected it, why. Who may answer is
+// the policy the step asked under, which AnswerWith checks too.
+func tally(pol state.ApprovalPolicy, rec state.StepRecord) (approvedBy, comments []string, rejected string) {
 	for _, a := range rec.Approvals {
-		if !r.mayApprove(s, a.By) {
+		if !pol.Allows(a.By) {
 			continue
 		}
 		if a.Decision == "rejected" {
@@ -375,15 +377,6 @@ func answerEntry(at time.Time, step string, a state.Approval, planDigest string)
 	}
 	return state.JournalEntry{At: at, Step: step, Actor: a.By,
 		Answer: &state.Answer{Kind: kind, By: a.By, Comment: a.Comment, PlanDigest: planDigest}}
-}
-
-// mayApprove applies the runbook's approver rules (the approve command
-// enforces them too; this is the engine's own check).
-func (r *run) mayApprove(s *runbook.Step, by string) bool {
-	if !s.AllowRequester && state.SameName(by, r.record.Requester) && s.Class == runbook.ClassApproval {
-		return false
-	}
-	return len(s.Approvers) == 0 || anySame(s.Approvers, by)
 }
 
 // simulated reports whether s may run in a rehearsal: its type is pure,
