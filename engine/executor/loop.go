@@ -488,9 +488,9 @@ func (r *run) finish(res result) {
 	}
 	s := r.steps[res.step]
 	now := r.clk.Now()
-	r.mu.Lock()
-	r.recs[res.step].Process = nil // the attempt's process has ended
-	r.mu.Unlock()
+	ended := r.rec(res.step)
+	ended.Process = nil // the attempt's process has ended
+	r.setRec(ended)
 	switch {
 	case res.interrupted:
 		r.interrupted(s)

@@ -40,9 +40,9 @@ func (r *run) settleOrphan(ctx context.Context, s *runbook.Step) {
 		return
 	}
 	defer func() { // settled either way: the records no longer name it
-		r.mu.Lock()
-		r.recs[s.Name].Process = nil
-		r.mu.Unlock()
+		settled := r.rec(s.Name)
+		settled.Process = nil
+		r.setRec(settled)
 	}()
 	if !r.sameHost(p.Host) || !proc.TreeAlive(p.PID, p.Start) {
 		return
