@@ -1,7 +1,7 @@
 // Package graph is a small deterministic directed acyclic graph of named
 // nodes: topological order by Kahn's algorithm with ties broken by
-// declaration order (the order of the nodes given to New), dependency and
-// dependent lookups, and cycle errors that name the path.
+// declaration order (the order of the nodes given to New), and cycle
+// errors that name the path.
 package graph
 
 import (
@@ -14,11 +14,9 @@ import (
 // Graph is an immutable DAG. An edge "a depends on b" means b comes before a
 // in Order.
 type Graph struct {
-	nodes      []string
-	index      map[string]int
-	deps       [][]int // ascending declaration index
-	dependents [][]int // ascending declaration index
-	order      []int
+	nodes []string
+	deps  [][]int // ascending declaration index
+	order []int
 }
 
 // CycleError reports a dependency cycle. Path starts and ends with the same
@@ -46,23 +44,20 @@ func (e *DuplicateNodeError) Error() string { return "node " + e.Name + " declar
 // *DuplicateNodeError, an *UnknownNodeError or a *CycleError (the first
 // cycle found, deterministically).
 func New(nodes []string, deps map[string][]string) (*Graph, error) {
-	g := &Graph{
-		nodes:      append([]string(nil), nodes...),
-		index:      make(map[string]int, len(nodes)),
-		deps:       make([][]int, len(nodes)),
-		dependents: make([][]int, len(nodes)),
-	}
+	g := &Graph{nodes: append([]string(nil), nodes...), deps: make([][]int, len(nodes))}
+	index := make(map[string]int, len(nodes))
+	dependents := make([][]int, len(nodes)) // ascending declaration index
 	for i, n := range nodes {
-		if _, dup := g.index[n]; dup {
+		if _, dup := index[n]; dup {
 			return nil, &DuplicateNodeError{Name: n}
 		}
-		g.index[n] = i
+		index[n] = i
 	}
 	seen := map[int]bool{}
 	for i, n := range nodes {
 		clear(seen)
 		for _, d := range deps[n] {
-			j, ok := g.index[d]
+			j, ok := index[d]
 			if !ok {
 				return nil, &UnknownNodeError{From: n, To: d}
 			}
@@ -71,7 +66,7 @@ func New(nodes []string, deps map[string][]string) (*Graph, error) {
 			}
 			seen[j] = true
 			g.deps[i] = append(g.deps[i], j)
-			g.dependents[j] = append(g.dependents[j], i)
+			dependents[j] = append(dependents[j], i)
 		}
 		slices.Sort(g.deps[i])
 	}
@@ -90,7 +85,7 @@ func New(nodes []string, deps map[string][]string) (*Graph, error) {
 	for h.Len() > 0 {
 		i := heap.Pop(h).(int)
 		g.order = append(g.order, i)
-		for _, j := range g.dependents[i] {
+		for _, j := range dependents[i] {
 			indeg[j]--
 			if indeg[j] == 0 {
 				heap.Push(h, j)
@@ -147,118 +142,12 @@ func (g *Graph) cycle(indeg []int) *CycleError {
 // Len is the number of nodes.
 func (g *Graph) Len() int { return len(g.nodes) }
 
-// Nodes returns the nodes in declaration order.
-func (g *Graph) Nodes() []string { return append([]string(nil), g.nodes...) }
-
-// Has reports whether n is a node.
-func (g *Graph) Has(n string) bool { _, ok := g.index[n]; return ok }
-
 // Order returns every node in topological order (dependencies first); among
 // nodes that are ready at the same time, the one declared first comes first.
-func (g *Graph) Order() []string { return g.names(g.order) }
-
-// Deps returns the nodes n depends on directly, in declaration order.
-func (g *Graph) Deps(n string) []string {
-	i, ok := g.index[n]
-	if !ok {
-		return nil
-	}
-	return g.names(g.deps[i])
-}
-
-// Dependents returns the nodes that depend on n directly, in declaration
-// order.
-func (g *Graph) Dependents(n string) []string {
-	i, ok := g.index[n]
-	if !ok {
-		return nil
-	}
-	return g.names(g.dependents[i])
-}
-
-// Ancestors returns every node n depends on, directly or not, in
-// topological order.
-func (g *Graph) Ancestors(n string) []string { return g.reach(n, g.deps) }
-
-// Descendants returns every node that depends on n, directly or not, in
-// topological order.
-func (g *Graph) Descendants(n string) []string { return g.reach(n, g.dependents) }
-
-func (g *Graph) reach(n string, edges [][]int) []string {
-	i, ok := g.index[n]
-	if !ok {
-		return nil
-	}
-	seen := make([]bool, len(g.nodes))
-	stack := append([]int(nil), edges[i]...)
-	for len(stack) > 0 {
-		j := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if seen[j] {
-			continue
-		}
-		seen[j] = true
-		stack = append(stack, edges[j]...)
-	}
+func (g *Graph) Order() []string {
 	var out []string
-	for _, j := range g.order {
-		if seen[j] {
-			out = append(out, g.nodes[j])
-		}
-	}
-	return out
-}
-
-// Roots returns the nodes without dependencies, in declaration order.
-func (g *Graph) Roots() []string {
-	var out []string
-	for i, n := range g.nodes {
-		if len(g.deps[i]) == 0 {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
-// Reverse returns the graph with every edge reversed: what depended on a
-// node becomes its dependency (the order for undoing).
-func (g *Graph) Reverse() *Graph {
-	r := &Graph{
-		nodes:      g.nodes,
-		index:      g.index,
-		deps:       g.dependents,
-		dependents: g.deps,
-	}
-	// Kahn again, so that ties still follow declaration order.
-	indeg := make([]int, len(g.nodes))
-	h := &intHeap{}
-	for i := range g.nodes {
-		indeg[i] = len(r.deps[i])
-		if indeg[i] == 0 {
-			*h = append(*h, i)
-		}
-	}
-	heap.Init(h)
-	for h.Len() > 0 {
-		i := heap.Pop(h).(int)
-		r.order = append(r.order, i)
-		for _, j := range r.dependents[i] {
-			indeg[j]--
-			if indeg[j] == 0 {
-				heap.Push(h, j)
-			}
-		}
-	}
-	return r
-}
-
-func (g *Graph) names(idx []int) []string {
-	if len(idx) == 0 {
-		return nil
-	}
-	out := make([]string, len(idx))
-	for k, i := range idx {
-		out[k] = g.nodes[i]
+	for _, i := range g.order {
+		out = append(out, g.nodes[i])
 	}
 	return out
 }

@@ -58,26 +58,6 @@ func TestCycle(t *testing.T) {
 	}
 }
 
-func TestQueries(t *testing.T) {
-	g, err := New([]string{"a", "b", "c", "d"}, map[string][]string{"b": {"a"}, "c": {"b"}, "d": {"a"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	check := func(name string, got, want []string) {
-		t.Helper()
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("%s: %s", name, diff)
-		}
-	}
-	check("deps", g.Deps("c"), []string{"b"})
-	check("dependents", g.Dependents("a"), []string{"b", "d"})
-	check("ancestors", g.Ancestors("c"), []string{"a", "b"})
-	check("descendants", g.Descendants("a"), []string{"b", "c", "d"})
-	check("roots", g.Roots(), []string{"a"})
-	check("reverse", g.Reverse().Order(), []string{"c", "b", "d", "a"})
-	check("unknown", g.Deps("zz"), nil)
-}
-
 func BenchmarkNew10k(b *testing.B) {
 	nodes := make([]string, 10000)
 	deps := map[string][]string{}
