@@ -149,7 +149,7 @@ func runDetails(v *runView) text {
 	t.heading("Step outcomes")
 	t.bulletsOr(outcomeLines(v.Steps), "No step records.")
 	t.heading("Approvals")
-	t.bulletsOr(approvalLines(v), "No approvals were given in this v.")
+	t.bulletsOr(approvalLines(v), "No approvals were given in this run.")
 	t.heading("In-doubt resolutions")
 	var res []string
 	for _, s := range v.Resolved() {
