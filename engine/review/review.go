@@ -67,41 +67,34 @@ type Blocked struct {
 	Message string
 }
 
-// doc is everything a change record shows, computed once and rendered as
-// Markdown or HTML.
+// doc is everything a change record shows, computed once from the plan,
+// the runbook's change metadata and the evidence, and rendered in every
+// format.
 type doc struct {
-	Title string
+	Plan *plan.Plan
+	// Change is the runbook's change metadata, zero when only a saved plan
+	// is at hand.
+	Change runbook.Change
+	Title  string
 	// Identity names the runbook, its version, digests, target, owner and
 	// implementers.
 	Identity     [][2]string
 	Summary      string
-	Reason       string
-	ChangeType   string
 	Owner        string
 	Implementers string
-	Targets      []plan.Target
-	Services     []string
-	Systems      []plan.System
-	Impact       string
 	Downtime     string
-	Risk         string
-	Mitigations  []string
 	Hints        []string
 	Steps        []implStep
 	Mermaid      string
-	Refreshed    bool
 	Preflight    []*plan.Step
 	Approvals    []approvalRow
 	Signing      string // who may sign decisions, when the runbook requires signatures
-	Backout      plan.Backout
 	BackoutSteps []implStep
 	PostChecks   []implStep
 	Post         []implStep
-	Comm         string
 	Window       []string
 	Duration     []string
-	Rehearsal    *Rehearsal
-	Facts        []plan.Fact
+	Rehearsal    *rehearsalView
 	SummaryLine  string
 }
 
@@ -125,20 +118,17 @@ type approvalRow struct {
 
 // build computes the doc of plan p once, for every format.
 func build(p *plan.Plan, rb *runbook.Runbook, ev Evidence) *doc {
-	d := &doc{Title: p.Runbook.Name, Refreshed: p.Refreshed, Mermaid: Mermaid(p, rb), Rehearsal: ev.Rehearsal,
-		Backout: p.Backout, Facts: p.Facts, Systems: p.Systems, Targets: p.Targets, SummaryLine: strings.TrimPrefix(p.SummaryLine(), "Plan: ")}
+	d := &doc{Plan: p, Title: p.Runbook.Name, Mermaid: Mermaid(p, rb), Rehearsal: rehearsalOf(ev.Rehearsal, p.PlanDigest),
+		SummaryLine: strings.TrimPrefix(p.SummaryLine(), "Plan: ")}
 	if p.Runbook.Title != "" {
 		d.Title = p.Runbook.Title
 	}
 	d.Signing = signing(rb)
 	if rb != nil {
-		c := rb.Change
-		d.Summary = rb.Description
-		d.Reason, d.ChangeType, d.Impact, d.Risk, d.Comm = c.Reason, c.Type, c.Impact, c.Risk, c.Communication
-		d.Mitigations, d.Services = c.Mitigations, c.AffectedServices
-		d.Owner, d.Implementers = rb.Owner, strings.Join(c.Implementers, ", ")
-		if c.ExpectedDowntime > 0 {
-			d.Downtime = plan.FormatDuration(int64(c.ExpectedDowntime / time.Second))
+		d.Change, d.Summary, d.Owner = rb.Change, rb.Description, rb.Owner
+		d.Implementers = strings.Join(rb.Change.Implementers, ", ")
+		if rb.Change.ExpectedDowntime > 0 {
+			d.Downtime = plan.FormatDuration(int64(rb.Change.ExpectedDowntime / time.Second))
 		}
 	}
 	d.Identity = identity(p, ev, d)
