@@ -251,40 +251,20 @@ func joinOr(s []string, sep, none string) string {
 
 // hints are computed risk indicators.
 func hints(p *plan.Plan) []string {
-	var h []string
-	var actions, pnr, may, manual, approvals []string
-	for _, s := range p.Steps {
-		if s.Action == plan.WillNotRun {
-			continue
+	actions := running(p, isAction)
+	h := []string{fmt.Sprintf("%s the world: %s.", count(len(actions), "action changes", "actions change"), joinOr(actions, ", ", "none"))}
+	for _, k := range []struct {
+		is             func(*plan.Step) bool
+		one, many, msg string
+	}{
+		{func(s *plan.Step) bool { return s.PointOfNoReturn }, "point of no return", "points of no return", "%s: %s. The change window is checked before each."},
+		{func(s *plan.Step) bool { return s.Action == plan.MayRun }, "step depends", "steps depend", "%s on facts known only at run time: %s."},
+		{func(s *plan.Step) bool { return s.Class == "manual" }, "manual step depends", "manual steps depend", "%s on people: %s."},
+		{func(s *plan.Step) bool { return s.Class == "approval" }, "approval gate", "approval gates", "%s: %s."},
+	} {
+		if names := running(p, k.is); len(names) > 0 {
+			h = append(h, fmt.Sprintf(k.msg, count(len(names), k.one, k.many), strings.Join(names, ", ")))
 		}
-		if s.Class == "action" {
-			actions = append(actions, s.Name)
-		}
-		if s.PointOfNoReturn {
-			pnr = append(pnr, s.Name)
-		}
-		if s.Action == plan.MayRun {
-			may = append(may, s.Name)
-		}
-		if s.Class == "manual" {
-			manual = append(manual, s.Name)
-		}
-		if s.Class == "approval" {
-			approvals = append(approvals, s.Name)
-		}
-	}
-	h = append(h, fmt.Sprintf("%s the world: %s.", count(len(actions), "action changes", "actions change"), joinOr(actions, ", ", "none")))
-	if len(pnr) > 0 {
-		h = append(h, fmt.Sprintf("%s: %s. The change window is checked before each.", count(len(pnr), "point of no return", "points of no return"), strings.Join(pnr, ", ")))
-	}
-	if len(may) > 0 {
-		h = append(h, fmt.Sprintf("%s on facts known only at run time: %s.", count(len(may), "step depends", "steps depend"), strings.Join(may, ", ")))
-	}
-	if len(manual) > 0 {
-		h = append(h, fmt.Sprintf("%s on people: %s.", count(len(manual), "manual step depends", "manual steps depend"), strings.Join(manual, ", ")))
-	}
-	if len(approvals) > 0 {
-		h = append(h, fmt.Sprintf("%s: %s.", count(len(approvals), "approval gate", "approval gates"), strings.Join(approvals, ", ")))
 	}
 	if !p.Refreshed {
 		h = append(h, "No check ran at plan time (refresh off): preflight results are known only at run time.")
@@ -297,6 +277,19 @@ func hints(p *plan.Plan) []string {
 	}
 	return h
 }
+
+// running names the main steps that will or may run and for which is holds.
+func running(p *plan.Plan, is func(*plan.Step) bool) []string {
+	var names []string
+	for _, s := range p.Steps {
+		if s.Action != plan.WillNotRun && is(s) {
+			names = append(names, s.Name)
+		}
+	}
+	return names
+}
+
+func isAction(s *plan.Step) bool { return s.Class == "action" }
 
 func count(n int, one, many string) string {
 	if n == 1 {
