@@ -90,7 +90,7 @@ func ServiceNowClose(w io.Writer, run state.Run, steps []state.StepRecord, journ
 	// A work note cannot be edited once written: it is the anchor; the
 	// close notes repeat its summary.
 	body := map[string]any{"work_notes": append(append(text{}, rr.Summary...), rr.Details...).plain()}
-	if rr.Ended {
+	if rr.CloseCode != "" {
 		body["close_code"] = rr.CloseCode
 		body["close_notes"] = rr.Summary.plain()
 	}
