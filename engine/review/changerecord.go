@@ -41,11 +41,8 @@ func newRecord(p *plan.Plan, rb *runbook.Runbook, ev Evidence) (*record, error) 
 		return nil, errNoPlan
 	}
 	d := build(p, rb, ev)
-	r := &record{Summary: d.Title, ChangeType: d.Change.Type, Digest: "sha256:" + p.PlanDigest,
+	r := &record{Summary: d.Title, ChangeType: orText(d.Change.Type, "normal"), Digest: "sha256:" + p.PlanDigest,
 		Risk: assessRisk(p, rb), Impact: assessImpact(p, rb)}
-	if r.ChangeType == "" {
-		r.ChangeType = "normal"
-	}
 	if w := p.Window; w != nil {
 		start, err1 := time.Parse(time.RFC3339, w.Start)
 		end, err2 := time.Parse(time.RFC3339, w.End)

@@ -81,13 +81,7 @@ func (v *runView) Approvals() []approval {
 
 // Resolved are the steps that were in doubt and resolved.
 func (v *runView) Resolved() []state.StepRecord {
-	var out []state.StepRecord
-	for _, s := range v.Steps {
-		if s.Resolution != nil {
-			out = append(out, s)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(v.Steps), func(s state.StepRecord) bool { return s.Resolution == nil })
 }
 
 // Elapsed is the time from the journal's first entry to e.
@@ -171,12 +165,7 @@ func took(start, end time.Time) string {
 }
 
 // note is why a step failed or was skipped.
-func note(s state.StepRecord) string {
-	if s.Error != "" {
-		return s.Error
-	}
-	return s.Reason
-}
+func note(s state.StepRecord) string { return orText(s.Error, s.Reason) }
 
 // windowLines describe the journal's change-window events, with step
 // names in code and other text escaped for the document's format.

@@ -300,17 +300,10 @@ func count(n int, one, many string) string {
 
 func row(p *plan.Plan, n int, s *plan.Step) implStep {
 	r := implStep{N: n, Name: s.Name, Class: s.Class, Action: plan.ActionText(s.Action), Symbol: plan.Symbol(s.Action),
-		What: s.Summary, Reason: s.Reason, PNR: s.PointOfNoReturn, Refs: strings.Join(s.Refs, ", ")}
-	if r.What == "" {
-		r.What = s.Description
-	}
+		What: orText(s.Summary, s.Description), Reason: s.Reason, PNR: s.PointOfNoReturn, Refs: strings.Join(s.Refs, ", ")}
 	switch {
 	case s.Decision != nil:
-		v := s.Decision.Value
-		if v == "" {
-			v = "known at run time"
-		}
-		r.What = "decide " + s.Decision.Condition + " (" + v + ")"
+		r.What = "decide " + s.Decision.Condition + " (" + orText(s.Decision.Value, "known at run time") + ")"
 	case s.Manual != nil:
 		r.What = "by hand: " + s.Manual.Instructions
 	case s.Approval != nil && r.What == "":
@@ -343,28 +336,23 @@ func row(p *plan.Plan, n int, s *plan.Step) implStep {
 	return r
 }
 
+// gateRow is the approvals-table row of an approval or manual step.
 func gateRow(s *plan.Step) approvalRow {
+	r := approvalRow{Step: s.Name, Kind: "approval", Requester: "no", Expires: "never"}
 	g := s.Approval
-	kind := "approval"
-	instr := ""
 	if s.Manual != nil {
-		g, kind, instr = &s.Manual.Gate, "manual step (confirmation)", s.Manual.Instructions
+		g, r.Kind, r.Instructions = &s.Manual.Gate, "manual step (confirmation)", s.Manual.Instructions
 	} else {
-		instr = g.Instructions
+		r.Instructions = g.Instructions
 	}
-	who := "anyone"
-	if len(g.Approvers) > 0 {
-		who = strings.Join(g.Approvers, ", ")
-	}
-	req := "no"
+	r.Approvers, r.Min = joinOr(g.Approvers, ", ", "anyone"), fmt.Sprint(g.MinApprovals)
 	if g.AllowRequester {
-		req = "yes"
+		r.Requester = "yes"
 	}
-	exp := "never"
 	if g.ExpiresAfterSeconds > 0 {
-		exp = plan.FormatDuration(g.ExpiresAfterSeconds)
+		r.Expires = plan.FormatDuration(g.ExpiresAfterSeconds)
 	}
-	return approvalRow{Step: s.Name, Kind: kind, Approvers: who, Min: fmt.Sprint(g.MinApprovals), Requester: req, Expires: exp, Instructions: instr}
+	return r
 }
 
 // signing says who may sign decisions when the runbook names an
