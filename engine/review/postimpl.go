@@ -208,12 +208,15 @@ func stamp(t time.Time) string {
 }
 
 // dataText renders journal data as sorted key=value pairs.
-func dataText(d map[string]string) string {
-	parts := slices.Sorted(maps.Keys(d))
-	for i, k := range parts {
-		parts[i] = k + "=" + d[k]
+func dataText(d map[string]string) string { return strings.Join(pairs(d, "="), ", ") }
+
+// pairs are m's entries as key, sep and value, sorted by key.
+func pairs(m map[string]string, sep string) []string {
+	keys := slices.Sorted(maps.Keys(m))
+	for i, k := range keys {
+		keys[i] = k + sep + m[k]
 	}
-	return strings.Join(parts, ", ")
+	return keys
 }
 
 // Evidence says how the journal proves an approval: signed (with the key's

@@ -118,12 +118,8 @@ type approvalRow struct {
 
 // build computes the doc of plan p once, for every format.
 func build(p *plan.Plan, rb *runbook.Runbook, ev Evidence) *doc {
-	d := &doc{Plan: p, Title: p.Runbook.Name, Mermaid: Mermaid(p, rb), Rehearsal: rehearsalOf(ev.Rehearsal, p.PlanDigest),
-		SummaryLine: strings.TrimPrefix(p.SummaryLine(), "Plan: ")}
-	if p.Runbook.Title != "" {
-		d.Title = p.Runbook.Title
-	}
-	d.Signing = signing(rb)
+	d := &doc{Plan: p, Title: orText(p.Runbook.Title, p.Runbook.Name), Mermaid: Mermaid(p, rb), Signing: signing(rb),
+		Rehearsal: rehearsalOf(ev.Rehearsal, p.PlanDigest), SummaryLine: strings.TrimPrefix(p.SummaryLine(), "Plan: ")}
 	if rb != nil {
 		d.Change, d.Summary, d.Owner = rb.Change, rb.Description, rb.Owner
 		d.Implementers = strings.Join(rb.Change.Implementers, ", ")

@@ -132,12 +132,8 @@ func stepCounts(steps []state.StepRecord) string {
 func runDetails(v *runView) text {
 	var t text
 	if len(v.Inputs) > 0 {
-		names := slices.Sorted(maps.Keys(v.Inputs))
-		for i, n := range names {
-			names[i] = n + " = " + v.Inputs[n]
-		}
 		t.heading("Inputs")
-		t.bullets(names)
+		t.bullets(pairs(v.Inputs, " = "))
 	}
 	t.heading("Timeline")
 	t.bulletsOr(v.timelineLines(), "The journal is empty.")
