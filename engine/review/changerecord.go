@@ -10,7 +10,8 @@ import (
 	"github.com/batonhq/baton/engine/runbook"
 )
 
-// errNoPlan is returned when a change record is asked for without a plan.
+// errNoPlan is returned when a change record, in any format, is asked for
+// without a plan.
 var errNoPlan = errors.New("writing the change record: no plan; build or load one first")
 
 // record is a change record as a ticketing tool takes it: the fields of a

@@ -2,7 +2,6 @@ package review
 
 import (
 	_ "embed"
-	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -18,9 +17,6 @@ const mermaidVersion = "11.17.2"
 //go:embed assets/mermaid.min.js
 var mermaidJS string
 
-// errNoReview is returned when a review is asked for without a plan.
-var errNoReview = errors.New("writing the review: no plan; build or load one first")
-
 // HTML writes the change record of plan p as one self-contained HTML file
 // that works offline: inline CSS and the Mermaid renderer embedded
 // (initialised with startOnLoad and securityLevel "strict"). Every value
@@ -28,7 +24,7 @@ var errNoReview = errors.New("writing the review: no plan; build or load one fir
 // Markdown review's mermaid block.
 func HTML(w io.Writer, p *plan.Plan, rb *runbook.Runbook, ev Evidence) error {
 	if p == nil {
-		return errNoReview
+		return errNoPlan
 	}
 	if strings.Contains(strings.ToLower(mermaidJS), "</script") {
 		return fmt.Errorf("writing the review: the embedded mermaid.min.js contains </script and cannot be inlined; refresh it with engine/review/assets/update.sh")

@@ -33,7 +33,7 @@ func mdCode(s string) string {
 // then missing).
 func Markdown(w io.Writer, p *plan.Plan, rb *runbook.Runbook, ev Evidence) error {
 	if p == nil {
-		return errNoReview
+		return errNoPlan
 	}
 	if err := mdTemplate.Execute(w, build(p, rb, ev)); err != nil {
 		return fmt.Errorf("writing the review: %w", err)
