@@ -118,7 +118,7 @@ type approvalRow struct {
 
 // build computes the doc of plan p once, for every format.
 func build(p *plan.Plan, rb *runbook.Runbook, ev Evidence) *doc {
-	d := &doc{Plan: p, Title: orText(p.Runbook.Title, p.Runbook.Name), Mermaid: Mermaid(p, rb), Signing: signing(rb),
+	d := &doc{Plan: p, Title: orText(p.Runbook.Title, p.Runbook.Name), Mermaid: Mermaid(p), Signing: signing(rb),
 		Rehearsal: rehearsalOf(ev.Rehearsal, p.PlanDigest), SummaryLine: strings.TrimPrefix(p.SummaryLine(), "Plan: ")}
 	if rb != nil {
 		d.Change, d.Summary, d.Owner = rb.Change, rb.Description, rb.Owner
