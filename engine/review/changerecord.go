@@ -260,7 +260,7 @@ func rehearsalText(v *rehearsalView) text {
 		t.para("No rehearsal report is attached. Rehearse the change against a simulated site and attach its report (baton review --rehearsal --site FIXTURE).")
 		return t
 	}
-	t.bullets(pairLines(v.Fields()))
+	t.bullets(pairLines(v.Fields))
 	if len(v.Branches) > 0 {
 		t.para("Branches taken:")
 		t.bullets(v.Branches)

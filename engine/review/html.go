@@ -35,29 +35,34 @@ func HTML(w io.Writer, p *plan.Plan, rb *runbook.Runbook, ev Evidence) error {
 	return nil
 }
 
+// rehearsalView is a rehearsal as the change record shows it: its fields
+// by name, the virtual timeline and the branches taken.
 type rehearsalView struct {
 	*Rehearsal
-	Scenario, Duration, Plan string
-	Timeline                 [][3]string
-	Branches                 []string
+	Fields   [][2]string
+	Timeline [][3]string
+	Branches []string
 }
 
 func rehearsalOf(r *Rehearsal, digest string) *rehearsalView {
 	if r == nil {
 		return nil
 	}
-	v := &rehearsalView{Rehearsal: r, Scenario: r.Fixture, Duration: plan.FormatDuration(int64(r.VirtualDuration.Seconds()))}
+	fixture := r.Fixture
 	if r.Scenario != "" {
-		v.Scenario += " / " + r.Scenario
+		fixture += " / " + r.Scenario
 	}
+	rehearsed := "sha256:" + r.PlanDigest + " (a DIFFERENT plan)"
 	switch {
 	case r.PlanDigest == "":
-		v.Plan = "(not recorded)"
+		rehearsed = "(not recorded)"
 	case r.PlanDigest == digest:
-		v.Plan = "sha256:" + r.PlanDigest + " (this plan)"
-	default:
-		v.Plan = "sha256:" + r.PlanDigest + " (a DIFFERENT plan)"
+		rehearsed = "sha256:" + r.PlanDigest + " (this plan)"
 	}
+	v := &rehearsalView{Rehearsal: r, Fields: [][2]string{
+		{"Rehearsal run", orNone(r.RunID)}, {"Runbook", r.Runbook}, {"Fixture", fixture}, {"Outcome", r.Outcome},
+		{"Virtual duration", plan.FormatDuration(int64(r.VirtualDuration.Seconds()))}, {"Plan rehearsed", rehearsed}, {"Journal head", orNone(r.JournalHead)},
+	}}
 	for _, t := range r.Timeline {
 		v.Timeline = append(v.Timeline, [3]string{"+" + plan.FormatDuration(int64(t.Offset.Seconds())), t.Step, t.Event})
 	}
@@ -65,14 +70,6 @@ func rehearsalOf(r *Rehearsal, digest string) *rehearsalView {
 		v.Branches = append(v.Branches, fmt.Sprintf("%s = %s: ran %s; skipped %s", b.Decision, b.Value, joinOr(b.Taken, ", ", "nothing"), joinOr(b.Skipped, ", ", "nothing")))
 	}
 	return v
-}
-
-// Fields are the rehearsal's identity, outcome and evidence, by name.
-func (v *rehearsalView) Fields() [][2]string {
-	return [][2]string{
-		{"Rehearsal run", orNone(v.RunID)}, {"Runbook", v.Runbook}, {"Fixture", v.Scenario}, {"Outcome", v.Outcome},
-		{"Virtual duration", v.Duration}, {"Plan rehearsed", v.Plan}, {"Journal head", orNone(v.JournalHead)},
-	}
 }
 
 // reviewFuncs are the functions the Markdown and HTML templates call.
