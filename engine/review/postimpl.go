@@ -100,6 +100,8 @@ func (v *runView) Digest(a approval) string {
 	}
 	return prefixed(a.PlanDigest)
 }
+
+// Windows are the journal's change-window events, in Markdown.
 func (v *runView) Windows() []string { return windowLines(v.Journal, mdCode, mdText) }
 
 var postImplTemplate = template.Must(template.New("postimpl.md").Funcs(reviewFuncs).Funcs(map[string]any{

@@ -274,7 +274,7 @@ func hints(p *plan.Plan) []string {
 	return h
 }
 
-// running names the main steps that will or may run and for which is holds.
+// running names the main steps that will or may run and satisfy is.
 func running(p *plan.Plan, is func(*plan.Step) bool) []string {
 	var names []string
 	for _, s := range p.Steps {
