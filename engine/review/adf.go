@@ -23,21 +23,22 @@ const adfHeadingLevel = 3
 func (t text) adf() adfNode {
 	doc := adfNode{Type: "doc", Version: 1}
 	for _, bl := range t {
+		var n adfNode
 		switch {
 		case bl.Heading != "":
-			doc.Content = append(doc.Content, adfNode{Type: "heading", Attrs: map[string]any{"level": adfHeadingLevel}, Content: adfInline(bl.Heading)})
+			n = adfNode{Type: "heading", Attrs: map[string]any{"level": adfHeadingLevel}, Content: adfInline(bl.Heading)}
 		case bl.Items != nil:
-			list := adfNode{Type: "bulletList"}
+			n = adfNode{Type: "bulletList"}
 			if bl.Ordered {
-				list = adfNode{Type: "orderedList", Attrs: map[string]any{"order": 1}}
+				n = adfNode{Type: "orderedList", Attrs: map[string]any{"order": 1}}
 			}
 			for _, it := range bl.Items {
-				list.Content = append(list.Content, adfNode{Type: "listItem", Content: []adfNode{adfParagraph(it)}})
+				n.Content = append(n.Content, adfNode{Type: "listItem", Content: []adfNode{adfParagraph(it)}})
 			}
-			doc.Content = append(doc.Content, list)
 		default:
-			doc.Content = append(doc.Content, adfParagraph(bl.Para))
+			n = adfParagraph(bl.Para)
 		}
+		doc.Content = append(doc.Content, n)
 	}
 	if len(doc.Content) == 0 {
 		doc.Content = []adfNode{adfParagraph("")}

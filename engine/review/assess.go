@@ -88,21 +88,13 @@ func pointsOfNoReturn(p *plan.Plan) (pnr, ungated []string, actions int) {
 	for _, s := range p.Steps {
 		byName[s.Name] = s
 	}
-	for _, s := range p.Steps {
-		if s.Action == plan.WillNotRun {
-			continue
-		}
-		if s.Class == "action" {
-			actions++
-		}
-		if s.PointOfNoReturn {
-			pnr = append(pnr, s.Name)
-			if !gatedBy(s, byName, map[string]bool{}) {
-				ungated = append(ungated, s.Name)
-			}
+	pnr = running(p, func(s *plan.Step) bool { return s.PointOfNoReturn })
+	for _, name := range pnr {
+		if !gatedBy(byName[name], byName, map[string]bool{}) {
+			ungated = append(ungated, name)
 		}
 	}
-	return pnr, ungated, actions
+	return pnr, ungated, len(running(p, isAction))
 }
 
 // gatedBy reports whether an approval gate that will or may run, with at

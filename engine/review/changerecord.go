@@ -10,7 +10,8 @@ import (
 	"github.com/batonhq/baton/engine/runbook"
 )
 
-// errNoPlan is returned when a change record is asked for without a plan.
+// errNoPlan is returned when a change record, in any format, is asked for
+// without a plan.
 var errNoPlan = errors.New("writing the change record: no plan; build or load one first")
 
 // record is a change record as a ticketing tool takes it: the fields of a
@@ -41,11 +42,8 @@ func newRecord(p *plan.Plan, rb *runbook.Runbook, ev Evidence) (*record, error) 
 		return nil, errNoPlan
 	}
 	d := build(p, rb, ev)
-	r := &record{Summary: d.Title, ChangeType: d.ChangeType, Digest: "sha256:" + p.PlanDigest,
+	r := &record{Summary: d.Title, ChangeType: orText(d.Change.Type, "normal"), Digest: "sha256:" + p.PlanDigest,
 		Risk: assessRisk(p, rb), Impact: assessImpact(p, rb)}
-	if r.ChangeType == "" {
-		r.ChangeType = "normal"
-	}
 	if w := p.Window; w != nil {
 		start, err1 := time.Parse(time.RFC3339, w.Start)
 		end, err2 := time.Parse(time.RFC3339, w.End)
@@ -59,7 +57,7 @@ func newRecord(p *plan.Plan, rb *runbook.Runbook, ev Evidence) (*record, error) 
 	r.RiskAnalysis = analyse(d, r)
 	r.Implementation = implementation(d, r.Digest)
 	r.Backout = backout(d)
-	r.Test = testPlan(d, p.PlanDigest)
+	r.Test = testPlan(d)
 	return r, nil
 }
 
@@ -76,33 +74,33 @@ func describe(d *doc, digest string) text {
 	t.bullets(pairLines(d.Identity))
 	t.section("Affected systems", affected(d))
 	t.heading("Impact and downtime")
-	t.bullets([]string{"Impact: " + orNone(d.Impact), "Expected downtime: " + orNone(d.Downtime)})
+	t.bullets([]string{"Impact: " + orNone(d.Change.Impact), "Expected downtime: " + orNone(d.Downtime)})
 	t.heading("Schedule")
 	t.bulletsOr(d.Window, "No change window is declared.")
 	t.bullets(d.Duration)
 	t.heading("Communication")
-	t.para(orNone(d.Comm))
+	t.para(orNone(d.Change.Communication))
 	return t
 }
 
 func affected(d *doc) text {
 	var items []string
-	for _, tg := range d.Targets {
+	for _, tg := range d.Plan.Targets {
 		s := "Target " + tg.Name + " (" + tg.Type + ")"
 		if tg.Summary != "" {
 			s += ": " + tg.Summary
 		}
 		items = append(items, s)
 	}
-	for _, s := range d.Services {
+	for _, s := range d.Change.AffectedServices {
 		items = append(items, "Service: "+s)
 	}
-	for _, s := range d.Systems {
+	for _, s := range d.Plan.Systems {
 		items = append(items, fmt.Sprintf("%s %s (site %s), discovered by check %s", s.Role, s.Name, orDash(s.Site), s.From))
 	}
 	var t text
 	t.bulletsOr(items, "None declared.")
-	if len(d.Systems) == 0 && !d.Refreshed {
+	if len(d.Plan.Systems) == 0 && !d.Plan.Refreshed {
 		t.para("Downstream systems are not listed: no check ran at plan time.")
 	}
 	return t
@@ -110,8 +108,8 @@ func affected(d *doc) text {
 
 func justify(d *doc) text {
 	var t text
-	t.para(orNone(d.Reason))
-	t.para("Change type: " + orNone(d.ChangeType) + ".")
+	t.para(orNone(d.Change.Reason))
+	t.para("Change type: " + orNone(d.Change.Type) + ".")
 	return t
 }
 
@@ -121,15 +119,15 @@ func analyse(d *doc, r *record) text {
 	var t text
 	t.para("Risk: " + riskNames[r.Risk.Level] + " (graded by baton; the highest of the factors below).")
 	t.bullets(r.Risk.Factors)
-	t.para("Declared risk: " + orNone(d.Risk) + ".")
+	t.para("Declared risk: " + orNone(d.Change.Risk) + ".")
 	t.heading("Mitigations")
-	t.bulletsOr(d.Mitigations, "(none declared)")
+	t.bulletsOr(d.Change.Mitigations, "(none declared)")
 	t.heading("Computed from the plan")
 	t.bullets(d.Hints)
 	t.heading("Impact")
 	t.para("Impact: " + impactNames[r.Impact.Level] + " (graded by baton).")
 	t.bullets(r.Impact.Factors)
-	t.para("Declared impact: " + orNone(d.Impact))
+	t.para("Declared impact: " + orNone(d.Change.Impact))
 	return t
 }
 
@@ -138,9 +136,9 @@ func analyse(d *doc, r *record) text {
 func implementation(d *doc, digest string) text {
 	var t text
 	t.numbered(stepLines(d.Steps))
-	if len(d.Facts) > 0 {
+	if len(d.Plan.Facts) > 0 {
 		var facts []string
-		for _, f := range d.Facts {
+		for _, f := range d.Plan.Facts {
 			facts = append(facts, fmt.Sprintf("%s = %s at plan time; decides %s", f.Path, f.Value, strings.Join(f.Decides, ", ")))
 		}
 		t.heading("Facts that decide branches")
@@ -199,7 +197,7 @@ func sentence(s string) string {
 // backout is the back-out plan: who, summary, trigger, restored state,
 // duration and the steps.
 func backout(d *doc) text {
-	bo := d.Backout
+	bo := d.Plan.Backout
 	var t text
 	t.bullets([]string{
 		"Who: " + orNone(d.Implementers),
@@ -218,11 +216,11 @@ func backout(d *doc) text {
 
 // testPlan is the test plan: the preflight results, the verification
 // after the change and the rehearsal evidence.
-func testPlan(d *doc, digest string) text {
+func testPlan(d *doc) text {
 	var t text
 	t.heading("Preflight checks")
 	switch {
-	case !d.Refreshed:
+	case !d.Plan.Refreshed:
 		t.para("No check ran at plan time (refresh off); the checks run first when the change is applied.")
 	case len(d.Preflight) == 0:
 		t.para("No check could run at plan time.")
@@ -252,25 +250,24 @@ func testPlan(d *doc, digest string) text {
 		t.para("Post-tasks (after every main step succeeded):")
 		t.numbered(stepLines(d.Post))
 	}
-	t.section("Rehearsal", rehearsalText(d.Rehearsal, digest))
+	t.section("Rehearsal", rehearsalText(d.Rehearsal))
 	return t
 }
 
-func rehearsalText(r *Rehearsal, digest string) text {
+func rehearsalText(v *rehearsalView) text {
 	var t text
-	v := rehearsalOf(r, digest)
 	if v == nil {
 		t.para("No rehearsal report is attached. Rehearse the change against a simulated site and attach its report (baton review --rehearsal --site FIXTURE).")
 		return t
 	}
-	t.bullets(pairLines(v.Fields()))
+	t.bullets(pairLines(v.Fields))
 	if len(v.Branches) > 0 {
 		t.para("Branches taken:")
 		t.bullets(v.Branches)
 	}
-	if len(r.Blocked) > 0 {
+	if len(v.Blocked) > 0 {
 		var b []string
-		for _, x := range r.Blocked {
+		for _, x := range v.Blocked {
 			b = append(b, x.Step+": "+x.Message)
 		}
 		t.para("Checks that blocked:")

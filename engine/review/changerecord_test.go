@@ -505,3 +505,18 @@ func TestRunReportWithoutPlanDigest(t *testing.T) {
 		t.Errorf("close notes:\n%s", notes)
 	}
 }
+
+func TestRunReportWithoutApprovals(t *testing.T) {
+	run, recs, journal := finishedRun()
+	recs = slices.Clone(recs)
+	for i := range recs {
+		recs[i].Approvals = nil
+	}
+	var b bytes.Buffer
+	if err := review.ServiceNowClose(&b, run, recs, journal, "h5"); err != nil {
+		t.Fatal(err)
+	}
+	if notes := str(t, decodeObject(t, b.Bytes())["work_notes"]); !strings.Contains(notes, "No approvals were given in this run.") {
+		t.Errorf("work notes:\n%s", notes)
+	}
+}

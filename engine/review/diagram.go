@@ -5,7 +5,6 @@ import (
 
 	"github.com/batonhq/baton/engine/draw"
 	"github.com/batonhq/baton/engine/plan"
-	"github.com/batonhq/baton/engine/runbook"
 )
 
 // Mermaid returns the flowchart of a plan as Mermaid text, written by
@@ -14,9 +13,8 @@ import (
 // (diamonds with yes/no edges) of the forward path; the back-out path
 // dashed in its own subgraph; post-tasks in theirs. Steps that will not
 // run are greyed, steps that may run dashed. Markdown and HTML reviews
-// embed exactly this text. rb may be nil; the plan alone decides the
-// drawing.
-func Mermaid(p *plan.Plan, rb *runbook.Runbook) string {
+// embed exactly this text.
+func Mermaid(p *plan.Plan) string {
 	all := p.AllSteps()
 	names := make([]string, len(all))
 	for i, s := range all {

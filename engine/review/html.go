@@ -2,7 +2,6 @@ package review
 
 import (
 	_ "embed"
-	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -18,32 +17,6 @@ const mermaidVersion = "11.17.2"
 //go:embed assets/mermaid.min.js
 var mermaidJS string
 
-// errNoReview is returned when a review is asked for without a plan.
-var errNoReview = errors.New("writing the review: no plan; build or load one first")
-
-// view is what the Markdown and HTML reviews show: the doc with the plan
-// digest, the legend of the symbols and the rehearsal as shown.
-type view struct {
-	*doc
-	PlanDigest     string
-	Symbols        string
-	MermaidJS      template.JS
-	MermaidVersion string
-	Rehearsal      *rehearsalView
-}
-
-func newView(p *plan.Plan, rb *runbook.Runbook, ev Evidence) *view {
-	d := build(p, rb, ev)
-	return &view{
-		doc:            d,
-		PlanDigest:     p.PlanDigest,
-		Symbols:        fmt.Sprintf("%s will run, %s may run (decided at run time), %s will not run", plan.SymbolWillRun, plan.SymbolMayRun, plan.SymbolWillNotRun),
-		MermaidJS:      template.JS(mermaidJS),
-		MermaidVersion: mermaidVersion,
-		Rehearsal:      rehearsalOf(d.Rehearsal, p.PlanDigest),
-	}
-}
-
 // HTML writes the change record of plan p as one self-contained HTML file
 // that works offline: inline CSS and the Mermaid renderer embedded
 // (initialised with startOnLoad and securityLevel "strict"). Every value
@@ -51,40 +24,45 @@ func newView(p *plan.Plan, rb *runbook.Runbook, ev Evidence) *view {
 // Markdown review's mermaid block.
 func HTML(w io.Writer, p *plan.Plan, rb *runbook.Runbook, ev Evidence) error {
 	if p == nil {
-		return errNoReview
+		return errNoPlan
 	}
 	if strings.Contains(strings.ToLower(mermaidJS), "</script") {
 		return fmt.Errorf("writing the review: the embedded mermaid.min.js contains </script and cannot be inlined; refresh it with engine/review/assets/update.sh")
 	}
-	if err := htmlTemplate.Execute(w, newView(p, rb, ev)); err != nil {
+	if err := htmlTemplate.Execute(w, build(p, rb, ev)); err != nil {
 		return fmt.Errorf("writing the review: %w", err)
 	}
 	return nil
 }
 
+// rehearsalView is a rehearsal as the change record shows it: its fields
+// by name, the virtual timeline and the branches taken.
 type rehearsalView struct {
 	*Rehearsal
-	Scenario, Duration, Plan string
-	Timeline                 [][3]string
-	Branches                 []string
+	Fields   [][2]string
+	Timeline [][3]string
+	Branches []string
 }
 
 func rehearsalOf(r *Rehearsal, digest string) *rehearsalView {
 	if r == nil {
 		return nil
 	}
-	v := &rehearsalView{Rehearsal: r, Scenario: r.Fixture, Duration: plan.FormatDuration(int64(r.VirtualDuration.Seconds()))}
+	fixture := r.Fixture
 	if r.Scenario != "" {
-		v.Scenario += " / " + r.Scenario
+		fixture += " / " + r.Scenario
 	}
+	rehearsed := "sha256:" + r.PlanDigest + " (a DIFFERENT plan)"
 	switch {
 	case r.PlanDigest == "":
-		v.Plan = "(not recorded)"
+		rehearsed = "(not recorded)"
 	case r.PlanDigest == digest:
-		v.Plan = "sha256:" + r.PlanDigest + " (this plan)"
-	default:
-		v.Plan = "sha256:" + r.PlanDigest + " (a DIFFERENT plan)"
+		rehearsed = "sha256:" + r.PlanDigest + " (this plan)"
 	}
+	v := &rehearsalView{Rehearsal: r, Fields: [][2]string{
+		{"Rehearsal run", orNone(r.RunID)}, {"Runbook", r.Runbook}, {"Fixture", fixture}, {"Outcome", r.Outcome},
+		{"Virtual duration", plan.FormatDuration(int64(r.VirtualDuration.Seconds()))}, {"Plan rehearsed", rehearsed}, {"Journal head", orNone(r.JournalHead)},
+	}}
 	for _, t := range r.Timeline {
 		v.Timeline = append(v.Timeline, [3]string{"+" + plan.FormatDuration(int64(t.Offset.Seconds())), t.Step, t.Event})
 	}
@@ -94,21 +72,16 @@ func rehearsalOf(r *Rehearsal, digest string) *rehearsalView {
 	return v
 }
 
-// Fields are the rehearsal's identity, outcome and evidence, by name.
-func (v *rehearsalView) Fields() [][2]string {
-	return [][2]string{
-		{"Rehearsal run", orNone(v.RunID)}, {"Runbook", v.Runbook}, {"Fixture", v.Scenario}, {"Outcome", v.Outcome},
-		{"Virtual duration", v.Duration}, {"Plan rehearsed", v.Plan}, {"Journal head", orNone(v.JournalHead)},
-	}
-}
-
 // reviewFuncs are the functions the Markdown and HTML templates call.
 var reviewFuncs = map[string]any{
 	"dash": orDash, "none": orNone, "dur": plan.FormatDuration, "join": strings.Join, "joinOr": joinOr,
-	"md": mdText, "code": mdCode,
+	"md": mdText, "code": mdCode, "symbols": func() string { return symbols },
 }
 
-var htmlTemplate = template.Must(template.New("review").Funcs(reviewFuncs).Parse(htmlSource))
+// symbols is the legend of the steps' symbols.
+var symbols = fmt.Sprintf("%s will run, %s may run (decided at run time), %s will not run", plan.SymbolWillRun, plan.SymbolMayRun, plan.SymbolWillNotRun)
+
+var htmlTemplate = template.Must(template.New("review").Funcs(reviewFuncs).Funcs(template.FuncMap{"mermaidJS": func() template.JS { return template.JS(mermaidJS) }}).Parse(htmlSource))
 
 const htmlSource = `<!DOCTYPE html>
 <html lang="en">
@@ -141,32 +114,32 @@ pre.mermaid { background: #fafafa; border: 1px solid #ddd; padding: 1rem; }
 <h2>Summary</h2>
 {{with .Summary}}<p>{{.}}</p>{{end}}
 <ul>
-<li><strong>Change type:</strong> {{none .ChangeType}}</li>
-<li><strong>Reason:</strong> {{none .Reason}}</li>
+<li><strong>Change type:</strong> {{none .Change.Type}}</li>
+<li><strong>Reason:</strong> {{none .Change.Reason}}</li>
 <li><strong>Plan:</strong> {{.SummaryLine}}</li>
 </ul>
 
 <h2>Affected systems</h2>
 <ul>
-{{range .Targets}}<li>Target <code>{{.Name}}</code> ({{.Type}}){{with .Summary}}: {{.}}{{end}}</li>
-{{end}}{{range .Services}}<li>Service: {{.}}</li>
+{{range .Plan.Targets}}<li>Target <code>{{.Name}}</code> ({{.Type}}){{with .Summary}}: {{.}}{{end}}</li>
+{{end}}{{range .Change.AffectedServices}}<li>Service: {{.}}</li>
 {{end}}</ul>
-{{if .Systems}}<p>Downstream systems discovered by the checks run at plan time:</p>
+{{if .Plan.Systems}}<p>Downstream systems discovered by the checks run at plan time:</p>
 <table><tr><th>Role</th><th>System</th><th>Site</th><th>Seen by</th></tr>
-{{range .Systems}}<tr><td>{{.Role}}</td><td>{{.Name}}</td><td>{{dash .Site}}</td><td><code>{{.From}}</code></td></tr>
+{{range .Plan.Systems}}<tr><td>{{.Role}}</td><td>{{.Name}}</td><td>{{dash .Site}}</td><td><code>{{.From}}</code></td></tr>
 {{end}}</table>
-{{else if not .Refreshed}}<p>Downstream systems are not listed: no check ran at plan time (plan with refresh to discover them).</p>
+{{else if not .Plan.Refreshed}}<p>Downstream systems are not listed: no check ran at plan time (plan with refresh to discover them).</p>
 {{end}}
 <h2>Impact and downtime</h2>
 <ul>
-<li><strong>Impact:</strong> {{none .Impact}}</li>
+<li><strong>Impact:</strong> {{none .Change.Impact}}</li>
 <li><strong>Expected downtime:</strong> {{none .Downtime}}</li>
 </ul>
 
 <h2>Risk and mitigations</h2>
-<p><strong>Declared risk:</strong> {{none .Risk}}</p>
+<p><strong>Declared risk:</strong> {{none .Change.Risk}}</p>
 <p>Mitigations:</p>
-<ul>{{range .Mitigations}}<li>{{.}}</li>{{else}}<li>(none declared)</li>{{end}}</ul>
+<ul>{{range .Change.Mitigations}}<li>{{.}}</li>{{else}}<li>(none declared)</li>{{end}}</ul>
 <p>Computed from the plan:</p>
 <ul>{{range .Hints}}<li>{{.}}</li>{{end}}</ul>
 
@@ -175,11 +148,11 @@ pre.mermaid { background: #fafafa; border: 1px solid #ddd; padding: 1rem; }
 {{range .Duration}}<li>{{.}}</li>{{end}}</ul>
 
 <h2>Implementation steps</h2>
-<p>Symbols: {{.Symbols}}.</p>
+<p>Symbols: {{symbols}}.</p>
 {{template "steps" .Steps}}
-{{if .Facts}}<p>Facts that decide branches:</p>
+{{if .Plan.Facts}}<p>Facts that decide branches:</p>
 <table><tr><th>Fact</th><th>Value at plan time</th><th>Decides</th></tr>
-{{range .Facts}}<tr><td><code>{{.Path}}</code></td><td>{{.Value}}</td><td>{{join .Decides ", "}}</td></tr>
+{{range .Plan.Facts}}<tr><td><code>{{.Path}}</code></td><td>{{.Value}}</td><td>{{join .Decides ", "}}</td></tr>
 {{end}}</table>{{end}}
 
 <h2>Flowchart</h2>
@@ -187,7 +160,7 @@ pre.mermaid { background: #fafafa; border: 1px solid #ddd; padding: 1rem; }
 {{.Mermaid}}</pre>
 
 <h2>Preflight results</h2>
-{{if not .Refreshed}}<p>No check ran at plan time (refresh off); the checks run first when the change is applied.</p>
+{{if not .Plan.Refreshed}}<p>No check ran at plan time (refresh off); the checks run first when the change is applied.</p>
 {{else if not .Preflight}}<p>No check could run at plan time.</p>
 {{else}}<table><tr><th>Check</th><th>Result</th><th>Detail</th><th>Observed</th></tr>
 {{range .Preflight}}<tr><td><code>{{.Name}}</code></td><td class="{{if eq .Check.Status "passed"}}pass{{else}}fail{{end}}">{{.Check.Status}}{{if .Check.Blocks}} (blocks apply){{end}}</td><td>{{dash .Check.Message}}</td><td>{{dash .Check.Observation}}</td></tr>
@@ -197,16 +170,16 @@ pre.mermaid { background: #fafafa; border: 1px solid #ddd; padding: 1rem; }
 {{if .Approvals}}<table><tr><th>Step</th><th>Kind</th><th>Approvers</th><th>Required</th><th>Requester may approve</th><th>Expires</th><th>Instructions</th></tr>
 {{range .Approvals}}<tr><td><code>{{.Step}}</code></td><td>{{.Kind}}</td><td>{{.Approvers}}</td><td>{{.Min}}</td><td>{{.Requester}}</td><td>{{.Expires}}</td><td>{{dash .Instructions}}</td></tr>
 {{end}}</table>{{else}}<p>None declared in the runbook.</p>{{end}}
-<p>Approvals are recorded with the plan digest sha256:{{.PlanDigest}}.</p>
+<p>Approvals are recorded with the plan digest sha256:{{.Plan.PlanDigest}}.</p>
 {{if .Signing}}<p>{{.Signing}}</p>
 {{end}}
 <h2>Back-out plan</h2>
 <ul>
 <li><strong>Who:</strong> {{none .Implementers}}</li>
-<li><strong>Summary:</strong> {{none .Backout.Summary}}</li>
-<li><strong>Trigger:</strong> {{none .Backout.Trigger}}</li>
-<li><strong>Restored state:</strong> {{none .Backout.RestoredState}}</li>
-<li><strong>Duration:</strong> {{dur .Backout.ExpectedSeconds}} expected, {{dur .Backout.WorstCaseSeconds}} worst case</li>
+<li><strong>Summary:</strong> {{none .Plan.Backout.Summary}}</li>
+<li><strong>Trigger:</strong> {{none .Plan.Backout.Trigger}}</li>
+<li><strong>Restored state:</strong> {{none .Plan.Backout.RestoredState}}</li>
+<li><strong>Duration:</strong> {{dur .Plan.Backout.ExpectedSeconds}} expected, {{dur .Plan.Backout.WorstCaseSeconds}} worst case</li>
 </ul>
 {{if .BackoutSteps}}{{template "steps" .BackoutSteps}}{{else}}<p>No back-out steps are declared.</p>{{end}}
 
@@ -218,7 +191,7 @@ pre.mermaid { background: #fafafa; border: 1px solid #ddd; padding: 1rem; }
 {{if not (or .PostChecks .Post)}}<p>None declared.</p>{{end}}
 
 <h2>Communication</h2>
-<p>{{none .Comm}}</p>
+<p>{{none .Change.Communication}}</p>
 
 <h2>Test evidence</h2>
 {{with .Rehearsal}}<table><tr><th>Field</th><th>Value</th></tr>
@@ -232,8 +205,8 @@ pre.mermaid { background: #fafafa; border: 1px solid #ddd; padding: 1rem; }
 {{end}}</table>{{end}}
 {{else}}<p>No rehearsal report is attached. Rehearse with <code>baton rehearse</code> and attach its report.</p>{{end}}
 
-<p><small>Generated by baton; diagram rendered offline by the embedded Mermaid {{.MermaidVersion}}.</small></p>
-<script>{{.MermaidJS}}</script>
+<p><small>Generated by baton; diagram rendered offline by the embedded Mermaid ` + mermaidVersion + `.</small></p>
+<script>{{mermaidJS}}</script>
 <script>mermaid.initialize({ startOnLoad: true, securityLevel: 'strict' });</script>
 </body>
 </html>

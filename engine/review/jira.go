@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/batonhq/baton/engine/plan"
@@ -124,12 +125,9 @@ func Jira(w io.Writer, p *plan.Plan, rb *runbook.Runbook, ev Evidence, cfg JiraC
 	if err != nil {
 		return err
 	}
-	issueType := map[string]string{"name": JiraDefaultIssueType}
-	switch {
-	case numericID.MatchString(cfg.IssueType):
+	issueType := map[string]string{"name": orText(cfg.IssueType, JiraDefaultIssueType)}
+	if numericID.MatchString(cfg.IssueType) {
 		issueType = map[string]string{"id": cfg.IssueType}
-	case cfg.IssueType != "":
-		issueType = map[string]string{"name": cfg.IssueType}
 	}
 	fields := map[string]any{
 		"project":   map[string]string{"key": cfg.Project},
@@ -185,11 +183,7 @@ func JiraReport(w io.Writer, run state.Run, steps []state.StepRecord, journal []
 		return fmt.Errorf("writing the Jira report: %w", err)
 	}
 	rr := newRunReport(run, steps, journal, head)
-	var t text
-	t.heading("Post-implementation report")
-	t = append(t, rr.Summary...)
-	t = append(t, rr.Details...)
-	body := t.adf()
+	body := slices.Concat(text{{Heading: "Post-implementation report"}}, rr.Summary, rr.Details).adf()
 	if cfg.Transition != "" {
 		return writeJSON(w, map[string]any{
 			"transition": map[string]string{"id": cfg.Transition},

@@ -33,9 +33,9 @@ func mdCode(s string) string {
 // then missing).
 func Markdown(w io.Writer, p *plan.Plan, rb *runbook.Runbook, ev Evidence) error {
 	if p == nil {
-		return errNoReview
+		return errNoPlan
 	}
-	if err := mdTemplate.Execute(w, newView(p, rb, ev)); err != nil {
+	if err := mdTemplate.Execute(w, build(p, rb, ev)); err != nil {
 		return fmt.Errorf("writing the review: %w", err)
 	}
 	return nil
@@ -53,35 +53,35 @@ var mdTemplate = template.Must(template.New("review.md").Funcs(reviewFuncs).Pars
 
 {{with .Summary}}{{md .}}
 
-{{end}}- **Change type:** {{md (none .ChangeType)}}
-- **Reason:** {{md (none .Reason)}}
+{{end}}- **Change type:** {{md (none .Change.Type)}}
+- **Reason:** {{md (none .Change.Reason)}}
 - **Plan:** {{md .SummaryLine}}
 
 ## Affected systems
 
-{{range .Targets}}- Target {{code .Name}} ({{md .Type}}){{with .Summary}}: {{md .}}{{end}}
-{{end}}{{range .Services}}- Service: {{md .}}
-{{end}}{{if .Systems}}
+{{range .Plan.Targets}}- Target {{code .Name}} ({{md .Type}}){{with .Summary}}: {{md .}}{{end}}
+{{end}}{{range .Change.AffectedServices}}- Service: {{md .}}
+{{end}}{{if .Plan.Systems}}
 Downstream systems discovered by the checks run at plan time:
 
 | Role | System | Site | Seen by |
 |------|--------|------|---------|
-{{range .Systems}}| {{md .Role}} | {{md .Name}} | {{md (dash .Site)}} | {{code .From}} |
-{{end}}{{else if not .Refreshed}}
+{{range .Plan.Systems}}| {{md .Role}} | {{md .Name}} | {{md (dash .Site)}} | {{code .From}} |
+{{end}}{{else if not .Plan.Refreshed}}
 Downstream systems are not listed: no check ran at plan time (plan with refresh to discover them).
 {{end}}
 ## Impact and downtime
 
-- **Impact:** {{md (none .Impact)}}
+- **Impact:** {{md (none .Change.Impact)}}
 - **Expected downtime:** {{md (none .Downtime)}}
 
 ## Risk and mitigations
 
-**Declared risk:** {{md (none .Risk)}}
+**Declared risk:** {{md (none .Change.Risk)}}
 
 Mitigations:
 
-{{range .Mitigations}}- {{md .}}
+{{range .Change.Mitigations}}- {{md .}}
 {{else}}(none declared)
 {{end}}
 Computed from the plan:
@@ -98,14 +98,14 @@ Computed from the plan:
 {{end}}
 ## Implementation steps
 
-Symbols: {{.Symbols}}.
+Symbols: {{symbols}}.
 
-{{template "steps" .Steps}}{{if .Facts}}
+{{template "steps" .Steps}}{{if .Plan.Facts}}
 Facts that decide branches:
 
 | Fact | Value at plan time | Decides |
 |------|--------------------|---------|
-{{range .Facts}}| {{code .Path}} | {{md .Value}} | {{md (join .Decides ", ")}} |
+{{range .Plan.Facts}}| {{code .Path}} | {{md .Value}} | {{md (join .Decides ", ")}} |
 {{end}}{{end}}
 ## Flowchart
 
@@ -114,7 +114,7 @@ Facts that decide branches:
 
 ## Preflight results
 
-{{if not .Refreshed}}No check ran at plan time (refresh off); the checks run first when the change is applied.
+{{if not .Plan.Refreshed}}No check ran at plan time (refresh off); the checks run first when the change is applied.
 {{else if not .Preflight}}No check could run at plan time.
 {{else}}| Check | Result | Detail | Observed |
 |-------|--------|--------|----------|
@@ -127,17 +127,17 @@ Facts that decide branches:
 {{range .Approvals}}| {{code .Step}} | {{.Kind}} | {{md .Approvers}} | {{.Min}} | {{.Requester}} | {{.Expires}} | {{md (dash .Instructions)}} |
 {{end}}{{else}}None declared in the runbook.
 {{end}}
-Approvals are recorded with the plan digest sha256:{{.PlanDigest}}.
+Approvals are recorded with the plan digest sha256:{{.Plan.PlanDigest}}.
 {{with .Signing}}
 {{md .}}
 {{end}}
 ## Back-out plan
 
 - **Who:** {{md (none .Implementers)}}
-- **Summary:** {{md (none .Backout.Summary)}}
-- **Trigger:** {{md (none .Backout.Trigger)}}
-- **Restored state:** {{md (none .Backout.RestoredState)}}
-- **Duration:** {{dur .Backout.ExpectedSeconds}} expected, {{dur .Backout.WorstCaseSeconds}} worst case
+- **Summary:** {{md (none .Plan.Backout.Summary)}}
+- **Trigger:** {{md (none .Plan.Backout.Trigger)}}
+- **Restored state:** {{md (none .Plan.Backout.RestoredState)}}
+- **Duration:** {{dur .Plan.Backout.ExpectedSeconds}} expected, {{dur .Plan.Backout.WorstCaseSeconds}} worst case
 
 {{if .BackoutSteps}}{{template "steps" .BackoutSteps}}{{else}}No back-out steps are declared.
 {{end}}
@@ -152,7 +152,7 @@ Approvals are recorded with the plan digest sha256:{{.PlanDigest}}.
 {{end}}
 ## Communication
 
-{{md (none .Comm)}}
+{{md (none .Change.Communication)}}
 
 ## Test evidence
 

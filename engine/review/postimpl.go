@@ -81,13 +81,7 @@ func (v *runView) Approvals() []approval {
 
 // Resolved are the steps that were in doubt and resolved.
 func (v *runView) Resolved() []state.StepRecord {
-	var out []state.StepRecord
-	for _, s := range v.Steps {
-		if s.Resolution != nil {
-			out = append(out, s)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(v.Steps), func(s state.StepRecord) bool { return s.Resolution == nil })
 }
 
 // Elapsed is the time from the journal's first entry to e.
@@ -106,6 +100,8 @@ func (v *runView) Digest(a approval) string {
 	}
 	return prefixed(a.PlanDigest)
 }
+
+// Windows are the journal's change-window events, in Markdown.
 func (v *runView) Windows() []string { return windowLines(v.Journal, mdCode, mdText) }
 
 var postImplTemplate = template.Must(template.New("postimpl.md").Funcs(reviewFuncs).Funcs(map[string]any{
@@ -171,12 +167,7 @@ func took(start, end time.Time) string {
 }
 
 // note is why a step failed or was skipped.
-func note(s state.StepRecord) string {
-	if s.Error != "" {
-		return s.Error
-	}
-	return s.Reason
-}
+func note(s state.StepRecord) string { return orText(s.Error, s.Reason) }
 
 // windowLines describe the journal's change-window events, with step
 // names in code and other text escaped for the document's format.
@@ -219,12 +210,15 @@ func stamp(t time.Time) string {
 }
 
 // dataText renders journal data as sorted key=value pairs.
-func dataText(d map[string]string) string {
-	parts := slices.Sorted(maps.Keys(d))
-	for i, k := range parts {
-		parts[i] = k + "=" + d[k]
+func dataText(d map[string]string) string { return strings.Join(pairs(d, "="), ", ") }
+
+// pairs are m's entries as key, sep and value, sorted by key.
+func pairs(m map[string]string, sep string) []string {
+	keys := slices.Sorted(maps.Keys(m))
+	for i, k := range keys {
+		keys[i] = k + sep + m[k]
 	}
-	return strings.Join(parts, ", ")
+	return keys
 }
 
 // Evidence says how the journal proves an approval: signed (with the key's

@@ -67,41 +67,34 @@ type Blocked struct {
 	Message string
 }
 
-// doc is everything a change record shows, computed once and rendered as
-// Markdown or HTML.
+// doc is everything a change record shows, computed once from the plan,
+// the runbook's change metadata and the evidence, and rendered in every
+// format.
 type doc struct {
-	Title string
+	Plan *plan.Plan
+	// Change is the runbook's change metadata, zero when only a saved plan
+	// is at hand.
+	Change runbook.Change
+	Title  string
 	// Identity names the runbook, its version, digests, target, owner and
 	// implementers.
 	Identity     [][2]string
 	Summary      string
-	Reason       string
-	ChangeType   string
 	Owner        string
 	Implementers string
-	Targets      []plan.Target
-	Services     []string
-	Systems      []plan.System
-	Impact       string
 	Downtime     string
-	Risk         string
-	Mitigations  []string
 	Hints        []string
 	Steps        []implStep
 	Mermaid      string
-	Refreshed    bool
 	Preflight    []*plan.Step
 	Approvals    []approvalRow
 	Signing      string // who may sign decisions, when the runbook requires signatures
-	Backout      plan.Backout
 	BackoutSteps []implStep
 	PostChecks   []implStep
 	Post         []implStep
-	Comm         string
 	Window       []string
 	Duration     []string
-	Rehearsal    *Rehearsal
-	Facts        []plan.Fact
+	Rehearsal    *rehearsalView
 	SummaryLine  string
 }
 
@@ -125,20 +118,13 @@ type approvalRow struct {
 
 // build computes the doc of plan p once, for every format.
 func build(p *plan.Plan, rb *runbook.Runbook, ev Evidence) *doc {
-	d := &doc{Title: p.Runbook.Name, Refreshed: p.Refreshed, Mermaid: Mermaid(p, rb), Rehearsal: ev.Rehearsal,
-		Backout: p.Backout, Facts: p.Facts, Systems: p.Systems, Targets: p.Targets, SummaryLine: strings.TrimPrefix(p.SummaryLine(), "Plan: ")}
-	if p.Runbook.Title != "" {
-		d.Title = p.Runbook.Title
-	}
-	d.Signing = signing(rb)
+	d := &doc{Plan: p, Title: orText(p.Runbook.Title, p.Runbook.Name), Mermaid: Mermaid(p), Signing: signing(rb),
+		Rehearsal: rehearsalOf(ev.Rehearsal, p.PlanDigest), SummaryLine: strings.TrimPrefix(p.SummaryLine(), "Plan: ")}
 	if rb != nil {
-		c := rb.Change
-		d.Summary = rb.Description
-		d.Reason, d.ChangeType, d.Impact, d.Risk, d.Comm = c.Reason, c.Type, c.Impact, c.Risk, c.Communication
-		d.Mitigations, d.Services = c.Mitigations, c.AffectedServices
-		d.Owner, d.Implementers = rb.Owner, strings.Join(c.Implementers, ", ")
-		if c.ExpectedDowntime > 0 {
-			d.Downtime = plan.FormatDuration(int64(c.ExpectedDowntime / time.Second))
+		d.Change, d.Summary, d.Owner = rb.Change, rb.Description, rb.Owner
+		d.Implementers = strings.Join(rb.Change.Implementers, ", ")
+		if rb.Change.ExpectedDowntime > 0 {
+			d.Downtime = plan.FormatDuration(int64(rb.Change.ExpectedDowntime / time.Second))
 		}
 	}
 	d.Identity = identity(p, ev, d)
@@ -261,40 +247,20 @@ func joinOr(s []string, sep, none string) string {
 
 // hints are computed risk indicators.
 func hints(p *plan.Plan) []string {
-	var h []string
-	var actions, pnr, may, manual, approvals []string
-	for _, s := range p.Steps {
-		if s.Action == plan.WillNotRun {
-			continue
+	actions := running(p, isAction)
+	h := []string{fmt.Sprintf("%s the world: %s.", count(len(actions), "action changes", "actions change"), joinOr(actions, ", ", "none"))}
+	for _, k := range []struct {
+		is             func(*plan.Step) bool
+		one, many, msg string
+	}{
+		{func(s *plan.Step) bool { return s.PointOfNoReturn }, "point of no return", "points of no return", "%s: %s. The change window is checked before each."},
+		{func(s *plan.Step) bool { return s.Action == plan.MayRun }, "step depends", "steps depend", "%s on facts known only at run time: %s."},
+		{func(s *plan.Step) bool { return s.Class == "manual" }, "manual step depends", "manual steps depend", "%s on people: %s."},
+		{func(s *plan.Step) bool { return s.Class == "approval" }, "approval gate", "approval gates", "%s: %s."},
+	} {
+		if names := running(p, k.is); len(names) > 0 {
+			h = append(h, fmt.Sprintf(k.msg, count(len(names), k.one, k.many), strings.Join(names, ", ")))
 		}
-		if s.Class == "action" {
-			actions = append(actions, s.Name)
-		}
-		if s.PointOfNoReturn {
-			pnr = append(pnr, s.Name)
-		}
-		if s.Action == plan.MayRun {
-			may = append(may, s.Name)
-		}
-		if s.Class == "manual" {
-			manual = append(manual, s.Name)
-		}
-		if s.Class == "approval" {
-			approvals = append(approvals, s.Name)
-		}
-	}
-	h = append(h, fmt.Sprintf("%s the world: %s.", count(len(actions), "action changes", "actions change"), joinOr(actions, ", ", "none")))
-	if len(pnr) > 0 {
-		h = append(h, fmt.Sprintf("%s: %s. The change window is checked before each.", count(len(pnr), "point of no return", "points of no return"), strings.Join(pnr, ", ")))
-	}
-	if len(may) > 0 {
-		h = append(h, fmt.Sprintf("%s on facts known only at run time: %s.", count(len(may), "step depends", "steps depend"), strings.Join(may, ", ")))
-	}
-	if len(manual) > 0 {
-		h = append(h, fmt.Sprintf("%s on people: %s.", count(len(manual), "manual step depends", "manual steps depend"), strings.Join(manual, ", ")))
-	}
-	if len(approvals) > 0 {
-		h = append(h, fmt.Sprintf("%s: %s.", count(len(approvals), "approval gate", "approval gates"), strings.Join(approvals, ", ")))
 	}
 	if !p.Refreshed {
 		h = append(h, "No check ran at plan time (refresh off): preflight results are known only at run time.")
@@ -308,6 +274,19 @@ func hints(p *plan.Plan) []string {
 	return h
 }
 
+// running names the main steps that will or may run and satisfy is.
+func running(p *plan.Plan, is func(*plan.Step) bool) []string {
+	var names []string
+	for _, s := range p.Steps {
+		if s.Action != plan.WillNotRun && is(s) {
+			names = append(names, s.Name)
+		}
+	}
+	return names
+}
+
+func isAction(s *plan.Step) bool { return s.Class == "action" }
+
 func count(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
@@ -317,17 +296,10 @@ func count(n int, one, many string) string {
 
 func row(p *plan.Plan, n int, s *plan.Step) implStep {
 	r := implStep{N: n, Name: s.Name, Class: s.Class, Action: plan.ActionText(s.Action), Symbol: plan.Symbol(s.Action),
-		What: s.Summary, Reason: s.Reason, PNR: s.PointOfNoReturn, Refs: strings.Join(s.Refs, ", ")}
-	if r.What == "" {
-		r.What = s.Description
-	}
+		What: orText(s.Summary, s.Description), Reason: s.Reason, PNR: s.PointOfNoReturn, Refs: strings.Join(s.Refs, ", ")}
 	switch {
 	case s.Decision != nil:
-		v := s.Decision.Value
-		if v == "" {
-			v = "known at run time"
-		}
-		r.What = "decide " + s.Decision.Condition + " (" + v + ")"
+		r.What = "decide " + s.Decision.Condition + " (" + orText(s.Decision.Value, "known at run time") + ")"
 	case s.Manual != nil:
 		r.What = "by hand: " + s.Manual.Instructions
 	case s.Approval != nil && r.What == "":
@@ -360,28 +332,23 @@ func row(p *plan.Plan, n int, s *plan.Step) implStep {
 	return r
 }
 
+// gateRow is the approvals-table row of an approval or manual step.
 func gateRow(s *plan.Step) approvalRow {
+	r := approvalRow{Step: s.Name, Kind: "approval", Requester: "no", Expires: "never"}
 	g := s.Approval
-	kind := "approval"
-	instr := ""
 	if s.Manual != nil {
-		g, kind, instr = &s.Manual.Gate, "manual step (confirmation)", s.Manual.Instructions
+		g, r.Kind, r.Instructions = &s.Manual.Gate, "manual step (confirmation)", s.Manual.Instructions
 	} else {
-		instr = g.Instructions
+		r.Instructions = g.Instructions
 	}
-	who := "anyone"
-	if len(g.Approvers) > 0 {
-		who = strings.Join(g.Approvers, ", ")
-	}
-	req := "no"
+	r.Approvers, r.Min = joinOr(g.Approvers, ", ", "anyone"), fmt.Sprint(g.MinApprovals)
 	if g.AllowRequester {
-		req = "yes"
+		r.Requester = "yes"
 	}
-	exp := "never"
 	if g.ExpiresAfterSeconds > 0 {
-		exp = plan.FormatDuration(g.ExpiresAfterSeconds)
+		r.Expires = plan.FormatDuration(g.ExpiresAfterSeconds)
 	}
-	return approvalRow{Step: s.Name, Kind: kind, Approvers: who, Min: fmt.Sprint(g.MinApprovals), Requester: req, Expires: exp, Instructions: instr}
+	return r
 }
 
 // signing says who may sign decisions when the runbook names an

@@ -112,8 +112,8 @@ func TestMarkdownAndHTMLShareTheGraph(t *testing.T) {
 	if got, want := unescapeHTML(string(b[1])), string(a[1]); got != want {
 		t.Errorf("the HTML graph differs from the Markdown one:\n%s", cmp.Diff(want, got))
 	}
-	if want := review.Mermaid(p, rb); string(a[1]) != want {
-		t.Errorf("the Markdown graph is not Mermaid(p, rb)")
+	if want := review.Mermaid(p); string(a[1]) != want {
+		t.Errorf("the Markdown graph is not Mermaid(p)")
 	}
 	for _, s := range p.AllSteps() {
 		if !strings.Contains(string(a[1]), s.Name) {
@@ -129,7 +129,7 @@ func TestMermaidEscapesNames(t *testing.T) {
 		{Name: "x", Class: "action", Action: plan.MayRun, Deps: []string{"a_b"}, Condition: "!step.a_b.output", PointOfNoReturn: true},
 		{Name: "y", Class: "action", Action: plan.WillNotRun, Deps: []string{"a_b"}, Condition: "step.a_b.output"},
 	}}
-	got := review.Mermaid(p, nil)
+	got := review.Mermaid(p)
 	for _, want := range []string{
 		`n_a_b(["check: a-b"])`, `n_a_b_2{"a_b?"}`, `n_a_b_2 -->|no| n_x`, `n_a_b_2 -->|yes| n_y`,
 		`n_x["action: x (point of no return)"]`, "class n_x pnr", "class n_x may", "class n_y skipped",
@@ -140,13 +140,13 @@ func TestMermaidEscapesNames(t *testing.T) {
 	}
 	p.Steps[0].Name = `evil"]; click n_x "javascript:alert(1)`
 	p.Steps[1].Deps = []string{p.Steps[0].Name}
-	got = review.Mermaid(p, nil)
+	got = review.Mermaid(p)
 	if strings.Contains(got, `"javascript`) || strings.Contains(got, `"]; click`) {
 		t.Errorf("a step name broke out of its label:\n%s", got)
 	}
 	p.Steps[0].Name = `check_dp["dp1.contoso.com"]`
 	p.Steps[1].Deps = []string{p.Steps[0].Name}
-	got = review.Mermaid(p, nil)
+	got = review.Mermaid(p)
 	for _, want := range []string{
 		`n_check_dp__dp1_contoso_com__(["check: check_dp#91;#quot;dp1.contoso.com#quot;#93;"])`,
 		`n_check_dp__dp1_contoso_com__ --> n_a_b`,

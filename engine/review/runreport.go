@@ -13,33 +13,27 @@ import (
 // and the details (work notes), both carrying the plan digest and the
 // journal head hash so that the ticket anchors the hash chain.
 type runReport struct {
-	// Ended is true once the run has ended for good.
-	Ended bool
 	// CloseCode is successful, successful_issues or unsuccessful; "" while
 	// the run has not ended.
 	CloseCode string
-	// Issues say why a successful run closes with issues.
-	Issues  []string
-	Summary text
-	Details text
+	Summary   text
+	Details   text
 }
 
 func newRunReport(run state.Run, steps []state.StepRecord, journal []state.JournalEntry, head string) *runReport {
 	v := newRunView(run, steps, journal, head)
-	rr := &runReport{Ended: run.Status.Done()}
-	rr.Issues = runIssues(v)
+	issues := runIssues(v)
+	code := ""
 	switch {
-	case !rr.Ended:
-	case run.Status == state.RunSucceeded && len(rr.Issues) == 0:
-		rr.CloseCode = snSuccessful
-	case run.Status == state.RunSucceeded:
-		rr.CloseCode = snSuccessfulIssues
+	case !run.Status.Done():
+	case run.Status != state.RunSucceeded:
+		code = snUnsuccessful
+	case len(issues) > 0:
+		code = snSuccessfulIssues
 	default:
-		rr.CloseCode = snUnsuccessful
+		code = snSuccessful
 	}
-	rr.Summary = runSummary(v, rr)
-	rr.Details = runDetails(v)
-	return rr
+	return &runReport{CloseCode: code, Summary: runSummary(v, code, issues), Details: runDetails(v)}
 }
 
 // runIssues lists what makes a successful run successful with issues.
@@ -81,8 +75,9 @@ func (v *runView) journalState() string {
 func plainText(s string) string { return s }
 
 // runSummary is the short account of the run: outcome, digests, journal
-// head, step counts, approvals and the close code's reasons.
-func runSummary(v *runView, rr *runReport) text {
+// head, step counts, approvals, the close code and what makes the run
+// successful with issues.
+func runSummary(v *runView, closeCode string, issues []string) text {
 	var t text
 	what := "run"
 	if v.Rehearsal {
@@ -108,12 +103,12 @@ func runSummary(v *runView, rr *runReport) text {
 	}
 	items = append(items, "Steps: "+stepCounts(v.Steps))
 	t.bullets(items)
-	if rr.CloseCode != "" {
-		t.para("Close code: " + rr.CloseCode + ".")
+	if closeCode != "" {
+		t.para("Close code: " + closeCode + ".")
 	}
-	if len(rr.Issues) > 0 {
+	if len(issues) > 0 {
 		t.para("Issues:")
-		t.bullets(rr.Issues)
+		t.bullets(issues)
 	}
 	return t
 }
@@ -137,19 +132,15 @@ func stepCounts(steps []state.StepRecord) string {
 func runDetails(v *runView) text {
 	var t text
 	if len(v.Inputs) > 0 {
-		names := slices.Sorted(maps.Keys(v.Inputs))
-		for i, n := range names {
-			names[i] = n + " = " + v.Inputs[n]
-		}
 		t.heading("Inputs")
-		t.bullets(names)
+		t.bullets(pairs(v.Inputs, " = "))
 	}
 	t.heading("Timeline")
 	t.bulletsOr(v.timelineLines(), "The journal is empty.")
 	t.heading("Step outcomes")
 	t.bulletsOr(outcomeLines(v.Steps), "No step records.")
 	t.heading("Approvals")
-	t.bulletsOr(approvalLines(v), "No approvals were given in this v.")
+	t.bulletsOr(approvalLines(v), "No approvals were given in this run.")
 	t.heading("In-doubt resolutions")
 	var res []string
 	for _, s := range v.Resolved() {

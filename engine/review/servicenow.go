@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/batonhq/baton/engine/plan"
@@ -55,10 +56,6 @@ func ServiceNow(w io.Writer, p *plan.Plan, rb *runbook.Runbook, ev Evidence, cfg
 	if err != nil {
 		return err
 	}
-	category := cfg.Category
-	if category == "" {
-		category = ServiceNowDefaultCategory
-	}
 	body := map[string]any{
 		"short_description":    truncate(r.Summary, snMaxShort),
 		"description":          r.Description.plain(),
@@ -70,7 +67,7 @@ func ServiceNow(w io.Writer, p *plan.Plan, rb *runbook.Runbook, ev Evidence, cfg
 		"risk":                 snRisk[r.Risk.Level],
 		"impact":               snImpact[r.Impact.Level],
 		"type":                 r.ChangeType,
-		"category":             category,
+		"category":             orText(cfg.Category, ServiceNowDefaultCategory),
 		"correlation_id":       r.Digest,
 		"correlation_display":  "baton",
 	}
@@ -89,8 +86,8 @@ func ServiceNowClose(w io.Writer, run state.Run, steps []state.StepRecord, journ
 	rr := newRunReport(run, steps, journal, head)
 	// A work note cannot be edited once written: it is the anchor; the
 	// close notes repeat its summary.
-	body := map[string]any{"work_notes": append(append(text{}, rr.Summary...), rr.Details...).plain()}
-	if rr.Ended {
+	body := map[string]any{"work_notes": slices.Concat(rr.Summary, rr.Details).plain()}
+	if rr.CloseCode != "" {
 		body["close_code"] = rr.CloseCode
 		body["close_notes"] = rr.Summary.plain()
 	}
