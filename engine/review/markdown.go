@@ -11,8 +11,8 @@ import (
 )
 
 // mdText escapes text for Markdown prose and table cells: no raw HTML, no
-// table breaks, one line.
-var mdText = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "|", `\|`, "\r", "", "\n", " ", "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`).Replace
+// table breaks (a backslash of the text cannot undo an escape), one line.
+var mdText = strings.NewReplacer(`\`, `\\`, "&", "&amp;", "<", "&lt;", ">", "&gt;", "|", `\|`, "\r", "", "\n", " ", "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`).Replace
 
 // mdCode is s as inline code (with the right number of backticks).
 func mdCode(s string) string {
