@@ -155,6 +155,9 @@ func implementation(d *doc, digest string) text {
 	t.heading("Approvals required")
 	t.bulletsOr(gates, "None declared in the runbook.")
 	t.para("Approvals are recorded with the plan digest " + digest + ".")
+	if d.Signing != "" {
+		t.para(d.Signing) // who may sign, as the Markdown and HTML records say
+	}
 	return t
 }
 

@@ -1,20 +1,24 @@
 package review_test
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	stdhtml "html"
 	"strings"
 	"testing"
 
+	"github.com/batonhq/baton/engine/plan"
 	"github.com/batonhq/baton/engine/review"
+	"github.com/batonhq/baton/engine/runbook"
 	"github.com/batonhq/baton/internal/signing"
 	"golang.org/x/crypto/ssh"
 )
 
 // TestReviewShowsSigners: the board reads who may sign for whom when the
-// runbook requires signed decisions, down to each key's fingerprint; a
-// runbook without an allowed-signers file says nothing about signing.
+// runbook requires signed decisions, down to each key's fingerprint, in
+// every format of the change record; a runbook without an allowed-signers
+// file says nothing about signing.
 func TestReviewShowsSigners(t *testing.T) {
 	pub, _, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -31,7 +35,7 @@ func TestReviewShowsSigners(t *testing.T) {
 	}
 	p, rb := planFor(t, nil)
 	md, html := render(t, p, rb, review.Evidence{})
-	if strings.Contains(string(md), "allowed-signers") || strings.Contains(string(html), "allowed-signers") {
+	if strings.Contains(string(md), "allowed-signers") || strings.Contains(string(html), "allowed-signers") || strings.Contains(tickets(t, p, rb), "allowed-signers") {
 		t.Error("a review of a runbook without allowed signers speaks of them")
 	}
 	rb.AllowedSigners = as
@@ -45,5 +49,21 @@ func TestReviewShowsSigners(t *testing.T) {
 		if !strings.Contains(stdhtml.UnescapeString(string(html)), want) {
 			t.Errorf("the HTML review does not show %q", want)
 		}
+		if !strings.Contains(tickets(t, p, rb), want) {
+			t.Errorf("the ServiceNow and Jira change records do not show %q", want)
+		}
 	}
+}
+
+// tickets are the ServiceNow and Jira change records of p.
+func tickets(t *testing.T, p *plan.Plan, rb *runbook.Runbook) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := review.ServiceNow(&b, p, rb, review.Evidence{}, review.ServiceNowConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := review.Jira(&b, p, rb, review.Evidence{}, jiraBare); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
