@@ -440,12 +440,18 @@ func (l *loader) includeList(file string, a *hcl.Attribute) []includeRef {
 }
 
 // finish drops follow-up diagnostics for references already reported,
-// removes exact duplicates and sorts by file (in load order), line and
-// column.
+// removes exact duplicates and sorts by file (in load order, files not
+// loaded after them by name), line and column.
 func (l *loader) finish() hcl.Diagnostics {
 	fileOrder := map[string]int{}
 	for i, f := range l.rb.Files {
 		fileOrder[f] = i
+	}
+	rank := func(file string) int {
+		if i, ok := fileOrder[file]; ok {
+			return i
+		}
+		return len(fileOrder)
 	}
 	type key struct {
 		sev             hcl.DiagnosticSeverity
@@ -474,13 +480,8 @@ func (l *loader) finish() hcl.Diagnostics {
 		if a == nil || b == nil {
 			return a == nil && b != nil
 		}
-		if a.Filename != b.Filename {
-			oa, oka := fileOrder[a.Filename]
-			ob, okb := fileOrder[b.Filename]
-			if oka && okb {
-				return oa < ob
-			}
-			return a.Filename < b.Filename
+		if a.Filename != b.Filename { // loaded files in load order, then others by name
+			return cmp.Or(cmp.Compare(rank(a.Filename), rank(b.Filename)), strings.Compare(a.Filename, b.Filename)) < 0
 		}
 		return cmp.Or(cmp.Compare(a.Start.Line, b.Start.Line), cmp.Compare(a.Start.Column, b.Start.Column)) < 0
 	})
