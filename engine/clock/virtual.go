@@ -272,13 +272,6 @@ func (v *Virtual) Active() int {
 	return v.active
 }
 
-// Counts reports the running participants and the sleepers (diagnostics).
-func (v *Virtual) Counts() (active, asleep, timers int) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.active, len(v.asleep), len(v.timers)
-}
-
 // Advance moves virtual time forward by d, firing due timers; tests use it
 // to drive the clock by hand.
 func (v *Virtual) Advance(d time.Duration) {
