@@ -134,7 +134,7 @@ func Run(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, op
 	if opts.Site == nil {
 		return nil, fmt.Errorf("rehearse: no simulated site given; load a fixture and pass its site (simsite.Factory)")
 	}
-	if err := checkAnswers(opts.Answers.Steps, rb); err != nil {
+	if err := checkAnswers("approvals file", opts.Answers.Steps, rb); err != nil {
 		return nil, err
 	}
 	vclock := clock.NewVirtual(Epoch)
