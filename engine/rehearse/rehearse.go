@@ -147,9 +147,8 @@ func Run(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, op
 		return nil, err
 	}
 	rep := &Report{Runbook: rb.Name, Version: rb.Version, Fixture: opts.FixtureName, Scenario: opts.Scenario, Steps: map[string]string{}}
-	rec := &recorder{next: opts.Observer, rep: rep}
 	xo := executor.Options{
-		Store: opts.Store, Clock: vclock, Log: opts.Log, Redactor: opts.Redactor, Observer: rec, Parallelism: opts.Parallelism,
+		Store: opts.Store, Clock: vclock, Log: opts.Log, Redactor: opts.Redactor, Observer: recordTo(rep, opts.Observer), Parallelism: opts.Parallelism,
 		Targets:   map[string]steps.Target{site.TargetType(): site},
 		Rehearsal: true, Requester: cmp.Or(opts.Requester, "rehearsal"), EngineVersion: opts.EngineVersion,
 		Heartbeat: -1, AutoApprove: opts.Answers.answerer(),
@@ -209,21 +208,17 @@ func (rep *Report) addStep(s *runbook.Step, r state.StepRecord, store state.Back
 	}
 }
 
-// recorder builds the timeline from executor events.
-type recorder struct {
-	next executor.Observer
-	rep  *Report
-}
-
-func (r *recorder) Observe(e executor.Event) {
-	if r.next != nil {
-		r.next.Observe(e)
-	}
-	switch e.Type {
-	case executor.EventHeartbeat, executor.EventWaitPolled:
-		return
-	}
-	r.rep.Timeline = append(r.rep.Timeline, Line{At: e.At.Sub(Epoch), Step: e.Step, Class: e.Class, Event: e.Type, Status: e.Status, Message: e.Message})
+// recordTo passes every executor event on to next and records it on rep's
+// timeline, heartbeats and polls left out.
+func recordTo(rep *Report, next executor.Observer) executor.Observer {
+	return executor.ObserverFunc(func(e executor.Event) {
+		if next != nil {
+			next.Observe(e)
+		}
+		if e.Type != executor.EventHeartbeat && e.Type != executor.EventWaitPolled {
+			rep.Timeline = append(rep.Timeline, Line{At: e.At.Sub(Epoch), Step: e.Step, Class: e.Class, Event: e.Type, Status: e.Status, Message: e.Message})
+		}
+	})
 }
 
 // Refresher runs a runbook's read-only checks against the simulated site
