@@ -77,7 +77,7 @@ func ParseAnswers(data []byte, rb *runbook.Runbook) (map[string][]Answer, error)
 	if err := dec.Decode(&m); err != nil {
 		return nil, fmt.Errorf(`%w; expected {"step": [{"by": "alice", "decision": "approved", "after": "20m", "comment": "..."}]}`, err)
 	}
-	if err := checkAnswers(m, rb); err != nil {
+	if err := checkAnswers("approvals file", m, rb); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -87,89 +87,82 @@ func ParseAnswers(data []byte, rb *runbook.Runbook) (map[string][]Answer, error)
 // answer blocks of an expectation file) against rb, as ParseAnswers checks
 // a file's.
 func CheckAnswers(m map[string][]Answer, rb *runbook.Runbook) error {
-	if problems := answerProblems(m, rb); len(problems) > 0 {
-		return fmt.Errorf("answers: %s", strings.Join(problems, "; "))
-	}
-	return nil
+	return checkAnswers("answers", m, rb)
 }
 
-func checkAnswers(m map[string][]Answer, rb *runbook.Runbook) error {
-	if problems := answerProblems(m, rb); len(problems) > 0 {
-		return fmt.Errorf("approvals file: %s", strings.Join(problems, "; "))
-	}
-	return nil
-}
-
-func answerProblems(m map[string][]Answer, rb *runbook.Runbook) []string {
-	var gated []string
-	for _, s := range rb.Steps {
-		if s.Class == runbook.ClassApproval || s.Class == runbook.ClassManual {
-			gated = append(gated, s.Name)
-		}
-	}
+// checkAnswers says everything wrong with answers m for rb in one error,
+// introduced by what the answers are.
+func checkAnswers(what string, m map[string][]Answer, rb *runbook.Runbook) error {
 	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	for _, n := range slices.Sorted(maps.Keys(m)) {
 		s := rb.StepOrTemplate(n) // an instance's answers, or every instance's
-		switch {
-		case s == nil:
-			problems = append(problems, fmt.Sprintf("%q is not a step of runbook %s%s", n, rb.Name, hint(n, gated)))
+		if s == nil {
+			add("%q is not a step of runbook %s%s", n, rb.Name, gatesHint(rb))
 			continue
-		case s.Class != runbook.ClassApproval && s.Class != runbook.ClassManual:
-			problems = append(problems, fmt.Sprintf("step %q is a %s; only approval and manual steps take answers", n, s.Class))
+		}
+		if !takesAnswers(s) {
+			add("step %q is a %s; only approval and manual steps take answers", n, s.Class)
 			continue
 		}
 		for i, a := range m[n] {
-			where := fmt.Sprintf("%s[%d]", n, i)
 			switch {
 			case a.By == "":
-				problems = append(problems, where+": missing \"by\"")
+				add("%s[%d]: missing \"by\"", n, i)
 			case a.Decision != "approved" && a.Decision != "rejected":
-				problems = append(problems, fmt.Sprintf("%s: decision %q must be \"approved\" or \"rejected\"", where, a.Decision))
+				add("%s[%d]: decision %q must be \"approved\" or \"rejected\"", n, i, a.Decision)
 			case len(s.Approvers) > 0 && !slices.ContainsFunc(s.Approvers, func(x string) bool { return strings.EqualFold(x, a.By) }):
-				problems = append(problems, fmt.Sprintf("%s: %s is not an approver of %s (approvers: %s)", where, a.By, n, strings.Join(s.Approvers, ", ")))
+				add("%s[%d]: %s is not an approver of %s (approvers: %s)", n, i, a.By, n, strings.Join(s.Approvers, ", "))
 			}
 		}
 	}
-	return problems
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: %s", what, strings.Join(problems, "; "))
 }
 
-func hint(name string, gated []string) string {
+func takesAnswers(s *runbook.Step) bool {
+	return s.Class == runbook.ClassApproval || s.Class == runbook.ClassManual
+}
+
+// gatesHint names rb's approval and manual steps, for an answer to a step
+// rb lacks.
+func gatesHint(rb *runbook.Runbook) string {
+	var gated []string
+	for _, s := range rb.Steps {
+		if takesAnswers(s) {
+			gated = append(gated, s.Name)
+		}
+	}
 	if len(gated) == 0 {
 		return " (it has no approval or manual steps)"
 	}
 	return " (approval and manual steps: " + strings.Join(gated, ", ") + ")"
 }
 
-// answerer gives the executor the rehearsal's answers for a step.
+// answerer gives the executor the rehearsal's answers for a step: the
+// given ones, else with All as many of its approvers as it needs.
 func (a Answers) answerer() func(s *runbook.Step) []executor.AutoAnswer {
 	return func(s *runbook.Step) []executor.AutoAnswer {
 		given, ok := a.Steps[s.Name]
 		if !ok && s.Template != "" {
 			given, ok = a.Steps[s.Template] // answers for every instance
 		}
-		if ok {
-			out := make([]executor.AutoAnswer, len(given))
-			for i, g := range given {
-				out[i] = executor.AutoAnswer{After: g.After, Approval: state.Approval{By: g.By, Decision: g.Decision, Comment: g.Comment}}
-			}
-			return out
-		}
-		if !a.All {
-			return nil
-		}
-		need := max(1, s.MinApprovals)
 		var out []executor.AutoAnswer
-		add := func(by string) {
-			out = append(out, executor.AutoAnswer{After: a.Delay, Approval: state.Approval{By: by, Decision: "approved", Comment: "rehearsal: --approve-all"}})
-		}
-		for _, by := range s.Approvers {
-			if len(out) == need {
-				break
+		switch {
+		case ok:
+			for _, g := range given {
+				out = append(out, executor.AutoAnswer{After: g.After, Approval: state.Approval{By: g.By, Decision: g.Decision, Comment: g.Comment}})
 			}
-			add(by)
-		}
-		for i := len(out); i < need; i++ {
-			add(fmt.Sprintf("rehearsal-approver-%d", i+1))
+		case a.All:
+			for i := range max(1, s.MinApprovals) {
+				by := fmt.Sprintf("rehearsal-approver-%d", i+1)
+				if i < len(s.Approvers) {
+					by = s.Approvers[i]
+				}
+				out = append(out, executor.AutoAnswer{After: a.Delay, Approval: state.Approval{By: by, Decision: "approved", Comment: "rehearsal: --approve-all"}})
+			}
 		}
 		return out
 	}

@@ -17,8 +17,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -126,26 +127,28 @@ type Report struct {
 	JournalHead string `json:"journal_head"`
 }
 
+// Notification is what a step run by a rehearsal stand-in (steps.StandIn)
+// would have done, as it showed it: a notify's message, not posted.
+type Notification struct {
+	Step    string `json:"step"`
+	Message string `json:"message"` // as captured, secrets scrubbed
+}
+
 // Succeeded reports whether the runbook would succeed.
 func (r *Report) Succeeded() bool { return r.Status == string(state.RunSucceeded) }
 
 // Run rehearses rb with vars.
 func Run(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*Report, error) {
-	if opts.Site == nil {
-		return nil, fmt.Errorf("rehearse: no simulated site given; load a fixture and pass its site (simsite.Factory)")
-	}
-	if err := checkAnswers(opts.Answers.Steps, rb); err != nil {
+	if err := checkAnswers("approvals file", opts.Answers.Steps, rb); err != nil {
 		return nil, err
 	}
-	vclock := clock.NewVirtual(Epoch)
-	site, err := opts.Site(opts.Scenario, vclock)
+	vclock, site, err := openSite(opts.Site, opts.Scenario)
 	if err != nil {
 		return nil, err
 	}
 	rep := &Report{Runbook: rb.Name, Version: rb.Version, Fixture: opts.FixtureName, Scenario: opts.Scenario, Steps: map[string]string{}}
-	rec := &recorder{start: Epoch, next: opts.Observer, rep: rep}
 	xo := executor.Options{
-		Store: opts.Store, Clock: vclock, Log: opts.Log, Redactor: opts.Redactor, Observer: rec, Parallelism: opts.Parallelism,
+		Store: opts.Store, Clock: vclock, Log: opts.Log, Redactor: opts.Redactor, Observer: recordTo(rep, opts.Observer), Parallelism: opts.Parallelism,
 		Targets:   map[string]steps.Target{site.TargetType(): site},
 		Rehearsal: true, Requester: cmp.Or(opts.Requester, "rehearsal"), EngineVersion: opts.EngineVersion,
 		Heartbeat: -1, AutoApprove: opts.Answers.answerer(),
@@ -171,24 +174,9 @@ func Run(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, op
 	}
 	for _, r := range recs {
 		rep.Steps[r.Name] = string(r.Status)
-		s := rb.StepOrTemplate(r.Name)
-		if s == nil || len(r.Instances) > 0 {
-			continue // an expanded for_each step is reported through its instances
-		}
-		if _, shown := s.Kind.(steps.StandIn); shown && r.Status == state.StepSucceeded {
-			if out, err := opts.Store.Logs(res.RunID, r.Name); err == nil && len(out) > 0 {
-				rep.Notifications = append(rep.Notifications, Notification{Step: r.Name, Message: strings.TrimSpace(string(out))})
-			}
-		}
-		switch {
-		case s.Class == runbook.ClassDecision && r.Status == state.StepSucceeded:
-			v, err := executor.DecodeOutput(r.Output)
-			taken := err == nil && v.Type() == cty.Bool && !v.IsNull() && v.True()
-			rep.Branches = append(rep.Branches, Branch{Decision: r.Name, Taken: taken, Note: s.Description})
-		case r.Status == state.StepFailed:
-			rep.Blocked = append(rep.Blocked, Blocked{Step: r.Name, Class: string(s.Class), Message: r.Error})
-		case r.Status == state.StepSkipped:
-			rep.Skipped = append(rep.Skipped, Blocked{Step: r.Name, Class: string(s.Class), Message: r.Reason})
+		// An expanded for_each step is reported through its instances.
+		if s := rb.StepOrTemplate(r.Name); s != nil && len(r.Instances) == 0 {
+			rep.addStep(s, r, opts.Store)
 		}
 	}
 	head, err := opts.Store.VerifyJournal(res.RunID)
@@ -196,41 +184,63 @@ func Run(ctx context.Context, rb *runbook.Runbook, vars map[string]cty.Value, op
 		return nil, fmt.Errorf("the rehearsal's journal does not verify: %w", err)
 	}
 	rep.JournalHead = head
-	sort.SliceStable(rep.Timeline, func(i, j int) bool { return rep.Timeline[i].At < rep.Timeline[j].At })
+	slices.SortStableFunc(rep.Timeline, func(a, b Line) int { return cmp.Compare(a.At, b.At) })
 	return rep, nil
 }
 
-// recorder builds the timeline from executor events.
-type recorder struct {
-	start time.Time
-	next  executor.Observer
-	rep   *Report
+// addStep reports what step s's record shows: a stand-in's notification,
+// the way a decision went, a failure or a skip.
+func (rep *Report) addStep(s *runbook.Step, r state.StepRecord, store state.Backend) {
+	succeeded := r.Status == state.StepSucceeded
+	if _, shown := s.Kind.(steps.StandIn); shown && succeeded {
+		if out, err := store.Logs(rep.RunID, r.Name); err == nil && len(out) > 0 {
+			rep.Notifications = append(rep.Notifications, Notification{Step: r.Name, Message: strings.TrimSpace(string(out))})
+		}
+	}
+	switch {
+	case s.Class == runbook.ClassDecision && succeeded:
+		v, err := executor.DecodeOutput(r.Output)
+		rep.Branches = append(rep.Branches, Branch{Decision: r.Name, Taken: err == nil && v.RawEquals(cty.True), Note: s.Description})
+	case r.Status == state.StepFailed:
+		rep.Blocked = append(rep.Blocked, Blocked{Step: r.Name, Class: string(s.Class), Message: r.Error})
+	case r.Status == state.StepSkipped:
+		rep.Skipped = append(rep.Skipped, Blocked{Step: r.Name, Class: string(s.Class), Message: r.Reason})
+	}
 }
 
-func (r *recorder) Observe(e executor.Event) {
-	if r.next != nil {
-		r.next.Observe(e)
-	}
-	switch e.Type {
-	case executor.EventHeartbeat, executor.EventWaitPolled:
-		return
-	}
-	r.rep.Timeline = append(r.rep.Timeline, Line{At: e.At.Sub(r.start), Step: e.Step, Class: e.Class, Event: e.Type, Status: e.Status, Message: e.Message})
+// recordTo passes every executor event on to next and records it on rep's
+// timeline, heartbeats and polls left out.
+func recordTo(rep *Report, next executor.Observer) executor.Observer {
+	return executor.ObserverFunc(func(e executor.Event) {
+		if next != nil {
+			next.Observe(e)
+		}
+		if e.Type != executor.EventHeartbeat && e.Type != executor.EventWaitPolled {
+			rep.Timeline = append(rep.Timeline, Line{At: e.At.Sub(Epoch), Step: e.Step, Class: e.Class, Event: e.Type, Status: e.Status, Message: e.Message})
+		}
+	})
 }
 
 // Refresher runs a runbook's read-only checks against the simulated site
 // of a scenario at the rehearsal's start: what `plan --site` observes,
 // and what a rehearsal of the same cell starts from.
 func Refresher(rb *runbook.Runbook, vars map[string]cty.Value, site SiteFactory, scenario string, log hclog.Logger, red *redact.Redactor) (*executor.Refresher, error) {
-	if site == nil {
-		return nil, fmt.Errorf("rehearse: no simulated site given; load a fixture and pass its site (simsite.Factory)")
-	}
-	vc := clock.NewVirtual(Epoch)
-	st, err := site(scenario, vc)
+	vc, st, err := openSite(site, scenario)
 	if err != nil {
 		return nil, err
 	}
 	return executor.NewRefresher(rb, vars, executor.Options{Clock: vc, Log: log, Redactor: red, Rehearsal: true, Targets: map[string]steps.Target{st.TargetType(): st}})
+}
+
+// openSite opens the simulated site of scenario on a virtual clock at
+// Epoch.
+func openSite(open SiteFactory, scenario string) (*clock.Virtual, Site, error) {
+	if open == nil {
+		return nil, nil, errors.New("rehearse: no simulated site given; load a fixture and pass its site (simsite.Factory)")
+	}
+	vc := clock.NewVirtual(Epoch)
+	site, err := open(scenario, vc)
+	return vc, site, err
 }
 
 // runID is the rehearsal's run id: the same for the same runbook sources,

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/batonhq/baton/state"
 )
 
 // WriteText prints the report for a person: the outcome first, then the
@@ -15,65 +17,60 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.Reason != "" {
 		fmt.Fprintf(w, "  %s\n", r.Reason)
 	}
-	fmt.Fprintf(w, "  run %s, %s of virtual time, journal head %s\n\n", r.RunID, vdur(r.Duration), short(r.JournalHead))
+	fmt.Fprintf(w, "  run %s, %s of virtual time, journal head %s\n\n", r.RunID, vdur(r.Duration), r.JournalHead[:min(16, len(r.JournalHead))])
 
 	fmt.Fprintln(w, "Timeline (virtual time):")
-	for i := 0; i < len(r.Timeline); i++ {
-		l := r.Timeline[i]
-		fmt.Fprintf(w, "  T+%-8s %s\n", vdur(l.At), describe(l))
+	tl := r.Timeline
+	for i := 0; i < len(tl); i++ {
+		fmt.Fprintf(w, "  T+%-8s %s\n", vdur(tl[i].At), describe(tl[i]))
 		// A run of retries of one step (a back-out check polling every
 		// minute) shows as its first and last attempts.
-		j := i
-		for j+1 < len(r.Timeline) && r.Timeline[j+1].Event == "step_retry" && l.Event == "step_retry" && r.Timeline[j+1].Step == l.Step {
-			j++
+		last := i
+		for tl[i].Event == "step_retry" && last+1 < len(tl) && tl[last+1].Event == "step_retry" && tl[last+1].Step == tl[i].Step {
+			last++
 		}
-		if j > i+1 {
-			fmt.Fprintf(w, "  %-10s ... %d more attempts ...\n", "", j-i-1)
+		if last > i+1 {
+			fmt.Fprintf(w, "  %-10s ... %d more attempts ...\n", "", last-i-1)
 		}
-		if j > i {
-			fmt.Fprintf(w, "  T+%-8s %s\n", vdur(r.Timeline[j].At), describe(r.Timeline[j]))
-			i = j
-		}
-	}
-	if len(r.Branches) > 0 {
-		fmt.Fprintln(w, "\nBranches taken:")
-		for _, b := range r.Branches {
-			fmt.Fprintf(w, "  %s: %v  (%s)\n", b.Decision, b.Taken, b.Note)
+		if last > i {
+			fmt.Fprintf(w, "  T+%-8s %s\n", vdur(tl[last].At), describe(tl[last]))
+			i = last
 		}
 	}
-	if len(r.Blocked) > 0 {
-		fmt.Fprintln(w, "\nBlocked:")
-		for _, b := range r.Blocked {
-			fmt.Fprintf(w, "  %s %s: %s\n", b.Class, b.Step, b.Message)
-		}
-	}
-	if len(r.Notifications) > 0 {
-		fmt.Fprintln(w, "\nNotifications (not sent in a rehearsal):")
-		for _, n := range r.Notifications {
-			fmt.Fprintf(w, "  %s:\n", n.Step)
-			for _, line := range strings.Split(n.Message, "\n") {
-				fmt.Fprintf(w, "    %s\n", line)
-			}
-		}
-	}
-	if len(r.SiteEvents) > 0 {
-		fmt.Fprintln(w, "\nSimulated site:")
-		for _, e := range r.SiteEvents {
-			fmt.Fprintf(w, "  %s\n", e.String())
-		}
-	}
+	section(w, "Branches taken", r.Branches, func(b Branch) string {
+		return fmt.Sprintf("%s: %v  (%s)", b.Decision, b.Taken, b.Note)
+	})
+	section(w, "Blocked", r.Blocked, func(b Blocked) string {
+		return fmt.Sprintf("%s %s: %s", b.Class, b.Step, b.Message)
+	})
+	section(w, "Notifications (not sent in a rehearsal)", r.Notifications, func(n Notification) string {
+		return n.Step + ":\n    " + strings.ReplaceAll(n.Message, "\n", "\n    ")
+	})
+	section(w, "Simulated site", r.SiteEvents, fmt.Stringer.String)
 	return nil
+}
+
+// section prints a titled list of items, one indented line each; nothing
+// when there are none.
+func section[T any](w io.Writer, title string, items []T, line func(T) string) {
+	if len(items) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%s:\n", title)
+	for _, it := range items {
+		fmt.Fprintf(w, "  %s\n", line(it))
+	}
 }
 
 // Verdict is the outcome in a few words: WOULD SUCCEED, WOULD FAIL, WOULD
 // FAIL AND BACK OUT, PAUSED.
 func (r *Report) Verdict() string {
-	switch r.Status {
-	case "succeeded":
+	switch state.RunStatus(r.Status) {
+	case state.RunSucceeded:
 		return "WOULD SUCCEED"
-	case "paused":
+	case state.RunPaused:
 		return "PAUSED"
-	case "backed_out":
+	case state.RunBackedOut:
 		return "WOULD FAIL AND BACK OUT"
 	}
 	return "WOULD FAIL"
@@ -101,30 +98,29 @@ func WriteSummaries(w io.Writer, reps []*Report) error {
 	return nil
 }
 
+// describe words a timeline line: its step, then what happened to it.
 func describe(l Line) string {
 	what := strings.TrimSpace(l.Class + " " + l.Step)
+	var s string
 	switch l.Event {
 	case "step_started":
 		return what + ": started"
-	case "step_finished":
-		s := what + ": " + l.Status
-		if l.Message != "" {
-			s += ": " + l.Message
-		}
-		return s
 	case "step_skipped":
 		return what + ": skipped (" + l.Message + ")"
 	case "approval_required":
 		return what + ": approval requested"
 	case "approval_given":
 		return what + ": " + l.Message
-	}
-	s := strings.ReplaceAll(l.Event, "_", " ")
-	if what != "" {
-		s = what + ": " + s
-	}
-	if l.Status != "" {
-		s += " " + l.Status
+	case "step_finished":
+		s = what + ": " + l.Status
+	default:
+		s = strings.ReplaceAll(l.Event, "_", " ")
+		if what != "" {
+			s = what + ": " + s
+		}
+		if l.Status != "" {
+			s += " " + l.Status
+		}
 	}
 	if l.Message != "" {
 		s += ": " + l.Message
@@ -132,16 +128,4 @@ func describe(l Line) string {
 	return s
 }
 
-func vdur(d time.Duration) string {
-	if d == 0 {
-		return "0s"
-	}
-	return d.Round(time.Second).String()
-}
-
-func short(h string) string {
-	if len(h) > 16 {
-		return h[:16]
-	}
-	return h
-}
+func vdur(d time.Duration) string { return d.Round(time.Second).String() }

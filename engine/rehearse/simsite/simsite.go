@@ -44,13 +44,9 @@ var _ configmgr.Site = site{}
 func (site) TargetType() string { return configmgr.TargetType }
 
 func (s site) Events() []fmt.Stringer {
-	evs := s.simSite.Events()
-	if evs == nil {
-		return nil
-	}
-	out := make([]fmt.Stringer, len(evs))
-	for i, e := range evs {
-		out[i] = e
+	var out []fmt.Stringer // nil when none, as Site.Events promises
+	for _, e := range s.simSite.Events() {
+		out = append(out, e)
 	}
 	return out
 }
