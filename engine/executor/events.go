@@ -47,6 +47,12 @@ type Observer interface {
 	Observe(Event)
 }
 
+// ObserverFunc adapts a function to Observer.
+type ObserverFunc func(Event)
+
+// Observe calls f.
+func (f ObserverFunc) Observe(e Event) { f(e) }
+
 // emitter hands events to the observer in order from a goroutine of its
 // own, through a queue that never blocks the sender: an observer that is
 // slow or stuck (stdout piped into a pager nobody reads) never stalls

@@ -22,12 +22,6 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// ObserverFunc adapts a function to Observer.
-type ObserverFunc func(Event)
-
-// Observe calls f.
-func (f ObserverFunc) Observe(e Event) { f(e) }
-
 // Answer records an unsigned approval or rejection (AnswerWith).
 func Answer(st state.Backend, runID, step, by, comment, decision string, now time.Time) error {
 	return AnswerWith(st, runID, step, Decision{By: by, Comment: comment, Decision: decision}, now)
