@@ -6,6 +6,7 @@ package draw
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,6 +42,42 @@ func branch(s *runbook.Step, d string) string {
 		return "no"
 	}
 	return "yes"
+}
+
+// look is how one class of step is drawn, in both languages: its colours,
+// its Mermaid shape and other style, its DOT shape and style. Points of no
+// return have a look of their own, "ponr".
+type look struct {
+	class        string
+	shape        Shape
+	dot          string
+	fill, stroke string
+	mermaid      string
+}
+
+// looks are in the order of the Mermaid class definitions.
+var looks = []look{
+	{"check", Round, `shape=box, style="rounded,filled"`, "#e3f2fd", "#1565c0", "color:#0d47a1"},
+	{"action", Rect, "shape=box, style=filled", "#ffe0b2", "#e65100", "color:#000"},
+	{"ponr", Subroutine, `shape=box, style="filled,bold"`, "#ffcdd2", "#b71c1c", "stroke-width:4px,color:#000,font-weight:bold"},
+	{"wait", Hexagon, "shape=hexagon, style=filled", "#fff9c4", "#f9a825", "color:#000"},
+	{"approval", Parallelogram, "shape=parallelogram, style=filled", "#e8f5e9", "#2e7d32", "color:#000"},
+	{"manual", ParallelogramAlt, `shape=parallelogram, style="filled,dashed"`, "#f3e5f5", "#6a1b9a", "stroke-dasharray:4 3,color:#000"},
+	{"decision", Rhombus, "shape=diamond, style=filled", "#ede7f6", "#4527a0", "color:#000"},
+	{"backout", Rect, `shape=box, style="dashed,filled"`, "#ffebee", "#b71c1c", "stroke-dasharray:5 5,color:#000"},
+	{"post", Round, `shape=box, style="rounded,filled"`, "#f1f8e9", "#558b2f", "color:#000"},
+}
+
+// lookOf is the look of step s; a plain rectangle for an unknown class.
+func lookOf(s *runbook.Step) look {
+	class := string(s.Class)
+	if s.Class == runbook.ClassAction && s.PointOfNoReturn {
+		class = "ponr"
+	}
+	if i := slices.IndexFunc(looks, func(l look) bool { return l.class == class }); i >= 0 {
+		return looks[i]
+	}
+	return look{class: class}
 }
 
 // edgeLabel is the label of the edge dep -> s.
