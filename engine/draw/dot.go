@@ -21,24 +21,20 @@ func Dot(rb *runbook.Runbook) string {
 	if rb.Title != "" {
 		fmt.Fprintf(&b, "  labelloc=t;\n  label=%s;\n", dotQuote(rb.Title))
 	}
-	main, back, post := byPhase(rb)
 	b.WriteString("\n")
-	for _, s := range main {
-		dotNode(&b, rb, s, "  ")
-	}
-	if len(back) > 0 {
-		b.WriteString("\n  subgraph cluster_backout {\n    label=\"Back-out path\";\n    style=dashed;\n    color=\"#b71c1c\";\n")
-		for _, s := range back {
-			dotNode(&b, rb, s, "    ")
+	for _, p := range phases(rb) {
+		indent := "  "
+		if p.title != "" {
+			fmt.Fprintf(&b, "\n  subgraph %s {\n    label=%s;\n    style=%s;\n    color=%q;\n",
+				p.dotID, dotQuote(p.title), p.style, p.color)
+			indent = "    "
 		}
-		b.WriteString("  }\n")
-	}
-	if len(post) > 0 {
-		b.WriteString("\n  subgraph cluster_post {\n    label=\"Post-tasks\";\n    style=rounded;\n    color=\"#2e7d32\";\n")
-		for _, s := range post {
-			dotNode(&b, rb, s, "    ")
+		for _, s := range p.steps {
+			dotNode(&b, rb, s, indent)
 		}
-		b.WriteString("  }\n")
+		if p.title != "" {
+			b.WriteString("  }\n")
+		}
 	}
 	b.WriteString("\n")
 	for _, s := range rb.Steps {

@@ -129,20 +129,33 @@ func isBranch(s *runbook.Step) bool {
 	return false
 }
 
-// byPhase splits the steps, in declaration order, into the main
-// procedure, the back-out path and the post-tasks.
-func byPhase(rb *runbook.Runbook) (main, back, post []*runbook.Step) {
+// phase is a part of the drawing: the main procedure, or the back-out
+// path or the post-tasks, each drawn apart in a titled subgraph.
+type phase struct {
+	title               string // "" for the main procedure
+	dotID, style, color string
+	mermaidID           string
+	steps               []*runbook.Step
+}
+
+// phases splits the steps, in declaration order, into the main procedure
+// and, if they have any steps, the back-out path and the post-tasks.
+func phases(rb *runbook.Runbook) []phase {
+	ps := []phase{{},
+		{title: "Back-out path", dotID: "cluster_backout", style: "dashed", color: "#b71c1c", mermaidID: "backout_path"},
+		{title: "Post-tasks", dotID: "cluster_post", style: "rounded", color: "#2e7d32", mermaidID: "post_tasks"},
+	}
 	for _, s := range rb.Steps {
+		i := 0
 		switch s.Class {
 		case runbook.ClassBackout:
-			back = append(back, s)
+			i = 1
 		case runbook.ClassPost:
-			post = append(post, s)
-		default:
-			main = append(main, s)
+			i = 2
 		}
+		ps[i].steps = append(ps[i].steps, s)
 	}
-	return main, back, post
+	return slices.DeleteFunc(ps, func(p phase) bool { return p.title != "" && len(p.steps) == 0 })
 }
 
 // exprText is an expression's source text, on one line, shortened for a

@@ -18,23 +18,17 @@ func Mermaid(rb *runbook.Runbook) string {
 	for _, l := range looks {
 		f.ClassDef(l.class, "fill:"+l.fill+",stroke:"+l.stroke+","+l.mermaid)
 	}
-	main, back, post := byPhase(rb)
-	for _, s := range main {
-		mermaidNode(f, rb, s)
-	}
-	if len(back) > 0 {
-		f.Subgraph("backout_path", "Back-out path")
-		for _, s := range back {
-			mermaidNode(f, rb, s)
+	for _, p := range phases(rb) {
+		if p.title != "" {
+			f.Subgraph(p.mermaidID, p.title)
 		}
-		f.End()
-	}
-	if len(post) > 0 {
-		f.Subgraph("post_tasks", "Post-tasks")
-		for _, s := range post {
-			mermaidNode(f, rb, s)
+		for _, s := range p.steps {
+			l := lookOf(s)
+			f.Node(s.Name, l.shape, l.class, lines(rb, s)...)
 		}
-		f.End()
+		if p.title != "" {
+			f.End()
+		}
 	}
 	for _, s := range rb.Steps {
 		for _, d := range s.Deps {
@@ -45,9 +39,4 @@ func Mermaid(rb *runbook.Runbook) string {
 		}
 	}
 	return f.String()
-}
-
-func mermaidNode(f *Flowchart, rb *runbook.Runbook, s *runbook.Step) {
-	l := lookOf(s)
-	f.Node(s.Name, l.shape, l.class, lines(rb, s)...)
 }
