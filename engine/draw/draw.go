@@ -21,27 +21,23 @@ func branch(s *runbook.Step, d string) string {
 	if s.When == nil {
 		return ""
 	}
-	e := s.When
-	neg := false
+	e, answer := s.When, "yes"
 	if p, ok := e.(*hclsyntax.ParenthesesExpr); ok {
 		e = p.Expression
 	}
 	if u, ok := e.(*hclsyntax.UnaryOpExpr); ok && u.Op == hclsyntax.OpLogicalNot {
-		e, neg = u.Val, true
+		e, answer = u.Val, "no"
 	}
-	t, ok := e.(*hclsyntax.ScopeTraversalExpr)
-	if !ok || len(t.Traversal) != 3 || t.Traversal.RootName() != "step" {
+	t, diags := hcl.AbsTraversalForExpr(e)
+	if diags.HasErrors() || len(t) != 3 || t.RootName() != "step" {
 		return ""
 	}
-	a1, ok1 := t.Traversal[1].(hcl.TraverseAttr)
-	a2, ok2 := t.Traversal[2].(hcl.TraverseAttr)
+	a1, ok1 := t[1].(hcl.TraverseAttr)
+	a2, ok2 := t[2].(hcl.TraverseAttr)
 	if !ok1 || !ok2 || a1.Name != d || a2.Name != "output" {
 		return ""
 	}
-	if neg {
-		return "no"
-	}
-	return "yes"
+	return answer
 }
 
 // look is how one class of step is drawn, in both languages: its colours,
@@ -121,12 +117,7 @@ func lines(rb *runbook.Runbook, s *runbook.Step) []string {
 }
 
 func isBranch(s *runbook.Step) bool {
-	for _, d := range s.Deps {
-		if branch(s, d) != "" {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(s.Deps, func(d string) bool { return branch(s, d) != "" })
 }
 
 // phase is a part of the drawing: the main procedure, or the back-out
