@@ -75,8 +75,7 @@ func dotNode(b *strings.Builder, rb *runbook.Runbook, s *runbook.Step, indent st
 	fmt.Fprintf(b, "%s%s [%s];\n", indent, dotQuote(s.Name), attrs)
 }
 
+var dotEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", "")
+
 // dotQuote quotes a DOT string; newlines become \n line breaks.
-func dotQuote(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", "")
-	return `"` + r.Replace(s) + `"`
-}
+func dotQuote(s string) string { return `"` + dotEscaper.Replace(s) + `"` }
