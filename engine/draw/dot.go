@@ -65,11 +65,12 @@ func dotEdge(b *strings.Builder, from, to string, attrs []string) {
 }
 
 func dotNode(b *strings.Builder, rb *runbook.Runbook, s *runbook.Step, indent string) {
+	l := lookOf(s)
 	attrs := "label=" + dotQuote(strings.Join(lines(rb, s), "\n"))
-	if l := lookOf(s); l.dot != "" {
+	if l.dot != "" {
 		attrs += fmt.Sprintf(`, %s, fillcolor="%s", color="%s"`, l.dot, l.fill, l.stroke)
 	}
-	if s.Class == runbook.ClassAction && s.PointOfNoReturn {
+	if l.class == "ponr" {
 		attrs += ", penwidth=3"
 	}
 	fmt.Fprintf(b, "%s%s [%s];\n", indent, dotQuote(s.Name), attrs)

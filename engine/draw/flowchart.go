@@ -62,7 +62,6 @@ func NewFlowchart(prefix string, names []string) *Flowchart {
 	return f
 }
 
-// sanitize replaces every character but [A-Za-z0-9_] with "_".
 func sanitize(name string) string {
 	return strings.Map(func(r rune) rune {
 		if isWord(r) {
