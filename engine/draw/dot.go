@@ -21,24 +21,20 @@ func Dot(rb *runbook.Runbook) string {
 	if rb.Title != "" {
 		fmt.Fprintf(&b, "  labelloc=t;\n  label=%s;\n", dotQuote(rb.Title))
 	}
-	main, back, post := byPhase(rb)
 	b.WriteString("\n")
-	for _, s := range main {
-		dotNode(&b, rb, s, "  ")
-	}
-	if len(back) > 0 {
-		b.WriteString("\n  subgraph cluster_backout {\n    label=\"Back-out path\";\n    style=dashed;\n    color=\"#b71c1c\";\n")
-		for _, s := range back {
-			dotNode(&b, rb, s, "    ")
+	for _, p := range phases(rb) {
+		indent := "  "
+		if p.title != "" {
+			fmt.Fprintf(&b, "\n  subgraph %s {\n    label=%s;\n    style=%s;\n    color=%q;\n",
+				p.dotID, dotQuote(p.title), p.style, p.color)
+			indent = "    "
 		}
-		b.WriteString("  }\n")
-	}
-	if len(post) > 0 {
-		b.WriteString("\n  subgraph cluster_post {\n    label=\"Post-tasks\";\n    style=rounded;\n    color=\"#2e7d32\";\n")
-		for _, s := range post {
-			dotNode(&b, rb, s, "    ")
+		for _, s := range p.steps {
+			dotNode(&b, rb, s, indent)
 		}
-		b.WriteString("  }\n")
+		if p.title != "" {
+			b.WriteString("  }\n")
+		}
 	}
 	b.WriteString("\n")
 	for _, s := range rb.Steps {
@@ -69,34 +65,18 @@ func dotEdge(b *strings.Builder, from, to string, attrs []string) {
 }
 
 func dotNode(b *strings.Builder, rb *runbook.Runbook, s *runbook.Step, indent string) {
-	var attrs []string
-	switch s.Class {
-	case runbook.ClassCheck:
-		attrs = []string{"shape=box", "style=\"rounded,filled\"", "fillcolor=\"#e3f2fd\"", "color=\"#1565c0\""}
-	case runbook.ClassAction:
-		attrs = []string{"shape=box", "style=filled", "fillcolor=\"#ffe0b2\"", "color=\"#e65100\""}
-		if s.PointOfNoReturn {
-			attrs = []string{"shape=box", "style=\"filled,bold\"", "fillcolor=\"#ffcdd2\"", "color=\"#b71c1c\"", "penwidth=3"}
-		}
-	case runbook.ClassWait:
-		attrs = []string{"shape=hexagon", "style=filled", "fillcolor=\"#fff9c4\"", "color=\"#f9a825\""}
-	case runbook.ClassApproval:
-		attrs = []string{"shape=parallelogram", "style=filled", "fillcolor=\"#e8f5e9\"", "color=\"#2e7d32\""}
-	case runbook.ClassManual:
-		attrs = []string{"shape=parallelogram", "style=\"filled,dashed\"", "fillcolor=\"#f3e5f5\"", "color=\"#6a1b9a\""}
-	case runbook.ClassDecision:
-		attrs = []string{"shape=diamond", "style=filled", "fillcolor=\"#ede7f6\"", "color=\"#4527a0\""}
-	case runbook.ClassBackout:
-		attrs = []string{"shape=box", "style=\"dashed,filled\"", "fillcolor=\"#ffebee\"", "color=\"#b71c1c\""}
-	case runbook.ClassPost:
-		attrs = []string{"shape=box", "style=\"rounded,filled\"", "fillcolor=\"#f1f8e9\"", "color=\"#558b2f\""}
+	l := lookOf(s)
+	attrs := "label=" + dotQuote(strings.Join(lines(rb, s), "\n"))
+	if l.dot != "" {
+		attrs += fmt.Sprintf(`, %s, fillcolor="%s", color="%s"`, l.dot, l.fill, l.stroke)
 	}
-	attrs = append([]string{"label=" + dotQuote(strings.Join(lines(rb, s), "\n"))}, attrs...)
-	fmt.Fprintf(b, "%s%s [%s];\n", indent, dotQuote(s.Name), strings.Join(attrs, ", "))
+	if l.class == "ponr" {
+		attrs += ", penwidth=3"
+	}
+	fmt.Fprintf(b, "%s%s [%s];\n", indent, dotQuote(s.Name), attrs)
 }
 
+var dotEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", "")
+
 // dotQuote quotes a DOT string; newlines become \n line breaks.
-func dotQuote(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", "")
-	return `"` + r.Replace(s) + `"`
-}
+func dotQuote(s string) string { return `"` + dotEscaper.Replace(s) + `"` }

@@ -1,8 +1,11 @@
 package draw
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/batonhq/baton/engine/runbook"
 )
 
 // TestDur: a duration on a node drops only zero minor units (45m, 1h),
@@ -27,5 +30,17 @@ func TestDur(t *testing.T) {
 		if got := dur(c.d); got != c.want {
 			t.Errorf("dur(%v) = %q, want %q", c.d, got, c.want)
 		}
+	}
+}
+
+// TestNoWhenAfterDecision: a step after a decision without a when of its
+// own draws with an unlabelled edge.
+func TestNoWhenAfterDecision(t *testing.T) {
+	rb := &runbook.Runbook{Steps: []*runbook.Step{
+		{Name: "d", Class: runbook.ClassDecision},
+		{Name: "a", Class: runbook.ClassAction, Deps: []string{"d"}},
+	}}
+	if got, want := Mermaid(rb), "  s_d --> s_a\n"; !strings.HasSuffix(got, want) {
+		t.Errorf("Mermaid ends %q, want %q", got[len(got)-len(want):], want)
 	}
 }

@@ -63,15 +63,16 @@ func NewFlowchart(prefix string, names []string) *Flowchart {
 }
 
 func sanitize(name string) string {
-	var b strings.Builder
-	for _, r := range name {
-		if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		} else {
-			b.WriteByte('_')
+	return strings.Map(func(r rune) rune {
+		if isWord(r) {
+			return r
 		}
-	}
-	return b.String()
+		return '_'
+	}, name)
+}
+
+func isWord(r rune) bool {
+	return r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
 }
 
 // Node adds the named step's node: its shape, its label lines (escaped,
@@ -164,10 +165,8 @@ func Label(lines ...string) string {
 // edgeText is an edge label: bare when it is words, otherwise quoted,
 // with its bars as entity codes too (a bar ends the label).
 func edgeText(s string) string {
-	for _, r := range s {
-		if !(r == ' ' || r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return strings.ReplaceAll(Label(s), "|", "#124;")
-		}
+	if strings.ContainsFunc(s, func(r rune) bool { return !isWord(r) && r != ' ' && r != '-' }) {
+		return strings.ReplaceAll(Label(s), "|", "#124;")
 	}
 	return s
 }

@@ -15,32 +15,20 @@ func Mermaid(rb *runbook.Runbook) string {
 		names[i] = s.Name
 	}
 	f := NewFlowchart("s_", names)
-	f.ClassDef("check", "fill:#e3f2fd,stroke:#1565c0,color:#0d47a1")
-	f.ClassDef("action", "fill:#ffe0b2,stroke:#e65100,color:#000")
-	f.ClassDef("ponr", "fill:#ffcdd2,stroke:#b71c1c,stroke-width:4px,color:#000,font-weight:bold")
-	f.ClassDef("wait", "fill:#fff9c4,stroke:#f9a825,color:#000")
-	f.ClassDef("approval", "fill:#e8f5e9,stroke:#2e7d32,color:#000")
-	f.ClassDef("manual", "fill:#f3e5f5,stroke:#6a1b9a,stroke-dasharray:4 3,color:#000")
-	f.ClassDef("decision", "fill:#ede7f6,stroke:#4527a0,color:#000")
-	f.ClassDef("backout", "fill:#ffebee,stroke:#b71c1c,stroke-dasharray:5 5,color:#000")
-	f.ClassDef("post", "fill:#f1f8e9,stroke:#558b2f,color:#000")
-	main, back, post := byPhase(rb)
-	for _, s := range main {
-		mermaidNode(f, rb, s)
+	for _, l := range looks {
+		f.ClassDef(l.class, "fill:"+l.fill+",stroke:"+l.stroke+","+l.mermaid)
 	}
-	if len(back) > 0 {
-		f.Subgraph("backout_path", "Back-out path")
-		for _, s := range back {
-			mermaidNode(f, rb, s)
+	for _, p := range phases(rb) {
+		if p.title != "" {
+			f.Subgraph(p.mermaidID, p.title)
 		}
-		f.End()
-	}
-	if len(post) > 0 {
-		f.Subgraph("post_tasks", "Post-tasks")
-		for _, s := range post {
-			mermaidNode(f, rb, s)
+		for _, s := range p.steps {
+			l := lookOf(s)
+			f.Node(s.Name, l.shape, l.class, lines(rb, s)...)
 		}
-		f.End()
+		if p.title != "" {
+			f.End()
+		}
 	}
 	for _, s := range rb.Steps {
 		for _, d := range s.Deps {
@@ -51,25 +39,4 @@ func Mermaid(rb *runbook.Runbook) string {
 		}
 	}
 	return f.String()
-}
-
-func mermaidNode(f *Flowchart, rb *runbook.Runbook, s *runbook.Step) {
-	shape, class := Rect, string(s.Class)
-	switch s.Class {
-	case runbook.ClassCheck, runbook.ClassPost:
-		shape = Round
-	case runbook.ClassAction:
-		if s.PointOfNoReturn {
-			shape, class = Subroutine, "ponr"
-		}
-	case runbook.ClassWait:
-		shape = Hexagon
-	case runbook.ClassApproval:
-		shape = Parallelogram
-	case runbook.ClassManual:
-		shape = ParallelogramAlt
-	case runbook.ClassDecision:
-		shape = Rhombus
-	}
-	f.Node(s.Name, shape, class, lines(rb, s)...)
 }
