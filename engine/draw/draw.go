@@ -110,14 +110,14 @@ func lines(rb *runbook.Runbook, s *runbook.Step) []string {
 	case runbook.ClassDecision:
 		out = append(out, "decision")
 	}
-	if s.When != nil && !isBranch(s) {
+	if s.When != nil && !isBranch(rb, s) {
 		out = append(out, "when "+exprText(rb, s.When))
 	}
 	return out
 }
 
-func isBranch(s *runbook.Step) bool {
-	return slices.ContainsFunc(s.Deps, func(d string) bool { return branch(s, d) != "" })
+func isBranch(rb *runbook.Runbook, s *runbook.Step) bool {
+	return slices.ContainsFunc(s.Deps, func(d string) bool { return edgeLabel(rb, s, d) != "" })
 }
 
 // phase is a part of the drawing: the main procedure, or the back-out

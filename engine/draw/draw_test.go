@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/engine/runbook"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // TestDur: a duration on a node drops only zero minor units (45m, 1h),
@@ -42,5 +44,24 @@ func TestNoWhenAfterDecision(t *testing.T) {
 	}}
 	if got, want := Mermaid(rb), "  s_d --> s_a\n"; !strings.HasSuffix(got, want) {
 		t.Errorf("Mermaid ends %q, want %q", got[len(got)-len(want):], want)
+	}
+}
+
+// TestConditionOnACheckIsDrawn: a when that reads a check's output is a
+// condition of the step, not a yes/no branch: it shows on the step, as a
+// decision's would show on the edge.
+func TestConditionOnACheckIsDrawn(t *testing.T) {
+	when, diags := hclsyntax.ParseExpression([]byte("step.c.output"), "rb.hcl", hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	rb := &runbook.Runbook{Steps: []*runbook.Step{
+		{Name: "c", Class: runbook.ClassCheck},
+		{Name: "a", Class: runbook.ClassAction, Deps: []string{"c"}, When: when},
+	}}
+	for name, out := range map[string]string{"Mermaid": Mermaid(rb), "DOT": Dot(rb)} {
+		if !strings.Contains(out, "when (expression)") {
+			t.Errorf("%s drops the condition:\n%s", name, out)
+		}
 	}
 }
