@@ -3,6 +3,7 @@ package rehearse
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -36,6 +37,20 @@ type Answer struct {
 	// After is how long after the step asks the answer comes, in virtual
 	// time; written as a duration string ("20m", "1h30m").
 	After time.Duration `json:"-"`
+}
+
+// MarshalJSON writes an answer as UnmarshalJSON reads it ("after" left
+// out when the answer comes at once).
+func (a Answer) MarshalJSON() ([]byte, error) {
+	type plain Answer
+	raw := struct {
+		plain
+		After string `json:"after,omitempty"`
+	}{plain: plain(a)}
+	if a.After > 0 {
+		raw.After = a.After.String()
+	}
+	return json.Marshal(raw)
 }
 
 // UnmarshalJSON reads an answer with its "after" duration string.
@@ -74,7 +89,11 @@ func ParseAnswers(data []byte, rb *runbook.Runbook) (map[string][]Answer, error)
 	var m map[string][]Answer
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
+	err := dec.Decode(&m)
+	if err == nil && dec.More() {
+		err = errors.New("more than one JSON value")
+	}
+	if err != nil {
 		return nil, fmt.Errorf(`%w; expected {"step": [{"by": "alice", "decision": "approved", "after": "20m", "comment": "..."}]}`, err)
 	}
 	if err := checkAnswers("approvals file", m, rb); err != nil {

@@ -1,12 +1,15 @@
 package rehearse
 
 import (
+	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"github.com/batonhq/baton/engine/runbook"
+	"github.com/batonhq/baton/state"
 	"github.com/batonhq/baton/steps"
 	"github.com/batonhq/baton/steps/basic"
 )
@@ -52,6 +55,7 @@ func TestParseAnswers(t *testing.T) {
 		{"bad duration", `{"cab": [{"by": "alice", "decision": "approved", "after": "soon"}]}`, `after "soon"`},
 		{"unknown field", `{"cab": [{"by": "alice", "decision": "approved", "delay": "5m"}]}`, `unknown field "delay"`},
 		{"not JSON", `cab: alice`, "expected {"},
+		{"two values", `{"cab": [{"by": "alice", "decision": "approved"}]} {"cab": []}`, "more than one JSON value"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -69,6 +73,24 @@ func TestParseAnswers(t *testing.T) {
 				t.Fatalf("error %v, want it to contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestAnswerJSON: an answer written as JSON reads back as itself, its
+// delay included, and an answer that comes at once writes no "after".
+func TestAnswerJSON(t *testing.T) {
+	for _, a := range []Answer{{By: "alice", Decision: "approved", After: 90 * time.Minute}, {By: "bob", Decision: "rejected", Comment: "no"}} {
+		b, err := json.Marshal(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Answer
+		if err := json.Unmarshal(b, &back); err != nil || back != a {
+			t.Errorf("%+v: written %s, read back %+v (%v)", a, b, back, err)
+		}
+		if a.After == 0 && strings.Contains(string(b), "after") {
+			t.Errorf("%+v: written %s", a, b)
+		}
 	}
 }
 
@@ -98,5 +120,24 @@ func TestCheckAnswers(t *testing.T) {
 	err := CheckAnswers(map[string][]Answer{"cab": {{By: "carol", Decision: "approved"}}, "probe": {{By: "alice", Decision: "approved"}}}, rb)
 	if err == nil || err.Error() != `answers: cab[0]: carol is not an approver of cab (approvers: alice, bob); step "probe" is a check; only approval and manual steps take answers` {
 		t.Fatalf("%v", err)
+	}
+}
+
+// TestRunIDNamesTheAnswers: rehearsals that differ only in when an answer
+// comes are different runs, and the same rehearsal is the same run.
+func TestRunIDNamesTheAnswers(t *testing.T) {
+	rb := answersRunbook(t)
+	store, err := state.Open(filepath.Join(t.TempDir(), "state.db"), state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	opts := func(after time.Duration) Options {
+		return Options{Store: store, FixtureName: "f", Scenario: "s",
+			Answers: Answers{Steps: map[string][]Answer{"cab": {{By: "alice", Decision: "approved", After: after}}}}}
+	}
+	soon, late, again := runID(rb, nil, opts(20*time.Minute)), runID(rb, nil, opts(time.Hour)), runID(rb, nil, opts(20*time.Minute))
+	if soon == late || soon != again {
+		t.Errorf("run ids %s (20m), %s (1h), %s (20m again)", soon, late, again)
 	}
 }
