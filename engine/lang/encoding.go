@@ -62,21 +62,7 @@ func offsetOnly(err error) string {
 }
 
 // Sensitive reports whether v or anything in it is marked steps.Sensitive.
-func Sensitive(v cty.Value) bool {
-	if v.HasMark(steps.Sensitive) {
-		return true
-	}
-	if !v.ContainsMarked() {
-		return false
-	}
-	_, pvms := v.UnmarkDeepWithPaths()
-	for _, p := range pvms {
-		if _, ok := p.Marks[steps.Sensitive]; ok {
-			return true
-		}
-	}
-	return false
-}
+func Sensitive(v cty.Value) bool { return v.HasMarkDeep(steps.Sensitive) }
 
 // tryFunc and canFunc are hcl's try and can, with one change: when an
 // argument refers to a sensitive value, the result is sensitive, even a
@@ -88,8 +74,10 @@ var (
 )
 
 func taintedBy(f function.Function) function.Function {
-	spec := &function.Spec{
+	return function.New(&function.Spec{
 		Description: f.Description(),
+		Params:      f.Params(),
+		VarParam:    f.VarParam(),
 		Type:        f.ReturnTypeForValues,
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			v, err := f.Call(args)
@@ -103,12 +91,7 @@ func taintedBy(f function.Function) function.Function {
 			}
 			return v, nil
 		},
-	}
-	if p := f.VarParam(); p != nil {
-		spec.VarParam = p
-	}
-	spec.Params = f.Params()
-	return function.New(spec)
+	})
 }
 
 // closureSensitive reports whether an expression closure refers to a

@@ -12,6 +12,7 @@ import (
 	"github.com/batonhq/baton/steps"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/ctymarks"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 )
@@ -246,42 +247,32 @@ var (
 	allTrueFunc = boolsFunc("Reports whether every element of a list of bools is true (true for an empty list).", false)
 )
 
-var sensitiveFunc = function.New(&function.Spec{
-	Description: "Marks a value as sensitive: it is never shown, stored or logged.",
-	Params: []function.Parameter{{
-		Name: "value", Type: cty.DynamicPseudoType,
-		AllowUnknown: true, AllowNull: true, AllowMarked: true, AllowDynamicType: true,
-	}},
-	Type: func(args []cty.Value) (cty.Type, error) { return args[0].Type(), nil },
-	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		return args[0].Mark(steps.Sensitive), nil
-	},
-})
+// markFunc is a function of one value of any type, marked or not, that
+// changes only its marks.
+func markFunc(desc string, impl func(cty.Value) (cty.Value, error)) function.Function {
+	return function.New(&function.Spec{
+		Description: desc,
+		Params: []function.Parameter{{
+			Name: "value", Type: cty.DynamicPseudoType,
+			AllowUnknown: true, AllowNull: true, AllowMarked: true, AllowDynamicType: true,
+		}},
+		Type: func(args []cty.Value) (cty.Type, error) { return args[0].Type(), nil },
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) { return impl(args[0]) },
+	})
+}
 
-var nonSensitiveFunc = function.New(&function.Spec{
-	Description: "Removes the sensitive mark from a value (deeply), declaring that showing it is safe.",
-	Params: []function.Parameter{{
-		Name: "value", Type: cty.DynamicPseudoType,
-		AllowUnknown: true, AllowNull: true, AllowMarked: true, AllowDynamicType: true,
-	}},
-	Type: func(args []cty.Value) (cty.Type, error) { return args[0].Type(), nil },
-	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		v, pvms := args[0].UnmarkDeepWithPaths()
-		keep := pvms[:0]
-		for _, pvm := range pvms {
-			marks := cty.ValueMarks{}
-			for m := range pvm.Marks {
-				if m != steps.Sensitive {
-					marks[m] = struct{}{}
-				}
+var sensitiveFunc = markFunc("Marks a value as sensitive: it is never shown, stored or logged.",
+	func(v cty.Value) (cty.Value, error) { return v.Mark(steps.Sensitive), nil })
+
+var nonSensitiveFunc = markFunc("Removes the sensitive mark from a value (deeply), declaring that showing it is safe.",
+	func(v cty.Value) (cty.Value, error) {
+		return v.WrangleMarksDeep(func(mark any, _ cty.Path) (ctymarks.WrangleAction, error) {
+			if mark == steps.Sensitive {
+				return ctymarks.WrangleDrop, nil
 			}
-			if len(marks) > 0 {
-				keep = append(keep, cty.PathValueMarks{Path: pvm.Path, Marks: marks})
-			}
-		}
-		return v.MarkWithPaths(keep), nil
-	},
-})
+			return nil, nil // keep other marks
+		})
+	})
 
 // lengthFunc is length(x): the number of elements of a collection, or of
 // characters of a string (as Terraform's length).
