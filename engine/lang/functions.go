@@ -30,17 +30,18 @@ import (
 // evaluated (os.Getenv), so a plan and the run that follows it may see
 // different values; prefer variables, which are recorded in the plan.
 //
-// The functions but now() are made once (some, like tostring, are built
-// by stdlib.MakeToFunc): every scope gets a copy of that map.
+// The functions are made once (some, like tostring, are built by
+// stdlib.MakeToFunc): a scope with a clock gets a copy with its own now().
 func Functions(now func() time.Time) map[string]function.Function {
-	m := maps.Clone(staticFunctions())
+	m := maps.Clone(timelessFunctions())
 	m["now"] = nowFunc(now)
 	return m
 }
 
-// staticFunctions are the functions, with now() a placeholder that
-// Functions replaces (so that setting it does not grow the copy).
-var staticFunctions = sync.OnceValue(func() map[string]function.Function {
+// timelessFunctions are the functions with an unknown now(), shared by
+// every scope without a clock (plans): nothing writes to an EvalContext's
+// functions.
+var timelessFunctions = sync.OnceValue(func() map[string]function.Function {
 	return map[string]function.Function{
 		"abs":             stdlib.AbsoluteFunc,
 		"alltrue":         allTrueFunc,
