@@ -127,22 +127,14 @@ var timelessFunctions = sync.OnceValue(func() map[string]function.Function {
 
 // EnvFunc is env(name): the value of an environment variable of the baton
 // process, "" when unset, read when the expression is evaluated.
-var EnvFunc = function.New(&function.Spec{
-	Description: "Returns the value of an environment variable of the baton process, read when the expression is evaluated.",
-	Params:      []function.Parameter{{Name: "name", Type: cty.String}},
-	Type:        function.StaticReturnType(cty.String),
-	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		return cty.StringVal(os.Getenv(args[0].AsString())), nil
-	},
-})
+var EnvFunc = stringFunc("Returns the value of an environment variable of the baton process, read when the expression is evaluated.",
+	cty.String, []string{"name"}, func(a []string) (cty.Value, error) { return cty.StringVal(os.Getenv(a[0])), nil })
 
 var durationFunc = function.New(&function.Spec{
-	Description: `Returns the number of seconds in a duration string such as "1h30m" or "7d".`,
-	Params:      []function.Parameter{{Name: "duration", Type: cty.String}},
-	Type:        function.StaticReturnType(cty.Number),
-	RefineResult: func(b *cty.RefinementBuilder) *cty.RefinementBuilder {
-		return b.NotNull()
-	},
+	Description:  `Returns the number of seconds in a duration string such as "1h30m" or "7d".`,
+	Params:       []function.Parameter{{Name: "duration", Type: cty.String}},
+	Type:         function.StaticReturnType(cty.Number),
+	RefineResult: notNull,
 	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 		d, err := ParseDuration(args[0].AsString())
 		if err != nil {
@@ -152,14 +144,15 @@ var durationFunc = function.New(&function.Spec{
 	},
 })
 
+// notNull refines the unknown result of a function that never returns null.
+func notNull(b *cty.RefinementBuilder) *cty.RefinementBuilder { return b.NotNull() }
+
 func nowFunc(now func() time.Time) function.Function {
 	return function.New(&function.Spec{
-		Description: "Returns the current time as an RFC 3339 timestamp (unknown while planning).",
-		Params:      []function.Parameter{},
-		Type:        function.StaticReturnType(cty.String),
-		RefineResult: func(b *cty.RefinementBuilder) *cty.RefinementBuilder {
-			return b.NotNull()
-		},
+		Description:  "Returns the current time as an RFC 3339 timestamp (unknown while planning).",
+		Params:       []function.Parameter{},
+		Type:         function.StaticReturnType(cty.String),
+		RefineResult: notNull,
 		Impl: func(_ []cty.Value, _ cty.Type) (cty.Value, error) {
 			if now == nil {
 				return cty.UnknownVal(cty.String).RefineNotNull(), nil
@@ -169,44 +162,46 @@ func nowFunc(now func() time.Time) function.Function {
 	})
 }
 
-var timeCmpFunc = function.New(&function.Spec{
-	Description: "Compares two RFC 3339 timestamps: -1 when the first is earlier, 0 when equal, 1 when later.",
-	Params: []function.Parameter{
-		{Name: "timestamp_a", Type: cty.String},
-		{Name: "timestamp_b", Type: cty.String},
-	},
-	Type: function.StaticReturnType(cty.Number),
-	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		a, err := time.Parse(time.RFC3339, args[0].AsString())
+var timeCmpFunc = stringFunc("Compares two RFC 3339 timestamps: -1 when the first is earlier, 0 when equal, 1 when later.",
+	cty.Number, []string{"timestamp_a", "timestamp_b"}, func(ts []string) (cty.Value, error) {
+		a, err := time.Parse(time.RFC3339, ts[0])
 		if err != nil {
-			return cty.UnknownVal(cty.Number), function.NewArgErrorf(0, "not an RFC 3339 timestamp: %s", args[0].AsString())
+			return cty.NilVal, function.NewArgErrorf(0, "not an RFC 3339 timestamp: %s", ts[0])
 		}
-		b, err := time.Parse(time.RFC3339, args[1].AsString())
+		b, err := time.Parse(time.RFC3339, ts[1])
 		if err != nil {
-			return cty.UnknownVal(cty.Number), function.NewArgErrorf(1, "not an RFC 3339 timestamp: %s", args[1].AsString())
+			return cty.NilVal, function.NewArgErrorf(1, "not an RFC 3339 timestamp: %s", ts[1])
 		}
 		return cty.NumberIntVal(int64(a.Compare(b))), nil
-	},
-})
+	})
 
-func prefixFunc(desc string, test func(s, p string) bool) function.Function {
-	return function.New(&function.Spec{
-		Description: desc,
-		Params: []function.Parameter{
-			{Name: "str", Type: cty.String},
-			{Name: "affix", Type: cty.String},
-		},
-		Type: function.StaticReturnType(cty.Bool),
-		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			return cty.BoolVal(test(args[0].AsString(), args[1].AsString())), nil
-		},
+func affixFunc(desc string, test func(s, affix string) bool) function.Function {
+	return stringFunc(desc, cty.Bool, []string{"str", "affix"}, func(a []string) (cty.Value, error) {
+		return cty.BoolVal(test(a[0], a[1])), nil
 	})
 }
 
 var (
-	startsWithFunc = prefixFunc("Reports whether a string starts with a prefix.", strings.HasPrefix)
-	endsWithFunc   = prefixFunc("Reports whether a string ends with a suffix.", strings.HasSuffix)
+	startsWithFunc = affixFunc("Reports whether a string starts with a prefix.", strings.HasPrefix)
+	endsWithFunc   = affixFunc("Reports whether a string ends with a suffix.", strings.HasSuffix)
 )
+
+// stringFunc is a function of string arguments, one per name of params,
+// with a result of type ret.
+func stringFunc(desc string, ret cty.Type, params []string, impl func(args []string) (cty.Value, error)) function.Function {
+	spec := &function.Spec{Description: desc, Type: function.StaticReturnType(ret)}
+	for _, name := range params {
+		spec.Params = append(spec.Params, function.Parameter{Name: name, Type: cty.String})
+	}
+	spec.Impl = func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		strs := make([]string, len(args))
+		for i, a := range args {
+			strs[i] = a.AsString()
+		}
+		return impl(strs)
+	}
+	return function.New(spec)
+}
 
 func boolsFunc(desc string, any bool) function.Function {
 	return function.New(&function.Spec{
@@ -290,7 +285,7 @@ var lengthFunc = function.New(&function.Spec{
 		}
 		return cty.Number, function.NewArgErrorf(0, "argument must be a string, a collection type, or a structural type")
 	},
-	RefineResult: func(b *cty.RefinementBuilder) *cty.RefinementBuilder { return b.NotNull() },
+	RefineResult: notNull,
 	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 		v, marks := args[0].Unmark()
 		var out cty.Value
