@@ -33,7 +33,7 @@ func jsonTooDeep(src []byte, limit int) int {
 			}
 			i++
 		case c == '}' || c == ']':
-			if n := len(open); n > 0 && open[n-1] == opener(c) {
+			if n := len(open); n > 0 && open[n-1] == opener[c] {
 				open = open[:n-1]
 			}
 			i++
