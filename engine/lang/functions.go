@@ -311,17 +311,9 @@ var coalesceFunc = function.New(&function.Spec{
 	VarParam: &function.Parameter{
 		Name: "vals", Type: cty.DynamicPseudoType, AllowUnknown: true, AllowDynamicType: true, AllowNull: true,
 	},
-	Type: func(args []cty.Value) (cty.Type, error) {
-		types := make([]cty.Type, len(args))
-		for i, a := range args {
-			types[i] = a.Type()
-		}
-		t, _ := convert.UnifyUnsafe(types)
-		if t == cty.NilType {
-			return cty.NilType, fmt.Errorf("all arguments must have the same type")
-		}
-		return t, nil
-	},
+	// The arguments' types unify as in cty's coalesce, which differs only
+	// in not skipping empty strings.
+	Type: stdlib.CoalesceFunc.ReturnTypeForValues,
 	Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
 		for _, a := range args {
 			if !a.IsKnown() {
