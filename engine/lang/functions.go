@@ -150,7 +150,6 @@ func notNull(b *cty.RefinementBuilder) *cty.RefinementBuilder { return b.NotNull
 func nowFunc(now func() time.Time) function.Function {
 	return function.New(&function.Spec{
 		Description:  "Returns the current time as an RFC 3339 timestamp (unknown while planning).",
-		Params:       []function.Parameter{},
 		Type:         function.StaticReturnType(cty.String),
 		RefineResult: notNull,
 		Impl: func(_ []cty.Value, _ cty.Type) (cty.Value, error) {

@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"bytes"
 	"fmt"
 	"unicode/utf8"
 
@@ -116,14 +117,8 @@ func limitDiag(src []byte, filename string, start hcl.Pos, stop *stopAt) hcl.Dia
 // lines counted by "\n", columns by characters (runes).
 func PosAt(src []byte, start hcl.Pos, at int) hcl.Pos {
 	at = min(max(at, 0), len(src))
-	pos := hcl.Pos{Line: start.Line, Column: start.Column, Byte: start.Byte + at}
-	lineStart := 0
-	for i, c := range src[:at] {
-		if c == '\n' {
-			pos.Line++
-			lineStart = i + 1
-		}
-	}
+	pos := hcl.Pos{Line: start.Line + bytes.Count(src[:at], []byte("\n")), Column: start.Column, Byte: start.Byte + at}
+	lineStart := bytes.LastIndexByte(src[:at], '\n') + 1
 	if lineStart > 0 {
 		pos.Column = 1
 	}
