@@ -18,40 +18,26 @@ import (
 // argument (cty's function.Call does it), so the base64 of a secret is a
 // secret.
 
-var base64EncodeFunc = function.New(&function.Spec{
-	Description: "Returns the base64 encoding (standard alphabet, padded) of the UTF-8 bytes of a string.",
-	Params:      []function.Parameter{{Name: "str", Type: cty.String}},
-	Type:        function.StaticReturnType(cty.String),
-	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		return cty.StringVal(base64.StdEncoding.EncodeToString([]byte(args[0].AsString()))), nil
-	},
-})
+var base64EncodeFunc = stringFunc("Returns the base64 encoding (standard alphabet, padded) of the UTF-8 bytes of a string.",
+	cty.String, []string{"str"}, func(a []string) (cty.Value, error) {
+		return cty.StringVal(base64.StdEncoding.EncodeToString([]byte(a[0]))), nil
+	})
 
-var base64DecodeFunc = function.New(&function.Spec{
-	Description: "Decodes a base64 string (standard alphabet) holding UTF-8 text.",
-	Params:      []function.Parameter{{Name: "str", Type: cty.String}},
-	Type:        function.StaticReturnType(cty.String),
-	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		b, err := base64.StdEncoding.DecodeString(args[0].AsString())
+var base64DecodeFunc = stringFunc("Decodes a base64 string (standard alphabet) holding UTF-8 text.",
+	cty.String, []string{"str"}, func(a []string) (cty.Value, error) {
+		b, err := base64.StdEncoding.DecodeString(a[0])
 		if err != nil {
 			// The input may be a secret: never quote it.
-			return cty.UnknownVal(cty.String), function.NewArgErrorf(0, "not valid base64 (standard alphabet, padded): %s", offsetOnly(err))
+			return cty.NilVal, function.NewArgErrorf(0, "not valid base64 (standard alphabet, padded): %s", offsetOnly(err))
 		}
 		if !utf8.Valid(b) {
-			return cty.UnknownVal(cty.String), function.NewArgErrorf(0, "the decoded bytes are not UTF-8 text")
+			return cty.NilVal, function.NewArgErrorf(0, "the decoded bytes are not UTF-8 text")
 		}
 		return cty.StringVal(string(b)), nil
-	},
-})
+	})
 
-var urlEncodeFunc = function.New(&function.Spec{
-	Description: "Escapes a string for use in a URL query (spaces as +).",
-	Params:      []function.Parameter{{Name: "str", Type: cty.String}},
-	Type:        function.StaticReturnType(cty.String),
-	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		return cty.StringVal(url.QueryEscape(args[0].AsString())), nil
-	},
-})
+var urlEncodeFunc = stringFunc("Escapes a string for use in a URL query (spaces as +).",
+	cty.String, []string{"str"}, func(a []string) (cty.Value, error) { return cty.StringVal(url.QueryEscape(a[0])), nil })
 
 // offsetOnly renders a base64 error by its offset, never the input.
 func offsetOnly(err error) string {
@@ -62,21 +48,7 @@ func offsetOnly(err error) string {
 }
 
 // Sensitive reports whether v or anything in it is marked steps.Sensitive.
-func Sensitive(v cty.Value) bool {
-	if v.HasMark(steps.Sensitive) {
-		return true
-	}
-	if !v.ContainsMarked() {
-		return false
-	}
-	_, pvms := v.UnmarkDeepWithPaths()
-	for _, p := range pvms {
-		if _, ok := p.Marks[steps.Sensitive]; ok {
-			return true
-		}
-	}
-	return false
-}
+func Sensitive(v cty.Value) bool { return v.HasMarkDeep(steps.Sensitive) }
 
 // tryFunc and canFunc are hcl's try and can, with one change: when an
 // argument refers to a sensitive value, the result is sensitive, even a
@@ -88,8 +60,10 @@ var (
 )
 
 func taintedBy(f function.Function) function.Function {
-	spec := &function.Spec{
+	return function.New(&function.Spec{
 		Description: f.Description(),
+		Params:      f.Params(),
+		VarParam:    f.VarParam(),
 		Type:        f.ReturnTypeForValues,
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			v, err := f.Call(args)
@@ -103,12 +77,7 @@ func taintedBy(f function.Function) function.Function {
 			}
 			return v, nil
 		},
-	}
-	if p := f.VarParam(); p != nil {
-		spec.VarParam = p
-	}
-	spec.Params = f.Params()
-	return function.New(spec)
+	})
 }
 
 // closureSensitive reports whether an expression closure refers to a

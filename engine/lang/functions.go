@@ -12,6 +12,7 @@ import (
 	"github.com/batonhq/baton/steps"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/ctymarks"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 )
@@ -29,17 +30,18 @@ import (
 // evaluated (os.Getenv), so a plan and the run that follows it may see
 // different values; prefer variables, which are recorded in the plan.
 //
-// The functions but now() are made once (some, like tostring, are built
-// by stdlib.MakeToFunc): every scope gets a copy of that map.
+// The functions are made once (some, like tostring, are built by
+// stdlib.MakeToFunc): a scope with a clock gets a copy with its own now().
 func Functions(now func() time.Time) map[string]function.Function {
-	m := maps.Clone(staticFunctions())
+	m := maps.Clone(timelessFunctions())
 	m["now"] = nowFunc(now)
 	return m
 }
 
-// staticFunctions are the functions, with now() a placeholder that
-// Functions replaces (so that setting it does not grow the copy).
-var staticFunctions = sync.OnceValue(func() map[string]function.Function {
+// timelessFunctions are the functions with an unknown now(), shared by
+// every scope without a clock (plans): nothing writes to an EvalContext's
+// functions.
+var timelessFunctions = sync.OnceValue(func() map[string]function.Function {
 	return map[string]function.Function{
 		"abs":             stdlib.AbsoluteFunc,
 		"alltrue":         allTrueFunc,
@@ -125,22 +127,14 @@ var staticFunctions = sync.OnceValue(func() map[string]function.Function {
 
 // EnvFunc is env(name): the value of an environment variable of the baton
 // process, "" when unset, read when the expression is evaluated.
-var EnvFunc = function.New(&function.Spec{
-	Description: "Returns the value of an environment variable of the baton process, read when the expression is evaluated.",
-	Params:      []function.Parameter{{Name: "name", Type: cty.String}},
-	Type:        function.StaticReturnType(cty.String),
-	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		return cty.StringVal(os.Getenv(args[0].AsString())), nil
-	},
-})
+var EnvFunc = stringFunc("Returns the value of an environment variable of the baton process, read when the expression is evaluated.",
+	cty.String, []string{"name"}, func(a []string) (cty.Value, error) { return cty.StringVal(os.Getenv(a[0])), nil })
 
 var durationFunc = function.New(&function.Spec{
-	Description: `Returns the number of seconds in a duration string such as "1h30m" or "7d".`,
-	Params:      []function.Parameter{{Name: "duration", Type: cty.String}},
-	Type:        function.StaticReturnType(cty.Number),
-	RefineResult: func(b *cty.RefinementBuilder) *cty.RefinementBuilder {
-		return b.NotNull()
-	},
+	Description:  `Returns the number of seconds in a duration string such as "1h30m" or "7d".`,
+	Params:       []function.Parameter{{Name: "duration", Type: cty.String}},
+	Type:         function.StaticReturnType(cty.Number),
+	RefineResult: notNull,
 	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 		d, err := ParseDuration(args[0].AsString())
 		if err != nil {
@@ -150,14 +144,14 @@ var durationFunc = function.New(&function.Spec{
 	},
 })
 
+// notNull refines the unknown result of a function that never returns null.
+func notNull(b *cty.RefinementBuilder) *cty.RefinementBuilder { return b.NotNull() }
+
 func nowFunc(now func() time.Time) function.Function {
 	return function.New(&function.Spec{
-		Description: "Returns the current time as an RFC 3339 timestamp (unknown while planning).",
-		Params:      []function.Parameter{},
-		Type:        function.StaticReturnType(cty.String),
-		RefineResult: func(b *cty.RefinementBuilder) *cty.RefinementBuilder {
-			return b.NotNull()
-		},
+		Description:  "Returns the current time as an RFC 3339 timestamp (unknown while planning).",
+		Type:         function.StaticReturnType(cty.String),
+		RefineResult: notNull,
 		Impl: func(_ []cty.Value, _ cty.Type) (cty.Value, error) {
 			if now == nil {
 				return cty.UnknownVal(cty.String).RefineNotNull(), nil
@@ -167,44 +161,46 @@ func nowFunc(now func() time.Time) function.Function {
 	})
 }
 
-var timeCmpFunc = function.New(&function.Spec{
-	Description: "Compares two RFC 3339 timestamps: -1 when the first is earlier, 0 when equal, 1 when later.",
-	Params: []function.Parameter{
-		{Name: "timestamp_a", Type: cty.String},
-		{Name: "timestamp_b", Type: cty.String},
-	},
-	Type: function.StaticReturnType(cty.Number),
-	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		a, err := time.Parse(time.RFC3339, args[0].AsString())
+var timeCmpFunc = stringFunc("Compares two RFC 3339 timestamps: -1 when the first is earlier, 0 when equal, 1 when later.",
+	cty.Number, []string{"timestamp_a", "timestamp_b"}, func(ts []string) (cty.Value, error) {
+		a, err := time.Parse(time.RFC3339, ts[0])
 		if err != nil {
-			return cty.UnknownVal(cty.Number), function.NewArgErrorf(0, "not an RFC 3339 timestamp: %s", args[0].AsString())
+			return cty.NilVal, function.NewArgErrorf(0, "not an RFC 3339 timestamp: %s", ts[0])
 		}
-		b, err := time.Parse(time.RFC3339, args[1].AsString())
+		b, err := time.Parse(time.RFC3339, ts[1])
 		if err != nil {
-			return cty.UnknownVal(cty.Number), function.NewArgErrorf(1, "not an RFC 3339 timestamp: %s", args[1].AsString())
+			return cty.NilVal, function.NewArgErrorf(1, "not an RFC 3339 timestamp: %s", ts[1])
 		}
 		return cty.NumberIntVal(int64(a.Compare(b))), nil
-	},
-})
+	})
 
-func prefixFunc(desc string, test func(s, p string) bool) function.Function {
-	return function.New(&function.Spec{
-		Description: desc,
-		Params: []function.Parameter{
-			{Name: "str", Type: cty.String},
-			{Name: "affix", Type: cty.String},
-		},
-		Type: function.StaticReturnType(cty.Bool),
-		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			return cty.BoolVal(test(args[0].AsString(), args[1].AsString())), nil
-		},
+func affixFunc(desc string, test func(s, affix string) bool) function.Function {
+	return stringFunc(desc, cty.Bool, []string{"str", "affix"}, func(a []string) (cty.Value, error) {
+		return cty.BoolVal(test(a[0], a[1])), nil
 	})
 }
 
 var (
-	startsWithFunc = prefixFunc("Reports whether a string starts with a prefix.", strings.HasPrefix)
-	endsWithFunc   = prefixFunc("Reports whether a string ends with a suffix.", strings.HasSuffix)
+	startsWithFunc = affixFunc("Reports whether a string starts with a prefix.", strings.HasPrefix)
+	endsWithFunc   = affixFunc("Reports whether a string ends with a suffix.", strings.HasSuffix)
 )
+
+// stringFunc is a function of string arguments, one per name of params,
+// with a result of type ret.
+func stringFunc(desc string, ret cty.Type, params []string, impl func(args []string) (cty.Value, error)) function.Function {
+	spec := &function.Spec{Description: desc, Type: function.StaticReturnType(ret)}
+	for _, name := range params {
+		spec.Params = append(spec.Params, function.Parameter{Name: name, Type: cty.String})
+	}
+	spec.Impl = func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		strs := make([]string, len(args))
+		for i, a := range args {
+			strs[i] = a.AsString()
+		}
+		return impl(strs)
+	}
+	return function.New(spec)
+}
 
 func boolsFunc(desc string, any bool) function.Function {
 	return function.New(&function.Spec{
@@ -246,42 +242,32 @@ var (
 	allTrueFunc = boolsFunc("Reports whether every element of a list of bools is true (true for an empty list).", false)
 )
 
-var sensitiveFunc = function.New(&function.Spec{
-	Description: "Marks a value as sensitive: it is never shown, stored or logged.",
-	Params: []function.Parameter{{
-		Name: "value", Type: cty.DynamicPseudoType,
-		AllowUnknown: true, AllowNull: true, AllowMarked: true, AllowDynamicType: true,
-	}},
-	Type: func(args []cty.Value) (cty.Type, error) { return args[0].Type(), nil },
-	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		return args[0].Mark(steps.Sensitive), nil
-	},
-})
+// markFunc is a function of one value of any type, marked or not, that
+// changes only its marks.
+func markFunc(desc string, impl func(cty.Value) (cty.Value, error)) function.Function {
+	return function.New(&function.Spec{
+		Description: desc,
+		Params: []function.Parameter{{
+			Name: "value", Type: cty.DynamicPseudoType,
+			AllowUnknown: true, AllowNull: true, AllowMarked: true, AllowDynamicType: true,
+		}},
+		Type: func(args []cty.Value) (cty.Type, error) { return args[0].Type(), nil },
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) { return impl(args[0]) },
+	})
+}
 
-var nonSensitiveFunc = function.New(&function.Spec{
-	Description: "Removes the sensitive mark from a value (deeply), declaring that showing it is safe.",
-	Params: []function.Parameter{{
-		Name: "value", Type: cty.DynamicPseudoType,
-		AllowUnknown: true, AllowNull: true, AllowMarked: true, AllowDynamicType: true,
-	}},
-	Type: func(args []cty.Value) (cty.Type, error) { return args[0].Type(), nil },
-	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		v, pvms := args[0].UnmarkDeepWithPaths()
-		keep := pvms[:0]
-		for _, pvm := range pvms {
-			marks := cty.ValueMarks{}
-			for m := range pvm.Marks {
-				if m != steps.Sensitive {
-					marks[m] = struct{}{}
-				}
+var sensitiveFunc = markFunc("Marks a value as sensitive: it is never shown, stored or logged.",
+	func(v cty.Value) (cty.Value, error) { return v.Mark(steps.Sensitive), nil })
+
+var nonSensitiveFunc = markFunc("Removes the sensitive mark from a value (deeply), declaring that showing it is safe.",
+	func(v cty.Value) (cty.Value, error) {
+		return v.WrangleMarksDeep(func(mark any, _ cty.Path) (ctymarks.WrangleAction, error) {
+			if mark == steps.Sensitive {
+				return ctymarks.WrangleDrop, nil
 			}
-			if len(marks) > 0 {
-				keep = append(keep, cty.PathValueMarks{Path: pvm.Path, Marks: marks})
-			}
-		}
-		return v.MarkWithPaths(keep), nil
-	},
-})
+			return nil, nil // keep other marks
+		})
+	})
 
 // lengthFunc is length(x): the number of elements of a collection, or of
 // characters of a string (as Terraform's length).
@@ -298,7 +284,7 @@ var lengthFunc = function.New(&function.Spec{
 		}
 		return cty.Number, function.NewArgErrorf(0, "argument must be a string, a collection type, or a structural type")
 	},
-	RefineResult: func(b *cty.RefinementBuilder) *cty.RefinementBuilder { return b.NotNull() },
+	RefineResult: notNull,
 	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 		v, marks := args[0].Unmark()
 		var out cty.Value
@@ -324,17 +310,9 @@ var coalesceFunc = function.New(&function.Spec{
 	VarParam: &function.Parameter{
 		Name: "vals", Type: cty.DynamicPseudoType, AllowUnknown: true, AllowDynamicType: true, AllowNull: true,
 	},
-	Type: func(args []cty.Value) (cty.Type, error) {
-		types := make([]cty.Type, len(args))
-		for i, a := range args {
-			types[i] = a.Type()
-		}
-		t, _ := convert.UnifyUnsafe(types)
-		if t == cty.NilType {
-			return cty.NilType, fmt.Errorf("all arguments must have the same type")
-		}
-		return t, nil
-	},
+	// The arguments' types unify as in cty's coalesce, which differs only
+	// in not skipping empty strings.
+	Type: stdlib.CoalesceFunc.ReturnTypeForValues,
 	Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
 		for _, a := range args {
 			if !a.IsKnown() {

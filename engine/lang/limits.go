@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"bytes"
 	"fmt"
 	"unicode/utf8"
 
@@ -52,16 +53,16 @@ func CheckExpression(src []byte, filename string, start hcl.Pos) hcl.Diagnostics
 
 func check(src []byte, filename string, start hcl.Pos, expr bool, cutEvery int) ([]int, hcl.Diagnostics) {
 	if !utf8.Valid(src) {
-		return nil, limitDiag(src, filename, start, firstInvalid(src), "Invalid character encoding",
-			"This file is not valid UTF-8 text from here on; save it as UTF-8.")
+		return nil, limitDiag(src, filename, start, &stopAt{firstInvalid(src), "Invalid character encoding",
+			"This file is not valid UTF-8 text from here on; save it as UTF-8."})
 	}
 	s := newScanner(src, expr, MaxNesting, MaxOperators)
 	s.cutEvery = cutEvery
 	s.run()
-	if s.stop == nil {
-		return s.cuts, nil
+	if s.stop != nil {
+		return nil, limitDiag(src, filename, start, s.stop)
 	}
-	return nil, limitDiag(src, filename, start, s.stop.at, s.stop.summary, s.stop.detail)
+	return s.cuts, nil
 }
 
 // ParseConfig is hclsyntax.ParseConfig behind CheckConfig. When the check
@@ -96,18 +97,18 @@ func emptyFile(src []byte, filename string, start hcl.Pos) *hcl.File {
 	return &hcl.File{Body: &hclsyntax.Body{SrcRange: rng, EndRange: rng}, Bytes: src}
 }
 
-// limitDiag is the error diagnostic at byte offset at of src.
-func limitDiag(src []byte, filename string, start hcl.Pos, at int, summary, detail string) hcl.Diagnostics {
-	pos := PosAt(src, start, at)
+// limitDiag is the error diagnostic of stop, in src.
+func limitDiag(src []byte, filename string, start hcl.Pos, stop *stopAt) hcl.Diagnostics {
+	pos := PosAt(src, start, stop.at)
 	end := pos
-	if at < len(src) {
-		_, n := utf8.DecodeRune(src[at:])
+	if stop.at < len(src) {
+		_, n := utf8.DecodeRune(src[stop.at:])
 		end = hcl.Pos{Line: pos.Line, Column: pos.Column + 1, Byte: pos.Byte + n}
 	}
 	return hcl.Diagnostics{{
 		Severity: hcl.DiagError,
-		Summary:  summary,
-		Detail:   detail,
+		Summary:  stop.summary,
+		Detail:   stop.detail,
 		Subject:  &hcl.Range{Filename: filename, Start: pos, End: end},
 	}}
 }
@@ -116,14 +117,8 @@ func limitDiag(src []byte, filename string, start hcl.Pos, at int, summary, deta
 // lines counted by "\n", columns by characters (runes).
 func PosAt(src []byte, start hcl.Pos, at int) hcl.Pos {
 	at = min(max(at, 0), len(src))
-	pos := hcl.Pos{Line: start.Line, Column: start.Column, Byte: start.Byte + at}
-	lineStart := 0
-	for i, c := range src[:at] {
-		if c == '\n' {
-			pos.Line++
-			lineStart = i + 1
-		}
-	}
+	pos := hcl.Pos{Line: start.Line + bytes.Count(src[:at], []byte("\n")), Column: start.Column, Byte: start.Byte + at}
+	lineStart := bytes.LastIndexByte(src[:at], '\n') + 1
 	if lineStart > 0 {
 		pos.Column = 1
 	}

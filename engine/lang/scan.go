@@ -143,7 +143,9 @@ func (s *scanner) code(f *frame) {
 		}
 		s.i++
 	case '#':
-		s.lineComment()
+		// Skip the comment up to its newline, which then ends the item
+		// as a newline does (hcl turns it into one).
+		s.i = lineEnd(s.src, s.i)
 	case '/':
 		s.slash()
 	case '<':
@@ -269,20 +271,13 @@ func (s *scanner) close(c byte, at int) {
 	} else {
 		s.event(at, c)
 	}
-	if s.top().kind == opener(c) {
+	if s.top().kind == opener[c] {
 		s.pop()
 	}
 }
 
-func opener(c byte) byte {
-	switch c {
-	case '}':
-		return '{'
-	case ']':
-		return '['
-	}
-	return '('
-}
+// opener is the opening bracket of each closing one.
+var opener = map[byte]byte{'}': '{', ']': '[', ')': '('}
 
 // innermost is the index of the innermost frame of the kind up to the
 // nearest template text frame, -1 if none.
@@ -298,15 +293,11 @@ func (s *scanner) innermost(kind byte) int {
 	return -1
 }
 
-// lineComment skips a # or // comment up to its newline, which then ends
-// the item as a newline does (hcl turns it into one).
-func (s *scanner) lineComment() { s.i = lineEnd(s.src, s.i) }
-
 // slash reads a comment or the division operator.
 func (s *scanner) slash() {
 	switch s.at(s.i + 1) {
 	case '/':
-		s.lineComment()
+		s.i = lineEnd(s.src, s.i) // as a # comment
 		return
 	case '*':
 		if end := s.commentEnd(s.i + 2); end >= 0 {

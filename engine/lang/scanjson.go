@@ -12,8 +12,7 @@ import (
 // both see the same brackets.
 func CheckJSON(src []byte, filename string) hcl.Diagnostics {
 	if at := jsonTooDeep(src, MaxNesting); at >= 0 {
-		d := tooDeep(at, MaxNesting)
-		return limitDiag(src, filename, hcl.InitialPos, at, d.summary, d.detail)
+		return limitDiag(src, filename, hcl.InitialPos, tooDeep(at, MaxNesting))
 	}
 	return nil
 }
@@ -34,7 +33,7 @@ func jsonTooDeep(src []byte, limit int) int {
 			}
 			i++
 		case c == '}' || c == ']':
-			if n := len(open); n > 0 && open[n-1] == opener(c) {
+			if n := len(open); n > 0 && open[n-1] == opener[c] {
 				open = open[:n-1]
 			}
 			i++

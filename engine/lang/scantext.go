@@ -147,14 +147,11 @@ func (s *scanner) heredocStart() bool {
 	if s.at(j) == '\r' {
 		j++
 	}
-	if len(marker) == 0 || isDigit(marker[0]) || marker[0] == '-' || s.at(j) != '\n' {
+	if len(marker) == 0 || '0' <= marker[0] && marker[0] <= '9' || s.at(j) != '\n' {
 		return false
 	}
 	s.event(s.i, '<')
-	at := s.i
+	s.push(s.i, frame{kind: '<', marker: marker, sol: true})
 	s.i = j + 1
-	s.push(at, frame{kind: '<', marker: marker, sol: true})
 	return true
 }
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -1,7 +1,6 @@
 package lang
 
 import (
-	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -10,7 +9,6 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
-	"github.com/zclconf/go-cty/cty/function"
 )
 
 // Scope is what an expression can see. The zero Scope is valid: every
@@ -79,11 +77,6 @@ func (s *Scope) EvalContext() *hcl.EvalContext {
 	}
 	return &hcl.EvalContext{Variables: vars, Functions: fns}
 }
-
-// timelessFunctions are the functions of a scope without a clock (plans),
-// made once and shared by every such scope: nothing writes to an
-// EvalContext's functions.
-var timelessFunctions = sync.OnceValue(func() map[string]function.Function { return Functions(nil) })
 
 func objectOf(m map[string]cty.Value) cty.Value {
 	if len(m) == 0 {
