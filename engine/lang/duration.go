@@ -2,6 +2,7 @@ package lang
 
 import (
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,9 @@ func ParseDuration(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil || strings.HasPrefix(s, "-") {
 		return 0, errors.New("invalid duration " + strconv.Quote(orig) + `; write e.g. "30s", "15m", "2h" or "7d"`)
+	}
+	if d > math.MaxInt64-total {
+		return 0, errors.New("duration " + strconv.Quote(orig) + " is longer than baton counts (about 290 years)")
 	}
 	return total + d, nil
 }

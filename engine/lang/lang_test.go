@@ -29,6 +29,8 @@ func TestParseDuration(t *testing.T) {
 		{"1dd", 0, true},
 		{"5 minutes", 0, true},
 		{"NaNd", 0, true},
+		{"99999d2562047h", 0, true}, // overflows time.Duration
+		{"100000d", 100000 * 24 * time.Hour, false},
 	}
 	for _, tt := range tests {
 		got, err := ParseDuration(tt.in)
