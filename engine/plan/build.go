@@ -813,7 +813,14 @@ func givenFacts(b *builder, facts []string) string {
 }
 
 // uniq is a sorted copy of s without repeats; nil when s is empty.
-func uniq(s []string) []string { return slices.Compact(slices.Sorted(slices.Values(s))) }
+func uniq(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return slices.Compact(c)
+}
 
 // scrub replaces every known secret in s, and its encodings, with
 // (sensitive).
