@@ -252,30 +252,18 @@ func newRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*run,
 		return nil, err
 	}
 	opts.AllowedSigners = as
-	r := &run{
-		opts: opts, clk: opts.Clock, disc: clock.DiscreteOf(opts.Clock), log: opts.Log, store: opts.Store, j: newJournal(), rb: rb, vars: vars,
-		steps:   map[string]*runbook.Step{},
-		recs:    map[string]*state.StepRecord{},
-		outputs: map[string]cty.Value{},
-		targets: map[string]steps.Target{},
-		running: map[string]context.CancelFunc{}, started: map[string]time.Time{}, beats: map[string]time.Time{},
-		results: make(chan result, 64),
-		rnd:     rand.New(rand.NewPCG(uint64(opts.Clock.Now().UnixNano()), 0x6261746f6e)),
-	}
-	for _, s := range rb.Steps {
-		r.steps[s.Name] = s
-	}
 	g, err := rb.StepGraph()
 	if err != nil {
 		return nil, fmt.Errorf("building the step graph: %w", err)
 	}
-	r.order = g.Order()
-	locals, diags := runbook.EvalLocals(rb, vars, r.clk.Now)
-	if diags.HasErrors() {
-		return nil, fmt.Errorf("evaluating locals: %w", diags)
+	r, err := evalRun(rb, vars, opts, opts.Clock.Now)
+	if err != nil {
+		return nil, err
 	}
-	r.locals = locals
-	r.red = runRedactor(opts, vars, locals)
+	r.disc, r.store, r.j, r.order = clock.DiscreteOf(opts.Clock), opts.Store, newJournal(), g.Order()
+	r.running, r.started, r.beats = map[string]context.CancelFunc{}, map[string]time.Time{}, map[string]time.Time{}
+	r.results = make(chan result, 64)
+	r.rnd = rand.New(rand.NewPCG(uint64(opts.Clock.Now().UnixNano()), 0x6261746f6e))
 	r.em = newEmitter(opts.Observer)
 	return r, nil
 }
@@ -548,15 +536,24 @@ func runbookSigners(rb *runbook.Runbook, given *signing.AllowedSigners) (*signin
 	return own, nil
 }
 
-// runRedactor is opts.Redactor (or a new one), taught the inputs' and
-// locals' secrets.
-func runRedactor(opts Options, vars, locals map[string]cty.Value) *redact.Redactor {
-	red := opts.Redactor
-	if red == nil {
-		red = redact.New()
+// evalRun is what a run and a plan refresh evaluate expressions in: the
+// runbook's steps, the inputs, the locals (now is the clock behind now();
+// nil, as in plans: unknown) and a redactor (opts.Redactor, or a new one)
+// taught their secrets.
+func evalRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options, now func() time.Time) (*run, error) {
+	r := &run{opts: opts, clk: opts.Clock, log: opts.Log, rb: rb, vars: vars, steps: map[string]*runbook.Step{},
+		recs: map[string]*state.StepRecord{}, outputs: map[string]cty.Value{}, targets: map[string]steps.Target{}}
+	for _, s := range rb.Steps {
+		r.steps[s.Name] = s
 	}
-	red.AddValues(vars, locals)
-	return red
+	locals, diags := runbook.EvalLocals(rb, vars, now)
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("evaluating locals: %w", diags)
+	}
+	r.locals = locals
+	r.red = cmp.Or(opts.Redactor, redact.New())
+	r.red.AddValues(vars, locals)
+	return r, nil
 }
 
 // recordedProcess is the host and process the run record names. A
