@@ -481,7 +481,7 @@ func (r *run) lockKey() (string, error) {
 	if r.rb.Lock == nil {
 		return "", nil
 	}
-	v, diags := r.scope(cty.NilVal).Eval(r.rb.Lock, cty.String)
+	v, diags := r.scopeFor(nil, cty.NilVal).Eval(r.rb.Lock, cty.String)
 	if diags.HasErrors() {
 		return "", fmt.Errorf("evaluating the lock key: %w", diags)
 	}

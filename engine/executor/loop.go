@@ -83,6 +83,7 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 				continue // a new phase (post-tasks, back-out) has steps to start
 			}
 			reason, awaiting := r.heldReason()
+			_, answerDue := r.nextAnswerEvent()
 			switch {
 			case reason == "":
 				// Nothing runs, nothing can start and nothing is awaited:
@@ -90,7 +91,7 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 				return r.pause("no step can start: " + r.pendingSummary())
 			case !r.anyIn(state.StepInDoubt) && r.opts.WaitForApprovals && r.disc == nil:
 				// keep polling the store below
-			case r.answerDue():
+			case answerDue:
 				// an automatic answer (or an expiry) is due: wait for it below
 			default:
 				res, err := r.pause(reason)
@@ -186,13 +187,6 @@ func (r *run) awaitResult(ctx, runCtx context.Context) {
 	case <-runCtx.Done():
 		r.wake()
 	}
-}
-
-// answerDue reports whether an automatic answer (or an expiry before it)
-// is still to come.
-func (r *run) answerDue() bool {
-	_, ok := r.nextAnswerEvent()
-	return ok
 }
 
 // answerAlarm fires when the next automatic answer or approval expiry is
@@ -645,9 +639,6 @@ func (r *run) pendingSummary() string {
 	}
 	return strings.Join(out, ", ")
 }
-
-// scope returns the evaluation scope with every result known so far.
-func (r *run) scope(self cty.Value) *lang.Scope { return r.scopeFor(nil, self) }
 
 // scopeFor is the scope of one step's expressions (runbook.Env.Scope):
 // only the steps it refers to (its dependencies) are in it, which keeps
