@@ -5,9 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -450,16 +451,14 @@ func (r *run) resumeOwned(ctx context.Context, ch *SourcesChangedError, total st
 
 func compareSources(old, cur map[string]string) *SourcesChangedError {
 	e := &SourcesChangedError{}
-	for f, d := range cur {
-		od, ok := old[f]
-		switch {
-		case !ok:
+	for _, f := range slices.Sorted(maps.Keys(cur)) {
+		if od, ok := old[f]; !ok {
 			e.Added = append(e.Added, f)
-		case od != d:
+		} else if od != cur[f] {
 			e.Changed = append(e.Changed, f)
 		}
 	}
-	for f := range old {
+	for _, f := range slices.Sorted(maps.Keys(old)) {
 		if _, ok := cur[f]; !ok {
 			e.Removed = append(e.Removed, f)
 		}
@@ -467,9 +466,6 @@ func compareSources(old, cur map[string]string) *SourcesChangedError {
 	if len(e.Changed)+len(e.Added)+len(e.Removed) == 0 {
 		return nil
 	}
-	sort.Strings(e.Changed)
-	sort.Strings(e.Added)
-	sort.Strings(e.Removed)
 	return e
 }
 
