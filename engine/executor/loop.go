@@ -520,15 +520,12 @@ func (r *run) finishReady() {
 // settle decides whether the run is over: every step that can run has.
 func (r *run) settle() (bool, state.RunStatus, string) {
 	r.settleTemplates()
-	for _, name := range r.order {
-		s := r.steps[name]
-		rec := r.recp(name)
-		if !r.phaseAllows(s) && !(r.phase == phaseBackout && s.Class == runbook.ClassBackout) {
-			continue
-		}
-		if !rec.Status.Done() {
-			return false, "", ""
-		}
+	toRun := func(n string) bool { // a step of this phase not done yet
+		s := r.steps[n]
+		return (r.phaseAllows(s) || r.phase == phaseBackout && s.Class == runbook.ClassBackout) && !r.recp(n).Status.Done()
+	}
+	if slices.ContainsFunc(r.order, toRun) {
+		return false, "", ""
 	}
 	switch r.phase {
 	case phaseMain:
