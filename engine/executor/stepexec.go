@@ -109,15 +109,14 @@ func (r *run) succeed(name string, out cty.Value, note string) {
 	}
 	data := map[string]string{}
 	if out != cty.NilVal {
-		stored := out
 		if s := r.steps[name]; s != nil && s.SensitiveOutput && !out.IsMarked() {
 			// Its arguments use a secret, so its output is one: it never
 			// reaches the store (a resumed run sees null), and the steps
 			// that use it see a secret.
-			stored = out.Mark(steps.Sensitive)
+			out = out.Mark(steps.Sensitive)
 		}
-		r.red.AddValue(stored)
-		b, err := encodeOutput(stored)
+		r.red.AddValue(out)
+		b, err := encodeOutput(out)
 		if err != nil {
 			r.log.Warn("step output could not be stored", "step", name, "error", err)
 		} else {
@@ -126,7 +125,7 @@ func (r *run) succeed(name string, out cty.Value, note string) {
 			data["output_digest"] = rec.OutputDigest
 		}
 		r.mu.Lock()
-		r.outputs[name] = stored
+		r.outputs[name] = out
 		r.mu.Unlock()
 	}
 	r.commit(rec, "step.succeeded", data)
