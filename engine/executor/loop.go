@@ -37,12 +37,7 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 	defer cancelRun()
 	leaseCtx, stopLease := context.WithCancel(context.Background())
 	defer stopLease()
-	go r.keepLease(leaseCtx, func(err error) {
-		r.mu.Lock()
-		r.lost = err
-		r.mu.Unlock()
-		cancelRun()
-	})
+	go r.keepLease(leaseCtx, cancelRun)
 	if !r.record.Deadline.IsZero() {
 		var cancelDeadline context.CancelFunc
 		runCtx, cancelDeadline = clock.WithTimeout(runCtx, r.clk, r.record.Deadline.Sub(r.clk.Now()))

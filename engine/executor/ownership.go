@@ -110,8 +110,8 @@ func (r *run) holder() state.Holder {
 }
 
 // keepLease renews the lease at a third of its TTL until ctx ends; when the
-// lease is lost it stops the run (lost is called once).
-func (r *run) keepLease(ctx context.Context, lost func(error)) {
+// lease is lost it records why (r.lost) and stops the run (cancelRun).
+func (r *run) keepLease(ctx context.Context, cancelRun context.CancelFunc) {
 	every := state.DefaultLeaseTTL / 3
 	for {
 		if err := r.opts.LeaseClock.Sleep(ctx, every); err != nil {
@@ -119,7 +119,10 @@ func (r *run) keepLease(ctx context.Context, lost func(error)) {
 		}
 		if err := r.j.lease.Renew(r.opts.LeaseClock.Now()); err != nil {
 			if errors.Is(err, state.ErrLeaseLost) {
-				lost(err)
+				r.mu.Lock()
+				r.lost = err
+				r.mu.Unlock()
+				cancelRun()
 				return
 			}
 			r.log.Warn("renewing the run's lease", "error", err)
