@@ -58,26 +58,21 @@ func (j *journal) put(rec state.StepRecord, e state.JournalEntry, when int) erro
 	if when != writeNow {
 		return nil
 	}
-	return j.flushUpTo(mine)
+	return j.flushUpTo(&mine)
 }
 
 // flushUrgent makes the queued transitions durable if any must be.
-func (j *journal) flushUrgent() error {
-	j.mu.Lock()
-	n := j.urgent
-	j.mu.Unlock()
-	return j.flushUpTo(n)
-}
+func (j *journal) flushUrgent() error { return j.flushUpTo(&j.urgent) }
 
 // flush makes every queued transition durable.
-func (j *journal) flush() error {
-	j.mu.Lock()
-	n := j.queued
-	j.mu.Unlock()
-	return j.flushUpTo(n)
-}
+func (j *journal) flush() error { return j.flushUpTo(&j.queued) }
 
-func (j *journal) flushUpTo(n uint64) error {
+// flushUpTo makes the queued transitions durable up to write number *mark
+// (read on entry), unless they already are.
+func (j *journal) flushUpTo(mark *uint64) error {
+	j.mu.Lock()
+	n := *mark
+	j.mu.Unlock()
 	j.flushMu.Lock()
 	defer j.flushMu.Unlock()
 	j.mu.Lock()
