@@ -195,9 +195,7 @@ type run struct {
 	targets   map[string]steps.Target
 	targetsMu sync.Mutex
 
-	running      map[string]context.CancelFunc
-	started      map[string]time.Time
-	beats        map[string]time.Time
+	running      map[string]worker
 	results      chan result
 	phase        phase
 	failedBy     string // the step whose failure stopped the main path
@@ -213,6 +211,13 @@ type scheduledAnswer struct {
 	step string
 	at   time.Time
 	a    state.Approval
+}
+
+// worker is a launched step, running until its result is taken.
+type worker struct {
+	cancel   context.CancelFunc
+	started  time.Time
+	lastBeat time.Time // its last heartbeat event
 }
 
 type result struct {
@@ -262,8 +267,7 @@ func newRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*run,
 		return nil, err
 	}
 	r.disc, r.store, r.j, r.order = clock.DiscreteOf(opts.Clock), opts.Store, newJournal(), g.Order()
-	r.running, r.started, r.beats = map[string]context.CancelFunc{}, map[string]time.Time{}, map[string]time.Time{}
-	r.results = make(chan result, 64)
+	r.running, r.results = map[string]worker{}, make(chan result, 64)
 	r.rnd = rand.New(rand.NewPCG(uint64(opts.Clock.Now().UnixNano()), 0x6261746f6e))
 	r.em = newEmitter(opts.Observer)
 	return r, nil

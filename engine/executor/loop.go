@@ -220,10 +220,11 @@ func (r *run) heartbeat() {
 		return
 	}
 	now := r.clk.Now()
-	for name, t := range r.started {
-		if now.Sub(r.beats[name]) >= r.opts.Heartbeat {
-			r.beats[name] = now
-			r.em.emit(Event{Type: EventHeartbeat, RunID: r.id, Step: name, At: now, Duration: now.Sub(t), Message: "still running"})
+	for name, w := range r.running {
+		if now.Sub(w.lastBeat) >= r.opts.Heartbeat {
+			w.lastBeat = now
+			r.running[name] = w
+			r.em.emit(Event{Type: EventHeartbeat, RunID: r.id, Step: name, At: now, Duration: now.Sub(w.started), Message: "still running"})
 		}
 	}
 }
@@ -425,9 +426,8 @@ func (r *run) launch(ctx context.Context, s *runbook.Step) {
 		return // what the loop decided is durable before a step acts on it, or nothing starts
 	}
 	stepCtx, cancel := context.WithCancel(ctx)
-	r.running[s.Name] = cancel
 	now := r.clk.Now()
-	r.started[s.Name], r.beats[s.Name] = now, now
+	r.running[s.Name] = worker{cancel: cancel, started: now, lastBeat: now}
 	r.em.emit(Event{Type: EventStepStarted, RunID: r.id, Step: s.Name, Class: string(s.Class), At: now, Message: s.Description})
 	work := func() {
 		res := r.guarded(stepCtx, s)
@@ -462,16 +462,14 @@ func (r *run) guarded(ctx context.Context, s *runbook.Step) (res result) {
 
 // finish records a worker's result.
 func (r *run) finish(res result) {
-	if cancel, ok := r.running[res.step]; ok {
-		cancel()
+	w, ok := r.running[res.step]
+	if ok {
+		w.cancel()
 		delete(r.running, res.step)
 		if r.disc != nil {
 			r.disc.Exit()
 		}
 	}
-	started := r.started[res.step]
-	delete(r.started, res.step)
-	delete(r.beats, res.step)
 	if res.storeErr != nil {
 		return // it stopped before acting: its record stays as it was
 	}
@@ -492,7 +490,7 @@ func (r *run) finish(res result) {
 	}
 	rec := r.recp(res.step)
 	r.em.emit(Event{Type: EventStepFinished, RunID: r.id, Step: res.step, Class: string(s.Class), At: now,
-		Status: string(rec.Status), Duration: now.Sub(started), Attempt: rec.Attempt, Message: rec.Error})
+		Status: string(rec.Status), Duration: now.Sub(w.started), Attempt: rec.Attempt, Message: rec.Error})
 }
 
 // finishReady records the results already waiting, without blocking (wall
