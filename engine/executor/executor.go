@@ -5,9 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -194,9 +195,7 @@ type run struct {
 	targets   map[string]steps.Target
 	targetsMu sync.Mutex
 
-	running      map[string]context.CancelFunc
-	started      map[string]time.Time
-	beats        map[string]time.Time
+	running      map[string]worker
 	results      chan result
 	phase        phase
 	failedBy     string // the step whose failure stopped the main path
@@ -212,6 +211,13 @@ type scheduledAnswer struct {
 	step string
 	at   time.Time
 	a    state.Approval
+}
+
+// worker is a launched step, running until its result is taken.
+type worker struct {
+	cancel   context.CancelFunc
+	started  time.Time
+	lastBeat time.Time // its last heartbeat event
 }
 
 type result struct {
@@ -252,30 +258,17 @@ func newRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*run,
 		return nil, err
 	}
 	opts.AllowedSigners = as
-	r := &run{
-		opts: opts, clk: opts.Clock, disc: clock.DiscreteOf(opts.Clock), log: opts.Log, store: opts.Store, j: newJournal(), rb: rb, vars: vars,
-		steps:   map[string]*runbook.Step{},
-		recs:    map[string]*state.StepRecord{},
-		outputs: map[string]cty.Value{},
-		targets: map[string]steps.Target{},
-		running: map[string]context.CancelFunc{}, started: map[string]time.Time{}, beats: map[string]time.Time{},
-		results: make(chan result, 64),
-		rnd:     rand.New(rand.NewPCG(uint64(opts.Clock.Now().UnixNano()), 0x6261746f6e)),
-	}
-	for _, s := range rb.Steps {
-		r.steps[s.Name] = s
-	}
 	g, err := rb.StepGraph()
 	if err != nil {
 		return nil, fmt.Errorf("building the step graph: %w", err)
 	}
-	r.order = g.Order()
-	locals, diags := runbook.EvalLocals(rb, vars, r.clk.Now)
-	if diags.HasErrors() {
-		return nil, fmt.Errorf("evaluating locals: %w", diags)
+	r, err := evalRun(rb, vars, opts, opts.Clock.Now)
+	if err != nil {
+		return nil, err
 	}
-	r.locals = locals
-	r.red = runRedactor(opts, vars, locals)
+	r.disc, r.store, r.j, r.order = clock.DiscreteOf(opts.Clock), opts.Store, newJournal(), g.Order()
+	r.running, r.results = map[string]worker{}, make(chan result, 64)
+	r.rnd = rand.New(rand.NewPCG(uint64(opts.Clock.Now().UnixNano()), 0x6261746f6e))
 	r.em = newEmitter(opts.Observer)
 	return r, nil
 }
@@ -462,16 +455,14 @@ func (r *run) resumeOwned(ctx context.Context, ch *SourcesChangedError, total st
 
 func compareSources(old, cur map[string]string) *SourcesChangedError {
 	e := &SourcesChangedError{}
-	for f, d := range cur {
-		od, ok := old[f]
-		switch {
-		case !ok:
+	for _, f := range slices.Sorted(maps.Keys(cur)) {
+		if od, ok := old[f]; !ok {
 			e.Added = append(e.Added, f)
-		case od != d:
+		} else if od != cur[f] {
 			e.Changed = append(e.Changed, f)
 		}
 	}
-	for f := range old {
+	for _, f := range slices.Sorted(maps.Keys(old)) {
 		if _, ok := cur[f]; !ok {
 			e.Removed = append(e.Removed, f)
 		}
@@ -479,9 +470,6 @@ func compareSources(old, cur map[string]string) *SourcesChangedError {
 	if len(e.Changed)+len(e.Added)+len(e.Removed) == 0 {
 		return nil
 	}
-	sort.Strings(e.Changed)
-	sort.Strings(e.Added)
-	sort.Strings(e.Removed)
 	return e
 }
 
@@ -493,7 +481,7 @@ func (r *run) lockKey() (string, error) {
 	if r.rb.Lock == nil {
 		return "", nil
 	}
-	v, diags := r.scope(cty.NilVal).Eval(r.rb.Lock, cty.String)
+	v, diags := r.scopeFor(nil, cty.NilVal).Eval(r.rb.Lock, cty.String)
 	if diags.HasErrors() {
 		return "", fmt.Errorf("evaluating the lock key: %w", diags)
 	}
@@ -548,15 +536,24 @@ func runbookSigners(rb *runbook.Runbook, given *signing.AllowedSigners) (*signin
 	return own, nil
 }
 
-// runRedactor is opts.Redactor (or a new one), taught the inputs' and
-// locals' secrets.
-func runRedactor(opts Options, vars, locals map[string]cty.Value) *redact.Redactor {
-	red := opts.Redactor
-	if red == nil {
-		red = redact.New()
+// evalRun is what a run and a plan refresh evaluate expressions in: the
+// runbook's steps, the inputs, the locals (now is the clock behind now();
+// nil, as in plans: unknown) and a redactor (opts.Redactor, or a new one)
+// taught their secrets.
+func evalRun(rb *runbook.Runbook, vars map[string]cty.Value, opts Options, now func() time.Time) (*run, error) {
+	r := &run{opts: opts, clk: opts.Clock, log: opts.Log, rb: rb, vars: vars, steps: map[string]*runbook.Step{},
+		recs: map[string]*state.StepRecord{}, outputs: map[string]cty.Value{}, targets: map[string]steps.Target{}}
+	for _, s := range rb.Steps {
+		r.steps[s.Name] = s
 	}
-	red.AddValues(vars, locals)
-	return red
+	locals, diags := runbook.EvalLocals(rb, vars, now)
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("evaluating locals: %w", diags)
+	}
+	r.locals = locals
+	r.red = cmp.Or(opts.Redactor, redact.New())
+	r.red.AddValues(vars, locals)
+	return r, nil
 }
 
 // recordedProcess is the host and process the run record names. A

@@ -37,12 +37,7 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 	defer cancelRun()
 	leaseCtx, stopLease := context.WithCancel(context.Background())
 	defer stopLease()
-	go r.keepLease(leaseCtx, func(err error) {
-		r.mu.Lock()
-		r.lost = err
-		r.mu.Unlock()
-		cancelRun()
-	})
+	go r.keepLease(leaseCtx, cancelRun)
 	if !r.record.Deadline.IsZero() {
 		var cancelDeadline context.CancelFunc
 		runCtx, cancelDeadline = clock.WithTimeout(runCtx, r.clk, r.record.Deadline.Sub(r.clk.Now()))
@@ -83,6 +78,7 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 				continue // a new phase (post-tasks, back-out) has steps to start
 			}
 			reason, awaiting := r.heldReason()
+			_, answerDue := r.nextAnswerEvent()
 			switch {
 			case reason == "":
 				// Nothing runs, nothing can start and nothing is awaited:
@@ -90,7 +86,7 @@ func (r *run) execute(ctx context.Context) (res Result, err error) {
 				return r.pause("no step can start: " + r.pendingSummary())
 			case !r.anyIn(state.StepInDoubt) && r.opts.WaitForApprovals && r.disc == nil:
 				// keep polling the store below
-			case r.answerDue():
+			case answerDue:
 				// an automatic answer (or an expiry) is due: wait for it below
 			default:
 				res, err := r.pause(reason)
@@ -188,13 +184,6 @@ func (r *run) awaitResult(ctx, runCtx context.Context) {
 	}
 }
 
-// answerDue reports whether an automatic answer (or an expiry before it)
-// is still to come.
-func (r *run) answerDue() bool {
-	_, ok := r.nextAnswerEvent()
-	return ok
-}
-
 // answerAlarm fires when the next automatic answer or approval expiry is
 // due (a nil channel when none is). On the virtual clock it is an alarm,
 // so virtual time stops at that moment even while steps run.
@@ -231,10 +220,11 @@ func (r *run) heartbeat() {
 		return
 	}
 	now := r.clk.Now()
-	for name, t := range r.started {
-		if now.Sub(r.beats[name]) >= r.opts.Heartbeat {
-			r.beats[name] = now
-			r.em.emit(Event{Type: EventHeartbeat, RunID: r.id, Step: name, At: now, Duration: now.Sub(t), Message: "still running"})
+	for name, w := range r.running {
+		if now.Sub(w.lastBeat) >= r.opts.Heartbeat {
+			w.lastBeat = now
+			r.running[name] = w
+			r.em.emit(Event{Type: EventHeartbeat, RunID: r.id, Step: name, At: now, Duration: now.Sub(w.started), Message: "still running"})
 		}
 	}
 }
@@ -436,9 +426,8 @@ func (r *run) launch(ctx context.Context, s *runbook.Step) {
 		return // what the loop decided is durable before a step acts on it, or nothing starts
 	}
 	stepCtx, cancel := context.WithCancel(ctx)
-	r.running[s.Name] = cancel
 	now := r.clk.Now()
-	r.started[s.Name], r.beats[s.Name] = now, now
+	r.running[s.Name] = worker{cancel: cancel, started: now, lastBeat: now}
 	r.em.emit(Event{Type: EventStepStarted, RunID: r.id, Step: s.Name, Class: string(s.Class), At: now, Message: s.Description})
 	work := func() {
 		res := r.guarded(stepCtx, s)
@@ -473,16 +462,14 @@ func (r *run) guarded(ctx context.Context, s *runbook.Step) (res result) {
 
 // finish records a worker's result.
 func (r *run) finish(res result) {
-	if cancel, ok := r.running[res.step]; ok {
-		cancel()
+	w, ok := r.running[res.step]
+	if ok {
+		w.cancel()
 		delete(r.running, res.step)
 		if r.disc != nil {
 			r.disc.Exit()
 		}
 	}
-	started := r.started[res.step]
-	delete(r.started, res.step)
-	delete(r.beats, res.step)
 	if res.storeErr != nil {
 		return // it stopped before acting: its record stays as it was
 	}
@@ -503,7 +490,7 @@ func (r *run) finish(res result) {
 	}
 	rec := r.recp(res.step)
 	r.em.emit(Event{Type: EventStepFinished, RunID: r.id, Step: res.step, Class: string(s.Class), At: now,
-		Status: string(rec.Status), Duration: now.Sub(started), Attempt: rec.Attempt, Message: rec.Error})
+		Status: string(rec.Status), Duration: now.Sub(w.started), Attempt: rec.Attempt, Message: rec.Error})
 }
 
 // finishReady records the results already waiting, without blocking (wall
@@ -526,15 +513,12 @@ func (r *run) finishReady() {
 // settle decides whether the run is over: every step that can run has.
 func (r *run) settle() (bool, state.RunStatus, string) {
 	r.settleTemplates()
-	for _, name := range r.order {
-		s := r.steps[name]
-		rec := r.recp(name)
-		if !r.phaseAllows(s) && !(r.phase == phaseBackout && s.Class == runbook.ClassBackout) {
-			continue
-		}
-		if !rec.Status.Done() {
-			return false, "", ""
-		}
+	toRun := func(n string) bool { // a step of this phase not done yet
+		s := r.steps[n]
+		return (r.phaseAllows(s) || r.phase == phaseBackout && s.Class == runbook.ClassBackout) && !r.recp(n).Status.Done()
+	}
+	if slices.ContainsFunc(r.order, toRun) {
+		return false, "", ""
 	}
 	switch r.phase {
 	case phaseMain:
@@ -645,9 +629,6 @@ func (r *run) pendingSummary() string {
 	}
 	return strings.Join(out, ", ")
 }
-
-// scope returns the evaluation scope with every result known so far.
-func (r *run) scope(self cty.Value) *lang.Scope { return r.scopeFor(nil, self) }
 
 // scopeFor is the scope of one step's expressions (runbook.Env.Scope):
 // only the steps it refers to (its dependencies) are in it, which keeps

@@ -44,7 +44,7 @@ func (r *run) settleOrphan(ctx context.Context, s *runbook.Step) {
 		settled.Process = nil
 		r.setRec(settled)
 	}()
-	if !r.sameHost(p.Host) || !proc.TreeAlive(p.PID, p.Start) {
+	if host, err := state.HostID(); err != nil || host != p.Host || !proc.TreeAlive(p.PID, p.Start) {
 		return
 	}
 	bound := s.Timeout
@@ -66,11 +66,6 @@ func (r *run) settleOrphan(ctx context.Context, s *runbook.Step) {
 		typ, data["error"] = "step.orphan_killed", errText(proc.KillTree(p.PID))
 	}
 	r.appendEntry(r.entry(typ, s.Name, data))
-}
-
-func (r *run) sameHost(host string) bool {
-	h, err := state.HostID()
-	return err == nil && h == host
 }
 
 func errText(err error) string {

@@ -2,6 +2,7 @@ package executor
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/batonhq/baton/steps"
@@ -19,9 +20,6 @@ type storedOutput struct {
 
 // encodeOutput serialises an output for the store with secrets removed.
 func encodeOutput(v cty.Value) ([]byte, error) {
-	if v == cty.NilVal {
-		v = cty.NullVal(cty.DynamicPseudoType)
-	}
 	un, pvm := v.UnmarkDeepWithPaths()
 	var hidden []string
 	for _, pm := range pvm {
@@ -32,7 +30,7 @@ func encodeOutput(v cty.Value) ([]byte, error) {
 		un = replaceAtPath(un, pm.Path)
 	}
 	if !un.IsWhollyKnown() {
-		return nil, fmt.Errorf("output is not wholly known")
+		return nil, errors.New("output is not wholly known")
 	}
 	ty := un.Type()
 	tb, err := ctyjson.MarshalType(ty)

@@ -58,26 +58,21 @@ func (j *journal) put(rec state.StepRecord, e state.JournalEntry, when int) erro
 	if when != writeNow {
 		return nil
 	}
-	return j.flushUpTo(mine)
+	return j.flushUpTo(&mine)
 }
 
 // flushUrgent makes the queued transitions durable if any must be.
-func (j *journal) flushUrgent() error {
-	j.mu.Lock()
-	n := j.urgent
-	j.mu.Unlock()
-	return j.flushUpTo(n)
-}
+func (j *journal) flushUrgent() error { return j.flushUpTo(&j.urgent) }
 
 // flush makes every queued transition durable.
-func (j *journal) flush() error {
-	j.mu.Lock()
-	n := j.queued
-	j.mu.Unlock()
-	return j.flushUpTo(n)
-}
+func (j *journal) flush() error { return j.flushUpTo(&j.queued) }
 
-func (j *journal) flushUpTo(n uint64) error {
+// flushUpTo makes the queued transitions durable up to write number *mark
+// (read on entry), unless they already are.
+func (j *journal) flushUpTo(mark *uint64) error {
+	j.mu.Lock()
+	n := *mark
+	j.mu.Unlock()
 	j.flushMu.Lock()
 	defer j.flushMu.Unlock()
 	j.mu.Lock()
@@ -110,8 +105,8 @@ func (r *run) holder() state.Holder {
 }
 
 // keepLease renews the lease at a third of its TTL until ctx ends; when the
-// lease is lost it stops the run (lost is called once).
-func (r *run) keepLease(ctx context.Context, lost func(error)) {
+// lease is lost it records why (r.lost) and stops the run (cancelRun).
+func (r *run) keepLease(ctx context.Context, cancelRun context.CancelFunc) {
 	every := state.DefaultLeaseTTL / 3
 	for {
 		if err := r.opts.LeaseClock.Sleep(ctx, every); err != nil {
@@ -119,7 +114,10 @@ func (r *run) keepLease(ctx context.Context, lost func(error)) {
 		}
 		if err := r.j.lease.Renew(r.opts.LeaseClock.Now()); err != nil {
 			if errors.Is(err, state.ErrLeaseLost) {
-				lost(err)
+				r.mu.Lock()
+				r.lost = err
+				r.mu.Unlock()
+				cancelRun()
 				return
 			}
 			r.log.Warn("renewing the run's lease", "error", err)

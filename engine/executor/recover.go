@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -116,10 +117,9 @@ func (r *run) verify(ctx context.Context, s *runbook.Step) (bool, error) {
 		return false, fmt.Errorf("evaluating verify condition: %s", r.red.String(diags.Error()))
 	}
 	if !val.IsKnown() || val.IsNull() {
-		return false, fmt.Errorf("the verify condition is unknown")
+		return false, errors.New("the verify condition is unknown")
 	}
-	val, _ = val.Unmark()
-	return val.True(), nil
+	return isTrue(val), nil
 }
 
 // restorePhase works out, from the step records, where a resumed run was.
@@ -142,8 +142,7 @@ func (r *run) restorePhase() {
 		}
 		return
 	}
-	mainLeft := slices.ContainsFunc(r.order, func(n string) bool { return r.steps[n].IsMain() && !r.recp(n).Status.Done() })
-	if !mainLeft {
+	if !slices.ContainsFunc(r.order, func(n string) bool { return r.steps[n].IsMain() && !r.recp(n).Status.Done() }) {
 		r.phase = phasePost
 	}
 }
@@ -188,7 +187,7 @@ func (r *run) windowHolds(s *runbook.Step, reason string, left time.Duration, ty
 // windowBound evaluates one bound of the change window as an RFC 3339
 // time (zero when null: no window), saying why when it cannot.
 func (r *run) windowBound(e hcl.Expression) (time.Time, error) {
-	v, diags := r.scope(cty.NilVal).Eval(e, cty.String)
+	v, diags := r.scopeFor(nil, cty.NilVal).Eval(e, cty.String)
 	switch {
 	case diags.HasErrors():
 		return time.Time{}, fmt.Errorf("the window bound %s cannot be evaluated (%s)", r.rb.ExprText(e), r.red.String(diags.Error()))

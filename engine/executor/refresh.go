@@ -6,8 +6,6 @@ import (
 	"fmt"
 
 	"github.com/batonhq/baton/engine/runbook"
-	"github.com/batonhq/baton/state"
-	"github.com/batonhq/baton/steps"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -20,17 +18,11 @@ type Refresher struct{ r *run }
 // be nil: nothing is recorded.
 func NewRefresher(rb *runbook.Runbook, vars map[string]cty.Value, opts Options) (*Refresher, error) {
 	opts.defaults()
-	r := &run{opts: opts, clk: opts.Clock, log: opts.Log, rb: rb, vars: vars, steps: map[string]*runbook.Step{},
-		recs: map[string]*state.StepRecord{}, outputs: map[string]cty.Value{}, targets: map[string]steps.Target{}, id: "plan"}
-	for _, s := range rb.Steps {
-		r.steps[s.Name] = s
+	r, err := evalRun(rb, vars, opts, nil)
+	if err != nil {
+		return nil, err
 	}
-	locals, diags := runbook.EvalLocals(rb, vars, nil)
-	if diags.HasErrors() {
-		return nil, fmt.Errorf("evaluating locals: %w", diags)
-	}
-	r.locals = locals
-	r.red = runRedactor(opts, vars, locals)
+	r.id = "plan"
 	return &Refresher{r: r}, nil
 }
 

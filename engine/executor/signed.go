@@ -137,17 +137,16 @@ func (r *run) resumeDecisions(rec state.Run, ro ResumeOptions, ch *SourcesChange
 		out[state.AnswerOverrideWindow] = e
 	}
 	for k, e := range out {
-		if err := r.signResumeDecision(rec, ro.Signer, &e); err != nil {
+		if err := r.signResumeDecision(rec, ro.Signer, e); err != nil {
 			return nil, fmt.Errorf("the %s decision: %w", strings.ReplaceAll(string(k), "_", " "), err)
 		}
-		out[k] = e
 	}
 	return out, nil
 }
 
-// signResumeDecision signs one of the resume's decisions and, when the run
-// counts only signed decisions, verifies it as the engine will.
-func (r *run) signResumeDecision(rec state.Run, sg signing.Signer, e *state.JournalEntry) error {
+// signResumeDecision signs a decision of the resume into its Answer and,
+// when the run counts only signed decisions, verifies it as the engine will.
+func (r *run) signResumeDecision(rec state.Run, sg signing.Signer, e state.JournalEntry) error {
 	a := e.Answer
 	if sg == nil {
 		if rec.AllowedSignersDigest != "" {
@@ -167,7 +166,7 @@ func (r *run) signResumeDecision(rec state.Run, sg signing.Signer, e *state.Jour
 	if rec.AllowedSignersDigest == "" {
 		return nil
 	}
-	_, err = verifyDecision(r.opts.AllowedSigners, rec, *e, state.ApprovalPolicy{AllowRequester: true})
+	_, err = verifyDecision(r.opts.AllowedSigners, rec, e, state.ApprovalPolicy{AllowRequester: true})
 	return err
 }
 

@@ -109,15 +109,14 @@ func (r *run) succeed(name string, out cty.Value, note string) {
 	}
 	data := map[string]string{}
 	if out != cty.NilVal {
-		stored := out
 		if s := r.steps[name]; s != nil && s.SensitiveOutput && !out.IsMarked() {
 			// Its arguments use a secret, so its output is one: it never
 			// reaches the store (a resumed run sees null), and the steps
 			// that use it see a secret.
-			stored = out.Mark(steps.Sensitive)
+			out = out.Mark(steps.Sensitive)
 		}
-		r.red.AddValue(stored)
-		b, err := encodeOutput(stored)
+		r.red.AddValue(out)
+		b, err := encodeOutput(out)
 		if err != nil {
 			r.log.Warn("step output could not be stored", "step", name, "error", err)
 		} else {
@@ -126,7 +125,7 @@ func (r *run) succeed(name string, out cty.Value, note string) {
 			data["output_digest"] = rec.OutputDigest
 		}
 		r.mu.Lock()
-		r.outputs[name] = stored
+		r.outputs[name] = out
 		r.mu.Unlock()
 	}
 	r.commit(rec, "step.succeeded", data)
@@ -416,7 +415,7 @@ func (r *run) target(ctx context.Context, name string, kind steps.Kind) (steps.T
 		return nil, fmt.Errorf("step type %s needs a target of type %q and the runbook declares none", kind.Name(), kind.TargetType())
 	}
 	decl := r.rb.Targets[i]
-	args, diags := r.scope(cty.NilVal).DecodeBody(decl.Body, decl.Kind.Spec())
+	args, diags := r.scopeFor(nil, cty.NilVal).DecodeBody(decl.Body, decl.Kind.Spec())
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("target %s: %s", name, r.red.String(diags.Error()))
 	}
@@ -539,9 +538,8 @@ func (r *run) checkAsserts(s *runbook.Step, out cty.Value) error {
 // runStep runs a check, action, back-out or post step with its retries.
 func (r *run) runStep(ctx context.Context, s *runbook.Step) (res result) {
 	attempts := max(1, s.Retry.Attempts)
-	rec := r.rec(s.Name)
-	for attempt := rec.Attempt + 1; ; attempt++ {
-		rec = r.rec(s.Name)
+	for attempt := r.rec(s.Name).Attempt + 1; ; attempt++ {
+		rec := r.rec(s.Name)
 		rec.Status = state.StepRunning
 		rec.Attempt = attempt
 		rec.IdempotencyKey = r.id + "/" + s.Name
@@ -682,8 +680,11 @@ type stableStreak struct {
 func (s *stableStreak) observe(held bool, now time.Time) (bool, string) {
 	if !held {
 		why := "condition not yet true"
-		if s.polls > 0 {
-			why = fmt.Sprintf("condition no longer true after %d consecutive %s; it must hold for %s", s.polls, plural(s.polls, "poll", "polls"), s.need)
+		if polls := "polls"; s.polls > 0 {
+			if s.polls == 1 {
+				polls = "poll"
+			}
+			why = fmt.Sprintf("condition no longer true after %d consecutive %s; it must hold for %s", s.polls, polls, s.need)
 		}
 		s.since, s.polls = time.Time{}, 0
 		return false, why
@@ -765,13 +766,6 @@ func (r *run) recp(name string) *state.StepRecord {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.recs[name]
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // checkSinks refuses arguments holding a secret where the step's type
