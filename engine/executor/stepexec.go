@@ -249,7 +249,7 @@ func (r *run) requestApproval(s *runbook.Step) {
 // settles the steps they answer.
 func (r *run) giveDueAnswers() {
 	now := r.clk.Now()
-	kept := r.answers[:0]
+	kept := r.answers[:0:0] // a new array: r.answers stays whole if this returns early
 	given := false
 	for _, sa := range r.answers {
 		if sa.at.After(now) {
