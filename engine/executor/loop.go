@@ -220,8 +220,8 @@ func (r *run) heartbeat() {
 		return
 	}
 	now := r.clk.Now()
-	for name, w := range r.running {
-		if now.Sub(w.lastBeat) >= r.opts.Heartbeat {
+	for _, name := range slices.Sorted(maps.Keys(r.running)) { // events in a stable order
+		if w := r.running[name]; now.Sub(w.lastBeat) >= r.opts.Heartbeat {
 			w.lastBeat = now
 			r.running[name] = w
 			r.em.emit(Event{Type: EventHeartbeat, RunID: r.id, Step: name, At: now, Duration: now.Sub(w.started), Message: "still running"})
