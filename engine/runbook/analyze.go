@@ -59,11 +59,7 @@ func (l *loader) buildGraph() []string {
 		rng := rb.stepIndex[ce.Path[0]].DepRange[ce.Path[1]]
 		l.refError(rng, "Dependency cycle", "These steps depend on each other in a cycle, so none of them can run: %s.", cycleText(ce.Path, "step."))
 	}
-	names := make([]string, len(rb.Steps))
-	for i, s := range rb.Steps {
-		names[i] = s.Name
-	}
-	return names
+	return rb.stepNames()
 }
 
 // markSensitiveOutputs sets SensitiveOutput on every step whose arguments

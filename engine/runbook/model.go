@@ -259,13 +259,20 @@ func (r *Runbook) StepGraph() (*graph.Graph, error) {
 	if r.Graph != nil {
 		return r.Graph, nil
 	}
-	names := make([]string, len(r.Steps))
 	deps := make(map[string][]string, len(r.Steps))
-	for i, s := range r.Steps {
-		names[i] = s.Name
+	for _, s := range r.Steps {
 		deps[s.Name] = s.Deps
 	}
-	return graph.New(names, deps)
+	return graph.New(r.stepNames(), deps)
+}
+
+// stepNames is the names of the steps, in declaration order.
+func (r *Runbook) stepNames() []string {
+	names := make([]string, len(r.Steps))
+	for i, s := range r.Steps {
+		names[i] = s.Name
+	}
+	return names
 }
 
 // Step returns the step called name, or nil.

@@ -172,10 +172,7 @@ func (e *Env) Scope(rb *Runbook, s *Step, self cty.Value) *lang.Scope {
 	case e.Steps != nil:
 		names = e.Steps()
 	default:
-		names = make([]string, len(rb.Steps))
-		for i, st := range rb.Steps {
-			names[i] = st.Name
-		}
+		names = rb.stepNames()
 	}
 	vals := make(map[string]cty.Value, len(names))
 	for _, n := range names {
