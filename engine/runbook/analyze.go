@@ -155,10 +155,8 @@ func (l *loader) constantScopeWhens(order []string) []cty.Value {
 // dependencies never run never runs either (its branch is not taken). It
 // records and reports such a step.
 func (l *loader) checkSkippedDeps(s *Step, never map[string]bool) {
-	for _, d := range s.Deps {
-		if !never[d] {
-			return
-		}
+	if slices.ContainsFunc(s.Deps, func(d string) bool { return !never[d] }) {
+		return
 	}
 	d := s.Deps[0]
 	never[s.Name] = true

@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -134,12 +135,7 @@ func Instances(template *Step, items []Each) []*Step {
 
 // UsesEach reports whether e refers to each (the item of a for_each).
 func UsesEach(e hcl.Expression) bool {
-	for _, t := range e.Variables() {
-		if t.RootName() == "each" {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(e.Variables(), func(t hcl.Traversal) bool { return t.RootName() == "each" })
 }
 
 // IsTemplate reports whether s is a for_each step before expansion.
