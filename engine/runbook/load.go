@@ -500,10 +500,7 @@ func (l *loader) coveredByReported(d *hcl.Diagnostic) bool {
 		return false
 	}
 	s := d.Subject
-	for _, r := range l.reported {
-		if r.Filename == s.Filename && s.Start.Byte >= r.Start.Byte && s.Start.Byte <= r.End.Byte {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(l.reported, func(r hcl.Range) bool {
+		return r.Filename == s.Filename && s.Start.Byte >= r.Start.Byte && s.Start.Byte <= r.End.Byte
+	})
 }
