@@ -58,7 +58,19 @@ func load(ctx context.Context, fsys FS, p string, reg *steps.Registry, rules sla
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	l := newLoader(ctx, fsys, reg, rules)
+	l := &loader{
+		cx:    ctx,
+		fsys:  fsys,
+		reg:   reg,
+		rules: rules,
+		rb: &Runbook{
+			Sources:   map[string][]byte{},
+			keys:      map[string]string{},
+			HCLFiles:  map[string]*hcl.File{},
+			stepIndex: map[string]*Step{},
+		},
+		loaded: map[string]bool{},
+	}
 	if p == "" {
 		return l.rb, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No runbook given",
 			Detail: "The runbook path is empty (an unset variable?); name a runbook file or directory."}}
@@ -77,22 +89,6 @@ func load(ctx context.Context, fsys FS, p string, reg *steps.Registry, rules sla
 	diags = LimitDiagnostics(l.finish())
 	attachSnippets(diags, l.rb.Source)
 	return l.rb, diags
-}
-
-func newLoader(ctx context.Context, fsys FS, reg *steps.Registry, rules slashpath.Rules) *loader {
-	return &loader{
-		cx:    ctx,
-		fsys:  fsys,
-		reg:   reg,
-		rules: rules,
-		rb: &Runbook{
-			Sources:   map[string][]byte{},
-			keys:      map[string]string{},
-			HCLFiles:  map[string]*hcl.File{},
-			stepIndex: map[string]*Step{},
-		},
-		loaded: map[string]bool{},
-	}
 }
 
 // interrupted is the panic with which the loader unwinds when its context
