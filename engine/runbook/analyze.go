@@ -70,12 +70,10 @@ func (l *loader) markSensitiveOutputs(order []string) bool {
 	for _, name := range order {
 		s := l.rb.stepIndex[name]
 		src := l.stepSrc[s]
-		sens := src.argsSensitive
-		for _, r := range src.refs {
-			if d := l.rb.stepIndex[r.name]; r.inArgs && d != nil && d.SensitiveOutput {
-				sens = true
-			}
-		}
+		sens := src.argsSensitive || slices.ContainsFunc(src.refs, func(r stepRef) bool {
+			d := l.rb.stepIndex[r.name]
+			return r.inArgs && d != nil && d.SensitiveOutput
+		})
 		s.SensitiveOutput = sens
 		anySensitive = anySensitive || sens
 	}

@@ -101,10 +101,8 @@ func Items(v cty.Value) ([]Each, error) {
 	if len(items) > maxInstances {
 		return nil, fmt.Errorf("for_each has %d items, more than %d; narrow the list", len(items), maxInstances)
 	}
-	for _, it := range items {
-		if strings.TrimSpace(it.Key) == "" {
-			return nil, fmt.Errorf("for_each has an empty key; every instance needs a name")
-		}
+	if slices.ContainsFunc(items, func(it Each) bool { return strings.TrimSpace(it.Key) == "" }) {
+		return nil, fmt.Errorf("for_each has an empty key; every instance needs a name")
 	}
 	sort.Slice(items, func(i, j int) bool { return items[i].Key < items[j].Key })
 	return items, nil
@@ -232,12 +230,10 @@ func (l *loader) decodeForEach(s *Step, src *stepSource) {
 
 // checkNoEach reports each used in a step that has no for_each.
 func (l *loader) checkNoEach(s *Step, src *stepSource) {
-	for _, t := range bodyRefs(src.block.Body, nil, nil) {
-		if t.RootName() == "each" {
-			l.refError(t.SourceRange(), "Invalid use of each",
-				"each is the item of a for_each; step %q has no for_each. Add for_each = LIST to run it once per item.", s.Name)
-			return
-		}
+	ts := bodyRefs(src.block.Body, nil, nil)
+	if i := slices.IndexFunc(ts, func(t hcl.Traversal) bool { return t.RootName() == "each" }); i >= 0 {
+		l.refError(ts[i].SourceRange(), "Invalid use of each",
+			"each is the item of a for_each; step %q has no for_each. Add for_each = LIST to run it once per item.", s.Name)
 	}
 }
 
