@@ -188,10 +188,9 @@ func cycleText(path []string, prefix string) string {
 // firstSensitive names the first sensitive reference of expr, or "a
 // sensitive value".
 func (l *loader) firstSensitive(expr hcl.Expression) string {
-	for _, t := range expr.Variables() {
-		if l.sensitiveTraversal(t) {
-			return traversalString(t)
-		}
+	ts := expr.Variables()
+	if i := slices.IndexFunc(ts, l.sensitiveTraversal); i >= 0 {
+		return traversalString(ts[i])
 	}
 	return "a sensitive value"
 }
