@@ -195,8 +195,8 @@ func (l *loader) warnNonsensitive() {
 	if !used {
 		return // the common case: no walk over every expression
 	}
-	for _, fb := range l.blocks {
-		body, ok := fb.block.Body.(*hclsyntax.Body)
+	for _, b := range l.blocks {
+		body, ok := b.Body.(*hclsyntax.Body)
 		if !ok {
 			continue
 		}

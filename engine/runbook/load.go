@@ -146,7 +146,7 @@ type loader struct {
 	stack  []string        // files being loaded, for include cycles
 	total  int             // bytes read, see TotalSourceLimit
 
-	blocks []fileBlock // every top-level block, in declaration order
+	blocks []*hcl.Block // the top-level blocks (but included files' runbook blocks), in order
 
 	runbookBlock *hcl.Block
 	varSrc       map[*Variable]*hcl.BodyContent
@@ -161,11 +161,6 @@ type loader struct {
 	sensitiveLocs map[string]bool
 
 	reported []hcl.Range // references already reported, see finish
-}
-
-type fileBlock struct {
-	included bool
-	block    *hcl.Block
 }
 
 // stepSource is what the loader keeps of a step block between phases.
@@ -380,10 +375,9 @@ func (l *loader) collect(name string, f *hcl.File, included bool) {
 	var includes []includeRef
 	hasRunbook := false
 	for _, b := range content.Blocks {
-		l.blocks = append(l.blocks, fileBlock{included: included, block: b})
 		if b.Type == "runbook" {
 			hasRunbook = true
-			if included {
+			if included { // and left out of the runbook
 				l.errorf(b.DefRange, "Runbook block in an included file",
 					"%s is included by another file, so it is a library: it may declare variables, locals, targets and steps, but not a runbook block.", name)
 				continue
@@ -392,6 +386,7 @@ func (l *loader) collect(name string, f *hcl.File, included bool) {
 				includes = append(includes, l.includeList(name, inc.AsHCLAttribute())...)
 			}
 		}
+		l.blocks = append(l.blocks, b)
 	}
 	if a := content.Attributes["include"]; a != nil {
 		if hasRunbook {
