@@ -193,22 +193,19 @@ func (l *loader) checkSelfConditions(order []string) {
 }
 
 // checkDependency rejects dependencies across the main procedure, the
-// back-out path and the post-tasks, which never run in the same pass.
+// back-out path and the post-tasks, which never run in the same pass: a
+// back-out or post step may only be depended on by one of its class.
 func (l *loader) checkDependency(s *Step, r stepRef) {
 	d := l.rb.stepIndex[r.name]
-	if d == nil || d == s {
+	if d == nil || d.IsMain() || d.Class == s.Class {
 		return
 	}
-	if s.IsMain() && !d.IsMain() {
-		l.errorf(r.rng, "Step can never run",
-			"Step %q belongs to the main procedure but depends on step.%s, a %s step; %s",
-			s.Name, d.Name, d.Class, classWhen(d.Class))
-		return
+	what := fmt.Sprintf("is a %s step", s.Class)
+	if s.IsMain() {
+		what = "belongs to the main procedure"
 	}
-	if (s.Class == ClassBackout && d.Class == ClassPost) || (s.Class == ClassPost && d.Class == ClassBackout) {
-		l.errorf(r.rng, "Step can never run",
-			"Step %q is a %s step but depends on step.%s, a %s step; %s", s.Name, s.Class, d.Name, d.Class, classWhen(d.Class))
-	}
+	l.errorf(r.rng, "Step can never run", "Step %q %s but depends on step.%s, a %s step; %s",
+		s.Name, what, d.Name, d.Class, classWhen(d.Class))
 }
 
 func classWhen(c Class) string {
