@@ -144,12 +144,6 @@ func (s *Step) IsTemplate() bool { return s.ForEach != nil }
 // produced none).
 func Aggregate(template *Step, outputs map[string]cty.Value) cty.Value {
 	elem := template.instanceOutputType()
-	if len(outputs) == 0 {
-		if elem == cty.DynamicPseudoType {
-			return cty.EmptyObjectVal
-		}
-		return cty.MapValEmpty(elem)
-	}
 	m := make(map[string]cty.Value, len(outputs))
 	for k, v := range outputs {
 		if v == cty.NilVal {
@@ -161,8 +155,11 @@ func Aggregate(template *Step, outputs map[string]cty.Value) cty.Value {
 			m[k] = cty.NullVal(elem) // an output not of the kind's declared type
 		}
 	}
-	if elem == cty.DynamicPseudoType {
+	switch {
+	case elem == cty.DynamicPseudoType:
 		return cty.ObjectVal(m)
+	case len(m) == 0:
+		return cty.MapValEmpty(elem)
 	}
 	return cty.MapVal(m)
 }
