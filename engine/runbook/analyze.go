@@ -32,9 +32,6 @@ func (l *loader) collectDeps() {
 		src := l.stepSrc[s]
 		s.DepRange = make(map[string]hcl.Range, len(src.refs))
 		for _, r := range src.refs {
-			if r.undoes {
-				continue
-			}
 			if _, seen := s.DepRange[r.name]; !seen {
 				s.DepRange[r.name] = r.rng
 				s.Deps = append(s.Deps, r.name)

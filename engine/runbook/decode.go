@@ -246,7 +246,7 @@ func (l *loader) decodeStep(s *Step, src *stepSource) {
 	if s.Class == ClassWait {
 		l.decodeWait(s, src, at)
 	}
-	l.decodeUndoes(s, src, at)
+	l.decodeUndoes(s, at)
 	l.decodeStepBlocks(s, src)
 	l.decodeStepArgs(s, src, at)
 }
@@ -376,17 +376,14 @@ func (l *loader) decodeWait(s *Step, src *stepSource, at hcl.Attributes) {
 }
 
 // decodeUndoes reads undoes = step.<name>, which must name a step of the
-// main procedure; it is a reference but not a dependency.
-func (l *loader) decodeUndoes(s *Step, src *stepSource, at hcl.Attributes) {
+// main procedure; it is a reference but not a dependency (not in the
+// step's refs).
+func (l *loader) decodeUndoes(s *Step, at hcl.Attributes) {
 	a := at["undoes"]
 	if a == nil {
 		return
 	}
 	s.Undoes = l.refTraversal(a.Expr, "step", "undoes", "step.promote")
-	if s.Undoes == "" {
-		return
-	}
-	src.refs = append(src.refs, stepRef{name: s.Undoes, rng: a.Expr.Range(), undoes: true})
 	if u := l.rb.stepIndex[s.Undoes]; u != nil && !u.IsMain() {
 		l.errorf(a.Expr.Range(), "Invalid undoes", "undoes must name a step of the main procedure; step.%s is a %s step.", s.Undoes, u.Class)
 	}

@@ -175,7 +175,6 @@ type stepRef struct {
 	name   string
 	rng    hcl.Range
 	inArgs bool // in the step type's arguments (makes the output sensitive)
-	undoes bool // backout's undoes: not a dependency
 }
 
 // content is body's content under schema; its problems are reported.
