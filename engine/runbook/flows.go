@@ -104,11 +104,10 @@ func narrow(e hclsyntax.Expression, p cty.Path) hclsyntax.Expression {
 // flowOf names the sensitive references in expr and the functions and
 // templates they pass through: ("var.pw", " via upper(...), format(...)").
 func (l *loader) flowOf(expr hclsyntax.Expression) (from, via string) {
-	if expr == nil {
-		return "a sensitive value", ""
-	}
 	w := &flowWalker{l: l}
-	_ = hclsyntax.Walk(expr, w)
+	if expr != nil {
+		_ = hclsyntax.Walk(expr, w)
+	}
 	if len(w.from) == 0 {
 		return "a sensitive value", ""
 	}
