@@ -32,9 +32,6 @@ func (l *loader) collectDeps() {
 		src := l.stepSrc[s]
 		s.DepRange = make(map[string]hcl.Range, len(src.refs))
 		for _, r := range src.refs {
-			if r.undoes {
-				continue
-			}
 			if _, seen := s.DepRange[r.name]; !seen {
 				s.DepRange[r.name] = r.rng
 				s.Deps = append(s.Deps, r.name)
@@ -59,11 +56,7 @@ func (l *loader) buildGraph() []string {
 		rng := rb.stepIndex[ce.Path[0]].DepRange[ce.Path[1]]
 		l.refError(rng, "Dependency cycle", "These steps depend on each other in a cycle, so none of them can run: %s.", cycleText(ce.Path, "step."))
 	}
-	names := make([]string, len(rb.Steps))
-	for i, s := range rb.Steps {
-		names[i] = s.Name
-	}
-	return names
+	return rb.stepNames()
 }
 
 // markSensitiveOutputs sets SensitiveOutput on every step whose arguments
@@ -74,12 +67,10 @@ func (l *loader) markSensitiveOutputs(order []string) bool {
 	for _, name := range order {
 		s := l.rb.stepIndex[name]
 		src := l.stepSrc[s]
-		sens := src.argsSensitive
-		for _, r := range src.refs {
-			if d := l.rb.stepIndex[r.name]; r.inArgs && d != nil && d.SensitiveOutput {
-				sens = true
-			}
-		}
+		sens := src.argsSensitive || slices.ContainsFunc(src.refs, func(r stepRef) bool {
+			d := l.rb.stepIndex[r.name]
+			return r.inArgs && d != nil && d.SensitiveOutput
+		})
 		s.SensitiveOutput = sens
 		anySensitive = anySensitive || sens
 	}
@@ -159,10 +150,8 @@ func (l *loader) constantScopeWhens(order []string) []cty.Value {
 // dependencies never run never runs either (its branch is not taken). It
 // records and reports such a step.
 func (l *loader) checkSkippedDeps(s *Step, never map[string]bool) {
-	for _, d := range s.Deps {
-		if !never[d] {
-			return
-		}
+	if slices.ContainsFunc(s.Deps, func(d string) bool { return !never[d] }) {
+		return
 	}
 	d := s.Deps[0]
 	never[s.Name] = true
@@ -201,22 +190,19 @@ func (l *loader) checkSelfConditions(order []string) {
 }
 
 // checkDependency rejects dependencies across the main procedure, the
-// back-out path and the post-tasks, which never run in the same pass.
+// back-out path and the post-tasks, which never run in the same pass: a
+// back-out or post step may only be depended on by one of its class.
 func (l *loader) checkDependency(s *Step, r stepRef) {
 	d := l.rb.stepIndex[r.name]
-	if d == nil || d == s {
+	if d == nil || d.IsMain() || d.Class == s.Class {
 		return
 	}
-	if s.IsMain() && !d.IsMain() {
-		l.errorf(r.rng, "Step can never run",
-			"Step %q belongs to the main procedure but depends on step.%s, a %s step; %s",
-			s.Name, d.Name, d.Class, classWhen(d.Class))
-		return
+	what := fmt.Sprintf("is a %s step", s.Class)
+	if s.IsMain() {
+		what = "belongs to the main procedure"
 	}
-	if (s.Class == ClassBackout && d.Class == ClassPost) || (s.Class == ClassPost && d.Class == ClassBackout) {
-		l.errorf(r.rng, "Step can never run",
-			"Step %q is a %s step but depends on step.%s, a %s step; %s", s.Name, s.Class, d.Name, d.Class, classWhen(d.Class))
-	}
+	l.errorf(r.rng, "Step can never run", "Step %q %s but depends on step.%s, a %s step; %s",
+		s.Name, what, d.Name, d.Class, classWhen(d.Class))
 }
 
 func classWhen(c Class) string {

@@ -48,9 +48,10 @@ func (l *loader) buildContext() {
 		l.vars[v.Name] = unknownOf(v.Type, v.Sensitive)
 	}
 	l.ctx = l.scope(nil)
-	locals, diags := evalLocals(l.rb.Locals, l.ctx, func(loc *Local) {
+	for _, loc := range l.rb.Locals {
 		l.checkRefs(loc.Expr.Variables(), allowVar|allowLocal|allowTarget, "A local")
-	})
+	}
+	locals, diags := evalLocals(l.rb.Locals, l.ctx)
 	l.diags = append(l.diags, diags...)
 	l.localVals = locals
 	l.sensitiveLocs = map[string]bool{}
@@ -188,10 +189,9 @@ func cycleText(path []string, prefix string) string {
 // firstSensitive names the first sensitive reference of expr, or "a
 // sensitive value".
 func (l *loader) firstSensitive(expr hcl.Expression) string {
-	for _, t := range expr.Variables() {
-		if l.sensitiveTraversal(t) {
-			return traversalString(t)
-		}
+	ts := expr.Variables()
+	if i := slices.IndexFunc(ts, l.sensitiveTraversal); i >= 0 {
+		return traversalString(ts[i])
 	}
 	return "a sensitive value"
 }
@@ -286,7 +286,7 @@ func (l *loader) names(root string) []string {
 // (cty.DynamicVal) in the result.
 func EvalLocals(rb *Runbook, vars map[string]cty.Value, now func() time.Time) (map[string]cty.Value, hcl.Diagnostics) {
 	scope := &lang.Scope{Vars: vars, Targets: TargetValues(rb), Now: now}
-	return evalLocals(rb.Locals, scope.EvalContext(), nil)
+	return evalLocals(rb.Locals, scope.EvalContext())
 }
 
 // TargetValues returns the values of target.<name> for every target.
@@ -300,9 +300,8 @@ func TargetValues(rb *Runbook) map[string]cty.Value {
 
 // evalLocals evaluates locals in dependency order in ctx (whose "local"
 // namespace it sets as it goes). A cycle is reported with its path; the
-// locals on it are unknown. check, when not nil, is called for each local
-// before evaluation (the loader reports bad references there).
-func evalLocals(locals []*Local, ctx *hcl.EvalContext, check func(*Local)) (map[string]cty.Value, hcl.Diagnostics) {
+// locals on it are unknown.
+func evalLocals(locals []*Local, ctx *hcl.EvalContext) (map[string]cty.Value, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	vals := make(map[string]cty.Value, len(locals))
 	index := map[string]*Local{}
@@ -316,9 +315,6 @@ func evalLocals(locals []*Local, ctx *hcl.EvalContext, check func(*Local)) (map[
 	}
 	deps := map[string][]string{}
 	for _, loc := range locals {
-		if check != nil {
-			check(loc)
-		}
 		for _, t := range loc.Expr.Variables() {
 			if n := refName(t); t.RootName() == "local" && index[n] != nil {
 				deps[loc.Name] = append(deps[loc.Name], n)

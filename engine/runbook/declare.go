@@ -30,7 +30,7 @@ func (l *loader) declare(p string) {
 	// parallel; the loop below registers them in order.
 	bodies := make([]stepBody, len(l.blocks))
 	l.forEachParallel(len(l.blocks), func(w *loader, i int) {
-		b := l.blocks[i].block
+		b := l.blocks[i]
 		switch b.Type {
 		case "runbook", "variable", "locals", "target":
 			return
@@ -38,13 +38,9 @@ func (l *loader) declare(p string) {
 		bodies[i] = w.readStep(b)
 	})
 
-	for i, fb := range l.blocks {
-		b := fb.block
+	for i, b := range l.blocks {
 		switch b.Type {
 		case "runbook":
-			if fb.included {
-				continue
-			}
 			if l.runbookBlock != nil {
 				l.errorf(b.DefRange, "Duplicate runbook block",
 					"A runbook block was already declared at %s; a runbook has exactly one runbook block across its files.", rangeString(l.runbookBlock.DefRange))

@@ -246,7 +246,7 @@ func (l *loader) decodeStep(s *Step, src *stepSource) {
 	if s.Class == ClassWait {
 		l.decodeWait(s, src, at)
 	}
-	l.decodeUndoes(s, src, at)
+	l.decodeUndoes(s, at)
 	l.decodeStepBlocks(s, src)
 	l.decodeStepArgs(s, src, at)
 }
@@ -376,17 +376,14 @@ func (l *loader) decodeWait(s *Step, src *stepSource, at hcl.Attributes) {
 }
 
 // decodeUndoes reads undoes = step.<name>, which must name a step of the
-// main procedure; it is a reference but not a dependency.
-func (l *loader) decodeUndoes(s *Step, src *stepSource, at hcl.Attributes) {
+// main procedure; it is a reference but not a dependency (not in the
+// step's refs).
+func (l *loader) decodeUndoes(s *Step, at hcl.Attributes) {
 	a := at["undoes"]
 	if a == nil {
 		return
 	}
 	s.Undoes = l.refTraversal(a.Expr, "step", "undoes", "step.promote")
-	if s.Undoes == "" {
-		return
-	}
-	src.refs = append(src.refs, stepRef{name: s.Undoes, rng: a.Expr.Range(), undoes: true})
 	if u := l.rb.stepIndex[s.Undoes]; u != nil && !u.IsMain() {
 		l.errorf(a.Expr.Range(), "Invalid undoes", "undoes must name a step of the main procedure; step.%s is a %s step.", s.Undoes, u.Class)
 	}
@@ -422,7 +419,7 @@ func (l *loader) decodeStepArgs(s *Step, src *stepSource, at hcl.Attributes) {
 	if s.Kind == nil {
 		return
 	}
-	l.checkKindClass(s, at)
+	l.checkReadOnly(string(s.Class), s.Kind, s.Uses, at)
 	args, diags := lang.DecodeBodyIn(l.ctx, s.Body, specOrEmpty(s.Kind.Spec()))
 	l.diags = append(l.diags, diags...)
 	src.argsSensitive = hasSensitive(args)
@@ -432,18 +429,19 @@ func (l *loader) decodeStepArgs(s *Step, src *stepSource, at hcl.Attributes) {
 	}
 }
 
-func (l *loader) checkKindClass(s *Step, at hcl.Attributes) {
-	if !s.Mutating() {
-		return
-	}
-	rng := at["uses"].Expr.Range()
-	switch s.Class {
-	case ClassCheck:
-		l.errorf(rng, "Check uses a mutating step type",
-			"Step type %q changes the world; a check may only observe. Declare it as an action, or use a read-only step type.", s.Uses)
-	case ClassWait:
-		l.errorf(rng, "Wait uses a mutating step type",
-			"Step type %q changes the world, and a wait runs it again and again. A wait must poll a read-only step type.", s.Uses)
+// readOnly says, for the blocks that must use a read-only step type, how
+// their error starts and why.
+var readOnly = map[string][2]string{
+	"check":  {"Check", "; a check may only observe. Declare it as an action, or use a read-only step type."},
+	"wait":   {"Wait", ", and a wait runs it again and again. A wait must poll a read-only step type."},
+	"verify": {"Verify", "; a verify block must use a read-only step type, since it runs to find out whether the action happened."},
+}
+
+// checkReadOnly reports a block (a step class or verify) that must use a
+// read-only step type but uses k, which changes the world.
+func (l *loader) checkReadOnly(block string, k steps.Kind, uses string, at hcl.Attributes) {
+	if r, ok := readOnly[block]; ok && k != nil && k.Effect() == steps.Mutating {
+		l.errorf(at["uses"].Expr.Range(), r[0]+" uses a mutating step type", "Step type %q changes the world%s", uses, r[1])
 	}
 }
 
@@ -556,10 +554,7 @@ func (l *loader) decodeVerify(s *Step, src *stepSource, b *hcl.Block) {
 	v := &Verify{Body: remain, DeclRange: b.DefRange}
 	s.Verify = v
 	v.Uses, v.Kind = l.usesKind(c.Attributes, "verify.uses")
-	if v.Kind != nil && v.Kind.Effect() == steps.Mutating {
-		l.errorf(c.Attributes["uses"].Expr.Range(), "Verify uses a mutating step type",
-			"Step type %q changes the world; a verify block must use a read-only step type, since it runs to find out whether the action happened.", v.Uses)
-	}
+	l.checkReadOnly("verify", v.Kind, v.Uses, c.Attributes)
 	v.Condition = l.stepExpr(src, c.Attributes, "condition", exprRoots|allowSelf, "verify.condition")
 	src.refs = append(src.refs, l.checkRefs(bodyRefs(b.Body, verifyMeta, nil), exprRoots, "A verify argument")...)
 	v.Target = l.resolveTarget(v.Kind, c.Attributes["target"], b.DefRange)

@@ -76,10 +76,10 @@ func omission(first *hcl.Diagnostic, errs, warns int) *hcl.Diagnostic {
 	var parts []string
 	sev := hcl.DiagWarning
 	if errs > 0 {
-		parts, sev = append(parts, plural(errs, "more error", "more errors")), hcl.DiagError
+		parts, sev = append(parts, countText(errs, "", "%d more error")), hcl.DiagError
 	}
 	if warns > 0 {
-		parts = append(parts, plural(warns, "more warning", "more warnings"))
+		parts = append(parts, countText(warns, "", "%d more warning"))
 	}
 	return &hcl.Diagnostic{
 		Severity: sev,
@@ -89,13 +89,6 @@ func omission(first *hcl.Diagnostic, errs, warns int) *hcl.Diagnostic {
 		Subject: first.Subject,
 		Extra:   omissionExtra{},
 	}
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // JSONDiagnostic is one diagnostic in DiagnosticsJSON's output.

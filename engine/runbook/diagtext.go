@@ -254,6 +254,7 @@ func valueText(v cty.Value) string {
 	return ty.FriendlyName()
 }
 
+// countText is format with n ("%d more error"), plural past 1; zero for 0.
 func countText(n int, zero, format string) string {
 	switch n {
 	case 0:

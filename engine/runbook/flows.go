@@ -104,11 +104,10 @@ func narrow(e hclsyntax.Expression, p cty.Path) hclsyntax.Expression {
 // flowOf names the sensitive references in expr and the functions and
 // templates they pass through: ("var.pw", " via upper(...), format(...)").
 func (l *loader) flowOf(expr hclsyntax.Expression) (from, via string) {
-	if expr == nil {
-		return "a sensitive value", ""
-	}
 	w := &flowWalker{l: l}
-	_ = hclsyntax.Walk(expr, w)
+	if expr != nil {
+		_ = hclsyntax.Walk(expr, w)
+	}
 	if len(w.from) == 0 {
 		return "a sensitive value", ""
 	}
@@ -195,8 +194,8 @@ func (l *loader) warnNonsensitive() {
 	if !used {
 		return // the common case: no walk over every expression
 	}
-	for _, fb := range l.blocks {
-		body, ok := fb.block.Body.(*hclsyntax.Body)
+	for _, b := range l.blocks {
+		body, ok := b.Body.(*hclsyntax.Body)
 		if !ok {
 			continue
 		}

@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,10 +101,8 @@ func Items(v cty.Value) ([]Each, error) {
 	if len(items) > maxInstances {
 		return nil, fmt.Errorf("for_each has %d items, more than %d; narrow the list", len(items), maxInstances)
 	}
-	for _, it := range items {
-		if strings.TrimSpace(it.Key) == "" {
-			return nil, fmt.Errorf("for_each has an empty key; every instance needs a name")
-		}
+	if slices.ContainsFunc(items, func(it Each) bool { return strings.TrimSpace(it.Key) == "" }) {
+		return nil, fmt.Errorf("for_each has an empty key; every instance needs a name")
 	}
 	sort.Slice(items, func(i, j int) bool { return items[i].Key < items[j].Key })
 	return items, nil
@@ -134,12 +133,7 @@ func Instances(template *Step, items []Each) []*Step {
 
 // UsesEach reports whether e refers to each (the item of a for_each).
 func UsesEach(e hcl.Expression) bool {
-	for _, t := range e.Variables() {
-		if t.RootName() == "each" {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(e.Variables(), func(t hcl.Traversal) bool { return t.RootName() == "each" })
 }
 
 // IsTemplate reports whether s is a for_each step before expansion.
@@ -150,12 +144,6 @@ func (s *Step) IsTemplate() bool { return s.ForEach != nil }
 // produced none).
 func Aggregate(template *Step, outputs map[string]cty.Value) cty.Value {
 	elem := template.instanceOutputType()
-	if len(outputs) == 0 {
-		if elem == cty.DynamicPseudoType {
-			return cty.EmptyObjectVal
-		}
-		return cty.MapValEmpty(elem)
-	}
 	m := make(map[string]cty.Value, len(outputs))
 	for k, v := range outputs {
 		if v == cty.NilVal {
@@ -167,8 +155,11 @@ func Aggregate(template *Step, outputs map[string]cty.Value) cty.Value {
 			m[k] = cty.NullVal(elem) // an output not of the kind's declared type
 		}
 	}
-	if elem == cty.DynamicPseudoType {
+	switch {
+	case elem == cty.DynamicPseudoType:
 		return cty.ObjectVal(m)
+	case len(m) == 0:
+		return cty.MapValEmpty(elem)
 	}
 	return cty.MapVal(m)
 }
@@ -236,12 +227,10 @@ func (l *loader) decodeForEach(s *Step, src *stepSource) {
 
 // checkNoEach reports each used in a step that has no for_each.
 func (l *loader) checkNoEach(s *Step, src *stepSource) {
-	for _, t := range bodyRefs(src.block.Body, nil, nil) {
-		if t.RootName() == "each" {
-			l.refError(t.SourceRange(), "Invalid use of each",
-				"each is the item of a for_each; step %q has no for_each. Add for_each = LIST to run it once per item.", s.Name)
-			return
-		}
+	ts := bodyRefs(src.block.Body, nil, nil)
+	if i := slices.IndexFunc(ts, func(t hcl.Traversal) bool { return t.RootName() == "each" }); i >= 0 {
+		l.refError(ts[i].SourceRange(), "Invalid use of each",
+			"each is the item of a for_each; step %q has no for_each. Add for_each = LIST to run it once per item.", s.Name)
 	}
 }
 

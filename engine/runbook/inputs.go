@@ -1,6 +1,7 @@
 package runbook
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -196,11 +197,7 @@ func (r *inputResolver) convert() map[string]cty.Value {
 		}
 		val, err := convert.Convert(iv.val, v.Type)
 		if err != nil {
-			rng := &v.DeclRange
-			if iv.rng != nil {
-				rng = iv.rng
-			}
-			r.diags = append(r.diags, diagf(hcl.DiagError, rng, "Invalid value for variable",
+			r.diags = append(r.diags, diagf(hcl.DiagError, cmp.Or(iv.rng, &v.DeclRange), "Invalid value for variable",
 				"The value of var.%s from %s is not of the variable's type (%s): %s.", v.Name, iv.source, typeString(v.Type), err.Error()))
 			out[v.Name] = unknownOf(v.Type, v.Sensitive)
 			continue

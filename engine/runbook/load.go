@@ -58,7 +58,19 @@ func load(ctx context.Context, fsys FS, p string, reg *steps.Registry, rules sla
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	l := newLoader(ctx, fsys, reg, rules)
+	l := &loader{
+		cx:    ctx,
+		fsys:  fsys,
+		reg:   reg,
+		rules: rules,
+		rb: &Runbook{
+			Sources:   map[string][]byte{},
+			keys:      map[string]string{},
+			HCLFiles:  map[string]*hcl.File{},
+			stepIndex: map[string]*Step{},
+		},
+		loaded: map[string]bool{},
+	}
 	if p == "" {
 		return l.rb, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No runbook given",
 			Detail: "The runbook path is empty (an unset variable?); name a runbook file or directory."}}
@@ -77,22 +89,6 @@ func load(ctx context.Context, fsys FS, p string, reg *steps.Registry, rules sla
 	diags = LimitDiagnostics(l.finish())
 	attachSnippets(diags, l.rb.Source)
 	return l.rb, diags
-}
-
-func newLoader(ctx context.Context, fsys FS, reg *steps.Registry, rules slashpath.Rules) *loader {
-	return &loader{
-		cx:    ctx,
-		fsys:  fsys,
-		reg:   reg,
-		rules: rules,
-		rb: &Runbook{
-			Sources:   map[string][]byte{},
-			keys:      map[string]string{},
-			HCLFiles:  map[string]*hcl.File{},
-			stepIndex: map[string]*Step{},
-		},
-		loaded: map[string]bool{},
-	}
 }
 
 // interrupted is the panic with which the loader unwinds when its context
@@ -150,7 +146,7 @@ type loader struct {
 	stack  []string        // files being loaded, for include cycles
 	total  int             // bytes read, see TotalSourceLimit
 
-	blocks []fileBlock // every top-level block, in declaration order
+	blocks []*hcl.Block // the top-level blocks (but included files' runbook blocks), in order
 
 	runbookBlock *hcl.Block
 	varSrc       map[*Variable]*hcl.BodyContent
@@ -167,11 +163,6 @@ type loader struct {
 	reported []hcl.Range // references already reported, see finish
 }
 
-type fileBlock struct {
-	included bool
-	block    *hcl.Block
-}
-
 // stepSource is what the loader keeps of a step block between phases.
 type stepSource struct {
 	block         *hcl.Block
@@ -184,7 +175,6 @@ type stepRef struct {
 	name   string
 	rng    hcl.Range
 	inArgs bool // in the step type's arguments (makes the output sensitive)
-	undoes bool // backout's undoes: not a dependency
 }
 
 // content is body's content under schema; its problems are reported.
@@ -384,10 +374,9 @@ func (l *loader) collect(name string, f *hcl.File, included bool) {
 	var includes []includeRef
 	hasRunbook := false
 	for _, b := range content.Blocks {
-		l.blocks = append(l.blocks, fileBlock{included: included, block: b})
 		if b.Type == "runbook" {
 			hasRunbook = true
-			if included {
+			if included { // and left out of the runbook
 				l.errorf(b.DefRange, "Runbook block in an included file",
 					"%s is included by another file, so it is a library: it may declare variables, locals, targets and steps, but not a runbook block.", name)
 				continue
@@ -396,6 +385,7 @@ func (l *loader) collect(name string, f *hcl.File, included bool) {
 				includes = append(includes, l.includeList(name, inc.AsHCLAttribute())...)
 			}
 		}
+		l.blocks = append(l.blocks, b)
 	}
 	if a := content.Attributes["include"]; a != nil {
 		if hasRunbook {
@@ -500,10 +490,7 @@ func (l *loader) coveredByReported(d *hcl.Diagnostic) bool {
 		return false
 	}
 	s := d.Subject
-	for _, r := range l.reported {
-		if r.Filename == s.Filename && s.Start.Byte >= r.Start.Byte && s.Start.Byte <= r.End.Byte {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(l.reported, func(r hcl.Range) bool {
+		return r.Filename == s.Filename && s.Start.Byte >= r.Start.Byte && s.Start.Byte <= r.End.Byte
+	})
 }

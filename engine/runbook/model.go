@@ -6,12 +6,13 @@
 package runbook
 
 import (
-	"github.com/batonhq/baton/internal/signing"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/batonhq/baton/engine/graph"
+	"github.com/batonhq/baton/internal/signing"
 	"github.com/batonhq/baton/steps"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -259,13 +260,20 @@ func (r *Runbook) StepGraph() (*graph.Graph, error) {
 	if r.Graph != nil {
 		return r.Graph, nil
 	}
-	names := make([]string, len(r.Steps))
 	deps := make(map[string][]string, len(r.Steps))
-	for i, s := range r.Steps {
-		names[i] = s.Name
+	for _, s := range r.Steps {
 		deps[s.Name] = s.Deps
 	}
-	return graph.New(names, deps)
+	return graph.New(r.stepNames(), deps)
+}
+
+// stepNames is the names of the steps, in declaration order.
+func (r *Runbook) stepNames() []string {
+	names := make([]string, len(r.Steps))
+	for i, s := range r.Steps {
+		names[i] = s.Name
+	}
+	return names
 }
 
 // Step returns the step called name, or nil.
@@ -273,10 +281,8 @@ func (r *Runbook) Step(name string) *Step {
 	if r.stepIndex != nil {
 		return r.stepIndex[name]
 	}
-	for _, s := range r.Steps {
-		if s.Name == name {
-			return s
-		}
+	if i := slices.IndexFunc(r.Steps, func(s *Step) bool { return s.Name == name }); i >= 0 {
+		return r.Steps[i]
 	}
 	return nil
 }
@@ -305,10 +311,8 @@ func (s *Step) InstructionsIn(ctx *hcl.EvalContext) string {
 
 // Variable returns the variable called name, or nil.
 func (r *Runbook) Variable(name string) *Variable {
-	for _, v := range r.Variables {
-		if v.Name == name {
-			return v
-		}
+	if i := slices.IndexFunc(r.Variables, func(v *Variable) bool { return v.Name == name }); i >= 0 {
+		return r.Variables[i]
 	}
 	return nil
 }

@@ -144,18 +144,13 @@ type chunkNav struct {
 	navs []any
 }
 
-func (n *chunkNav) piece(offset int) any {
-	i, _ := slices.BinarySearch(n.ends, offset+1)
-	if i < len(n.navs) {
-		return n.navs[i]
-	}
-	return nil
-}
-
 // ContextString implements hcled's context stringer.
 func (n *chunkNav) ContextString(offset int) string {
-	if c, ok := n.piece(offset).(interface{ ContextString(int) string }); ok {
-		return c.ContextString(offset)
+	i, _ := slices.BinarySearch(n.ends, offset+1)
+	if i < len(n.navs) {
+		if c, ok := n.navs[i].(interface{ ContextString(int) string }); ok {
+			return c.ContextString(offset)
+		}
 	}
 	return ""
 }

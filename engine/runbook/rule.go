@@ -1,6 +1,7 @@
 package runbook
 
 import (
+	"slices"
 	"time"
 
 	"github.com/batonhq/baton/engine/lang"
@@ -79,10 +80,8 @@ type Verdict struct {
 // knows a dependency failed, and waits otherwise.
 func DepsVerdict(s *Step, deps map[string]DepState) Verdict {
 	if s.Always {
-		for _, d := range s.Deps {
-			if st, ok := deps[d]; ok && st == DepPending {
-				return Verdict{}
-			}
+		if slices.ContainsFunc(s.Deps, func(d string) bool { return deps[d] == DepPending }) {
+			return Verdict{}
 		}
 		return Verdict{Ready: true, Always: len(s.Deps) > 0}
 	}
@@ -172,10 +171,7 @@ func (e *Env) Scope(rb *Runbook, s *Step, self cty.Value) *lang.Scope {
 	case e.Steps != nil:
 		names = e.Steps()
 	default:
-		names = make([]string, len(rb.Steps))
-		for i, st := range rb.Steps {
-			names[i] = st.Name
-		}
+		names = rb.stepNames()
 	}
 	vals := make(map[string]cty.Value, len(names))
 	for _, n := range names {

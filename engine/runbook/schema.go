@@ -78,14 +78,8 @@ var (
 	metaNames   = map[Class][2]map[string]bool{}
 )
 
-// kinded reports whether a class runs a step type (uses = "...").
-func kinded(c Class) bool {
-	switch c {
-	case ClassCheck, ClassAction, ClassWait, ClassBackout, ClassPost:
-		return true
-	}
-	return false
-}
+// kinded reports whether a class runs a step type: its schema has uses.
+func kinded(c Class) bool { return metaNames[c][0]["uses"] }
 
 func init() {
 	common := []string{"description", "refs", "depends_on", "when", "for_each", "expected_duration", "timeout"}

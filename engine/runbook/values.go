@@ -41,12 +41,10 @@ func (l *loader) literal(expr hcl.Expression, want cty.Type, what string) (cty.V
 	}
 	rng := expr.Range()
 	if ts := expr.Variables(); len(ts) > 0 {
-		for _, t := range ts {
-			if l.sensitiveTraversal(t) {
-				l.refError(t.SourceRange(), "Sensitive value not allowed here",
-					"%s is shown in plans and reviews, so it can't use the sensitive value %s.", what, traversalString(t))
-				return cty.NullVal(want), false
-			}
+		if i := slices.IndexFunc(ts, l.sensitiveTraversal); i >= 0 {
+			l.refError(ts[i].SourceRange(), "Sensitive value not allowed here",
+				"%s is shown in plans and reviews, so it can't use the sensitive value %s.", what, traversalString(ts[i]))
+			return cty.NullVal(want), false
 		}
 		l.errorf(rng, "Variables not allowed",
 			"%s must be a literal value, known when the runbook is loaded: it can't refer to %s.", what, traversalString(ts[0]))
