@@ -204,8 +204,19 @@ type ApprovalPolicy struct {
 // Allows reports whether by may answer a step asked under the policy: one
 // of its approvers when it names any, and not the requester unless allowed.
 func (p ApprovalPolicy) Allows(by string) bool {
-	listed := len(p.Approvers) == 0 || slices.ContainsFunc(p.Approvers, func(a string) bool { return SameName(a, by) })
-	return listed && (p.AllowRequester || !SameName(by, p.Requester))
+	return p.Lists(by) && !p.BarsRequester(by)
+}
+
+// Lists reports whether the policy names by among its approvers, or names
+// none (anyone may answer).
+func (p ApprovalPolicy) Lists(by string) bool {
+	return len(p.Approvers) == 0 || slices.ContainsFunc(p.Approvers, func(a string) bool { return SameName(a, by) })
+}
+
+// BarsRequester reports whether by is the run's requester and the policy
+// does not let the requester answer.
+func (p ApprovalPolicy) BarsRequester(by string) bool {
+	return !p.AllowRequester && SameName(by, p.Requester)
 }
 
 // SameName reports whether two user names are the same person, in the one

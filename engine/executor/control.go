@@ -39,10 +39,10 @@ func AnswerWith(st state.Backend, runID, step string, d Decision, now time.Time)
 	if err != nil {
 		return err
 	}
-	if len(pol.Approvers) > 0 && !anySame(pol.Approvers, d.By) {
+	if !pol.Lists(d.By) {
 		return fmt.Errorf("%s may not answer step %s: the runbook allows %s", d.By, step, strings.Join(pol.Approvers, ", "))
 	}
-	if !pol.AllowRequester && state.SameName(d.By, pol.Requester) {
+	if pol.BarsRequester(d.By) {
 		return fmt.Errorf("%s started run %s and may not approve it: the runbook requires another approver", d.By, runID)
 	}
 	e := answerEntry(now, step, state.Approval{By: d.By, Decision: d.Decision, Comment: d.Comment}, run.PlanDigest)
@@ -138,10 +138,6 @@ func requestPolicy(st state.Backend, runID, step string, rec state.StepRecord) (
 		return state.ApprovalPolicy{Approvers: approvers, AllowRequester: e.Data["allow_requester"] == "true", Requester: e.Data["requester"]}, nil
 	}
 	return state.ApprovalPolicy{}, fmt.Errorf("step %s of run %s has no approval request in its journal", step, runID)
-}
-
-func anySame(names []string, by string) bool {
-	return slices.ContainsFunc(names, func(n string) bool { return state.SameName(n, by) })
 }
 
 // Cancel asks a run to stop. A run whose owner is live stops at its next
